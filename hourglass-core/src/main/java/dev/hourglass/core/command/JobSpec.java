@@ -1,0 +1,106 @@
+package dev.hourglass.core.command;
+
+import java.util.List;
+
+/**
+ * Everything a caller says about a job when submitting it. Immutable data: the engine validates it
+ * ({@link dev.hourglass.core.engine.SpecValidator}) before any state changes.
+ *
+ * @param jobId unique, caller-generated (time-ordered UUIDv7 by default); never generated inside
+ *     the engine so that replay is deterministic
+ * @param queue the queue it is leased from
+ * @param task the task type, which selects the worker's handler
+ * @param payload the job's JSON payload as text, or null; opaque to the engine
+ * @param priority higher runs first
+ * @param deadlineMillis among equal priority, earlier deadlines run first; {@link #NO_DEADLINE}
+ * @param runAtMillis not before this time; 0 means as soon as possible
+ * @param dependsOn ids of jobs that must succeed first (a DAG)
+ * @param maxAttempts how many attempts before the job is dead-lettered, at least 1
+ * @param backoff how long to wait before each retry
+ * @param timeoutMillis how long one attempt may run before it is failed; 0 means no limit
+ * @param idempotencyKey a second submit with the same key returns the first job; null for none
+ */
+public record JobSpec(
+    String jobId,
+    String queue,
+    String task,
+    String payload,
+    int priority,
+    long deadlineMillis,
+    long runAtMillis,
+    List<String> dependsOn,
+    int maxAttempts,
+    Backoff backoff,
+    long timeoutMillis,
+    String idempotencyKey) {
+
+  public static final long NO_DEADLINE = Long.MAX_VALUE;
+  public static final String DEFAULT_QUEUE = "default";
+  public static final int DEFAULT_MAX_ATTEMPTS = 3;
+
+  public JobSpec {
+    dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
+  }
+
+  /** A job with every option at its default: default queue, priority 0, run now, 3 attempts. */
+  public static JobSpec of(String jobId, String task, String payload) {
+    return new JobSpec(
+        jobId,
+        DEFAULT_QUEUE,
+        task,
+        payload,
+        0,
+        NO_DEADLINE,
+        0,
+        List.of(),
+        DEFAULT_MAX_ATTEMPTS,
+        Backoff.DEFAULT,
+        0,
+        null);
+  }
+
+  public JobSpec withQueue(String q) {
+    return new JobSpec(jobId, q, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
+        maxAttempts, backoff, timeoutMillis, idempotencyKey);
+  }
+
+  public JobSpec withPriority(int p) {
+    return new JobSpec(jobId, queue, task, payload, p, deadlineMillis, runAtMillis, dependsOn,
+        maxAttempts, backoff, timeoutMillis, idempotencyKey);
+  }
+
+  public JobSpec withDeadline(long millis) {
+    return new JobSpec(jobId, queue, task, payload, priority, millis, runAtMillis, dependsOn,
+        maxAttempts, backoff, timeoutMillis, idempotencyKey);
+  }
+
+  public JobSpec withRunAt(long millis) {
+    return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, millis, dependsOn,
+        maxAttempts, backoff, timeoutMillis, idempotencyKey);
+  }
+
+  public JobSpec withDependsOn(List<String> parents) {
+    return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, parents,
+        maxAttempts, backoff, timeoutMillis, idempotencyKey);
+  }
+
+  public JobSpec withMaxAttempts(int n) {
+    return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
+        n, backoff, timeoutMillis, idempotencyKey);
+  }
+
+  public JobSpec withBackoff(Backoff b) {
+    return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
+        maxAttempts, b, timeoutMillis, idempotencyKey);
+  }
+
+  public JobSpec withTimeout(long millis) {
+    return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
+        maxAttempts, backoff, millis, idempotencyKey);
+  }
+
+  public JobSpec withIdempotencyKey(String key) {
+    return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
+        maxAttempts, backoff, timeoutMillis, key);
+  }
+}

@@ -1,0 +1,1079 @@
+package dev.hourglass.core.engine;
+
+import dev.hourglass.core.command.Command;
+import dev.hourglass.core.command.Command.AcknowledgeAssignment;
+import dev.hourglass.core.command.Command.AssignJob;
+import dev.hourglass.core.command.Command.CancelJob;
+import dev.hourglass.core.command.Command.CompleteJob;
+import dev.hourglass.core.command.Command.DeleteSchedule;
+import dev.hourglass.core.command.Command.DeregisterWorker;
+import dev.hourglass.core.command.Command.FailJob;
+import dev.hourglass.core.command.Command.HeartbeatJob;
+import dev.hourglass.core.command.Command.LeaseJobs;
+import dev.hourglass.core.command.Command.PutSchedule;
+import dev.hourglass.core.command.Command.RedriveJob;
+import dev.hourglass.core.command.Command.RegisterWorker;
+import dev.hourglass.core.command.Command.ReleaseJob;
+import dev.hourglass.core.command.Command.SetQueueConcurrency;
+import dev.hourglass.core.command.Command.SetQueuePaused;
+import dev.hourglass.core.command.Command.SetSchedulePaused;
+import dev.hourglass.core.command.Command.SetTaskConcurrency;
+import dev.hourglass.core.command.Command.SubmitJob;
+import dev.hourglass.core.command.Command.SubmitJobs;
+import dev.hourglass.core.command.Command.Tick;
+import dev.hourglass.core.command.Command.WorkerHeartbeat;
+import dev.hourglass.core.command.JobSpec;
+import dev.hourglass.core.command.ScheduleSpec;
+import dev.hourglass.core.cron.CronSchedule;
+import dev.hourglass.core.event.ErrorCode;
+import dev.hourglass.core.event.Event;
+import dev.hourglass.core.event.Event.FiringSkipped;
+import dev.hourglass.core.event.Event.JobDeduplicated;
+import dev.hourglass.core.event.Event.JobEvicted;
+import dev.hourglass.core.event.Event.JobTransitioned;
+import dev.hourglass.core.event.Event.LeaseGranted;
+import dev.hourglass.core.event.Event.LeaseLost;
+import dev.hourglass.core.event.Event.ScheduleFired;
+import dev.hourglass.core.event.Event.WorkerDied;
+import dev.hourglass.core.event.Outcome;
+import dev.hourglass.core.event.Outcome.Applied;
+import dev.hourglass.core.event.Outcome.Assignment;
+import dev.hourglass.core.event.Outcome.Rejected;
+import dev.hourglass.core.view.JobState;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The scheduling engine: a deterministic state machine over jobs, workers, queues and schedules.
+ *
+ * <p>Implementation notes.
+ *
+ * <p><b>Determinism.</b> {@link #apply} is the only way state changes. It reads no clock, no random
+ * source and no file: time comes from the command ({@code now = max(now, command.atMillis)}, so a
+ * proposer whose clock steps back cannot move the engine backwards), job ids come from the caller,
+ * and every collection whose order can leak into the state or the events is ordered (linked maps,
+ * heaps with total orders that end in a unique key). The same commands in the same order therefore
+ * give the same state, which is what makes log replay and Raft replication correct.
+ *
+ * <p><b>Atomicity.</b> A command is validated completely before anything changes; a {@link
+ * Rejected} outcome means nothing changed. An invariant that fails during a change is a bug and
+ * throws {@link AssertionError}.
+ *
+ * <p><b>Where a job lives.</b> By state: PENDING jobs are in no structure and wait for their
+ * parents' count to reach zero; SCHEDULED and FAILED jobs are in the due heap (by due time);
+ * READY jobs are in the lane of their (queue, task, priority); RUNNING jobs are in the lease heap
+ * (by lease end) and in their worker's lease set; terminal jobs stay in the table (for queries and
+ * idempotency) until the retention period evicts them. {@link #moveTo} is the single place that
+ * moves a job between structures and keeps every count in step.
+ *
+ * <p><b>Fencing.</b> Every assignment increments the job's generation. Heartbeat, complete, fail,
+ * release and acknowledge must name the live worker and generation; anything else is a zombie's
+ * late answer and is rejected without effect.
+ *
+ * <p><b>Cost.</b> Submit, lease, heartbeat, complete and fail are O(log n) in the jobs of the
+ * structures they touch (O(1) for in-order FIFO lanes); lease scans the non-empty lanes of the
+ * worker's queues. A tick costs O(k log n) for k jobs that come due. Counts are kept up to date by
+ * every transition, so reading them is O(1).
+ *
+ * <p>Not thread-safe: confine an engine to one thread (the server's apply loop, the Raft state
+ * machine's applier) and publish reads through that thread or a snapshot.
+ */
+public final class Engine {
+  private final EngineConfig config;
+  long now;
+  long nextSeq = 1;
+  final JobTable jobs = new JobTable();
+  final LinkedHashMap<String, QueueState> queues = new LinkedHashMap<>();
+  final LinkedHashMap<String, TaskLimit> taskLimits = new LinkedHashMap<>();
+  final LinkedHashMap<String, WorkerState> workers = new LinkedHashMap<>();
+  final LinkedHashMap<String, ScheduleState> schedules = new LinkedHashMap<>();
+  final IndexedHeap<Job> due = new IndexedHeap<>(BY_DUE_THEN_SEQ);
+  final IndexedHeap<Job> leases = new IndexedHeap<>(BY_DUE_THEN_SEQ);
+  final IndexedHeap<WorkerState> liveness =
+      new IndexedHeap<>(
+          Comparator.comparingLong(WorkerState::deathAtMillis).thenComparing(w -> w.id));
+  final IndexedHeap<ScheduleState> firings =
+      new IndexedHeap<>(
+          Comparator.<ScheduleState>comparingLong(s -> s.nextFireAtMillis)
+              .thenComparing(ScheduleState::id));
+  /** SUCCEEDED and CANCELLED jobs in the order they finished, for retention. */
+  final ArrayDeque<Job> finished = new ArrayDeque<>();
+  /** DEAD jobs in the order they died: the dead-letter queue. */
+  final LinkedHashMap<String, Job> deadLetters = new LinkedHashMap<>();
+  /** RUNNING jobs whose worker has not confirmed the assignment, in assignment order. */
+  final LinkedHashSet<Job> unacknowledged = new LinkedHashSet<>();
+  final long[] countsByState = new long[JobState.values().length];
+
+  private ArrayList<Event> events;
+
+  private static final Comparator<Job> BY_DUE_THEN_SEQ =
+      Comparator.<Job>comparingLong(j -> j.dueAtMillis).thenComparingLong(j -> j.seq);
+
+  public Engine(EngineConfig config) {
+    this.config = config;
+  }
+
+  public Engine() {
+    this(EngineConfig.DEFAULTS);
+  }
+
+  public EngineConfig config() {
+    return config;
+  }
+
+  /** The latest time this engine has applied a command at. */
+  public long nowMillis() {
+    return now;
+  }
+
+  /**
+   * Applies one command. Returns {@link Applied} with the events it caused, or {@link Rejected}
+   * with a reason, in which case nothing changed.
+   */
+  public Outcome apply(Command command) {
+    now = Math.max(now, command.atMillis());
+    events = new ArrayList<>(4);
+    Rejected rejected =
+        switch (command) {
+          case SubmitJob c -> submit(List.of(c.spec()));
+          case SubmitJobs c -> submit(c.specs());
+          case CancelJob c -> cancel(c);
+          case RedriveJob c -> redrive(c);
+          case RegisterWorker c -> register(c);
+          case WorkerHeartbeat c -> workerHeartbeat(c);
+          case DeregisterWorker c -> deregister(c);
+          case LeaseJobs c -> lease(c);
+          case AssignJob c -> assign(c);
+          case AcknowledgeAssignment c -> acknowledge(c);
+          case HeartbeatJob c -> heartbeat(c);
+          case CompleteJob c -> complete(c);
+          case FailJob c -> fail(c);
+          case ReleaseJob c -> release(c);
+          case Tick c -> tick();
+          case SetQueuePaused c -> setQueuePaused(c);
+          case SetQueueConcurrency c -> setQueueConcurrency(c);
+          case SetTaskConcurrency c -> setTaskConcurrency(c);
+          case PutSchedule c -> putSchedule(c);
+          case SetSchedulePaused c -> setSchedulePaused(c);
+          case DeleteSchedule c -> deleteSchedule(c);
+        };
+    if (rejected != null) {
+      Invariants.check(events.isEmpty(), "a rejected command changed state: %s", events);
+      return rejected;
+    }
+    return events.isEmpty() ? Applied.NOTHING : new Applied(events);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Submit
+
+  private Rejected submit(List<JobSpec> specs) {
+    if (specs.isEmpty() || specs.size() > EngineConfig.BATCH_SIZE_MAX) {
+      return SpecValidator.invalid("a batch holds 1 to %d jobs; got %d",
+          EngineConfig.BATCH_SIZE_MAX, specs.size());
+    }
+    SubmitPlan plan = SubmitPlan.build(specs, this);
+    if (plan.rejection() != null) {
+      return plan.rejection();
+    }
+    for (JobSpec spec : plan.ordered()) {
+      Job existing = plan.deduplicatedTo().get(spec.jobId());
+      if (existing != null) {
+        events.add(new JobDeduplicated(existing.id, spec.idempotencyKey()));
+      } else {
+        createJob(spec, null, plan.deduplicatedTo());
+      }
+    }
+    return null;
+  }
+
+  /** Creates a job that has passed validation and places it by its parents and run-at time. */
+  Job createJob(JobSpec spec, String scheduleId, Map<String, Job> aliases) {
+    Job job =
+        new Job(spec.jobId(), nextSeq++, spec.queue(), spec.task(), spec.payload(),
+            spec.priority(), spec.deadlineMillis(), now, spec.maxAttempts(), spec.backoff(),
+            spec.timeoutMillis());
+    if (spec.idempotencyKey() != null || !spec.dependsOn().isEmpty() || scheduleId != null
+        || spec.runAtMillis() != 0) {
+      JobExtras x = job.extras();
+      x.idempotencyKey = spec.idempotencyKey();
+      x.parents = spec.dependsOn();
+      x.scheduleId = scheduleId;
+      x.runAtMillis = spec.runAtMillis();
+    }
+    jobs.add(job);
+    String doomedBy = null;
+    for (String parentId : spec.dependsOn()) {
+      Job parent = aliases.containsKey(parentId) ? aliases.get(parentId) : jobs.get(parentId);
+      Invariants.check(parent != null, "parent %s of %s vanished after validation", parentId,
+          job.id);
+      if (parent.state == JobState.SUCCEEDED) {
+        continue;
+      }
+      if (parent.state == JobState.DEAD || parent.state == JobState.CANCELLED) {
+        doomedBy = "parent " + parent.id + " is " + parent.state;
+        continue;
+      }
+      JobExtras px = parent.extras();
+      if (px.children == null) {
+        px.children = new ArrayList<>(2);
+      }
+      px.children.add(job);
+      job.unmetParents++;
+    }
+    enter(job, JobState.PENDING, "submitted");
+    if (doomedBy != null) {
+      cancelTree(job, doomedBy);
+    } else if (job.unmetParents == 0) {
+      release(job, spec.runAtMillis(), "submitted");
+    }
+    return job;
+  }
+
+  /** A job whose parents have all succeeded becomes SCHEDULED or READY by its run-at time. */
+  private void release(Job job, long runAtMillis, String reason) {
+    if (runAtMillis > now) {
+      job.dueAtMillis = runAtMillis;
+      moveTo(job, JobState.SCHEDULED, reason);
+    } else {
+      moveTo(job, JobState.READY, reason);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Cancel and re-drive
+
+  private Rejected cancel(CancelJob c) {
+    Job job = jobs.get(c.jobId());
+    if (job == null) {
+      return unknownJob(c.jobId());
+    }
+    if (!job.state.canMoveTo(JobState.CANCELLED)) {
+      return illegal(job, "cancel");
+    }
+    String reason = c.reason() == null || c.reason().isBlank() ? "cancelled" : c.reason();
+    Attempt live = job.liveAttempt();
+    if (live != null) {
+      live.end(now, Attempt.Outcome.CANCELLED, reason);
+    }
+    cancelTree(job, reason);
+    return null;
+  }
+
+  /** Cancels a job and, transitively, every job still waiting on it. */
+  private void cancelTree(Job root, String reason) {
+    ArrayDeque<Job> work = new ArrayDeque<>();
+    work.add(root);
+    boolean first = true;
+    while (!work.isEmpty()) {
+      Job job = work.poll();
+      if (!job.state.canMoveTo(JobState.CANCELLED)) {
+        continue;
+      }
+      job.extras().reason = first ? reason : "parent cancelled: " + reason;
+      first = false;
+      ArrayList<Job> children = takeChildren(job);
+      moveTo(job, JobState.CANCELLED, job.extras.reason);
+      work.addAll(children);
+    }
+  }
+
+  private static ArrayList<Job> takeChildren(Job job) {
+    if (job.extras == null || job.extras.children == null) {
+      return new ArrayList<>(0);
+    }
+    ArrayList<Job> children = job.extras.children;
+    job.extras.children = null;
+    return children;
+  }
+
+  private Rejected redrive(RedriveJob c) {
+    Job job = jobs.get(c.jobId());
+    if (job == null) {
+      return unknownJob(c.jobId());
+    }
+    if (job.state != JobState.DEAD) {
+      return illegal(job, "redrive (only DEAD jobs can be re-driven)");
+    }
+    job.failures = 0;
+    job.extras().reason = null;
+    moveTo(job, JobState.READY, "re-driven from the dead-letter queue");
+    return null;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Workers
+
+  private Rejected register(RegisterWorker c) {
+    Rejected bad = SpecValidator.name("worker_id", c.workerId());
+    if (bad != null) {
+      return bad;
+    }
+    if (c.capacity() < 1 || c.capacity() > EngineConfig.LEASE_BATCH_MAX) {
+      return SpecValidator.invalid("capacity=%d of worker %s is outside [1, %d]", c.capacity(),
+          c.workerId(), EngineConfig.LEASE_BATCH_MAX);
+    }
+    if (c.heartbeatTimeoutMillis() < 0) {
+      return SpecValidator.invalid("heartbeat timeout of worker %s must not be negative",
+          c.workerId());
+    }
+    long timeout = c.heartbeatTimeoutMillis() == 0 ? config.defaultWorkerTimeoutMillis()
+        : c.heartbeatTimeoutMillis();
+    WorkerState w = workers.get(c.workerId());
+    if (w == null) {
+      w = new WorkerState(c.workerId(), c.capacity(), c.queues(), timeout);
+      workers.put(w.id, w);
+    } else {
+      w.capacity = c.capacity();
+      w.queues = c.queues();
+      w.heartbeatTimeoutMillis = timeout;
+    }
+    touch(w);
+    return null;
+  }
+
+  /** Finds a worker, registering it with defaults on first contact (pull workers need no setup). */
+  private WorkerState workerOnContact(String workerId, int capacity, List<String> queuesServed) {
+    WorkerState w = workers.get(workerId);
+    if (w == null) {
+      w = new WorkerState(workerId, capacity, queuesServed, config.defaultWorkerTimeoutMillis());
+      workers.put(workerId, w);
+    }
+    touch(w);
+    return w;
+  }
+
+  private void touch(WorkerState w) {
+    w.lastSeenMillis = now;
+    w.alive = true;
+    if (liveness.contains(w)) {
+      liveness.update(w);
+    } else {
+      liveness.add(w);
+    }
+  }
+
+  private Rejected workerHeartbeat(WorkerHeartbeat c) {
+    WorkerState w = workers.get(c.workerId());
+    if (w == null) {
+      return new Rejected(ErrorCode.UNKNOWN_WORKER, "no worker " + c.workerId()
+          + " is registered; register it or lease, which registers it");
+    }
+    touch(w);
+    return null;
+  }
+
+  private Rejected deregister(DeregisterWorker c) {
+    WorkerState w = workers.get(c.workerId());
+    if (w == null) {
+      return new Rejected(ErrorCode.UNKNOWN_WORKER, "no worker " + c.workerId() + " is registered");
+    }
+    for (Job job : new ArrayList<>(w.leases)) {
+      job.liveAttempt().end(now, Attempt.Outcome.RELEASED, "worker deregistered");
+      moveTo(job, JobState.READY, "released by deregistering worker " + w.id);
+    }
+    if (liveness.contains(w)) {
+      liveness.remove(w);
+    }
+    workers.remove(w.id);
+    return null;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Leasing
+
+  private Rejected lease(LeaseJobs c) {
+    Rejected bad = SpecValidator.name("worker_id", c.workerId());
+    if (bad != null) {
+      return bad;
+    }
+    if (c.max() < 1 || c.max() > EngineConfig.LEASE_BATCH_MAX || c.leaseMillis() < 0) {
+      return SpecValidator.invalid("lease of max=%d leaseMillis=%d: max must be in [1, %d] and"
+          + " the lease not negative", c.max(), c.leaseMillis(), EngineConfig.LEASE_BATCH_MAX);
+    }
+    WorkerState w = workerOnContact(c.workerId(), c.max(), c.queues());
+    List<String> served = c.queues().isEmpty() ? w.queues : c.queues();
+    long leaseMillis = c.leaseMillis() == 0 ? config.defaultLeaseMillis() : c.leaseMillis();
+    int wanted = Math.min(c.max(), w.freeSlots());
+    for (int i = 0; i < wanted; i++) {
+      ReadyLane lane = bestLane(served);
+      if (lane == null) {
+        break;
+      }
+      grant(lane.peek(), w, 0, leaseMillis);
+    }
+    return null;
+  }
+
+  /** The lane whose head should run next among the queues served, or null if none is eligible. */
+  private ReadyLane bestLane(List<String> served) {
+    ReadyLane best = null;
+    if (served.isEmpty()) {
+      for (QueueState q : queues.values()) {
+        best = bestLaneOf(q, best);
+      }
+      return best;
+    }
+    for (int i = 0; i < served.size(); i++) {
+      QueueState q = queues.get(served.get(i));
+      if (q != null) {
+        best = bestLaneOf(q, best);
+      }
+    }
+    return best;
+  }
+
+  private ReadyLane bestLaneOf(QueueState q, ReadyLane best) {
+    if (q.paused || q.atLimit()) {
+      return best;
+    }
+    Job bestJob = best == null ? null : best.peek();
+    List<ReadyLane> lanes = q.lanes;
+    for (int i = 0; i < lanes.size(); i++) {
+      ReadyLane lane = lanes.get(i);
+      if (lane.size() == 0) {
+        continue;
+      }
+      TaskLimit limit = taskLimits.get(lane.task);
+      if (limit != null && limit.atLimit()) {
+        continue;
+      }
+      Job head = lane.peek();
+      if (bestJob == null || runsBefore(head, bestJob)) {
+        best = lane;
+        bestJob = head;
+      }
+    }
+    return best;
+  }
+
+  /** Higher priority first, then earlier deadline, then oldest first. */
+  private static boolean runsBefore(Job a, Job b) {
+    if (a.priority != b.priority) {
+      return a.priority > b.priority;
+    }
+    if (a.deadlineMillis != b.deadlineMillis) {
+      return a.deadlineMillis < b.deadlineMillis;
+    }
+    return a.seq < b.seq;
+  }
+
+  /**
+   * Assigns a READY or RUNNING job to a worker in a new generation (the next one when {@code
+   * generation} is 0) and leases it until the lease or the job's timeout ends.
+   */
+  private void grant(Job job, WorkerState w, int generation, long leaseMillis) {
+    job.generation = generation == 0 ? job.generation + 1 : generation;
+    Attempt attempt = new Attempt(w.id, job.generation, now, leaseEnd(job, now, leaseMillis));
+    if (job.attempts == null) {
+      job.attempts = new ArrayList<>(2);
+    }
+    job.attempts.add(attempt);
+    job.dueAtMillis = attempt.leaseExpiresAtMillis;
+    moveTo(job, JobState.RUNNING, "leased to " + w.id);
+    events.add(new LeaseGranted(job.id, w.id, job.generation, job.dueAtMillis, job.task));
+  }
+
+  private long leaseEnd(Job job, long startedAt, long leaseMillis) {
+    long end = saturatedAdd(now, leaseMillis);
+    if (job.timeoutMillis > 0) {
+      end = Math.min(end, saturatedAdd(startedAt, job.timeoutMillis));
+    }
+    return end;
+  }
+
+  private static long saturatedAdd(long a, long b) {
+    long r = a + b;
+    return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+  }
+
+  private Rejected assign(AssignJob c) {
+    Job job = jobs.get(c.jobId());
+    if (job == null) {
+      return unknownJob(c.jobId());
+    }
+    Rejected bad = SpecValidator.name("worker_id", c.workerId());
+    if (bad != null) {
+      return bad;
+    }
+    int g = c.generation() == 0 ? job.generation + 1 : c.generation();
+    if (job.state == JobState.RUNNING) {
+      Attempt live = job.liveAttempt();
+      if (g == job.generation) {
+        return new Rejected(ErrorCode.ALREADY_ASSIGNED,
+            "Job already assigned in generation " + g,
+            new Assignment(job.id, live.workerId, job.generation));
+      }
+    } else if (job.state != JobState.READY) {
+      return illegal(job, "assign");
+    }
+    if (g <= job.generation) {
+      return new Rejected(ErrorCode.STALE_GENERATION, "generation " + g + " of job " + job.id
+          + " is not newer than its current generation " + job.generation
+          + "; assign with generation " + (job.generation + 1) + " or higher");
+    }
+    long leaseMillis = c.leaseMillis() == 0 ? config.defaultLeaseMillis() : c.leaseMillis();
+    WorkerState w = workerOnContact(c.workerId(), 1, List.of());
+    Attempt live = job.liveAttempt();
+    if (live != null) {
+      // Revoke first (RUNNING -> READY), then grant: the old holder's lease ends in the same step
+      // the new one begins, and every structure sees two ordinary transitions.
+      live.end(now, Attempt.Outcome.SUPERSEDED, "superseded by generation " + g);
+      events.add(new LeaseLost(job.id, live.workerId, live.generation, "superseded"));
+      moveTo(job, JobState.READY, "superseded by generation " + g);
+    }
+    grant(job, w, g, leaseMillis);
+    return null;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reports from the lease holder
+
+  /** Checks that a report comes from the job's live lease holder; null when it does. */
+  private Rejected checkHolder(Job job, String jobId, String workerId, int generation, String op) {
+    if (job == null) {
+      return unknownJob(jobId);
+    }
+    if (generation < job.generation) {
+      return new Rejected(ErrorCode.STALE_GENERATION, op + " of job " + job.id + " names generation "
+          + generation + " but the job is in generation " + job.generation + " (" + job.state
+          + "); this worker's lease was lost, drop the job");
+    }
+    if (job.state != JobState.RUNNING) {
+      return new Rejected(ErrorCode.ILLEGAL_TRANSITION, op + " of job " + job.id
+          + " refused: the job is " + job.state + ", not RUNNING");
+    }
+    Attempt live = job.liveAttempt();
+    if (generation != job.generation || !live.workerId.equals(workerId)) {
+      return new Rejected(ErrorCode.NOT_LEASE_HOLDER, op + " of job " + job.id + " from worker "
+          + workerId + " generation " + generation + " refused: the lease is held by "
+          + live.workerId + " in generation " + job.generation);
+    }
+    return null;
+  }
+
+  private Rejected acknowledge(AcknowledgeAssignment c) {
+    Job job = jobs.get(c.jobId());
+    Rejected bad = checkHolder(job, c.jobId(), c.workerId(), c.generation(), "acknowledge");
+    if (bad != null) {
+      return bad;
+    }
+    markAcknowledged(job);
+    return null;
+  }
+
+  private void markAcknowledged(Job job) {
+    Attempt live = job.liveAttempt();
+    if (!live.acknowledged) {
+      live.acknowledged = true;
+      unacknowledged.remove(job);
+    }
+  }
+
+  private Rejected heartbeat(HeartbeatJob c) {
+    Job job = jobs.get(c.jobId());
+    Rejected bad = checkHolder(job, c.jobId(), c.workerId(), c.generation(), "heartbeat");
+    if (bad != null) {
+      return bad;
+    }
+    Attempt live = job.liveAttempt();
+    long leaseMillis = c.leaseMillis() == 0 ? config.defaultLeaseMillis() : c.leaseMillis();
+    live.leaseExpiresAtMillis = leaseEnd(job, live.startedAtMillis, leaseMillis);
+    job.dueAtMillis = live.leaseExpiresAtMillis;
+    leases.update(job);
+    markAcknowledged(job);
+    touchIfKnown(c.workerId());
+    return null;
+  }
+
+  private void touchIfKnown(String workerId) {
+    WorkerState w = workers.get(workerId);
+    if (w != null) {
+      touch(w);
+    }
+  }
+
+  private Rejected complete(CompleteJob c) {
+    Job job = jobs.get(c.jobId());
+    Rejected bad = checkHolder(job, c.jobId(), c.workerId(), c.generation(), "complete");
+    if (bad != null) {
+      return bad;
+    }
+    touchIfKnown(c.workerId());
+    job.liveAttempt().end(now, Attempt.Outcome.SUCCEEDED, null);
+    if (c.result() != null) {
+      job.extras().result = c.result();
+    }
+    moveTo(job, JobState.SUCCEEDED, "completed by " + c.workerId());
+    return null;
+  }
+
+  private Rejected fail(FailJob c) {
+    Job job = jobs.get(c.jobId());
+    Rejected bad = checkHolder(job, c.jobId(), c.workerId(), c.generation(), "fail");
+    if (bad != null) {
+      return bad;
+    }
+    touchIfKnown(c.workerId());
+    String error = c.error() == null || c.error().isBlank() ? "failed" : c.error();
+    job.liveAttempt().end(now, Attempt.Outcome.FAILED, error);
+    failAttempt(job, error, c.retryable());
+    return null;
+  }
+
+  private Rejected release(ReleaseJob c) {
+    Job job = jobs.get(c.jobId());
+    Rejected bad = checkHolder(job, c.jobId(), c.workerId(), c.generation(), "release");
+    if (bad != null) {
+      return bad;
+    }
+    job.liveAttempt().end(now, Attempt.Outcome.RELEASED, "released by worker");
+    moveTo(job, JobState.READY, "released by " + c.workerId());
+    return null;
+  }
+
+  /** After a failed attempt: retry with backoff while attempts remain, else dead-letter. */
+  private void failAttempt(Job job, String error, boolean retryable) {
+    job.failures++;
+    if (retryable && job.failures < job.maxAttempts) {
+      job.dueAtMillis = saturatedAdd(now, job.backoff.delayMillis(job.id, job.failures));
+      moveTo(job, JobState.FAILED, error);
+    } else {
+      String why = retryable
+          ? "attempts exhausted (" + job.failures + " of " + job.maxAttempts + "): " + error
+          : "failed without retry: " + error;
+      job.extras().reason = why;
+      moveTo(job, JobState.DEAD, why);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Time
+
+  private Rejected tick() {
+    while (!due.isEmpty() && due.peek().dueAtMillis <= now) {
+      Job job = due.peek();
+      moveTo(job, JobState.READY, job.state == JobState.FAILED ? "retry due" : "run time reached");
+    }
+    while (!leases.isEmpty() && leases.peek().dueAtMillis <= now) {
+      expireLease(leases.peek());
+    }
+    while (!liveness.isEmpty() && liveness.peek().deathAtMillis() <= now) {
+      declareDead(liveness.peek());
+    }
+    while (!firings.isEmpty() && firings.peek().nextFireAtMillis <= now) {
+      fireDue(firings.peek());
+    }
+    evictExpired();
+    return null;
+  }
+
+  private void expireLease(Job job) {
+    Attempt live = job.liveAttempt();
+    boolean timedOut = job.timeoutMillis > 0
+        && live.startedAtMillis + job.timeoutMillis <= now;
+    String cause = timedOut
+        ? "timed out after timeout_ms=" + job.timeoutMillis
+        : "lease expired without heartbeat from " + live.workerId;
+    live.end(now, Attempt.Outcome.EXPIRED, cause);
+    events.add(new LeaseLost(job.id, live.workerId, live.generation, cause));
+    failAttempt(job, cause, true);
+  }
+
+  private void declareDead(WorkerState w) {
+    liveness.remove(w);
+    w.alive = false;
+    int reclaimed = w.leases.size();
+    for (Job job : new ArrayList<>(w.leases)) {
+      Attempt live = job.liveAttempt();
+      String cause = "worker " + w.id + " died (silent for " + w.heartbeatTimeoutMillis + " ms)";
+      live.end(now, Attempt.Outcome.WORKER_DIED, cause);
+      events.add(new LeaseLost(job.id, w.id, live.generation, cause));
+      failAttempt(job, cause, true);
+    }
+    events.add(new WorkerDied(w.id, reclaimed));
+  }
+
+  private void evictExpired() {
+    while (!finished.isEmpty()) {
+      Job oldest = finished.peekFirst();
+      if (saturatedAdd(oldest.dueAtMillis, config.retentionMillis()) > now) {
+        return;
+      }
+      finished.pollFirst();
+      jobs.remove(oldest);
+      countsByState[oldest.state.ordinal()]--;
+      queue(oldest.queue).countsByState[oldest.state.ordinal()]--;
+      events.add(new JobEvicted(oldest.id));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Queues
+
+  QueueState queue(String name) {
+    QueueState q = queues.get(name);
+    if (q == null) {
+      q = new QueueState(name);
+      queues.put(name, q);
+    }
+    return q;
+  }
+
+  private Rejected setQueuePaused(SetQueuePaused c) {
+    Rejected bad = SpecValidator.name("queue", c.queue());
+    if (bad != null) {
+      return bad;
+    }
+    queue(c.queue()).paused = c.paused();
+    return null;
+  }
+
+  private Rejected setQueueConcurrency(SetQueueConcurrency c) {
+    Rejected bad = SpecValidator.name("queue", c.queue());
+    if (bad == null && c.maxRunning() < 0) {
+      bad = SpecValidator.invalid("max_running=%d of queue %s must not be negative",
+          c.maxRunning(), c.queue());
+    }
+    if (bad != null) {
+      return bad;
+    }
+    queue(c.queue()).maxRunning = c.maxRunning();
+    return null;
+  }
+
+  private Rejected setTaskConcurrency(SetTaskConcurrency c) {
+    Rejected bad = SpecValidator.name("task", c.task());
+    if (bad == null && c.maxRunning() < 0) {
+      bad = SpecValidator.invalid("max_running=%d of task %s must not be negative",
+          c.maxRunning(), c.task());
+    }
+    if (bad != null) {
+      return bad;
+    }
+    taskLimit(c.task()).maxRunning = c.maxRunning();
+    return null;
+  }
+
+  TaskLimit taskLimit(String task) {
+    return taskLimits.computeIfAbsent(task, t -> new TaskLimit());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Schedules
+
+  private Rejected putSchedule(PutSchedule c) {
+    ScheduleSpec spec = c.spec();
+    Rejected bad = spec == null ? SpecValidator.invalid("schedule spec is missing")
+        : SpecValidator.name("schedule_id", spec.scheduleId());
+    if (bad != null) {
+      return bad;
+    }
+    CronSchedule cron;
+    try {
+      cron = CronSchedule.parse(spec.cron(), spec.timeZone());
+    } catch (IllegalArgumentException e) {
+      return new Rejected(ErrorCode.INVALID_SCHEDULE, e.getMessage());
+    }
+    if (spec.template() == null || spec.overlap() == null || spec.catchUp() == null
+        || spec.catchUpWindowMillis() < 0) {
+      return SpecValidator.invalid("schedule %s needs a job template, an overlap and a catch-up"
+          + " policy, and a non-negative catch-up window", spec.scheduleId());
+    }
+    bad = SpecValidator.validate(spec.template().withDependsOn(List.of()), config);
+    if (bad != null) {
+      return bad;
+    }
+    ScheduleState s = schedules.get(spec.scheduleId());
+    if (s == null) {
+      s = new ScheduleState(spec, cron);
+      schedules.put(spec.scheduleId(), s);
+    } else {
+      s.spec = spec;
+      s.cron = cron;
+      if (firings.contains(s)) {
+        firings.remove(s);
+      }
+    }
+    s.nextFireAtMillis = cron.nextFireAfter(now);
+    if (s.nextFireAtMillis >= 0) {
+      firings.add(s);
+    }
+    return null;
+  }
+
+  private Rejected setSchedulePaused(SetSchedulePaused c) {
+    ScheduleState s = schedules.get(c.scheduleId());
+    if (s == null) {
+      return unknownSchedule(c.scheduleId());
+    }
+    s.paused = c.paused();
+    return null;
+  }
+
+  private Rejected deleteSchedule(DeleteSchedule c) {
+    ScheduleState s = schedules.remove(c.scheduleId());
+    if (s == null) {
+      return unknownSchedule(c.scheduleId());
+    }
+    if (firings.contains(s)) {
+      firings.remove(s);
+    }
+    return null;
+  }
+
+  /** Handles every firing of a schedule that is due, by its catch-up and overlap policies. */
+  private void fireDue(ScheduleState s) {
+    firings.remove(s);
+    ArrayList<Long> missed = new ArrayList<>();
+    ArrayList<Long> onTime = new ArrayList<>();
+    long t = s.nextFireAtMillis;
+    while (t >= 0 && t <= now && missed.size() + onTime.size() < EngineConfig.CATCH_UP_FIRINGS_MAX) {
+      (now - t > config.misfireThresholdMillis() ? missed : onTime).add(t);
+      t = s.cron.nextFireAfter(t);
+    }
+    if (t >= 0 && t <= now) {
+      // More missed firings than we enumerate: jump past them (they count as skipped below).
+      t = s.cron.nextFireAfter(now);
+    }
+    for (long fireAt : chooseMissed(s, missed)) {
+      fireOnce(s, fireAt);
+    }
+    for (long fireAt : onTime) {
+      fireOnce(s, fireAt);
+    }
+    s.nextFireAtMillis = t;
+    if (t >= 0) {
+      firings.add(s);
+    }
+  }
+
+  /** Applies the catch-up policy: which missed firings run; the others are counted as skipped. */
+  private List<Long> chooseMissed(ScheduleState s, List<Long> missed) {
+    if (missed.isEmpty()) {
+      return missed;
+    }
+    ArrayList<Long> run = new ArrayList<>();
+    switch (s.spec.catchUp()) {
+      case ONCE -> run.add(missed.get(missed.size() - 1));
+      case EACH_WITHIN_WINDOW -> {
+        for (long m : missed) {
+          if (now - m <= s.spec.catchUpWindowMillis()) {
+            run.add(m);
+          }
+        }
+      }
+      case SKIP -> {}
+    }
+    for (long m : missed) {
+      if (!run.contains(m)) {
+        skip(s, m, "missed during downtime (catch-up " + s.spec.catchUp() + ")");
+      }
+    }
+    return run;
+  }
+
+  private void fireOnce(ScheduleState s, long fireAt) {
+    if (s.paused) {
+      skip(s, fireAt, "schedule paused");
+      return;
+    }
+    if (!s.liveJobIds.isEmpty()) {
+      switch (s.spec.overlap()) {
+        case SKIP -> {
+          skip(s, fireAt, "previous run still live (overlap SKIP)");
+          return;
+        }
+        case QUEUE_ONE -> {
+          if (s.queuedFireAtMillis != 0) {
+            skip(s, fireAt, "previous run still live and one firing already queued");
+          } else {
+            s.queuedFireAtMillis = fireAt;
+          }
+          return;
+        }
+        case ALLOW -> {}
+      }
+    }
+    createFiring(s, fireAt);
+  }
+
+  private void createFiring(ScheduleState s, long fireAt) {
+    String jobId = s.id() + "@" + fireAt;
+    if (jobs.get(jobId) != null) {
+      skip(s, fireAt, "a job for this firing exists already");
+      return;
+    }
+    JobSpec spec = s.spec.template();
+    spec = new JobSpec(jobId, spec.queue(), spec.task(), spec.payload(), spec.priority(),
+        spec.deadlineMillis(), 0, List.of(), spec.maxAttempts(), spec.backoff(),
+        spec.timeoutMillis(), null);
+    s.fired++;
+    s.lastFireAtMillis = fireAt;
+    s.liveJobIds.add(jobId);
+    events.add(new ScheduleFired(s.id(), fireAt, jobId));
+    createJob(spec, s.id(), Map.of());
+  }
+
+  private void skip(ScheduleState s, long fireAt, String reason) {
+    s.skipped++;
+    events.add(new FiringSkipped(s.id(), fireAt, reason));
+  }
+
+  /** A schedule's job finished: it no longer blocks overlap, and a queued firing may run. */
+  private void scheduleJobFinished(Job job) {
+    if (job.extras == null || job.extras.scheduleId == null) {
+      return;
+    }
+    ScheduleState s = schedules.get(job.extras.scheduleId);
+    if (s == null || !s.liveJobIds.remove(job.id)) {
+      return;
+    }
+    if (s.liveJobIds.isEmpty() && s.queuedFireAtMillis != 0) {
+      long fireAt = s.queuedFireAtMillis;
+      s.queuedFireAtMillis = 0;
+      createFiring(s, fireAt);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The one place where jobs change state
+
+  /** Records a new job in its first state. */
+  private void enter(Job job, JobState state, String reason) {
+    job.state = state;
+    countsByState[state.ordinal()]++;
+    queue(job.queue).countsByState[state.ordinal()]++;
+    events.add(new JobTransitioned(job.id, null, state, reason));
+  }
+
+  /**
+   * Moves a job to another state: takes it out of the structures of its old state, puts it into
+   * those of the new one, keeps counts in step, and handles what follows a job finishing
+   * (dependants, schedule overlap, retention, the dead-letter queue).
+   */
+  void moveTo(Job job, JobState to, String reason) {
+    JobState from = job.state;
+    Invariants.check(from.canMoveTo(to), "illegal transition %s -> %s for job %s", from, to,
+        job.id);
+    leave(job, from);
+    job.state = to;
+    QueueState q = queue(job.queue);
+    countsByState[from.ordinal()]--;
+    q.countsByState[from.ordinal()]--;
+    countsByState[to.ordinal()]++;
+    q.countsByState[to.ordinal()]++;
+    arrive(job, to);
+    events.add(new JobTransitioned(job.id, from, to, reason));
+    if (to.isFinished()) {
+      finish(job, to);
+    }
+  }
+
+  private void leave(Job job, JobState from) {
+    switch (from) {
+      case SCHEDULED, FAILED -> due.remove(job);
+      case READY -> queue(job.queue).lane(job.task, job.priority).remove(job);
+      case RUNNING -> {
+        leases.remove(job);
+        Attempt live = job.attempts.get(job.attempts.size() - 1);
+        WorkerState w = workers.get(live.workerId);
+        if (w != null) {
+          w.leases.remove(job);
+        }
+        queue(job.queue).running--;
+        TaskLimit limit = taskLimits.get(job.task);
+        if (limit != null) {
+          limit.running--;
+        }
+        unacknowledged.remove(job);
+      }
+      case DEAD -> deadLetters.remove(job.id);
+      case PENDING, SUCCEEDED, CANCELLED -> {}
+    }
+  }
+
+  private void arrive(Job job, JobState to) {
+    switch (to) {
+      case SCHEDULED, FAILED -> due.add(job);
+      case READY -> {
+        job.readyStamp++;
+        queue(job.queue).lane(job.task, job.priority).add(job);
+      }
+      case RUNNING -> {
+        leases.add(job);
+        Attempt live = job.attempts.get(job.attempts.size() - 1);
+        workers.get(live.workerId).leases.add(job);
+        queue(job.queue).running++;
+        TaskLimit limit = taskLimits.get(job.task);
+        if (limit != null) {
+          limit.running++;
+        }
+        unacknowledged.add(job);
+      }
+      case DEAD -> deadLetters.put(job.id, job);
+      case PENDING, SUCCEEDED, CANCELLED -> {}
+    }
+  }
+
+  private void finish(Job job, JobState to) {
+    job.dueAtMillis = now; // a finished job has no due time; the field holds when it finished
+    if (to.isTerminal()) {
+      finished.addLast(job);
+    }
+    ArrayList<Job> children = takeChildren(job);
+    if (to == JobState.SUCCEEDED) {
+      for (Job child : children) {
+        child.unmetParents--;
+        if (child.unmetParents == 0 && child.state == JobState.PENDING) {
+          release(child, child.extras == null ? 0 : child.extras.runAtMillis,
+              "parents succeeded");
+        }
+      }
+    } else {
+      for (Job child : children) {
+        cancelTree(child, "parent " + job.id + " is " + to);
+      }
+    }
+    scheduleJobFinished(job);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Rejections
+
+  private static Rejected unknownJob(String jobId) {
+    return new Rejected(ErrorCode.UNKNOWN_JOB, "no job " + jobId
+        + " exists (it may have been evicted after its retention period)");
+  }
+
+  private static Rejected unknownSchedule(String scheduleId) {
+    return new Rejected(ErrorCode.UNKNOWN_SCHEDULE, "no schedule " + scheduleId + " exists");
+  }
+
+  private static Rejected illegal(Job job, String command) {
+    return new Rejected(ErrorCode.ILLEGAL_TRANSITION, command + " of job " + job.id
+        + " refused: the job is " + job.state);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reads
+
+  private EngineQueries queries;
+
+  /** Read-only questions about this engine's state; same threading rule as the engine. */
+  public EngineQueries queries() {
+    if (queries == null) {
+      queries = new EngineQueries(this);
+    }
+    return queries;
+  }
+
+  Job job(String id) {
+    return jobs.get(id);
+  }
+}

@@ -1,0 +1,57 @@
+package dev.hourglass.core.engine;
+
+/**
+ * The engine's settings and bounds. They are part of the deterministic state: every replica and
+ * every replay must use the same values, so they are fixed when the engine is created and written
+ * into its snapshots.
+ *
+ * @param retentionMillis how long SUCCEEDED and CANCELLED jobs stay queryable before eviction;
+ *     bounds memory for a scheduler that runs forever
+ * @param defaultLeaseMillis lease length when a command gives 0
+ * @param defaultWorkerTimeoutMillis a worker silent this long is declared dead
+ * @param misfireThresholdMillis a cron firing later than this is "missed" and handled by the
+ *     schedule's catch-up policy (Quartz uses the same idea, with 60 s)
+ * @param payloadBytesMax bounds one job's payload so one bad client cannot exhaust memory
+ */
+public record EngineConfig(
+    long retentionMillis,
+    long defaultLeaseMillis,
+    long defaultWorkerTimeoutMillis,
+    long misfireThresholdMillis,
+    int payloadBytesMax) {
+
+  /** Bounds a single id, queue or task name: they are keys, not documents. */
+  public static final int NAME_LENGTH_MAX = 256;
+  /** Bounds fan-in of one job; larger DAG joins are better modelled as stages. */
+  public static final int DEPENDENCIES_MAX = 1_000;
+  /** Bounds one batch submit, and so the size of one log record. */
+  public static final int BATCH_SIZE_MAX = 10_000;
+  /** Bounds attempts; beyond this, a job is a poison pill and belongs in the dead-letter queue. */
+  public static final int ATTEMPTS_MAX = 1_000;
+  /** Bounds missed cron firings enumerated after downtime, so one tick stays short. */
+  public static final int CATCH_UP_FIRINGS_MAX = 10_000;
+  /** Bounds how many jobs one lease command grants. */
+  public static final int LEASE_BATCH_MAX = 10_000;
+  /** Bounds priority so it fits comfortably in the ordering keys. */
+  public static final int PRIORITY_MAX = 1_000_000;
+
+  public static final EngineConfig DEFAULTS =
+      new EngineConfig(24 * 3_600_000L, 30_000, 30_000, 60_000, 1 << 20);
+
+  public EngineConfig {
+    if (retentionMillis < 0 || defaultLeaseMillis <= 0 || defaultWorkerTimeoutMillis <= 0
+        || misfireThresholdMillis < 0 || payloadBytesMax <= 0) {
+      throw new IllegalArgumentException("invalid engine config: " + this);
+    }
+  }
+
+  public EngineConfig withRetentionMillis(long millis) {
+    return new EngineConfig(millis, defaultLeaseMillis, defaultWorkerTimeoutMillis,
+        misfireThresholdMillis, payloadBytesMax);
+  }
+
+  public EngineConfig withPayloadBytesMax(int bytes) {
+    return new EngineConfig(retentionMillis, defaultLeaseMillis, defaultWorkerTimeoutMillis,
+        misfireThresholdMillis, bytes);
+  }
+}

@@ -1,0 +1,216 @@
+package dev.hourglass.core.engine;
+
+import dev.hourglass.core.event.Outcome.Assignment;
+import dev.hourglass.core.view.AttemptView;
+import dev.hourglass.core.view.JobFilter;
+import dev.hourglass.core.view.JobState;
+import dev.hourglass.core.view.JobView;
+import dev.hourglass.core.view.Page;
+import dev.hourglass.core.view.QueueView;
+import dev.hourglass.core.view.ScheduleView;
+import dev.hourglass.core.view.WorkerView;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Read-only questions about an engine's state, answered with immutable views. Same threading rule
+ * as the engine: call on the engine's thread.
+ */
+public final class EngineQueries {
+  /** Bounds the slots one listing call visits, so a rare filter cannot stall the engine thread. */
+  public static final int SCAN_BUDGET = 100_000;
+  /** Bounds one page. */
+  public static final int PAGE_SIZE_MAX = 1_000;
+
+  private final Engine engine;
+
+  public EngineQueries(Engine engine) {
+    this.engine = engine;
+  }
+
+  public Optional<JobView> job(String jobId) {
+    Job job = engine.jobs.get(jobId);
+    return job == null ? Optional.empty() : Optional.of(view(job));
+  }
+
+  public JobState state(String jobId) {
+    Job job = engine.jobs.get(jobId);
+    return job == null ? null : job.state;
+  }
+
+  /** Jobs newest first; {@code cursor} is null for the first page, else the previous nextCursor. */
+  public Page<JobView> jobs(JobFilter filter, String cursor, int limit) {
+    int pageSize = Math.max(1, Math.min(limit, PAGE_SIZE_MAX));
+    long before = cursor == null || cursor.isEmpty() ? Long.MAX_VALUE : parseCursor(cursor);
+    List<Job> found = new ArrayList<>(pageSize);
+    long next =
+        engine.jobs.scanNewestFirst(
+            before,
+            pageSize,
+            SCAN_BUDGET,
+            j -> (filter.state() == null || j.state == filter.state())
+                && (filter.queue() == null || j.queue.equals(filter.queue()))
+                && (filter.task() == null || j.task.equals(filter.task())),
+            found);
+    return new Page<>(found.stream().map(EngineQueries::view).toList(),
+        next == 0 ? null : Long.toString(next));
+  }
+
+  private static long parseCursor(String cursor) {
+    try {
+      return Long.parseLong(cursor);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("cursor \"" + cursor + "\" is not one this server issued;"
+          + " pass the next_cursor of the previous page", e);
+    }
+  }
+
+  /** Jobs in each state, over all queues. O(1). */
+  public Map<JobState, Long> countsByState() {
+    return counts(engine.countsByState);
+  }
+
+  public long count(JobState state) {
+    return engine.countsByState[state.ordinal()];
+  }
+
+  public int jobsHeld() {
+    return engine.jobs.size();
+  }
+
+  public List<QueueView> queues() {
+    List<QueueView> out = new ArrayList<>();
+    for (QueueState q : engine.queues.values()) {
+      TreeMap<Integer, Long> ready = new TreeMap<>(java.util.Comparator.reverseOrder());
+      for (ReadyLane lane : q.lanes) {
+        if (lane.size() > 0) {
+          ready.merge(lane.priority, (long) lane.size(), Long::sum);
+        }
+      }
+      out.add(new QueueView(q.name, q.paused, q.maxRunning, q.running, counts(q.countsByState),
+          ready));
+    }
+    return out;
+  }
+
+  public List<WorkerView> workers() {
+    List<WorkerView> out = new ArrayList<>();
+    for (WorkerState w : engine.workers.values()) {
+      out.add(new WorkerView(w.id, w.capacity, w.queues, w.leases.size(), w.lastSeenMillis,
+          w.heartbeatTimeoutMillis, w.alive));
+    }
+    return out;
+  }
+
+  public List<ScheduleView> schedules() {
+    List<ScheduleView> out = new ArrayList<>();
+    for (ScheduleState s : engine.schedules.values()) {
+      out.add(new ScheduleView(s.spec, s.paused, s.nextFireAtMillis, s.lastFireAtMillis, s.fired,
+          s.skipped, s.liveJobIds.size()));
+    }
+    return out;
+  }
+
+  public Optional<ScheduleView> schedule(String scheduleId) {
+    return schedules().stream().filter(s -> s.spec().scheduleId().equals(scheduleId)).findFirst();
+  }
+
+  /** The dead-letter queue, oldest death first, at most {@code limit} jobs. */
+  public List<JobView> deadLetters(int limit) {
+    List<JobView> out = new ArrayList<>();
+    for (Job job : engine.deadLetters.values()) {
+      if (out.size() >= limit) {
+        break;
+      }
+      out.add(view(job));
+    }
+    return out;
+  }
+
+  /** Every live assignment, in assignment order of the jobs' current generation. */
+  public List<Assignment> liveAssignments() {
+    List<Assignment> out = new ArrayList<>();
+    for (WorkerState w : engine.workers.values()) {
+      for (Job job : w.leases) {
+        out.add(new Assignment(job.id, w.id, job.generation));
+      }
+    }
+    return out;
+  }
+
+  /** Assignments whose worker has not confirmed receipt: notifications still owed, oldest first. */
+  public List<Assignment> unacknowledgedAssignments() {
+    List<Assignment> out = new ArrayList<>();
+    for (Job job : engine.unacknowledged) {
+      out.add(new Assignment(job.id, job.liveAttempt().workerId, job.generation));
+    }
+    return out;
+  }
+
+  /** Workers owed at least one notification, each once, in order of their oldest one. */
+  public List<String> workersOwedNotifications() {
+    LinkedHashSet<String> out = new LinkedHashSet<>();
+    for (Job job : engine.unacknowledged) {
+      out.add(job.liveAttempt().workerId);
+    }
+    return List.copyOf(out);
+  }
+
+  /** The earliest time at which a tick would change something, or Long.MAX_VALUE for never. */
+  public long nextWakeupMillis() {
+    long t = Long.MAX_VALUE;
+    if (!engine.due.isEmpty()) {
+      t = Math.min(t, engine.due.peek().dueAtMillis);
+    }
+    if (!engine.leases.isEmpty()) {
+      t = Math.min(t, engine.leases.peek().dueAtMillis);
+    }
+    if (!engine.liveness.isEmpty()) {
+      t = Math.min(t, engine.liveness.peek().deathAtMillis());
+    }
+    if (!engine.firings.isEmpty()) {
+      t = Math.min(t, engine.firings.peek().nextFireAtMillis);
+    }
+    if (!engine.finished.isEmpty()) {
+      long evictAt = engine.finished.peekFirst().dueAtMillis + engine.config().retentionMillis();
+      t = Math.min(t, evictAt < 0 ? Long.MAX_VALUE : evictAt);
+    }
+    return t;
+  }
+
+  /** Whether at least one READY job exists (cheap check for waking long polls). */
+  public long readyCount() {
+    return engine.countsByState[JobState.READY.ordinal()];
+  }
+
+  static JobView view(Job job) {
+    List<AttemptView> attempts = new ArrayList<>();
+    if (job.attempts != null) {
+      for (Attempt a : job.attempts) {
+        attempts.add(new AttemptView(a.workerId, a.generation, a.startedAtMillis,
+            a.leaseExpiresAtMillis, a.endedAtMillis, a.outcome.name(), a.error, a.acknowledged));
+      }
+    }
+    JobExtras x = job.extras;
+    boolean finished = job.state.isFinished();
+    return new JobView(job.id, job.queue, job.task, job.payload, job.priority, job.deadlineMillis,
+        x == null ? 0 : x.runAtMillis, job.state, job.generation, job.failures, job.maxAttempts,
+        job.createdAtMillis, finished ? 0 : job.dueAtMillis, finished ? job.dueAtMillis : 0,
+        x == null ? List.of() : x.parents, x == null ? null : x.scheduleId,
+        x == null ? null : x.idempotencyKey, x == null ? null : x.result,
+        x == null ? null : x.reason, attempts);
+  }
+
+  private static Map<JobState, Long> counts(long[] byState) {
+    EnumMap<JobState, Long> out = new EnumMap<>(JobState.class);
+    for (JobState s : JobState.values()) {
+      out.put(s, byState[s.ordinal()]);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,16 @@
+package dev.hourglass.core.engine;
+
+/**
+ * Checks of what must always hold. A failed check is a bug in Hourglass, not bad input: it throws
+ * {@link AssertionError}, which stops the node; a restart rebuilds state from the log. Always on,
+ * unlike the {@code assert} keyword, which the JVM disables by default.
+ */
+public final class Invariants {
+  private Invariants() {}
+
+  public static void check(boolean condition, String format, Object... args) {
+    if (!condition) {
+      throw new AssertionError("invariant violated: " + String.format(format, args));
+    }
+  }
+}

@@ -1,0 +1,21 @@
+package dev.hourglass.core.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The fields of a job that most jobs never need, kept apart to keep {@link Job} small. */
+final class JobExtras {
+  String idempotencyKey;
+  /** Ids of the jobs this one depends on, in the order given at submit. */
+  List<String> parents = List.of();
+  /** Jobs that depend on this one and are still waiting for it. */
+  ArrayList<Job> children;
+  /** The schedule that created this job, or null. */
+  String scheduleId;
+  /** The worker's result on success, or null. */
+  String result;
+  /** Why the job last changed state in a way a person wants to know (cancel, dead-letter). */
+  String reason;
+  /** Run-at as submitted, kept for display. */
+  long runAtMillis;
+}

@@ -1,0 +1,36 @@
+package dev.hourglass.core.engine;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+
+/**
+ * A worker as the engine knows it. Sits in the engine's liveness heap, ordered by the time it will
+ * be declared dead unless it is heard from. Its leases are kept in assignment order (a linked set,
+ * never a hash-ordered one) so that reclaiming them is deterministic on every replica.
+ */
+final class WorkerState extends HeapMember {
+  final String id;
+  int capacity;
+  /** Queues served; empty means every queue. */
+  List<String> queues;
+  long heartbeatTimeoutMillis;
+  long lastSeenMillis;
+  boolean alive = true;
+  final LinkedHashSet<Job> leases = new LinkedHashSet<>();
+
+  WorkerState(String id, int capacity, List<String> queues, long heartbeatTimeoutMillis) {
+    this.id = id;
+    this.capacity = capacity;
+    this.queues = List.copyOf(queues);
+    this.heartbeatTimeoutMillis = heartbeatTimeoutMillis;
+  }
+
+  long deathAtMillis() {
+    long at = lastSeenMillis + heartbeatTimeoutMillis;
+    return at < lastSeenMillis ? Long.MAX_VALUE : at;
+  }
+
+  int freeSlots() {
+    return Math.max(0, capacity - leases.size());
+  }
+}

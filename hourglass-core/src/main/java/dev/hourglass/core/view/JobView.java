@@ -1,0 +1,36 @@
+package dev.hourglass.core.view;
+
+import java.util.List;
+
+/**
+ * A read-only copy of a job as the engine knows it at one moment. Times are epoch milliseconds;
+ * 0 (or {@code Long.MAX_VALUE} for the deadline) means "none".
+ */
+public record JobView(
+    String jobId,
+    String queue,
+    String task,
+    String payload,
+    int priority,
+    long deadlineMillis,
+    long runAtMillis,
+    JobState state,
+    int generation,
+    int failures,
+    int maxAttempts,
+    long createdAtMillis,
+    long dueAtMillis,
+    long finishedAtMillis,
+    List<String> dependsOn,
+    String scheduleId,
+    String idempotencyKey,
+    String result,
+    String reason,
+    List<AttemptView> attempts) {
+
+  /** The live attempt, if the job is RUNNING. */
+  public AttemptView liveAttempt() {
+    return state == JobState.RUNNING && !attempts.isEmpty() ? attempts.get(attempts.size() - 1)
+        : null;
+  }
+}
