@@ -136,6 +136,7 @@ public final class Engine {
    * with a reason, in which case nothing changed.
    */
   public Outcome apply(Command command) {
+    long before = now;
     now = Math.max(now, command.atMillis());
     events = new ArrayList<>(4);
     Rejected rejected =
@@ -164,6 +165,7 @@ public final class Engine {
         };
     if (rejected != null) {
       Invariants.check(events.isEmpty(), "a rejected command changed state: %s", events);
+      now = before; // a refused command changes nothing, not even the clock
       return rejected;
     }
     return events.isEmpty() ? Applied.NOTHING : new Applied(events);
@@ -656,10 +658,8 @@ public final class Engine {
   // Time
 
   private Rejected tick() {
-    while (!due.isEmpty() && due.peek().dueAtMillis <= now) {
-      Job job = due.peek();
-      moveTo(job, JobState.READY, job.state == JobState.FAILED ? "retry due" : "run time reached");
-    }
+    // Leases and workers first: the retries they cause may already be due (zero backoff), and
+    // the due pass below then makes them READY in this same tick.
     while (!leases.isEmpty() && leases.peek().dueAtMillis <= now) {
       expireLease(leases.peek());
     }
@@ -668,6 +668,10 @@ public final class Engine {
     }
     while (!firings.isEmpty() && firings.peek().nextFireAtMillis <= now) {
       fireDue(firings.peek());
+    }
+    while (!due.isEmpty() && due.peek().dueAtMillis <= now) {
+      Job job = due.peek();
+      moveTo(job, JobState.READY, job.state == JobState.FAILED ? "retry due" : "run time reached");
     }
     evictExpired();
     return null;

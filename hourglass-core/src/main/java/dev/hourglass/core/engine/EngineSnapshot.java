@@ -1,0 +1,341 @@
+package dev.hourglass.core.engine;
+
+import static dev.hourglass.core.codec.Bytes.readSize;
+import static dev.hourglass.core.codec.Bytes.readString;
+import static dev.hourglass.core.codec.Bytes.readStrings;
+import static dev.hourglass.core.codec.Bytes.writeString;
+import static dev.hourglass.core.codec.Bytes.writeStrings;
+
+import dev.hourglass.core.codec.CommandCodec;
+import dev.hourglass.core.cron.CronSchedule;
+import dev.hourglass.core.view.JobState;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes an engine's complete state as bytes and rebuilds an engine from them.
+ *
+ * <p>The format is canonical: it holds the state, not the structures (heaps, lanes, counters are
+ * rebuilt on read), and every ordered collection is written in its order. So two engines in the
+ * same state write the same bytes, which the determinism tests use as the definition of "equal
+ * state", and a read-then-write round trip is the identity.
+ *
+ * <p>Layout: magic, format, config, clock and sequence, queues, task limits, workers, jobs (in
+ * submission order, with attempts), the ordered sets (unacknowledged assignments, dead letters,
+ * retention order), schedules. See docs/WAL_FORMAT.md.
+ */
+public final class EngineSnapshot {
+  private static final int MAGIC = 0x48475331; // "HGS1"
+  public static final int FORMAT = 1;
+
+  private EngineSnapshot() {}
+
+  public static byte[] toBytes(Engine engine) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(1 << 12);
+    try {
+      write(engine, new DataOutputStream(bytes));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot happen writing to memory", e);
+    }
+    return bytes.toByteArray();
+  }
+
+  public static void write(Engine e, DataOutput out) throws IOException {
+    out.writeInt(MAGIC);
+    out.writeInt(FORMAT);
+    EngineConfig c = e.config();
+    out.writeLong(c.retentionMillis());
+    out.writeLong(c.defaultLeaseMillis());
+    out.writeLong(c.defaultWorkerTimeoutMillis());
+    out.writeLong(c.misfireThresholdMillis());
+    out.writeInt(c.payloadBytesMax());
+    out.writeLong(e.now);
+    out.writeLong(e.nextSeq);
+    out.writeInt(e.queues.size());
+    for (QueueState q : e.queues.values()) {
+      writeString(out, q.name);
+      out.writeBoolean(q.paused);
+      out.writeInt(q.maxRunning);
+    }
+    out.writeInt(e.taskLimits.size());
+    for (var entry : e.taskLimits.entrySet()) {
+      writeString(out, entry.getKey());
+      out.writeInt(entry.getValue().maxRunning);
+    }
+    out.writeInt(e.workers.size());
+    for (WorkerState w : e.workers.values()) {
+      writeWorker(out, w);
+    }
+    out.writeInt(e.jobs.size());
+    IOException[] failure = new IOException[1];
+    e.jobs.forEachInOrder(job -> {
+      if (failure[0] == null) {
+        try {
+          writeJob(out, job);
+        } catch (IOException ex) {
+          failure[0] = ex;
+        }
+      }
+    });
+    if (failure[0] != null) {
+      throw failure[0];
+    }
+    writeIds(out, e.unacknowledged);
+    writeIds(out, e.deadLetters.values());
+    writeIds(out, e.finished);
+    out.writeInt(e.schedules.size());
+    for (ScheduleState s : e.schedules.values()) {
+      writeSchedule(out, s);
+    }
+  }
+
+  private static void writeWorker(DataOutput out, WorkerState w) throws IOException {
+    writeString(out, w.id);
+    out.writeInt(w.capacity);
+    writeStrings(out, w.queues);
+    out.writeLong(w.heartbeatTimeoutMillis);
+    out.writeLong(w.lastSeenMillis);
+    out.writeBoolean(w.alive);
+    writeIds(out, w.leases);
+  }
+
+  private static void writeJob(DataOutput out, Job j) throws IOException {
+    writeString(out, j.id);
+    out.writeLong(j.seq);
+    writeString(out, j.queue);
+    writeString(out, j.task);
+    writeString(out, j.payload);
+    out.writeInt(j.priority);
+    out.writeLong(j.deadlineMillis);
+    out.writeLong(j.createdAtMillis);
+    out.writeInt(j.maxAttempts);
+    CommandCodec.writeBackoff(out, j.backoff);
+    out.writeLong(j.timeoutMillis);
+    out.writeByte(j.state.ordinal());
+    out.writeLong(j.dueAtMillis);
+    out.writeInt(j.generation);
+    out.writeInt(j.failures);
+    out.writeInt(j.unmetParents);
+    JobExtras x = j.extras;
+    out.writeBoolean(x != null);
+    if (x != null) {
+      writeString(out, x.idempotencyKey);
+      writeStrings(out, x.parents);
+      writeString(out, x.scheduleId);
+      writeString(out, x.result);
+      writeString(out, x.reason);
+      out.writeLong(x.runAtMillis);
+    }
+    List<Attempt> attempts = j.attempts == null ? List.of() : j.attempts;
+    out.writeInt(attempts.size());
+    for (Attempt a : attempts) {
+      writeString(out, a.workerId);
+      out.writeInt(a.generation);
+      out.writeLong(a.startedAtMillis);
+      out.writeLong(a.leaseExpiresAtMillis);
+      out.writeLong(a.endedAtMillis);
+      out.writeByte(a.outcome.ordinal());
+      writeString(out, a.error);
+      out.writeBoolean(a.acknowledged);
+    }
+  }
+
+  private static void writeSchedule(DataOutput out, ScheduleState s) throws IOException {
+    CommandCodec.writeSchedule(out, s.spec);
+    out.writeBoolean(s.paused);
+    out.writeLong(s.nextFireAtMillis);
+    out.writeLong(s.lastFireAtMillis);
+    out.writeLong(s.fired);
+    out.writeLong(s.skipped);
+    out.writeLong(s.queuedFireAtMillis);
+    writeStrings(out, List.copyOf(s.liveJobIds));
+  }
+
+  private static void writeIds(DataOutput out, java.util.Collection<Job> jobs) throws IOException {
+    out.writeInt(jobs.size());
+    for (Job j : jobs) {
+      writeString(out, j.id);
+    }
+  }
+
+  /**
+   * Rebuilds an engine from bytes written by {@link #write}.
+   *
+   * @throws IOException if the bytes are not a snapshot of a format this build reads
+   */
+  public static Engine read(DataInput in) throws IOException {
+    if (in.readInt() != MAGIC) {
+      throw new IOException("not an engine snapshot: bad magic number");
+    }
+    int format = in.readInt();
+    if (format != FORMAT) {
+      throw new IOException("engine snapshot format " + format + " is not readable by this build"
+          + " (reads " + FORMAT + ")");
+    }
+    EngineConfig config = new EngineConfig(in.readLong(), in.readLong(), in.readLong(),
+        in.readLong(), in.readInt());
+    Engine e = new Engine(config);
+    e.now = in.readLong();
+    e.nextSeq = in.readLong();
+    int queues = readSize(in);
+    for (int i = 0; i < queues; i++) {
+      QueueState q = e.queue(readString(in));
+      q.paused = in.readBoolean();
+      q.maxRunning = in.readInt();
+    }
+    int limits = readSize(in);
+    for (int i = 0; i < limits; i++) {
+      e.taskLimit(readString(in)).maxRunning = in.readInt();
+    }
+    List<List<String>> leaseIds = new ArrayList<>();
+    int workers = readSize(in);
+    for (int i = 0; i < workers; i++) {
+      WorkerState w = new WorkerState(readString(in), in.readInt(), readStrings(in), in.readLong());
+      w.lastSeenMillis = in.readLong();
+      w.alive = in.readBoolean();
+      leaseIds.add(readStrings(in));
+      e.workers.put(w.id, w);
+      if (w.alive) {
+        e.liveness.add(w);
+      }
+    }
+    int jobs = readSize(in);
+    for (int i = 0; i < jobs; i++) {
+      e.jobs.add(readJob(in));
+    }
+    rebuildStructures(e, leaseIds);
+    for (String id : readStrings(in)) {
+      e.unacknowledged.add(existing(e, id));
+    }
+    for (String id : readStrings(in)) {
+      e.deadLetters.put(id, existing(e, id));
+    }
+    for (String id : readStrings(in)) {
+      e.finished.addLast(existing(e, id));
+    }
+    int schedules = readSize(in);
+    for (int i = 0; i < schedules; i++) {
+      readSchedule(in, e);
+    }
+    return e;
+  }
+
+  private static Job readJob(DataInput in) throws IOException {
+    Job j = new Job(readString(in), in.readLong(), readString(in), readString(in), readString(in),
+        in.readInt(), in.readLong(), in.readLong(), in.readInt(), CommandCodec.readBackoff(in),
+        in.readLong());
+    j.state = CommandCodec.enumAt(JobState.values(), in.readUnsignedByte());
+    j.dueAtMillis = in.readLong();
+    j.generation = in.readInt();
+    j.failures = in.readInt();
+    j.unmetParents = in.readInt();
+    if (in.readBoolean()) {
+      JobExtras x = j.extras();
+      x.idempotencyKey = readString(in);
+      x.parents = readStrings(in);
+      x.scheduleId = readString(in);
+      x.result = readString(in);
+      x.reason = readString(in);
+      x.runAtMillis = in.readLong();
+    }
+    int attempts = readSize(in);
+    if (attempts > 0) {
+      j.attempts = new ArrayList<>(attempts);
+    }
+    for (int i = 0; i < attempts; i++) {
+      Attempt a = new Attempt(readString(in), in.readInt(), in.readLong(), in.readLong());
+      a.endedAtMillis = in.readLong();
+      a.outcome = CommandCodec.enumAt(Attempt.Outcome.values(), in.readUnsignedByte());
+      a.error = readString(in);
+      a.acknowledged = in.readBoolean();
+      j.attempts.add(a);
+    }
+    return j;
+  }
+
+  /** Puts every job back into the structures of its state, and recomputes all counts. */
+  private static void rebuildStructures(Engine e, List<List<String>> leaseIds) throws IOException {
+    e.jobs.forEachInOrder(j -> {
+      e.countsByState[j.state.ordinal()]++;
+      QueueState q = e.queue(j.queue);
+      q.countsByState[j.state.ordinal()]++;
+      switch (j.state) {
+        case SCHEDULED, FAILED -> e.due.add(j);
+        case READY -> {
+          j.readyStamp++;
+          q.lane(j.task, j.priority).add(j);
+        }
+        case RUNNING -> {
+          e.leases.add(j);
+          q.running++;
+          TaskLimit limit = e.taskLimits.get(j.task);
+          if (limit != null) {
+            limit.running++;
+          }
+        }
+        case PENDING -> {
+          int unmet = 0;
+          for (String parentId : j.extras == null ? List.<String>of() : j.extras.parents) {
+            Job parent = e.jobs.get(parentId);
+            if (parent != null && !parent.state.isFinished()) {
+              JobExtras px = parent.extras();
+              if (px.children == null) {
+                px.children = new ArrayList<>(2);
+              }
+              px.children.add(j);
+              unmet++;
+            }
+          }
+          Invariants.check(unmet == j.unmetParents, "job %s: %d unmet parents recorded, %d found",
+              j.id, j.unmetParents, unmet);
+        }
+        case SUCCEEDED, DEAD, CANCELLED -> {}
+      }
+    });
+    int i = 0;
+    for (WorkerState w : e.workers.values()) {
+      for (String id : leaseIds.get(i++)) {
+        Job j = existing(e, id);
+        Invariants.check(j.state == JobState.RUNNING, "worker %s holds %s", w.id, j);
+        w.leases.add(j);
+      }
+    }
+  }
+
+  private static void readSchedule(DataInput in, Engine e) throws IOException {
+    var spec = CommandCodec.readSchedule(in);
+    CronSchedule cron;
+    try {
+      cron = CronSchedule.parse(spec.cron(), spec.timeZone());
+    } catch (IllegalArgumentException ex) {
+      throw new IOException("snapshot holds schedule " + spec.scheduleId()
+          + " whose cron no longer parses: " + ex.getMessage(), ex);
+    }
+    ScheduleState s = new ScheduleState(spec, cron);
+    s.paused = in.readBoolean();
+    s.nextFireAtMillis = in.readLong();
+    s.lastFireAtMillis = in.readLong();
+    s.fired = in.readLong();
+    s.skipped = in.readLong();
+    s.queuedFireAtMillis = in.readLong();
+    s.liveJobIds.addAll(readStrings(in));
+    e.schedules.put(spec.scheduleId(), s);
+    if (s.nextFireAtMillis >= 0) {
+      e.firings.add(s);
+    }
+  }
+
+  private static Job existing(Engine e, String id) throws IOException {
+    Job j = e.jobs.get(id);
+    if (j == null) {
+      throw new IOException("corrupt engine snapshot: refers to job " + id + " it does not hold");
+    }
+    return j;
+  }
+}
