@@ -109,6 +109,13 @@ public final class SegmentedLog implements AutoCloseable {
   // Guarded by filesLock.
   private final List<SegmentFile> segments;
 
+  // Written only by the flusher; volatile so stats() can read them from any thread.
+  private volatile long statBatches;
+  private volatile long statFsyncs;
+  private volatile long statRecords;
+  private volatile long statBytes;
+  private volatile long statRolls;
+
   private volatile long lastAssignedLsn;
   private volatile long writtenLsn;
   private volatile long durableLsn;
@@ -131,6 +138,7 @@ public final class SegmentedLog implements AutoCloseable {
         options.fsync() instanceof FsyncPolicy.Batch b ? b.maxDelay().toNanos() : 0;
     this.forceEachBatch = !(options.fsync() instanceof FsyncPolicy.NeverUnsafeForTests);
     this.active = FileChannel.open(segments.getLast().path(), StandardOpenOption.WRITE);
+    this.active.position(activeSize);
     this.lastForceNanos = System.nanoTime();
     this.flusher = Thread.ofPlatform().name("hourglass-wal-flusher").daemon(true).unstarted(this::flushLoop);
   }
@@ -242,6 +250,11 @@ public final class SegmentedLog implements AutoCloseable {
   /** LSN of the newest record whose future has completed or is completing; 0 when none. */
   public long durableLsn() {
     return durableLsn;
+  }
+
+  /** Counters since open; cheap, any thread. */
+  public WalStats stats() {
+    return new WalStats(statBatches, statFsyncs, statRecords, statBytes, statRolls);
   }
 
   /** What recovery found when this log was opened. */
@@ -490,6 +503,7 @@ public final class SegmentedLog implements AutoCloseable {
   private void writeBatch(PendingWrites batch, boolean force) throws IOException {
     ByteBuffer buf = batch.flipForWrite();
     int end = buf.limit();
+    long firstLsn = writtenLsn + 1;
     for (int roll = 0; roll <= batch.rollCount(); roll++) {
       int stop = roll < batch.rollCount() ? batch.rollOffset(roll) : end;
       buf.limit(stop);
@@ -504,14 +518,20 @@ public final class SegmentedLog implements AutoCloseable {
     if (force) {
       active.force(false);
       lastForceNanos = System.nanoTime();
+      statFsyncs++;
     }
+    statBatches++;
+    statRecords += batch.lastLsn() - firstLsn + 1;
+    statBytes += end;
     durableLsn = batch.lastLsn();
   }
 
   private void rollTo(long firstLsn, boolean force) throws IOException {
     if (force) {
       active.force(false);
+      statFsyncs++;
     }
+    statRolls++;
     active.close();
     var path = SegmentFormat.createSegment(dir, firstLsn);
     active = FileChannel.open(path, StandardOpenOption.WRITE);
