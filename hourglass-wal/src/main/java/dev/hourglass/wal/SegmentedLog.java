@@ -247,6 +247,19 @@ public final class SegmentedLog implements AutoCloseable {
     return lastAssignedLsn;
   }
 
+  /**
+   * LSN of the oldest record still on disk (it may be {@code lastLsn() + 1} when compaction left
+   * only an empty active segment). Replay from below {@code firstLsn() - 1} fails.
+   */
+  public long firstLsn() {
+    filesLock.readLock().lock();
+    try {
+      return segments.getFirst().firstLsn();
+    } finally {
+      filesLock.readLock().unlock();
+    }
+  }
+
   /** LSN of the newest record whose future has completed or is completing; 0 when none. */
   public long durableLsn() {
     return durableLsn;
