@@ -121,10 +121,15 @@ public final class EngineSnapshot {
     out.writeLong(j.dueAtMillis);
     out.writeInt(j.generation);
     out.writeInt(j.failures);
-    out.writeInt(j.unmetParents);
+    // Only meaningful state is written, so that incidental differences (an extras object that
+    // happens to exist, a parent count left on a job that is no longer waiting) cannot make two
+    // equal states write different bytes.
+    out.writeInt(j.state == JobState.PENDING ? j.unmetParents : 0);
     JobExtras x = j.extras;
-    out.writeBoolean(x != null);
-    if (x != null) {
+    boolean hasExtras = x != null && (x.idempotencyKey != null || !x.parents.isEmpty()
+        || x.scheduleId != null || x.result != null || x.reason != null || x.runAtMillis != 0);
+    out.writeBoolean(hasExtras);
+    if (hasExtras) {
       writeString(out, x.idempotencyKey);
       writeStrings(out, x.parents);
       writeString(out, x.scheduleId);
