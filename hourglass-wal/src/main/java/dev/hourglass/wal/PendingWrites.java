@@ -78,6 +78,10 @@ final class PendingWrites {
     waiterCount++;
   }
 
+  int waiterCount() {
+    return waiterCount;
+  }
+
   int rollCount() {
     return rollCount;
   }

@@ -101,4 +101,25 @@ class GroupCommitTest {
       }
     }
   }
+
+  @Test
+  void futuresCompleteInLsnOrderAcrossInlineAndHandedOffBatches() throws Exception {
+    var completionOrder = new java.util.concurrent.ConcurrentLinkedQueue<Long>();
+    var futures = new ArrayList<java.util.concurrent.CompletableFuture<Long>>();
+    try (var wal = SegmentedLog.open(WalOptions.defaults(dir))) {
+      for (int i = 0; i < 20_000; i++) {
+        // Bursts make large batches (handed to the completer), pauses make small ones (inline).
+        if (i % 1_000 == 0) {
+          wal.append(new byte[] {1}).get();
+        }
+        var f = wal.append(new byte[] {(byte) i});
+        f.thenAccept(completionOrder::add);
+        futures.add(f);
+      }
+      java.util.concurrent.CompletableFuture.allOf(futures.toArray(java.util.concurrent.CompletableFuture[]::new))
+          .get(30, TimeUnit.SECONDS);
+      assertThat(wal.stats().batches()).isGreaterThan(20);
+    }
+    assertThat(completionOrder).hasSize(20_000).isSorted();
+  }
 }
