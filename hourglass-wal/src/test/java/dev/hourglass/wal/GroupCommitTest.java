@@ -120,6 +120,6 @@ class GroupCommitTest {
           .get(30, TimeUnit.SECONDS);
       assertThat(wal.stats().batches()).isGreaterThan(20);
     }
-    assertThat(completionOrder).hasSize(20_000).isSorted();
+    assertThat(List.copyOf(completionOrder)).hasSize(20_000).isSorted();
   }
 }
