@@ -501,7 +501,10 @@ public final class SegmentedLog implements AutoCloseable {
         writeBatch(flushing, forceEachBatch);
         var durable = flushing;
         flushing = null;
-        if (durable.waiterCount() <= INLINE_COMPLETIONS_MAX) {
+        // Inline only when the completer holds none of our batches: completing a later batch
+        // while it still completes an earlier one would break LSN order.
+        boolean completerIdle = completed.size() == BATCHES_IN_COMPLETION_MAX;
+        if (durable.waiterCount() <= INLINE_COMPLETIONS_MAX && completerIdle) {
           durable.completeAndClear();
           spare = durable;
         } else {
