@@ -21,6 +21,7 @@ final class Attempt {
     CANCELLED
   }
 
+  final Job job;
   final String workerId;
   final int generation;
   final long startedAtMillis;
@@ -31,7 +32,18 @@ final class Attempt {
   /** Whether the worker confirmed it received the assignment; until then a notification is owed. */
   boolean acknowledged;
 
-  Attempt(String workerId, int generation, long startedAtMillis, long leaseExpiresAtMillis) {
+  // Links of the two AttemptChains a live attempt can be in: its worker's leases and the
+  // unacknowledged assignments. Null/false once the attempt has ended.
+  Attempt workerPrev;
+  Attempt workerNext;
+  Attempt unackedPrev;
+  Attempt unackedNext;
+  boolean inWorkerChain;
+  boolean inUnackedChain;
+
+  Attempt(Job job, String workerId, int generation, long startedAtMillis,
+      long leaseExpiresAtMillis) {
+    this.job = job;
     this.workerId = workerId;
     this.generation = generation;
     this.startedAtMillis = startedAtMillis;

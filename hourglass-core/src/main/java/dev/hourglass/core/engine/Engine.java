@@ -44,7 +44,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 
@@ -105,8 +104,8 @@ public final class Engine {
   final ArrayDeque<Job> finished = new ArrayDeque<>();
   /** DEAD jobs in the order they died: the dead-letter queue. */
   final LinkedHashMap<String, Job> deadLetters = new LinkedHashMap<>();
-  /** RUNNING jobs whose worker has not confirmed the assignment, in assignment order. */
-  final LinkedHashSet<Job> unacknowledged = new LinkedHashSet<>();
+  /** Live attempts whose worker has not confirmed the assignment, in assignment order. */
+  final AttemptChain unacknowledged = new AttemptChain(AttemptChain.Kind.UNACKNOWLEDGED);
   final long[] countsByState = new long[JobState.values().length];
 
   private ArrayList<Event> events;
@@ -141,7 +140,7 @@ public final class Engine {
     events = new ArrayList<>(4);
     Rejected rejected =
         switch (command) {
-          case SubmitJob c -> submit(List.of(c.spec()));
+          case SubmitJob c -> submitOne(c.spec());
           case SubmitJobs c -> submit(c.specs());
           case CancelJob c -> cancel(c);
           case RedriveJob c -> redrive(c);
@@ -173,6 +172,33 @@ public final class Engine {
 
   // ---------------------------------------------------------------------------------------------
   // Submit
+
+  /** The common case, one job, without the batch planner's maps and sort. */
+  private Rejected submitOne(JobSpec spec) {
+    Rejected bad = SpecValidator.validate(spec, config);
+    if (bad != null) {
+      return bad;
+    }
+    if (spec.idempotencyKey() != null) {
+      Job existing = jobs.byIdempotencyKey(spec.idempotencyKey());
+      if (existing != null) {
+        events.add(new JobDeduplicated(existing.id, spec.idempotencyKey()));
+        return null;
+      }
+    }
+    if (jobs.get(spec.jobId()) != null) {
+      return new Rejected(ErrorCode.DUPLICATE_JOB_ID, "a job with id " + spec.jobId()
+          + " exists already; use a new id, or an idempotency key to make resubmits safe");
+    }
+    for (String parent : spec.dependsOn()) {
+      if (jobs.get(parent) == null) {
+        return new Rejected(ErrorCode.UNKNOWN_PARENT, "job " + spec.jobId() + " depends on "
+            + parent + ", which does not exist; submit the parent first or in the same batch");
+      }
+    }
+    createJob(spec, null, Map.of());
+    return null;
+  }
 
   private Rejected submit(List<JobSpec> specs) {
     if (specs.isEmpty() || specs.size() > EngineConfig.BATCH_SIZE_MAX) {
@@ -375,7 +401,7 @@ public final class Engine {
     if (w == null) {
       return new Rejected(ErrorCode.UNKNOWN_WORKER, "no worker " + c.workerId() + " is registered");
     }
-    for (Job job : new ArrayList<>(w.leases)) {
+    for (Job job : w.leases.jobs()) {
       job.liveAttempt().end(now, Attempt.Outcome.RELEASED, "worker deregistered");
       moveTo(job, JobState.READY, "released by deregistering worker " + w.id);
     }
@@ -471,13 +497,14 @@ public final class Engine {
    */
   private void grant(Job job, WorkerState w, int generation, long leaseMillis) {
     job.generation = generation == 0 ? job.generation + 1 : generation;
-    Attempt attempt = new Attempt(w.id, job.generation, now, leaseEnd(job, now, leaseMillis));
+    Attempt attempt =
+        new Attempt(job, w.id, job.generation, now, leaseEnd(job, now, leaseMillis));
     if (job.attempts == null) {
       job.attempts = new ArrayList<>(2);
     }
     job.attempts.add(attempt);
     job.dueAtMillis = attempt.leaseExpiresAtMillis;
-    moveTo(job, JobState.RUNNING, "leased to " + w.id);
+    moveTo(job, JobState.RUNNING, "leased"); // the worker is in the LeaseGranted event
     events.add(new LeaseGranted(job.id, w.id, job.generation, job.dueAtMillis, job.task));
   }
 
@@ -573,7 +600,7 @@ public final class Engine {
     Attempt live = job.liveAttempt();
     if (!live.acknowledged) {
       live.acknowledged = true;
-      unacknowledged.remove(job);
+      unacknowledged.remove(live);
     }
   }
 
@@ -611,7 +638,7 @@ public final class Engine {
     if (c.result() != null) {
       job.extras().result = c.result();
     }
-    moveTo(job, JobState.SUCCEEDED, "completed by " + c.workerId());
+    moveTo(job, JobState.SUCCEEDED, "completed");
     return null;
   }
 
@@ -693,7 +720,7 @@ public final class Engine {
     liveness.remove(w);
     w.alive = false;
     int reclaimed = w.leases.size();
-    for (Job job : new ArrayList<>(w.leases)) {
+    for (Job job : w.leases.jobs()) {
       Attempt live = job.liveAttempt();
       String cause = "worker " + w.id + " died (silent for " + w.heartbeatTimeoutMillis + " ms)";
       live.end(now, Attempt.Outcome.WORKER_DIED, cause);
@@ -709,12 +736,15 @@ public final class Engine {
       if (saturatedAdd(oldest.dueAtMillis, config.retentionMillis()) > now) {
         return;
       }
-      finished.pollFirst();
-      jobs.remove(oldest);
-      countsByState[oldest.state.ordinal()]--;
-      queue(oldest.queue).countsByState[oldest.state.ordinal()]--;
-      events.add(new JobEvicted(oldest.id));
+      evict(finished.pollFirst());
     }
+  }
+
+  private void evict(Job job) {
+    jobs.remove(job);
+    countsByState[job.state.ordinal()]--;
+    queue(job.queue).countsByState[job.state.ordinal()]--;
+    events.add(new JobEvicted(job.id));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -988,14 +1018,14 @@ public final class Engine {
         Attempt live = job.attempts.get(job.attempts.size() - 1);
         WorkerState w = workers.get(live.workerId);
         if (w != null) {
-          w.leases.remove(job);
+          w.leases.remove(live);
         }
         queue(job.queue).running--;
         TaskLimit limit = taskLimits.get(job.task);
         if (limit != null) {
           limit.running--;
         }
-        unacknowledged.remove(job);
+        unacknowledged.remove(live);
       }
       case DEAD -> deadLetters.remove(job.id);
       case PENDING, SUCCEEDED, CANCELLED -> {}
@@ -1012,13 +1042,15 @@ public final class Engine {
       case RUNNING -> {
         leases.add(job);
         Attempt live = job.attempts.get(job.attempts.size() - 1);
-        workers.get(live.workerId).leases.add(job);
+        workers.get(live.workerId).leases.add(live);
         queue(job.queue).running++;
         TaskLimit limit = taskLimits.get(job.task);
         if (limit != null) {
           limit.running++;
         }
-        unacknowledged.add(job);
+        if (!live.acknowledged) {
+          unacknowledged.add(live);
+        }
       }
       case DEAD -> deadLetters.put(job.id, job);
       case PENDING, SUCCEEDED, CANCELLED -> {}
@@ -1029,6 +1061,9 @@ public final class Engine {
     job.dueAtMillis = now; // a finished job has no due time; the field holds when it finished
     if (to.isTerminal()) {
       finished.addLast(job);
+      if (finished.size() > config.finishedJobsMax()) {
+        evict(finished.pollFirst());
+      }
     }
     ArrayList<Job> children = takeChildren(job);
     if (to == JobState.SUCCEEDED) {

@@ -12,13 +12,16 @@ package dev.hourglass.core.engine;
  * @param misfireThresholdMillis a cron firing later than this is "missed" and handled by the
  *     schedule's catch-up policy (Quartz uses the same idea, with 60 s)
  * @param payloadBytesMax bounds one job's payload so one bad client cannot exhaust memory
+ * @param finishedJobsMax at most this many SUCCEEDED and CANCELLED jobs are kept, whatever their
+ *     age: at a million jobs a second no time-based retention alone can bound memory
  */
 public record EngineConfig(
     long retentionMillis,
     long defaultLeaseMillis,
     long defaultWorkerTimeoutMillis,
     long misfireThresholdMillis,
-    int payloadBytesMax) {
+    int payloadBytesMax,
+    int finishedJobsMax) {
 
   /** Bounds a single id, queue or task name: they are keys, not documents. */
   public static final int NAME_LENGTH_MAX = 256;
@@ -36,22 +39,27 @@ public record EngineConfig(
   public static final int PRIORITY_MAX = 1_000_000;
 
   public static final EngineConfig DEFAULTS =
-      new EngineConfig(24 * 3_600_000L, 30_000, 30_000, 60_000, 1 << 20);
+      new EngineConfig(24 * 3_600_000L, 30_000, 30_000, 60_000, 1 << 20, 1_000_000);
 
   public EngineConfig {
     if (retentionMillis < 0 || defaultLeaseMillis <= 0 || defaultWorkerTimeoutMillis <= 0
-        || misfireThresholdMillis < 0 || payloadBytesMax <= 0) {
+        || misfireThresholdMillis < 0 || payloadBytesMax <= 0 || finishedJobsMax < 0) {
       throw new IllegalArgumentException("invalid engine config: " + this);
     }
   }
 
   public EngineConfig withRetentionMillis(long millis) {
     return new EngineConfig(millis, defaultLeaseMillis, defaultWorkerTimeoutMillis,
-        misfireThresholdMillis, payloadBytesMax);
+        misfireThresholdMillis, payloadBytesMax, finishedJobsMax);
   }
 
   public EngineConfig withPayloadBytesMax(int bytes) {
     return new EngineConfig(retentionMillis, defaultLeaseMillis, defaultWorkerTimeoutMillis,
-        misfireThresholdMillis, bytes);
+        misfireThresholdMillis, bytes, finishedJobsMax);
+  }
+
+  public EngineConfig withFinishedJobsMax(int max) {
+    return new EngineConfig(retentionMillis, defaultLeaseMillis, defaultWorkerTimeoutMillis,
+        misfireThresholdMillis, payloadBytesMax, max);
   }
 }

@@ -136,7 +136,7 @@ public final class EngineQueries {
   public List<Assignment> liveAssignments() {
     List<Assignment> out = new ArrayList<>();
     for (WorkerState w : engine.workers.values()) {
-      for (Job job : w.leases) {
+      for (Job job : w.leases.jobs()) {
         out.add(new Assignment(job.id, w.id, job.generation));
       }
     }
@@ -146,7 +146,7 @@ public final class EngineQueries {
   /** Assignments whose worker has not confirmed receipt: notifications still owed, oldest first. */
   public List<Assignment> unacknowledgedAssignments() {
     List<Assignment> out = new ArrayList<>();
-    for (Job job : engine.unacknowledged) {
+    for (Job job : engine.unacknowledged.jobs()) {
       out.add(new Assignment(job.id, job.liveAttempt().workerId, job.generation));
     }
     return out;
@@ -155,7 +155,7 @@ public final class EngineQueries {
   /** Workers owed at least one notification, each once, in order of their oldest one. */
   public List<String> workersOwedNotifications() {
     LinkedHashSet<String> out = new LinkedHashSet<>();
-    for (Job job : engine.unacknowledged) {
+    for (Job job : engine.unacknowledged.jobs()) {
       out.add(job.liveAttempt().workerId);
     }
     return List.copyOf(out);

@@ -55,6 +55,7 @@ public final class EngineSnapshot {
     out.writeLong(c.defaultWorkerTimeoutMillis());
     out.writeLong(c.misfireThresholdMillis());
     out.writeInt(c.payloadBytesMax());
+    out.writeInt(c.finishedJobsMax());
     out.writeLong(e.now);
     out.writeLong(e.nextSeq);
     out.writeInt(e.queues.size());
@@ -86,7 +87,7 @@ public final class EngineSnapshot {
     if (failure[0] != null) {
       throw failure[0];
     }
-    writeIds(out, e.unacknowledged);
+    writeIds(out, e.unacknowledged.jobs());
     writeIds(out, e.deadLetters.values());
     writeIds(out, e.finished);
     out.writeInt(e.schedules.size());
@@ -102,7 +103,7 @@ public final class EngineSnapshot {
     out.writeLong(w.heartbeatTimeoutMillis);
     out.writeLong(w.lastSeenMillis);
     out.writeBoolean(w.alive);
-    writeIds(out, w.leases);
+    writeIds(out, w.leases.jobs());
   }
 
   private static void writeJob(DataOutput out, Job j) throws IOException {
@@ -184,7 +185,7 @@ public final class EngineSnapshot {
           + " (reads " + FORMAT + ")");
     }
     EngineConfig config = new EngineConfig(in.readLong(), in.readLong(), in.readLong(),
-        in.readLong(), in.readInt());
+        in.readLong(), in.readInt(), in.readInt());
     Engine e = new Engine(config);
     e.now = in.readLong();
     e.nextSeq = in.readLong();
@@ -216,7 +217,12 @@ public final class EngineSnapshot {
     }
     rebuildStructures(e, leaseIds);
     for (String id : readStrings(in)) {
-      e.unacknowledged.add(existing(e, id));
+      Job j = existing(e, id);
+      if (j.state != JobState.RUNNING) {
+        throw new IOException("corrupt engine snapshot: unacknowledged job " + id + " is "
+            + j.state);
+      }
+      e.unacknowledged.add(j.liveAttempt());
     }
     for (String id : readStrings(in)) {
       e.deadLetters.put(id, existing(e, id));
@@ -254,7 +260,7 @@ public final class EngineSnapshot {
       j.attempts = new ArrayList<>(attempts);
     }
     for (int i = 0; i < attempts; i++) {
-      Attempt a = new Attempt(readString(in), in.readInt(), in.readLong(), in.readLong());
+      Attempt a = new Attempt(j, readString(in), in.readInt(), in.readLong(), in.readLong());
       a.endedAtMillis = in.readLong();
       a.outcome = CommandCodec.enumAt(Attempt.Outcome.values(), in.readUnsignedByte());
       a.error = readString(in);
@@ -308,7 +314,7 @@ public final class EngineSnapshot {
       for (String id : leaseIds.get(i++)) {
         Job j = existing(e, id);
         Invariants.check(j.state == JobState.RUNNING, "worker %s holds %s", w.id, j);
-        w.leases.add(j);
+        w.leases.add(j.liveAttempt());
       }
     }
   }

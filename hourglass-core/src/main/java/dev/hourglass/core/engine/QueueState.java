@@ -18,24 +18,30 @@ final class QueueState {
   /** Jobs of this queue per state, indexed by JobState ordinal. */
   final long[] countsByState = new long[dev.hourglass.core.view.JobState.values().length];
 
-  private final Map<LaneKey, ReadyLane> lanesByKey = new LinkedHashMap<>();
+  /** Lanes by task; each task has few priorities, so a short list beats a composite-key map. */
+  private final Map<String, List<ReadyLane>> lanesByTask = new LinkedHashMap<>();
   /** Every lane ever used by this queue, in creation order; empty lanes are skipped on lease. */
   final List<ReadyLane> lanes = new ArrayList<>();
-
-  private record LaneKey(String task, int priority) {}
 
   QueueState(String name) {
     this.name = name;
   }
 
   ReadyLane lane(String task, int priority) {
-    return lanesByKey.computeIfAbsent(
-        new LaneKey(task, priority),
-        k -> {
-          ReadyLane lane = new ReadyLane(name, task, priority);
-          lanes.add(lane);
-          return lane;
-        });
+    List<ReadyLane> ofTask = lanesByTask.get(task);
+    if (ofTask == null) {
+      ofTask = new ArrayList<>(2);
+      lanesByTask.put(task, ofTask);
+    }
+    for (int i = 0; i < ofTask.size(); i++) {
+      if (ofTask.get(i).priority == priority) {
+        return ofTask.get(i);
+      }
+    }
+    ReadyLane lane = new ReadyLane(name, task, priority);
+    ofTask.add(lane);
+    lanes.add(lane);
+    return lane;
   }
 
   boolean atLimit() {

@@ -1,6 +1,5 @@
 package dev.hourglass.core.engine;
 
-import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
@@ -16,7 +15,7 @@ final class WorkerState extends HeapMember {
   long heartbeatTimeoutMillis;
   long lastSeenMillis;
   boolean alive = true;
-  final LinkedHashSet<Job> leases = new LinkedHashSet<>();
+  final AttemptChain leases = new AttemptChain(AttemptChain.Kind.WORKER_LEASES);
 
   WorkerState(String id, int capacity, List<String> queues, long heartbeatTimeoutMillis) {
     this.id = id;

@@ -1,0 +1,54 @@
+package dev.hourglass.bench.engine;
+
+import dev.hourglass.core.command.Command;
+import dev.hourglass.core.command.JobSpec;
+import dev.hourglass.core.engine.Engine;
+import dev.hourglass.core.id.JobIds;
+import dev.hourglass.core.view.JobState;
+import java.lang.management.ManagementFactory;
+import java.util.SplittableRandom;
+
+/**
+ * Heap bytes per pending job, beyond its payload: fills an engine with N READY jobs that have
+ * UUIDv7 ids and no payload, forces full collections, and divides the growth of the used heap by
+ * N. Prints one line per size.
+ *
+ * <p>Run: {@code java -Xmx24g -XX:+UseParallelGC -cp 'hourglass-bench/target/*:hourglass-bench/target/lib/*'
+ * dev.hourglass.bench.engine.EngineMemoryBench 1000000 10000000}
+ */
+public final class EngineMemoryBench {
+  private EngineMemoryBench() {}
+
+  public static void main(String[] args) {
+    for (String arg : args.length == 0 ? new String[] {"1000000"} : args) {
+      measure(Integer.parseInt(arg));
+    }
+  }
+
+  private static void measure(int n) {
+    long now = 1_700_000_000_000L;
+    long[] clock = {now};
+    JobIds ids = new JobIds(() -> clock[0]++, new SplittableRandom(1));
+    long before = usedAfterGc();
+    Engine engine = new Engine();
+    long start = System.nanoTime();
+    for (int i = 0; i < n; i++) {
+      engine.apply(new Command.SubmitJob(now, JobSpec.of(ids.next(), "send-email", null)));
+    }
+    long fillNanos = System.nanoTime() - start;
+    long after = usedAfterGc();
+    System.out.printf("pending=%,d ready=%,d heap/job=%.1f bytes fill=%.2f s (%,.0f submits/s)%n",
+        n, engine.queries().count(JobState.READY), (after - before) / (double) n,
+        fillNanos / 1e9, n / (fillNanos / 1e9));
+    if (engine.queries().jobsHeld() != n) {
+      throw new AssertionError("engine holds " + engine.queries().jobsHeld() + " jobs, not " + n);
+    }
+  }
+
+  private static long usedAfterGc() {
+    for (int i = 0; i < 4; i++) {
+      System.gc();
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+}
