@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  *    written and (unless the policy is NeverUnsafeForTests) forced.
  *  - Only the flusher touches the active segment's channel and rolls segments. A roll forces the
  *    old segment before creating the new one, so only the last segment can have a torn tail.
- *  - `segments` changes only under `filesLock` (write side); replay holds the read side so
- *    compaction cannot delete a file it is reading.
+ *  - `segments` is copied and changed under its monitor. Replay holds the read side of
+ *    `filesLock` and compaction the write side, so compaction never deletes a file being read;
+ *    rolls only append to the list and never wait for a replay.
  *  - After an I/O error the log is failed for good: every pending and later future fails. An
  *    fsync is never retried, because after a failed fsync Linux may have dropped the dirty pages
  *    and a second fsync would report success for data that is gone.
@@ -130,8 +131,12 @@ public final class SegmentedLog implements AutoCloseable {
   private long activeSize;
   private long lastForceNanos;
 
+  /**
+   * Read side: a replay is reading segment files. Write side: compaction deletes files. A roll
+   * does not take it, so a long replay never stalls appends.
+   */
   private final ReentrantReadWriteLock filesLock = new ReentrantReadWriteLock();
-  // Guarded by filesLock.
+  // Guarded by its own monitor; held only to copy or change the list.
   private final List<SegmentFile> segments;
 
   // Written only by the flusher; volatile so stats() can read them from any thread.
@@ -282,11 +287,8 @@ public final class SegmentedLog implements AutoCloseable {
    * only an empty active segment). Replay from below {@code firstLsn() - 1} fails.
    */
   public long firstLsn() {
-    filesLock.readLock().lock();
-    try {
+    synchronized (segments) {
       return segments.getFirst().firstLsn();
-    } finally {
-      filesLock.readLock().unlock();
     }
   }
 
@@ -319,7 +321,10 @@ public final class SegmentedLog implements AutoCloseable {
     long limit = writtenLsn;
     filesLock.readLock().lock();
     try {
-      var files = List.copyOf(segments);
+      List<SegmentFile> files;
+      synchronized (segments) {
+        files = List.copyOf(segments);
+      }
       long oldest = files.getFirst().firstLsn();
       if (afterLsn < oldest - 1) {
         throw new WalException(
@@ -379,17 +384,20 @@ public final class SegmentedLog implements AutoCloseable {
   public void deleteSegmentsBefore(long lsn) throws IOException {
     filesLock.writeLock().lock();
     try {
-      int deleted = 0;
-      while (segments.size() > 1 && segments.get(1).firstLsn() - 1 <= lsn) {
-        Files.deleteIfExists(segments.getFirst().path());
-        segments.removeFirst();
-        deleted++;
+      var doomed = new ArrayList<SegmentFile>();
+      synchronized (segments) {
+        while (segments.size() > 1 && segments.get(1).firstLsn() - 1 <= lsn) {
+          doomed.add(segments.removeFirst());
+        }
       }
-      if (deleted > 0) {
+      for (var file : doomed) {
+        Files.deleteIfExists(file.path());
+      }
+      if (!doomed.isEmpty()) {
         SegmentFormat.forceDirectory(dir);
         log.info(
-            "wal compacted: dir={} uptoLsn={} segmentsDeleted={} segmentsRetained={} oldestLsn={}",
-            dir, lsn, deleted, segments.size(), segments.getFirst().firstLsn());
+            "wal compacted: dir={} uptoLsn={} segmentsDeleted={} oldestLsn={}",
+            dir, lsn, doomed.size(), firstLsn());
       }
     } finally {
       filesLock.writeLock().unlock();
@@ -398,11 +406,8 @@ public final class SegmentedLog implements AutoCloseable {
 
   /** Segment files currently in use, oldest first. For tests and operator tooling. */
   public List<Path> segmentFiles() {
-    filesLock.readLock().lock();
-    try {
+    synchronized (segments) {
       return segments.stream().map(SegmentFile::path).toList();
-    } finally {
-      filesLock.readLock().unlock();
     }
   }
 
@@ -612,11 +617,8 @@ public final class SegmentedLog implements AutoCloseable {
     active = FileChannel.open(path, StandardOpenOption.WRITE);
     active.position(SegmentFormat.SEGMENT_HEADER_BYTES);
     activeSize = SegmentFormat.SEGMENT_HEADER_BYTES;
-    filesLock.writeLock().lock();
-    try {
+    synchronized (segments) {
       segments.add(new SegmentFile(path, firstLsn));
-    } finally {
-      filesLock.writeLock().unlock();
     }
     log.debug("wal segment rolled: dir={} segment={} firstLsn={}", dir, path, firstLsn);
   }

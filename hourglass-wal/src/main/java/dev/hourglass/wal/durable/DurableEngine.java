@@ -1,0 +1,225 @@
+package dev.hourglass.wal.durable;
+
+import dev.hourglass.core.codec.CommandCodec;
+import dev.hourglass.core.command.Command;
+import dev.hourglass.core.engine.Engine;
+import dev.hourglass.core.engine.EngineConfig;
+import dev.hourglass.core.engine.EngineQueries;
+import dev.hourglass.core.engine.EngineSnapshot;
+import dev.hourglass.core.event.Outcome;
+import dev.hourglass.wal.DataDirectoryLock;
+import dev.hourglass.wal.FsyncPolicy;
+import dev.hourglass.wal.SegmentedLog;
+import dev.hourglass.wal.SnapshotStore;
+import dev.hourglass.wal.WalOptions;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine with a write-ahead log under it: every command is written to the log and forced to
+ * disk before it is applied, so nobody can learn of a decision that a crash would undo.
+ *
+ * <p>Implementation notes. The order is log, force, apply, answer. A command the engine then
+ * rejects is in the log too, which is harmless: replay is deterministic, so it is rejected again
+ * and changes nothing. Recovery is: the newest valid snapshot (or an empty engine), then every
+ * log record after the snapshot's LSN, applied in order. Because the engine is deterministic this
+ * rebuilds exactly the state that was acknowledged, including live leases with their expiry
+ * times and the assignments whose notifications are still owed.
+ *
+ * <p>Snapshots are taken on the caller's thread every {@code snapshotEveryRecords} records; the
+ * log segments wholly covered by a snapshot are then deleted. A new data directory gets a
+ * snapshot at LSN 0 at once, which records the engine settings the log is replayed under.
+ *
+ * <p>Not thread-safe: like the engine, use it from one thread (the server's apply loop).
+ */
+public final class DurableEngine implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DurableEngine.class);
+
+  private final DurableOptions options;
+  private final DataDirectoryLock lock;
+  private final SegmentedLog wal;
+  private final SnapshotStore snapshots;
+  private final Engine engine;
+  private final RecoverySummary recovery;
+  private long lastSnapshotLsn;
+
+  /** What a start-up recovered, for the one summary log line and for tests. */
+  public record RecoverySummary(long snapshotLsn, long recordsReplayed, long lastLsn,
+      long durationMillis) {}
+
+  private DurableEngine(DurableOptions options, DataDirectoryLock lock, SegmentedLog wal,
+      SnapshotStore snapshots, Engine engine, RecoverySummary recovery) {
+    this.options = options;
+    this.lock = lock;
+    this.wal = wal;
+    this.snapshots = snapshots;
+    this.engine = engine;
+    this.recovery = recovery;
+    this.lastSnapshotLsn = recovery.snapshotLsn();
+  }
+
+  public static DurableEngine open(Path dataDir, EngineConfig config, FsyncPolicy fsync)
+      throws IOException {
+    return open(DurableOptions.of(dataDir, config, fsync));
+  }
+
+  /**
+   * Locks the data directory and recovers the engine from it (or starts an empty one).
+   *
+   * @throws dev.hourglass.wal.DataDirectoryLockedException if another process uses the directory
+   * @throws dev.hourglass.wal.WalCorruptedException if the log is corrupt and repair is off
+   */
+  public static DurableEngine open(DurableOptions options) throws IOException {
+    long start = System.nanoTime();
+    Files.createDirectories(options.dataDir());
+    DataDirectoryLock lock = DataDirectoryLock.acquire(options.dataDir());
+    SegmentedLog wal = null;
+    try {
+      SnapshotStore snapshots = new SnapshotStore(options.dataDir().resolve("snapshots"));
+      wal = SegmentedLog.open(WalOptions.defaults(options.dataDir().resolve("log"))
+          .withFsync(options.fsync()).withRepairCorruption(options.repairCorruption()));
+      var newest = snapshots.newestValid();
+      Engine engine;
+      long snapshotLsn;
+      if (newest.isPresent()) {
+        try (InputStream body = new BufferedInputStream(newest.get().openBody(), 1 << 16)) {
+          engine = EngineSnapshot.read(new DataInputStream(body));
+        }
+        snapshotLsn = newest.get().lsn();
+        if (!engine.config().equals(options.engine())) {
+          log.warn("data directory {} keeps the engine settings it was created with ({}); the"
+              + " requested ones ({}) are ignored", options.dataDir(), engine.config(),
+              options.engine());
+        }
+      } else {
+        if (wal.lastLsn() > 0) {
+          throw new IOException("data directory " + options.dataDir() + " has a log up to lsn="
+              + wal.lastLsn() + " but no valid snapshot, not even the one written at creation;"
+              + " restore the snapshots/ folder from a backup");
+        }
+        engine = new Engine(options.engine());
+        snapshotLsn = 0;
+        writeSnapshot(snapshots, engine, 0);
+      }
+      long[] replayed = {0};
+      Engine target = engine;
+      wal.replay(snapshotLsn, (lsn, record) -> {
+        target.apply(CommandCodec.decode(record));
+        replayed[0]++;
+      });
+      var summary = new RecoverySummary(snapshotLsn, replayed[0], wal.lastLsn(),
+          (System.nanoTime() - start) / 1_000_000);
+      log.info("engine recovered: dir={} snapshotLsn={} recordsReplayed={} lastLsn={} jobs={}"
+          + " durationMillis={}", options.dataDir(), summary.snapshotLsn(),
+          summary.recordsReplayed(), summary.lastLsn(), engine.queries().jobsHeld(),
+          summary.durationMillis());
+      return new DurableEngine(options, lock, wal, snapshots, engine, summary);
+    } catch (IOException | RuntimeException | Error e) {
+      if (wal != null) {
+        wal.close();
+      }
+      lock.close();
+      throw e;
+    }
+  }
+
+  /** Logs the command, waits until it is durable, then applies it. */
+  public Outcome apply(Command command) throws IOException {
+    await(wal.append(CommandCodec.encode(command)));
+    Outcome outcome = engine.apply(command);
+    maybeSnapshot();
+    return outcome;
+  }
+
+  /** Logs several commands with one force, then applies them in order. */
+  public List<Outcome> applyAll(List<Command> commands) throws IOException {
+    List<byte[]> records = new ArrayList<>(commands.size());
+    for (Command c : commands) {
+      records.add(CommandCodec.encode(c));
+    }
+    await(wal.appendAll(records));
+    List<Outcome> outcomes = new ArrayList<>(commands.size());
+    for (Command c : commands) {
+      outcomes.add(engine.apply(c));
+    }
+    maybeSnapshot();
+    return outcomes;
+  }
+
+  /** Writes a snapshot of the current state and deletes the log segments it covers. */
+  public void snapshot() throws IOException {
+    long lsn = wal.durableLsn();
+    writeSnapshot(snapshots, engine, lsn);
+    lastSnapshotLsn = lsn;
+    wal.deleteSegmentsBefore(lsn);
+  }
+
+  private void maybeSnapshot() throws IOException {
+    if (wal.lastLsn() - lastSnapshotLsn >= options.snapshotEveryRecords()) {
+      snapshot();
+    }
+  }
+
+  private static void writeSnapshot(SnapshotStore store, Engine engine, long lsn)
+      throws IOException {
+    store.write(lsn, out -> {
+      DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out, 1 << 16));
+      EngineSnapshot.write(engine, data);
+      data.flush();
+    });
+  }
+
+  private static long await(CompletableFuture<Long> durable) throws IOException {
+    try {
+      return durable.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for the log to force a record;"
+          + " its command was not applied");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException("log append failed: " + e.getCause(), e.getCause());
+    }
+  }
+
+  public Engine engine() {
+    return engine;
+  }
+
+  public EngineQueries queries() {
+    return engine.queries();
+  }
+
+  public RecoverySummary recovery() {
+    return recovery;
+  }
+
+  public long lastLsn() {
+    return wal.lastLsn();
+  }
+
+  /** Flushes what is pending, closes the log and releases the data directory. */
+  @Override
+  public void close() throws IOException {
+    try {
+      wal.close();
+    } finally {
+      lock.close();
+    }
+  }
+}
