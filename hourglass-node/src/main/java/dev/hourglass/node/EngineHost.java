@@ -4,6 +4,7 @@ import dev.hourglass.core.command.Command;
 import dev.hourglass.core.engine.EngineQueries;
 import dev.hourglass.core.event.Outcome;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * The engine as the node sees it: commands in (made durable before they are applied), queries
@@ -14,6 +15,9 @@ interface EngineHost extends AutoCloseable {
 
   /** Makes the command durable, then applies it. */
   Outcome apply(Command command) throws IOException;
+
+  /** Makes all the commands durable with one force, then applies them in order. */
+  List<Outcome> applyAll(List<Command> commands) throws IOException;
 
   EngineQueries queries();
 

@@ -7,6 +7,7 @@ import dev.hourglass.wal.FsyncPolicy;
 import dev.hourglass.wal.durable.DurableEngine;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /** The engine host the node runs on: the server's durable engine over a data directory. */
 final class Hosts {
@@ -28,6 +29,11 @@ final class Hosts {
     @Override
     public Outcome apply(Command command) throws IOException {
       return engine.apply(command);
+    }
+
+    @Override
+    public List<Outcome> applyAll(List<Command> commands) throws IOException {
+      return engine.applyAll(commands);
     }
 
     @Override

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hourglass.core.command.Backoff;
+import dev.hourglass.core.command.Command;
 import dev.hourglass.core.command.Command.AssignJob;
 import dev.hourglass.core.command.Command.CompleteJob;
 import dev.hourglass.core.command.Command.FailJob;
@@ -19,6 +20,7 @@ import dev.hourglass.core.command.ScheduleSpec.CatchUp;
 import dev.hourglass.core.command.ScheduleSpec.Overlap;
 import dev.hourglass.core.engine.EngineConfig;
 import dev.hourglass.core.engine.EngineQueries;
+import dev.hourglass.core.engine.Invariants;
 import dev.hourglass.core.event.Outcome;
 import dev.hourglass.core.event.Outcome.Rejected;
 import dev.hourglass.core.view.JobState;
@@ -60,7 +62,11 @@ final class Scheduling {
   static final long DEFAULT_BASE_MILLIS = 1_000;
   /** The protocol's backoff is base * 2^attempt without a cap; the engine saturates the sum. */
   static final long BACKOFF_CAP_MILLIS = Long.MAX_VALUE;
-  /** A run takes no time in this model: the node reports the outcome in the same instant. */
+  /**
+   * The lease of a run by the node's own worker. Assignment and report are logged together, so
+   * only a write torn by a crash can leave a run open; its lease then ends after this long and
+   * the job is retried like any job whose worker vanished.
+   */
   static final long RUN_LEASE_MILLIS = 60_000;
 
   private final Supplier<String> jobIds;
@@ -113,10 +119,14 @@ final class Scheduling {
       }
     }
     due.sort(Comparator.comparingLong(Scheduling::dueAtMillis)); // stable: oldest first on ties
+    List<Command> runs = new ArrayList<>(2 * due.size());
     ArrayNode ran = JsonNodeFactory.instance.arrayNode();
     for (JobView job : due) {
-      run(host, job.jobId(), false, stampMillis);
+      runs.addAll(run(job, false, stampMillis));
       ran.add(protocolId(queries, job));
+    }
+    if (!runs.isEmpty()) {
+      requireAll(host.applyAll(runs)); // one force for every run of this call
     }
     ObjectNode reply = request.reply("jobs_executed");
     reply.put("count", ran.size());
@@ -140,7 +150,8 @@ final class Scheduling {
     if (job.state() != JobState.READY) {
       throw new ProtocolException(ErrorKind.PRECONDITION_FAILED, notRunnable(job));
     }
-    JobView after = run(host, job.jobId(), forceFail, stampMillis);
+    requireAll(host.applyAll(run(job, forceFail, stampMillis)));
+    JobView after = host.queries().job(job.jobId()).orElseThrow();
     if (!forceFail) {
       ObjectNode reply = request.reply("job_executed");
       reply.put("job_id", id);
@@ -196,15 +207,16 @@ final class Scheduling {
     return Optional.empty();
   }
 
-  /** Runs a READY job as the node's worker: assign it, then report success or failure. */
-  private static JobView run(EngineHost host, String jobId, boolean fail, long stampMillis)
-      throws IOException {
-    require(host.apply(new AssignJob(stampMillis, jobId, LOCAL_WORKER, 0, RUN_LEASE_MILLIS)));
-    int generation = host.queries().job(jobId).orElseThrow().generation();
-    require(host.apply(fail
-        ? new FailJob(stampMillis, jobId, LOCAL_WORKER, generation, "forced failure", true)
-        : new CompleteJob(stampMillis, jobId, LOCAL_WORKER, generation, null)));
-    return host.queries().job(jobId).orElseThrow();
+  /**
+   * The commands that run a READY job as the node's own worker: assign it in the next generation,
+   * then report success or a retryable failure in that generation.
+   */
+  private static List<Command> run(JobView job, boolean fail, long stampMillis) {
+    int generation = job.generation() + 1;
+    String id = job.jobId();
+    return List.of(new AssignJob(stampMillis, id, LOCAL_WORKER, generation, RUN_LEASE_MILLIS),
+        fail ? new FailJob(stampMillis, id, LOCAL_WORKER, generation, "forced failure", true)
+            : new CompleteJob(stampMillis, id, LOCAL_WORKER, generation, null));
   }
 
   /** The job a request describes; max_attempts and base_ms default to the seed's 3 and 1000. */
@@ -267,6 +279,17 @@ final class Scheduling {
   private static void require(Outcome outcome) {
     if (outcome instanceof Rejected r) {
       throw EngineReplies.error(r);
+    }
+  }
+
+  /**
+   * A run's commands follow from the state just read on this thread, so the engine refusing one
+   * is a bug in the node, not bad input: it stops the node, and a restart replays the log.
+   */
+  private static void requireAll(List<Outcome> outcomes) {
+    for (Outcome outcome : outcomes) {
+      Invariants.check(outcome.isApplied(), "the engine refused a run the node planned: %s",
+          outcome);
     }
   }
 }
