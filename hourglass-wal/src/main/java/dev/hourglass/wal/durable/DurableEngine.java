@@ -39,8 +39,10 @@ import org.slf4j.LoggerFactory;
  * rebuilds exactly the state that was acknowledged, including live leases with their expiry
  * times and the assignments whose notifications are still owed.
  *
- * <p>Snapshots are taken on the caller's thread every {@code snapshotEveryRecords} records; the
- * log segments wholly covered by a snapshot are then deleted. A new data directory gets a
+ * <p>Snapshots are taken on the caller's thread every {@code snapshotEveryRecords} records or
+ * {@code snapshotEveryMillis}, whichever comes first. Log segments are deleted only up to the
+ * snapshot before the newest, so a corrupt newest snapshot falls back to the previous one with
+ * the log still complete after it. A new data directory gets a
  * snapshot at LSN 0 at once, which records the engine settings the log is replayed under.
  *
  * <p>Not thread-safe: like the engine, use it from one thread (the server's apply loop).
@@ -55,6 +57,13 @@ public final class DurableEngine implements AutoCloseable {
   private final Engine engine;
   private final RecoverySummary recovery;
   private long lastSnapshotLsn;
+  /**
+   * The LSN of the snapshot before the newest. Segments are deleted only up to here, so that if
+   * the newest snapshot turns out corrupt, the previous one plus the log still recovers
+   * everything.
+   */
+  private long previousSnapshotLsn;
+  private long lastSnapshotNanos = System.nanoTime();
 
   /** What a start-up recovered, for the one summary log line and for tests. */
   public record RecoverySummary(long snapshotLsn, long recordsReplayed, long lastLsn,
@@ -69,6 +78,7 @@ public final class DurableEngine implements AutoCloseable {
     this.engine = engine;
     this.recovery = recovery;
     this.lastSnapshotLsn = recovery.snapshotLsn();
+    this.previousSnapshotLsn = recovery.snapshotLsn();
   }
 
   public static DurableEngine open(Path dataDir, EngineConfig config, FsyncPolicy fsync)
@@ -90,7 +100,8 @@ public final class DurableEngine implements AutoCloseable {
     try {
       SnapshotStore snapshots = new SnapshotStore(options.dataDir().resolve("snapshots"));
       wal = SegmentedLog.open(WalOptions.defaults(options.dataDir().resolve("log"))
-          .withFsync(options.fsync()).withRepairCorruption(options.repairCorruption()));
+          .withFsync(options.fsync()).withRepairCorruption(options.repairCorruption())
+          .withSegmentBytesMax(options.segmentBytesMax()));
       var newest = snapshots.newestValid();
       Engine engine;
       long snapshotLsn;
@@ -159,16 +170,25 @@ public final class DurableEngine implements AutoCloseable {
     return outcomes;
   }
 
-  /** Writes a snapshot of the current state and deletes the log segments it covers. */
+  /**
+   * Writes a snapshot of the current state, then deletes the log segments that neither it nor
+   * the previous snapshot needs.
+   */
   public void snapshot() throws IOException {
     long lsn = wal.durableLsn();
     writeSnapshot(snapshots, engine, lsn);
+    previousSnapshotLsn = lastSnapshotLsn;
     lastSnapshotLsn = lsn;
-    wal.deleteSegmentsBefore(lsn);
+    lastSnapshotNanos = System.nanoTime();
+    wal.deleteSegmentsBefore(previousSnapshotLsn);
   }
 
   private void maybeSnapshot() throws IOException {
-    if (wal.lastLsn() - lastSnapshotLsn >= options.snapshotEveryRecords()) {
+    long records = wal.lastLsn() - lastSnapshotLsn;
+    boolean byCount = records >= options.snapshotEveryRecords();
+    boolean byTime = records > 0
+        && System.nanoTime() - lastSnapshotNanos >= options.snapshotEveryMillis() * 1_000_000L;
+    if (byCount || byTime) {
       snapshot();
     }
   }

@@ -92,6 +92,33 @@ class DurableEngineTest {
   }
 
   @Test
+  void aCorruptNewestSnapshotFallsBackToThePreviousOneWithNothingLost() throws Exception {
+    DurableOptions smallSegments = options(100).withSegmentBytesMax(4 << 10);
+    try (DurableEngine d = DurableEngine.open(smallSegments)) {
+      for (int i = 0; i < 350; i++) {
+        d.apply(new Command.SubmitJob(1_000 + i, JobSpec.of("j" + i, "t", null)));
+      }
+    }
+    try (Stream<Path> segments = Files.list(dir.resolve("log"))) {
+      assertThat(segments.filter(p -> p.toString().endsWith(".wal")).count())
+          .as("segments left after compaction").isBetween(2L, 6L);
+    }
+    Path newest;
+    try (Stream<Path> files = Files.list(dir.resolve("snapshots"))) {
+      newest = files.filter(p -> !p.getFileName().toString().endsWith(".tmp"))
+          .max(java.util.Comparator.comparing(p -> p.getFileName().toString())).orElseThrow();
+    }
+    byte[] bytes = Files.readAllBytes(newest);
+    bytes[bytes.length / 2] ^= 0x5A;
+    Files.write(newest, bytes);
+    try (DurableEngine d = DurableEngine.open(smallSegments)) {
+      assertThat(d.recovery().snapshotLsn()).isEqualTo(200);
+      assertThat(d.recovery().recordsReplayed()).isEqualTo(150);
+      assertThat(d.queries().count(JobState.READY)).isEqualTo(350);
+    }
+  }
+
+  @Test
   void liveLeasesAndOwedNotificationsSurviveARestart() throws Exception {
     try (DurableEngine d = DurableEngine.open(options(Long.MAX_VALUE))) {
       d.apply(new Command.SubmitJob(1_000, JobSpec.of("job1", "t", null)));
