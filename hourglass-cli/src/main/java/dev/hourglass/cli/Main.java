@@ -1,6 +1,7 @@
 package dev.hourglass.cli;
 
 import dev.hourglass.cli.demo.EngineDemo;
+import dev.hourglass.node.NodeMain;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -42,8 +43,8 @@ public final class Main implements Runnable {
     @CommandLine.Unmatched String[] args = new String[0];
 
     @Override
-    public Integer call() throws Exception {
-      return NodeLauncher.run(args);
+    public Integer call() {
+      return NodeMain.run(args, System.in, System.out, System.err);
     }
   }
 }
