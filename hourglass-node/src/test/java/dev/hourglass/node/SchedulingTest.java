@@ -38,15 +38,6 @@ class SchedulingTest {
             + " \"scheduled_at\": \"2026-03-10T10:01:00Z\"}");
   }
 
-  @Test
-  void everyScheduledJobGetsItsOwnId() {
-    List<JsonNode> out = new TestNode(dir).runJson(
-        "{\"type\":\"schedule_job\",\"msg_id\":1,\"task\":\"a\",\"delay_ms\":1}",
-        "{\"type\":\"schedule_job\",\"msg_id\":2,\"task\":\"a\",\"delay_ms\":1}",
-        "{\"type\":\"schedule_job\",\"msg_id\":3,\"task\":\"a\",\"cron\":\"0 0 * * *\"}");
-    assertThat(out).extracting(j -> j.get("job_id").asText()).doesNotHaveDuplicates();
-  }
-
   @ParameterizedTest(name = "{0} at {1} next runs {2}")
   @CsvSource({
     "0 0 * * *,   2026-03-10T10:00:00Z, 2026-03-11T00:00:00Z",

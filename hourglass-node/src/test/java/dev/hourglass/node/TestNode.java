@@ -56,8 +56,7 @@ final class TestNode {
     }
     stderr = err.toString(StandardCharsets.UTF_8);
     String text = out.toString(StandardCharsets.UTF_8);
-    return text.isEmpty() ? List.of() : List.of(text.split("\n", -1)).subList(0,
-        text.split("\n", -1).length - 1);
+    return text.lines().toList();
   }
 
   /** Like {@link #run}, with each output line parsed. */
