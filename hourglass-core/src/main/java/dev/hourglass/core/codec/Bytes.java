@@ -39,6 +39,9 @@ public final class Bytes {
       throw new IOException("corrupt record: string length " + n + " outside [0, "
           + STRING_BYTES_MAX + "]");
     }
+    if (in instanceof FastDataInput fast) {
+      return fast.readUtf8(n);
+    }
     byte[] b = new byte[n];
     in.readFully(b);
     return new String(b, StandardCharsets.UTF_8);

@@ -7,12 +7,12 @@ import static dev.hourglass.core.codec.Bytes.writeString;
 import static dev.hourglass.core.codec.Bytes.writeStrings;
 
 import dev.hourglass.core.codec.CommandCodec;
+import dev.hourglass.core.codec.FastDataOutput;
 import dev.hourglass.core.cron.CronSchedule;
 import dev.hourglass.core.view.JobState;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataOutput;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -39,7 +39,9 @@ public final class EngineSnapshot {
   public static byte[] toBytes(Engine engine) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(1 << 12);
     try {
-      write(engine, new DataOutputStream(bytes));
+      FastDataOutput out = new FastDataOutput(bytes, 1 << 16);
+      write(engine, out);
+      out.flush();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot happen writing to memory", e);
     }

@@ -3,6 +3,7 @@ package dev.hourglass.core.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hourglass.core.codec.CommandCodec;
+import dev.hourglass.core.codec.FastDataInput;
 import dev.hourglass.core.command.Backoff;
 import dev.hourglass.core.command.Command;
 import dev.hourglass.core.command.JobSpec;
@@ -15,7 +16,6 @@ import dev.hourglass.core.view.JobFilter;
 import dev.hourglass.core.view.JobState;
 import dev.hourglass.core.view.JobView;
 import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -263,7 +263,7 @@ class EnginePropertyTest {
       assertSameState(decoded, engine, "state after codec replay");
 
       Engine restored =
-          EngineSnapshot.read(new DataInputStream(new ByteArrayInputStream(midSnapshot)));
+          EngineSnapshot.read(new FastDataInput(new ByteArrayInputStream(midSnapshot), 4096));
       assertThat(Arrays.equals(EngineSnapshot.toBytes(restored), midSnapshot))
           .as("snapshot round trip").isTrue();
       Engine reference = new Engine(engine.config());

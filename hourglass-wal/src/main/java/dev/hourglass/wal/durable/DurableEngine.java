@@ -1,6 +1,8 @@
 package dev.hourglass.wal.durable;
 
 import dev.hourglass.core.codec.CommandCodec;
+import dev.hourglass.core.codec.FastDataInput;
+import dev.hourglass.core.codec.FastDataOutput;
 import dev.hourglass.core.command.Command;
 import dev.hourglass.core.engine.Engine;
 import dev.hourglass.core.engine.EngineConfig;
@@ -12,10 +14,6 @@ import dev.hourglass.wal.FsyncPolicy;
 import dev.hourglass.wal.SegmentedLog;
 import dev.hourglass.wal.SnapshotStore;
 import dev.hourglass.wal.WalOptions;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -106,8 +104,8 @@ public final class DurableEngine implements AutoCloseable {
       Engine engine;
       long snapshotLsn;
       if (newest.isPresent()) {
-        try (InputStream body = new BufferedInputStream(newest.get().openBody(), 1 << 16)) {
-          engine = EngineSnapshot.read(new DataInputStream(body));
+        try (InputStream body = newest.get().openBody()) {
+          engine = EngineSnapshot.read(new FastDataInput(body, 1 << 16));
         }
         snapshotLsn = newest.get().lsn();
         if (!engine.config().equals(options.engine())) {
@@ -196,7 +194,7 @@ public final class DurableEngine implements AutoCloseable {
   private static void writeSnapshot(SnapshotStore store, Engine engine, long lsn)
       throws IOException {
     store.write(lsn, out -> {
-      DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out, 1 << 16));
+      FastDataOutput data = new FastDataOutput(out, 1 << 16);
       EngineSnapshot.write(engine, data);
       data.flush();
     });
