@@ -1,0 +1,599 @@
+package dev.hourglass.server;
+
+import dev.hourglass.core.command.Command;
+import dev.hourglass.core.command.JobSpec;
+import dev.hourglass.core.command.ScheduleSpec;
+import dev.hourglass.core.engine.EngineConfig;
+import dev.hourglass.core.engine.EngineQueries;
+import dev.hourglass.core.event.ErrorCode;
+import dev.hourglass.core.event.Event;
+import dev.hourglass.core.event.Event.JobDeduplicated;
+import dev.hourglass.core.event.Outcome;
+import dev.hourglass.core.event.Outcome.Applied;
+import dev.hourglass.core.event.Outcome.Rejected;
+import dev.hourglass.core.id.JobIds;
+import dev.hourglass.core.view.JobFilter;
+import dev.hourglass.core.view.JobState;
+import dev.hourglass.core.view.Page;
+import dev.hourglass.core.view.QueueView;
+import dev.hourglass.server.Auth.Access;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP/JSON API under {@code /api/v1} (documented in docs/API.md). Handlers run on Helidon's
+ * virtual threads and never touch the engine: they parse, build a command stamped with the
+ * server's clock, hand it to the {@link ApplyLoop} and wait for the answer. Thread-safe.
+ */
+final class Api {
+  private static final Logger log = LoggerFactory.getLogger(Api.class);
+  private static final String V1 = "/api/v1";
+  /** Why: a listing page is a bounded read on the engine thread. */
+  static final int PAGE_LIMIT_DEFAULT = 100;
+
+  private final ApplyLoop loop;
+  private final Limits limits;
+  private final Auth auth;
+  private final ServerMetrics metrics;
+  private final JobIds ids;
+  private final LongSupplier wallMillis;
+  private final Jobs jobs;
+
+  Api(ApplyLoop loop, Limits limits, Auth auth, ServerMetrics metrics, JobIds ids,
+      LongSupplier wallMillis) {
+    this.loop = loop;
+    this.limits = limits;
+    this.auth = auth;
+    this.metrics = metrics;
+    this.ids = ids;
+    this.wallMillis = wallMillis;
+    this.jobs = new Jobs();
+  }
+
+  void routes(HttpRouting.Builder r) {
+    r.get("/healthz", (req, res) -> Http.json(res, 200, Map.of("status", "ok")));
+    r.get("/readyz", guard(null, this::ready));
+    r.get("/metrics", guard(Access.READ, this::metrics));
+    jobs.routes(r);
+    r.post(V1 + "/lease", guard(Access.WORKER, this::lease));
+    r.get(V1 + "/dlq", guard(Access.READ, this::deadLetters));
+    r.post(V1 + "/dlq/{id}/redrive", guard(Access.ADMIN, this::redrive));
+    r.post(V1 + "/jobs/{id}/redrive", guard(Access.ADMIN, this::redrive));
+    r.post(V1 + "/schedules", guard(Access.CLIENT, this::createSchedule));
+    r.get(V1 + "/schedules", guard(Access.READ, this::listSchedules));
+    r.get(V1 + "/schedules/{id}", guard(Access.READ, this::getSchedule));
+    r.post(V1 + "/schedules/{id}/pause", guard(Access.ADMIN, (q, s) -> pauseSchedule(q, s, true)));
+    r.post(V1 + "/schedules/{id}/resume",
+        guard(Access.ADMIN, (q, s) -> pauseSchedule(q, s, false)));
+    r.delete(V1 + "/schedules/{id}", guard(Access.ADMIN, this::deleteSchedule));
+    r.get(V1 + "/queues", guard(Access.READ, this::listQueues));
+    r.post(V1 + "/queues/{name}/pause", guard(Access.ADMIN, (q, s) -> pauseQueue(q, s, true)));
+    r.post(V1 + "/queues/{name}/resume", guard(Access.ADMIN, (q, s) -> pauseQueue(q, s, false)));
+    r.put(V1 + "/queues/{name}/limits", guard(Access.ADMIN, this::queueLimits));
+    r.put(V1 + "/tasks/{name}/limits", guard(Access.ADMIN, this::taskLimits));
+    r.post(V1 + "/workers", guard(Access.WORKER, this::registerWorker));
+    r.get(V1 + "/workers", guard(Access.READ, this::listWorkers));
+    r.post(V1 + "/workers/{id}/heartbeat", guard(Access.WORKER, this::workerHeartbeat));
+    r.delete(V1 + "/workers/{id}", guard(Access.WORKER, this::deregisterWorker));
+    r.get(V1 + "/stats", guard(Access.READ, this::stats));
+    r.any(guard(null, (req, res) -> {
+      throw ApiException.notFound("no route " + req.prologue().method().text() + " "
+          + req.path().path() + "; see docs/API.md for the calls this server answers");
+    }));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Plumbing
+
+  /** Checks access, runs the handler, and turns any refusal into problem+json. */
+  private Handler guard(Access access, Handler handler) {
+    return (req, res) -> {
+      try {
+        if (access != null) {
+          auth.check(req.headers().first(HeaderNames.AUTHORIZATION), access);
+        }
+        handler.handle(req, res);
+      } catch (ApiException e) {
+        Http.problem(res, e);
+      } catch (RuntimeException e) {
+        log.error("request failed: method={} path={}; answered 500, a bug",
+            req.prologue().method().text(), req.path().path(), e);
+        Http.problem(res, new ApiException(500, "INTERNAL", "Internal server error",
+            "the server failed on this request (a bug, logged); it may or may not have been"
+                + " applied"));
+      }
+    };
+  }
+
+  /** Waits for the loop's answer; unwraps refusals; a stalled loop answers 503. */
+  <T> T await(CompletableFuture<T> future, Duration extra) {
+    try {
+      return future.get(limits.replyTimeout().plus(extra).toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof ApiException api) {
+        throw api;
+      }
+      if (e.getCause() instanceof IllegalArgumentException bad) {
+        throw ApiException.badRequest("INVALID_ARGUMENT", bad.getMessage());
+      }
+      throw new IllegalStateException("apply loop failed a request", e.getCause());
+    } catch (TimeoutException e) {
+      throw ApiException.unavailable(("no answer from the apply loop within replyTimeout=%s;"
+          + " the request may still be applied").formatted(limits.replyTimeout()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw ApiException.unavailable("interrupted while waiting; the request may still apply");
+    }
+  }
+
+  private <T> T read(java.util.function.Function<EngineQueries, T> query) {
+    return await(loop.read(query), Duration.ZERO);
+  }
+
+  /** Applies one command; answers the job's (or target's) state, or throws its refusal. */
+  private <R> R write(Command command, long bytes,
+      java.util.function.BiFunction<Outcome, EngineQueries, R> finish) {
+    return await(loop.write(command, bytes, finish), Duration.ZERO);
+  }
+
+  private static Map<String, Object> stateOf(String jobId, EngineQueries q) {
+    JobState s = q.state(jobId);
+    var m = new LinkedHashMap<String, Object>();
+    m.put("job_id", jobId);
+    if (s != null) {
+      m.put("state", s.name());
+    }
+    return m;
+  }
+
+  private static void throwIfRejected(Outcome o) {
+    if (o instanceof Rejected r) {
+      throw ApiException.rejected(r);
+    }
+  }
+
+  private static String param(ServerRequest req, String name) {
+    return req.path().pathParameters().get(name);
+  }
+
+  private static String query(ServerRequest req, String name) {
+    var v = req.query().first(name);
+    return v.isPresent() ? v.get() : null;
+  }
+
+  private static int intQuery(ServerRequest req, String name, int dflt, int min, int max) {
+    String v = query(req, name);
+    if (v == null) {
+      return dflt;
+    }
+    try {
+      int n = Integer.parseInt(v);
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // one message below
+    }
+    throw ApiException.badRequest("INVALID_ARGUMENT", ("query parameter %s=\"%s\" must be an"
+        + " integer in [%d, %d]").formatted(name, JobSpecs.abbreviate(v), min, max));
+  }
+
+  private static <T> T required(T value, String field, String what) {
+    if (value == null) {
+      throw ApiException.badRequest("INVALID_ARGUMENT", "field \"" + field + "\" is required in"
+          + " a " + what + " body; nothing was applied");
+    }
+    return value;
+  }
+
+  private long now() {
+    return wallMillis.getAsLong();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Health and metrics
+
+  private void ready(ServerRequest req, ServerResponse res) {
+    if (!loop.healthy()) {
+      throw ApiException.unavailable("not ready: the apply loop is stopped (shutting down, or"
+          + " its log failed)");
+    }
+    read(q -> null); // the loop answers, so it is not stuck
+    Http.json(res, 200, Map.of("status", "ready"));
+  }
+
+  private void metrics(ServerRequest req, ServerResponse res) {
+    metrics.refresh(read(q -> new ServerMetrics.Snapshot(q.queues(), q.workers())));
+    res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+        .send(metrics.scrape());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Leasing
+
+  private void lease(ServerRequest req, ServerResponse res) {
+    var r = Http.body(req, limits.bodyBytesMax(), Wire.LeaseRequest.class);
+    required(r.workerId(), "worker_id", "lease");
+    int max = r.max() == null ? 1 : r.max();
+    long waitMs = r.waitMs() == null ? 0 : r.waitMs();
+    if (max < 1 || max > EngineConfig.LEASE_BATCH_MAX) {
+      throw ApiException.badRequest("INVALID_ARGUMENT", ("max=%d is outside [1, %d]; nothing was"
+          + " leased").formatted(max, EngineConfig.LEASE_BATCH_MAX));
+    }
+    if (waitMs < 0 || waitMs > limits.leaseWaitMax().toMillis()) {
+      throw ApiException.badRequest("INVALID_ARGUMENT", ("wait_ms=%d is outside [0, %d]; nothing"
+          + " was leased").formatted(waitMs, limits.leaseWaitMax().toMillis()));
+    }
+    long leaseMs = r.leaseMs() == null ? 0 : r.leaseMs();
+    List<ApplyLoop.Assignment> granted = await(loop.lease(r.workerId(), max,
+        r.queues() == null ? List.of() : r.queues(), leaseMs, waitMs), Duration.ofMillis(waitMs));
+    List<Wire.Assignment> out = new ArrayList<>(granted.size());
+    for (var a : granted) {
+      out.add(new Wire.Assignment(a.jobId(), a.generation(), a.task(), a.queue(), a.payload(),
+          a.leaseExpiresAtMillis()));
+    }
+    Http.json(res, 200, new Wire.Assignments(out));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Dead letters
+
+  private void deadLetters(ServerRequest req, ServerResponse res) {
+    int limit = intQuery(req, "limit", PAGE_LIMIT_DEFAULT, 1, EngineQueries.PAGE_SIZE_MAX);
+    var dead = read(q -> q.deadLetters(limit));
+    Http.json(res, 200, Map.of("jobs", dead.stream().map(Wire.Job::of).toList()));
+  }
+
+  private void redrive(ServerRequest req, ServerResponse res) {
+    String id = param(req, "id");
+    Http.json(res, 200, write(new Command.RedriveJob(now(), id), 0, (o, q) -> {
+      throwIfRejected(o);
+      return stateOf(id, q);
+    }));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Schedules
+
+  void createSchedule(ServerRequest req, ServerResponse res) {
+    var r = Http.body(req, limits.bodyBytesMax(), Wire.JobRequest.class);
+    putSchedule(JobSpecs.schedule(r, ids, limits), res);
+  }
+
+  void putSchedule(ScheduleSpec spec, ServerResponse res) {
+    var created = write(new Command.PutSchedule(now(), spec), 0, (o, q) -> {
+      throwIfRejected(o);
+      return Wire.Schedule.of(q.schedule(spec.scheduleId()).orElseThrow());
+    });
+    Http.json(res, 201, created);
+  }
+
+  private void listSchedules(ServerRequest req, ServerResponse res) {
+    var all = read(q -> q.schedules().stream().map(Wire.Schedule::of).toList());
+    Http.json(res, 200, Map.of("schedules", all));
+  }
+
+  private void getSchedule(ServerRequest req, ServerResponse res) {
+    String id = param(req, "id");
+    var s = read(q -> q.schedule(id).map(Wire.Schedule::of).orElse(null));
+    if (s == null) {
+      throw new ApiException(404, ErrorCode.UNKNOWN_SCHEDULE.name(), "Not found",
+          "no schedule " + id + " exists");
+    }
+    Http.json(res, 200, s);
+  }
+
+  private void pauseSchedule(ServerRequest req, ServerResponse res, boolean paused) {
+    String id = param(req, "id");
+    Http.json(res, 200, write(new Command.SetSchedulePaused(now(), id, paused), 0, (o, q) -> {
+      throwIfRejected(o);
+      return Wire.Schedule.of(q.schedule(id).orElseThrow());
+    }));
+  }
+
+  private void deleteSchedule(ServerRequest req, ServerResponse res) {
+    String id = param(req, "id");
+    Http.json(res, 200, write(new Command.DeleteSchedule(now(), id), 0, (o, q) -> {
+      throwIfRejected(o);
+      return Map.of("schedule_id", id, "deleted", true);
+    }));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Queues and task limits
+
+  private void listQueues(ServerRequest req, ServerResponse res) {
+    Http.json(res, 200, Map.of("queues", read(q -> q.queues().stream().map(Api::queue)
+        .toList())));
+  }
+
+  private static Wire.Queue queue(QueueView q) {
+    var counts = new LinkedHashMap<String, Long>();
+    q.countsByState().forEach((s, n) -> counts.put(s.name(), n));
+    var ready = new LinkedHashMap<String, Long>();
+    q.readyByPriority().forEach((p, n) -> ready.put(Integer.toString(p), n));
+    return new Wire.Queue(q.name(), q.paused(), q.maxRunning(), q.running(), counts, ready);
+  }
+
+  private Wire.Queue queueNamed(EngineQueries q, String name) {
+    return q.queues().stream().filter(v -> v.name().equals(name)).findFirst().map(Api::queue)
+        .orElseThrow();
+  }
+
+  private void pauseQueue(ServerRequest req, ServerResponse res, boolean paused) {
+    String name = param(req, "name");
+    Http.json(res, 200, write(new Command.SetQueuePaused(now(), name, paused), 0, (o, q) -> {
+      throwIfRejected(o);
+      return queueNamed(q, name);
+    }));
+  }
+
+  private void queueLimits(ServerRequest req, ServerResponse res) {
+    String name = param(req, "name");
+    var r = Http.body(req, limits.bodyBytesMax(), Wire.LimitsRequest.class);
+    int max = required(r.maxRunning(), "max_running", "limits");
+    Http.json(res, 200, write(new Command.SetQueueConcurrency(now(), name, max), 0, (o, q) -> {
+      throwIfRejected(o);
+      return queueNamed(q, name);
+    }));
+  }
+
+  private void taskLimits(ServerRequest req, ServerResponse res) {
+    String name = param(req, "name");
+    var r = Http.body(req, limits.bodyBytesMax(), Wire.LimitsRequest.class);
+    int max = required(r.maxRunning(), "max_running", "limits");
+    Http.json(res, 200, write(new Command.SetTaskConcurrency(now(), name, max), 0, (o, q) -> {
+      throwIfRejected(o);
+      return Map.of("task", name, "max_running", max);
+    }));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Workers
+
+  private void registerWorker(ServerRequest req, ServerResponse res) {
+    var r = Http.body(req, limits.bodyBytesMax(), Wire.WorkerRequest.class);
+    String id = required(r.workerId(), "worker_id", "worker");
+    var c = new Command.RegisterWorker(now(), id, r.capacity() == null ? 1 : r.capacity(),
+        r.queues() == null ? List.of() : r.queues(),
+        r.heartbeatTimeoutMs() == null ? 0 : r.heartbeatTimeoutMs());
+    Http.json(res, 201, write(c, 0, (o, q) -> {
+      throwIfRejected(o);
+      return workerNamed(q, id);
+    }));
+  }
+
+  private static Wire.Worker workerNamed(EngineQueries q, String id) {
+    return q.workers().stream().filter(w -> w.workerId().equals(id)).findFirst()
+        .map(Wire.Worker::of).orElseThrow();
+  }
+
+  private void listWorkers(ServerRequest req, ServerResponse res) {
+    Http.json(res, 200, Map.of("workers", read(q -> q.workers().stream().map(Wire.Worker::of)
+        .toList())));
+  }
+
+  private void workerHeartbeat(ServerRequest req, ServerResponse res) {
+    String id = param(req, "id");
+    Http.json(res, 200, write(new Command.WorkerHeartbeat(now(), id), 0, (o, q) -> {
+      throwIfRejected(o);
+      return workerNamed(q, id);
+    }));
+  }
+
+  private void deregisterWorker(ServerRequest req, ServerResponse res) {
+    String id = param(req, "id");
+    Http.json(res, 200, write(new Command.DeregisterWorker(now(), id), 0, (o, q) -> {
+      throwIfRejected(o);
+      return Map.of("worker_id", id, "deregistered", true);
+    }));
+  }
+
+  private void stats(ServerRequest req, ServerResponse res) {
+    Http.json(res, 200, read(q -> {
+      var counts = new LinkedHashMap<String, Object>();
+      q.countsByState().forEach((s, n) -> counts.put(s.name(), n));
+      var m = new LinkedHashMap<String, Object>();
+      m.put("counts", counts);
+      m.put("jobs_held", q.jobsHeld());
+      m.put("parked_long_polls", loop.parkedCount());
+      long wake = q.nextWakeupMillis();
+      m.put("next_wakeup_at", wake == Long.MAX_VALUE ? null : wake);
+      return m;
+    }));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Jobs: submit, read, list, cancel, and the lease holder's reports
+
+  /** The job routes, grouped to keep each part of this class short. */
+  private final class Jobs {
+    void routes(HttpRouting.Builder r) {
+      r.post(V1 + "/jobs", guard(Access.CLIENT, this::submit));
+      r.post(V1 + "/jobs:batch", guard(Access.CLIENT, this::submitBatch));
+      r.get(V1 + "/jobs", guard(Access.READ, this::list));
+      r.get(V1 + "/jobs/{id}", guard(Access.READ, this::get));
+      r.post(V1 + "/jobs/{id}/cancel", guard(Access.CLIENT, this::cancel));
+      r.post(V1 + "/jobs/{id}/complete", guard(Access.WORKER, this::complete));
+      r.post(V1 + "/jobs/{id}/fail", guard(Access.WORKER, this::fail));
+      r.post(V1 + "/jobs/{id}/heartbeat", guard(Access.WORKER, this::heartbeat));
+      r.post(V1 + "/jobs/{id}/release", guard(Access.WORKER, this::release));
+    }
+
+    void submit(ServerRequest req, ServerResponse res) {
+      byte[] body = Http.bytes(req, limits.bodyBytesMax());
+      Wire.JobRequest r = parse(body, Wire.JobRequest.class);
+      if (r.cron() != null) {
+        putSchedule(JobSpecs.schedule(r, ids, limits), res);
+        return;
+      }
+      long now = now();
+      JobSpec spec = JobSpecs.job(r, ids, now, limits, "");
+      Wire.Submitted s = write(new Command.SubmitJob(now, spec), body.length, (o, q) -> {
+        throwIfRejected(o);
+        for (Event e : ((Applied) o).events()) {
+          if (e instanceof JobDeduplicated d) {
+            return new Wire.Submitted(d.jobId(), q.state(d.jobId()).name(), true);
+          }
+        }
+        return new Wire.Submitted(spec.jobId(), q.state(spec.jobId()).name(), null);
+      });
+      Http.json(res, s.deduplicated() != null ? 200 : 201, s);
+    }
+
+    void submitBatch(ServerRequest req, ServerResponse res) {
+      byte[] body = Http.bytes(req, limits.batchBodyBytesMax());
+      Wire.BatchRequest r = parse(body, Wire.BatchRequest.class);
+      if (r.jobs() == null || r.jobs().isEmpty() || r.jobs().size() > EngineConfig.BATCH_SIZE_MAX) {
+        throw ApiException.badRequest("INVALID_ARGUMENT", ("\"jobs\" must hold 1 to %d jobs; got"
+            + " %d; nothing was applied").formatted(EngineConfig.BATCH_SIZE_MAX,
+                r.jobs() == null ? 0 : r.jobs().size()));
+      }
+      long now = now();
+      List<JobSpec> specs = new ArrayList<>(r.jobs().size());
+      for (int i = 0; i < r.jobs().size(); i++) {
+        Wire.JobRequest j = required(r.jobs().get(i), "jobs[" + i + "]", "batch");
+        specs.add(JobSpecs.job(j, ids, now, limits, "jobs[" + i + "]: "));
+      }
+      var out = write(new Command.SubmitJobs(now, specs), body.length, (o, q) -> {
+        throwIfRejected(o);
+        Map<String, String> dedup = new HashMap<>();
+        for (Event e : ((Applied) o).events()) {
+          if (e instanceof JobDeduplicated d) {
+            dedup.put(d.idempotencyKey(), d.jobId());
+          }
+        }
+        List<Wire.Submitted> list = new ArrayList<>(specs.size());
+        for (JobSpec s : specs) {
+          String existing = s.idempotencyKey() == null ? null : dedup.get(s.idempotencyKey());
+          String id = existing != null ? existing : s.jobId();
+          list.add(new Wire.Submitted(id, q.state(id).name(), existing != null ? true : null));
+        }
+        return new Wire.BatchSubmitted(list);
+      });
+      Http.json(res, 201, out);
+    }
+
+    private <T> T parse(byte[] body, Class<T> type) {
+      try {
+        return Http.MAPPER.readValue(body.length == 0 ? new byte[] {'{', '}'} : body, type);
+      } catch (java.io.IOException e) {
+        throw Http.parseError(e, type);
+      }
+    }
+
+    void get(ServerRequest req, ServerResponse res) {
+      String id = param(req, "id");
+      var job = read(q -> q.job(id).map(Wire.Job::of).orElse(null));
+      if (job == null) {
+        throw new ApiException(404, ErrorCode.UNKNOWN_JOB.name(), "Not found", "no job " + id
+            + " exists (it may have been evicted after its retention period)");
+      }
+      Http.json(res, 200, job);
+    }
+
+    void list(ServerRequest req, ServerResponse res) {
+      String state = query(req, "state");
+      JobState s = null;
+      if (state != null) {
+        try {
+          s = JobState.valueOf(state.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+          throw ApiException.badRequest("INVALID_ARGUMENT", "state=\"" + JobSpecs.abbreviate(state)
+              + "\" is not one of " + List.of(JobState.values()));
+        }
+      }
+      var filter = new JobFilter(s, query(req, "queue"), query(req, "task"));
+      String cursor = query(req, "cursor");
+      int limit = intQuery(req, "limit", PAGE_LIMIT_DEFAULT, 1, EngineQueries.PAGE_SIZE_MAX);
+      Page<Wire.Job> page = read(q -> {
+        var p = q.jobs(filter, cursor, limit);
+        return new Page<>(p.items().stream().map(Wire.Job::of).toList(), p.nextCursor());
+      });
+      Http.json(res, 200, new Wire.JobPage(page.items(), page.nextCursor()));
+    }
+
+    void cancel(ServerRequest req, ServerResponse res) {
+      String id = param(req, "id");
+      var r = Http.body(req, limits.bodyBytesMax(), Wire.CancelRequest.class);
+      Http.json(res, 200, write(new Command.CancelJob(now(), id, r.reason()), 0, (o, q) -> {
+        throwIfRejected(o);
+        return stateOf(id, q);
+      }));
+    }
+
+    void complete(ServerRequest req, ServerResponse res) {
+      String id = param(req, "id");
+      var r = Http.body(req, limits.bodyBytesMax(), Wire.CompleteRequest.class);
+      var c = new Command.CompleteJob(now(), id, required(r.workerId(), "worker_id", "complete"),
+          required(r.generation(), "generation", "complete"),
+          JobSpecs.payload(r.result(), limits, "result: "));
+      reply(res, c);
+    }
+
+    void fail(ServerRequest req, ServerResponse res) {
+      String id = param(req, "id");
+      var r = Http.body(req, limits.bodyBytesMax(), Wire.FailRequest.class);
+      var c = new Command.FailJob(now(), id, required(r.workerId(), "worker_id", "fail"),
+          required(r.generation(), "generation", "fail"), r.error(),
+          r.retryable() == null || r.retryable());
+      reply(res, c);
+    }
+
+    void heartbeat(ServerRequest req, ServerResponse res) {
+      String id = param(req, "id");
+      var r = Http.body(req, limits.bodyBytesMax(), Wire.HeartbeatRequest.class);
+      long leaseMs = r.leaseMs() == null ? 0 : r.leaseMs();
+      if (leaseMs < 0) {
+        throw ApiException.badRequest("INVALID_ARGUMENT", "lease_ms=" + leaseMs
+            + " must not be negative; nothing was applied");
+      }
+      var c = new Command.HeartbeatJob(now(), id, required(r.workerId(), "worker_id",
+          "heartbeat"), required(r.generation(), "generation", "heartbeat"), leaseMs);
+      Http.json(res, 200, write(c, 0, (o, q) -> {
+        throwIfRejected(o);
+        var m = stateOf(id, q);
+        var live = q.job(id).orElseThrow().liveAttempt();
+        m.put("lease_expires_at", live == null ? null : live.leaseExpiresAtMillis());
+        return m;
+      }));
+    }
+
+    void release(ServerRequest req, ServerResponse res) {
+      String id = param(req, "id");
+      var r = Http.body(req, limits.bodyBytesMax(), Wire.ReleaseRequest.class);
+      reply(res, new Command.ReleaseJob(now(), id, required(r.workerId(), "worker_id",
+          "release"), required(r.generation(), "generation", "release")));
+    }
+
+    private void reply(ServerResponse res, Command c) {
+      String id = switch (c) {
+        case Command.CompleteJob x -> x.jobId();
+        case Command.FailJob x -> x.jobId();
+        case Command.ReleaseJob x -> x.jobId();
+        default -> throw new IllegalArgumentException("not a report: " + c);
+      };
+      Http.json(res, 200, write(c, 0, (o, q) -> {
+        throwIfRejected(o);
+        return stateOf(id, q);
+      }));
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package dev.hourglass.server;
+
+import dev.hourglass.core.event.ErrorCode;
+import dev.hourglass.core.event.Outcome.Rejected;
+
+/**
+ * A request the server refuses, with everything its RFC 9457 problem body says. Thrown by
+ * handlers and turned into {@code application/problem+json} in one place ({@link Http}).
+ */
+final class ApiException extends RuntimeException {
+  private final int status;
+  private final String code;
+  private final String title;
+  private final String retryAfterSeconds;
+
+  ApiException(int status, String code, String title, String detail) {
+    this(status, code, title, detail, null);
+  }
+
+  ApiException(int status, String code, String title, String detail, String retryAfterSeconds) {
+    super(detail, null, false, false); // expected failures: no stack trace to fill
+    this.status = status;
+    this.code = code;
+    this.title = title;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  static ApiException badRequest(String code, String detail) {
+    return new ApiException(400, code, "Bad request", detail);
+  }
+
+  static ApiException notFound(String detail) {
+    return new ApiException(404, "NOT_FOUND", "Not found", detail);
+  }
+
+  static ApiException overloaded(String detail) {
+    return new ApiException(503, "OVERLOADED", "Service unavailable", detail, "1");
+  }
+
+  static ApiException unavailable(String detail) {
+    return new ApiException(503, "UNAVAILABLE", "Service unavailable", detail, "5");
+  }
+
+  /** The engine refused a command: the status follows from its error code. */
+  static ApiException rejected(Rejected r) {
+    return new ApiException(status(r.code()), r.code().name(), title(r.code()), r.detail());
+  }
+
+  static int status(ErrorCode code) {
+    return switch (code) {
+      case INVALID_ARGUMENT, INVALID_SCHEDULE -> 400;
+      case UNKNOWN_JOB, UNKNOWN_WORKER, UNKNOWN_SCHEDULE -> 404;
+      case DUPLICATE_JOB_ID, ILLEGAL_TRANSITION, ALREADY_ASSIGNED, STALE_GENERATION,
+          NOT_LEASE_HOLDER, CLOCK_WENT_BACKWARDS -> 409;
+      case UNKNOWN_PARENT, DEPENDENCY_CYCLE -> 422;
+    };
+  }
+
+  private static String title(ErrorCode code) {
+    return switch (status(code)) {
+      case 400 -> "Bad request";
+      case 404 -> "Not found";
+      case 409 -> "Conflict";
+      default -> "Unprocessable content";
+    };
+  }
+
+  int status() {
+    return status;
+  }
+
+  String code() {
+    return code;
+  }
+
+  String title() {
+    return title;
+  }
+
+  /** Seconds for a {@code Retry-After} header, or null. */
+  String retryAfterSeconds() {
+    return retryAfterSeconds;
+  }
+}

@@ -1,0 +1,461 @@
+package dev.hourglass.server;
+
+import dev.hourglass.core.command.Command;
+import dev.hourglass.core.command.Command.LeaseJobs;
+import dev.hourglass.core.command.Command.Tick;
+import dev.hourglass.core.engine.EngineQueries;
+import dev.hourglass.core.event.Event;
+import dev.hourglass.core.event.Event.JobTransitioned;
+import dev.hourglass.core.event.Event.LeaseGranted;
+import dev.hourglass.core.event.Outcome;
+import dev.hourglass.core.event.Outcome.Applied;
+import dev.hourglass.core.event.Outcome.Rejected;
+import dev.hourglass.core.view.JobState;
+import dev.hourglass.core.view.JobView;
+import dev.hourglass.core.view.QueueView;
+import dev.hourglass.wal.durable.DurableEngine;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one thread that owns the {@link DurableEngine}: HTTP handlers hand it work through a bounded
+ * inbox and wait on a future; the loop answers.
+ *
+ * <p>Implementation notes.
+ *
+ * <p><b>Group commit.</b> Each turn drains up to {@link Limits#applyBatchMax()} requests (and at
+ * most {@link Limits#applyBatchBytesMax()} request bytes), hands all their commands to one {@link
+ * DurableEngine#applyAll} (one fsync), and only then completes their futures. So every mutating
+ * call is answered after its command is durable, and under load the fsync cost is shared.
+ *
+ * <p><b>Time.</b> The engine has no clock. Before a turn's commands, the loop proposes {@code
+ * Tick(now)} when {@link EngineQueries#nextWakeupMillis()} has passed, and it sleeps on the inbox
+ * only until that wake-up (or the earliest long-poll deadline), so due jobs, retries, lease
+ * expiries, worker deaths and cron firings happen within a few milliseconds without any client
+ * call. Ticks are spaced by at least {@link Limits#tickSpacingMin()} and never proposed when
+ * nothing is due, so an idle server writes nothing.
+ *
+ * <p><b>Long polls.</b> A lease that grants nothing and may wait is parked (oldest first). When a
+ * turn's events move a job to READY, the next turn (which does not sleep) retries parked leases
+ * whose queues hold ready jobs, oldest first, as long as the ready count lasts, so a futile retry
+ * rarely reaches the log. A parked lease whose deadline passes is answered with no assignments.
+ *
+ * <p><b>Reads</b> run on this thread after the turn's commands, so a read sees every write that
+ * was acknowledged before it was sent.
+ *
+ * <p><b>Failure.</b> If the log fails, the state after the failing batch is unknown: the loop
+ * answers every waiting request 503, stops, and {@link #healthy()} turns false. A restart
+ * recovers from the log.
+ *
+ * <p>Thread-safety: {@link #write}, {@link #read}, {@link #lease} and {@link #healthy} may be
+ * called from any thread; everything else runs on the loop thread.
+ */
+final class ApplyLoop implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ApplyLoop.class);
+
+  /** Work for the loop. */
+  private sealed interface Work permits Write, Read, Lease, Stop {}
+
+  private record Write<R>(Command command, BiFunction<Outcome, EngineQueries, R> finish,
+      CompletableFuture<R> reply, long bytes) implements Work {
+    void answer(Outcome outcome, EngineQueries queries) {
+      try {
+        reply.complete(finish.apply(outcome, queries));
+      } catch (RuntimeException e) {
+        reply.completeExceptionally(e);
+      }
+    }
+  }
+
+  private record Read<T>(Function<EngineQueries, T> query, CompletableFuture<T> reply)
+      implements Work {
+    void answer(EngineQueries queries) {
+      try {
+        reply.complete(query.apply(queries));
+      } catch (RuntimeException e) {
+        reply.completeExceptionally(e);
+      }
+    }
+  }
+
+  /** A job granted to a long poll, with what the worker needs to run it. */
+  record Assignment(String jobId, int generation, String task, String queue, String payload,
+      long leaseExpiresAtMillis) {}
+
+  /** A lease request; parked (kept) between turns while it waits. */
+  private static final class Lease implements Work {
+    final String workerId;
+    final int max;
+    final List<String> queues;
+    final long leaseMillis;
+    final long deadlineNanos;
+    final CompletableFuture<List<Assignment>> reply = new CompletableFuture<>();
+
+    Lease(String workerId, int max, List<String> queues, long leaseMillis, long deadlineNanos) {
+      this.workerId = workerId;
+      this.max = max;
+      this.queues = queues;
+      this.leaseMillis = leaseMillis;
+      this.deadlineNanos = deadlineNanos;
+    }
+  }
+
+  private record Stop() implements Work {}
+
+  private final DurableEngine durable;
+  private final Limits limits;
+  private final ServerMetrics metrics;
+  private final LongSupplier wallMillis;
+  private final ArrayBlockingQueue<Work> inbox;
+  private final ArrayDeque<Lease> parked = new ArrayDeque<>();
+  private final Thread thread;
+  private volatile boolean healthy = true;
+  private volatile boolean accepting = true;
+  private volatile boolean releaseParked;
+  private long lastTickMillis = Long.MIN_VALUE / 2;
+  private boolean retryParked;
+
+  ApplyLoop(DurableEngine durable, Limits limits, ServerMetrics metrics, LongSupplier wallMillis) {
+    this.durable = durable;
+    this.limits = limits;
+    this.metrics = metrics;
+    this.wallMillis = wallMillis;
+    this.inbox = new ArrayBlockingQueue<>(limits.inboxCapacity());
+    this.thread = Thread.ofPlatform().name("hourglass-apply").unstarted(this::run);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  boolean healthy() {
+    return healthy && thread.isAlive();
+  }
+
+  int parkedCount() {
+    return parked.size(); // racy read, for metrics only
+  }
+
+  /** Applies one command durably, then computes the reply on the loop thread. */
+  <R> CompletableFuture<R> write(Command command, long bytes,
+      BiFunction<Outcome, EngineQueries, R> finish) {
+    var w = new Write<>(command, finish, new CompletableFuture<R>(), bytes);
+    offer(w);
+    return w.reply();
+  }
+
+  /** Answers a question on the loop thread, after the writes queued before it. */
+  <T> CompletableFuture<T> read(Function<EngineQueries, T> query) {
+    var r = new Read<>(query, new CompletableFuture<T>());
+    offer(r);
+    return r.reply();
+  }
+
+  /**
+   * Leases up to {@code max} jobs, waiting up to {@code waitMillis} for one to become ready.
+   * Completes with no assignments at the deadline; exceptionally with {@link ApiException} when
+   * the engine refuses.
+   */
+  CompletableFuture<List<Assignment>> lease(String workerId, int max, List<String> queues,
+      long leaseMillis, long waitMillis) {
+    var l = new Lease(workerId, max, queues, leaseMillis,
+        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis));
+    offer(l);
+    return l.reply;
+  }
+
+  private void offer(Work work) {
+    if (!accepting || !healthy) {
+      throw ApiException.unavailable("the server is shutting down or its log failed; the request"
+          + " was not applied; retry against a healthy server");
+    }
+    if (!inbox.offer(work)) {
+      metrics.overloaded();
+      throw ApiException.overloaded(("apply queue full: inboxCapacity=%d; the request was not"
+          + " applied; retry after a short backoff").formatted(limits.inboxCapacity()));
+    }
+  }
+
+  /** Answers every parked long poll now (empty) and stops parking: the first step of shutdown. */
+  void releaseParkedLeases() {
+    releaseParked = true;
+    inbox.offer(new Read<>(q -> null, new CompletableFuture<>())); // wakes the loop
+  }
+
+  /** Stops accepting, lets the loop finish what is queued, and waits for it to end. */
+  @Override
+  public void close() throws InterruptedException {
+    releaseParked = true;
+    accepting = false;
+    while (thread.isAlive() && !inbox.offer(new Stop(), 10, TimeUnit.MILLISECONDS)) {
+      // the loop drains the inbox, so room appears unless it died
+    }
+    thread.join(limits.replyTimeout().toMillis());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The loop thread
+
+  private void run() {
+    List<Work> batch = new ArrayList<>();
+    try {
+      boolean stop = false;
+      while (!stop) {
+        batch.clear();
+        Work first = retryParked ? inbox.poll() : inbox.poll(waitNanos(), TimeUnit.NANOSECONDS);
+        long bytes = 0;
+        for (Work w = first; w != null; ) {
+          if (w instanceof Stop) {
+            stop = true;
+            break;
+          }
+          batch.add(w);
+          bytes += w instanceof Write<?> wr ? wr.bytes() : 0;
+          if (batch.size() >= limits.applyBatchMax() || bytes >= limits.applyBatchBytesMax()) {
+            break;
+          }
+          w = inbox.poll();
+        }
+        turn(batch);
+      }
+      answerParked();
+      log.info("apply loop stopped: lastLsn={}", durable.lastLsn());
+    } catch (IOException | RuntimeException | Error e) {
+      healthy = false;
+      log.error("apply loop failed; the server answers 503 until restarted, which recovers from"
+          + " the log: lastLsn={}", durable.lastLsn(), e);
+      fail(batch);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      healthy = false;
+      fail(batch);
+    } finally {
+      healthy = healthy && accepting;
+      failQueued();
+    }
+  }
+
+  /** How long the loop may sleep: until the next tick is due, a parked lease ends, or idle max. */
+  private long waitNanos() {
+    long now = wallMillis.getAsLong();
+    long wake = Math.max(durable.queries().nextWakeupMillis(),
+        lastTickMillis + limits.tickSpacingMin().toMillis());
+    long nanos = Math.min(limits.idleWakeMax().toNanos(),
+        TimeUnit.MILLISECONDS.toNanos(Math.max(0, wake - now)));
+    Lease oldest = earliestDeadline();
+    if (oldest != null) {
+      nanos = Math.min(nanos, Math.max(0, oldest.deadlineNanos - System.nanoTime()));
+    }
+    return nanos;
+  }
+
+  private Lease earliestDeadline() {
+    Lease min = null;
+    for (Lease l : parked) {
+      if (min == null || l.deadlineNanos < min.deadlineNanos) {
+        min = l;
+      }
+    }
+    return min;
+  }
+
+  /** One group commit: tick if due, retried parked leases, the batch's commands; then answers. */
+  private void turn(List<Work> batch) throws IOException {
+    long now = wallMillis.getAsLong();
+    EngineQueries queries = durable.queries();
+    List<Command> commands = new ArrayList<>(batch.size() + 1);
+    List<Work> owners = new ArrayList<>(batch.size() + 1);
+    if (queries.nextWakeupMillis() <= now
+        && now - lastTickMillis >= limits.tickSpacingMin().toMillis()) {
+      commands.add(new Tick(now));
+      owners.add(null);
+      lastTickMillis = now;
+    }
+    if (retryParked) {
+      retryParked = false;
+      for (Lease l : chooseParkedToRetry(queries)) {
+        commands.add(new LeaseJobs(now, l.workerId, l.max, l.queues, l.leaseMillis));
+        owners.add(l);
+      }
+    }
+    List<Read<?>> reads = new ArrayList<>();
+    for (Work w : batch) {
+      switch (w) {
+        case Write<?> wr -> {
+          commands.add(wr.command());
+          owners.add(wr);
+        }
+        case Lease l -> {
+          commands.add(new LeaseJobs(now, l.workerId, l.max, l.queues, l.leaseMillis));
+          owners.add(l);
+        }
+        case Read<?> r -> reads.add(r);
+        case Stop s -> throw new IllegalStateException("stop is handled by the caller");
+      }
+    }
+    if (!commands.isEmpty()) {
+      long start = System.nanoTime();
+      List<Outcome> outcomes = durable.applyAll(commands);
+      metrics.batchApplied(commands.size(), System.nanoTime() - start);
+      answer(owners, outcomes, queries, now);
+    }
+    expireParked();
+    for (Read<?> r : reads) {
+      r.answer(queries);
+    }
+  }
+
+  private void answer(List<Work> owners, List<Outcome> outcomes, EngineQueries queries,
+      long now) {
+    boolean madeReady = false;
+    for (int i = 0; i < outcomes.size(); i++) {
+      Outcome outcome = outcomes.get(i);
+      if (outcome instanceof Applied a) {
+        metrics.events(a.events(), now);
+        madeReady |= madesReady(a.events());
+      }
+      switch (owners.get(i)) {
+        case null -> {}
+        case Write<?> wr -> wr.answer(outcome, queries);
+        case Lease l -> answerLease(l, outcome, queries);
+        case Read<?> r -> throw new IllegalStateException("reads carry no command");
+        case Stop s -> throw new IllegalStateException("stop carries no command");
+      }
+    }
+    retryParked = madeReady && !parked.isEmpty();
+  }
+
+  private static boolean madesReady(List<Event> events) {
+    for (Event e : events) {
+      if (e instanceof JobTransitioned t && t.to() == JobState.READY) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void answerLease(Lease l, Outcome outcome, EngineQueries queries) {
+    switch (outcome) {
+      case Rejected r -> l.reply.completeExceptionally(ApiException.rejected(r));
+      case Applied a -> {
+        List<Assignment> granted = new ArrayList<>();
+        for (Event e : a.events()) {
+          if (e instanceof LeaseGranted g) {
+            JobView job = queries.job(g.jobId()).orElseThrow();
+            granted.add(new Assignment(g.jobId(), g.generation(), g.task(), job.queue(),
+                job.payload(), g.leaseExpiresAtMillis()));
+          }
+        }
+        if (!granted.isEmpty() || l.deadlineNanos - System.nanoTime() <= 0 || releaseParked) {
+          l.reply.complete(granted);
+        } else if (parked.size() >= limits.parkedLeasesMax()) {
+          metrics.overloaded();
+          l.reply.completeExceptionally(ApiException.overloaded(("too many parked long polls:"
+              + " parkedLeasesMax=%d worker=%s; nothing was leased; poll again after a short"
+              + " backoff").formatted(limits.parkedLeasesMax(), l.workerId)));
+        } else {
+          parked.addLast(l);
+        }
+      }
+    }
+  }
+
+  /**
+   * Parked leases worth retrying, oldest first: those serving a queue with ready jobs, while the
+   * ready count lasts. Removed from {@link #parked}; a retry that still grants nothing parks again
+   * at the back.
+   */
+  private List<Lease> chooseParkedToRetry(EngineQueries queries) {
+    Map<String, Long> ready = new HashMap<>();
+    long total = 0;
+    for (QueueView q : queries.queues()) {
+      if (q.paused()) {
+        continue;
+      }
+      long n = 0;
+      for (long c : q.readyByPriority().values()) {
+        n += c;
+      }
+      ready.put(q.name(), n);
+      total += n;
+    }
+    List<Lease> chosen = new ArrayList<>();
+    for (Iterator<Lease> it = parked.iterator(); it.hasNext() && total > 0; ) {
+      Lease l = it.next();
+      long available = 0;
+      if (l.queues.isEmpty()) {
+        available = total;
+      } else {
+        for (String q : l.queues) {
+          available += ready.getOrDefault(q, 0L);
+        }
+      }
+      if (available > 0) {
+        it.remove();
+        chosen.add(l);
+        total -= Math.min(available, l.max);
+      }
+    }
+    return chosen;
+  }
+
+  private void expireParked() {
+    long now = System.nanoTime();
+    for (Iterator<Lease> it = parked.iterator(); it.hasNext(); ) {
+      Lease l = it.next();
+      if (releaseParked || l.deadlineNanos - now <= 0) {
+        it.remove();
+        l.reply.complete(List.of());
+      }
+    }
+  }
+
+  private void answerParked() {
+    for (Lease l : parked) {
+      l.reply.complete(List.of());
+    }
+    parked.clear();
+  }
+
+  private void fail(List<Work> batch) {
+    ApiException e = ApiException.unavailable("the log failed while this request waited; it may"
+        + " or may not have been applied; check its effect after the server restarts");
+    for (Work w : batch) {
+      failOne(w, e);
+    }
+    for (Lease l : parked) {
+      l.reply.completeExceptionally(e);
+    }
+    parked.clear();
+  }
+
+  private void failQueued() {
+    ApiException e = ApiException.unavailable("the server stopped before applying this request;"
+        + " it was not applied; retry against a running server");
+    for (Work w; (w = inbox.poll()) != null; ) {
+      failOne(w, e);
+    }
+  }
+
+  private static void failOne(Work w, ApiException e) {
+    switch (w) {
+      case Write<?> wr -> wr.reply().completeExceptionally(e);
+      case Read<?> r -> r.reply().completeExceptionally(e);
+      case Lease l -> l.reply.completeExceptionally(e);
+      case Stop s -> {}
+    }
+  }
+}

@@ -1,0 +1,133 @@
+package dev.hourglass.server;
+
+import dev.hourglass.core.id.JobIds;
+import dev.hourglass.wal.durable.DurableEngine;
+import dev.hourglass.wal.durable.DurableOptions;
+import io.helidon.webserver.WebServer;
+import java.io.IOException;
+import java.net.URI;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Hourglass node: the HTTP API (Helidon SE on virtual threads) over an {@link ApplyLoop} that
+ * owns a {@link DurableEngine}. Embeddable: tests and the demo start one on port 0.
+ *
+ * <p>Shutdown order, and why: first parked long polls are answered (empty) so that they do not
+ * hold the HTTP server's grace period; then the HTTP server stops accepting and lets in-flight
+ * calls finish (their commands are still applied by the loop); then the loop applies what is
+ * queued and stops; finally the engine closes, which flushes and forces the log.
+ *
+ * <p>Thread-safety: {@link #start} and {@link #stop} may be called from any thread; stop is
+ * idempotent.
+ */
+public final class HourglassServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HourglassServer.class);
+
+  private final ServerOptions options;
+  private final DurableEngine durable;
+  private final ApplyLoop loop;
+  private final WebServer web;
+  private boolean stopped;
+
+  private HourglassServer(ServerOptions options, DurableEngine durable, ApplyLoop loop,
+      WebServer web) {
+    this.options = options;
+    this.durable = durable;
+    this.loop = loop;
+    this.web = web;
+  }
+
+  /**
+   * Recovers the engine from the data directory, starts the apply loop and the HTTP listener.
+   *
+   * @throws IOException if the data directory cannot be opened (locked, corrupt, unreadable)
+   */
+  public static HourglassServer start(ServerOptions options) throws IOException {
+    var durable = DurableEngine.open(DurableOptions.of(options.dataDir(), options.engine(),
+        options.fsync()));
+    ApplyLoop[] loopRef = new ApplyLoop[1];
+    var metrics = new ServerMetrics(options.limits().timedJobsMax(),
+        () -> loopRef[0] == null ? 0 : loopRef[0].parkedCount());
+    var loop = new ApplyLoop(durable, options.limits(), metrics, System::currentTimeMillis);
+    loopRef[0] = loop;
+    loop.start();
+    var api = new Api(loop, options.limits(), options.auth(), metrics, JobIds.systemDefault(),
+        System::currentTimeMillis);
+    WebServer web;
+    try {
+      web = WebServer.builder()
+          .host(options.bind())
+          .port(options.port())
+          .shutdownHook(false) // ServerMain owns the hook, so the order above holds
+          .routing(api::routes)
+          .build()
+          .start();
+    } catch (RuntimeException e) {
+      closeQuietly(loop, durable);
+      throw new IOException("HTTP listener did not start: bind=" + options.bind() + " port="
+          + options.port() + "; " + e.getMessage(), e);
+    }
+    var server = new HourglassServer(options, durable, loop, web);
+    log.info("hourglass server started: url={} dataDir={} fsync={} auth={} limits={}",
+        server.uri(), options.dataDir(), options.fsync(), options.auth(), options.limits());
+    return server;
+  }
+
+  private static void closeQuietly(ApplyLoop loop, DurableEngine durable) {
+    try {
+      loop.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      durable.close();
+    } catch (IOException e) {
+      log.warn("closing the engine after a failed start failed: {}", e.toString());
+    }
+  }
+
+  /** The port actually bound (useful with port 0). */
+  public int port() {
+    return web.port();
+  }
+
+  /** The base URL, e.g. {@code http://127.0.0.1:7070}. */
+  public URI uri() {
+    String host = options.bind().contains(":") ? "[" + options.bind() + "]" : options.bind();
+    return URI.create("http://" + host + ":" + port());
+  }
+
+  public boolean healthy() {
+    return loop.healthy();
+  }
+
+  /** Graceful stop (see the class comment); returns once the log is flushed and closed. */
+  public synchronized void stop() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    long start = System.nanoTime();
+    loop.releaseParkedLeases();
+    web.stop();
+    try {
+      loop.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      durable.close();
+    } catch (IOException e) {
+      log.error("closing the log failed; the next start recovers from what reached the disk",
+          e);
+    }
+    log.info("hourglass server stopped: url={} lastLsn={} durationMillis={}", uri(),
+        durable.lastLsn(), (System.nanoTime() - start) / 1_000_000);
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+}

@@ -1,0 +1,92 @@
+package dev.hourglass.server;
+
+import java.time.Duration;
+
+/**
+ * Every bound the server enforces, in one place, each with the reason it exists. A test asserts
+ * how they relate ({@code LimitsTest}).
+ *
+ * @param payloadBytesMax one job's payload (its JSON text, UTF-8). Why: a job queue carries
+ *     references to data, not the data; 1 MiB keeps one bad client from exhausting memory and
+ *     keeps a log record small enough to fsync quickly
+ * @param bodyBytesMax one request body other than a batch submit: a payload plus room for the
+ *     other fields. Why: checked from Content-Length before anything is read
+ * @param batchBodyBytesMax one {@code jobs:batch} body. Why: 16 MiB holds 10,000 small jobs (the
+ *     engine's batch limit) and stays far below the log's 256 MiB per-append bound
+ * @param inboxCapacity requests waiting for the apply loop. Why: beyond this the loop is behind
+ *     by seconds; answering 503 with Retry-After tells clients to back off instead of queueing
+ *     unboundedly in memory
+ * @param applyBatchMax commands per group commit (one fsync). Why: bounds the latency of the
+ *     last command in a batch and the memory of one batch
+ * @param applyBatchBytesMax approximate request bytes per group commit. Why: keeps one append
+ *     well below the log's 256 MiB {@code appendAll} bound
+ * @param parkedLeasesMax long polls parked at once. Why: each holds a connection and a virtual
+ *     thread; beyond this a worker gets 503 and retries with backoff
+ * @param leaseWaitMax the longest {@code wait_ms} of a long poll. Why: proxies and clients time
+ *     out idle requests after about a minute
+ * @param replyTimeout how long a handler waits for the apply loop before answering 503. Why: an
+ *     HTTP call must end even if the disk stalls
+ * @param tickSpacingMin the least time between two ticks. Why: a tick is a log record; when
+ *     something is due every millisecond (retention at a high job rate) this caps ticks at 500/s
+ *     while keeping due jobs within a few milliseconds of their time
+ * @param idleWakeMax the loop wakes at least this often even when nothing is due. Why: a bound on
+ *     every wait; also how late a shutdown can be noticed
+ * @param timedJobsMax jobs whose ready and start times are remembered for the wait-time and
+ *     run-time histograms. Why: a million READY jobs must not cost a million map entries; past
+ *     this the histograms sample
+ */
+public record Limits(
+    int payloadBytesMax,
+    int bodyBytesMax,
+    int batchBodyBytesMax,
+    int inboxCapacity,
+    int applyBatchMax,
+    long applyBatchBytesMax,
+    int parkedLeasesMax,
+    Duration leaseWaitMax,
+    Duration replyTimeout,
+    Duration tickSpacingMin,
+    Duration idleWakeMax,
+    int timedJobsMax) {
+
+  public static final Limits DEFAULTS =
+      new Limits(
+          1 << 20,
+          (1 << 20) + (64 << 10),
+          16 << 20,
+          16_384,
+          4_096,
+          64L << 20,
+          10_000,
+          Duration.ofSeconds(60),
+          Duration.ofSeconds(30),
+          Duration.ofMillis(2),
+          Duration.ofSeconds(1),
+          100_000);
+
+  public Limits {
+    if (payloadBytesMax < 1 || bodyBytesMax <= payloadBytesMax
+        || batchBodyBytesMax < bodyBytesMax || inboxCapacity < 1 || applyBatchMax < 1
+        || applyBatchBytesMax < batchBodyBytesMax || parkedLeasesMax < 0
+        || leaseWaitMax.isNegative() || replyTimeout.compareTo(Duration.ofMillis(1)) < 0
+        || tickSpacingMin.isNegative() || tickSpacingMin.compareTo(Duration.ofMillis(50)) > 0
+        || idleWakeMax.compareTo(tickSpacingMin) < 0 || timedJobsMax < 0) {
+      throw new IllegalArgumentException(("invalid server limits: payloadBytesMax=%d"
+          + " bodyBytesMax=%d batchBodyBytesMax=%d inboxCapacity=%d applyBatchMax=%d"
+          + " applyBatchBytesMax=%d parkedLeasesMax=%d leaseWaitMax=%s replyTimeout=%s"
+          + " tickSpacingMin=%s idleWakeMax=%s timedJobsMax=%d").formatted(payloadBytesMax,
+          bodyBytesMax, batchBodyBytesMax, inboxCapacity, applyBatchMax, applyBatchBytesMax,
+          parkedLeasesMax, leaseWaitMax, replyTimeout, tickSpacingMin, idleWakeMax, timedJobsMax)
+          + "; need body > payload, batch body >= body, batch bytes >= batch body, tick spacing"
+          + " in [0, 50 ms] and not above the idle wake; the server does not start");
+    }
+  }
+
+  /** The same limits with another payload bound (and a body bound that fits it). */
+  public Limits withPayloadBytesMax(int bytes) {
+    int body = bytes + (64 << 10);
+    return new Limits(bytes, body, Math.max(batchBodyBytesMax, body), inboxCapacity,
+        applyBatchMax, Math.max(applyBatchBytesMax, Math.max(batchBodyBytesMax, body)),
+        parkedLeasesMax, leaseWaitMax, replyTimeout, tickSpacingMin, idleWakeMax, timedJobsMax);
+  }
+}

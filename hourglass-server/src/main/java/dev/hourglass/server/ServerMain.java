@@ -1,0 +1,110 @@
+package dev.hourglass.server;
+
+import dev.hourglass.wal.FsyncPolicy;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code hourglass server}: runs one node until SIGTERM or SIGINT, then shuts down gracefully.
+ *
+ * <pre>
+ *   --data-dir DIR         required; the log and snapshots
+ *   --port N               default 7070; 0 picks a free port (printed)
+ *   --bind ADDRESS         default 127.0.0.1
+ *   --fsync POLICY         always (default), batch(5ms), never (tests only)
+ *   --tokens-file FILE     role:token lines (client, worker, admin); or env HOURGLASS_TOKENS
+ *   --payload-max-bytes N  default 1048576
+ * </pre>
+ *
+ * <p>Prints one line {@code hourglass server listening on http://HOST:PORT} to stdout once the
+ * port is bound, so scripts and tests can read the port. Logs go to stderr.
+ */
+public final class ServerMain {
+  private ServerMain() {}
+
+  public static void main(String[] args) {
+    int code = run(args);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  /** Runs the server until the JVM is asked to stop; returns the exit code (2 = bad usage). */
+  public static int run(String[] args) {
+    return run(args, System.out, System.err, System.getenv("HOURGLASS_TOKENS"));
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err, String tokensEnv) {
+    ServerOptions options;
+    try {
+      options = parse(args, tokensEnv);
+    } catch (IllegalArgumentException | IOException e) {
+      err.println("hourglass server: " + e.getMessage());
+      err.println("usage: hourglass server --data-dir DIR [--port 7070] [--bind 127.0.0.1]"
+          + " [--fsync always|batch(5ms)|never] [--tokens-file FILE] [--payload-max-bytes N]");
+      return 2;
+    }
+    HourglassServer server;
+    try {
+      server = HourglassServer.start(options);
+    } catch (IOException | RuntimeException e) {
+      err.println("hourglass server: could not start: " + e.getMessage());
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.stop();
+      stopped.countDown();
+    }, "hourglass-shutdown"));
+    out.println("hourglass server listening on " + server.uri());
+    out.flush();
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      server.stop();
+    }
+    return 0;
+  }
+
+  static ServerOptions parse(String[] args, String tokensEnv) throws IOException {
+    Path dataDir = null;
+    String bind = ServerOptions.BIND_DEFAULT;
+    int port = ServerOptions.PORT_DEFAULT;
+    FsyncPolicy fsync = new FsyncPolicy.Always();
+    Auth auth = tokensEnv == null || tokensEnv.isBlank() ? Auth.none() : Auth.parse(tokensEnv);
+    Limits limits = Limits.DEFAULTS;
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      String v = i + 1 < args.length ? args[i + 1] : null;
+      if (v == null && a.startsWith("--")) {
+        throw new IllegalArgumentException("option " + a + " needs a value");
+      }
+      switch (a) {
+        case "--data-dir" -> dataDir = Path.of(v);
+        case "--port" -> port = integer(a, v);
+        case "--bind" -> bind = v;
+        case "--fsync" -> fsync = FsyncPolicy.parse(v);
+        case "--tokens-file" -> auth = Auth.fromFile(Path.of(v));
+        case "--payload-max-bytes" -> limits = limits.withPayloadBytesMax(integer(a, v));
+        default -> throw new IllegalArgumentException("unknown option \"" + a + "\"");
+      }
+      i++;
+    }
+    if (dataDir == null) {
+      throw new IllegalArgumentException("--data-dir is required");
+    }
+    return ServerOptions.of(dataDir).withBind(bind).withPort(port).withFsync(fsync)
+        .withAuth(auth).withLimits(limits);
+  }
+
+  private static int integer(String option, String value) {
+    try {
+      return Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(option + "=\"" + value + "\" is not an integer");
+    }
+  }
+}

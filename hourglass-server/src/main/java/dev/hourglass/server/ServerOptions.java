@@ -1,0 +1,71 @@
+package dev.hourglass.server;
+
+import dev.hourglass.core.engine.EngineConfig;
+import dev.hourglass.wal.FsyncPolicy;
+import java.nio.file.Path;
+
+/**
+ * How to run one server.
+ *
+ * @param dataDir the durable engine's directory (log and snapshots); locked while running
+ * @param bind the address to listen on; 127.0.0.1 unless told otherwise, so a server with no
+ *     tokens is not reachable from the network by accident
+ * @param port the TCP port; 0 picks a free one ({@link HourglassServer#port()} tells which)
+ * @param fsync when the log forces to disk; {@code always} unless testing
+ * @param auth bearer tokens and their roles; {@link Auth#none()} allows every call
+ * @param limits every bound the server enforces
+ * @param engine the engine's settings for a new data directory
+ */
+public record ServerOptions(
+    Path dataDir,
+    String bind,
+    int port,
+    FsyncPolicy fsync,
+    Auth auth,
+    Limits limits,
+    EngineConfig engine) {
+
+  public static final String BIND_DEFAULT = "127.0.0.1";
+  public static final int PORT_DEFAULT = 7070;
+
+  public ServerOptions {
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException("port=" + port + " is outside [0, 65535]; 0 picks a free"
+          + " port");
+    }
+    if (engine.payloadBytesMax() < limits.payloadBytesMax()) {
+      // The engine would refuse what the server let through, as a 400 instead of a 413.
+      engine = engine.withPayloadBytesMax(limits.payloadBytesMax());
+    }
+  }
+
+  /** Defaults: 127.0.0.1:7070, fsync always, no tokens, default limits and engine settings. */
+  public static ServerOptions of(Path dataDir) {
+    return new ServerOptions(dataDir, BIND_DEFAULT, PORT_DEFAULT, new FsyncPolicy.Always(),
+        Auth.none(), Limits.DEFAULTS, EngineConfig.DEFAULTS);
+  }
+
+  public ServerOptions withPort(int p) {
+    return new ServerOptions(dataDir, bind, p, fsync, auth, limits, engine);
+  }
+
+  public ServerOptions withBind(String b) {
+    return new ServerOptions(dataDir, b, port, fsync, auth, limits, engine);
+  }
+
+  public ServerOptions withFsync(FsyncPolicy f) {
+    return new ServerOptions(dataDir, bind, port, f, auth, limits, engine);
+  }
+
+  public ServerOptions withAuth(Auth a) {
+    return new ServerOptions(dataDir, bind, port, fsync, a, limits, engine);
+  }
+
+  public ServerOptions withLimits(Limits l) {
+    return new ServerOptions(dataDir, bind, port, fsync, auth, l, engine);
+  }
+
+  public ServerOptions withEngine(EngineConfig e) {
+    return new ServerOptions(dataDir, bind, port, fsync, auth, limits, e);
+  }
+}

@@ -1,0 +1,144 @@
+package dev.hourglass.server;
+
+import com.fasterxml.jackson.annotation.JsonRawValue;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hourglass.core.command.JobSpec;
+import dev.hourglass.core.view.AttemptView;
+import dev.hourglass.core.view.JobView;
+import dev.hourglass.core.view.ScheduleView;
+import dev.hourglass.core.view.WorkerView;
+import java.util.List;
+
+/**
+ * The JSON shapes of the API, as records. Field names become snake_case on the wire ({@link
+ * Http#MAPPER}); an unknown field in a request is refused. Optional request fields are boxed and
+ * null when absent. Times are epoch milliseconds.
+ */
+final class Wire {
+  private Wire() {}
+
+  // ----------------------------------------------------------------------------- requests
+
+  /** One job to submit, or with {@code cron}, a schedule to create. */
+  record JobRequest(
+      String jobId,
+      String task,
+      JsonNode payload,
+      String queue,
+      Integer priority,
+      JsonNode deadline,
+      Long delayMs,
+      JsonNode runAt,
+      String cron,
+      String timeZone,
+      List<String> dependsOn,
+      Integer maxAttempts,
+      Long backoffMs,
+      Long backoffMaxMs,
+      Long timeoutMs,
+      String idempotencyKey,
+      String scheduleId,
+      String overlap,
+      String catchUp,
+      Long catchUpWindowMs) {}
+
+  record BatchRequest(List<JobRequest> jobs) {}
+
+  record LeaseRequest(String workerId, Integer max, Long waitMs, List<String> queues,
+      Long leaseMs) {}
+
+  record CompleteRequest(String workerId, Integer generation, JsonNode result) {}
+
+  record FailRequest(String workerId, Integer generation, String error, Boolean retryable) {}
+
+  record HeartbeatRequest(String workerId, Integer generation, Long leaseMs) {}
+
+  record ReleaseRequest(String workerId, Integer generation) {}
+
+  record CancelRequest(String reason) {}
+
+  record WorkerRequest(String workerId, Integer capacity, List<String> queues,
+      Long heartbeatTimeoutMs) {}
+
+  record LimitsRequest(Integer maxRunning) {}
+
+  // ----------------------------------------------------------------------------- responses
+
+  record Submitted(String jobId, String state, Boolean deduplicated) {}
+
+  record BatchSubmitted(List<Submitted> jobs) {}
+
+  record Assignment(String jobId, int generation, String task, String queue,
+      @JsonRawValue String payload, long leaseExpiresAt) {}
+
+  record Assignments(List<Assignment> assignments) {}
+
+  record Attempt(String workerId, int generation, long startedAt, long leaseExpiresAt,
+      Long endedAt, String outcome, String error) {
+    static Attempt of(AttemptView a) {
+      return new Attempt(a.workerId(), a.generation(), a.startedAtMillis(),
+          a.leaseExpiresAtMillis(), a.endedAtMillis() == 0 ? null : a.endedAtMillis(),
+          a.outcome(), a.error());
+    }
+  }
+
+  record Job(
+      String jobId,
+      String state,
+      String queue,
+      String task,
+      @JsonRawValue String payload,
+      int priority,
+      Long deadline,
+      Long runAt,
+      int generation,
+      int failures,
+      int maxAttempts,
+      long createdAt,
+      Long dueAt,
+      Long finishedAt,
+      List<String> dependsOn,
+      String scheduleId,
+      String idempotencyKey,
+      @JsonRawValue String result,
+      String reason,
+      List<Attempt> attempts) {
+    static Job of(JobView j) {
+      return new Job(j.jobId(), j.state().name(), j.queue(), j.task(), j.payload(), j.priority(),
+          j.deadlineMillis() == JobSpec.NO_DEADLINE ? null : j.deadlineMillis(),
+          j.runAtMillis() == 0 ? null : j.runAtMillis(), j.generation(), j.failures(),
+          j.maxAttempts(), j.createdAtMillis(), j.dueAtMillis() == 0 ? null : j.dueAtMillis(),
+          j.finishedAtMillis() == 0 ? null : j.finishedAtMillis(), j.dependsOn(), j.scheduleId(),
+          j.idempotencyKey(), j.result(), j.reason(),
+          j.attempts().stream().map(Attempt::of).toList());
+    }
+  }
+
+  record JobPage(List<Job> jobs, String nextCursor) {}
+
+  record Schedule(String scheduleId, String cron, String timeZone, String task, String queue,
+      @JsonRawValue String payload, String overlap, String catchUp, boolean paused,
+      Long nextFireAt, Long lastFireAt, long fired, long skipped, int liveJobs) {
+    static Schedule of(ScheduleView s) {
+      var spec = s.spec();
+      return new Schedule(spec.scheduleId(), spec.cron(), spec.timeZone(), spec.template().task(),
+          spec.template().queue(), spec.template().payload(), spec.overlap().name(),
+          spec.catchUp().name(), s.paused(), s.nextFireAtMillis() < 0 ? null : s.nextFireAtMillis(),
+          s.lastFireAtMillis() == 0 ? null : s.lastFireAtMillis(), s.fired(), s.skipped(),
+          s.liveJobs());
+    }
+  }
+
+  record Worker(String workerId, int capacity, List<String> queues, int inFlight, long lastSeenAt,
+      long heartbeatTimeoutMs, boolean alive) {
+    static Worker of(WorkerView w) {
+      return new Worker(w.workerId(), w.capacity(), w.queues(), w.inFlight(), w.lastSeenMillis(),
+          w.heartbeatTimeoutMillis(), w.alive());
+    }
+  }
+
+  record Queue(String queue, boolean paused, int maxRunning, int running,
+      java.util.Map<String, Long> counts, java.util.Map<String, Long> readyByPriority) {}
+
+  record Problem(String type, String title, int status, String detail, String code) {}
+}
