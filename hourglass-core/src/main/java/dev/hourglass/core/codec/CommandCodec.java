@@ -19,6 +19,7 @@ import dev.hourglass.core.command.Command.LeaseJobs;
 import dev.hourglass.core.command.Command.PutSchedule;
 import dev.hourglass.core.command.Command.RedriveJob;
 import dev.hourglass.core.command.Command.RegisterWorker;
+import dev.hourglass.core.command.Command.RunJobNow;
 import dev.hourglass.core.command.Command.ReleaseJob;
 import dev.hourglass.core.command.Command.SetQueueConcurrency;
 import dev.hourglass.core.command.Command.SetQueuePaused;
@@ -91,6 +92,7 @@ public final class CommandCodec {
         writeString(out, c.reason());
       }
       case RedriveJob c -> writeString(out, c.jobId());
+      case RunJobNow c -> writeString(out, c.jobId());
       case RegisterWorker c -> {
         writeString(out, c.workerId());
         out.writeInt(c.capacity());
@@ -169,6 +171,7 @@ public final class CommandCodec {
       case PutSchedule c -> 19;
       case SetSchedulePaused c -> 20;
       case DeleteSchedule c -> 21;
+      case RunJobNow c -> 22;
     };
   }
 
@@ -210,6 +213,7 @@ public final class CommandCodec {
       case 19 -> new PutSchedule(at, readSchedule(in));
       case 20 -> new SetSchedulePaused(at, readString(in), in.readBoolean());
       case 21 -> new DeleteSchedule(at, readString(in));
+      case 22 -> new RunJobNow(at, readString(in));
       default -> throw new IOException("corrupt command record: unknown command tag " + tag);
     };
   }

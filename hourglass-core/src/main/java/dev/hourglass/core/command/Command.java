@@ -36,6 +36,12 @@ public sealed interface Command {
   /** Moves a dead job back to READY with a fresh attempt budget. */
   record RedriveJob(long atMillis, String jobId) implements Command {}
 
+  /**
+   * Makes a SCHEDULED job (waiting for its run-at time) or a FAILED job (waiting for its retry)
+   * READY now: the "run now" button of a dashboard, and the seed protocol's {@code execute_job}.
+   */
+  record RunJobNow(long atMillis, String jobId) implements Command {}
+
   /** Registers (or re-registers) a worker with its capacity and the queues it serves. */
   record RegisterWorker(
       long atMillis, String workerId, int capacity, List<String> queues, long heartbeatTimeoutMillis)

@@ -13,6 +13,7 @@ import dev.hourglass.core.command.Command.LeaseJobs;
 import dev.hourglass.core.command.Command.PutSchedule;
 import dev.hourglass.core.command.Command.RedriveJob;
 import dev.hourglass.core.command.Command.RegisterWorker;
+import dev.hourglass.core.command.Command.RunJobNow;
 import dev.hourglass.core.command.Command.ReleaseJob;
 import dev.hourglass.core.command.Command.SetQueueConcurrency;
 import dev.hourglass.core.command.Command.SetQueuePaused;
@@ -144,6 +145,7 @@ public final class Engine {
           case SubmitJobs c -> submit(c.specs());
           case CancelJob c -> cancel(c);
           case RedriveJob c -> redrive(c);
+          case RunJobNow c -> runNow(c);
           case RegisterWorker c -> register(c);
           case WorkerHeartbeat c -> workerHeartbeat(c);
           case DeregisterWorker c -> deregister(c);
@@ -331,6 +333,18 @@ public final class Engine {
     job.failures = 0;
     job.extras().reason = null;
     moveTo(job, JobState.READY, "re-driven from the dead-letter queue");
+    return null;
+  }
+
+  private Rejected runNow(RunJobNow c) {
+    Job job = jobs.get(c.jobId());
+    if (job == null) {
+      return unknownJob(c.jobId());
+    }
+    if (job.state != JobState.SCHEDULED && job.state != JobState.FAILED) {
+      return illegal(job, "run-now (only SCHEDULED and FAILED jobs wait for a time)");
+    }
+    moveTo(job, JobState.READY, "run now");
     return null;
   }
 
@@ -944,8 +958,10 @@ public final class Engine {
       return;
     }
     JobSpec spec = s.spec.template();
+    // run-at = the fire time: already reached, so the job is READY now, and its view shows when
+    // the firing was due.
     spec = new JobSpec(jobId, spec.queue(), spec.task(), spec.payload(), spec.priority(),
-        spec.deadlineMillis(), 0, List.of(), spec.maxAttempts(), spec.backoff(),
+        spec.deadlineMillis(), fireAt, List.of(), spec.maxAttempts(), spec.backoff(),
         spec.timeoutMillis(), null);
     s.fired++;
     s.lastFireAtMillis = fireAt;

@@ -58,6 +58,21 @@ public record EngineConfig(
         misfireThresholdMillis, bytes, finishedJobsMax);
   }
 
+  public EngineConfig withDefaultLeaseMillis(long millis) {
+    return new EngineConfig(retentionMillis, millis, defaultWorkerTimeoutMillis,
+        misfireThresholdMillis, payloadBytesMax, finishedJobsMax);
+  }
+
+  public EngineConfig withDefaultWorkerTimeoutMillis(long millis) {
+    return new EngineConfig(retentionMillis, defaultLeaseMillis, millis, misfireThresholdMillis,
+        payloadBytesMax, finishedJobsMax);
+  }
+
+  public EngineConfig withMisfireThresholdMillis(long millis) {
+    return new EngineConfig(retentionMillis, defaultLeaseMillis, defaultWorkerTimeoutMillis,
+        millis, payloadBytesMax, finishedJobsMax);
+  }
+
   public EngineConfig withFinishedJobsMax(int max) {
     return new EngineConfig(retentionMillis, defaultLeaseMillis, defaultWorkerTimeoutMillis,
         misfireThresholdMillis, payloadBytesMax, max);

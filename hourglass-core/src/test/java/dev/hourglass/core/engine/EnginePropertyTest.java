@@ -107,8 +107,10 @@ class EnginePropertyTest {
         return new Command.WorkerHeartbeat(now, pick(workers));
       } else if (dice < 88 && !jobIds.isEmpty()) {
         return new Command.CancelJob(now, pick(jobIds), "random cancel");
-      } else if (dice < 92 && !jobIds.isEmpty()) {
+      } else if (dice < 91 && !jobIds.isEmpty()) {
         return new Command.RedriveJob(now, pick(jobIds));
+      } else if (dice < 92 && !jobIds.isEmpty()) {
+        return new Command.RunJobNow(now, pick(jobIds));
       } else if (dice < 95 && !jobIds.isEmpty()) {
         String job = pick(jobIds);
         int g = maxGeneration.getOrDefault(job, 0) + random.nextInt(3) - 1;

@@ -346,6 +346,19 @@ class EngineTest {
     }
 
     @Test
+    void runNowMakesAWaitingJobReadyAndRefusesOthers() {
+      f.submit(JobSpec.of("later", "t", null).withRunAt(f.now + 3_600_000));
+      f.applied(new Command.RunJobNow(f.now, "later"));
+      assertThat(f.state("later")).isEqualTo(JobState.READY);
+      Rejected r = f.rejected(new Command.RunJobNow(f.now, "later"));
+      assertThat(r.code()).isEqualTo(ErrorCode.ILLEGAL_TRANSITION);
+      assertThat(r.detail()).contains("READY");
+      f.fail(f.leaseOne("w"), true);
+      f.applied(new Command.RunJobNow(f.now, "later"));
+      assertThat(f.state("later")).isEqualTo(JobState.READY);
+    }
+
+    @Test
     void onlyDeadJobsCanBeRedriven() {
       f.submit("a");
       Rejected r = f.rejected(new Command.RedriveJob(f.now, "a"));

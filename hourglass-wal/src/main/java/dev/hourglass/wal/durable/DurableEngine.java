@@ -155,6 +155,9 @@ public final class DurableEngine implements AutoCloseable {
 
   /** Logs several commands with one force, then applies them in order. */
   public List<Outcome> applyAll(List<Command> commands) throws IOException {
+    if (commands.isEmpty()) {
+      return List.of();
+    }
     List<byte[]> records = new ArrayList<>(commands.size());
     for (Command c : commands) {
       records.add(CommandCodec.encode(c));
