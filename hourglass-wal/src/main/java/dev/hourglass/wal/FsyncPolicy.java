@@ -6,7 +6,7 @@ import java.util.Objects;
 
 /**
  * When the log forces appended bytes to stable storage, and therefore when an append's future
- * completes.
+ * completes. All variants are immutable and thread-safe.
  */
 public sealed interface FsyncPolicy {
 

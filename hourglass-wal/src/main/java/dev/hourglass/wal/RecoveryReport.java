@@ -7,7 +7,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What {@link SegmentedLog#open} found and changed.
+ * What {@link SegmentedLog#open} found and changed. Immutable and thread-safe.
  *
  * @param segments segment files in use after recovery
  * @param records records found in them

@@ -6,7 +6,7 @@ import java.util.Objects;
 
 /**
  * Configuration of a {@link SegmentedLog}. Invalid values fail fast in the constructor; nothing is
- * clamped.
+ * clamped. Immutable and thread-safe.
  *
  * @param dir directory holding the segments and the {@code LOCK} file; created if missing
  * @param segmentBytesMax a segment rolls once appending the next record would exceed this size. A

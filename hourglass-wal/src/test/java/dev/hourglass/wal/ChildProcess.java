@@ -18,8 +18,11 @@ final class ChildProcess implements AutoCloseable {
   private final List<String> allLines = new ArrayList<>();
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
-  private ChildProcess(Process process) {
+  private final Path stderrFile;
+
+  private ChildProcess(Process process, Path stderrFile) {
     this.process = process;
+    this.stderrFile = stderrFile;
     Thread.ofPlatform().daemon(true).name("child-stdout").start(this::pump);
   }
 
@@ -33,7 +36,7 @@ final class ChildProcess implements AutoCloseable {
     command.add(main.getName());
     command.addAll(List.of(args));
     var builder = new ProcessBuilder(command).redirectError(stderrFile.toFile());
-    return new ChildProcess(builder.start());
+    return new ChildProcess(builder.start(), stderrFile);
   }
 
   private void pump() {
@@ -92,6 +95,18 @@ final class ChildProcess implements AutoCloseable {
     synchronized (allLines) {
       return List.copyOf(allLines);
     }
+  }
+
+  /** Exit status and stderr, for assertion messages. */
+  String describe() {
+    String err;
+    try {
+      err = java.nio.file.Files.readString(stderrFile);
+    } catch (IOException e) {
+      err = "(stderr unreadable: " + e + ")";
+    }
+    return "child alive=%s exit=%s stdout=%s stderr=%s".formatted(
+        process.isAlive(), process.isAlive() ? "-" : process.exitValue(), lines(), err);
   }
 
   @Override

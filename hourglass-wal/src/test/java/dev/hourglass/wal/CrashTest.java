@@ -43,7 +43,7 @@ class CrashTest {
       try (var child = ChildProcess.start(
           CrashAppenderMain.class, scratch.resolve("stderr-" + iteration), dir.toString(), Long.toString(seed + iteration), "4")) {
         var ready = child.awaitLine("READY", 20_000);
-        assertThat(ready).as("%s child stderr in %s", context, scratch).isEqualTo("READY " + lastLsn);
+        assertThat(ready).as(() -> context + " " + child.describe()).isEqualTo("READY " + lastLsn);
         // Choosing the kill moment, not synchronizing: sleeping is the point here.
         Thread.sleep(20 + random.nextInt(250));
         for (var line : child.killAndCollect()) {

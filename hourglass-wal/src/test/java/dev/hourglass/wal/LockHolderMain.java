@@ -13,14 +13,14 @@ public final class LockHolderMain {
     var dir = Path.of(args[1]);
     if (args[0].equals("hold")) {
       try (var lock = DataDirectoryLock.acquire(dir)) {
-        System.out.println("LOCKED");
+        System.out.println("LOCKED" + (lock.directory().equals(dir.toAbsolutePath().normalize()) ? "" : " elsewhere"));
         System.out.flush();
         System.in.read(); // killed or stdin closed by the parent
       }
       return;
     }
     try (var lock = DataDirectoryLock.acquire(dir)) {
-      System.out.println("LOCKED");
+      System.out.println("LOCKED " + lock.directory());
     } catch (DataDirectoryLockedException e) {
       System.out.println("LOCKED_OUT " + e.getMessage());
     }
