@@ -40,7 +40,9 @@ public sealed interface FsyncPolicy {
 
     @Override
     public String toString() {
-      return "batch(" + maxDelay.toNanos() / 1_000 / 1000.0 + "ms)";
+      // Round-trips through parse(): whole milliseconds print as ms, anything finer as us.
+      long micros = maxDelay.toNanos() / 1_000;
+      return micros % 1_000 == 0 ? "batch(" + micros / 1_000 + "ms)" : "batch(" + micros + "us)";
     }
   }
 

@@ -18,6 +18,13 @@ class FsyncPolicyTest {
   }
 
   @Test
+  void toStringRoundTripsThroughParse() {
+    for (var text : new String[] {"always", "never", "batch(5ms)", "batch(250us)", "batch(1000ms)"}) {
+      assertThat(FsyncPolicy.parse(text).toString()).isEqualTo(text);
+    }
+  }
+
+  @Test
   void rejectsUnknownOrOutOfBoundValues() {
     for (var bad : new String[] {"", "sometimes", "batch()", "batch(5)", "batch(5h)", "batch(-1ms)", "batch(0ms)", "batch(2s)", "batch(99999999999ms)"}) {
       assertThatThrownBy(() -> FsyncPolicy.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
