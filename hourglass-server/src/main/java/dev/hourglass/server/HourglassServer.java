@@ -28,6 +28,7 @@ public final class HourglassServer implements AutoCloseable {
   private final DurableEngine durable;
   private final ApplyLoop loop;
   private final WebServer web;
+  private final URI uri;
   private boolean stopped;
 
   private HourglassServer(ServerOptions options, DurableEngine durable, ApplyLoop loop,
@@ -36,6 +37,8 @@ public final class HourglassServer implements AutoCloseable {
     this.durable = durable;
     this.loop = loop;
     this.web = web;
+    String host = options.bind().contains(":") ? "[" + options.bind() + "]" : options.bind();
+    this.uri = URI.create("http://" + host + ":" + web.port());
   }
 
   /**
@@ -89,13 +92,16 @@ public final class HourglassServer implements AutoCloseable {
 
   /** The port actually bound (useful with port 0). */
   public int port() {
-    return web.port();
+    return uri.getPort();
   }
 
   /** The base URL, e.g. {@code http://127.0.0.1:7070}. */
   public URI uri() {
-    String host = options.bind().contains(":") ? "[" + options.bind() + "]" : options.bind();
-    return URI.create("http://" + host + ":" + port());
+    return uri;
+  }
+
+  public ServerOptions options() {
+    return options;
   }
 
   public boolean healthy() {

@@ -1,0 +1,145 @@
+package dev.hourglass.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hourglass.wal.FsyncPolicy;
+import java.net.http.HttpRequest;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every kind of bad input gets a 4xx problem+json with a specific code and changes nothing. The
+ * server runs with a 1 KiB payload bound so that oversize cases stay small.
+ */
+class BadInputTest {
+  @TempDir static Path dir;
+  static HourglassServer server;
+  static TestHttp http;
+  static String runningJob;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0)
+        .withFsync(new FsyncPolicy.Always()).withLimits(Limits.DEFAULTS.withPayloadBytesMax(1024)));
+    http = new TestHttp(server.uri());
+    http.post("/api/v1/jobs", "{\"job_id\":\"parent\",\"task\":\"t\"}");
+    http.post("/api/v1/lease", "{\"worker_id\":\"w1\",\"max\":1}");
+    runningJob = "parent";
+  }
+
+  @AfterAll
+  static void stop() {
+    server.stop();
+  }
+
+  static Stream<Arguments> badRequests() {
+    String big = "x".repeat(2000);
+    return Stream.of(
+        Arguments.of("/api/v1/jobs", "{\"task\":", 400, "MALFORMED_JSON"),
+        Arguments.of("/api/v1/jobs", "{\"task\":\"t\"} trailing", 400, "MALFORMED_JSON"),
+        Arguments.of("/api/v1/jobs", "[1,2]", 400, "INVALID_TYPE"),
+        Arguments.of("/api/v1/jobs", "{\"task\":\"t\",\"prio\":1}", 400, "UNKNOWN_FIELD"),
+        Arguments.of("/api/v1/jobs", "{\"task\":\"t\",\"priority\":\"high\"}", 400, "INVALID_TYPE"),
+        Arguments.of("/api/v1/jobs", "{\"task\":\"t\",\"priority\":1.5}", 400, "INVALID_TYPE"),
+        Arguments.of("/api/v1/jobs", "{\"task\":\"t\",\"task\":\"u\"}", 400, "MALFORMED_JSON"),
+        Arguments.of("/api/v1/jobs", "{}", 400, "INVALID_ARGUMENT"),
+        Arguments.of("/api/v1/jobs", "{\"task\":\"t\",\"max_attempts\":0}", 400,
+            "INVALID_ARGUMENT"),
+        Arguments.of("/api/v1/jobs", "{\"task\":\"t\",\"delay_ms\":-5}", 400, "INVALID_ARGUMENT"),
+        Arguments.of("/api/v1/jobs", "{\"task\":\"t\",\"delay_ms\":5,\"run_at\":9}", 400,
+            "INVALID_ARGUMENT"),
+        Arguments.of("/api/v1/jobs", "{\"task\":\"t\",\"run_at\":\"tomorrow\"}", 400,
+            "INVALID_ARGUMENT"),
+        Arguments.of("/api/v1/jobs", "{\"task\":\"t\",\"payload\":\"" + big + "\"}", 413,
+            "PAYLOAD_TOO_LARGE"),
+        Arguments.of("/api/v1/jobs", "{\"task\":\"t\",\"cron\":\"61 * * * *\"}", 400,
+            "INVALID_SCHEDULE"),
+        Arguments.of("/api/v1/jobs", "{\"task\":\"t\",\"cron\":\"* * * * *\",\"time_zone\":"
+            + "\"Mars/Olympus\"}", 400, "INVALID_SCHEDULE"),
+        Arguments.of("/api/v1/jobs", "{\"task\":\"t\",\"depends_on\":[\"nope\"]}", 422,
+            "UNKNOWN_PARENT"),
+        Arguments.of("/api/v1/jobs", "{\"job_id\":\"parent\",\"task\":\"t\"}", 409,
+            "DUPLICATE_JOB_ID"),
+        Arguments.of("/api/v1/jobs:batch", "{\"jobs\":[{\"job_id\":\"a\",\"task\":\"t\","
+            + "\"depends_on\":[\"b\"]},{\"job_id\":\"b\",\"task\":\"t\",\"depends_on\":[\"a\"]}]}",
+            422, "DEPENDENCY_CYCLE"),
+        Arguments.of("/api/v1/jobs:batch", "{\"jobs\":[]}", 400, "INVALID_ARGUMENT"),
+        Arguments.of("/api/v1/jobs:batch", "{\"jobs\":[{\"task\":\"t\"},{\"task\":\"\"}]}", 400,
+            "INVALID_ARGUMENT"),
+        Arguments.of("/api/v1/lease", "{\"max\":1}", 400, "INVALID_ARGUMENT"),
+        Arguments.of("/api/v1/lease", "{\"worker_id\":\"w\",\"max\":0}", 400, "INVALID_ARGUMENT"),
+        Arguments.of("/api/v1/lease", "{\"worker_id\":\"w\",\"wait_ms\":61000}", 400,
+            "INVALID_ARGUMENT"),
+        Arguments.of("/api/v1/jobs/nope/complete", "{\"worker_id\":\"w1\",\"generation\":1}", 404,
+            "UNKNOWN_JOB"),
+        Arguments.of("/api/v1/jobs/parent/complete", "{\"worker_id\":\"w1\"}", 400,
+            "INVALID_ARGUMENT"),
+        Arguments.of("/api/v1/jobs/parent/complete", "{\"worker_id\":\"w2\",\"generation\":1}",
+            409, "NOT_LEASE_HOLDER"),
+        Arguments.of("/api/v1/jobs/parent/redrive", "", 409, "ILLEGAL_TRANSITION"),
+        Arguments.of("/api/v1/jobs/nope/cancel", "", 404, "UNKNOWN_JOB"),
+        Arguments.of("/api/v1/schedules/nope/pause", "", 404, "UNKNOWN_SCHEDULE"),
+        Arguments.of("/api/v1/workers/nope/heartbeat", "", 404, "UNKNOWN_WORKER"),
+        Arguments.of("/api/v1/no/such/route", "{}", 404, "NOT_FOUND"));
+  }
+
+  @ParameterizedTest(name = "{0} {1} -> {2} {3}")
+  @MethodSource("badRequests")
+  void badRequestIsRefusedWithAProblemAndChangesNothing(String path, String body, int status,
+      String code) {
+    JsonNode before = state();
+    var r = http.post(path, body);
+    assertThat(r.status()).as(r.text()).isEqualTo(status);
+    assertThat(r.raw().headers().firstValue("Content-Type")).hasValue(Http.PROBLEM_JSON);
+    assertThat(r.str("code")).isEqualTo(code);
+    assertThat(r.body().get("status").asInt()).isEqualTo(status);
+    assertThat(r.str("type")).startsWith("urn:hourglass:problem:");
+    assertThat(r.str("detail")).isNotBlank();
+    assertThat(state()).isEqualTo(before);
+  }
+
+  @Test
+  void oversizeBodyIsRefusedFromContentLengthBeforeParsing() {
+    JsonNode before = state();
+    String huge = "{\"task\":\"t\",\"payload\":\"" + "y".repeat(200_000) + "\"}";
+    var r = http.post("/api/v1/jobs", huge);
+    assertThat(r.status()).isEqualTo(413);
+    assertThat(r.str("code")).isEqualTo("BODY_TOO_LARGE");
+    assertThat(r.str("detail")).contains("limit=" + server.options().limits().bodyBytesMax());
+    assertThat(state()).isEqualTo(before);
+  }
+
+  @Test
+  void oversizeChunkedBodyIsRefusedWhileReading() {
+    byte[] huge = ("{\"task\":\"t\",\"payload\":\"" + "z".repeat(200_000) + "\"}").getBytes();
+    var r = http.send(http.builder("/api/v1/jobs").POST(HttpRequest.BodyPublishers.ofInputStream(
+        () -> new java.io.ByteArrayInputStream(huge))));
+    assertThat(r.status()).isEqualTo(413);
+    assertThat(r.str("code")).isEqualTo("BODY_TOO_LARGE");
+  }
+
+  @Test
+  void badQueryParametersAreRefused() {
+    assertThat(http.get("/api/v1/jobs?state=SLEEPING").status()).isEqualTo(400);
+    assertThat(http.get("/api/v1/jobs?limit=0").status()).isEqualTo(400);
+    assertThat(http.get("/api/v1/jobs?cursor=abc").str("code")).isEqualTo("INVALID_ARGUMENT");
+    assertThat(http.get("/api/v1/jobs/nope").str("code")).isEqualTo("UNKNOWN_JOB");
+  }
+
+  /** Everything a bad request could have changed: counts by state and the parent's attempts. */
+  private static JsonNode state() {
+    var s = http.get("/api/v1/stats").body();
+    ((com.fasterxml.jackson.databind.node.ObjectNode) s).remove("next_wakeup_at");
+    ((com.fasterxml.jackson.databind.node.ObjectNode) s).set("parent",
+        http.get("/api/v1/jobs/" + runningJob).body());
+    return s;
+  }
+}
