@@ -428,6 +428,7 @@ final class Api {
     void routes(HttpRouting.Builder r) {
       r.post(V1 + "/jobs", guard(Access.CLIENT, this::submit));
       r.post(V1 + "/jobs:batch", guard(Access.CLIENT, this::submitBatch));
+      r.post(V1 + "/jobs:complete", guard(Access.WORKER, this::completeBatch));
       r.get(V1 + "/jobs", guard(Access.READ, this::list));
       r.get(V1 + "/jobs/{id}", guard(Access.READ, this::get));
       r.post(V1 + "/jobs/{id}/cancel", guard(Access.CLIENT, this::cancel));
@@ -546,6 +547,48 @@ final class Api {
           required(r.generation(), "generation", "complete"),
           JobSpecs.payload(r.result(), limits, "result: "));
       reply(res, c);
+    }
+
+    /**
+     * Completes many jobs in one request: each is its own command (one may be refused while the
+     * others succeed), but all enter the same group commit, so they share one fsync.
+     */
+    void completeBatch(ServerRequest req, ServerResponse res) {
+      byte[] body = Http.bytes(req, limits.batchBodyBytesMax());
+      var r = parse(body, Wire.CompleteBatchRequest.class);
+      String worker = required(r.workerId(), "worker_id", "complete batch");
+      var items = r.completions();
+      if (items == null || items.isEmpty() || items.size() > EngineConfig.LEASE_BATCH_MAX) {
+        throw ApiException.badRequest("INVALID_ARGUMENT", ("\"completions\" must hold 1 to %d"
+            + " items; nothing was applied").formatted(EngineConfig.LEASE_BATCH_MAX));
+      }
+      long now = now();
+      List<Command> commands = new ArrayList<>(items.size());
+      for (int i = 0; i < items.size(); i++) {
+        var c = required(items.get(i), "completions[" + i + "]", "complete batch");
+        commands.add(new Command.CompleteJob(now, required(c.jobId(), "completions[" + i
+            + "].job_id", "complete batch"), worker, required(c.generation(), "completions[" + i
+            + "].generation", "complete batch"), JobSpecs.payload(c.result(), limits,
+            "completions[" + i + "].result: ")));
+      }
+      List<CompletableFuture<Wire.CompletionResult>> futures = new ArrayList<>(commands.size());
+      for (Command c : commands) {
+        String id = ((Command.CompleteJob) c).jobId();
+        try {
+          futures.add(loop.write(c, body.length / commands.size(), (o, q) ->
+              o instanceof Rejected x ? new Wire.CompletionResult(id, null, x.code().name(),
+                  x.detail()) : new Wire.CompletionResult(id, JobState.SUCCEEDED.name(), null,
+                  null)));
+        } catch (ApiException full) { // this item only: the ones before it are applied
+          futures.add(CompletableFuture.completedFuture(
+              new Wire.CompletionResult(id, null, full.code(), full.getMessage())));
+        }
+      }
+      List<Wire.CompletionResult> out = new ArrayList<>(futures.size());
+      for (var f : futures) {
+        out.add(await(f, Duration.ZERO));
+      }
+      Http.json(res, 200, Map.of("results", out));
     }
 
     void fail(ServerRequest req, ServerResponse res) {

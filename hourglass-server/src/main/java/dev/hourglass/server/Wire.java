@@ -51,6 +51,12 @@ final class Wire {
 
   record FailRequest(String workerId, Integer generation, String error, Boolean retryable) {}
 
+  record Completion(String jobId, Integer generation, JsonNode result) {}
+
+  record CompleteBatchRequest(String workerId, List<Completion> completions) {}
+
+  record CompletionResult(String jobId, String state, String code, String detail) {}
+
   record HeartbeatRequest(String workerId, Integer generation, Long leaseMs) {}
 
   record ReleaseRequest(String workerId, Integer generation) {}

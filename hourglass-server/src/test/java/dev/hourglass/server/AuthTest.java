@@ -13,14 +13,14 @@ import org.junit.jupiter.api.io.TempDir;
 class AuthTest {
   @TempDir static Path dir;
   static HourglassServer server;
-  static TestHttp anonymous;
+  static HttpTestClient anonymous;
 
   @BeforeAll
   static void start() throws Exception {
     server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0)
         .withFsync(new FsyncPolicy.Always())
         .withAuth(Auth.parse("client:client-secret-1, worker:worker-secret-1\nadmin:admin-secret-1")));
-    anonymous = new TestHttp(server.uri());
+    anonymous = new HttpTestClient(server.uri());
   }
 
   @AfterAll

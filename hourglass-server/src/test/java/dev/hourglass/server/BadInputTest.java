@@ -22,14 +22,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 class BadInputTest {
   @TempDir static Path dir;
   static HourglassServer server;
-  static TestHttp http;
+  static HttpTestClient http;
   static String runningJob;
 
   @BeforeAll
   static void start() throws Exception {
     server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0)
         .withFsync(new FsyncPolicy.Always()).withLimits(Limits.DEFAULTS.withPayloadBytesMax(1024)));
-    http = new TestHttp(server.uri());
+    http = new HttpTestClient(server.uri());
     http.post("/api/v1/jobs", "{\"job_id\":\"parent\",\"task\":\"t\"}");
     http.post("/api/v1/lease", "{\"worker_id\":\"w1\",\"max\":1}");
     runningJob = "parent";

@@ -34,7 +34,7 @@ class CrashRecoveryTest {
     Set<String> acked = ConcurrentHashMap.newKeySet();
     Process first = startServer(data);
     URI uri = readUri(first);
-    var http = new TestHttp(uri);
+    var http = new HttpTestClient(uri);
     var running = new AtomicBoolean(true);
     try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
       for (int t = 0; t < 8; t++) {
@@ -54,7 +54,7 @@ class CrashRecoveryTest {
 
     Process second = startServer(data);
     try {
-      var after = new TestHttp(readUri(second));
+      var after = new HttpTestClient(readUri(second));
       Set<String> present = allJobIds(after);
       Set<String> missing = new HashSet<>(acked);
       missing.removeAll(present);
@@ -67,7 +67,7 @@ class CrashRecoveryTest {
     }
   }
 
-  private static void load(TestHttp http, boolean batches, AtomicBoolean running,
+  private static void load(HttpTestClient http, boolean batches, AtomicBoolean running,
       Set<String> acked) {
     while (running.get()) {
       try {
@@ -93,7 +93,7 @@ class CrashRecoveryTest {
     }
   }
 
-  private static Set<String> allJobIds(TestHttp http) {
+  private static Set<String> allJobIds(HttpTestClient http) {
     Set<String> ids = new HashSet<>();
     String cursor = null;
     do {

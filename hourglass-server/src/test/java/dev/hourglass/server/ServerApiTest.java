@@ -19,14 +19,14 @@ import org.junit.jupiter.api.io.TempDir;
 class ServerApiTest {
   @TempDir static Path dir;
   static HourglassServer server;
-  static TestHttp http;
+  static HttpTestClient http;
   static final AtomicInteger QUEUES = new AtomicInteger();
 
   @BeforeAll
   static void start() throws Exception {
     server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0)
         .withFsync(new FsyncPolicy.Always()));
-    http = new TestHttp(server.uri());
+    http = new HttpTestClient(server.uri());
   }
 
   @AfterAll
@@ -145,6 +145,21 @@ class ServerApiTest {
     assertThat(notHolder.str("code")).isEqualTo("NOT_LEASE_HOLDER");
     assertThat(http.post("/api/v1/jobs/" + id + "/complete",
         "{\"worker_id\":\"heir\",\"generation\":2}").str("state")).isEqualTo("SUCCEEDED");
+  }
+
+  @Test
+  void batchCompletionAnswersEachJobOnItsOwn() {
+    String q = freshQueue();
+    String a = submit(q, "");
+    String b = submit(q, "");
+    assertThat(lease("w-batch", q, 2, 0)).hasSize(2);
+    var r = http.post("/api/v1/jobs:complete", "{\"worker_id\":\"w-batch\",\"completions\":["
+        + "{\"job_id\":\"" + a + "\",\"generation\":1,\"result\":7},"
+        + "{\"job_id\":\"" + b + "\",\"generation\":9}]}");
+    assertThat(r.status()).as(r.text()).isEqualTo(200);
+    assertThat(r.body().get("results").get(0).get("state").asText()).isEqualTo("SUCCEEDED");
+    assertThat(r.body().get("results").get(1).get("code").asText()).isEqualTo("NOT_LEASE_HOLDER");
+    assertThat(http.get("/api/v1/jobs/" + b).str("state")).isEqualTo("RUNNING");
   }
 
   @Test

@@ -10,7 +10,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /** A small JSON client over java.net.http for tests and the benchmark. Thread-safe. */
-final class TestHttp {
+final class HttpTestClient {
   /** A response: status and parsed body (null when the body is not JSON). */
   record Reply(int status, JsonNode body, String text, HttpResponse<String> raw) {
     String str(String field) {
@@ -22,19 +22,19 @@ final class TestHttp {
   private final URI base;
   private final String token;
 
-  TestHttp(URI base) {
+  HttpTestClient(URI base) {
     this(base, null);
   }
 
-  TestHttp(URI base, String token) {
+  HttpTestClient(URI base, String token) {
     this.base = base;
     this.token = token;
     this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(5)).build();
   }
 
-  TestHttp withToken(String t) {
-    return new TestHttp(base, t);
+  HttpTestClient withToken(String t) {
+    return new HttpTestClient(base, t);
   }
 
   Reply get(String path) {
