@@ -1,0 +1,48 @@
+package dev.hourglass.cluster;
+
+import dev.hourglass.core.engine.EngineConfig;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.LongSupplier;
+
+/**
+ * Everything one replica needs to start.
+ *
+ * @param nodeId this replica's id; must be one of {@code peers}
+ * @param peers the whole group, identical on every replica
+ * @param dataDir this replica's own directory (Raft log, metadata, snapshots)
+ * @param engineConfig must be identical on every replica, or their states diverge
+ * @param tuning Raft timing and snapshot settings
+ * @param clockMillis the wall clock the leader stamps commands with
+ */
+public record ClusterOptions(String nodeId, List<Peer> peers, Path dataDir,
+    EngineConfig engineConfig, RaftTuning tuning, LongSupplier clockMillis) {
+
+  /**
+   * The Raft group id, fixed so that every replica (and a client) derives the same one without
+   * configuration. One group per cluster; a second cluster on the same hosts uses other ports.
+   */
+  public static final UUID GROUP_UUID = UUID.fromString("4867a5c1-0000-4000-8000-686f75726773");
+
+  public ClusterOptions {
+    peers = List.copyOf(peers);
+    if (peers.stream().noneMatch(p -> p.id().equals(nodeId))) {
+      throw new IllegalArgumentException("--node-id " + nodeId + " is not among --peers "
+          + Peer.formatList(peers));
+    }
+  }
+
+  public static ClusterOptions of(String nodeId, List<Peer> peers, Path dataDir) {
+    return new ClusterOptions(nodeId, peers, dataDir, EngineConfig.DEFAULTS, RaftTuning.DEFAULTS,
+        System::currentTimeMillis);
+  }
+
+  public ClusterOptions withTuning(RaftTuning t) {
+    return new ClusterOptions(nodeId, peers, dataDir, engineConfig, t, clockMillis);
+  }
+
+  public Peer self() {
+    return peers.stream().filter(p -> p.id().equals(nodeId)).findFirst().orElseThrow();
+  }
+}

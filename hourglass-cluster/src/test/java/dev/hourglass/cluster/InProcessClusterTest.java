@@ -1,0 +1,204 @@
+package dev.hourglass.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.hourglass.cluster.ReplyCodec.Committed;
+import dev.hourglass.core.command.Command;
+import dev.hourglass.core.command.Command.LeaseJobs;
+import dev.hourglass.core.command.Command.RegisterWorker;
+import dev.hourglass.core.command.Command.SubmitJobs;
+import dev.hourglass.core.command.JobSpec;
+import dev.hourglass.core.engine.EngineConfig;
+import dev.hourglass.core.event.Event.LeaseGranted;
+import dev.hourglass.core.event.Outcome;
+import dev.hourglass.core.event.Outcome.Applied;
+import dev.hourglass.core.view.JobState;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Three Ratis peers in this JVM on loopback: replication, fencing data, snapshots, quorum loss. */
+class InProcessClusterTest {
+  static final Duration WAIT = Duration.ofSeconds(60);
+  static final RaftTuning TUNING = RaftTuning.DEFAULTS.withSnapshotEveryEntries(40).withLogSegmentBytes(8192)
+      .withWriteTimeout(Duration.ofSeconds(3));
+
+  @TempDir Path dir;
+  List<Peer> peers;
+  final ReplicatedEngine[] nodes = new ReplicatedEngine[3];
+  int jobSeq;
+
+  @BeforeEach
+  void startCluster() throws IOException {
+    peers = freePeers(3);
+    for (int i = 0; i < 3; i++) {
+      nodes[i] = startNode(i);
+    }
+  }
+
+  @AfterEach
+  void stopCluster() {
+    for (int i = 0; i < 3; i++) {
+      stopNode(i);
+    }
+  }
+
+  static List<Peer> freePeers(int n) throws IOException {
+    List<Peer> out = new ArrayList<>();
+    List<ServerSocket> held = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        held.add(s);
+        out.add(new Peer("s" + (i + 1), "127.0.0.1", s.getLocalPort()));
+      }
+    } finally {
+      for (ServerSocket s : held) {
+        s.close();
+      }
+    }
+    return out;
+  }
+
+  ReplicatedEngine startNode(int i) throws IOException {
+    var o = new ClusterOptions(peers.get(i).id(), peers, dir.resolve(peers.get(i).id()),
+        EngineConfig.DEFAULTS, TUNING, System::currentTimeMillis);
+    return ReplicatedEngine.start(o);
+  }
+
+  void stopNode(int i) {
+    if (nodes[i] != null) {
+      try {
+        nodes[i].close();
+      } catch (IOException e) {
+        throw new AssertionError("close failed: node=" + i, e);
+      }
+      nodes[i] = null;
+    }
+  }
+
+  ReplicatedEngine awaitLeader() {
+    return await().atMost(WAIT).until(() -> Arrays.stream(nodes)
+        .filter(n -> n != null && n.isLeaderReady()).findFirst().orElse(null), n -> n != null);
+  }
+
+  List<String> submitJobs(ReplicatedEngine leader, int n) {
+    List<JobSpec> specs = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      specs.add(JobSpec.of("job-" + (jobSeq++), "t", "p"));
+    }
+    List<Outcome> out = leader.applyAll(List.of(new SubmitJobs(0, specs)));
+    assertThat(out.get(0).isApplied()).as(out.toString()).isTrue();
+    return specs.stream().map(JobSpec::jobId).toList();
+  }
+
+  void awaitReplicasEqual() {
+    await().atMost(WAIT).untilAsserted(() -> {
+      long applied = nodes[0].lastAppliedIndex();
+      for (ReplicatedEngine n : nodes) {
+        assertThat(n.lastAppliedIndex()).isEqualTo(applied);
+      }
+      byte[] state = nodes[0].stateMachine().snapshotBytes();
+      for (ReplicatedEngine n : nodes) {
+        assertThat(n.stateMachine().snapshotBytes()).isEqualTo(state);
+      }
+    });
+  }
+
+  @Test
+  void leaderStampsTimeAndReplicasConverge() {
+    ReplicatedEngine leader = awaitLeader();
+    long before = System.currentTimeMillis();
+    List<Command> batch = List.of(
+        new RegisterWorker(0, "w1", 100, List.of("default"), 600_000),
+        new SubmitJobs(0, List.of(JobSpec.of("a", "t", "p"), JobSpec.of("b", "t", "p"))),
+        new LeaseJobs(0, "w1", 1, List.of(), 30_000));
+    Committed c = leader.applyBatch(batch);
+
+    assertThat(c.outcomes()).allMatch(Outcome::isApplied);
+    assertThat(c.term()).isEqualTo(leader.term()).isPositive();
+    var grant = ((Applied) c.outcomes().get(2)).events().stream()
+        .filter(LeaseGranted.class::isInstance).map(LeaseGranted.class::cast).findFirst()
+        .orElseThrow();
+    // The client sent atMillis=0; the leader restamped it with its clock.
+    assertThat(grant.leaseExpiresAtMillis()).isBetween(before + 30_000,
+        System.currentTimeMillis() + 30_000);
+    awaitReplicasEqual();
+    for (ReplicatedEngine n : nodes) {
+      JobState state = n.read(q -> q.state(grant.jobId()));
+      assertThat(state).isEqualTo(JobState.RUNNING);
+    }
+  }
+
+  @Test
+  void followerRefusesWritesNamingTheLeader() {
+    ReplicatedEngine leader = awaitLeader();
+    ReplicatedEngine follower = Arrays.stream(nodes).filter(n -> n != leader).findFirst()
+        .orElseThrow();
+    await().atMost(WAIT).until(() -> leader.nodeId().equals(follower.leaderId()));
+
+    assertThatThrownBy(() -> follower.applyAll(List.of(new Command.Tick(0))))
+        .isInstanceOfSatisfying(NotLeaderException.class, e -> {
+          assertThat(e.leaderId()).isEqualTo(leader.nodeId());
+          assertThat(e.leaderAddress()).isEqualTo(
+              peers.stream().filter(p -> p.id().equals(leader.nodeId())).findFirst()
+                  .orElseThrow().address());
+        });
+    assertThat(leader.members()).extracting(Member::nodeId).containsExactly("s1", "s2", "s3");
+    assertThat(leader.members()).filteredOn(m -> m.nodeId().equals(leader.nodeId()))
+        .extracting(Member::role).containsExactly("LEADER");
+  }
+
+  @Test
+  void restartedFollowerCatchesUpThroughInstallSnapshotAfterLogPurge() throws IOException {
+    ReplicatedEngine leader = awaitLeader();
+    int f = Arrays.asList(nodes).indexOf(Arrays.stream(nodes).filter(n -> n != leader)
+        .findFirst().orElseThrow());
+    submitJobs(leader, 5);
+    awaitReplicasEqual();
+    stopNode(f);
+
+    // Far more entries than the snapshot threshold (40): the leader snapshots and purges its log
+    // past everything the stopped follower has, so only a snapshot can bring it up to date.
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 150; i++) {
+      ids.addAll(submitJobs(leader, 2));
+    }
+    nodes[f] = startNode(f);
+
+    awaitReplicasEqual();
+    assertThat(nodes[f].stateMachine().snapshotsInstalled()).isPositive();
+    List<String> missing = nodes[f].read(q -> ids.stream().filter(id -> q.state(id) == null)
+        .toList());
+    assertThat(missing).isEmpty();
+  }
+
+  @Test
+  void majorityLostRefusesWritesButServesLocalReads() {
+    ReplicatedEngine leader = awaitLeader();
+    List<String> ids = submitJobs(leader, 3);
+    awaitReplicasEqual();
+    for (int i = 0; i < 3; i++) {
+      if (nodes[i] != leader) {
+        stopNode(i);
+      }
+    }
+
+    assertThatThrownBy(() -> leader.applyAll(List.of(new SubmitJobs(0,
+        List.of(JobSpec.of("lost", "t", "p"))))))
+        .isInstanceOfAny(ClusterUnavailableException.class, NotLeaderException.class);
+    JobState state = leader.read(q -> q.state(ids.get(0)));
+    assertThat(state).isEqualTo(JobState.READY);
+  }
+}
