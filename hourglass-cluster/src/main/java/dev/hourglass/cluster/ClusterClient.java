@@ -34,12 +34,14 @@ public final class ClusterClient implements AutoCloseable {
   private static final Duration RETRY_SLEEP = Duration.ofMillis(20);
 
   private final RaftClient client;
+  private final Duration giveUpAfter;
 
   public ClusterClient(List<Peer> peers, Duration giveUpAfter, Duration requestTimeout) {
     var p = new RaftProperties();
     RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
     RaftClientConfigKeys.Rpc.setRequestTimeout(p,
         TimeDuration.valueOf(requestTimeout.toMillis(), TimeUnit.MILLISECONDS));
+    this.giveUpAfter = giveUpAfter;
     int attempts = (int) Math.max(1, giveUpAfter.toMillis() / RETRY_SLEEP.toMillis());
     this.client = RaftClient.newBuilder()
         .setRaftGroup(ReplicatedEngine.group(peers))
@@ -49,9 +51,28 @@ public final class ClusterClient implements AutoCloseable {
         .build();
   }
 
-  /** Replicates one batch and waits for its commit. */
+  /**
+   * Replicates one batch and waits for its commit.
+   *
+   * @throws IOException when no leader committed it within {@code giveUpAfter}: the outcome is
+   *     unknown (it may still commit), so retry with idempotency keys
+   */
   public Committed submit(List<Command> commands) throws IOException {
-    return committed(client.io().send(message(EntryCodec.encode(commands))));
+    RaftClientReply reply;
+    try {
+      reply = client.io().send(message(EntryCodec.encode(commands)));
+    } catch (IOException e) {
+      throw new IOException("cluster unavailable: write not committed within giveUpAfter="
+          + giveUpAfter + " lastLeader=" + client.getLeaderId()
+          + " (no leader, or no majority reachable); outcome unknown", e);
+    }
+    return committed(reply);
+  }
+
+  /** The leader this client last talked to (a guess until a request succeeds). */
+  public String leaderId() {
+    RaftPeerId id = client.getLeaderId();
+    return id == null ? null : id.toString();
   }
 
   /** Pipelined submit: replies complete in order of submission. */
@@ -97,7 +118,8 @@ public final class ClusterClient implements AutoCloseable {
   }
 
   private static Committed committed(RaftClientReply r) throws IOException {
-    return ReplyCodec.decode(content(r));
+    Committed c = ReplyCodec.decode(content(r));
+    return c;
   }
 
   @Override
