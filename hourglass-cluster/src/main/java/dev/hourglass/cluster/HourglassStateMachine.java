@@ -139,6 +139,8 @@ public final class HourglassStateMachine extends BaseStateMachine {
   public void reinitialize() throws IOException {
     loadLatestSnapshot();
     snapshotsInstalled.incrementAndGet();
+    log.info("node={} installed snapshot from the leader: lastApplied={}", getId(),
+        getLastAppliedTermIndex());
     if (getLifeCycleState() == LifeCycle.State.PAUSED) {
       getLifeCycle().transition(LifeCycle.State.STARTING);
       getLifeCycle().transition(LifeCycle.State.RUNNING);
