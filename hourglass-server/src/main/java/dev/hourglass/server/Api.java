@@ -247,7 +247,7 @@ final class Api {
     List<Wire.Assignment> out = new ArrayList<>(granted.size());
     for (var a : granted) {
       out.add(new Wire.Assignment(a.jobId(), a.generation(), a.task(), a.queue(), a.payload(),
-          a.leaseExpiresAtMillis()));
+          a.leaseExpiresAtMillis(), a.redelivered()));
     }
     Http.json(res, 200, new Wire.Assignments(out));
   }

@@ -92,8 +92,13 @@ final class ApplyLoop implements AutoCloseable {
   }
 
   /** A job granted to a long poll, with what the worker needs to run it. */
+  /**
+   * A job handed to a worker. {@code redelivered} marks an assignment made before a restart that
+   * the worker had not confirmed (by heartbeat or report): the notification may never have reached
+   * it, so it is sent again, same generation; a worker already running it ignores the copy.
+   */
   record Assignment(String jobId, int generation, String task, String queue, String payload,
-      long leaseExpiresAtMillis) {}
+      long leaseExpiresAtMillis, boolean redelivered) {}
 
   /** A lease request; parked (kept) between turns while it waits. */
   private static final class Lease implements Work {
@@ -127,6 +132,11 @@ final class ApplyLoop implements AutoCloseable {
   private volatile boolean releaseParked;
   private long lastTickMillis = Long.MIN_VALUE / 2;
   private boolean retryParked;
+  /**
+   * Assignments the engine still owes a notification for when this server started (recovered
+   * from the log), by worker: each is re-sent once, with that worker's next lease. Loop thread.
+   */
+  private final Map<String, List<String>> owedAfterRecovery = new HashMap<>();
 
   ApplyLoop(DurableEngine durable, Limits limits, ServerMetrics metrics, LongSupplier wallMillis) {
     this.durable = durable;
@@ -135,6 +145,15 @@ final class ApplyLoop implements AutoCloseable {
     this.wallMillis = wallMillis;
     this.inbox = new ArrayBlockingQueue<>(limits.inboxCapacity());
     this.thread = Thread.ofPlatform().name("hourglass-apply").unstarted(this::run);
+    // Runs before the loop thread starts, so the engine is still confined to one thread.
+    for (var owed : durable.queries().unacknowledgedAssignments()) {
+      owedAfterRecovery.computeIfAbsent(owed.workerId(), w -> new ArrayList<>()).add(owed.jobId());
+    }
+    if (!owedAfterRecovery.isEmpty()) {
+      log.info("assignments owed after recovery: workers={} jobs={}; each is re-sent with its"
+          + " worker's next lease", owedAfterRecovery.size(),
+          owedAfterRecovery.values().stream().mapToInt(List::size).sum());
+    }
   }
 
   void start() {
@@ -162,6 +181,27 @@ final class ApplyLoop implements AutoCloseable {
     var r = new Read<>(query, new CompletableFuture<T>());
     offer(r);
     return r.reply();
+  }
+
+  /**
+   * The assignments owed to this worker since recovery that are still its live, unconfirmed
+   * leases (one it already heartbeated, completed or lost is not re-sent); each only once.
+   */
+  private List<Assignment> redeliveries(String workerId, EngineQueries queries) {
+    List<Assignment> out = new ArrayList<>();
+    List<String> owed = owedAfterRecovery.remove(workerId);
+    if (owed == null) {
+      return out;
+    }
+    for (String jobId : owed) {
+      JobView job = queries.job(jobId).orElse(null);
+      var live = job == null ? null : job.liveAttempt();
+      if (live != null && live.workerId().equals(workerId) && !live.acknowledged()) {
+        out.add(new Assignment(jobId, job.generation(), job.task(), job.queue(), job.payload(),
+            live.leaseExpiresAtMillis(), true));
+      }
+    }
+    return out;
   }
 
   /**
@@ -351,12 +391,12 @@ final class ApplyLoop implements AutoCloseable {
     switch (outcome) {
       case Rejected r -> l.reply.completeExceptionally(ApiException.rejected(r));
       case Applied a -> {
-        List<Assignment> granted = new ArrayList<>();
+        List<Assignment> granted = redeliveries(l.workerId, queries);
         for (Event e : a.events()) {
           if (e instanceof LeaseGranted g) {
             JobView job = queries.job(g.jobId()).orElseThrow();
             granted.add(new Assignment(g.jobId(), g.generation(), g.task(), job.queue(),
-                job.payload(), g.leaseExpiresAtMillis()));
+                job.payload(), g.leaseExpiresAtMillis(), false));
           }
         }
         if (!granted.isEmpty() || l.deadlineNanos - System.nanoTime() <= 0 || releaseParked) {

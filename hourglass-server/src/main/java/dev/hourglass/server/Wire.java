@@ -74,8 +74,9 @@ final class Wire {
 
   record BatchSubmitted(List<Submitted> jobs) {}
 
+  /** {@code redelivered}: sent again after a restart, same generation; see ApplyLoop. */
   record Assignment(String jobId, int generation, String task, String queue,
-      @JsonRawValue String payload, long leaseExpiresAt) {}
+      @JsonRawValue String payload, long leaseExpiresAt, boolean redelivered) {}
 
   record Assignments(List<Assignment> assignments) {}
 
