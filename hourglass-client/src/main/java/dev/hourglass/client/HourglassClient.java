@@ -1,0 +1,774 @@
+package dev.hourglass.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hourglass.client.internal.Json;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * A client of the Hourglass HTTP API ({@code /api/v1}, see docs/API.md): submit and query jobs,
+ * administer queues, schedules and the dead-letter queue, and the worker calls (lease, complete,
+ * fail, heartbeat, release) that {@link dev.hourglass.client.worker.Worker} builds on.
+ *
+ * <pre>{@code
+ * try (var client = HourglassClient.builder("http://127.0.0.1:7070").build()) {
+ *   var s = client.submit(JobRequest.builder("send-email").payload(Map.of("to", "a@b.c")).build());
+ *   Job job = client.job(s.jobId());
+ * }
+ * }</pre>
+ *
+ * <p>Every refusal is a {@link HourglassException} carrying the problem's status, code and
+ * detail; a server that cannot be reached gives status 0 and code {@code UNREACHABLE}. Redirects
+ * 307 and 308 (a cluster follower pointing at its leader) are followed, at most {@link
+ * #REDIRECTS_MAX} times, with the same method, body and token.
+ *
+ * <p>Thread-safety: one instance is safe to share between threads; it owns an {@link HttpClient}
+ * (a connection pool), so share it rather than creating one per call, and close it when done.
+ */
+public final class HourglassClient implements AutoCloseable {
+  /** Why: a redirect loop between misconfigured nodes must end (OkHttp uses 20; 5 is plenty). */
+  public static final int REDIRECTS_MAX = 5;
+  /** The longest long poll the server accepts. */
+  public static final Duration LEASE_WAIT_MAX = Duration.ofSeconds(60);
+
+  private static final String V1 = "/api/v1";
+
+  private final URI base;
+  private final String token;
+  private final Duration requestTimeout;
+  private final HttpClient http;
+
+  private HourglassClient(Builder b) {
+    this.base = b.base;
+    this.token = b.token;
+    this.requestTimeout = b.requestTimeout;
+    this.http = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(b.connectTimeout)
+        .followRedirects(HttpClient.Redirect.NEVER) // followed here, keeping method and token
+        .build();
+  }
+
+  /**
+   * Starts a client of the server at this URL.
+   *
+   * @param baseUrl e.g. {@code http://127.0.0.1:7070}
+   * @return a builder
+   * @throws IllegalArgumentException if the URL is not an absolute http(s) URL
+   */
+  public static Builder builder(String baseUrl) {
+    return new Builder(baseUrl);
+  }
+
+  /**
+   * The server's base URL.
+   *
+   * @return the URL
+   * @throws IllegalStateException never
+   */
+  public URI baseUrl() {
+    return base;
+  }
+
+  // ------------------------------------------------------------------------------------- jobs
+
+  /**
+   * Submits one job.
+   *
+   * @param job the job
+   * @return its id and state; {@link Submitted#deduplicated()} when its idempotency key matched
+   * @throws IllegalArgumentException if the request is a schedule (use {@link #createSchedule})
+   * @throws HourglassException if the server refuses it (400 bad field, 422 unknown parent or
+   *     cycle, 413 payload too large, 503 overloaded) or cannot be reached
+   */
+  public Submitted submit(JobRequest job) {
+    if (job.isSchedule()) {
+      throw new IllegalArgumentException("this request has a cron expression, so it creates a"
+          + " schedule, not a job: call createSchedule(request)");
+    }
+    return Submitted.of(call("POST", V1 + "/jobs", job.toJson()));
+  }
+
+  /**
+   * Submits many jobs atomically (all or none), in one log record. Jobs may depend on each other
+   * by the ids given with {@link JobRequest.Builder#jobId}.
+   *
+   * @param jobs 1 to 10,000 jobs
+   * @return one answer per job, in order
+   * @throws IllegalArgumentException if the list is empty or holds a schedule
+   * @throws HourglassException if the server refuses the batch (then none was applied)
+   */
+  public List<Submitted> submitBatch(List<JobRequest> jobs) {
+    if (jobs.isEmpty()) {
+      throw new IllegalArgumentException("a batch needs at least one job");
+    }
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    var arr = body.putArray("jobs");
+    for (int i = 0; i < jobs.size(); i++) {
+      if (jobs.get(i).isSchedule()) {
+        throw new IllegalArgumentException("jobs[" + i + "] has a cron expression; a batch"
+            + " cannot create schedules: call createSchedule for it");
+      }
+      arr.add(jobs.get(i).toJson());
+    }
+    List<Submitted> out = new ArrayList<>(jobs.size());
+    for (JsonNode n : call("POST", V1 + "/jobs:batch", body).path("jobs")) {
+      out.add(Submitted.of(n));
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Reads one job, with its attempts.
+   *
+   * @param jobId the job
+   * @return the job
+   * @throws HourglassException 404 {@code UNKNOWN_JOB} if no such job exists (or it was
+   *     evicted after its retention period), or if the server cannot be reached
+   */
+  public Job job(String jobId) {
+    return Job.of(call("GET", V1 + "/jobs/" + segment(jobId), null));
+  }
+
+  /**
+   * Lists jobs, newest first. Follow {@link JobPage#nextCursor()} for more.
+   *
+   * @param query filters, page size and cursor
+   * @return one page
+   * @throws HourglassException if the server refuses the query or cannot be reached
+   */
+  public JobPage jobs(JobQuery query) {
+    var q = new StringBuilder("?limit=").append(query.limit());
+    if (query.state() != null) {
+      q.append("&state=").append(query.state().name());
+    }
+    appendParam(q, "queue", query.queue());
+    appendParam(q, "task", query.task());
+    appendParam(q, "cursor", query.cursor());
+    JsonNode page = call("GET", V1 + "/jobs" + q, null);
+    List<Job> jobs = new ArrayList<>();
+    for (JsonNode n : page.path("jobs")) {
+      jobs.add(Job.of(n));
+    }
+    return new JobPage(List.copyOf(jobs), Json.text(page, "next_cursor"));
+  }
+
+  /**
+   * Cancels a job, and every job waiting on it.
+   *
+   * @param jobId the job
+   * @param reason why, or null
+   * @return the job's state afterwards (CANCELLED)
+   * @throws HourglassException 409 if it already finished, 404 if unknown, or unreachable
+   */
+  public JobState cancel(String jobId, String reason) {
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    if (reason != null) {
+      body.put("reason", reason);
+    }
+    return state(call("POST", V1 + "/jobs/" + segment(jobId) + "/cancel", body));
+  }
+
+  // ------------------------------------------------------------------------------ dead letters
+
+  /**
+   * Lists DEAD jobs, oldest death first.
+   *
+   * @param limit at most this many, 1 to 1000
+   * @return the dead jobs
+   * @throws HourglassException if the server refuses the limit or cannot be reached
+   */
+  public List<Job> deadLetters(int limit) {
+    List<Job> out = new ArrayList<>();
+    for (JsonNode n : call("GET", V1 + "/dlq?limit=" + limit, null).path("jobs")) {
+      out.add(Job.of(n));
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Re-drives a dead job: READY again with a fresh attempt budget. Needs the admin role.
+   *
+   * @param jobId the dead job
+   * @return its state afterwards (READY)
+   * @throws HourglassException 409 if it is not DEAD, 404 if unknown, 403 without admin role
+   */
+  public JobState redrive(String jobId) {
+    return state(call("POST", V1 + "/dlq/" + segment(jobId) + "/redrive", null));
+  }
+
+  // ----------------------------------------------------------------------------------- workers
+
+  /**
+   * Lists workers with their health.
+   *
+   * @return every known worker
+   * @throws HourglassException if the server cannot be reached or refuses the token
+   */
+  public List<WorkerInfo> workers() {
+    List<WorkerInfo> out = new ArrayList<>();
+    for (JsonNode n : call("GET", V1 + "/workers", null).path("workers")) {
+      out.add(WorkerInfo.of(n));
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Registers (or re-registers) a worker.
+   *
+   * @param workerId its id
+   * @param capacity jobs it may hold at once
+   * @param queues the queues it serves; empty for all
+   * @param heartbeatTimeout silent this long, it is declared dead and its jobs retried
+   * @return the worker as the server sees it
+   * @throws HourglassException 400 if capacity or timeout are out of range, or unreachable
+   */
+  public WorkerInfo registerWorker(String workerId, int capacity, List<String> queues,
+      Duration heartbeatTimeout) {
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    body.put("worker_id", workerId).put("capacity", capacity)
+        .put("heartbeat_timeout_ms", heartbeatTimeout.toMillis());
+    var arr = body.putArray("queues");
+    queues.forEach(arr::add);
+    return WorkerInfo.of(call("POST", V1 + "/workers", body));
+  }
+
+  /**
+   * Tells the server a worker is alive.
+   *
+   * @param workerId the worker
+   * @return the worker as the server sees it
+   * @throws HourglassException 404 {@code UNKNOWN_WORKER} if it is not registered, or
+   *     unreachable
+   */
+  public WorkerInfo workerHeartbeat(String workerId) {
+    return WorkerInfo.of(call("POST", V1 + "/workers/" + segment(workerId) + "/heartbeat",
+        null));
+  }
+
+  /**
+   * Deregisters a worker; its running jobs return to READY without spending an attempt.
+   *
+   * @param workerId the worker
+   * @throws HourglassException 404 if it is not registered, or unreachable
+   */
+  public void deregisterWorker(String workerId) {
+    call("DELETE", V1 + "/workers/" + segment(workerId), null);
+  }
+
+  // ------------------------------------------------------------------------- the worker calls
+
+  /**
+   * Leases up to {@code max} jobs, waiting up to {@code wait} for one (a long poll: the server
+   * answers as soon as a job is ready, and empty at the deadline). Interrupting the calling
+   * thread abandons the poll.
+   *
+   * @param workerId the worker
+   * @param max 1 to 10,000 jobs
+   * @param wait how long to wait, at most {@link #LEASE_WAIT_MAX}
+   * @param queues the queues to lease from; empty for the worker's registered queues
+   * @param lease each lease's length; {@link Duration#ZERO} for the server's default (30 s)
+   * @return the jobs granted, possibly none
+   * @throws IllegalArgumentException if wait is negative or above 60 s
+   * @throws HourglassException if the server refuses (400) or cannot be reached
+   */
+  public List<Assignment> lease(String workerId, int max, Duration wait, List<String> queues,
+      Duration lease) {
+    if (wait.isNegative() || wait.compareTo(LEASE_WAIT_MAX) > 0) {
+      throw new IllegalArgumentException("wait=" + wait + " is outside [0, " + LEASE_WAIT_MAX
+          + "]");
+    }
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    body.put("worker_id", workerId).put("max", max).put("wait_ms", wait.toMillis());
+    if (!lease.isZero()) {
+      body.put("lease_ms", lease.toMillis());
+    }
+    if (!queues.isEmpty()) {
+      var arr = body.putArray("queues");
+      queues.forEach(arr::add);
+    }
+    List<Assignment> out = new ArrayList<>();
+    for (JsonNode n : call("POST", V1 + "/lease", body, requestTimeout.plus(wait))
+        .path("assignments")) {
+      out.add(Assignment.of(n));
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Completes a leased job. Completing twice is harmless: when the server refuses a repeat
+   * because the job already succeeded in this very attempt (worker and generation), this
+   * returns SUCCEEDED as the first call did.
+   *
+   * @param jobId the job
+   * @param workerId the lease holder
+   * @param generation the lease's fencing token
+   * @param result any value Jackson writes as JSON (a JsonNode as is), or null
+   * @return the job's state afterwards (SUCCEEDED)
+   * @throws IllegalArgumentException if the result cannot be written as JSON
+   * @throws HourglassException 409 if the worker no longer holds this generation (lease lost:
+   *     drop the job), or unreachable
+   */
+  public JobState complete(String jobId, String workerId, int generation, Object result) {
+    ObjectNode body = report(workerId, generation);
+    if (result != null) {
+      body.set("result", Json.tree(result, "result"));
+    }
+    try {
+      return state(call("POST", V1 + "/jobs/" + segment(jobId) + "/complete", body));
+    } catch (HourglassException e) {
+      if (e.isConflict() && succeededBy(jobId, workerId, generation)) {
+        return JobState.SUCCEEDED;
+      }
+      throw e;
+    }
+  }
+
+  private boolean succeededBy(String jobId, String workerId, int generation) {
+    try {
+      Job.Attempt a = job(jobId).successfulAttempt();
+      return a != null && a.generation() == generation && workerId.equals(a.workerId());
+    } catch (HourglassException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Reports a failed attempt. While attempts remain and the failure is retryable, the job is
+   * retried after its backoff; otherwise it goes to the dead-letter queue.
+   *
+   * @param jobId the job
+   * @param workerId the lease holder
+   * @param generation the lease's fencing token
+   * @param error what went wrong, or null
+   * @param retryable false sends it to the dead-letter queue at once
+   * @return FAILED (a retry is scheduled) or DEAD
+   * @throws HourglassException 409 if the worker no longer holds this generation, or
+   *     unreachable
+   */
+  public JobState fail(String jobId, String workerId, int generation, String error,
+      boolean retryable) {
+    ObjectNode body = report(workerId, generation).put("retryable", retryable);
+    if (error != null) {
+      body.put("error", error);
+    }
+    return state(call("POST", V1 + "/jobs/" + segment(jobId) + "/fail", body));
+  }
+
+  /**
+   * Extends a lease.
+   *
+   * @param jobId the job
+   * @param workerId the lease holder
+   * @param generation the lease's fencing token
+   * @param lease the new lease length from now; {@link Duration#ZERO} for the server default
+   * @return when the lease now ends
+   * @throws HourglassException 409 if the lease was lost (drop the job), or unreachable
+   */
+  public Instant heartbeat(String jobId, String workerId, int generation, Duration lease) {
+    ObjectNode body = report(workerId, generation);
+    if (!lease.isZero()) {
+      body.put("lease_ms", lease.toMillis());
+    }
+    return Json.instant(call("POST", V1 + "/jobs/" + segment(jobId) + "/heartbeat", body),
+        "lease_expires_at");
+  }
+
+  /**
+   * Gives a leased job back without spending an attempt (graceful shutdown).
+   *
+   * @param jobId the job
+   * @param workerId the lease holder
+   * @param generation the lease's fencing token
+   * @return the job's state afterwards (READY)
+   * @throws HourglassException 409 if the lease was already lost, or unreachable
+   */
+  public JobState release(String jobId, String workerId, int generation) {
+    return state(call("POST", V1 + "/jobs/" + segment(jobId) + "/release",
+        report(workerId, generation)));
+  }
+
+  private static ObjectNode report(String workerId, int generation) {
+    return Json.MAPPER.createObjectNode().put("worker_id", Objects.requireNonNull(workerId,
+        "workerId")).put("generation", generation);
+  }
+
+  // --------------------------------------------------------------------------------- schedules
+
+  /**
+   * Creates (or replaces, by schedule id) a cron schedule.
+   *
+   * @param request a request built with {@link JobRequest.Builder#cron}
+   * @return the schedule
+   * @throws IllegalArgumentException if the request has no cron expression
+   * @throws HourglassException 400 {@code INVALID_SCHEDULE} for a bad cron or time zone, or
+   *     unreachable
+   */
+  public Schedule createSchedule(JobRequest request) {
+    if (!request.isSchedule()) {
+      throw new IllegalArgumentException("a schedule needs a cron expression: set"
+          + " JobRequest.builder(task).cron(\"*/5 * * * *\")");
+    }
+    return Schedule.of(call("POST", V1 + "/schedules", request.toJson()));
+  }
+
+  /**
+   * Lists schedules.
+   *
+   * @return every schedule
+   * @throws HourglassException if unreachable or the token is refused
+   */
+  public List<Schedule> schedules() {
+    List<Schedule> out = new ArrayList<>();
+    for (JsonNode n : call("GET", V1 + "/schedules", null).path("schedules")) {
+      out.add(Schedule.of(n));
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Reads one schedule.
+   *
+   * @param scheduleId the schedule
+   * @return the schedule
+   * @throws HourglassException 404 {@code UNKNOWN_SCHEDULE}, or unreachable
+   */
+  public Schedule schedule(String scheduleId) {
+    return Schedule.of(call("GET", V1 + "/schedules/" + segment(scheduleId), null));
+  }
+
+  /**
+   * Pauses a schedule: its firings are skipped (and counted) until resumed. Needs admin.
+   *
+   * @param scheduleId the schedule
+   * @return the schedule afterwards
+   * @throws HourglassException 404 if unknown, 403 without admin role, or unreachable
+   */
+  public Schedule pauseSchedule(String scheduleId) {
+    return Schedule.of(call("POST", V1 + "/schedules/" + segment(scheduleId) + "/pause", null));
+  }
+
+  /**
+   * Resumes a paused schedule. Needs admin.
+   *
+   * @param scheduleId the schedule
+   * @return the schedule afterwards
+   * @throws HourglassException 404 if unknown, 403 without admin role, or unreachable
+   */
+  public Schedule resumeSchedule(String scheduleId) {
+    return Schedule.of(call("POST", V1 + "/schedules/" + segment(scheduleId) + "/resume",
+        null));
+  }
+
+  /**
+   * Deletes a schedule; jobs it created are left alone. Needs admin.
+   *
+   * @param scheduleId the schedule
+   * @throws HourglassException 404 if unknown, 403 without admin role, or unreachable
+   */
+  public void deleteSchedule(String scheduleId) {
+    call("DELETE", V1 + "/schedules/" + segment(scheduleId), null);
+  }
+
+  // ------------------------------------------------------------------------------------ queues
+
+  /**
+   * Lists queues with their counts.
+   *
+   * @return every queue
+   * @throws HourglassException if unreachable or the token is refused
+   */
+  public List<QueueInfo> queues() {
+    List<QueueInfo> out = new ArrayList<>();
+    for (JsonNode n : call("GET", V1 + "/queues", null).path("queues")) {
+      out.add(QueueInfo.of(n));
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Pauses a queue: it accepts submits but leases nothing. Needs admin.
+   *
+   * @param queue the queue
+   * @return the queue afterwards
+   * @throws HourglassException 403 without admin role, or unreachable
+   */
+  public QueueInfo pauseQueue(String queue) {
+    return QueueInfo.of(call("POST", V1 + "/queues/" + segment(queue) + "/pause", null));
+  }
+
+  /**
+   * Resumes a paused queue. Needs admin.
+   *
+   * @param queue the queue
+   * @return the queue afterwards
+   * @throws HourglassException 403 without admin role, or unreachable
+   */
+  public QueueInfo resumeQueue(String queue) {
+    return QueueInfo.of(call("POST", V1 + "/queues/" + segment(queue) + "/resume", null));
+  }
+
+  /**
+   * Limits how many of a queue's jobs run at once over all workers. Needs admin.
+   *
+   * @param queue the queue
+   * @param maxRunning the limit; 0 removes it
+   * @return the queue afterwards
+   * @throws HourglassException 400 if negative, 403 without admin role, or unreachable
+   */
+  public QueueInfo setQueueLimit(String queue, int maxRunning) {
+    return QueueInfo.of(call("PUT", V1 + "/queues/" + segment(queue) + "/limits",
+        Json.MAPPER.createObjectNode().put("max_running", maxRunning)));
+  }
+
+  /**
+   * Limits how many jobs of a task type run at once over all workers. Needs admin.
+   *
+   * @param task the task type
+   * @param maxRunning the limit; 0 removes it
+   * @throws HourglassException 400 if negative, 403 without admin role, or unreachable
+   */
+  public void setTaskLimit(String task, int maxRunning) {
+    call("PUT", V1 + "/tasks/" + segment(task) + "/limits",
+        Json.MAPPER.createObjectNode().put("max_running", maxRunning));
+  }
+
+  // -------------------------------------------------------------------------------- operations
+
+  /**
+   * Counts jobs by state over the whole server.
+   *
+   * @return counts for every state (0 when none)
+   * @throws HourglassException if unreachable or the token is refused
+   */
+  public Map<JobState, Long> counts() {
+    var out = new EnumMap<JobState, Long>(JobState.class);
+    for (JobState s : JobState.values()) {
+      out.put(s, 0L);
+    }
+    call("GET", V1 + "/stats", null).path("counts").properties()
+        .forEach(e -> out.put(JobState.parse(e.getKey()), e.getValue().asLong()));
+    return out;
+  }
+
+  /**
+   * Whether the server answers {@code /readyz} with 200.
+   *
+   * @return true when ready; false when unreachable, stopping, or its log failed
+   * @throws IllegalStateException never
+   */
+  public boolean ready() {
+    try {
+      call("GET", "/readyz", null);
+      return true;
+    } catch (HourglassException e) {
+      return false;
+    }
+  }
+
+  /** Closes the connection pool. Idempotent. */
+  @Override
+  public void close() {
+    http.close();
+  }
+
+  // ------------------------------------------------------------------------------ the plumbing
+
+  private static JobState state(JsonNode n) {
+    return JobState.parse(Json.text(n, "state"));
+  }
+
+  private static void appendParam(StringBuilder q, String name, String value) {
+    if (value != null) {
+      q.append('&').append(name).append('=').append(
+          java.net.URLEncoder.encode(value, StandardCharsets.UTF_8));
+    }
+  }
+
+  /** Percent-encodes one path segment (job ids such as {@code nightly@1700000000000} stay). */
+  static String segment(String s) {
+    Objects.requireNonNull(s, "id");
+    if (s.isEmpty()) {
+      throw new IllegalArgumentException("an id must not be empty");
+    }
+    var b = new StringBuilder();
+    for (byte x : s.getBytes(StandardCharsets.UTF_8)) {
+      char c = (char) (x & 0xff);
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || "-._~@!$'()*,;=".indexOf(c) >= 0) {
+        b.append(c);
+      } else {
+        b.append('%').append(String.format("%02X", x & 0xff));
+      }
+    }
+    return b.toString();
+  }
+
+  private JsonNode call(String method, String path, JsonNode body) {
+    return call(method, path, body, requestTimeout);
+  }
+
+  /** Sends one request, follows 307/308, and turns a non-2xx answer into the exception. */
+  private JsonNode call(String method, String path, JsonNode body, Duration timeout) {
+    byte[] bytes = body == null ? null : body.toString().getBytes(StandardCharsets.UTF_8);
+    URI uri = base.resolve(path);
+    for (int hop = 0; ; hop++) {
+      HttpResponse<byte[]> r = send(method, uri, bytes, timeout);
+      int status = r.statusCode();
+      if ((status == 307 || status == 308) && r.headers().firstValue("Location").isPresent()) {
+        if (hop >= REDIRECTS_MAX) {
+          throw new HourglassException(status, "TOO_MANY_REDIRECTS", "Too many redirects",
+              method + " " + path + " was redirected more than " + REDIRECTS_MAX + " times (last"
+                  + " to " + r.headers().firstValue("Location").get() + "); check the cluster's"
+                  + " leader addresses", null, null, null);
+        }
+        uri = uri.resolve(r.headers().firstValue("Location").get());
+        continue;
+      }
+      if (status / 100 == 2) {
+        return r.body().length == 0 ? Json.MAPPER.createObjectNode()
+            : Json.parse(new String(r.body(), StandardCharsets.UTF_8), "the server's answer");
+      }
+      throw problem(method + " " + path, r);
+    }
+  }
+
+  private HttpResponse<byte[]> send(String method, URI uri, byte[] body, Duration timeout) {
+    var b = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json");
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    if (body != null) {
+      b.header("Content-Type", "application/json");
+    }
+    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+        : HttpRequest.BodyPublishers.ofByteArray(body));
+    CompletableFuture<HttpResponse<byte[]>> f =
+        http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      f.cancel(true); // abandons a long poll at once
+      Thread.currentThread().interrupt();
+      throw HourglassException.unreachable(method + " " + uri.getPath() + " (interrupted)", e);
+    } catch (ExecutionException e) {
+      throw HourglassException.unreachable(method + " " + uri, e.getCause());
+    }
+  }
+
+  private static HourglassException problem(String what, HttpResponse<byte[]> r) {
+    String text = new String(r.body(), StandardCharsets.UTF_8);
+    Long retryAfter = r.headers().firstValue("Retry-After").map(v -> {
+      try {
+        return Long.parseLong(v.trim());
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }).orElse(null);
+    JsonNode p = null;
+    try {
+      p = text.isEmpty() ? null : Json.MAPPER.readTree(text);
+    } catch (IOException notJson) {
+      // a proxy's HTML page: reported as text below
+    }
+    if (p != null && p.isObject() && p.has("code")) {
+      return new HourglassException(r.statusCode(), Json.text(p, "code"), Json.text(p, "title"),
+          Json.text(p, "detail"), Json.text(p, "type"), retryAfter, null);
+    }
+    String snippet = text.length() > 200 ? text.substring(0, 200) + "..." : text;
+    return new HourglassException(r.statusCode(), "HTTP_" + r.statusCode(), null, what
+        + " answered " + r.statusCode() + " without a problem body: " + snippet, null,
+        retryAfter, null);
+  }
+
+  /** Settings of a client; not thread-safe. */
+  public static final class Builder {
+    private final URI base;
+    private String token;
+    private Duration connectTimeout = Duration.ofSeconds(5);
+    private Duration requestTimeout = Duration.ofSeconds(30);
+
+    private Builder(String baseUrl) {
+      URI u;
+      try {
+        u = URI.create(Objects.requireNonNull(baseUrl, "baseUrl").trim());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("baseUrl=\"" + baseUrl + "\" is not a URL; give one"
+            + " such as http://127.0.0.1:7070", e);
+      }
+      if (u.getScheme() == null || !u.getScheme().startsWith("http") || u.getHost() == null) {
+        throw new IllegalArgumentException("baseUrl=\"" + baseUrl + "\" is not an absolute"
+            + " http(s) URL; give one such as http://127.0.0.1:7070");
+      }
+      String s = u.toString();
+      this.base = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
+    }
+
+    /**
+     * Sends {@code Authorization: Bearer <token>} with every call.
+     *
+     * @param bearerToken the token, or null for none
+     * @return this builder
+     * @throws IllegalArgumentException never
+     */
+    public Builder token(String bearerToken) {
+      this.token = bearerToken == null || bearerToken.isBlank() ? null : bearerToken;
+      return this;
+    }
+
+    /**
+     * How long to wait for a connection (default 5 s).
+     *
+     * @param timeout positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = positive(timeout, "connectTimeout");
+      return this;
+    }
+
+    /**
+     * How long to wait for an answer (default 30 s); a long poll waits its wait on top.
+     *
+     * @param timeout positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder requestTimeout(Duration timeout) {
+      this.requestTimeout = positive(timeout, "requestTimeout");
+      return this;
+    }
+
+    /**
+     * Builds the client.
+     *
+     * @return the client; close it when done
+     * @throws IllegalStateException never
+     */
+    public HourglassClient build() {
+      return new HourglassClient(this);
+    }
+
+    private static Duration positive(Duration d, String what) {
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + "=" + d + " must be positive");
+      }
+      return d;
+    }
+  }
+}

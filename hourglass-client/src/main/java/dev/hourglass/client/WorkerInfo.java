@@ -1,0 +1,27 @@
+package dev.hourglass.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hourglass.client.internal.Json;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A worker as the server sees it.
+ *
+ * @param workerId its id
+ * @param capacity jobs it may hold at once
+ * @param queues the queues it serves (empty: all)
+ * @param inFlight jobs it holds now
+ * @param lastSeenAt its last call
+ * @param heartbeatTimeout silent this long, it is declared dead and its jobs are retried
+ * @param alive whether it is alive
+ */
+public record WorkerInfo(String workerId, int capacity, List<String> queues, int inFlight,
+    Instant lastSeenAt, Duration heartbeatTimeout, boolean alive) {
+  static WorkerInfo of(JsonNode n) {
+    return new WorkerInfo(Json.text(n, "worker_id"), n.path("capacity").asInt(),
+        Json.strings(n, "queues"), n.path("in_flight").asInt(), Json.instant(n, "last_seen_at"),
+        Duration.ofMillis(n.path("heartbeat_timeout_ms").asLong()), n.path("alive").asBoolean());
+  }
+}

@@ -1,0 +1,173 @@
+package dev.hourglass.client.worker;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hourglass.client.Assignment;
+import dev.hourglass.client.HourglassClient;
+import dev.hourglass.client.internal.Json;
+import java.time.Instant;
+
+/**
+ * What a {@link JobHandler} knows about its job. Thread-safe: the worker's heartbeat thread
+ * updates the lease end and the lost flag while the handler runs.
+ */
+public final class JobContext {
+  private final Assignment assignment;
+  private final String workerId;
+  private final HourglassClient client;
+  private volatile Instant leaseExpiresAt;
+  private volatile boolean leaseLost;
+  private volatile int attempt;
+
+  JobContext(Assignment assignment, String workerId, HourglassClient client) {
+    this.assignment = assignment;
+    this.workerId = workerId;
+    this.client = client;
+    this.leaseExpiresAt = assignment.leaseExpiresAt();
+  }
+
+  /**
+   * The job's id.
+   *
+   * @return the id
+   * @throws IllegalStateException never
+   */
+  public String jobId() {
+    return assignment.jobId();
+  }
+
+  /**
+   * The lease's generation: the fencing token. Pass it to downstream systems with any write, so
+   * that they can refuse a write from an older generation (a zombie that lost its lease).
+   *
+   * @return the generation, 1 for the first lease
+   * @throws IllegalStateException never
+   */
+  public int generation() {
+    return assignment.generation();
+  }
+
+  /**
+   * The task type.
+   *
+   * @return the task type
+   * @throws IllegalStateException never
+   */
+  public String task() {
+    return assignment.task();
+  }
+
+  /**
+   * The job's queue.
+   *
+   * @return the queue
+   * @throws IllegalStateException never
+   */
+  public String queue() {
+    return assignment.queue();
+  }
+
+  /**
+   * The id of the worker running the job.
+   *
+   * @return the worker id
+   * @throws IllegalStateException never
+   */
+  public String workerId() {
+    return workerId;
+  }
+
+  /**
+   * The payload as JSON text.
+   *
+   * @return the text, or null when the job has no payload
+   * @throws IllegalStateException never
+   */
+  public String payload() {
+    return assignment.payload();
+  }
+
+  /**
+   * The payload as a JSON tree.
+   *
+   * @return the tree; a missing node when the job has no payload
+   * @throws IllegalArgumentException never for payloads the server accepted
+   */
+  public JsonNode payloadJson() {
+    String p = assignment.payload();
+    return p == null ? Json.MAPPER.missingNode() : Json.parse(p, "payload");
+  }
+
+  /**
+   * The payload bound to a type by Jackson (snake_case names).
+   *
+   * @param type e.g. a record class or {@code Map.class}
+   * @param <T> the type
+   * @return the payload, or null when the job has none
+   * @throws NonRetryableException if the payload does not fit the type (retrying cannot help)
+   */
+  public <T> T payloadAs(Class<T> type) {
+    String p = assignment.payload();
+    if (p == null) {
+      return null;
+    }
+    try {
+      return Json.MAPPER.readValue(p, type);
+    } catch (JsonProcessingException e) {
+      throw new NonRetryableException("payload of job " + jobId() + " does not fit "
+          + type.getSimpleName() + ": " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /**
+   * Which attempt this is, counting those that count against the job's max attempts: 1 for the
+   * first, {@code failures + 1} in general (an attempt given back by a shutting-down worker does
+   * not count). The lease does not carry it, so the first call reads the job from the server.
+   *
+   * @return the attempt, 1 or more
+   * @throws dev.hourglass.client.HourglassException if the server cannot be reached
+   */
+  public int attempt() {
+    int a = attempt;
+    if (a == 0) {
+      a = client.job(jobId()).failures() + 1;
+      attempt = a;
+    }
+    return a;
+  }
+
+  /**
+   * When the lease ends unless heartbeated again (the worker heartbeats for the handler).
+   *
+   * @return the lease end
+   * @throws IllegalStateException never
+   */
+  public Instant leaseExpiresAt() {
+    return leaseExpiresAt;
+  }
+
+  /**
+   * Whether the server told this worker that it no longer holds the job (409). A handler that
+   * sees true should stop: its result would be refused.
+   *
+   * @return true once the lease is lost (or given back at shutdown)
+   * @throws IllegalStateException never
+   */
+  public boolean leaseLost() {
+    return leaseLost;
+  }
+
+  void leaseExtended(Instant until) {
+    leaseExpiresAt = until;
+  }
+
+  void markLost() {
+    leaseLost = true;
+  }
+
+  @Override
+  public String toString() {
+    return "job=" + jobId() + " task=" + task() + " generation=" + generation() + " worker="
+        + workerId;
+  }
+}

@@ -1,0 +1,701 @@
+package dev.hourglass.client.worker;
+
+import dev.hourglass.client.Assignment;
+import dev.hourglass.client.HourglassClient;
+import dev.hourglass.client.HourglassException;
+import dev.hourglass.client.JobState;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A worker: long-polls the server for jobs of the task types it has handlers for, runs each on a
+ * virtual thread (at most {@code capacity} at once), heartbeats their leases, and reports each
+ * result with the lease's generation.
+ *
+ * <pre>{@code
+ * try (var client = HourglassClient.builder("http://127.0.0.1:7070").build();
+ *      var worker = Worker.builder(client).workerId("w1").capacity(8)
+ *          .handler("send-email", ctx -> mailer.send(ctx.payloadAs(Email.class)))
+ *          .build().start()) {
+ *   Thread.currentThread().join(); // until killed; close() shuts down gracefully
+ * }
+ * }</pre>
+ *
+ * <p><b>How it works.</b> One poller thread acquires at least one free slot (a semaphore of
+ * {@code capacity} permits, so it never polls without room), takes every other free slot, and
+ * long-polls {@code POST /api/v1/lease} with {@code wait_ms}: the server answers as soon as a job
+ * is ready, so an idle worker makes one request per poll wait, never a busy loop. Unused permits
+ * go back at once; each job's permit goes back when its handler ends. One heartbeat thread
+ * extends every held lease each {@code heartbeatInterval} (a third of the lease by default), and
+ * keeps the worker itself alive when it holds nothing.
+ *
+ * <p><b>Fencing.</b> Every report names the generation of the lease. A 409 on a heartbeat or
+ * report means the lease is lost (it expired and the job was re-leased, or the job was
+ * cancelled): the worker drops the job, interrupts its handler, tells the listener, and never
+ * reports it again. Each job is reported exactly once by this worker: whichever of the handler's
+ * end, the loss, or the shutdown's release comes first settles it.
+ *
+ * <p><b>Failures.</b> When the server cannot be reached (or answers 503), polls back off
+ * exponentially with jitter ({@code backoffMin} doubling to {@code backoffMax}, times a random
+ * factor in [0.5, 1]), so many workers do not return in lockstep; reports are retried the same way
+ * until the lease would have ended.
+ *
+ * <p><b>Shutdown</b> ({@link #close}, {@link #shutdown}): stop polling, wait up to the timeout for
+ * running handlers, then release the rest (they return to READY without spending an attempt) and
+ * deregister, which also returns any job granted to a poll that was abandoned in flight.
+ *
+ * <p>Thread-safety: {@link #start}, {@link #shutdown} and the getters may be called from any
+ * thread.
+ */
+public final class Worker implements AutoCloseable {
+  private static final System.Logger log = System.getLogger(Worker.class.getName());
+
+  private final HourglassClient client;
+  private final String workerId;
+  private final int capacity;
+  private final List<String> queues;
+  private final Map<String, JobHandler> handlers;
+  private final Duration lease;
+  private final Duration heartbeatInterval;
+  private final Duration heartbeatTimeout;
+  private final Duration pollWait;
+  private final Duration shutdownTimeout;
+  private final Duration backoffMin;
+  private final Duration backoffMax;
+  private final WorkerListener listener;
+
+  private final Semaphore slots;
+  private final Map<String, Running> inFlight = new ConcurrentHashMap<>();
+  private final ExecutorService jobThreads;
+  private final AtomicBoolean started = new AtomicBoolean();
+  private volatile boolean polling;
+  private volatile boolean heartbeating;
+  private volatile boolean registered;
+  private volatile boolean stopped;
+  private Thread poller;
+  private Thread heartbeater;
+
+  /** A job whose handler runs; settled once, by its report, its loss or its release. */
+  private static final class Running {
+    final JobContext ctx;
+    final AtomicBoolean settled = new AtomicBoolean();
+    volatile Thread thread;
+
+    Running(JobContext ctx) {
+      this.ctx = ctx;
+    }
+  }
+
+  private Worker(Builder b) {
+    this.client = b.client;
+    this.workerId = b.workerId;
+    this.capacity = b.capacity;
+    this.queues = List.copyOf(b.queues);
+    this.handlers = Map.copyOf(b.handlers);
+    this.lease = b.lease;
+    this.heartbeatInterval = b.heartbeatInterval != null ? b.heartbeatInterval
+        : lease.dividedBy(3);
+    this.heartbeatTimeout = b.heartbeatTimeout != null ? b.heartbeatTimeout
+        : max(lease.multipliedBy(2), b.pollWait.plus(lease));
+    this.pollWait = b.pollWait;
+    this.shutdownTimeout = b.shutdownTimeout;
+    this.backoffMin = b.backoffMin;
+    this.backoffMax = b.backoffMax;
+    this.listener = b.listener;
+    this.slots = new Semaphore(capacity);
+    this.jobThreads = Executors.newThreadPerTaskExecutor(
+        Thread.ofVirtual().name("hourglass-" + workerId + "-job-", 0).factory());
+  }
+
+  /**
+   * Starts a worker that uses this client.
+   *
+   * @param client the client (not closed by the worker)
+   * @return a builder
+   * @throws NullPointerException if client is null
+   */
+  public static Builder builder(HourglassClient client) {
+    return new Builder(Objects.requireNonNull(client, "client"));
+  }
+
+  /**
+   * Starts polling and heartbeating. The worker registers itself on its first successful call,
+   * so it may start before the server is up.
+   *
+   * @return this worker
+   * @throws IllegalStateException if it was started before
+   */
+  public Worker start() {
+    if (!started.compareAndSet(false, true)) {
+      throw new IllegalStateException("worker " + workerId + " was already started; build a new"
+          + " one to run again");
+    }
+    polling = true;
+    heartbeating = true;
+    poller = Thread.ofPlatform().name("hourglass-" + workerId + "-poll").daemon()
+        .start(this::pollLoop);
+    heartbeater = Thread.ofPlatform().name("hourglass-" + workerId + "-heartbeat").daemon()
+        .start(this::heartbeatLoop);
+    log.log(Level.INFO, "hourglass worker started: worker={0} capacity={1} queues={2} tasks={3}"
+        + " lease={4} server={5}", workerId, capacity, queues, handlers.keySet(), lease,
+        client.baseUrl());
+    return this;
+  }
+
+  /**
+   * The worker's id.
+   *
+   * @return the id
+   * @throws IllegalStateException never
+   */
+  public String workerId() {
+    return workerId;
+  }
+
+  /**
+   * Jobs whose handlers run now.
+   *
+   * @return the count
+   * @throws IllegalStateException never
+   */
+  public int inFlight() {
+    return inFlight.size();
+  }
+
+  /** Shuts down gracefully with the builder's timeout; see {@link #shutdown}. Idempotent. */
+  @Override
+  public void close() {
+    shutdown(shutdownTimeout);
+  }
+
+  /**
+   * Stops polling, waits up to {@code timeout} for running handlers to finish and report, then
+   * releases the jobs still running (they return to READY without spending an attempt; their
+   * handlers are interrupted and their results ignored) and deregisters. Idempotent.
+   *
+   * @param timeout how long running handlers may take to finish
+   * @return true if every handler finished in time, false if some jobs were released
+   * @throws IllegalStateException never; failures to reach the server are logged (unreleased
+   *     jobs then return to READY when their leases expire)
+   */
+  public synchronized boolean shutdown(Duration timeout) {
+    if (stopped || !started.get()) {
+      stopped = true;
+      return true;
+    }
+    stopped = true;
+    polling = false;
+    poller.interrupt();
+    joinQuietly(poller);
+    boolean drained = false;
+    try {
+      drained = slots.tryAcquire(capacity, timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    List<Running> rest = drained ? List.of() : new ArrayList<>(inFlight.values());
+    for (Running r : rest) {
+      releaseUnfinished(r);
+    }
+    heartbeating = false;
+    heartbeater.interrupt();
+    joinQuietly(heartbeater);
+    try {
+      client.deregisterWorker(workerId);
+    } catch (HourglassException e) {
+      if (e.status() != 404) {
+        log.log(Level.WARNING, "deregistering worker={0} failed: {1}; its leases, if any,"
+            + " expire by themselves", workerId, e.getMessage());
+      }
+    }
+    jobThreads.shutdownNow();
+    log.log(Level.INFO, "hourglass worker stopped: worker={0} released={1}", workerId,
+        rest.size());
+    return rest.isEmpty();
+  }
+
+  private void releaseUnfinished(Running r) {
+    if (!r.settled.compareAndSet(false, true)) {
+      return;
+    }
+    r.ctx.markLost();
+    inFlight.remove(r.ctx.jobId(), r);
+    try {
+      client.release(r.ctx.jobId(), workerId, r.ctx.generation());
+      safely(() -> listener.onReleased(r.ctx));
+    } catch (HourglassException e) {
+      log.log(Level.WARNING, "release of {0} failed: {1}; the job returns to READY when its"
+          + " lease expires", r.ctx, e.detail());
+    }
+    Thread t = r.thread;
+    if (t != null) {
+      t.interrupt();
+    }
+  }
+
+  // ------------------------------------------------------------------------------ polling
+
+  private void pollLoop() {
+    int failures = 0;
+    while (polling) {
+      int taken = 0;
+      try {
+        if (!registered) {
+          client.registerWorker(workerId, capacity, queues, heartbeatTimeout);
+          registered = true;
+        }
+        slots.acquire();
+        taken = 1;
+        while (taken < capacity && slots.tryAcquire()) {
+          taken++;
+        }
+        List<Assignment> got = client.lease(workerId, taken, pollWait, queues, lease);
+        slots.release(taken - got.size());
+        taken = 0;
+        for (Assignment a : got) {
+          dispatch(a);
+        }
+        failures = 0;
+      } catch (InterruptedException e) {
+        slots.release(taken);
+        return;
+      } catch (HourglassException e) {
+        slots.release(taken);
+        if (!polling) {
+          return;
+        }
+        if (e.status() == 404 && "UNKNOWN_WORKER".equals(e.code())) {
+          registered = false;
+        }
+        failures++;
+        if (!backOff(e, failures)) {
+          return;
+        }
+      }
+    }
+  }
+
+  /** Sleeps with jitter after a failed call; false when interrupted (shutting down). */
+  private boolean backOff(HourglassException e, int failures) {
+    long cap = backoffMax.toMillis();
+    long base = Math.min(cap, backoffMin.toMillis() << Math.min(failures - 1, 20));
+    long sleep = (long) (base * (0.5 + 0.5 * ThreadLocalRandom.current().nextDouble()));
+    Duration d = Duration.ofMillis(Math.max(1, sleep));
+    safely(() -> listener.onServerUnreachable(e, d));
+    if (failures == 1 || failures % 20 == 0) { // rate-limited: one line per streak, then rarely
+      log.log(e.isTransient() ? Level.WARNING : Level.ERROR, "worker={0} call failed"
+          + " (failures in a row: {1}), retrying in {2} ms: {3}", workerId, failures,
+          d.toMillis(), e.getMessage());
+    }
+    try {
+      Thread.sleep(d);
+      return true;
+    } catch (InterruptedException x) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private void dispatch(Assignment a) {
+    var r = new Running(new JobContext(a, workerId, client));
+    inFlight.put(a.jobId(), r);
+    jobThreads.execute(() -> run(r));
+  }
+
+  // ------------------------------------------------------------------------------ running
+
+  private void run(Running r) {
+    r.thread = Thread.currentThread();
+    JobContext ctx = r.ctx;
+    try {
+      safely(() -> listener.onLeased(ctx));
+      JobHandler h = handlers.get(ctx.task());
+      Object result = null;
+      Throwable failure = null;
+      try {
+        if (h == null) {
+          throw new IllegalStateException("worker " + workerId + " has no handler for task \""
+              + ctx.task() + "\" (it has " + handlers.keySet() + "); register one, or keep"
+              + " such jobs in a queue this worker does not serve");
+        }
+        result = h.handle(ctx);
+      } catch (Throwable t) {
+        failure = t;
+      }
+      if (r.settled.compareAndSet(false, true)) {
+        Thread.interrupted(); // a stale interrupt must not abort the report
+        if (failure == null) {
+          report(ctx, result);
+        } else {
+          reportFailure(ctx, failure);
+        }
+      }
+    } finally {
+      inFlight.remove(ctx.jobId(), r);
+      slots.release();
+    }
+  }
+
+  private void report(JobContext ctx, Object result) {
+    try {
+      retrying(ctx, () -> client.complete(ctx.jobId(), workerId, ctx.generation(), result));
+      safely(() -> listener.onCompleted(ctx, result));
+    } catch (HourglassException e) {
+      if (e.isConflict()) {
+        lost(ctx, e);
+      } else if (!e.isTransient()) { // e.g. a result over the size limit: fail it instead
+        reportFailure(ctx, new IllegalStateException("the server refused the result: "
+            + e.detail(), e));
+      }
+    }
+  }
+
+  private void reportFailure(JobContext ctx, Throwable failure) {
+    String error = failure.getMessage() == null ? failure.toString()
+        : failure.getClass().getSimpleName() + ": " + failure.getMessage();
+    boolean retryable = !(failure instanceof NonRetryableException);
+    try {
+      JobState s = retrying(ctx, () -> client.fail(ctx.jobId(), workerId, ctx.generation(),
+          error, retryable));
+      safely(() -> listener.onFailed(ctx, failure, s));
+    } catch (HourglassException e) {
+      if (e.isConflict()) {
+        lost(ctx, e);
+      } else {
+        log.log(Level.WARNING, "failure report of {0} not delivered: {1}; the job is retried"
+            + " when its lease expires", ctx, e.getMessage());
+      }
+    }
+  }
+
+  /** Retries a report on transient failures until the lease would have ended. */
+  private <T> T retrying(JobContext ctx, java.util.function.Supplier<T> call) {
+    for (int failures = 1; ; failures++) {
+      try {
+        return call.get();
+      } catch (HourglassException e) {
+        if (!e.isTransient() || Instant.now().isAfter(ctx.leaseExpiresAt()) || stopped
+            || !backOff(e, failures)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private void lost(JobContext ctx, HourglassException refusal) {
+    ctx.markLost();
+    log.log(Level.DEBUG, "lease lost: {0}: {1}", ctx, refusal.detail());
+    safely(() -> listener.onLeaseLost(ctx, refusal));
+  }
+
+  // ---------------------------------------------------------------------------- heartbeats
+
+  private void heartbeatLoop() {
+    long lastWorkerBeat = System.nanoTime();
+    while (heartbeating) {
+      try {
+        Thread.sleep(heartbeatInterval);
+      } catch (InterruptedException e) {
+        return;
+      }
+      List<Running> held = new ArrayList<>(inFlight.values());
+      List<Thread> beats = new ArrayList<>(held.size());
+      for (Running r : held) {
+        beats.add(Thread.ofVirtual().start(() -> heartbeat(r)));
+      }
+      for (Thread t : beats) {
+        try {
+          t.join(heartbeatInterval.toMillis() * 2);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+      if (held.isEmpty() && registered && System.nanoTime() - lastWorkerBeat
+          > heartbeatTimeout.toNanos() / 3) {
+        lastWorkerBeat = System.nanoTime();
+        try {
+          client.workerHeartbeat(workerId);
+        } catch (HourglassException e) {
+          if (e.status() == 404) {
+            registered = false; // the poller registers again
+          }
+        }
+      }
+    }
+  }
+
+  private void heartbeat(Running r) {
+    if (r.settled.get()) {
+      return;
+    }
+    try {
+      Instant until = client.heartbeat(r.ctx.jobId(), workerId, r.ctx.generation(), lease);
+      r.ctx.leaseExtended(until);
+    } catch (HourglassException e) {
+      if (e.isConflict() && r.settled.compareAndSet(false, true)) {
+        inFlight.remove(r.ctx.jobId(), r);
+        lost(r.ctx, e);
+        Thread t = r.thread;
+        if (t != null) {
+          t.interrupt();
+        }
+      } // transient: the next beat tries again; a lost lease then shows as 409
+    }
+  }
+
+  private static void safely(Runnable r) {
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      log.log(Level.WARNING, "worker listener threw; ignored", e);
+    }
+  }
+
+  private static void joinQuietly(Thread t) {
+    try {
+      t.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
+  /** A worker's settings; not thread-safe. */
+  public static final class Builder {
+    /** Why: the server grants at most 10,000 jobs per lease, and each holds a thread. */
+    public static final int CAPACITY_MAX = 10_000;
+
+    private final HourglassClient client;
+    private String workerId;
+    private int capacity = 4;
+    private List<String> queues = List.of();
+    private final Map<String, JobHandler> handlers = new LinkedHashMap<>();
+    private Duration lease = Duration.ofSeconds(30);
+    private Duration heartbeatInterval;
+    private Duration heartbeatTimeout;
+    private Duration pollWait = Duration.ofSeconds(20);
+    private Duration shutdownTimeout = Duration.ofSeconds(10);
+    private Duration backoffMin = Duration.ofMillis(100);
+    private Duration backoffMax = Duration.ofSeconds(10);
+    private WorkerListener listener = new WorkerListener() {};
+
+    private Builder(HourglassClient client) {
+      this.client = client;
+    }
+
+    /**
+     * The worker's id (default: {@code worker-<pid>-<random>}). Must be unique among live
+     * workers.
+     *
+     * @param id the id
+     * @return this builder
+     * @throws IllegalArgumentException if blank
+     */
+    public Builder workerId(String id) {
+      if (id == null || id.isBlank()) {
+        throw new IllegalArgumentException("workerId must not be blank");
+      }
+      this.workerId = id;
+      return this;
+    }
+
+    /**
+     * Jobs run at once (default 4).
+     *
+     * @param n 1 to {@link #CAPACITY_MAX}
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder capacity(int n) {
+      if (n < 1 || n > CAPACITY_MAX) {
+        throw new IllegalArgumentException("capacity=" + n + " is outside [1, " + CAPACITY_MAX
+            + "]");
+      }
+      this.capacity = n;
+      return this;
+    }
+
+    /**
+     * The queues to serve (default: all).
+     *
+     * @param names queue names
+     * @return this builder
+     * @throws NullPointerException if a name is null
+     */
+    public Builder queues(List<String> names) {
+      this.queues = List.copyOf(names);
+      return this;
+    }
+
+    /**
+     * Registers the handler of a task type.
+     *
+     * @param task the task type
+     * @param handler runs its jobs
+     * @return this builder
+     * @throws IllegalArgumentException if the task already has a handler
+     */
+    public Builder handler(String task, JobHandler handler) {
+      if (handlers.putIfAbsent(Objects.requireNonNull(task, "task"),
+          Objects.requireNonNull(handler, "handler")) != null) {
+        throw new IllegalArgumentException("task \"" + task + "\" already has a handler");
+      }
+      return this;
+    }
+
+    /**
+     * Registers every handler of a provider.
+     *
+     * @param provider the handlers by task type
+     * @return this builder
+     * @throws IllegalArgumentException if a task already has a handler
+     */
+    public Builder handlers(HandlerProvider provider) {
+      provider.handlers().forEach(this::handler);
+      return this;
+    }
+
+    /**
+     * Each lease's length (default 30 s); heartbeats extend it while the handler runs. A
+     * killed worker's jobs are retried about this long after its last heartbeat.
+     *
+     * @param d at least 100 ms
+     * @return this builder
+     * @throws IllegalArgumentException if below 100 ms
+     */
+    public Builder lease(Duration d) {
+      if (d.toMillis() < 100) {
+        throw new IllegalArgumentException("lease=" + d + " is below 100 ms; heartbeats could"
+            + " not keep up");
+      }
+      this.lease = d;
+      return this;
+    }
+
+    /**
+     * How often running jobs' leases are extended (default a third of the lease).
+     *
+     * @param d positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder heartbeatInterval(Duration d) {
+      this.heartbeatInterval = positive(d, "heartbeatInterval");
+      return this;
+    }
+
+    /**
+     * After this much silence the server declares the worker dead (default the larger of two
+     * leases and poll wait plus a lease).
+     *
+     * @param d positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder heartbeatTimeout(Duration d) {
+      this.heartbeatTimeout = positive(d, "heartbeatTimeout");
+      return this;
+    }
+
+    /**
+     * How long one long poll waits for a job (default 20 s).
+     *
+     * @param d 1 ms to 60 s
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder pollWait(Duration d) {
+      if (d.toMillis() < 1 || d.compareTo(HourglassClient.LEASE_WAIT_MAX) > 0) {
+        throw new IllegalArgumentException("pollWait=" + d + " is outside [1 ms, 60 s]");
+      }
+      this.pollWait = d;
+      return this;
+    }
+
+    /**
+     * How long {@link #close()} lets running handlers finish (default 10 s).
+     *
+     * @param d not negative
+     * @return this builder
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder shutdownTimeout(Duration d) {
+      if (d.isNegative()) {
+        throw new IllegalArgumentException("shutdownTimeout=" + d + " must not be negative");
+      }
+      this.shutdownTimeout = d;
+      return this;
+    }
+
+    /**
+     * The backoff when the server is unreachable: from {@code min}, doubling, up to {@code
+     * max}, each wait times a random factor in [0.5, 1] (defaults 100 ms and 10 s).
+     *
+     * @param min the first wait
+     * @param max the longest wait
+     * @return this builder
+     * @throws IllegalArgumentException if min is not positive or max is below min
+     */
+    public Builder backoff(Duration min, Duration max) {
+      if (positive(min, "backoff min").compareTo(max) > 0) {
+        throw new IllegalArgumentException("backoff max=" + max + " is below min=" + min);
+      }
+      this.backoffMin = min;
+      this.backoffMax = max;
+      return this;
+    }
+
+    /**
+     * Hears what the worker does.
+     *
+     * @param l the listener
+     * @return this builder
+     * @throws NullPointerException if l is null
+     */
+    public Builder listener(WorkerListener l) {
+      this.listener = Objects.requireNonNull(l, "listener");
+      return this;
+    }
+
+    /**
+     * Builds the worker; call {@link Worker#start()} to run it.
+     *
+     * @return the worker
+     * @throws IllegalStateException if no handler is registered
+     */
+    public Worker build() {
+      if (handlers.isEmpty()) {
+        throw new IllegalStateException("a worker needs at least one handler: call"
+            + " handler(\"task-type\", ctx -> ...)");
+      }
+      if (workerId == null) {
+        workerId = "worker-" + ProcessHandle.current().pid() + "-"
+            + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 16));
+      }
+      return new Worker(this);
+    }
+
+    private static Duration positive(Duration d, String what) {
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + "=" + d + " must be positive");
+      }
+      return d;
+    }
+  }
+}

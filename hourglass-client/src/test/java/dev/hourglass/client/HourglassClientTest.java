@@ -1,0 +1,193 @@
+package dev.hourglass.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HourglassClientTest {
+  @TempDir Path dir;
+  TestServer ts;
+  HourglassClient client;
+
+  @BeforeEach
+  void start() throws Exception {
+    ts = TestServer.start(dir);
+    client = ts.client;
+  }
+
+  @AfterEach
+  void stop() {
+    ts.close();
+  }
+
+  @Test
+  void submitsWithEveryOptionAndReadsTheJobBack() {
+    Instant deadline = Instant.parse("2030-01-01T00:00:00Z");
+    var s = client.submit(JobRequest.builder("send-email").payload(Map.of("to", "a@b.c"))
+        .queue("mail").priority(7).deadline(deadline).delay(Duration.ofHours(1)).maxAttempts(5)
+        .backoff(Duration.ofSeconds(2)).backoffMax(Duration.ofMinutes(1))
+        .timeout(Duration.ofSeconds(30)).idempotencyKey("welcome-42").build());
+    assertThat(s.state()).isEqualTo(JobState.SCHEDULED);
+    assertThat(s.deduplicated()).isFalse();
+
+    Job job = client.job(s.jobId());
+    assertThat(job.task()).isEqualTo("send-email");
+    assertThat(job.queue()).isEqualTo("mail");
+    assertThat(job.priority()).isEqualTo(7);
+    assertThat(job.deadline()).isEqualTo(deadline);
+    assertThat(job.maxAttempts()).isEqualTo(5);
+    assertThat(job.payload()).isEqualTo("{\"to\":\"a@b.c\"}");
+    assertThat(job.idempotencyKey()).isEqualTo("welcome-42");
+    assertThat(job.runAt()).isAfter(Instant.now().plus(Duration.ofMinutes(59)));
+
+    var again = client.submit(JobRequest.builder("send-email").payloadJson("{\"to\":\"x\"}")
+        .idempotencyKey("welcome-42").build());
+    assertThat(again.deduplicated()).isTrue();
+    assertThat(again.jobId()).isEqualTo(s.jobId());
+  }
+
+  @Test
+  void batchBuildsADagAndListingFiltersAndPages() {
+    var out = client.submitBatch(List.of(
+        JobRequest.builder("etl").jobId("extract").build(),
+        JobRequest.builder("etl").jobId("transform").dependsOn("extract").build(),
+        JobRequest.builder("etl").jobId("load").dependsOn(List.of("transform")).build(),
+        JobRequest.builder("other").queue("q2").build()));
+    assertThat(out).extracting(Submitted::state)
+        .containsExactly(JobState.READY, JobState.PENDING, JobState.PENDING, JobState.READY);
+
+    assertThat(client.jobs(JobQuery.all().withState(JobState.PENDING)).jobs())
+        .extracting(Job::jobId).containsExactlyInAnyOrder("transform", "load");
+    assertThat(client.jobs(JobQuery.all().withQueue("q2")).jobs()).hasSize(1);
+    assertThat(client.jobs(JobQuery.all().withTask("etl")).jobs()).hasSize(3);
+
+    JobPage first = client.jobs(JobQuery.all().withLimit(3));
+    assertThat(first.jobs()).hasSize(3);
+    assertThat(first.nextCursor()).isNotNull();
+    JobPage second = client.jobs(JobQuery.all().withLimit(3).withCursor(first.nextCursor()));
+    assertThat(second.jobs()).hasSize(1);
+    assertThat(second.nextCursor()).isNull();
+
+    assertThat(client.cancel("extract", "not needed")).isEqualTo(JobState.CANCELLED);
+    assertThat(client.job("load").state()).isEqualTo(JobState.CANCELLED);
+    assertThat(client.counts().get(JobState.CANCELLED)).isEqualTo(3);
+  }
+
+  @Test
+  void refusalsCarryTheProblemFields() {
+    assertThatThrownBy(() -> client.job("nope"))
+        .isInstanceOfSatisfying(HourglassException.class, e -> {
+          assertThat(e.status()).isEqualTo(404);
+          assertThat(e.code()).isEqualTo("UNKNOWN_JOB");
+          assertThat(e.detail()).contains("nope");
+        });
+    assertThatThrownBy(() -> client.createSchedule(JobRequest.builder("t").cron("not cron")
+        .build())).isInstanceOfSatisfying(HourglassException.class,
+            e -> assertThat(e.status()).isEqualTo(400));
+    assertThatThrownBy(() -> client.submit(JobRequest.builder("t").dependsOn("missing").build()))
+        .isInstanceOfSatisfying(HourglassException.class, e -> {
+          assertThat(e.status()).isEqualTo(422);
+          assertThat(e.code()).isEqualTo("UNKNOWN_PARENT");
+        });
+    assertThatThrownBy(() -> JobRequest.builder("t").payloadJson("{oops"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not valid JSON");
+    assertThatThrownBy(() -> client.submit(JobRequest.builder("t").cron("* * * * *").build()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("createSchedule");
+  }
+
+  @Test
+  void anUnreachableServerIsStatusZero() {
+    try (var dead = HourglassClient.builder("http://127.0.0.1:1")
+        .connectTimeout(Duration.ofSeconds(1)).build()) {
+      assertThatThrownBy(dead::workers).isInstanceOfSatisfying(HourglassException.class, e -> {
+        assertThat(e.status()).isEqualTo(HourglassException.STATUS_UNREACHABLE);
+        assertThat(e.isTransient()).isTrue();
+      });
+      assertThat(dead.ready()).isFalse();
+    }
+  }
+
+  @Test
+  void leaseCompleteTwiceIsHarmlessAndAStaleGenerationIsRefused() {
+    var s = client.submit(JobRequest.builder("t").build());
+    var got = client.lease("w1", 10, Duration.ofSeconds(1), List.of(), Duration.ZERO);
+    assertThat(got).singleElement().satisfies(a -> {
+      assertThat(a.jobId()).isEqualTo(s.jobId());
+      assertThat(a.generation()).isEqualTo(1);
+    });
+    assertThat(client.heartbeat(s.jobId(), "w1", 1, Duration.ofSeconds(5)))
+        .isAfter(Instant.now().plusSeconds(3));
+    assertThat(client.complete(s.jobId(), "w1", 1, Map.of("ok", true)))
+        .isEqualTo(JobState.SUCCEEDED);
+    assertThat(client.complete(s.jobId(), "w1", 1, Map.of("ok", true)))
+        .isEqualTo(JobState.SUCCEEDED);
+    assertThat(client.job(s.jobId()).result()).isEqualTo("{\"ok\":true}");
+    assertThatThrownBy(() -> client.complete(s.jobId(), "w2", 1, null))
+        .isInstanceOfSatisfying(HourglassException.class,
+            e -> assertThat(e.isConflict()).isTrue());
+  }
+
+  @Test
+  void schedulesQueuesWorkersAndDeadLetters() {
+    var sched = client.createSchedule(JobRequest.builder("report").cron("0 3 * * *")
+        .timeZone("Europe/Berlin").scheduleId("nightly").overlap("skip").build());
+    assertThat(sched.scheduleId()).isEqualTo("nightly");
+    assertThat(sched.nextFireAt()).isNotNull();
+    assertThat(client.pauseSchedule("nightly").paused()).isTrue();
+    assertThat(client.resumeSchedule("nightly").paused()).isFalse();
+    assertThat(client.schedules()).extracting(Schedule::scheduleId).containsExactly("nightly");
+    client.deleteSchedule("nightly");
+    assertThat(client.schedules()).isEmpty();
+
+    client.submit(JobRequest.builder("t").queue("q").maxAttempts(1).build());
+    assertThat(client.pauseQueue("q").paused()).isTrue();
+    assertThat(client.lease("w1", 1, Duration.ZERO, List.of("q"), Duration.ZERO)).isEmpty();
+    assertThat(client.resumeQueue("q").paused()).isFalse();
+    assertThat(client.setQueueLimit("q", 2).maxRunning()).isEqualTo(2);
+    client.setTaskLimit("t", 1);
+    assertThat(client.queues()).extracting(QueueInfo::queue).contains("q");
+
+    var w = client.registerWorker("w1", 3, List.of("q"), Duration.ofSeconds(30));
+    assertThat(w.capacity()).isEqualTo(3);
+    var a = client.lease("w1", 1, Duration.ZERO, List.of("q"), Duration.ZERO).get(0);
+    assertThat(client.fail(a.jobId(), "w1", a.generation(), "boom", true))
+        .isEqualTo(JobState.DEAD);
+    assertThat(client.deadLetters(10)).extracting(Job::jobId).containsExactly(a.jobId());
+    assertThat(client.redrive(a.jobId())).isEqualTo(JobState.READY);
+    assertThat(client.workers()).singleElement().satisfies(x -> assertThat(x.alive()).isTrue());
+    assertThat(client.workerHeartbeat("w1").workerId()).isEqualTo("w1");
+    client.deregisterWorker("w1");
+    assertThat(client.workers()).isEmpty();
+  }
+
+  @Test
+  void followsTemporaryRedirectsWithMethodBodyAndToken() throws Exception {
+    // Goal: a cluster follower answering 307 to the leader is transparent to callers.
+    HttpServer follower = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    follower.createContext("/", ex -> {
+      ex.getResponseHeaders().add("Location", ts.url() + ex.getRequestURI());
+      ex.sendResponseHeaders(307, -1);
+      ex.close();
+    });
+    follower.start();
+    try (var viaFollower = HourglassClient.builder("http://127.0.0.1:"
+        + follower.getAddress().getPort()).token("ignored-without-auth").build()) {
+      var s = viaFollower.submit(JobRequest.builder("t").jobId("redirected").build());
+      assertThat(s.jobId()).isEqualTo("redirected");
+      assertThat(viaFollower.job("redirected").state()).isEqualTo(JobState.READY);
+    } finally {
+      follower.stop(0);
+    }
+  }
+}
