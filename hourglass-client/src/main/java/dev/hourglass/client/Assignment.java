@@ -14,12 +14,14 @@ import java.time.Instant;
  * @param queue the queue
  * @param payload the payload's JSON text, or null
  * @param leaseExpiresAt when the lease ends unless heartbeated
+ * @param redelivered true when the server re-sends, after its restart, an assignment this worker
+ *     had not confirmed; a worker already running this job and generation ignores the copy
  */
 public record Assignment(String jobId, int generation, String task, String queue, String payload,
-    Instant leaseExpiresAt) {
+    Instant leaseExpiresAt, boolean redelivered) {
   static Assignment of(JsonNode n) {
     return new Assignment(Json.text(n, "job_id"), n.path("generation").asInt(),
         Json.text(n, "task"), Json.text(n, "queue"), Json.raw(n, "payload"),
-        Json.instant(n, "lease_expires_at"));
+        Json.instant(n, "lease_expires_at"), n.path("redelivered").asBoolean(false));
   }
 }

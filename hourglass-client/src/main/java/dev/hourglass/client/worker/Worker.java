@@ -54,14 +54,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * until the lease would have ended.
  *
  * <p><b>Shutdown</b> ({@link #close}, {@link #shutdown}): stop polling, wait up to the timeout for
- * running handlers, then release the rest (they return to READY without spending an attempt) and
- * deregister, which also returns any job granted to a poll that was abandoned in flight.
+ * running handlers, then release the rest (they return to READY without spending an attempt),
+ * let the parked poll end, and deregister, which also returns any job granted to a poll that had
+ * to be abandoned. The server keeps a parked poll until its wait ends even if the client has
+ * gone, which is why the default poll wait is a short 5 s.
  *
  * <p>Thread-safety: {@link #start}, {@link #shutdown} and the getters may be called from any
  * thread.
  */
 public final class Worker implements AutoCloseable {
   private static final System.Logger log = System.getLogger(Worker.class.getName());
+  /** Why: at shutdown, a parked poll gets this long to end by itself (see {@link #shutdown}). */
+  private static final Duration POLL_GRACE = Duration.ofMillis(500);
 
   private final HourglassClient client;
   private final String workerId;
@@ -78,7 +82,9 @@ public final class Worker implements AutoCloseable {
   private final WorkerListener listener;
 
   private final Semaphore slots;
+  /** Running jobs by {@code jobId#generation}. */
   private final Map<String, Running> inFlight = new ConcurrentHashMap<>();
+  private final Object idle = new Object();
   private final ExecutorService jobThreads;
   private final AtomicBoolean started = new AtomicBoolean();
   private volatile boolean polling;
@@ -91,11 +97,13 @@ public final class Worker implements AutoCloseable {
   /** A job whose handler runs; settled once, by its report, its loss or its release. */
   private static final class Running {
     final JobContext ctx;
+    final String key;
     final AtomicBoolean settled = new AtomicBoolean();
     volatile Thread thread;
 
     Running(JobContext ctx) {
       this.ctx = ctx;
+      this.key = key(ctx.jobId(), ctx.generation());
     }
   }
 
@@ -184,7 +192,9 @@ public final class Worker implements AutoCloseable {
   /**
    * Stops polling, waits up to {@code timeout} for running handlers to finish and report, then
    * releases the jobs still running (they return to READY without spending an attempt; their
-   * handlers are interrupted and their results ignored) and deregisters. Idempotent.
+   * handlers are interrupted and their results ignored), lets the poll in flight end (within the
+   * timeout's rest, at least 500 ms; anything it brings back is released), and deregisters.
+   * Idempotent.
    *
    * @param timeout how long running handlers may take to finish
    * @return true if every handler finished in time, false if some jobs were released
@@ -197,22 +207,26 @@ public final class Worker implements AutoCloseable {
       return true;
     }
     stopped = true;
-    polling = false;
-    poller.interrupt();
-    joinQuietly(poller);
-    boolean drained = false;
-    try {
-      drained = slots.tryAcquire(capacity, timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    List<Running> rest = drained ? List.of() : new ArrayList<>(inFlight.values());
+    long deadline = System.nanoTime() + timeout.toNanos();
+    polling = false; // the poll in flight finishes; anything it brings back is released at once
+    awaitIdle(deadline);
+    List<Running> rest = new ArrayList<>(inFlight.values());
     for (Running r : rest) {
       releaseUnfinished(r);
     }
+    // The server keeps a parked poll until its wait ends, even when the connection is gone, and
+    // would grant it jobs nobody runs; so let the poll end by itself while time remains (at
+    // least POLL_GRACE), and only then abandon it. Deregistering below returns anything granted
+    // to an abandoned poll.
+    long left = Math.max(deadline - System.nanoTime(), POLL_GRACE.toNanos());
+    joinQuietly(poller, Duration.ofNanos(left));
+    if (poller.isAlive()) {
+      poller.interrupt();
+      joinQuietly(poller, Duration.ofSeconds(5));
+    }
     heartbeating = false;
     heartbeater.interrupt();
-    joinQuietly(heartbeater);
+    joinQuietly(heartbeater, Duration.ofSeconds(5));
     try {
       client.deregisterWorker(workerId);
     } catch (HourglassException e) {
@@ -227,12 +241,33 @@ public final class Worker implements AutoCloseable {
     return rest.isEmpty();
   }
 
+  private void awaitIdle(long deadlineNanos) {
+    synchronized (idle) {
+      long left;
+      while (!inFlight.isEmpty() && (left = deadlineNanos - System.nanoTime()) > 0) {
+        try {
+          idle.wait(Math.max(1, left / 1_000_000));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  private void removeInFlight(Running r) {
+    inFlight.remove(r.key, r);
+    synchronized (idle) {
+      idle.notifyAll();
+    }
+  }
+
   private void releaseUnfinished(Running r) {
     if (!r.settled.compareAndSet(false, true)) {
       return;
     }
     r.ctx.markLost();
-    inFlight.remove(r.ctx.jobId(), r);
+    removeInFlight(r);
     try {
       client.release(r.ctx.jobId(), workerId, r.ctx.generation());
       safely(() -> listener.onReleased(r.ctx));
@@ -266,7 +301,11 @@ public final class Worker implements AutoCloseable {
         slots.release(taken - got.size());
         taken = 0;
         for (Assignment a : got) {
-          dispatch(a);
+          if (polling) {
+            dispatch(a);
+          } else {
+            giveBack(a);
+          }
         }
         failures = 0;
       } catch (InterruptedException e) {
@@ -311,8 +350,25 @@ public final class Worker implements AutoCloseable {
 
   private void dispatch(Assignment a) {
     var r = new Running(new JobContext(a, workerId, client));
-    inFlight.put(a.jobId(), r);
+    if (inFlight.putIfAbsent(r.key, r) != null) {
+      slots.release(); // a redelivered copy of a job this worker already runs
+      return;
+    }
     jobThreads.execute(() -> run(r));
+  }
+
+  /** Releases a job granted after shutdown began. */
+  private void giveBack(Assignment a) {
+    slots.release();
+    try {
+      client.release(a.jobId(), workerId, a.generation());
+    } catch (HourglassException e) {
+      log.log(Level.DEBUG, "release of job={0} at shutdown failed: {1}", a.jobId(), e.detail());
+    }
+  }
+
+  private static String key(String jobId, int generation) {
+    return jobId + "#" + generation;
   }
 
   // ------------------------------------------------------------------------------ running
@@ -344,7 +400,7 @@ public final class Worker implements AutoCloseable {
         }
       }
     } finally {
-      inFlight.remove(ctx.jobId(), r);
+      removeInFlight(r);
       slots.release();
     }
   }
@@ -446,7 +502,7 @@ public final class Worker implements AutoCloseable {
       r.ctx.leaseExtended(until);
     } catch (HourglassException e) {
       if (e.isConflict() && r.settled.compareAndSet(false, true)) {
-        inFlight.remove(r.ctx.jobId(), r);
+        removeInFlight(r);
         lost(r.ctx, e);
         Thread t = r.thread;
         if (t != null) {
@@ -464,9 +520,9 @@ public final class Worker implements AutoCloseable {
     }
   }
 
-  private static void joinQuietly(Thread t) {
+  private static void joinQuietly(Thread t, Duration max) {
     try {
-      t.join();
+      t.join(max);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -489,7 +545,7 @@ public final class Worker implements AutoCloseable {
     private Duration lease = Duration.ofSeconds(30);
     private Duration heartbeatInterval;
     private Duration heartbeatTimeout;
-    private Duration pollWait = Duration.ofSeconds(20);
+    private Duration pollWait = Duration.ofSeconds(5);
     private Duration shutdownTimeout = Duration.ofSeconds(10);
     private Duration backoffMin = Duration.ofMillis(100);
     private Duration backoffMax = Duration.ofSeconds(10);
@@ -614,7 +670,8 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * How long one long poll waits for a job (default 20 s).
+     * How long one long poll waits for a job (default 5 s). An idle worker makes one request
+     * per wait; a shutdown waits for the parked poll to end (see {@link Worker#shutdown}).
      *
      * @param d 1 ms to 60 s
      * @return this builder

@@ -1,0 +1,240 @@
+package dev.hourglass.client.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.hourglass.client.HourglassClient;
+import dev.hourglass.client.HourglassException;
+import dev.hourglass.client.Job;
+import dev.hourglass.client.JobQuery;
+import dev.hourglass.client.JobRequest;
+import dev.hourglass.client.JobState;
+import dev.hourglass.client.TestServer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WorkerTest {
+  private static final Duration WAIT = Duration.ofSeconds(15);
+
+  @TempDir Path dir;
+  TestServer ts;
+  HourglassClient client;
+  final List<Worker> workers = new ArrayList<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    ts = TestServer.start(dir);
+    client = ts.client;
+  }
+
+  @AfterEach
+  void stop() {
+    workers.forEach(w -> w.shutdown(Duration.ZERO));
+    ts.close();
+  }
+
+  private Worker.Builder worker(String id) {
+    return Worker.builder(client).workerId(id).capacity(4).pollWait(Duration.ofSeconds(5))
+        .backoff(Duration.ofMillis(20), Duration.ofMillis(200));
+  }
+
+  private Worker started(Worker.Builder b) {
+    Worker w = b.build().start();
+    workers.add(w);
+    return w;
+  }
+
+  @Test
+  void submitLeaseAndCompleteThroughTheSdk() {
+    started(worker("w1").handler("echo", ctx -> Map.of("echo", ctx.payloadJson(),
+        "generation", ctx.generation(), "worker", ctx.workerId())));
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      ids.add(client.submit(JobRequest.builder("echo").payload(Map.of("i", i)).build()).jobId());
+    }
+    await().atMost(WAIT).until(() -> ids.stream()
+        .allMatch(id -> client.job(id).state() == JobState.SUCCEEDED));
+    Job j = client.job(ids.get(7));
+    assertThat(j.result()).contains("\"echo\":{\"i\":7}").contains("\"worker\":\"w1\"")
+        .contains("\"generation\":1");
+    assertThat(j.attempts()).singleElement().satisfies(a -> assertThat(a.workerId())
+        .isEqualTo("w1"));
+  }
+
+  @Test
+  void aThrowingHandlerIsRetriedThenDeadLettered() {
+    var attempts = new CopyOnWriteArrayList<Integer>();
+    var states = new CopyOnWriteArrayList<JobState>();
+    started(worker("w1").handler("boom", ctx -> {
+      attempts.add(ctx.attempt());
+      throw new IllegalStateException("always fails");
+    }).listener(new WorkerListener() {
+      @Override
+      public void onFailed(JobContext ctx, Throwable error, JobState state) {
+        states.add(state);
+      }
+    }));
+    String id = client.submit(JobRequest.builder("boom").maxAttempts(3)
+        .backoff(Duration.ofMillis(10)).build()).jobId();
+    await().atMost(WAIT).until(() -> client.job(id).state() == JobState.DEAD);
+    assertThat(attempts).containsExactly(1, 2, 3);
+    assertThat(states).containsExactly(JobState.FAILED, JobState.FAILED, JobState.DEAD);
+    Job dead = client.job(id);
+    assertThat(dead.attempts()).extracting(Job.Attempt::outcome)
+        .containsExactly("FAILED", "FAILED", "FAILED");
+    assertThat(dead.attempts().get(2).error()).contains("always fails");
+    assertThat(client.deadLetters(10)).extracting(Job::jobId).containsExactly(id);
+  }
+
+  @Test
+  void aFlakyHandlerSucceedsOnItsThirdAttemptAndNonRetryableGoesStraightToTheDlq() {
+    started(worker("w1").handler("flaky", ctx -> {
+      if (ctx.attempt() <= 2) {
+        throw new RuntimeException("flaky failure " + ctx.attempt());
+      }
+      return "ok on attempt " + ctx.attempt();
+    }).handler("poison", ctx -> {
+      throw new NonRetryableException("bad payload");
+    }));
+    String flaky = client.submit(JobRequest.builder("flaky").maxAttempts(5)
+        .backoff(Duration.ofMillis(10)).build()).jobId();
+    String poison = client.submit(JobRequest.builder("poison").maxAttempts(5).build()).jobId();
+    await().atMost(WAIT).until(() -> client.job(flaky).state() == JobState.SUCCEEDED
+        && client.job(poison).state() == JobState.DEAD);
+    assertThat(client.job(flaky).result()).isEqualTo("\"ok on attempt 3\"");
+    assertThat(client.job(poison).attempts()).hasSize(1);
+  }
+
+  @Test
+  void aWorkerWhoseLeaseIsLostIsToldSoAndDropsTheJob() {
+    // Goal: w1 stalls (no heartbeat within its 300 ms lease, as in a long GC pause); the lease
+    // expires and w2 runs the job; w1's late heartbeat gets 409, and w1 drops the job without
+    // ever completing it.
+    var lost = new CopyOnWriteArrayList<HourglassException>();
+    var w1Interrupted = new CountDownLatch(1);
+    var w1Completed = new AtomicInteger();
+    started(worker("w1").capacity(1).lease(Duration.ofMillis(300)).heartbeatInterval(Duration.ofMillis(900))
+        .handler("slow", ctx -> {
+          try {
+            Thread.sleep(30_000);
+          } catch (InterruptedException e) {
+            w1Interrupted.countDown();
+            throw e;
+          }
+          return "w1 finished";
+        }).listener(new WorkerListener() {
+          @Override
+          public void onLeaseLost(JobContext ctx, HourglassException refusal) {
+            lost.add(refusal);
+          }
+
+          @Override
+          public void onCompleted(JobContext ctx, Object result) {
+            w1Completed.incrementAndGet();
+          }
+        }));
+    String id = client.submit(JobRequest.builder("slow").backoff(Duration.ZERO).build()).jobId();
+    await().atMost(WAIT).until(() -> client.job(id).state() == JobState.RUNNING);
+    started(worker("w2").handler("slow", ctx -> "w2 finished"));
+    await().atMost(WAIT).until(() -> client.job(id).state() == JobState.SUCCEEDED);
+    await().atMost(WAIT).until(() -> !lost.isEmpty());
+    assertThat(lost.get(0).status()).isEqualTo(409);
+    assertThat(lost.get(0).code()).isIn("STALE_GENERATION", "NOT_LEASE_HOLDER",
+        "ILLEGAL_TRANSITION");
+    await().atMost(WAIT).until(() -> w1Interrupted.getCount() == 0);
+    Job job = client.job(id);
+    assertThat(job.result()).isEqualTo("\"w2 finished\"");
+    assertThat(job.attempts()).extracting(Job.Attempt::workerId, Job.Attempt::outcome)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("w1", "EXPIRED"),
+            org.assertj.core.groups.Tuple.tuple("w2", "SUCCEEDED"));
+    assertThat(w1Completed).hasValue(0);
+  }
+
+  @Test
+  void gracefulShutdownFinishesShortJobsAndReleasesTheRest() {
+    var started = new ConcurrentHashMap<String, Boolean>();
+    var released = new CopyOnWriteArrayList<String>();
+    Worker w = started(worker("w1").handler("short", ctx -> {
+      started.put(ctx.jobId(), true);
+      Thread.sleep(300);
+      return "done";
+    }).handler("endless", ctx -> {
+      started.put(ctx.jobId(), true);
+      Thread.sleep(60_000);
+      return "never";
+    }).listener(new WorkerListener() {
+      @Override
+      public void onReleased(JobContext ctx) {
+        released.add(ctx.jobId());
+      }
+    }));
+    String shortJob = client.submit(JobRequest.builder("short").build()).jobId();
+    String endless = client.submit(JobRequest.builder("endless").build()).jobId();
+    await().atMost(WAIT).until(() -> started.size() == 2);
+    assertThat(w.shutdown(Duration.ofSeconds(2))).isFalse();
+    assertThat(released).containsExactly(endless);
+    assertThat(client.job(shortJob).state()).isEqualTo(JobState.SUCCEEDED);
+    Job back = client.job(endless);
+    assertThat(back.state()).isEqualTo(JobState.READY);
+    assertThat(back.failures()).isZero();
+    // Its own parked poll may have been granted the released job once more: also given back.
+    assertThat(back.attempts()).isNotEmpty().allSatisfy(a -> assertThat(a.outcome())
+        .isEqualTo("RELEASED"));
+    assertThat(client.workers()).extracting(dev.hourglass.client.WorkerInfo::workerId)
+        .doesNotContain("w1");
+    assertThat(w.shutdown(Duration.ZERO)).isTrue(); // idempotent
+  }
+
+  @Test
+  void anIdleWorkerLongPollsInsteadOfBusyPolling() throws Exception {
+    // Goal: with nothing to do, a worker holds one parked poll; a submit wakes it at once.
+    started(worker("w1").pollWait(Duration.ofSeconds(30)).handler("t", ctx -> "ok"));
+    await().atMost(WAIT).until(() -> parked() == 1);
+    long t0 = System.nanoTime();
+    String id = client.submit(JobRequest.builder("t").build()).jobId();
+    await().atMost(WAIT).pollInterval(Duration.ofMillis(5))
+        .until(() -> client.job(id).state() == JobState.SUCCEEDED);
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+    await().atMost(WAIT).until(() -> parked() == 1);
+  }
+
+  private long parked() throws Exception {
+    var http = java.net.http.HttpClient.newHttpClient();
+    var r = http.send(java.net.http.HttpRequest.newBuilder(ts.server.uri()
+        .resolve("/api/v1/stats")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    return dev.hourglass.client.internal.Json.parse(r.body(), "stats").path("parked_long_polls")
+        .asLong();
+  }
+
+  @Test
+  void aWorkerBacksOffWithJitterWhileTheServerIsUnreachable() throws Exception {
+    var backoffs = new CopyOnWriteArrayList<Duration>();
+    try (var nowhere = HourglassClient.builder("http://127.0.0.1:1")
+        .connectTimeout(Duration.ofMillis(500)).build()) {
+      Worker w = Worker.builder(nowhere).workerId("lonely").handler("t", ctx -> null)
+          .backoff(Duration.ofMillis(20), Duration.ofMillis(160))
+          .listener(new WorkerListener() {
+            @Override
+            public void onServerUnreachable(HourglassException error, Duration backoff) {
+              backoffs.add(backoff);
+            }
+          }).build().start();
+      await().atMost(WAIT).until(() -> backoffs.size() >= 6);
+      w.shutdown(Duration.ZERO);
+    }
+    assertThat(backoffs.get(0)).isBetween(Duration.ofMillis(10), Duration.ofMillis(20));
+    assertThat(backoffs.get(5)).isBetween(Duration.ofMillis(80), Duration.ofMillis(160));
+    assertThat(client.jobs(JobQuery.all()).jobs()).isEmpty();
+  }
+}
