@@ -1,23 +1,49 @@
 package dev.hourglass.cli;
 
+import dev.hourglass.cli.commands.ClientCommands;
+import dev.hourglass.cli.commands.WorkerCommand;
 import dev.hourglass.cli.demo.EngineDemo;
+import dev.hourglass.cli.demo.LiveDemo;
+import dev.hourglass.client.HourglassException;
 import dev.hourglass.node.NodeMain;
+import dev.hourglass.server.ServerMain;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The one {@code hourglass} command; each subcommand is one way to run Hourglass. */
+/** The one {@code hourglass} command; each subcommand is one way to run or use Hourglass. */
 @Command(
     name = "hourglass",
     mixinStandardHelpOptions = true,
     version = "hourglass 0.1.0",
-    description = "Fault-tolerant distributed job scheduler.",
-    subcommands = {Main.Demo.class, Main.Node.class})
+    description = "Fault-tolerant job scheduler.",
+    subcommands = {Main.Demo.class, Main.Server.class, WorkerCommand.class,
+        ClientCommands.Submit.class, ClientCommands.Status.class, ClientCommands.Jobs.class,
+        ClientCommands.Workers.class, ClientCommands.Dlq.class, ClientCommands.Cancel.class,
+        Main.Node.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Main()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line with error handling: a refusal prints its detail, not a stack trace. */
+  public static CommandLine commandLine() {
+    var cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler((e, line, parsed) -> {
+      if (e instanceof HourglassException h) {
+        line.getErr().println("hourglass: " + h.detail() + (h.status() == 0 ? ""
+            : " (HTTP " + h.status() + " " + h.code() + ")"));
+        return 1;
+      }
+      if (e instanceof IllegalArgumentException) {
+        line.getErr().println("hourglass: " + e.getMessage());
+        return 2;
+      }
+      throw e;
+    });
+    return cl;
   }
 
   @Override
@@ -25,15 +51,47 @@ public final class Main implements Runnable {
     new CommandLine(this).usage(System.out);
   }
 
-  @Command(name = "demo", description = "Run a scripted scheduling scenario and print what happens.")
+  @Command(name = "demo", mixinStandardHelpOptions = true,
+      description = {"Start an embedded server and three worker processes, run a mixed workload"
+          + " with live progress, SIGKILL one worker mid-job, and print a summary (< 30 s).",
+          "--engine-only runs the older scripted scenario on the bare engine in simulated time."})
   static final class Demo implements Callable<Integer> {
-    @Option(names = "--seed", description = "Seed of the scenario's random choices.",
-        defaultValue = "42")
+    @Option(names = "--engine-only",
+        description = "The scripted engine scenario in simulated time (no server, no processes).")
+    boolean engineOnly;
+
+    @Option(names = "--seed", defaultValue = "42",
+        description = "Seed of the engine-only scenario's random choices.")
     long seed;
+
+    @Option(names = "--keep-running",
+        description = "Leave the server and workers up after the summary and print the URL.")
+    boolean keepRunning;
+
+    @Option(names = "--plain", description = "Plain progress lines even on a terminal.")
+    boolean plain;
+
+    @Override
+    public Integer call() throws Exception {
+      if (engineOnly) {
+        return new EngineDemo(System.out, seed).run();
+      }
+      return new LiveDemo(new LiveDemo.Options(System.out, plain ? false : null, keepRunning))
+          .run();
+    }
+  }
+
+  @Command(name = "server",
+      description = {"Run one node: HTTP/JSON API, engine and write-ahead log.",
+          "hourglass server --data-dir DIR [--port 7070] [--bind 127.0.0.1]"
+              + " [--fsync always|batch(5ms)|never] [--tokens-file FILE]"
+              + " [--payload-max-bytes N]"})
+  static final class Server implements Callable<Integer> {
+    @CommandLine.Unmatched String[] args = new String[0];
 
     @Override
     public Integer call() {
-      return new EngineDemo(System.out, seed).run();
+      return ServerMain.run(args);
     }
   }
 
