@@ -102,11 +102,26 @@ public final class CronSchedule {
     return zone;
   }
 
-  /** The first firing strictly after {@code afterMillis}, or -1 if there is none. */
+  /**
+   * The first firing strictly after {@code afterMillis}, or -1 if there is none. Never throws:
+   * cron-utils accepts some expressions it cannot always evaluate (e.g. {@code 0 0 0 31W 2 ?},
+   * "the weekday nearest February 31st"); a month it fails on has no firing and the search moves
+   * on, so such an expression can neither fail a tick nor a replay of the log.
+   */
   public long nextFireAfter(long afterMillis) {
     LocalDateTime wall = LocalDateTime.ofInstant(Instant.ofEpochMilli(afterMillis), zone);
     for (int step = 0; step < MAX_STEPS; step++) {
-      Optional<ZonedDateTime> next = executionTime.nextExecution(wall.atZone(ZoneOffset.UTC));
+      Optional<ZonedDateTime> next;
+      try {
+        next = executionTime.nextExecution(wall.atZone(ZoneOffset.UTC));
+      } catch (DateTimeException | IllegalArgumentException e) {
+        // Move on a day at a time: which later date the library chokes on is not known, and a
+        // bigger jump could skip a valid firing. A failing month costs about 30 retries.
+        // End of the day (not the next midnight, which may itself be a firing), always forward.
+        LocalDateTime endOfDay = wall.toLocalDate().plusDays(1).atStartOfDay().minusNanos(1);
+        wall = endOfDay.isAfter(wall) ? endOfDay : wall.plusDays(1);
+        continue;
+      }
       if (next.isEmpty()) {
         return -1;
       }

@@ -823,10 +823,19 @@ public final class Engine {
       return bad;
     }
     CronSchedule cron;
+    long firstFire;
     try {
       cron = CronSchedule.parse(spec.cron(), spec.timeZone());
-    } catch (IllegalArgumentException e) {
-      return new Rejected(ErrorCode.INVALID_SCHEDULE, e.getMessage());
+      firstFire = cron.nextFireAfter(now);
+    } catch (RuntimeException e) {
+      // Everything about the expression is settled here, before any state changes: a command
+      // that throws after being logged would fail every replay of the log.
+      return new Rejected(ErrorCode.INVALID_SCHEDULE, "cron expression \"" + spec.cron()
+          + "\" cannot be evaluated: " + e.getMessage());
+    }
+    if (firstFire < 0) {
+      return new Rejected(ErrorCode.INVALID_SCHEDULE, "cron expression \"" + spec.cron()
+          + "\" never fires after now; a schedule needs at least one future firing");
     }
     if (spec.template() == null || spec.overlap() == null || spec.catchUp() == null
         || spec.catchUpWindowMillis() < 0) {
@@ -848,10 +857,8 @@ public final class Engine {
         firings.remove(s);
       }
     }
-    s.nextFireAtMillis = cron.nextFireAfter(now);
-    if (s.nextFireAtMillis >= 0) {
-      firings.add(s);
-    }
+    s.nextFireAtMillis = firstFire;
+    firings.add(s);
     return null;
   }
 

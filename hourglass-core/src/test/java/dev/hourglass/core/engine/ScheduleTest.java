@@ -121,6 +121,25 @@ class ScheduleTest {
   }
 
   @Test
+  void anExpressionThatParsesButCannotBeEvaluatedIsRejectedUntouched() {
+    // cron-utils parses "the weekday nearest February 31st" and then fails to evaluate it.
+    var poison = new ScheduleSpec("s", "0 0 0 31W 2 ?", "UTC", JobSpec.of("x", "t", null),
+        Overlap.ALLOW, CatchUp.ONCE, 0);
+    assertThat(f.rejected(new Command.PutSchedule(f.now, poison)).code())
+        .isEqualTo(ErrorCode.INVALID_SCHEDULE);
+  }
+
+  @Test
+  void aMonthTheExpressionCannotBeEvaluatedInIsSkippedNotFatal() {
+    // Day 31 nearest weekday: fine in 31-day months, unevaluable in 30-day ones.
+    var spec = new ScheduleSpec("w31", "0 0 0 31W * ?", "UTC", JobSpec.of("x", "t", null),
+        Overlap.ALLOW, CatchUp.EACH_WITHIN_WINDOW, 400L * 24 * 3_600_000);
+    f.applied(new Command.PutSchedule(f.now, spec));
+    f.advance(365L * 24 * 3_600_000);
+    assertThat(f.engine.queries().schedule("w31").orElseThrow().fired()).isBetween(5L, 7L);
+  }
+
+  @Test
   void deletingAScheduleStopsItsFirings() {
     f.applied(new Command.PutSchedule(f.now, everyMinute(Overlap.ALLOW, CatchUp.ONCE, 0)));
     f.applied(new Command.DeleteSchedule(f.now, "tick"));

@@ -8,6 +8,7 @@ import dev.hourglass.core.engine.Engine;
 import dev.hourglass.core.engine.EngineConfig;
 import dev.hourglass.core.engine.EngineQueries;
 import dev.hourglass.core.engine.EngineSnapshot;
+import dev.hourglass.core.event.ErrorCode;
 import dev.hourglass.core.event.Outcome;
 import dev.hourglass.wal.DataDirectoryLock;
 import dev.hourglass.wal.FsyncPolicy;
@@ -16,7 +17,6 @@ import dev.hourglass.wal.SnapshotStore;
 import dev.hourglass.wal.WalOptions;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,7 +48,11 @@ import org.slf4j.LoggerFactory;
 public final class DurableEngine implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DurableEngine.class);
 
+  /** One log record (one command, e.g. a batch submit) holds at most this many bytes. */
+  public static final int RECORD_BYTES_MAX = WalOptions.RECORD_BYTES_LIMIT;
+
   private final DurableOptions options;
+  private final int recordBytesMax = RECORD_BYTES_MAX;
   private final DataDirectoryLock lock;
   private final SegmentedLog wal;
   private final SnapshotStore snapshots;
@@ -62,6 +66,8 @@ public final class DurableEngine implements AutoCloseable {
    */
   private long previousSnapshotLsn;
   private long lastSnapshotNanos = System.nanoTime();
+  /** Set when applying a logged command threw: memory may be half-changed; reopen to recover. */
+  private RuntimeException poisonedBy;
 
   /** What a start-up recovered, for the one summary log line and for tests. */
   public record RecoverySummary(long snapshotLsn, long recordsReplayed, long lastLsn,
@@ -99,7 +105,9 @@ public final class DurableEngine implements AutoCloseable {
       SnapshotStore snapshots = new SnapshotStore(options.dataDir().resolve("snapshots"));
       wal = SegmentedLog.open(WalOptions.defaults(options.dataDir().resolve("log"))
           .withFsync(options.fsync()).withRepairCorruption(options.repairCorruption())
-          .withSegmentBytesMax(options.segmentBytesMax()));
+          .withSegmentBytesMax(options.segmentBytesMax())
+          // Above the server's largest request body plus per-job encoding overhead.
+          .withRecordBytesMax(RECORD_BYTES_MAX));
       var newest = snapshots.newestValid();
       Engine engine;
       long snapshotLsn;
@@ -123,10 +131,17 @@ public final class DurableEngine implements AutoCloseable {
         snapshotLsn = 0;
         writeSnapshot(snapshots, engine, 0);
       }
+      if (wal.lastLsn() < snapshotLsn) {
+        throw new IOException("data directory " + options.dataDir() + ": the log ends at lsn="
+            + wal.lastLsn() + " but the newest snapshot covers lsn=" + snapshotLsn + "; new"
+            + " records would reuse covered numbers and be skipped by the next recovery. The log"
+            + " was truncated or replaced; restore it from a backup or move log/ and snapshots/"
+            + " aside to start empty");
+      }
       long[] replayed = {0};
       Engine target = engine;
       wal.replay(snapshotLsn, (lsn, record) -> {
-        target.apply(CommandCodec.decode(record));
+        applyLogged(target, CommandCodec.decode(record), lsn, options.dataDir());
         replayed[0]++;
       });
       var summary = new RecoverySummary(snapshotLsn, replayed[0], wal.lastLsn(),
@@ -147,28 +162,66 @@ public final class DurableEngine implements AutoCloseable {
 
   /** Logs the command, waits until it is durable, then applies it. */
   public Outcome apply(Command command) throws IOException {
-    await(wal.append(CommandCodec.encode(command)));
-    Outcome outcome = engine.apply(command);
-    maybeSnapshot();
-    return outcome;
+    return applyAll(List.of(command)).get(0);
   }
 
-  /** Logs several commands with one force, then applies them in order. */
+  /**
+   * Logs several commands with one force, then applies them in order. A command whose record
+   * would exceed the log's record size bound is refused ({@code INVALID_ARGUMENT}) without being
+   * logged; the others go ahead.
+   *
+   * @throws IllegalStateException if an earlier apply threw (a bug): reopen to recover
+   */
   public List<Outcome> applyAll(List<Command> commands) throws IOException {
+    if (poisonedBy != null) {
+      throw new IllegalStateException("the engine stopped after applying a logged command"
+          + " failed; nothing more is applied. Reopen the data directory to recover from the log",
+          poisonedBy);
+    }
     if (commands.isEmpty()) {
       return List.of();
     }
+    Outcome[] outcomes = new Outcome[commands.size()];
     List<byte[]> records = new ArrayList<>(commands.size());
-    for (Command c : commands) {
-      records.add(CommandCodec.encode(c));
+    for (int i = 0; i < commands.size(); i++) {
+      byte[] record = CommandCodec.encode(commands.get(i));
+      if (record.length > recordBytesMax) {
+        outcomes[i] = new Outcome.Rejected(ErrorCode.INVALID_ARGUMENT, "the command encodes to "
+            + record.length + " bytes; one log record holds at most recordBytesMax="
+            + recordBytesMax + "; nothing was logged. Split the batch or shrink the payloads");
+      } else {
+        records.add(record);
+      }
     }
-    await(wal.appendAll(records));
-    List<Outcome> outcomes = new ArrayList<>(commands.size());
-    for (Command c : commands) {
-      outcomes.add(engine.apply(c));
+    if (!records.isEmpty()) {
+      await(wal.appendAll(records));
+    }
+    for (int i = 0; i < commands.size(); i++) {
+      if (outcomes[i] == null) {
+        try {
+          outcomes[i] = engine.apply(commands.get(i));
+        } catch (RuntimeException | Error e) {
+          poisonedBy = e instanceof RuntimeException r ? r : new IllegalStateException(e);
+          throw e;
+        }
+      }
     }
     maybeSnapshot();
-    return outcomes;
+    return List.of(outcomes);
+  }
+
+  /**
+   * Applies a command read back from the log. One that throws is a bug that also stopped the
+   * process that logged it, after the same partial change and before it answered anyone; so it
+   * is logged and passed over, and recovery goes on, instead of failing every restart.
+   */
+  private static void applyLogged(Engine engine, Command command, long lsn, Path dir) {
+    try {
+      engine.apply(command);
+    } catch (RuntimeException e) {
+      log.error("replaying lsn={} in {} threw {}; passed over as the process that logged it did."
+          + " This is a bug: please report it with the data directory", lsn, dir, e.toString(), e);
+    }
   }
 
   /**
@@ -203,18 +256,30 @@ public final class DurableEngine implements AutoCloseable {
     });
   }
 
+  /**
+   * Waits for records already handed to the log. Uninterruptibly: they will be forced and
+   * replayed whatever this thread does, so giving up here would leave memory behind the log (and
+   * a later snapshot would claim records memory never applied). The interrupt is kept for later.
+   */
   private static long await(CompletableFuture<Long> durable) throws IOException {
+    boolean interrupted = false;
     try {
-      return durable.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while waiting for the log to force a record;"
-          + " its command was not applied");
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof IOException io) {
-        throw io;
+      while (true) {
+        try {
+          return durable.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof IOException io) {
+            throw io;
+          }
+          throw new IOException("log append failed: " + e.getCause(), e.getCause());
+        }
       }
-      throw new IOException("log append failed: " + e.getCause(), e.getCause());
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

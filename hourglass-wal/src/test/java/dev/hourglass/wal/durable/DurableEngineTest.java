@@ -14,6 +14,7 @@ import dev.hourglass.wal.DataDirectoryLockedException;
 import dev.hourglass.wal.FsyncPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -135,6 +136,57 @@ class DurableEngineTest {
       var duplicate = d.apply(new Command.AssignJob(2_000, "job1", "w9", 1, 60_000));
       assertThat(duplicate.isApplied()).isFalse();
     }
+  }
+
+  @Test
+  void anInterruptedCallerStillAppliesWhatItLogged() throws Exception {
+    try (DurableEngine d = DurableEngine.open(options(Long.MAX_VALUE))) {
+      Thread.currentThread().interrupt();
+      try {
+        assertThat(d.apply(new Command.SubmitJob(1_000, JobSpec.of("a", "t", null))).isApplied())
+            .isTrue();
+        assertThat(Thread.currentThread().isInterrupted()).as("interrupt kept").isTrue();
+      } finally {
+        Thread.interrupted();
+      }
+      assertThat(d.queries().state("a")).isEqualTo(JobState.READY);
+    }
+  }
+
+  @Test
+  void aCommandTooLargeForOneRecordIsRefusedAndNothingIsLogged() throws Exception {
+    String payload = "\"" + "x".repeat(1_000_000) + "\"";
+    var specs = new java.util.ArrayList<JobSpec>();
+    for (int i = 0; i < 70; i++) {
+      specs.add(JobSpec.of("big" + i, "t", payload));
+    }
+    try (DurableEngine d = DurableEngine.open(options(Long.MAX_VALUE))) {
+      long before = d.lastLsn();
+      var outcomes = d.applyAll(List.of(new Command.SubmitJobs(1_000, specs),
+          new Command.SubmitJob(1_000, JobSpec.of("small", "t", null))));
+      assertThat(outcomes.get(0).isApplied()).isFalse();
+      assertThat(outcomes.get(0).toString()).contains("recordBytesMax");
+      assertThat(outcomes.get(1).isApplied()).isTrue();
+      assertThat(d.lastLsn()).isEqualTo(before + 1);
+      assertThat(d.queries().jobsHeld()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aLogThatEndsBeforeTheSnapshotRefusesToStart() throws Exception {
+    try (DurableEngine d = DurableEngine.open(options(Long.MAX_VALUE))) {
+      for (int i = 0; i < 10; i++) {
+        d.apply(new Command.SubmitJob(1_000, JobSpec.of("j" + i, "t", null)));
+      }
+      d.snapshot();
+    }
+    try (Stream<Path> files = Files.list(dir.resolve("log"))) {
+      for (Path p : files.toList()) {
+        Files.delete(p);
+      }
+    }
+    assertThatThrownBy(() -> DurableEngine.open(options(Long.MAX_VALUE)))
+        .hasMessageContaining("the log ends at lsn=0 but the newest snapshot covers lsn=10");
   }
 
   @Test
