@@ -243,7 +243,7 @@ final class Api {
     }
     long leaseMs = r.leaseMs() == null ? 0 : r.leaseMs();
     List<ApplyLoop.Assignment> granted = await(loop.lease(r.workerId(), max,
-        r.queues() == null ? List.of() : r.queues(), leaseMs, waitMs), Duration.ofMillis(waitMs));
+        Http.names(r.queues(), "queues"), leaseMs, waitMs), Duration.ofMillis(waitMs));
     List<Wire.Assignment> out = new ArrayList<>(granted.size());
     for (var a : granted) {
       out.add(new Wire.Assignment(a.jobId(), a.generation(), a.task(), a.queue(), a.payload(),
@@ -372,7 +372,7 @@ final class Api {
     var r = Http.body(req, limits.bodyBytesMax(), Wire.WorkerRequest.class);
     String id = required(r.workerId(), "worker_id", "worker");
     var c = new Command.RegisterWorker(now(), id, r.capacity() == null ? 1 : r.capacity(),
-        r.queues() == null ? List.of() : r.queues(),
+        Http.names(r.queues(), "queues"),
         r.heartbeatTimeoutMs() == null ? 0 : r.heartbeatTimeoutMs());
     Http.json(res, 201, write(c, 0, (o, q) -> {
       throwIfRejected(o);

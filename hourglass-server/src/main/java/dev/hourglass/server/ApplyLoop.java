@@ -365,7 +365,7 @@ final class ApplyLoop implements AutoCloseable {
       Outcome outcome = outcomes.get(i);
       if (outcome instanceof Applied a) {
         metrics.events(a.events(), now);
-        madeReady |= madesReady(a.events());
+        madeReady |= mayUnblockParkedLeases(a.events());
       }
       switch (owners.get(i)) {
         case null -> {}
@@ -378,9 +378,20 @@ final class ApplyLoop implements AutoCloseable {
     retryParked = madeReady && !parked.isEmpty();
   }
 
-  private static boolean madesReady(List<Event> events) {
+  /**
+   * Whether a parked lease might now succeed: a job became READY; a job left RUNNING (a queue or
+   * task concurrency slot, or a worker's capacity, was freed); or a command changed settings
+   * without job events (a queue resumed, a limit raised, a worker re-registered). A false
+   * positive costs one retry, and only when READY jobs exist (see chooseParkedToRetry); a false
+   * negative leaves a worker waiting out its whole wait_ms next to a READY job.
+   */
+  private static boolean mayUnblockParkedLeases(List<Event> events) {
+    if (events.isEmpty()) {
+      return true;
+    }
     for (Event e : events) {
-      if (e instanceof JobTransitioned t && t.to() == JobState.READY) {
+      if (e instanceof JobTransitioned t
+          && (t.to() == JobState.READY || t.from() == JobState.RUNNING)) {
         return true;
       }
     }

@@ -151,4 +151,23 @@ final class Http {
     }
     res.status(e.status()).header(HeaderNames.CONTENT_TYPE, PROBLEM_JSON).send(bytes);
   }
+
+  /**
+   * A list of names from a request (queues, parents): absent is empty; a null or empty element
+   * is a 400 naming the field, instead of a NullPointerException deep in a command constructor.
+   */
+  static java.util.List<String> names(java.util.List<String> list, String field) {
+    if (list == null) {
+      return java.util.List.of();
+    }
+    for (int i = 0; i < list.size(); i++) {
+      String name = list.get(i);
+      if (name == null || name.isEmpty()) {
+        throw ApiException.badRequest("INVALID_ARGUMENT", field + "[" + i + "] is "
+            + (name == null ? "null" : "empty") + "; give a name, or leave the element out;"
+            + " nothing was changed");
+      }
+    }
+    return list;
+  }
 }

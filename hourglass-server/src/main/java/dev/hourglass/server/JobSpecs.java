@@ -36,12 +36,16 @@ final class JobSpecs {
       if (r.delayMs() < 0) {
         throw bad(where + "delay_ms=" + r.delayMs() + " must not be negative");
       }
-      runAt = r.delayMs() == 0 ? 0 : Math.addExact(nowMillis, r.delayMs());
+      if (r.delayMs() > Long.MAX_VALUE - nowMillis) {
+        throw bad(where + "delay_ms=" + r.delayMs() + " reaches past the end of time; give a"
+            + " delay of at most " + (Long.MAX_VALUE - nowMillis) + " ms");
+      }
+      runAt = r.delayMs() == 0 ? 0 : nowMillis + r.delayMs();
     } else if (r.runAt() != null) {
       runAt = time(r.runAt(), "run_at", where);
     }
     return base(r, r.jobId() != null ? r.jobId() : ids.next(), limits, where).withRunAt(runAt)
-        .withDependsOn(r.dependsOn() == null ? List.of() : r.dependsOn())
+        .withDependsOn(Http.names(r.dependsOn(), where + "depends_on"))
         .withIdempotencyKey(r.idempotencyKey());
   }
 
