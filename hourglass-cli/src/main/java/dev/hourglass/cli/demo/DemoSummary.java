@@ -22,17 +22,17 @@ final class DemoSummary {
   private final PrintStream out;
   private final List<Job> jobs;
   private final String victim;
-  private final String victimJob;
+  private final List<String> victimJobs;
   private final long cronFired;
   private final double seconds;
   private final List<String> failures = new ArrayList<>();
 
-  DemoSummary(PrintStream out, List<Job> jobs, String victim, String victimJob, long cronFired,
-      double seconds) {
+  DemoSummary(PrintStream out, List<Job> jobs, String victim, List<String> victimJobs,
+      long cronFired, double seconds) {
     this.out = out;
     this.jobs = jobs;
     this.victim = victim;
-    this.victimJob = victimJob;
+    this.victimJobs = victimJobs;
     this.cronFired = cronFired;
     this.seconds = seconds;
   }
@@ -146,20 +146,26 @@ final class DemoSummary {
   }
 
   private void checkKill() {
-    Job j = victimJob == null ? null : job(victimJob).orElse(null);
-    if (j == null) {
+    if (victim == null || victimJobs.isEmpty()) {
       check(false, "crash: no worker was killed (no long job was seen running)");
       return;
     }
-    Job.Attempt first = j.attempts().get(0);
-    Job.Attempt win = j.successfulAttempt();
-    long wins = j.attempts().stream().filter(a -> "SUCCEEDED".equals(a.outcome())).count();
-    boolean ok = first.workerId().equals(victim)
-        && List.of("EXPIRED", "WORKER_DIED").contains(first.outcome()) && win != null
-        && !win.workerId().equals(victim) && wins == 1;
-    check(ok, String.format("crash: %s was SIGKILLed while running %s; its attempt ended %s and"
-        + " %s re-ran it in generation %d (%d successful run)", victim, victimJob,
-        first.outcome(), win == null ? "nobody" : win.workerId(),
-        win == null ? 0 : win.generation(), wins));
+    for (String id : victimJobs) {
+      Job j = job(id).orElse(null);
+      if (j == null) {
+        check(false, "crash: job " + id + " is missing");
+        continue;
+      }
+      Job.Attempt first = j.attempts().get(0);
+      Job.Attempt win = j.successfulAttempt();
+      long wins = j.attempts().stream().filter(a -> "SUCCEEDED".equals(a.outcome())).count();
+      boolean ok = first.workerId().equals(victim)
+          && List.of("EXPIRED", "WORKER_DIED").contains(first.outcome()) && win != null
+          && !win.workerId().equals(victim) && wins == 1;
+      check(ok, String.format("crash: %s was SIGKILLed while running %s; its attempt ended %s"
+          + " and %s re-ran it in generation %d (%d successful run)", victim, id,
+          first.outcome(), win == null ? "nobody" : win.workerId(),
+          win == null ? 0 : win.generation(), wins));
+    }
   }
 }

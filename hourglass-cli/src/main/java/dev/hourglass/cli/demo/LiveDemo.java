@@ -79,7 +79,8 @@ public final class LiveDemo {
   // Scenario state.
   private long submittedAtNanos;
   private String victim;
-  private String victimJob;
+  private List<String> victimJobs = List.of();
+  private final java.util.Set<String> reclaimed = new java.util.HashSet<>();
   private boolean reclaimSeen;
   private boolean scheduleDeleted;
   private long cronFired;
@@ -109,7 +110,7 @@ public final class LiveDemo {
       boolean done = drive();
       List<Job> jobs = allJobs();
       draw(jobs, true);
-      int code = new DemoSummary(out, jobs, victim, victimJob, cronFired, seconds()).print(done);
+      int code = new DemoSummary(out, jobs, victim, victimJobs, cronFired, seconds()).print(done);
       if (keepRunning) {
         holdOpen();
       }
@@ -240,9 +241,10 @@ public final class LiveDemo {
       if (p != null && p.isAlive() && live.startedAt().isBefore(ripe)) {
         p.destroyForcibly(); // SIGKILL: no shutdown hook, no release, no goodbye
         victim = live.workerId();
-        victimJob = j.jobId();
-        event("SIGKILL %s (pid %d) while it runs %s (generation %d); its lease will expire",
-            victim, p.pid(), victimJob, live.generation());
+        victimJobs = jobs.stream().filter(x -> x.state() == JobState.RUNNING && victim.equals(
+            x.attempts().get(x.attempts().size() - 1).workerId())).map(Job::jobId).toList();
+        event("SIGKILL %s (pid %d) while it runs %s; its leases will expire", victim, p.pid(),
+            String.join(", ", victimJobs));
         String replacement = "w" + (procs.size() + 1);
         startWorker(replacement);
         event("started %s to replace %s", replacement, victim);
@@ -252,21 +254,21 @@ public final class LiveDemo {
   }
 
   private void watchReclaim(List<Job> jobs) {
-    if (victimJob == null || reclaimSeen) {
+    if (victim == null || reclaimSeen) {
       return;
     }
     for (Job j : jobs) {
-      if (j.jobId().equals(victimJob) && j.attempts().size() > 1) {
-        Job.Attempt first = j.attempts().get(0);
-        Job.Attempt next = j.attempts().get(j.attempts().size() - 1);
-        if (first.outcome().equals("RUNNING")) {
-          return;
-        }
-        reclaimSeen = true;
-        event("%s reclaimed: %s's attempt ended %s; now %s runs it in generation %d", victimJob,
-            victim, first.outcome(), next.workerId(), next.generation());
+      if (!victimJobs.contains(j.jobId()) || reclaimed.contains(j.jobId())
+          || j.attempts().size() < 2) {
+        continue;
       }
+      Job.Attempt first = j.attempts().get(0);
+      Job.Attempt next = j.attempts().get(j.attempts().size() - 1);
+      reclaimed.add(j.jobId());
+      event("%s reclaimed: %s's attempt ended %s; %s runs it in generation %d", j.jobId(),
+          victim, first.outcome(), next.workerId(), next.generation());
     }
+    reclaimSeen = reclaimed.size() == victimJobs.size();
   }
 
   private void watchCron() {
