@@ -103,7 +103,12 @@ final class PendingWrites {
   @SuppressWarnings("unchecked")
   void completeAndClear() {
     for (int i = 0; i < waiterCount; i++) {
-      ((CompletableFuture<Long>) waiters[i]).complete(waiterLsns[i]);
+      try {
+        ((CompletableFuture<Long>) waiters[i]).complete(waiterLsns[i]);
+      } catch (Throwable t) {
+        // complete() already captures what dependent stages throw; this guards the rest of the
+        // batch (and the completer thread) against anything that still escapes.
+      }
       waiters[i] = null;
     }
     clear();

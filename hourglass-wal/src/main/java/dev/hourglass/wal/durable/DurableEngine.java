@@ -103,6 +103,9 @@ public final class DurableEngine implements AutoCloseable {
     SegmentedLog wal = null;
     try {
       SnapshotStore snapshots = new SnapshotStore(options.dataDir().resolve("snapshots"));
+      Files.createDirectories(options.dataDir().resolve("log"));
+      Files.createDirectories(options.dataDir().resolve("snapshots"));
+      forceDirectory(options.dataDir()); // the new subdirectories survive a power loss
       wal = SegmentedLog.open(WalOptions.defaults(options.dataDir().resolve("log"))
           .withFsync(options.fsync()).withRepairCorruption(options.repairCorruption())
           .withSegmentBytesMax(options.segmentBytesMax())
@@ -244,6 +247,12 @@ public final class DurableEngine implements AutoCloseable {
         && System.nanoTime() - lastSnapshotNanos >= options.snapshotEveryMillis() * 1_000_000L;
     if (byCount || byTime) {
       snapshot();
+    }
+  }
+
+  private static void forceDirectory(Path dir) throws IOException {
+    try (var ch = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+      ch.force(true);
     }
   }
 
