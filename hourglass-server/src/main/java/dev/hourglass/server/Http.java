@@ -70,6 +70,18 @@ final class Http {
       return new byte[0];
     }
     try (InputStream in = req.content().inputStream()) {
+      if (length.isPresent()) {
+        // The usual case: read exactly the declared bytes. readNBytes(limit + 1) would allocate
+        // and zero buffers sized for the limit on every small request (the top frame in a
+        // profile of the one-job-per-request load).
+        byte[] bytes = new byte[(int) length.getAsLong()];
+        int read = in.readNBytes(bytes, 0, bytes.length);
+        if (read < bytes.length) {
+          throw ApiException.badRequest("MALFORMED_REQUEST", "the body ended after " + read
+              + " of the " + bytes.length + " bytes its Content-Length announced");
+        }
+        return bytes;
+      }
       byte[] bytes = in.readNBytes(limit + 1);
       if (bytes.length > limit) {
         throw tooLarge(-1, limit);
