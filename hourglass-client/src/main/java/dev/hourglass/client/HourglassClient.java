@@ -580,7 +580,11 @@ public final class HourglassClient implements AutoCloseable {
     }
   }
 
-  /** Closes the connection pool. Idempotent. */
+  /**
+   * Closes the connection pool; calls in flight finish first. Idempotent.
+   *
+   * @throws IllegalStateException never
+   */
   @Override
   public void close() {
     http.close();

@@ -183,7 +183,11 @@ public final class Worker implements AutoCloseable {
     return inFlight.size();
   }
 
-  /** Shuts down gracefully with the builder's timeout; see {@link #shutdown}. Idempotent. */
+  /**
+   * Shuts down gracefully with the builder's shutdown timeout; see {@link #shutdown}. Idempotent.
+   *
+   * @throws IllegalStateException never
+   */
   @Override
   public void close() {
     shutdown(shutdownTimeout);
