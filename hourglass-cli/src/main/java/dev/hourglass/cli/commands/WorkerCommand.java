@@ -102,7 +102,14 @@ public final class WorkerCommand implements Callable<Integer> {
       loader = new URLClassLoader(new URL[] {handlerJar.toUri().toURL()}, loader);
     }
     if (handlerClass != null) {
-      Object h = Class.forName(handlerClass, true, loader).getDeclaredConstructor().newInstance();
+      Object h;
+      try {
+        h = Class.forName(handlerClass, true, loader).getDeclaredConstructor().newInstance();
+      } catch (ClassNotFoundException | NoSuchMethodException e) {
+        throw new IllegalArgumentException("--handler-class " + handlerClass + " was not found"
+            + (handlerJar == null ? " on the classpath" : " in " + handlerJar) + ", or has no"
+            + " public no-argument constructor; check the name (package included) and the jar");
+      }
       switch (h) {
         case HandlerProvider p -> b.handlers(p);
         case JobHandler j -> {
