@@ -22,6 +22,8 @@ final class Attempt {
   }
 
   final Job job;
+  /** The job's attempt before this one, or null: the history is a chain from the latest. */
+  final Attempt previous;
   final String workerId;
   final int generation;
   final long startedAtMillis;
@@ -41,9 +43,10 @@ final class Attempt {
   boolean inWorkerChain;
   boolean inUnackedChain;
 
-  Attempt(Job job, String workerId, int generation, long startedAtMillis,
+  Attempt(Job job, Attempt previous, String workerId, int generation, long startedAtMillis,
       long leaseExpiresAtMillis) {
     this.job = job;
+    this.previous = previous;
     this.workerId = workerId;
     this.generation = generation;
     this.startedAtMillis = startedAtMillis;

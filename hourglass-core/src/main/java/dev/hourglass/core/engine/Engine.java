@@ -511,12 +511,9 @@ public final class Engine {
    */
   private void grant(Job job, WorkerState w, int generation, long leaseMillis) {
     job.generation = generation == 0 ? job.generation + 1 : generation;
-    Attempt attempt =
-        new Attempt(job, w.id, job.generation, now, leaseEnd(job, now, leaseMillis));
-    if (job.attempts == null) {
-      job.attempts = new ArrayList<>(2);
-    }
-    job.attempts.add(attempt);
+    Attempt attempt = new Attempt(job, job.lastAttempt, w.id, job.generation, now,
+        leaseEnd(job, now, leaseMillis));
+    job.lastAttempt = attempt;
     job.dueAtMillis = attempt.leaseExpiresAtMillis;
     moveTo(job, JobState.RUNNING, "leased"); // the worker is in the LeaseGranted event
     events.add(new LeaseGranted(job.id, w.id, job.generation, job.dueAtMillis, job.task));
@@ -1038,7 +1035,7 @@ public final class Engine {
       case READY -> queue(job.queue).lane(job.task, job.priority).remove(job);
       case RUNNING -> {
         leases.remove(job);
-        Attempt live = job.attempts.get(job.attempts.size() - 1);
+        Attempt live = job.lastAttempt;
         WorkerState w = workers.get(live.workerId);
         if (w != null) {
           w.leases.remove(live);
@@ -1064,7 +1061,7 @@ public final class Engine {
       }
       case RUNNING -> {
         leases.add(job);
-        Attempt live = job.attempts.get(job.attempts.size() - 1);
+        Attempt live = job.lastAttempt;
         workers.get(live.workerId).leases.add(live);
         queue(job.queue).running++;
         TaskLimit limit = taskLimits.get(job.task);

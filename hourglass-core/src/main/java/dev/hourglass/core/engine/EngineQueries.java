@@ -190,8 +190,8 @@ public final class EngineQueries {
 
   static JobView view(Job job) {
     List<AttemptView> attempts = new ArrayList<>();
-    if (job.attempts != null) {
-      for (Attempt a : job.attempts) {
+    if (job.lastAttempt != null) {
+      for (Attempt a : job.attemptsOldestFirst()) {
         attempts.add(new AttemptView(a.workerId, a.generation, a.startedAtMillis,
             a.leaseExpiresAtMillis, a.endedAtMillis, a.outcome.name(), a.error, a.acknowledged));
       }

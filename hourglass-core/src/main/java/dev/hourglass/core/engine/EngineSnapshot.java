@@ -140,7 +140,7 @@ public final class EngineSnapshot {
       writeString(out, x.reason);
       out.writeLong(x.runAtMillis);
     }
-    List<Attempt> attempts = j.attempts == null ? List.of() : j.attempts;
+    List<Attempt> attempts = j.attemptsOldestFirst();
     out.writeInt(attempts.size());
     for (Attempt a : attempts) {
       writeString(out, a.workerId);
@@ -258,16 +258,14 @@ public final class EngineSnapshot {
       x.runAtMillis = in.readLong();
     }
     int attempts = readSize(in);
-    if (attempts > 0) {
-      j.attempts = new ArrayList<>(attempts);
-    }
     for (int i = 0; i < attempts; i++) {
-      Attempt a = new Attempt(j, readString(in), in.readInt(), in.readLong(), in.readLong());
+      Attempt a = new Attempt(j, j.lastAttempt, readString(in), in.readInt(), in.readLong(),
+          in.readLong());
       a.endedAtMillis = in.readLong();
       a.outcome = CommandCodec.enumAt(Attempt.Outcome.values(), in.readUnsignedByte());
       a.error = readString(in);
       a.acknowledged = in.readBoolean();
-      j.attempts.add(a);
+      j.lastAttempt = a;
     }
     return j;
   }

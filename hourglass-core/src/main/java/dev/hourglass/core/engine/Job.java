@@ -3,6 +3,8 @@ package dev.hourglass.core.engine;
 import dev.hourglass.core.command.Backoff;
 import dev.hourglass.core.view.JobState;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 
 /**
  * The engine's mutable record of one job. Kept small on purpose: the engine must hold ten million
@@ -43,8 +45,13 @@ final class Job extends HeapMember {
   int unmetParents;
   /** Bumped each time the job enters READY, so stale FIFO-ring entries can be recognised. */
   int readyStamp;
-  /** Attempt history, oldest first; null until the first assignment. */
-  ArrayList<Attempt> attempts;
+  /**
+   * The latest attempt, linked to the earlier ones through {@link Attempt#previous}; null until
+   * the first assignment. A chain rather than a list: most jobs run once, and a list would cost
+   * two more objects per job, which at a million jobs a second is garbage the collector must
+   * trace out of the old generation.
+   */
+  Attempt lastAttempt;
   JobExtras extras;
 
   Job(
@@ -81,10 +88,17 @@ final class Job extends HeapMember {
 
   /** The attempt of the live lease, or null when the job is not RUNNING. */
   Attempt liveAttempt() {
-    if (state != JobState.RUNNING) {
-      return null;
+    return state == JobState.RUNNING ? lastAttempt : null;
+  }
+
+  /** The attempt history, oldest first (a new list). */
+  List<Attempt> attemptsOldestFirst() {
+    ArrayList<Attempt> out = new ArrayList<>();
+    for (Attempt a = lastAttempt; a != null; a = a.previous) {
+      out.add(a);
     }
-    return attempts.get(attempts.size() - 1);
+    Collections.reverse(out);
+    return out;
   }
 
   @Override
