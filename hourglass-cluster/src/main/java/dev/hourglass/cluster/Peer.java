@@ -23,6 +23,27 @@ public record Peer(String id, String host, int port) {
   }
 
   /**
+   * {@code n} peers {@code s1..sn} on 127.0.0.1, on ports the OS chose and that were released
+   * again a moment before a replica binds them (for local clusters in tests and benchmarks).
+   */
+  public static List<Peer> freeOnLoopback(int n) throws java.io.IOException {
+    List<Peer> out = new ArrayList<>();
+    List<java.net.ServerSocket> held = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        held.add(s);
+        out.add(new Peer("s" + (i + 1), "127.0.0.1", s.getLocalPort()));
+      }
+    } finally {
+      for (var s : held) {
+        s.close();
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /**
    * Parses {@code s1=127.0.0.1:9001,s2=127.0.0.1:9002,...}.
    *
    * @throws IllegalArgumentException on a malformed entry or a duplicate id

@@ -16,8 +16,6 @@ import dev.hourglass.core.event.Outcome;
 import dev.hourglass.core.event.Outcome.Applied;
 import dev.hourglass.core.view.JobState;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,7 +39,7 @@ class InProcessClusterTest {
 
   @BeforeEach
   void startCluster() throws IOException {
-    peers = freePeers(3);
+    peers = Peer.freeOnLoopback(3);
     for (int i = 0; i < 3; i++) {
       nodes[i] = startNode(i);
     }
@@ -54,22 +52,6 @@ class InProcessClusterTest {
     }
   }
 
-  static List<Peer> freePeers(int n) throws IOException {
-    List<Peer> out = new ArrayList<>();
-    List<ServerSocket> held = new ArrayList<>();
-    try {
-      for (int i = 0; i < n; i++) {
-        var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        held.add(s);
-        out.add(new Peer("s" + (i + 1), "127.0.0.1", s.getLocalPort()));
-      }
-    } finally {
-      for (ServerSocket s : held) {
-        s.close();
-      }
-    }
-    return out;
-  }
 
   ReplicatedEngine startNode(int i) throws IOException {
     var o = new ClusterOptions(peers.get(i).id(), peers, dir.resolve(peers.get(i).id()),

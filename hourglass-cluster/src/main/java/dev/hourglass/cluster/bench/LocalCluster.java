@@ -4,8 +4,6 @@ import dev.hourglass.cluster.ClusterMain;
 import dev.hourglass.cluster.Peer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,30 +34,13 @@ public final class LocalCluster implements AutoCloseable {
   public LocalCluster(Path baseDir, int size, List<String> jvmArgs, List<String> replicaArgs)
       throws IOException {
     this.baseDir = baseDir;
-    this.peers = freePeers(size);
+    this.peers = Peer.freeOnLoopback(size);
     this.jvmArgs = List.copyOf(jvmArgs);
     this.replicaArgs = List.copyOf(replicaArgs);
     this.processes = new Process[size];
     Files.createDirectories(baseDir);
   }
 
-  /** Ports chosen by the OS, then released; a replica binds its own a moment later. */
-  private static List<Peer> freePeers(int n) throws IOException {
-    List<Peer> out = new ArrayList<>();
-    List<ServerSocket> held = new ArrayList<>();
-    try {
-      for (int i = 0; i < n; i++) {
-        var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        held.add(s);
-        out.add(new Peer("s" + (i + 1), "127.0.0.1", s.getLocalPort()));
-      }
-    } finally {
-      for (ServerSocket s : held) {
-        s.close();
-      }
-    }
-    return List.copyOf(out);
-  }
 
   public List<Peer> peers() {
     return peers;

@@ -15,7 +15,8 @@ final class JobTable {
   private final HashMap<String, Job> byId = new HashMap<>();
   private final HashMap<String, Job> byIdempotencyKey = new HashMap<>();
   private Job[][] chunks = new Job[16][];
-  private final java.util.ArrayList<Integer> chunkLive = new java.util.ArrayList<>();
+  /** Jobs held per chunk, so an emptied chunk can be released; grows with {@link #chunks}. */
+  private int[] chunkLive = new int[16];
   private long maxSeq;
 
   int size() {
@@ -42,11 +43,11 @@ final class JobTable {
     if (chunks[chunk] == null) {
       chunks[chunk] = new Job[CHUNK_SIZE];
     }
-    while (chunkLive.size() <= chunk) {
-      chunkLive.add(0);
+    if (chunk >= chunkLive.length) {
+      chunkLive = java.util.Arrays.copyOf(chunkLive, chunks.length);
     }
     chunks[chunk][(int) (job.seq & (CHUNK_SIZE - 1))] = job;
-    chunkLive.set(chunk, chunkLive.get(chunk) + 1);
+    chunkLive[chunk]++;
     maxSeq = Math.max(maxSeq, job.seq);
   }
 
@@ -57,9 +58,7 @@ final class JobTable {
     }
     int chunk = (int) (job.seq >>> CHUNK_BITS);
     chunks[chunk][(int) (job.seq & (CHUNK_SIZE - 1))] = null;
-    int left = chunkLive.get(chunk) - 1;
-    chunkLive.set(chunk, left);
-    if (left == 0) {
+    if (--chunkLive[chunk] == 0) {
       chunks[chunk] = null;
     }
   }

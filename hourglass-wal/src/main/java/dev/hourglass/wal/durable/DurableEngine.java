@@ -52,7 +52,6 @@ public final class DurableEngine implements AutoCloseable {
   public static final int RECORD_BYTES_MAX = WalOptions.RECORD_BYTES_LIMIT;
 
   private final DurableOptions options;
-  private final int recordBytesMax = RECORD_BYTES_MAX;
   private final DataDirectoryLock lock;
   private final SegmentedLog wal;
   private final SnapshotStore snapshots;
@@ -188,10 +187,10 @@ public final class DurableEngine implements AutoCloseable {
     List<byte[]> records = new ArrayList<>(commands.size());
     for (int i = 0; i < commands.size(); i++) {
       byte[] record = CommandCodec.encode(commands.get(i));
-      if (record.length > recordBytesMax) {
+      if (record.length > RECORD_BYTES_MAX) {
         outcomes[i] = new Outcome.Rejected(ErrorCode.INVALID_ARGUMENT, "the command encodes to "
             + record.length + " bytes; one log record holds at most recordBytesMax="
-            + recordBytesMax + "; nothing was logged. Split the batch or shrink the payloads");
+            + RECORD_BYTES_MAX + "; nothing was logged. Split the batch or shrink the payloads");
       } else {
         records.add(record);
       }
