@@ -65,6 +65,31 @@ public record RaftTuning(
         snapshotEveryEntries, snapshotsRetained, bytes, writeTimeout, tickPeriod);
   }
 
+  /** Election timeouts, randomised in {@code [min, max)}; see the class comment for the trade. */
+  public RaftTuning withElectionTimeout(Duration min, Duration max) {
+    return new RaftTuning(min, max, stepDownWait, snapshotEveryEntries, snapshotsRetained,
+        logSegmentBytes, writeTimeout, tickPeriod);
+  }
+
+  /**
+   * Parses {@code MIN-MAX} in milliseconds, e.g. {@code 150-300}.
+   *
+   * @throws IllegalArgumentException naming the malformed value
+   */
+  public RaftTuning withElectionTimeout(String minDashMaxMillis) {
+    String[] parts = minDashMaxMillis.split("-");
+    try {
+      if (parts.length == 2) {
+        return withElectionTimeout(Duration.ofMillis(Long.parseLong(parts[0].strip())),
+            Duration.ofMillis(Long.parseLong(parts[1].strip())));
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("--election-timeout must be MIN-MAX in milliseconds, e.g."
+        + " 150-300: got '" + minDashMaxMillis + "'");
+  }
+
   public RaftTuning withWriteTimeout(Duration timeout) {
     return new RaftTuning(electionTimeoutMin, electionTimeoutMax, stepDownWait,
         snapshotEveryEntries, snapshotsRetained, logSegmentBytes, timeout, tickPeriod);

@@ -49,6 +49,7 @@ final class Api {
   static final int PAGE_LIMIT_DEFAULT = 100;
 
   private final ApplyLoop loop;
+  private final EngineBackend backend;
   private final Limits limits;
   private final Auth auth;
   private final ServerMetrics metrics;
@@ -56,9 +57,10 @@ final class Api {
   private final LongSupplier wallMillis;
   private final Jobs jobs;
 
-  Api(ApplyLoop loop, Limits limits, Auth auth, ServerMetrics metrics, JobIds ids,
-      LongSupplier wallMillis) {
+  Api(ApplyLoop loop, EngineBackend backend, Limits limits, Auth auth, ServerMetrics metrics,
+      JobIds ids, LongSupplier wallMillis) {
     this.loop = loop;
+    this.backend = backend;
     this.limits = limits;
     this.auth = auth;
     this.metrics = metrics;
@@ -93,6 +95,8 @@ final class Api {
     r.post(V1 + "/workers/{id}/heartbeat", guard(Access.WORKER, this::workerHeartbeat));
     r.delete(V1 + "/workers/{id}", guard(Access.WORKER, this::deregisterWorker));
     r.get(V1 + "/stats", guard(Access.READ, this::stats));
+    r.get(V1 + "/cluster", guard(Access.READ, (req, res) ->
+        Http.json(res, 200, backend.clusterStatus())));
     r.any(guard(null, (req, res) -> {
       throw ApiException.notFound("no route " + req.prologue().method().text() + " "
           + req.path().path() + "; see docs/API.md for the calls this server answers");
@@ -102,15 +106,30 @@ final class Api {
   // ---------------------------------------------------------------------------------------------
   // Plumbing
 
-  /** Checks access, runs the handler, and turns any refusal into problem+json. */
+  /**
+   * Checks access and, on a replica, leadership; runs the handler; turns any refusal into
+   * problem+json. Every {@code /api/v1} call but {@code /cluster} is served by the leader only,
+   * so a follower never answers from state that may lag (reads included): it redirects.
+   */
   private Handler guard(Access access, Handler handler) {
     return (req, res) -> {
       try {
         if (access != null) {
           auth.check(req.headers().first(HeaderNames.AUTHORIZATION), access);
         }
+        String path = req.path().path();
+        if (path.startsWith(V1 + "/") && !path.equals(V1 + "/cluster")) {
+          var leadership = backend.leadership();
+          if (!leadership.serving()) {
+            throw ApiException.notLeader(backend.clusterStatus().get("node_id").toString(),
+                leadership.leaderId(), leadership.leaderHttp());
+          }
+        }
         handler.handle(req, res);
       } catch (ApiException e) {
+        if (e.redirectBase() != null) {
+          res.header(HeaderNames.LOCATION, redirectTarget(e.redirectBase(), req));
+        }
         Http.problem(res, e);
       } catch (RuntimeException e) {
         log.error("request failed: method={} path={}; answered 500, a bug",
@@ -120,6 +139,13 @@ final class Api {
                 + " applied"));
       }
     };
+  }
+
+  /** The same path and query on the leader: {@code http://leader:port/api/v1/...?...}. */
+  private static String redirectTarget(java.net.URI leaderBase, ServerRequest req) {
+    String query = req.query().rawValue();
+    return leaderBase.resolve(req.path().rawPath() + (query.isEmpty() ? "" : "?" + query))
+        .toString();
   }
 
   /** Waits for the loop's answer; unwraps refusals; a stalled loop answers 503. */

@@ -2,6 +2,7 @@ package dev.hourglass.server;
 
 import dev.hourglass.core.event.ErrorCode;
 import dev.hourglass.core.event.Outcome.Rejected;
+import java.net.URI;
 
 /**
  * A request the server refuses, with everything its RFC 9457 problem body says. Thrown by
@@ -12,17 +13,24 @@ final class ApiException extends RuntimeException {
   private final String code;
   private final String title;
   private final String retryAfterSeconds;
+  private final URI redirectBase;
 
   ApiException(int status, String code, String title, String detail) {
     this(status, code, title, detail, null);
   }
 
   ApiException(int status, String code, String title, String detail, String retryAfterSeconds) {
+    this(status, code, title, detail, retryAfterSeconds, null);
+  }
+
+  private ApiException(int status, String code, String title, String detail,
+      String retryAfterSeconds, URI redirectBase) {
     super(detail, null, false, false); // expected failures: no stack trace to fill
     this.status = status;
     this.code = code;
     this.title = title;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.redirectBase = redirectBase;
   }
 
   static ApiException badRequest(String code, String detail) {
@@ -39,6 +47,28 @@ final class ApiException extends RuntimeException {
 
   static ApiException unavailable(String detail) {
     return new ApiException(503, "UNAVAILABLE", "Service unavailable", detail, "5");
+  }
+
+  /**
+   * A replica that is not the leader: 307 to the same path on the leader's API when its address
+   * is known, else 503 (no leader yet, or its HTTP address was not configured). Nothing was
+   * applied, so repeating the call there is safe.
+   */
+  static ApiException notLeader(String nodeId, String leaderId, URI leaderHttp) {
+    if (leaderId == null) {
+      return new ApiException(503, "NO_LEADER", "Service unavailable", ("replica %s knows no"
+          + " leader (an election is under way, or no majority is reachable); nothing was"
+          + " applied; retry shortly").formatted(nodeId), "1");
+    }
+    if (leaderHttp == null) {
+      return new ApiException(503, "NOT_LEADER", "Service unavailable", ("replica %s is a"
+          + " follower; the leader is %s, but its HTTP address is unknown here (start replicas"
+          + " with --peers-http); nothing was applied; send the call to %s")
+          .formatted(nodeId, leaderId, leaderId), "1");
+    }
+    return new ApiException(307, "NOT_LEADER", "Temporary redirect", ("replica %s is a follower;"
+        + " the leader is %s at %s; nothing was applied; repeat the call there")
+        .formatted(nodeId, leaderId, leaderHttp), null, leaderHttp);
   }
 
   /** The engine refused a command: the status follows from its error code. */
@@ -75,6 +105,11 @@ final class ApiException extends RuntimeException {
 
   String title() {
     return title;
+  }
+
+  /** The leader's API base URL for a 307 (the request's path is appended), or null. */
+  URI redirectBase() {
+    return redirectBase;
   }
 
   /** Seconds for a {@code Retry-After} header, or null. */

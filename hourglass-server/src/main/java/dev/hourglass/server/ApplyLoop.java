@@ -13,7 +13,6 @@ import dev.hourglass.core.event.Outcome.Rejected;
 import dev.hourglass.core.view.JobState;
 import dev.hourglass.core.view.JobView;
 import dev.hourglass.core.view.QueueView;
-import dev.hourglass.wal.durable.DurableEngine;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -31,14 +30,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one thread that owns the {@link DurableEngine}: HTTP handlers hand it work through a bounded
- * inbox and wait on a future; the loop answers.
+ * The one thread that drives the engine's {@link EngineBackend} (this node's own log, or its Raft
+ * group): HTTP handlers hand it work through a bounded inbox and wait on a future; the loop
+ * answers.
  *
  * <p>Implementation notes.
  *
  * <p><b>Group commit.</b> Each turn drains up to {@link Limits#applyBatchMax()} requests (and at
  * most {@link Limits#applyBatchBytesMax()} request bytes), hands all their commands to one {@link
- * DurableEngine#applyAll} (one fsync), and only then completes their futures. So every mutating
+ * EngineBackend#applyAll} (one fsync, or one Raft entry), and only then completes their futures. So every mutating
  * call is answered after its command is durable, and under load the fsync cost is shared.
  *
  * <p><b>Time.</b> The engine has no clock. Before a turn's commands, the loop proposes {@code
@@ -55,6 +55,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Reads</b> run on this thread after the turn's commands, so a read sees every write that
  * was acknowledged before it was sent.
+ *
+ * <p><b>Replicas.</b> On a replica that is not the leader, {@code applyAll} refuses the batch
+ * (307 to the leader, or 503): the loop answers the batch with that refusal, answers its parked
+ * long polls empty (their workers poll again and are redirected), does not tick, and goes on. When
+ * it becomes the leader (and has applied everything committed before), it resumes ticking with
+ * its own clock and re-sends the assignments the engine still owes a notification for, as after a
+ * restart.
  *
  * <p><b>Failure.</b> If the log fails, the state after the failing batch is unknown: the loop
  * answers every waiting request 503, stops, and {@link #healthy()} turns false. A restart
@@ -120,7 +127,7 @@ final class ApplyLoop implements AutoCloseable {
 
   private record Stop() implements Work {}
 
-  private final DurableEngine durable;
+  private final EngineBackend backend;
   private final Limits limits;
   private final ServerMetrics metrics;
   private final LongSupplier wallMillis;
@@ -132,25 +139,37 @@ final class ApplyLoop implements AutoCloseable {
   private volatile boolean releaseParked;
   private long lastTickMillis = Long.MIN_VALUE / 2;
   private boolean retryParked;
+  /** Whether the previous turn was allowed to tick (a replica: was the ready leader). */
+  private boolean wasTicking;
   /**
-   * Assignments the engine still owes a notification for when this server started (recovered
-   * from the log), by worker: each is re-sent once, with that worker's next lease. Loop thread.
+   * Assignments the engine still owes a notification for when this node started (recovered from
+   * the log) or became the leader, by worker: each is re-sent once, with that worker's next
+   * lease. Loop thread.
    */
   private final Map<String, List<String>> owedAfterRecovery = new HashMap<>();
 
-  ApplyLoop(DurableEngine durable, Limits limits, ServerMetrics metrics, LongSupplier wallMillis) {
-    this.durable = durable;
+  ApplyLoop(EngineBackend backend, Limits limits, ServerMetrics metrics,
+      LongSupplier wallMillis) {
+    this.backend = backend;
     this.limits = limits;
     this.metrics = metrics;
     this.wallMillis = wallMillis;
     this.inbox = new ArrayBlockingQueue<>(limits.inboxCapacity());
     this.thread = Thread.ofPlatform().name("hourglass-apply").unstarted(this::run);
-    // Runs before the loop thread starts, so the engine is still confined to one thread.
-    for (var owed : durable.queries().unacknowledgedAssignments()) {
-      owedAfterRecovery.computeIfAbsent(owed.workerId(), w -> new ArrayList<>()).add(owed.jobId());
-    }
+  }
+
+  /** Called when this node starts serving with ticks: after recovery, or on becoming leader. */
+  private void collectOwedNotifications() {
+    owedAfterRecovery.clear();
+    backend.read(q -> {
+      for (var owed : q.unacknowledgedAssignments()) {
+        owedAfterRecovery.computeIfAbsent(owed.workerId(), w -> new ArrayList<>())
+            .add(owed.jobId());
+      }
+      return null;
+    });
     if (!owedAfterRecovery.isEmpty()) {
-      log.info("assignments owed after recovery: workers={} jobs={}; each is re-sent with its"
+      log.info("assignments owed a notification: workers={} jobs={}; each is re-sent with its"
           + " worker's next lease", owedAfterRecovery.size(),
           owedAfterRecovery.values().stream().mapToInt(List::size).sum());
     }
@@ -272,11 +291,11 @@ final class ApplyLoop implements AutoCloseable {
         turn(batch);
       }
       answerParked();
-      log.info("apply loop stopped: lastLsn={}", durable.lastLsn());
+      log.info("apply loop stopped: position={}", backend.position());
     } catch (IOException | RuntimeException | Error e) {
       healthy = false;
       log.error("apply loop failed; the server answers 503 until restarted, which recovers from"
-          + " the log: lastLsn={}", durable.lastLsn(), e);
+          + " the log: position={}", backend.position(), e);
       fail(batch);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -288,11 +307,17 @@ final class ApplyLoop implements AutoCloseable {
     }
   }
 
-  /** How long the loop may sleep: until the next tick is due, a parked lease ends, or idle max. */
+  /**
+   * How long the loop may sleep: until the next tick is due, a parked lease ends, or idle max. A
+   * replica that may not tick wakes every {@link #LEADERSHIP_POLL_MILLIS} to notice that it
+   * became the leader.
+   */
   private long waitNanos() {
     long now = wallMillis.getAsLong();
-    long wake = Math.max(durable.queries().nextWakeupMillis(),
-        lastTickMillis + limits.tickSpacingMin().toMillis());
+    long wake = backend.mayTick()
+        ? Math.max(backend.read(EngineQueries::nextWakeupMillis),
+            lastTickMillis + limits.tickSpacingMin().toMillis())
+        : now + LEADERSHIP_POLL_MILLIS;
     long nanos = Math.min(limits.idleWakeMax().toNanos(),
         TimeUnit.MILLISECONDS.toNanos(Math.max(0, wake - now)));
     Lease oldest = earliestDeadline();
@@ -301,6 +326,8 @@ final class ApplyLoop implements AutoCloseable {
     }
     return nanos;
   }
+
+  private static final long LEADERSHIP_POLL_MILLIS = 10;
 
   private Lease earliestDeadline() {
     Lease min = null;
@@ -315,10 +342,14 @@ final class ApplyLoop implements AutoCloseable {
   /** One group commit: tick if due, retried parked leases, the batch's commands; then answers. */
   private void turn(List<Work> batch) throws IOException {
     long now = wallMillis.getAsLong();
-    EngineQueries queries = durable.queries();
+    boolean ticking = backend.mayTick();
+    if (ticking && !wasTicking) {
+      collectOwedNotifications();
+    }
+    wasTicking = ticking;
     List<Command> commands = new ArrayList<>(batch.size() + 1);
     List<Work> owners = new ArrayList<>(batch.size() + 1);
-    if (queries.nextWakeupMillis() <= now
+    if (ticking && backend.read(EngineQueries::nextWakeupMillis) <= now
         && now - lastTickMillis >= limits.tickSpacingMin().toMillis()) {
       commands.add(new Tick(now));
       owners.add(null);
@@ -326,7 +357,7 @@ final class ApplyLoop implements AutoCloseable {
     }
     if (retryParked) {
       retryParked = false;
-      for (Lease l : chooseParkedToRetry(queries)) {
+      for (Lease l : backend.read(this::chooseParkedToRetry)) {
         commands.add(new LeaseJobs(now, l.workerId, l.max, l.queues, l.leaseMillis));
         owners.add(l);
       }
@@ -348,13 +379,41 @@ final class ApplyLoop implements AutoCloseable {
     }
     if (!commands.isEmpty()) {
       long start = System.nanoTime();
-      List<Outcome> outcomes = durable.applyAll(commands);
-      metrics.batchApplied(commands.size(), System.nanoTime() - start);
-      answer(owners, outcomes, queries, now);
+      List<Outcome> applied;
+      try {
+        applied = backend.applyAll(commands);
+      } catch (ApiException refused) {
+        // A replica that is not the leader, or no majority: nothing here was applied (or, after a
+        // commit timeout, the outcome is unknown, as the refusal says). The node goes on.
+        refuse(owners, refused);
+        applied = null;
+      }
+      List<Outcome> outcomes = applied;
+      if (outcomes != null) {
+        metrics.batchApplied(commands.size(), System.nanoTime() - start);
+        backend.read(q -> {
+          answer(owners, outcomes, q, now);
+          return null;
+        });
+      }
     }
     expireParked();
-    for (Read<?> r : reads) {
-      r.answer(queries);
+    backend.read(q -> {
+      for (Read<?> r : reads) {
+        r.answer(q);
+      }
+      return null;
+    });
+  }
+
+  private void refuse(List<Work> owners, ApiException refused) {
+    for (Work w : owners) {
+      if (w != null) {
+        failOne(w, refused);
+      }
+    }
+    if (!backend.leadership().serving()) {
+      answerParked(); // their workers poll again and are sent to the leader
     }
   }
 

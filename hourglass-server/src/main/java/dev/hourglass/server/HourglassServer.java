@@ -11,7 +11,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One Hourglass node: the HTTP API (Helidon SE on virtual threads) over an {@link ApplyLoop} that
- * owns a {@link DurableEngine}. Embeddable: tests and the demo start one on port 0.
+ * drives the engine, either behind this node's own {@link DurableEngine} log or, with {@link
+ * ServerOptions#replication()}, as one replica of a Raft group. Embeddable: tests and the demo
+ * start one on port 0.
  *
  * <p>Shutdown order, and why: first parked long polls are answered (empty) so that they do not
  * hold the HTTP server's grace period; then the HTTP server stops accepting and lets in-flight
@@ -25,16 +27,16 @@ public final class HourglassServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HourglassServer.class);
 
   private final ServerOptions options;
-  private final DurableEngine durable;
+  private final EngineBackend backend;
   private final ApplyLoop loop;
   private final WebServer web;
   private final URI uri;
   private boolean stopped;
 
-  private HourglassServer(ServerOptions options, DurableEngine durable, ApplyLoop loop,
+  private HourglassServer(ServerOptions options, EngineBackend backend, ApplyLoop loop,
       WebServer web) {
     this.options = options;
-    this.durable = durable;
+    this.backend = backend;
     this.loop = loop;
     this.web = web;
     String host = options.bind().contains(":") ? "[" + options.bind() + "]" : options.bind();
@@ -42,20 +44,24 @@ public final class HourglassServer implements AutoCloseable {
   }
 
   /**
-   * Recovers the engine from the data directory, starts the apply loop and the HTTP listener.
+   * Recovers the engine from the data directory (or joins the Raft group), starts the apply loop
+   * and the HTTP listener.
    *
-   * @throws IOException if the data directory cannot be opened (locked, corrupt, unreadable)
+   * @throws IOException if the data directory cannot be opened (locked, corrupt, unreadable), or
+   *     a replica's Raft port cannot be bound
    */
   public static HourglassServer start(ServerOptions options) throws IOException {
-    var durable = DurableEngine.open(DurableOptions.of(options.dataDir(), options.engine(),
-        options.fsync()));
+    EngineBackend backend = options.replication() == null
+        ? new LocalBackend(DurableEngine.open(DurableOptions.of(options.dataDir(),
+            options.engine(), options.fsync())))
+        : ReplicatedBackend.start(options.replication(), options.dataDir(), options.engine());
     ApplyLoop[] loopRef = new ApplyLoop[1];
     var metrics = new ServerMetrics(options.limits().timedJobsMax(),
         () -> loopRef[0] == null ? 0 : loopRef[0].parkedCount());
-    var loop = new ApplyLoop(durable, options.limits(), metrics, System::currentTimeMillis);
+    var loop = new ApplyLoop(backend, options.limits(), metrics, System::currentTimeMillis);
     loopRef[0] = loop;
     loop.start();
-    var api = new Api(loop, options.limits(), options.auth(), metrics, JobIds.systemDefault(),
+    var api = new Api(loop, backend, options.limits(), options.auth(), metrics, JobIds.systemDefault(),
         System::currentTimeMillis);
     WebServer web;
     try {
@@ -67,24 +73,25 @@ public final class HourglassServer implements AutoCloseable {
           .build()
           .start();
     } catch (RuntimeException e) {
-      closeQuietly(loop, durable);
+      closeQuietly(loop, backend);
       throw new IOException("HTTP listener did not start: bind=" + options.bind() + " port="
           + options.port() + "; " + e.getMessage(), e);
     }
-    var server = new HourglassServer(options, durable, loop, web);
-    log.info("hourglass server started: url={} dataDir={} fsync={} auth={} limits={}",
-        server.uri(), options.dataDir(), options.fsync(), options.auth(), options.limits());
+    var server = new HourglassServer(options, backend, loop, web);
+    log.info("hourglass server started: url={} dataDir={} fsync={} auth={} limits={}"
+        + " replication={}", server.uri(), options.dataDir(), options.fsync(), options.auth(),
+        options.limits(), options.replication());
     return server;
   }
 
-  private static void closeQuietly(ApplyLoop loop, DurableEngine durable) {
+  private static void closeQuietly(ApplyLoop loop, EngineBackend backend) {
     try {
       loop.close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     try {
-      durable.close();
+      backend.close();
     } catch (IOException e) {
       log.warn("closing the engine after a failed start failed: {}", e.toString());
     }
@@ -123,13 +130,13 @@ public final class HourglassServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     try {
-      durable.close();
+      backend.close();
     } catch (IOException e) {
       log.error("closing the log failed; the next start recovers from what reached the disk",
           e);
     }
-    log.info("hourglass server stopped: url={} lastLsn={} durationMillis={}", uri(),
-        durable.lastLsn(), (System.nanoTime() - start) / 1_000_000);
+    log.info("hourglass server stopped: url={} position={} durationMillis={}", uri(),
+        backend.position(), (System.nanoTime() - start) / 1_000_000);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.hourglass.server;
 
+import dev.hourglass.cluster.Peer;
 import dev.hourglass.wal.FsyncPolicy;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -16,6 +17,12 @@ import java.util.concurrent.CountDownLatch;
  *   --fsync POLICY         always (default), batch(5ms), never (tests only)
  *   --tokens-file FILE     role:token lines (client, worker, admin); or env HOURGLASS_TOKENS
  *   --payload-max-bytes N  default 1048576
+ *
+ * As one replica of a Raft group (docs/CLUSTER.md):
+ *   --node-id ID           this replica's id, one of --peers
+ *   --peers LIST           s1=127.0.0.1:9001,s2=127.0.0.1:9002,s3=127.0.0.1:9003 (Raft endpoints)
+ *   --peers-http LIST      s1=127.0.0.1:7071,... each replica's API, so followers can redirect
+ *   --election-timeout MS  MIN-MAX, default 500-1000 (shorter fails over faster, see CLUSTER.md)
  * </pre>
  *
  * <p>Prints one line {@code hourglass server listening on http://HOST:PORT} to stdout once the
@@ -43,7 +50,9 @@ public final class ServerMain {
     } catch (IllegalArgumentException | IOException e) {
       err.println("hourglass server: " + e.getMessage());
       err.println("usage: hourglass server --data-dir DIR [--port 7070] [--bind 127.0.0.1]"
-          + " [--fsync always|batch(5ms)|never] [--tokens-file FILE] [--payload-max-bytes N]");
+          + " [--fsync always|batch(5ms)|never] [--tokens-file FILE] [--payload-max-bytes N]"
+          + " [--node-id ID --peers ID=HOST:PORT,... [--peers-http ID=HOST:PORT,...]"
+          + " [--election-timeout MIN-MAX]]");
       return 2;
     }
     HourglassServer server;
@@ -76,6 +85,10 @@ public final class ServerMain {
     FsyncPolicy fsync = new FsyncPolicy.Always();
     Auth auth = tokensEnv == null || tokensEnv.isBlank() ? Auth.none() : Auth.parse(tokensEnv);
     Limits limits = Limits.DEFAULTS;
+    String nodeId = null;
+    String peers = null;
+    String peersHttp = null;
+    String electionTimeout = null;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       String v = i + 1 < args.length ? args[i + 1] : null;
@@ -89,6 +102,10 @@ public final class ServerMain {
         case "--fsync" -> fsync = FsyncPolicy.parse(v);
         case "--tokens-file" -> auth = Auth.fromFile(Path.of(v));
         case "--payload-max-bytes" -> limits = limits.withPayloadBytesMax(integer(a, v));
+        case "--node-id" -> nodeId = v;
+        case "--peers" -> peers = v;
+        case "--peers-http" -> peersHttp = v;
+        case "--election-timeout" -> electionTimeout = v;
         default -> throw new IllegalArgumentException("unknown option \"" + a + "\"");
       }
       i++;
@@ -96,8 +113,21 @@ public final class ServerMain {
     if (dataDir == null) {
       throw new IllegalArgumentException("--data-dir is required");
     }
+    Replication replication = null;
+    if (nodeId != null || peers != null || peersHttp != null || electionTimeout != null) {
+      if (nodeId == null || peers == null) {
+        throw new IllegalArgumentException("a replica needs both --node-id and --peers (and"
+            + " --peers-http so that followers can redirect to the leader)");
+      }
+      replication = Replication.of(nodeId, Peer.parseList(peers),
+          peersHttp == null ? java.util.Map.of() : Replication.parseHttp(peersHttp));
+      if (electionTimeout != null) {
+        replication = replication.withTuning(replication.tuning()
+            .withElectionTimeout(electionTimeout));
+      }
+    }
     return ServerOptions.of(dataDir).withBind(bind).withPort(port).withFsync(fsync)
-        .withAuth(auth).withLimits(limits);
+        .withAuth(auth).withLimits(limits).withReplication(replication);
   }
 
   private static int integer(String option, String value) {

@@ -14,7 +14,10 @@ import java.nio.file.Path;
  * @param fsync when the log forces to disk; {@code always} unless testing
  * @param auth bearer tokens and their roles; {@link Auth#none()} allows every call
  * @param limits every bound the server enforces
- * @param engine the engine's settings for a new data directory
+ * @param engine the engine's settings for a new data directory (identical on every replica)
+ * @param replication null for a single node; else this node is one replica of a Raft group and
+ *     {@code dataDir} holds its Raft log and snapshots ({@code fsync} does not apply: Ratis forces
+ *     every entry before it counts toward a commit)
  */
 public record ServerOptions(
     Path dataDir,
@@ -23,7 +26,8 @@ public record ServerOptions(
     FsyncPolicy fsync,
     Auth auth,
     Limits limits,
-    EngineConfig engine) {
+    EngineConfig engine,
+    Replication replication) {
 
   public static final String BIND_DEFAULT = "127.0.0.1";
   public static final int PORT_DEFAULT = 7070;
@@ -42,30 +46,35 @@ public record ServerOptions(
   /** Defaults: 127.0.0.1:7070, fsync always, no tokens, default limits and engine settings. */
   public static ServerOptions of(Path dataDir) {
     return new ServerOptions(dataDir, BIND_DEFAULT, PORT_DEFAULT, new FsyncPolicy.Always(),
-        Auth.none(), Limits.DEFAULTS, EngineConfig.DEFAULTS);
+        Auth.none(), Limits.DEFAULTS, EngineConfig.DEFAULTS, null);
   }
 
   public ServerOptions withPort(int p) {
-    return new ServerOptions(dataDir, bind, p, fsync, auth, limits, engine);
+    return new ServerOptions(dataDir, bind, p, fsync, auth, limits, engine, replication);
   }
 
   public ServerOptions withBind(String b) {
-    return new ServerOptions(dataDir, b, port, fsync, auth, limits, engine);
+    return new ServerOptions(dataDir, b, port, fsync, auth, limits, engine, replication);
   }
 
   public ServerOptions withFsync(FsyncPolicy f) {
-    return new ServerOptions(dataDir, bind, port, f, auth, limits, engine);
+    return new ServerOptions(dataDir, bind, port, f, auth, limits, engine, replication);
   }
 
   public ServerOptions withAuth(Auth a) {
-    return new ServerOptions(dataDir, bind, port, fsync, a, limits, engine);
+    return new ServerOptions(dataDir, bind, port, fsync, a, limits, engine, replication);
   }
 
   public ServerOptions withLimits(Limits l) {
-    return new ServerOptions(dataDir, bind, port, fsync, auth, l, engine);
+    return new ServerOptions(dataDir, bind, port, fsync, auth, l, engine, replication);
+  }
+
+  /** Runs this server as one replica of a Raft group (null: a single node). */
+  public ServerOptions withReplication(Replication r) {
+    return new ServerOptions(dataDir, bind, port, fsync, auth, limits, engine, r);
   }
 
   public ServerOptions withEngine(EngineConfig e) {
-    return new ServerOptions(dataDir, bind, port, fsync, auth, limits, e);
+    return new ServerOptions(dataDir, bind, port, fsync, auth, limits, e, replication);
   }
 }

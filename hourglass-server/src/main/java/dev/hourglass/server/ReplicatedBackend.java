@@ -1,0 +1,123 @@
+package dev.hourglass.server;
+
+import dev.hourglass.cluster.ClusterOptions;
+import dev.hourglass.cluster.ClusterUnavailableException;
+import dev.hourglass.cluster.Member;
+import dev.hourglass.cluster.NotLeaderException;
+import dev.hourglass.cluster.ReplicatedEngine;
+import dev.hourglass.core.command.Command;
+import dev.hourglass.core.engine.EngineConfig;
+import dev.hourglass.core.engine.EngineQueries;
+import dev.hourglass.core.event.Outcome;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * One replica of a Raft group (Apache Ratis): a batch of commands is one Raft entry, durable once
+ * a majority has forced it to its log. Only the leader serves the API; a follower points callers
+ * at the leader (307) or, while there is none, asks them to retry (503).
+ *
+ * <p>Fencing needs nothing beyond the engine's generations: a lease is answered only after the
+ * entry that granted it is committed and applied, so every generation a worker ever holds is in
+ * the replicated state, and a new leader, applying the same committed entries, knows it. What a
+ * deposed leader proposed without a commit was never answered to anyone, and its generation is
+ * handed out afresh; a worker holding a generation the leader does not know is refused (409).
+ */
+final class ReplicatedBackend implements EngineBackend {
+  private final ReplicatedEngine engine;
+  private final Replication replication;
+
+  private ReplicatedBackend(ReplicatedEngine engine, Replication replication) {
+    this.engine = engine;
+    this.replication = replication;
+  }
+
+  /** Joins the group with Raft storage in {@code dataDir}; returns before a leader is elected. */
+  static ReplicatedBackend start(Replication replication, Path dataDir, EngineConfig config)
+      throws IOException {
+    var options = new ClusterOptions(replication.nodeId(), replication.peers(), dataDir, config,
+        replication.tuning(), System::currentTimeMillis);
+    return new ReplicatedBackend(ReplicatedEngine.start(options), replication);
+  }
+
+  @Override
+  public List<Outcome> applyAll(List<Command> commands) {
+    try {
+      return engine.applyAll(commands);
+    } catch (NotLeaderException e) {
+      throw notServing(e.leaderId());
+    } catch (ClusterUnavailableException e) {
+      throw ApiException.unavailable(e.getMessage());
+    }
+  }
+
+  @Override
+  public <T> T read(Function<EngineQueries, T> query) {
+    return engine.read(query);
+  }
+
+  @Override
+  public Leadership leadership() {
+    if (engine.isLeader()) {
+      return new Leadership(true, replication.nodeId(), null);
+    }
+    String leader = engine.leaderId();
+    return new Leadership(false, leader, leader == null ? null : replication.httpByNode()
+        .get(leader));
+  }
+
+  /** The refusal a follower answers with: 307 to the leader's API, or 503 while unknown. */
+  ApiException notServing(String leaderId) {
+    URI http = leaderId == null ? null : replication.httpByNode().get(leaderId);
+    return ApiException.notLeader(replication.nodeId(), leaderId, http);
+  }
+
+  @Override
+  public boolean mayTick() {
+    return engine.isLeaderReady();
+  }
+
+  @Override
+  public long position() {
+    return engine.lastAppliedIndex();
+  }
+
+  @Override
+  public Map<String, Object> clusterStatus() {
+    var m = new LinkedHashMap<String, Object>();
+    m.put("mode", "cluster");
+    m.put("node_id", replication.nodeId());
+    m.put("leader", engine.leaderId());
+    m.put("term", engine.term());
+    long commit = engine.commitIndex();
+    m.put("commit_index", commit);
+    m.put("last_applied_index", engine.lastAppliedIndex());
+    List<Map<String, Object>> members = new ArrayList<>();
+    for (Member member : engine.members()) {
+      var x = new LinkedHashMap<String, Object>();
+      x.put("node_id", member.nodeId());
+      x.put("address", member.address());
+      URI http = replication.httpByNode().get(member.nodeId());
+      x.put("http", http == null ? null : http.toString());
+      x.put("role", member.role());
+      x.put("match_index", member.matchIndex());
+      x.put("commit_index", member.commitIndex());
+      // Entries the member is known to be behind the leader's commit; null when unknown here.
+      x.put("lag", member.matchIndex() < 0 ? null : Math.max(0, commit - member.matchIndex()));
+      members.add(x);
+    }
+    m.put("members", members);
+    return m;
+  }
+
+  @Override
+  public void close() throws IOException {
+    engine.close();
+  }
+}

@@ -1,0 +1,296 @@
+package dev.hourglass.server;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
+
+/**
+ * Three `hourglass server` replica processes on 127.0.0.1 driven over HTTP from this (fourth)
+ * JVM: replicated durable submit throughput, failover time, and elections at a steady load. A
+ * test-scoped main; see docs/BENCHMARKS.md (Cluster over HTTP) for the command.
+ *
+ * <pre>
+ * ClusterHttpBenchmark [--seconds 10] [--kills 50] [--election-timeout 150-300]
+ *     [--steady-minutes 0] [--steady-rate 0]
+ * </pre>
+ *
+ * <p>Failover time is what a client sees: from the leader's SIGKILL to the first acknowledged
+ * (committed) submit answered by another replica, with clients retrying every 10 ms on the
+ * replicas in turn and following redirects. The steady phase submits at a fixed rate and counts
+ * term changes (each is an election) in {@code GET /api/v1/cluster}: with no kills, any is spurious.
+ */
+public final class ClusterHttpBenchmark {
+  private final LocalReplicaSet replicas;
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(2)).executor(Executors.newVirtualThreadPerTaskExecutor())
+      .build();
+  private final AtomicInteger leaderGuess = new AtomicInteger();
+  private final AtomicLong lastAckNanos = new AtomicLong();
+  private final AtomicReference<Integer> lastAckFrom = new AtomicReference<>();
+
+  private ClusterHttpBenchmark(LocalReplicaSet replicas) {
+    this.replicas = replicas;
+  }
+
+  public static void main(String[] args) throws Exception {
+    int seconds = 10;
+    int kills = 50;
+    String election = "500-1000";
+    double steadyMinutes = 0;
+    int steadyRate = 0;
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
+        case "--kills" -> kills = Integer.parseInt(args[i + 1]);
+        case "--election-timeout" -> election = args[i + 1];
+        case "--steady-minutes" -> steadyMinutes = Double.parseDouble(args[i + 1]);
+        case "--steady-rate" -> steadyRate = Integer.parseInt(args[i + 1]);
+        default -> throw new IllegalArgumentException("unknown flag " + args[i]);
+      }
+    }
+    Path dir = Files.createTempDirectory("hourglass-cluster-http-bench");
+    System.out.printf("cores=%d java=%s election-timeout=%s dir=%s%n",
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), election,
+        dir);
+    try (var replicas = new LocalReplicaSet(dir, 3, List.of("-Xmx1g"),
+        List.of("--election-timeout", election))) {
+      long t0 = System.nanoTime();
+      replicas.startAll();
+      var bench = new ClusterHttpBenchmark(replicas);
+      bench.call("/api/v1/jobs", "{\"task\":\"warm\"}", Duration.ofSeconds(120));
+      System.out.printf("first acknowledged submit after spawning: %d ms%n",
+          (System.nanoTime() - t0) / 1_000_000);
+      bench.throughput("warm-up batched", 5, 4, n -> batch(n, 1000), 1000);
+      bench.throughput("batched (1000 jobs per request, 4 clients)", seconds, 4,
+          n -> batch(n, 1000), 1000);
+      bench.throughput("warm-up single", 5, 64, n -> "{\"task\":\"t\"}", 1);
+      bench.throughput("one job per request (64 clients)", seconds, 64, n -> "{\"task\":\"t\"}",
+          1);
+      if (steadyMinutes > 0) {
+        bench.steady(steadyMinutes, steadyRate);
+      }
+      if (kills > 0) {
+        bench.failovers(kills);
+      }
+    }
+    System.exit(0); // the HttpClient's selector thread is not a daemon
+  }
+
+  private static String batch(long n, int size) {
+    var b = new StringBuilder(size * 16 + 16).append("{\"jobs\":[");
+    for (int i = 0; i < size; i++) {
+      b.append(i == 0 ? "" : ",").append("{\"task\":\"t\"}");
+    }
+    return b.append("]}").toString();
+  }
+
+  /**
+   * POSTs to the leader (following 307, trying the next replica on 503 or a refused connection)
+   * until acknowledged or the patience runs out; returns the latency, or -1.
+   */
+  long call(String path, String body, Duration patience) {
+    long start = System.nanoTime();
+    long deadline = start + patience.toNanos();
+    while (System.nanoTime() < deadline) {
+      int i = leaderGuess.get();
+      URI uri = replicas.urls().get(i).resolve(path);
+      try {
+        var req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 307) {
+          int port = URI.create(r.headers().firstValue("Location").orElseThrow()).getPort();
+          for (int k = 0; k < replicas.size(); k++) {
+            if (replicas.urls().get(k).getPort() == port) {
+              leaderGuess.compareAndSet(i, k);
+            }
+          }
+          continue;
+        }
+        if (r.statusCode() / 100 == 2) {
+          long now = System.nanoTime();
+          lastAckNanos.set(now);
+          lastAckFrom.set(i);
+          return now - start;
+        }
+        if (r.statusCode() != 503) {
+          throw new IllegalStateException("unexpected " + r.statusCode() + ": " + r.body());
+        }
+      } catch (java.io.IOException e) {
+        // down or restarting: try the next one
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return -1;
+      }
+      leaderGuess.compareAndSet(i, (i + 1) % replicas.size());
+      sleep(10);
+    }
+    return -1;
+  }
+
+  private void throughput(String name, int seconds, int clients, IntFunction<String> body,
+      int jobsPerCall) throws InterruptedException {
+    var stop = new AtomicBoolean();
+    var calls = new AtomicLong();
+    List<long[]> latencies = new ArrayList<>();
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int c = 0; c < clients; c++) {
+        long[] mine = new long[1 << 20];
+        latencies.add(mine);
+        pool.submit(() -> {
+          int n = 0;
+          while (!stop.get()) {
+            long ns = call("/api/v1/" + (jobsPerCall > 1 ? "jobs:batch" : "jobs"), body.apply(n),
+                Duration.ofSeconds(30));
+            if (ns >= 0 && n < mine.length - 1) {
+              mine[++n] = ns;
+              mine[0] = n;
+              calls.incrementAndGet();
+            }
+          }
+        });
+      }
+      long start = System.nanoTime();
+      Thread.sleep(seconds * 1000L);
+      long done = calls.get();
+      long elapsed = System.nanoTime() - start;
+      stop.set(true);
+      long[] all = latencies.stream().flatMapToLong(a -> Arrays.stream(a, 1, (int) a[0] + 1))
+          .sorted().toArray();
+      System.out.printf("%-44s %,10.0f jobs/s  ack p50 %6.1f ms  p99 %6.1f ms  (%d calls)%n",
+          name, done * (double) jobsPerCall / (elapsed / 1e9), pct(all, 0.50), pct(all, 0.99),
+          all.length);
+    }
+  }
+
+  private static double pct(long[] sorted, double q) {
+    return sorted.length == 0 ? Double.NaN
+        : sorted[Math.min(sorted.length - 1, (int) (q * sorted.length))] / 1e6;
+  }
+
+  /** A fixed submit rate for a while; counts the elections seen meanwhile. */
+  private void steady(double minutes, int rate) throws Exception {
+    long termBefore = term();
+    var stop = new AtomicBoolean();
+    var done = new AtomicLong();
+    long periodNanos = 1_000_000_000L / Math.max(1, rate);
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      long start = System.nanoTime();
+      long end = start + (long) (minutes * 60e9);
+      long next = start;
+      while (System.nanoTime() < end) {
+        pool.submit(() -> {
+          if (call("/api/v1/jobs", "{\"task\":\"steady\"}", Duration.ofSeconds(30)) >= 0) {
+            done.incrementAndGet();
+          }
+        });
+        next += periodNanos;
+        long wait = next - System.nanoTime();
+        if (wait > 0) {
+          Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
+      }
+      stop.set(true);
+      long termAfter = term();
+      System.out.printf("steady %.1f min at %d submits/s: %,d acknowledged, elections (term"
+          + " changes) %d%n", minutes, rate, done.get(), termAfter - termBefore);
+    }
+  }
+
+  private long term() {
+    for (URI u : replicas.urls()) {
+      try {
+        var r = http.send(HttpRequest.newBuilder(u.resolve("/api/v1/cluster")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        var node = Http.MAPPER.readTree(r.body());
+        return node.get("term").asLong();
+      } catch (Exception down) {
+        // next
+      }
+    }
+    return -1;
+  }
+
+  private void failovers(int kills) throws Exception {
+    var stop = new AtomicBoolean();
+    List<Long> times = new ArrayList<>();
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int c = 0; c < 8; c++) {
+        pool.submit(() -> {
+          while (!stop.get()) {
+            call("/api/v1/jobs", "{\"task\":\"f\"}", Duration.ofSeconds(60));
+            sleep(2);
+          }
+        });
+      }
+      for (int k = 0; k < kills; k++) {
+        sleep(300);
+        Integer victim = lastAckFrom.get();
+        long killedAt = System.nanoTime();
+        replicas.kill(victim);
+        while (!(lastAckNanos.get() > killedAt && !victim.equals(lastAckFrom.get()))) {
+          sleep(1);
+        }
+        long ms = (lastAckNanos.get() - killedAt) / 1_000_000;
+        times.add(ms);
+        System.out.printf("kill %d: leader %s down, %s served after %d ms%n", k + 1,
+            replicas.peers().get(victim).id(), replicas.peers().get(lastAckFrom.get()).id(), ms);
+        replicas.start(victim);
+        awaitCaughtUp(victim);
+      }
+      stop.set(true);
+    }
+    long[] sorted = times.stream().mapToLong(Long::longValue).sorted().toArray();
+    System.out.printf("failover over %d kills: min %d, median %d, p99 %d, max %d ms%n",
+        sorted.length, sorted[0], sorted[sorted.length / 2],
+        sorted[Math.min(sorted.length - 1, (int) (0.99 * sorted.length))],
+        sorted[sorted.length - 1]);
+  }
+
+  /** Until the restarted replica answers and has applied what the leader had committed. */
+  private void awaitCaughtUp(int i) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        var mine = Http.MAPPER.readTree(http.send(HttpRequest.newBuilder(replicas.urls().get(i)
+            .resolve("/api/v1/cluster")).build(), HttpResponse.BodyHandlers.ofString()).body());
+        int leader = leaderGuess.get();
+        var theirs = Http.MAPPER.readTree(http.send(HttpRequest.newBuilder(replicas.urls()
+            .get(leader).resolve("/api/v1/cluster")).build(), HttpResponse.BodyHandlers
+            .ofString()).body());
+        if (!mine.path("leader").isNull() && mine.get("last_applied_index").asLong()
+            >= theirs.get("commit_index").asLong() - 100) {
+          return;
+        }
+      } catch (java.io.IOException starting) {
+        // not up yet
+      }
+      sleep(100);
+    }
+    throw new IllegalStateException("replica " + replicas.peers().get(i).id() + " did not catch up"
+        + " within 120 s:\n" + replicas.tail(i, 40));
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
