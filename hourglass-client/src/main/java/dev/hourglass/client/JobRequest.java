@@ -226,6 +226,31 @@ public final class JobRequest {
     }
 
     /**
+     * What a schedule does with firings it missed (the server was down, or the schedule was
+     * created late): {@code once}, {@code each_within_window} or {@code skip}.
+     *
+     * @param catchUp the policy
+     * @return this builder
+     * @throws NullPointerException if catchUp is null
+     */
+    public Builder catchUp(String catchUp) {
+      body.put("catch_up", Objects.requireNonNull(catchUp, "catchUp"));
+      return this;
+    }
+
+    /**
+     * How far back {@code each_within_window} catches up missed firings.
+     *
+     * @param window not negative
+     * @return this builder
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder catchUpWindow(Duration window) {
+      body.put("catch_up_window_ms", nonNegative(window, "catchUpWindow"));
+      return this;
+    }
+
+    /**
      * Jobs that must succeed before this one runs (job ids; in a batch, ids given with {@link
      * #jobId}).
      *

@@ -218,6 +218,50 @@ class WorkerTest {
   }
 
   @Test
+  void aWorkerFacingAnOverloadedServerMakesBoundedAttemptsNotABusyLoop() throws Exception {
+    // Goal: a server that refuses at once (503) is the worst case for a retry loop. With backoff
+    // from 10 ms doubling to 80 ms, times a jitter factor in [0.5, 1], the sleeps are at least
+    // 5 + 10 + 20 + 40 ms and then 40 ms each: at most 4 + 2000 / 40 = 54 requests in any 2 s
+    // (without backoff it would be thousands). It keeps trying, and the sleeps differ (jitter).
+    var requests = new AtomicInteger();
+    var server = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/", ex -> {
+      requests.incrementAndGet();
+      byte[] body = ("{\"type\":\"urn:hourglass:problem:overloaded\",\"title\":\"Unavailable\","
+          + "\"status\":503,\"detail\":\"overloaded\",\"code\":\"OVERLOADED\"}").getBytes();
+      ex.getResponseHeaders().add("Content-Type", "application/problem+json");
+      ex.sendResponseHeaders(503, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
+    server.start();
+    var backoffs = new CopyOnWriteArrayList<Duration>();
+    try (var overloaded = HourglassClient.builder("http://127.0.0.1:"
+        + server.getAddress().getPort()).build()) {
+      Worker w = Worker.builder(overloaded).workerId("patient").handler("t", ctx -> null)
+          .backoff(Duration.ofMillis(10), Duration.ofMillis(80))
+          .listener(new WorkerListener() {
+            @Override
+            public void onServerUnreachable(HourglassException error, Duration backoff) {
+              backoffs.add(backoff);
+            }
+          }).build().start();
+      try {
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3))
+            .until(() -> requests.get() <= 54);
+      } finally {
+        w.shutdown(Duration.ZERO);
+        server.stop(0);
+      }
+    }
+    assertThat(requests.get()).isBetween(10, 54 + 10); // + what ran during the shutdown
+    assertThat(backoffs.subList(4, backoffs.size())).allSatisfy(d -> assertThat(d)
+        .isBetween(Duration.ofMillis(40), Duration.ofMillis(80)));
+    assertThat(backoffs.stream().skip(4).distinct().count()).isGreaterThan(1);
+  }
+
+  @Test
   void aWorkerBacksOffWithJitterWhileTheServerIsUnreachable() throws Exception {
     var backoffs = new CopyOnWriteArrayList<Duration>();
     try (var nowhere = HourglassClient.builder("http://127.0.0.1:1")
