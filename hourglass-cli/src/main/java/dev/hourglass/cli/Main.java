@@ -1,6 +1,8 @@
 package dev.hourglass.cli;
 
 import dev.hourglass.cli.commands.ClientCommands;
+import dev.hourglass.cli.commands.QueueCommands;
+import dev.hourglass.cli.commands.ScheduleCommands;
 import dev.hourglass.cli.commands.WorkerCommand;
 import dev.hourglass.cli.demo.EngineDemo;
 import dev.hourglass.cli.demo.LiveDemo;
@@ -21,7 +23,7 @@ import picocli.CommandLine.Option;
     subcommands = {Main.Demo.class, Main.Server.class, WorkerCommand.class,
         ClientCommands.Submit.class, ClientCommands.Status.class, ClientCommands.Jobs.class,
         ClientCommands.Workers.class, ClientCommands.Dlq.class, ClientCommands.Cancel.class,
-        Main.Node.class})
+        ScheduleCommands.class, QueueCommands.class, Main.Node.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
@@ -85,7 +87,8 @@ public final class Main implements Runnable {
       description = {"Run one node: HTTP/JSON API, engine and write-ahead log.",
           "hourglass server --data-dir DIR [--port 7070] [--bind 127.0.0.1]"
               + " [--fsync always|batch(5ms)|never] [--tokens-file FILE]"
-              + " [--payload-max-bytes N]"})
+              + " [--payload-max-bytes N]",
+          "As a replica: add --node-id ID --peers ID=HOST:PORT,... --peers-http ID=HOST:PORT,..."})
   static final class Server implements Callable<Integer> {
     @CommandLine.Unmatched String[] args = new String[0];
 

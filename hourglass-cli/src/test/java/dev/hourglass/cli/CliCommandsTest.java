@@ -93,6 +93,82 @@ class CliCommandsTest {
   }
 
   @Test
+  void schedulesAreCreatedListedPausedResumedAndDeleted() {
+    Run created = run("schedules", "create", "--cron", "0 3 * * *", "--time-zone",
+        "Europe/Berlin", "--task", "report", "--payload", "{\"kind\":\"daily\"}",
+        "--schedule-id", "nightly", "--queue", "reports", "--overlap", "skip", "--catch-up",
+        "each_within_window", "--catch-up-window", "1h", "--max-attempts", "2");
+    assertThat(created.exit()).as(created.err()).isZero();
+    assertThat(created.out()).contains("schedule nightly created").contains("Europe/Berlin")
+        .contains("active");
+    try (var client = dev.hourglass.client.HourglassClient.builder(url).build()) {
+      var s = client.schedule("nightly");
+      assertThat(s.payload()).isEqualTo("{\"kind\":\"daily\"}");
+      assertThat(s.queue()).isEqualTo("reports");
+      assertThat(s.overlap()).isEqualToIgnoringCase("skip");
+      assertThat(s.catchUp()).isEqualToIgnoringCase("each_within_window");
+      assertThat(s.nextFireAt()).isNotNull();
+    }
+    run("schedules", "create", "--cron", "*/5 * * * *", "--task", "sync", "--schedule-id",
+        "every-5");
+
+    Run list = run("schedules");
+    assertThat(list.out()).contains("SCHEDULE").contains("nightly").contains("0 3 * * *")
+        .contains("every-5").doesNotContain("PAUSED");
+    assertThat(run("schedules", "pause", "nightly").out()).contains("schedule nightly paused");
+    assertThat(run("schedules", "list").out()).containsPattern("nightly .* PAUSED");
+    assertThat(run("schedules", "list", "--json").out()).contains("\"schedule_id\" : \"nightly\"")
+        .contains("\"paused\" : true");
+    assertThat(run("schedules", "resume", "nightly").out()).contains("nightly resumed")
+        .contains("active");
+    assertThat(run("schedules", "delete", "nightly", "every-5").out())
+        .contains("schedule nightly deleted").contains("schedule every-5 deleted");
+    assertThat(run("schedules", "--json").out().strip()).isEqualTo("[ ]");
+
+    Run badCron = run("schedules", "create", "--cron", "not a cron", "--task", "t");
+    assertThat(badCron.exit()).isEqualTo(1);
+    assertThat(badCron.err()).contains("HTTP 400 INVALID_SCHEDULE");
+    Run unknown = run("schedules", "pause", "nope");
+    assertThat(unknown.exit()).isEqualTo(1);
+    assertThat(unknown.err()).contains("HTTP 404 UNKNOWN_SCHEDULE");
+    assertThat(run("schedules", "create", "--task", "t").exit()).isEqualTo(2); // no --cron
+  }
+
+  @Test
+  void queuesAreListedWithDepthPausedResumedAndLimited() {
+    for (int i = 0; i < 3; i++) {
+      run("submit", "t", "--queue", "mail", "--priority", i == 0 ? "5" : "0");
+    }
+    run("submit", "t", "--queue", "other", "--delay", "1h");
+
+    Run list = run("queues");
+    assertThat(list.exit()).as(list.err()).isZero();
+    assertThat(list.out()).contains("QUEUE").contains("DEPTH")
+        .containsPattern("mail +active +3 +0 +- +0")
+        .containsPattern("other +active +0 +0 +- +1");
+    assertThat(list.out()).contains("5:1").contains("0:2");
+
+    assertThat(run("queues", "pause", "mail").out()).contains("queue mail paused: paused");
+    assertThat(run("queues", "list").out()).containsPattern("mail +PAUSED +3");
+    try (var client = dev.hourglass.client.HourglassClient.builder(url).build()) {
+      assertThat(client.lease("w1", 1, java.time.Duration.ZERO, java.util.List.of("mail"),
+          java.time.Duration.ZERO)).isEmpty();
+      assertThat(run("queues", "resume", "mail").out()).contains("queue mail resumed: active");
+      assertThat(run("queues", "limits", "mail", "--max-running", "1").out())
+          .contains("max running 1");
+      assertThat(client.lease("w1", 3, java.time.Duration.ZERO, java.util.List.of("mail"),
+          java.time.Duration.ZERO)).hasSize(1);
+    }
+    assertThat(run("queues", "--json").out()).contains("\"queue\" : \"mail\"")
+        .contains("\"max_running\" : 1").contains("\"running\" : 1");
+    assertThat(run("queues", "task-limits", "t", "--max-running", "2").out())
+        .contains("task t limited: max running 2");
+    assertThat(run("queues", "limits", "mail", "--max-running", "-1").err())
+        .contains("HTTP 400");
+    assertThat(run("queues", "limits", "mail").exit()).isEqualTo(2); // no --max-running
+  }
+
+  @Test
   void workersAndTheDeadLetterQueue() {
     try (var client = dev.hourglass.client.HourglassClient.builder(url).build()) {
       run("submit", "t", "--job-id", "d", "--max-attempts", "1");

@@ -30,6 +30,8 @@ public final class Output {
       .build();
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
+  private static final DateTimeFormatter DATE_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
 
   /** Any answer as a JSON tree; a job's payload and result are embedded as JSON, not text. */
   public static JsonNode tree(Object value) {
@@ -61,6 +63,11 @@ public final class Output {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("answer did not serialise: " + value, e);
     }
+  }
+
+  /** A date and time in the local zone, or "-": for times that may be days away. */
+  public static String dateTime(Instant t) {
+    return t == null ? "-" : DATE_TIME.format(t);
   }
 
   /** A time of day in the local zone, or "-". */
