@@ -105,6 +105,7 @@ final class Wire {
       Long dueAt,
       Long finishedAt,
       List<String> dependsOn,
+      List<String> dependents,
       String scheduleId,
       String idempotencyKey,
       @JsonRawValue String result,
@@ -115,7 +116,8 @@ final class Wire {
           j.deadlineMillis() == JobSpec.NO_DEADLINE ? null : j.deadlineMillis(),
           j.runAtMillis() == 0 ? null : j.runAtMillis(), j.generation(), j.failures(),
           j.maxAttempts(), j.createdAtMillis(), j.dueAtMillis() == 0 ? null : j.dueAtMillis(),
-          j.finishedAtMillis() == 0 ? null : j.finishedAtMillis(), j.dependsOn(), j.scheduleId(),
+          j.finishedAtMillis() == 0 ? null : j.finishedAtMillis(), j.dependsOn(), j.dependents(),
+          j.scheduleId(),
           j.idempotencyKey(), j.result(), j.reason(),
           j.attempts().stream().map(Attempt::of).toList());
     }

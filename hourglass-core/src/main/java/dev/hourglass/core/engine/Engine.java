@@ -242,6 +242,7 @@ public final class Engine {
       Job parent = aliases.containsKey(parentId) ? aliases.get(parentId) : jobs.get(parentId);
       Invariants.check(parent != null, "parent %s of %s vanished after validation", parentId,
           job.id);
+      addDependent(parent, job.id);
       if (parent.state == JobState.SUCCEEDED) {
         continue;
       }
@@ -263,6 +264,15 @@ public final class Engine {
       release(job, spec.runAtMillis(), "submitted");
     }
     return job;
+  }
+
+  /** Records {@code childId} among the parent's dependents (for display; see JobExtras). */
+  static void addDependent(Job parent, String childId) {
+    JobExtras px = parent.extras();
+    if (px.dependents == null) {
+      px.dependents = new ArrayList<>(2);
+    }
+    px.dependents.add(childId);
   }
 
   /** A job whose parents have all succeeded becomes SCHEDULED or READY by its run-at time. */

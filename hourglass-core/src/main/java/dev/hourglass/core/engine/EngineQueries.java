@@ -201,7 +201,9 @@ public final class EngineQueries {
     return new JobView(job.id, job.queue, job.task, job.payload, job.priority, job.deadlineMillis,
         x == null ? 0 : x.runAtMillis, job.state, job.generation, job.failures, job.maxAttempts,
         job.createdAtMillis, finished ? 0 : job.dueAtMillis, finished ? job.dueAtMillis : 0,
-        x == null ? List.of() : x.parents, x == null ? null : x.scheduleId,
+        x == null ? List.of() : x.parents,
+        x == null || x.dependents == null ? List.of() : List.copyOf(x.dependents),
+        x == null ? null : x.scheduleId,
         x == null ? null : x.idempotencyKey, x == null ? null : x.result,
         x == null ? null : x.reason, attempts);
   }

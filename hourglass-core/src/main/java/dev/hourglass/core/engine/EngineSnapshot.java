@@ -273,6 +273,12 @@ public final class EngineSnapshot {
   /** Puts every job back into the structures of its state, and recomputes all counts. */
   private static void rebuildStructures(Engine e, List<List<String>> leaseIds) throws IOException {
     e.jobs.forEachInOrder(j -> {
+      for (String parentId : j.extras == null ? List.<String>of() : j.extras.parents) {
+        Job parent = e.jobs.get(parentId);
+        if (parent != null) { // in submit order, as when it was live: j's seq follows its parents
+          Engine.addDependent(parent, j.id);
+        }
+      }
       e.countsByState[j.state.ordinal()]++;
       QueueState q = e.queue(j.queue);
       q.countsByState[j.state.ordinal()]++;

@@ -10,6 +10,12 @@ final class JobExtras {
   List<String> parents = List.of();
   /** Jobs that depend on this one and are still waiting for it. */
   ArrayList<Job> children;
+  /**
+   * Ids of every job submitted with this one among its parents, in submit order, kept after they
+   * stop waiting (unlike {@link #children}) so that a finished DAG can still be shown. Derived
+   * from the children's {@link #parents}: not in snapshots, rebuilt on load.
+   */
+  ArrayList<String> dependents;
   /** The schedule that created this job, or null. */
   String scheduleId;
   /** The worker's result on success, or null. */

@@ -4,7 +4,9 @@ import java.util.List;
 
 /**
  * A read-only copy of a job as the engine knows it at one moment. Times are epoch milliseconds;
- * 0 (or {@code Long.MAX_VALUE} for the deadline) means "none".
+ * 0 (or {@code Long.MAX_VALUE} for the deadline) means "none". {@code dependents} are the ids
+ * of the jobs submitted with this one in their {@code dependsOn}, in submit order (some may have
+ * been evicted since).
  */
 public record JobView(
     String jobId,
@@ -22,6 +24,7 @@ public record JobView(
     long dueAtMillis,
     long finishedAtMillis,
     List<String> dependsOn,
+    List<String> dependents,
     String scheduleId,
     String idempotencyKey,
     String result,

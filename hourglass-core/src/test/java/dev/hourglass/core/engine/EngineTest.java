@@ -109,6 +109,27 @@ class EngineTest {
   @Nested
   class Dependencies {
     @Test
+    void aJobListsItsDependentsAfterTheyStopWaitingAndAfterASnapshot() throws Exception {
+      // Goal: the dashboard draws a finished DAG, so dependents outlive the waiting-children list,
+      // and a snapshot rebuilds them in the same order.
+      f.submit("p");
+      f.submit(JobSpec.of("c1", "t", null).withDependsOn(List.of("p")));
+      f.submit(JobSpec.of("c2", "t", null).withDependsOn(List.of("p")));
+      f.submit(JobSpec.of("gc", "t", null).withDependsOn(List.of("c1", "c2")));
+      f.complete(f.leaseOne("w"));
+      assertThat(f.state("c1")).isEqualTo(JobState.READY);
+      assertThat(f.engine.queries().job("p").orElseThrow().dependents())
+          .containsExactly("c1", "c2");
+      assertThat(f.engine.queries().job("c2").orElseThrow().dependents()).containsExactly("gc");
+      assertThat(f.engine.queries().job("gc").orElseThrow().dependents()).isEmpty();
+      Engine restored = EngineSnapshot.read(new dev.hourglass.core.codec.FastDataInput(
+          new java.io.ByteArrayInputStream(EngineSnapshot.toBytes(f.engine)), 4096));
+      assertThat(restored.queries().job("p").orElseThrow().dependents())
+          .containsExactly("c1", "c2");
+      assertThat(restored.queries().job("c1").orElseThrow().dependents()).containsExactly("gc");
+    }
+
+    @Test
     void aChildRunsOnlyAfterAllItsParentsSucceeded() {
       f.submit("p1");
       f.submit("p2");
