@@ -71,6 +71,7 @@ final class Api {
 
   void routes(HttpRouting.Builder r) {
     r.get("/healthz", (req, res) -> Http.json(res, 200, Map.of("status", "ok")));
+    dev.hourglass.server.dashboard.Dashboard.routes(r); // GET / and /dashboard/*, no token
     r.get("/readyz", guard(null, this::ready));
     r.get("/metrics", guard(Access.READ, this::metrics));
     jobs.routes(r);

@@ -1,0 +1,234 @@
+package dev.hourglass.server.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hourglass.server.Auth;
+import dev.hourglass.server.HourglassServer;
+import dev.hourglass.server.ServerOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+
+/**
+ * The dashboard end to end in real headless chromium (issue #7). Goal: against a server holding
+ * a DAG, plain jobs, a dead job and a dead worker, every page shows what the API says, the DAG
+ * graph has one node per job, the re-drive button moves the dead job to READY, and a server
+ * with tokens gets a token prompt instead of a blank page. One PNG per page lands in
+ * target/dashboard-screenshots/.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DashboardBrowserTest {
+  static final List<String> STATES = List.of("PENDING", "SCHEDULED", "READY", "RUNNING",
+      "SUCCEEDED", "FAILED", "DEAD", "CANCELLED");
+  static final List<String> DAG = List.of("extract", "transform-a", "transform-b", "load",
+      "report");
+
+  @TempDir static Path dir;
+  static HourglassServer server;
+  static ApiCalls api;
+  static Browser browser;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = HourglassServer.start(ServerOptions.of(dir.resolve("open")).withPort(0));
+    api = new ApiCalls(server.uri(), null);
+    seed(api);
+    browser = Browser.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    try {
+      if (browser != null) {
+        browser.close();
+      }
+    } finally {
+      if (server != null) {
+        server.stop();
+      }
+    }
+  }
+
+  /** A DAG with its root done, plain jobs at three priorities, one dead job, one dead worker. */
+  static void seed(ApiCalls api) {
+    api.post("/api/v1/jobs:batch", """
+        {"jobs":[
+          {"job_id":"extract","task":"extract","queue":"etl","payload":{"source":"s3://in"}},
+          {"job_id":"transform-a","task":"transform","queue":"etl","depends_on":["extract"]},
+          {"job_id":"transform-b","task":"transform","queue":"etl","depends_on":["extract"]},
+          {"job_id":"load","task":"load","queue":"etl",
+           "depends_on":["transform-a","transform-b"]},
+          {"job_id":"report","task":"report","queue":"etl","depends_on":["load"]}]}""", 201);
+    api.post("/api/v1/lease", "{\"worker_id\":\"etl-1\",\"queues\":[\"etl\"]}", 200);
+    api.post("/api/v1/jobs/extract/complete",
+        "{\"worker_id\":\"etl-1\",\"generation\":1,\"result\":{\"rows\":42}}", 200);
+    for (int i = 0; i < 7; i++) {
+      api.post("/api/v1/jobs", "{\"task\":\"thumbnail\",\"priority\":" + (i % 3) * 5
+          + ",\"payload\":{\"n\":" + i + "}}", 201);
+    }
+    api.post("/api/v1/jobs", "{\"job_id\":\"doomed\",\"task\":\"charge\",\"queue\":\"billing\","
+        + "\"max_attempts\":1}", 201);
+    api.post("/api/v1/lease", "{\"worker_id\":\"biller\",\"queues\":[\"billing\"]}", 200);
+    api.post("/api/v1/jobs/doomed/fail", "{\"worker_id\":\"biller\",\"generation\":1,"
+        + "\"error\":\"card declined\",\"retryable\":false}", 200);
+    api.post("/api/v1/workers", "{\"worker_id\":\"w-live\",\"capacity\":4,"
+        + "\"heartbeat_timeout_ms\":600000}", 201);
+    api.post("/api/v1/workers", "{\"worker_id\":\"w-gone\",\"capacity\":2,"
+        + "\"heartbeat_timeout_ms\":300}", 201);
+    await().atMost(Duration.ofSeconds(15)).until(() -> {
+      for (JsonNode w : api.get("/api/v1/workers").get("workers")) {
+        if (w.get("worker_id").asText().equals("w-gone")) {
+          return !w.get("alive").asBoolean();
+        }
+      }
+      return false;
+    });
+  }
+
+  @Test
+  @Order(1)
+  void overviewShowsTheCountsTheApiReports() throws Exception {
+    browser.open(server.uri() + "/");
+    browser.until(d -> "true".equals(browser.find("counts").getDomAttribute("data-ready")));
+    JsonNode counts = api.get("/api/v1/stats").get("counts");
+    for (String s : STATES) {
+      assertThat(browser.find("count-" + s).getDomAttribute("data-value")).as(s)
+          .isEqualTo(counts.get(s).asText());
+    }
+    assertThat(browser.find("count-DEAD").getText()).contains("1");
+    var etl = browser.until(d -> d.findElement(By.cssSelector("[data-queue='etl']")));
+    assertThat(etl.getText()).contains("p0: 2");
+    // Some work while the page samples the counters once a second, so the charts move: the
+    // throughput chart draws its area once it has two rates (three samples).
+    var leased = api.post("/api/v1/lease", "{\"worker_id\":\"w-live\",\"max\":3,"
+        + "\"queues\":[\"default\"]}", 200).get("assignments");
+    for (JsonNode a : leased) {
+      api.post("/api/v1/jobs/" + a.get("job_id").asText() + "/complete",
+          "{\"worker_id\":\"w-live\",\"generation\":1}", 200);
+    }
+    browser.until(d -> d.findElements(By.cssSelector("[data-testid='chart-throughput'] path"))
+        .size() >= 2);
+    browser.until(d -> browser.find("count-SUCCEEDED").getDomAttribute("data-value")
+        .equals("4"));
+    browser.screenshot("1-overview");
+  }
+
+  @Test
+  @Order(2)
+  void jobsPageFiltersByStateAndPages() throws Exception {
+    browser.open(server.uri() + "/#/jobs?state=READY");
+    int ready = api.get("/api/v1/stats").get("counts").get("READY").asInt();
+    browser.until(d -> d.findElements(By.cssSelector("[data-testid='job-row']")).size() == ready);
+    assertThat(browser.driver.findElements(By.cssSelector("[data-testid='job-row'] .badge"))
+        .stream().map(WebElement::getText)).containsOnly("READY");
+    browser.screenshot("2-jobs");
+  }
+
+  @Test
+  @Order(3)
+  void jobDetailDrawsItsDagWithOneNodePerJobColouredByState() throws Exception {
+    browser.open(server.uri() + "/#/job/load");
+    assertThat(browser.find("job-state").getText()).isEqualTo("PENDING");
+    browser.until(d -> d.findElements(By.cssSelector("[data-testid='dag-node']")).size()
+        == DAG.size());
+    var nodes = browser.driver.findElements(By.cssSelector("[data-testid='dag-node']"));
+    assertThat(nodes.stream().map(n -> n.getDomAttribute("data-job-id")))
+        .containsExactlyInAnyOrderElementsOf(DAG);
+    for (WebElement n : nodes) {
+      String id = n.getDomAttribute("data-job-id");
+      assertThat(n.getDomAttribute("data-state")).as(id)
+          .isEqualTo(api.get("/api/v1/jobs/" + id).get("state").asText());
+    }
+    assertThat(browser.driver.findElements(By.cssSelector("[data-testid='dag-edge']")))
+        .hasSize(5);
+    browser.screenshot("3-job-detail-dag");
+    // A node is a link to its job.
+    browser.driver.findElement(By.cssSelector("[data-job-id='extract'] rect")).click();
+    browser.until(d -> browser.find("job-id").getText().equals("extract"));
+    assertThat(browser.find("job-state").getText()).isEqualTo("SUCCEEDED");
+    browser.until(d -> d.findElements(By.cssSelector("[data-testid='attempt-row']")).size()
+        == 1);
+    assertThat(browser.find("attempts").getText()).contains("etl-1").contains("SUCCEEDED");
+    assertThat(browser.find("payload").getText()).contains("s3://in");
+  }
+
+  @Test
+  @Order(4)
+  void workersPageMarksTheDeadWorker() throws Exception {
+    browser.open(server.uri() + "/#/workers");
+    var gone = browser.until(d -> d.findElement(By.cssSelector("[data-worker-id='w-gone']")));
+    assertThat(gone.getDomAttribute("class")).contains("dead");
+    assertThat(gone.getText()).contains("dead");
+    var live = browser.driver.findElement(By.cssSelector("[data-worker-id='w-live']"));
+    assertThat(live.getText()).contains("alive").contains("s ago");
+    browser.screenshot("4-workers");
+  }
+
+  @Test
+  @Order(5)
+  void deadLetterIsRedrivenWithTheButton() throws Exception {
+    browser.open(server.uri() + "/#/dlq");
+    var row = browser.until(d -> d.findElement(By.cssSelector("[data-testid='dlq-row']"
+        + "[data-job-id='doomed']")));
+    assertThat(row.getText()).contains("card declined");
+    browser.screenshot("5-dead-letters");
+    row.findElement(By.cssSelector("[data-testid='redrive']")).click();
+    browser.until(d -> browser.find("flash").getText().contains("READY"));
+    browser.until(d -> d.findElements(By.cssSelector("[data-job-id='doomed']")).isEmpty());
+    assertThat(api.get("/api/v1/jobs/doomed").get("state").asText()).isEqualTo("READY");
+    browser.open(server.uri() + "/#/job/doomed");
+    browser.until(d -> browser.find("job-state").getText().equals("READY"));
+  }
+
+  @Test
+  @Order(6)
+  void clusterPageIsHiddenOnASingleNode() throws Exception {
+    browser.open(server.uri() + "/#/cluster");
+    browser.until(d -> d.findElement(By.tagName("main")).getText().contains("single node"));
+    assertThat(browser.driver.findElement(By.id("nav-cluster")).isDisplayed()).isFalse();
+    browser.screenshot("6-cluster");
+  }
+
+  @Test
+  @Order(7)
+  void aServerWithTokensGetsATokenPromptNotABlankPage() throws Exception {
+    try (var secured = HourglassServer.start(ServerOptions.of(dir.resolve("secured")).withPort(0)
+        .withAuth(Auth.parse("client:client-token-1,admin:admin-token-1")))) {
+      var admin = new ApiCalls(secured.uri(), "admin-token-1");
+      admin.post("/api/v1/jobs", "{\"job_id\":\"x\",\"task\":\"t\",\"max_attempts\":1}", 201);
+      admin.post("/api/v1/lease", "{\"worker_id\":\"w\"}", 200);
+      admin.post("/api/v1/jobs/x/fail", "{\"worker_id\":\"w\",\"generation\":1}", 200);
+
+      browser.open(secured.uri() + "/");
+      browser.js("sessionStorage.clear()");
+      browser.open(secured.uri() + "/#/dlq");
+      browser.find("token-dialog");
+      assertThat(browser.find("token-dialog").getText()).contains("needs a token");
+      browser.screenshot("7-token-prompt");
+      browser.find("token-input").sendKeys("client-token-1");
+      browser.find("token-save").click();
+      var row = browser.until(d -> d.findElement(By.cssSelector("[data-testid='dlq-row']")));
+      // A client may read but not re-drive: the 403 asks for a better token.
+      row.findElement(By.cssSelector("[data-testid='redrive']")).click();
+      browser.until(d -> browser.find("token-dialog").getText().contains("admin"));
+      browser.find("token-input").sendKeys("admin-token-1");
+      browser.find("token-save").click();
+      browser.until(d -> d.findElement(By.cssSelector("[data-testid='redrive']"))).click();
+      browser.until(d -> browser.find("flash").getText().contains("READY"));
+      assertThat(admin.get("/api/v1/jobs/x").get("state").asText()).isEqualTo("READY");
+      assertThat(browser.js("return sessionStorage.getItem('hourglass.token')"))
+          .isEqualTo("admin-token-1");
+    }
+  }
+}
