@@ -1,0 +1,199 @@
+package dev.hourglass.bench.peers;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hourglass against the schedulers people use today, in one JVM and one run: burst, steady,
+ * delayed (every system) and scale (Hourglass alone). Prints one table per workload and writes
+ * them, with the settings and a chart, to {@code --out} (default {@code
+ * hourglass-bench/target/peers.md} and {@code peers.svg} beside it).
+ *
+ * <p>Run: {@code ./hourglass bench [--quick]}, or after {@code mvn -pl hourglass-bench -am
+ * package -DskipTests}: {@code java -Xmx8g -cp 'hourglass-bench/target/*:hourglass-bench/target/lib/*'
+ * dev.hourglass.bench.peers.PeerBench [--quick] [--systems=a,b] [--workloads=burst,steady,delayed,scale]
+ * [--threads=8] [--out=FILE]}.
+ */
+public final class PeerBench {
+  /** System keys, in the order they run and are listed. */
+  static final Map<String, Supplier<Contender>> SYSTEMS = new LinkedHashMap<>();
+
+  static {
+    SYSTEMS.put("hourglass", HourglassEmbedded::new);
+    SYSTEMS.put("hourglass-http", HourglassHttp::new);
+    SYSTEMS.put("quartz-ram", QuartzContender::ram);
+    SYSTEMS.put("quartz-jdbc", QuartzContender::jdbc);
+    SYSTEMS.put("db-scheduler", DbSchedulerContender::new);
+    SYSTEMS.put("jobrunr-memory", JobRunrContender::inMemory);
+    SYSTEMS.put("jobrunr-h2", JobRunrContender::h2);
+  }
+
+  /** Sizes of one run. */
+  record Sizes(int burstJobs, int warmupJobs, int steadyRate, int steadySeconds, int delayedJobs,
+      long delayedSpreadMillis, int[] scalePending, int scaleBurstJobs, long capMillis) {
+    static final Sizes DEFAULT = new Sizes(100_000, 5_000, 1_000, 10, 100_000, 10_000,
+        new int[] {10_000, 1_000_000, 10_000_000}, 100_000, 60_000);
+    /** For CI smoke and trying it out: about a minute; its figures are not comparable. */
+    static final Sizes QUICK = new Sizes(2_000, 0, 100, 2, 2_000, 2_000,
+        new int[] {10_000, 100_000}, 2_000, 8_000);
+  }
+
+  private PeerBench() {}
+
+  public static void main(String[] args) throws Exception {
+    quietLogging();
+    boolean quick = false;
+    List<String> systems = new ArrayList<>(SYSTEMS.keySet());
+    List<String> workloads = List.of("burst", "steady", "delayed", "scale");
+    int threads = 8;
+    Path out = Files.isDirectory(Path.of("hourglass-bench")) ? Path.of("hourglass-bench/target/peers.md")
+        : Path.of("target/peers.md");
+    for (String a : args) {
+      if (a.equals("--quick")) {
+        quick = true;
+      } else if (a.startsWith("--systems=")) {
+        systems = List.of(a.substring(10).split(","));
+      } else if (a.startsWith("--workloads=")) {
+        workloads = List.of(a.substring(12).split(","));
+      } else if (a.startsWith("--threads=")) {
+        threads = Integer.parseInt(a.substring(10));
+      } else if (a.startsWith("--out=")) {
+        out = Path.of(a.substring(6));
+      } else {
+        System.err.println("unknown argument: " + a + "; expected --quick, --systems=a,b,"
+            + " --workloads=burst,steady,delayed,scale, --threads=N, --out=FILE. Systems: "
+            + SYSTEMS.keySet());
+        System.exit(2);
+      }
+    }
+    for (String s : systems) {
+      if (!SYSTEMS.containsKey(s)) {
+        System.err.println("unknown system: " + s + "; known: " + SYSTEMS.keySet());
+        System.exit(2);
+      }
+    }
+    Sizes sizes = quick ? Sizes.QUICK : Sizes.DEFAULT;
+    Report report = run(systems, workloads, threads, sizes, quick);
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    Files.writeString(out, report.markdown());
+    Path svg = out.resolveSibling(out.getFileName().toString().replaceFirst("\\.md$", "") + ".svg");
+    Files.writeString(svg, report.svg());
+    System.out.println();
+    System.out.println(report.markdown());
+    System.out.println("written: " + out + " and " + svg);
+    System.exit(0); // peers leave non-daemon threads behind (H2, JobRunr)
+  }
+
+  static Report run(List<String> systems, List<String> workloads, int threads, Sizes sizes,
+      boolean quick) throws Exception {
+    Path root = Files.createTempDirectory("hourglass-peers");
+    long started = System.nanoTime();
+    Report report = new Report(threads, sizes, quick);
+    report.machine(Workloads.load());
+    report.postgres(postgresReachable());
+    Workloads w = new Workloads(root, threads);
+    try {
+      for (String key : systems) {
+        runSystem(w, key, workloads, sizes, report);
+      }
+      if (workloads.contains("scale")) {
+        for (int pending : sizes.scalePending()) {
+          progress("scale: Hourglass with " + pending + " pending jobs");
+          report.add(w.scale(pending, sizes.scaleBurstJobs(), sizes.capMillis()));
+        }
+      }
+    } finally {
+      Workloads.deleteTree(root);
+    }
+    report.finish((System.nanoTime() - started) / 1e9, Workloads.load());
+    return report;
+  }
+
+  private static void runSystem(Workloads w, String key, List<String> workloads, Sizes sizes,
+      Report report) throws Exception {
+    Supplier<Contender> factory = SYSTEMS.get(key);
+    try (Contender probe = factory.get()) {
+      report.describe(key, probe);
+    }
+    Results.Burst burst = null;
+    if (sizes.warmupJobs() > 0) {
+      progress(key + ": warm-up burst of " + sizes.warmupJobs());
+      w.burst(factory, sizes.warmupJobs(), sizes.capMillis());
+    }
+    if (workloads.contains("burst")) {
+      progress(key + ": burst of " + sizes.burstJobs());
+      var b = w.burst(factory, sizes.burstJobs(), sizes.capMillis());
+      report.add(key, b);
+      burst = b;
+      progress(String.format(Locale.ROOT, "  %,.0f jobs/s (submit %,.0f jobs/s)",
+          b.jobsPerSecond(), b.submitPerSecond()));
+    }
+    if (workloads.contains("steady")) {
+      progress(key + ": steady " + sizes.steadyRate() + " jobs/s for " + sizes.steadySeconds()
+          + " s");
+      var s = w.steady(factory, sizes.steadyRate(), sizes.steadySeconds(), sizes.capMillis());
+      report.addSteady(key, s);
+      progress(String.format(Locale.ROOT, "  p50 %.1f ms p99 %.1f ms", s.p50Millis(),
+          s.p99Millis()));
+    }
+    if (workloads.contains("delayed") && burst != null
+        && sizes.delayedJobs() / burst.submitPerSecond() + sizes.delayedJobs()
+            / burst.jobsPerSecond() > 2.0 * sizes.capMillis() / 1_000) {
+      // Storing and running them at the burst's rates would not end within twice the cap.
+      report.skipDelayed(key, String.format(Locale.ROOT, "at its burst rates (store %,.0f jobs/s,"
+          + " run %,.0f jobs/s) %,d jobs would take longer than %d s", burst.submitPerSecond(),
+          burst.jobsPerSecond(), sizes.delayedJobs(), 2 * sizes.capMillis() / 1_000));
+    } else if (workloads.contains("delayed")) {
+      // Room to store every job before the first is due, judged from the burst's submit rate.
+      double rate = burst != null ? burst.submitPerSecond() : 5_000;
+      long lead = Math.max(2_000, (long) (1.5 * sizes.delayedJobs() / rate * 1_000) + 1_000);
+      progress(key + ": delayed " + sizes.delayedJobs() + " over " + sizes.delayedSpreadMillis()
+          + " ms, lead " + lead + " ms");
+      var d = w.delayed(factory, sizes.delayedJobs(), sizes.delayedSpreadMillis(), lead,
+          sizes.capMillis());
+      report.addDelayed(key, d);
+      progress(String.format(Locale.ROOT, "  lateness p50 %.1f ms p99 %.1f ms", d.p50Millis(),
+          d.p99Millis()));
+    }
+  }
+
+  static void progress(String line) {
+    System.out.println("[peers] " + line);
+    System.out.flush();
+  }
+
+  /** Whether a PostgreSQL server answers on the default local port. */
+  private static boolean postgresReachable() {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", 5432), 300);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** WARN for everything: Quartz, JobRunr and the server log lifecycle lines at INFO. */
+  static void quietLogging() {
+    if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx) {
+      for (var logger : ctx.getLoggerList()) {
+        if (logger.getLevel() != null) {
+          logger.setLevel(ch.qos.logback.classic.Level.WARN);
+        }
+      }
+      ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(ch.qos.logback.classic.Level.WARN);
+      // JobRunr warns on every batch that its default job filter took over 10 ms on this machine.
+      ctx.getLogger("org.jobrunr.jobs.filters").setLevel(ch.qos.logback.classic.Level.ERROR);
+    }
+    java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+  }
+}

@@ -1,0 +1,193 @@
+package dev.hourglass.bench.peers;
+
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.h2.jdbcx.JdbcConnectionPool;
+import org.quartz.Job;
+import org.quartz.JobBuilder;
+import org.quartz.JobDetail;
+import org.quartz.JobExecutionContext;
+import org.quartz.Scheduler;
+import org.quartz.Trigger;
+import org.quartz.TriggerBuilder;
+import org.quartz.impl.StdSchedulerFactory;
+import org.quartz.utils.ConnectionProvider;
+
+/**
+ * Quartz 2.5 with either store: {@code RAMJobStore} (everything in memory) or {@code JobStoreTX}
+ * on an embedded H2 file database. Each benchmark job is a no-op {@code JobDetail} with one
+ * one-shot trigger, both named {@code tag-id}.
+ *
+ * <p>Settings for throughput, following Quartz's configuration reference: a thread pool of {@code
+ * threads}, and {@code batchTriggerAcquisitionMaxCount = threads} so the scheduler thread acquires
+ * and fires up to a pool's worth of triggers per pass instead of one (with JDBC this requires
+ * {@code acquireTriggersWithinLock=true}). Triggers are stored in batches of {@value #BATCH} per
+ * transaction ({@code scheduleJobs}). Misfire threshold, idle wait and everything else: defaults.
+ */
+final class QuartzContender implements Contender {
+  private static final int BATCH = 1_000;
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+  private final boolean jdbc;
+  private Scheduler scheduler;
+
+  private QuartzContender(boolean jdbc) {
+    this.jdbc = jdbc;
+  }
+
+  static QuartzContender ram() {
+    return new QuartzContender(false);
+  }
+
+  static QuartzContender jdbc() {
+    return new QuartzContender(true);
+  }
+
+  /** Quartz's job class: instantiated by Quartz per firing, so it reports to the static recorder. */
+  public static final class NoopJob implements Job {
+    @Override
+    public void execute(JobExecutionContext context) {
+      Recorder.current.ran(context.getTrigger().getKey().getName());
+    }
+  }
+
+  /** Hands Quartz connections from an H2 pool (Quartz's own providers need c3p0 or HikariCP). */
+  public static final class H2Provider implements ConnectionProvider {
+    private String url;
+    private int maxConnections = 10;
+    private JdbcConnectionPool pool;
+
+    public void setUrl(String url) {
+      this.url = url;
+    }
+
+    public void setMaxConnections(String n) {
+      this.maxConnections = Integer.parseInt(n);
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+      return pool.getConnection();
+    }
+
+    @Override
+    public void shutdown() {
+      pool.dispose();
+    }
+
+    @Override
+    public void initialize() {
+      pool = JdbcConnectionPool.create(url, "sa", "");
+      pool.setMaxConnections(maxConnections);
+    }
+  }
+
+  @Override
+  public String name() {
+    return jdbc ? "Quartz JDBC (H2 file)" : "Quartz RAMJobStore";
+  }
+
+  @Override
+  public String durability() {
+    return jdbc ? H2Files.DURABILITY : "in memory: nothing survives a crash";
+  }
+
+  @Override
+  public String settings(int threads) {
+    return "threadCount=" + threads + ", batchTriggerAcquisitionMaxCount=" + threads
+        + (jdbc ? ", JobStoreTX + StdJDBCDelegate, acquireTriggersWithinLock=true" : "")
+        + ", one JobDetail + trigger per job, stored " + BATCH + " per scheduleJobs call, other"
+        + " settings default";
+  }
+
+  @Override
+  public void open(Path dir, int threads) throws Exception {
+    Properties p = new Properties();
+    p.setProperty("org.quartz.scheduler.instanceName", "bench-" + INSTANCES.incrementAndGet());
+    p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
+    p.setProperty("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
+    p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(threads));
+    p.setProperty("org.quartz.scheduler.batchTriggerAcquisitionMaxCount", Integer.toString(threads));
+    if (jdbc) {
+      String url = H2Files.url(dir.resolve("quartz"));
+      createTables(url);
+      p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
+      p.setProperty("org.quartz.jobStore.driverDelegateClass",
+          "org.quartz.impl.jdbcjobstore.StdJDBCDelegate");
+      p.setProperty("org.quartz.jobStore.dataSource", "bench");
+      p.setProperty("org.quartz.jobStore.acquireTriggersWithinLock", "true");
+      p.setProperty("org.quartz.dataSource.bench.connectionProvider.class",
+          H2Provider.class.getName());
+      p.setProperty("org.quartz.dataSource.bench.url", url);
+      p.setProperty("org.quartz.dataSource.bench.maxConnections", Integer.toString(threads + 4));
+    } else {
+      p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
+    }
+    scheduler = new StdSchedulerFactory(p).getScheduler(); // in standby until start()
+  }
+
+  /** Runs the H2 DDL that ships inside the Quartz jar. */
+  private static void createTables(String url) throws Exception {
+    String ddl;
+    try (InputStream in = Scheduler.class.getResourceAsStream(
+        "/org/quartz/impl/jdbcjobstore/tables_h2.sql")) {
+      if (in == null) {
+        throw new IllegalStateException("tables_h2.sql is missing from the Quartz jar");
+      }
+      ddl = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    H2Files.runScript(url, ddl);
+  }
+
+  @Override
+  public void start() throws Exception {
+    scheduler.start();
+  }
+
+  @Override
+  public void submit(String tag, int first, int count, long[] dueMillis) throws Exception {
+    if (count == 1) {
+      String name = tag + "-" + first;
+      scheduler.scheduleJob(job(name), trigger(name, dueMillis == null ? -1 : dueMillis[0]));
+      return;
+    }
+    Map<JobDetail, Set<? extends Trigger>> batch = new HashMap<>();
+    for (int i = 0; i < count; i++) {
+      String name = tag + "-" + (first + i);
+      batch.put(job(name), Set.of(trigger(name, dueMillis == null ? -1 : dueMillis[i])));
+      if (batch.size() == BATCH || i == count - 1) {
+        scheduler.scheduleJobs(batch, false);
+        batch = new HashMap<>();
+      }
+    }
+  }
+
+  /**
+   * One job per trigger, as Quartz is normally used ({@code scheduleJob(job, trigger)}). Not one
+   * shared durable job: RAMJobStore then clones the job's whole trigger list on every completion,
+   * which is quadratic in the number of pending triggers.
+   */
+  private static JobDetail job(String name) {
+    return JobBuilder.newJob(NoopJob.class).withIdentity(name).build();
+  }
+
+  private static Trigger trigger(String name, long dueMillis) {
+    var b = TriggerBuilder.newTrigger().withIdentity(name);
+    return (dueMillis < 0 ? b.startNow() : b.startAt(new Date(dueMillis))).build();
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (scheduler != null) {
+      scheduler.shutdown(true);
+    }
+  }
+}

@@ -1,0 +1,195 @@
+package dev.hourglass.bench.peers;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+/**
+ * The workloads, each on a fresh instance of a system (fresh storage under a temporary
+ * directory, deleted afterwards) with {@code threads} worker threads.
+ *
+ * <p>Thread-safety: one workload runs at a time.
+ */
+final class Workloads {
+  /** Threads that submit in the steady workload, each taking every fourth arrival. */
+  static final int STEADY_SUBMITTERS = 4;
+
+  private final Path root;
+  private final int threads;
+
+  Workloads(Path root, int threads) {
+    this.root = root;
+    this.threads = threads;
+  }
+
+  /** {@code n} due-now jobs loaded while the system is stopped; then start and time the run. */
+  Results.Burst burst(Supplier<Contender> factory, int n, long capMillis) throws Exception {
+    Path dir = freshDir();
+    try (Contender c = factory.get()) {
+      c.open(dir, threads);
+      Recorder rec = Recorder.install(n);
+      long t0 = System.nanoTime();
+      c.submit("b", 0, n, null);
+      double submitSeconds = (System.nanoTime() - t0) / 1e9;
+      long startMicros = rec.nowMicros();
+      c.start();
+      int ran = rec.awaitRuns(n, System.nanoTime() + capMillis * 1_000_000);
+      long endMicros = ran == n ? rec.lastStartMicros() : rec.nowMicros();
+      double load = load();
+      int distinct = rec.distinctRan();
+      return new Results.Burst(c.name(), n, submitSeconds,
+          Math.max(1, endMicros - startMicros) / 1e6, distinct, rec.duplicates(), load);
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  /**
+   * Jobs arrive at {@code ratePerSecond} for {@code seconds}, each submitted due now by one of
+   * {@value #STEADY_SUBMITTERS} submitter threads at its planned arrival time. Latency is from the
+   * planned arrival (so a submit that falls behind counts against the system) to the job's start.
+   */
+  Results.Latency steady(Supplier<Contender> factory, int ratePerSecond, int seconds,
+      long capMillis) throws Exception {
+    Path dir = freshDir();
+    int n = ratePerSecond * seconds;
+    ExecutorService submitters = Executors.newFixedThreadPool(STEADY_SUBMITTERS);
+    try (Contender c = factory.get()) {
+      c.open(dir, threads);
+      c.start();
+      Recorder rec = Recorder.install(n);
+      long[] dueMicros = new long[n];
+      long base = rec.nowMicros() + 200_000;
+      for (int i = 0; i < n; i++) {
+        dueMicros[i] = base + (long) i * 1_000_000 / ratePerSecond;
+      }
+      Future<?>[] done = new Future<?>[STEADY_SUBMITTERS];
+      for (int s = 0; s < STEADY_SUBMITTERS; s++) {
+        int first = s;
+        done[s] = submitters.submit(() -> {
+          for (int i = first; i < n; i += STEADY_SUBMITTERS) {
+            long waitMicros = dueMicros[i] - rec.nowMicros();
+            if (waitMicros > 0) {
+              LockSupport.parkNanos(waitMicros * 1_000);
+            }
+            c.submit("s", i, 1, null);
+          }
+          return null;
+        });
+      }
+      for (Future<?> f : done) {
+        f.get();
+      }
+      rec.awaitRuns(n, System.nanoTime() + capMillis * 1_000_000);
+      return Results.Latency.of(c.name(), rec, dueMicros, load(), "");
+    } finally {
+      submitters.shutdownNow();
+      deleteTree(dir);
+    }
+  }
+
+  /**
+   * {@code n} jobs due at times spread evenly over {@code spreadMillis}, the first {@code
+   * leadMillis} after submitting begins (so the running system has time to store them all);
+   * lateness is from each due time to the job's start.
+   */
+  Results.Latency delayed(Supplier<Contender> factory, int n, long spreadMillis, long leadMillis,
+      long capMillis) throws Exception {
+    Path dir = freshDir();
+    try (Contender c = factory.get()) {
+      c.open(dir, threads);
+      c.start();
+      Recorder rec = Recorder.install(n);
+      long base = rec.nowMillis() + leadMillis;
+      long[] dueMillis = new long[n];
+      long[] dueMicros = new long[n];
+      for (int i = 0; i < n; i++) {
+        dueMillis[i] = base + (long) i * spreadMillis / n;
+        dueMicros[i] = dueMillis[i] * 1_000;
+      }
+      c.submit("d", 0, n, dueMillis);
+      long overrun = rec.nowMillis() - base;
+      String note = overrun > 0 ? "storing the jobs took " + overrun + " ms longer than the "
+          + leadMillis + " ms lead, so early jobs were stored after they were due" : "";
+      rec.awaitRuns(n, System.nanoTime() + (leadMillis + spreadMillis + capMillis) * 1_000_000);
+      return Results.Latency.of(c.name(), rec, dueMicros, load(), note);
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  /**
+   * Hourglass alone: {@code pending} jobs due in an hour (held, logged, waiting), the heap they
+   * take, then a burst of {@code burstJobs} due-now jobs run past them.
+   */
+  Results.Scale scale(int pending, int burstJobs, long capMillis) throws Exception {
+    Path dir = freshDir();
+    try (HourglassEmbedded c = new HourglassEmbedded()) {
+      long before = usedHeapAfterGc();
+      c.open(dir, threads);
+      long[] due = new long[Math.min(pending, 100_000)];
+      java.util.Arrays.fill(due, System.currentTimeMillis() + 3_600_000);
+      long t0 = System.nanoTime();
+      for (int first = 0; first < pending; first += due.length) {
+        c.submit("p", first, Math.min(due.length, pending - first), due);
+      }
+      double fillPerSecond = pending / ((System.nanoTime() - t0) / 1e9);
+      long after = usedHeapAfterGc();
+      Recorder rec = Recorder.install(burstJobs);
+      c.submit("b", 0, burstJobs, null);
+      long startMicros = rec.nowMicros();
+      c.start();
+      int ran = rec.awaitRuns(burstJobs, System.nanoTime() + capMillis * 1_000_000);
+      long endMicros = ran == burstJobs ? rec.lastStartMicros() : rec.nowMicros();
+      return new Results.Scale(pending, fillPerSecond, (after - before) / (double) pending,
+          burstJobs, rec.distinctRan() / ((endMicros - startMicros) / 1e6), rec.distinctRan(),
+          load());
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  static long usedHeapAfterGc() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  /** The one-minute load average of the machine (other processes included). */
+  static double load() {
+    return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+  }
+
+  private Path freshDir() throws IOException {
+    return Files.createTempDirectory(root, "run");
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  static void sleepQuietly(long millis) {
+    try {
+      TimeUnit.MILLISECONDS.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package dev.hourglass.bench.peers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Proves every adapter PeerBench measures: a small burst on each system runs every job exactly
+ * once, and a job submitted after start (the steady path) runs too. A broken adapter would make
+ * the benchmark's figures meaningless, so CI runs this.
+ */
+class PeerAdaptersSmokeTest {
+  private static final int JOBS = 200;
+  private static Path root;
+
+  @BeforeAll
+  static void createRoot() throws Exception {
+    PeerBench.quietLogging();
+    root = Files.createTempDirectory("peers-smoke");
+  }
+
+  @AfterAll
+  static void deleteRoot() throws Exception {
+    Workloads.deleteTree(root);
+  }
+
+  static Stream<String> systems() {
+    return PeerBench.SYSTEMS.keySet().stream();
+  }
+
+  @ParameterizedTest
+  @MethodSource("systems")
+  void burstRunsEveryJobExactlyOnce(String system) throws Exception {
+    var w = new Workloads(root, 4);
+    var result = w.burst(PeerBench.SYSTEMS.get(system), JOBS, 30_000);
+
+    assertThat(result.ran()).as("jobs that ran on " + system).isEqualTo(JOBS);
+    assertThat(result.duplicates()).as("jobs that ran twice on " + system).isZero();
+    assertThat(Recorder.current.totalRuns()).as("runs on " + system).isEqualTo(JOBS);
+    assertThat(Recorder.current.unknownRuns()).as("runs of unknown jobs on " + system).isZero();
+  }
+
+  @ParameterizedTest
+  @MethodSource("systems")
+  void delayedJobsRunOnceAfterTheirDueTime(String system) throws Exception {
+    var w = new Workloads(root, 4);
+    var result = w.delayed(PeerBench.SYSTEMS.get(system), 50, 200, 1_000, 30_000);
+
+    assertThat(result.ran()).as("jobs that ran on " + system).isEqualTo(50);
+    assertThat(result.duplicates()).as("jobs that ran twice on " + system).isZero();
+    assertThat(result.p50Millis()).as("median lateness on " + system).isGreaterThanOrEqualTo(0);
+  }
+}
