@@ -89,6 +89,15 @@ class WorkerCommandTest {
           }
         }
         """);
+    Files.writeString(src.resolve("Broken.java"), """
+        package userland;
+        import dev.hourglass.client.worker.JobContext;
+        import dev.hourglass.client.worker.JobHandler;
+        public final class Broken implements JobHandler {
+          public Broken() { throw new IllegalStateException("no config file"); }
+          @Override public Object handle(JobContext ctx) { return null; }
+        }
+        """);
     Path classes = Files.createDirectories(dir.resolve("classes"));
     // What a user compiles against: the SDK jar and Jackson, its one dependency.
     String cp = String.join(File.pathSeparator, where(JobHandler.class), where(JsonNode.class),
@@ -96,11 +105,12 @@ class WorkerCommandTest {
     var err = new ByteArrayOutputStream();
     int rc = ToolProvider.getSystemJavaCompiler().run(null, null, err, "-d", classes.toString(),
         "-classpath", cp, src.resolve("Shout.java").toString(),
-        src.resolve("Provided.java").toString());
+        src.resolve("Provided.java").toString(), src.resolve("Broken.java").toString());
     assertThat(rc).as(err.toString(StandardCharsets.UTF_8)).isZero();
     Path jar = dir.resolve("user-handlers.jar");
     try (var out = new JarOutputStream(Files.newOutputStream(jar))) {
-      for (String name : List.of("userland/Shout.class", "userland/Provided.class")) {
+      for (String name : List.of("userland/Shout.class", "userland/Provided.class",
+          "userland/Broken.class")) {
         out.putNextEntry(new JarEntry(name));
         out.write(Files.readAllBytes(classes.resolve(name)));
         out.closeEntry();
@@ -184,6 +194,14 @@ class WorkerCommandTest {
         .contains("is not a readable file");
     assertThat(runInProcess("--handler-class", "java.lang.String"))
         .contains("implements neither HandlerProvider nor JobHandler");
+    assertThat(runInProcess("--handler-jar", jar.toString(), "--handler-class",
+        "userland.Broken", "--task", "b")).contains("its constructor threw")
+        .contains("no config file");
+    assertThat(runInProcess("--handler-jar", jar.toString(), "--handler-class",
+        "userland.Shout", "--task", "echo")).contains("task \"echo\" from userland.Shout has"
+        + " the name of a built-in demo handler").contains("--no-builtins");
+    assertThat(runInProcess("--no-builtins")).contains("leaves this worker without handlers");
+    assertThat(runInProcess("--task", "shout")).contains("give --handler-class too");
   }
 
   /** Runs {@code hourglass worker ARGS} here; every case must fail before the worker starts. */

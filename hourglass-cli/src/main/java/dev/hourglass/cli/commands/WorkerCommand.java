@@ -8,13 +8,18 @@ import dev.hourglass.client.worker.JobContext;
 import dev.hourglass.client.worker.JobHandler;
 import dev.hourglass.client.worker.Worker;
 import dev.hourglass.client.worker.WorkerListener;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -67,10 +72,7 @@ public final class WorkerCommand implements Callable<Integer> {
       if (heartbeatTimeoutMs != null) {
         b.heartbeatTimeout(Duration.ofMillis(heartbeatTimeoutMs));
       }
-      if (!noBuiltins) {
-        b.handlers(new BuiltinHandlers());
-      }
-      loadUserHandlers(b);
+      register(b, userHandlers());
       if (!quiet) {
         b.listener(new Printer(out));
       }
@@ -89,9 +91,38 @@ public final class WorkerCommand implements Callable<Integer> {
     }
   }
 
-  private void loadUserHandlers(Worker.Builder b) throws Exception {
+  /**
+   * Registers the user's handlers and, unless --no-builtins, the built-in ones. A user's task
+   * type that is also a built-in one is refused rather than silently shadowed either way.
+   */
+  private void register(Worker.Builder b, Map<String, JobHandler> user) {
+    if (task != null && handlerClass == null) {
+      throw new IllegalArgumentException("--task names the task type of a --handler-class"
+          + " JobHandler; give --handler-class too");
+    }
+    if (!noBuiltins) {
+      Map<String, JobHandler> builtins = new BuiltinHandlers().handlers();
+      for (String t : user.keySet()) {
+        if (builtins.containsKey(t)) {
+          throw new IllegalArgumentException("the handler for task \"" + t + "\" from "
+              + (handlerClass != null ? handlerClass : handlerJar) + " has the name of a"
+              + " built-in demo handler (" + String.join(", ", builtins.keySet()) + "); pass"
+              + " --no-builtins to run yours");
+        }
+      }
+      builtins.forEach(b::handler);
+    } else if (user.isEmpty()) {
+      throw new IllegalArgumentException("--no-builtins leaves this worker without handlers:"
+          + " give --handler-jar or --handler-class");
+    }
+    user.forEach(b::handler);
+  }
+
+  /** The user's handlers by task type, from --handler-class or the jar's service list. */
+  private Map<String, JobHandler> userHandlers() throws IOException {
+    var out = new LinkedHashMap<String, JobHandler>();
     if (handlerJar == null && handlerClass == null) {
-      return;
+      return out;
     }
     ClassLoader loader = getClass().getClassLoader();
     if (handlerJar != null) {
@@ -102,40 +133,78 @@ public final class WorkerCommand implements Callable<Integer> {
       loader = new URLClassLoader(new URL[] {handlerJar.toUri().toURL()}, loader);
     }
     if (handlerClass != null) {
-      Object h;
-      try {
-        h = Class.forName(handlerClass, true, loader).getDeclaredConstructor().newInstance();
-      } catch (ClassNotFoundException | NoSuchMethodException e) {
-        throw new IllegalArgumentException("--handler-class " + handlerClass + " was not found"
-            + (handlerJar == null ? " on the classpath" : " in " + handlerJar) + ", or has no"
-            + " public no-argument constructor; check the name (package included) and the jar");
-      }
-      switch (h) {
-        case HandlerProvider p -> b.handlers(p);
+      switch (instantiate(loader)) {
+        case HandlerProvider p -> addAll(out, p, handlerClass);
         case JobHandler j -> {
           if (task == null) {
             throw new IllegalArgumentException("--handler-class " + handlerClass + " is a"
                 + " JobHandler: name its task type with --task");
           }
-          b.handler(task, j);
+          out.put(task, j);
         }
         default -> throw new IllegalArgumentException("--handler-class " + handlerClass
             + " implements neither HandlerProvider nor JobHandler");
       }
-      return;
+      return out;
     }
     int found = 0;
-    for (HandlerProvider p : ServiceLoader.load(HandlerProvider.class, loader)) {
-      if (!(p instanceof BuiltinHandlers)) {
-        b.handlers(p);
-        found++;
+    try {
+      for (HandlerProvider p : ServiceLoader.load(HandlerProvider.class, loader)) {
+        if (!(p instanceof BuiltinHandlers)) {
+          addAll(out, p, p.getClass().getName());
+          found++;
+        }
       }
+    } catch (ServiceConfigurationError e) {
+      throw new IllegalArgumentException("--handler-jar " + handlerJar + ": a HandlerProvider"
+          + " listed in META-INF/services/" + HandlerProvider.class.getName() + " cannot be"
+          + " loaded: " + e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause()
+          + ")"));
     }
     if (found == 0) {
       throw new IllegalArgumentException("--handler-jar " + handlerJar + " lists no"
           + " HandlerProvider in META-INF/services/" + HandlerProvider.class.getName()
           + "; add one, or name the class with --handler-class");
     }
+    return out;
+  }
+
+  /** A new instance of --handler-class; every way that can fail is a message. */
+  private Object instantiate(ClassLoader loader) {
+    String where = handlerJar == null ? " on the classpath" : " in " + handlerJar;
+    try {
+      return Class.forName(handlerClass, true, loader).getDeclaredConstructor().newInstance();
+    } catch (ClassNotFoundException e) {
+      throw new IllegalArgumentException("--handler-class " + handlerClass + " was not found"
+          + where + "; check the name (package included) and the jar");
+    } catch (NoSuchMethodException | IllegalAccessException | InstantiationException e) {
+      throw new IllegalArgumentException("--handler-class " + handlerClass + where + " needs a"
+          + " public no-argument constructor and must be a public, concrete class (" + e + ")");
+    } catch (InvocationTargetException e) {
+      throw new IllegalArgumentException("--handler-class " + handlerClass + ": its"
+          + " constructor threw " + e.getCause());
+    } catch (LinkageError e) {
+      throw new IllegalArgumentException("--handler-class " + handlerClass + where + " cannot"
+          + " be loaded: " + e + "; are its dependencies in the jar (or on the classpath)?");
+    }
+  }
+
+  private static void addAll(Map<String, JobHandler> out, HandlerProvider p, String name) {
+    Map<String, JobHandler> hs;
+    try {
+      hs = p.handlers();
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("HandlerProvider " + name + " failed to set up: " + e);
+    }
+    if (hs == null || hs.isEmpty()) {
+      throw new IllegalArgumentException("HandlerProvider " + name + " returned no handlers");
+    }
+    hs.forEach((t, h) -> {
+      if (out.putIfAbsent(t, h) != null) {
+        throw new IllegalArgumentException("task \"" + t + "\" has a handler in more than one"
+            + " HandlerProvider (the second is " + name + "); keep one");
+      }
+    });
   }
 
   /** One line per job event. */
