@@ -45,7 +45,8 @@ export async function api(path, { method = "GET", body } = {}) {
       cache: "no-store",
     });
   } catch (e) {
-    throw new ApiError(0, "NETWORK", `the server did not answer (${e.message})`);
+    throw new ApiError(0, "NETWORK",
+      `the server did not answer (${e.message}); retrying every second`);
   }
   const date = Date.parse(res.headers.get("Date") || "");
   if (!Number.isNaN(date)) {

@@ -29,6 +29,7 @@ let routeSeq = 0;
 let tickNo = 0;
 const samples = []; // {t, succeeded, failed, submitted}
 let clusterMode = false;
+let followerOf = null; // the leader's dashboard URL when this node is a follower
 
 // ------------------------------------------------------------------------------------------
 // Errors, token prompt, status
@@ -38,9 +39,14 @@ function showError(err) {
     askForToken(err);
     return;
   }
-  banner.textContent = err instanceof ApiError
+  banner.replaceChildren(err instanceof ApiError
     ? `${err.status ? "Server answered " + err.status + " " + err.code + ": " : ""}${err.message}`
-    : `Dashboard error: ${err && err.message ? err.message : err}`;
+    : `Dashboard error: ${err && err.message ? err.message : err}`);
+  if (followerOf) {
+    banner.append(h("br"), "This node is a Raft follower and sends API calls to the leader: ",
+      followerOf.startsWith("http") ? h("a", { href: followerOf }, "open the leader's dashboard")
+        : followerOf, ".");
+  }
   banner.hidden = false;
   statusEl.textContent = "● error";
   statusEl.className = "status bad";
@@ -54,12 +60,14 @@ function clearError() {
 
 function askForToken(err) {
   const msg = document.getElementById("token-reason");
-  msg.textContent = err.status === 403
+  msg.textContent = err.status === 0 ? "Enter an API token (client, worker or admin)."
+    : err.status === 403
     ? `This token may not do that (${err.message}). Enter a token with the needed role` +
       " (re-drive needs admin)."
     : token() ? `The server refused this token (${err.message}). Enter another.`
       : "The server needs a token. Enter one (client, worker or admin).";
   if (!dialog.open) {
+    dialog.returnValue = ""; // Escape keeps the last value; only the save button saves
     dialog.showModal();
     document.getElementById("token-input").focus();
   }
@@ -427,17 +435,21 @@ function cluster(root) {
         body.replaceChildren(h("p", {}, "This server runs as a single node."));
         return;
       }
-      body.replaceChildren(
+      put(body, JSON.stringify(c), () => [
         h("dl", { class: "fields" }, h("dt", {}, "This node"), h("dd", {}, c.node_id),
           h("dt", {}, "Leader"), h("dd", { "data-testid": "leader" }, c.leader ?? "none"),
           h("dt", {}, "Term"), h("dd", {}, c.term), h("dt", {}, "Commit index"),
-          h("dd", {}, formatNumber(c.commit_index))),
-        table(["Member", "Address", "Role", "Match index", "Lag"],
+          h("dd", {}, formatNumber(c.commit_index)), h("dt", {}, "Last applied"),
+          h("dd", {}, formatNumber(c.last_applied_index))),
+        table(["Member", "Role", "Raft address", "Dashboard", "Match index", "Lag"],
           (c.members || []).map((m) => h("tr", { "data-testid": "member-row",
-            class: m.node_id === c.leader ? "leader" : "" },
-          h("td", { class: "mono" }, m.node_id), h("td", { class: "mono" }, m.address ?? ""),
-          h("td", {}, m.role ?? ""), h("td", { class: "num" }, m.match_index ?? "–"),
-          h("td", { class: "num" + (m.lag > 100 ? " error" : "") }, m.lag ?? "–"))), "members"));
+            "data-node-id": m.node_id, class: m.node_id === c.leader ? "leader" : "" },
+          h("td", { class: "mono" }, m.node_id, m.node_id === c.node_id ? " (this)" : ""),
+          h("td", {}, m.role ?? ""), h("td", { class: "mono" }, m.address ?? ""),
+          h("td", {}, m.http ? h("a", { href: m.http }, m.http) : "–"),
+          h("td", { class: "num" }, m.match_index >= 0 ? formatNumber(m.match_index) : "–"),
+          h("td", { class: "num" + (m.lag > 100 ? " error" : "") }, m.lag ?? "–"))),
+        "members")]);
     },
   };
 }
@@ -452,6 +464,11 @@ async function clusterStatus() {
   }
   clusterMode = !!c && c.mode === "cluster";
   document.getElementById("nav-cluster").hidden = !clusterMode;
+  // A follower redirects API calls to the leader, which a page cannot follow across origins:
+  // say where the leader's dashboard is.
+  const leader = clusterMode && c.leader && c.leader !== c.node_id
+    ? (c.members || []).find((m) => m.node_id === c.leader) : null;
+  followerOf = leader ? leader.http || leader.node_id : null;
   return c;
 }
 

@@ -103,8 +103,10 @@ class DashboardBrowserTest {
     browser.until(d -> "true".equals(browser.find("counts").getDomAttribute("data-ready")));
     JsonNode counts = api.get("/api/v1/stats").get("counts");
     for (String s : STATES) {
-      assertThat(browser.find("count-" + s).getDomAttribute("data-value")).as(s)
-          .isEqualTo(counts.get(s).asText());
+      var card = browser.find("count-" + s);
+      assertThat(card.getDomAttribute("data-value")).as(s).isEqualTo(counts.get(s).asText());
+      assertThat(card.findElement(By.className("value")).getText()).as(s)
+          .isEqualTo(String.format(java.util.Locale.US, "%,d", counts.get(s).asLong()));
     }
     assertThat(browser.find("count-DEAD").getText()).contains("1");
     var etl = browser.until(d -> d.findElement(By.cssSelector("[data-queue='etl']")));
@@ -193,16 +195,38 @@ class DashboardBrowserTest {
 
   @Test
   @Order(6)
-  void clusterPageIsHiddenOnASingleNode() throws Exception {
+  void clusterPageIsHiddenOnASingleNodeAndListsMembersOnAReplica() throws Exception {
     browser.open(server.uri() + "/#/cluster");
     browser.until(d -> d.findElement(By.tagName("main")).getText().contains("single node"));
     assertThat(browser.driver.findElement(By.id("nav-cluster")).isDisplayed()).isFalse();
+    // A replica's answer (the shape GET /api/v1/cluster gives in cluster mode), stubbed into the
+    // page's fetch: the Cluster link appears and every member is listed.
+    browser.js("""
+        const original = window.fetch.bind(window);
+        const status = {mode: "cluster", node_id: "n1", leader: "n1", term: 3,
+          commit_index: 1200, last_applied_index: 1200, members: [
+            {node_id: "n1", address: "127.0.0.1:9001", http: "http://127.0.0.1:7001",
+             role: "LEADER", match_index: 1200, lag: 0},
+            {node_id: "n2", address: "127.0.0.1:9002", http: "http://127.0.0.1:7002",
+             role: "FOLLOWER", match_index: 1190, lag: 10},
+            {node_id: "n3", address: "127.0.0.1:9003", http: null,
+             role: "FOLLOWER", match_index: -1, lag: null}]};
+        window.fetch = (url, options) => String(url).endsWith("/api/v1/cluster")
+          ? Promise.resolve(new Response(JSON.stringify(status),
+              {status: 200, headers: {"Content-Type": "application/json"}}))
+          : original(url, options);
+        """);
+    browser.until(d -> d.findElements(By.cssSelector("[data-testid='member-row']")).size() == 3);
+    assertThat(browser.find("leader").getText()).isEqualTo("n1");
+    assertThat(browser.driver.findElement(By.cssSelector("[data-node-id='n2']")).getText())
+        .contains("FOLLOWER").contains("10");
+    browser.until(d -> d.findElement(By.id("nav-cluster")).isDisplayed());
     browser.screenshot("6-cluster");
   }
 
   @Test
   @Order(7)
-  void aServerWithTokensGetsATokenPromptNotABlankPage() throws Exception {
+  void aServerWithTokensGetsATokenPromptAndAStoppedOneAMessageNeverABlankPage() throws Exception {
     try (var secured = HourglassServer.start(ServerOptions.of(dir.resolve("secured")).withPort(0)
         .withAuth(Auth.parse("client:client-token-1,admin:admin-token-1")))) {
       var admin = new ApiCalls(secured.uri(), "admin-token-1");
@@ -230,5 +254,11 @@ class DashboardBrowserTest {
       assertThat(browser.js("return sessionStorage.getItem('hourglass.token')"))
           .isEqualTo("admin-token-1");
     }
+    // The server is gone: the page says so and keeps what it showed.
+    browser.until(d -> browser.find("error").getText().contains("did not answer"));
+    assertThat(browser.driver.findElements(By.cssSelector("[data-testid='dlq']"))).hasSize(1);
+    assertThat(browser.driver.findElement(By.tagName("main")).getText())
+        .contains("Dead-letter queue");
+    browser.screenshot("8-server-gone");
   }
 }
