@@ -213,6 +213,13 @@ public final class ReplicatedEngine implements AutoCloseable {
       throw new ClusterUnavailableException("write not committed: node=" + options.nodeId()
           + " cause=" + reply.getException() + "; outcome unknown", reply.getException());
     }
+    if (reply.getMessage() == null || reply.getMessage().getContent().isEmpty()) {
+      // Applied here after this replica stopped leading (followers do not encode replies): the
+      // entry is committed, but what it did is not known here.
+      throw new ClusterUnavailableException("entry committed while node=" + options.nodeId()
+          + " stepped down as leader; its outcome is unknown here; check its effect (retry"
+          + " with idempotency keys)", null);
+    }
     try {
       Committed c = ReplyCodec.decode(reply.getMessage().getContent().toByteArray());
       if (c.outcomes().size() != expected) {

@@ -96,8 +96,14 @@ final class Api {
     r.post(V1 + "/workers/{id}/heartbeat", guard(Access.WORKER, this::workerHeartbeat));
     r.delete(V1 + "/workers/{id}", guard(Access.WORKER, this::deregisterWorker));
     r.get(V1 + "/stats", guard(Access.READ, this::stats));
-    r.get(V1 + "/cluster", guard(Access.READ, (req, res) ->
-        Http.json(res, 200, backend.clusterStatus())));
+    r.get(V1 + "/cluster", guard(Access.READ, (req, res) -> {
+      var status = backend.clusterStatus();
+      if (backend instanceof ReplicatedBackend replica
+          && req.query().first("digest").orElse("").equals("true")) {
+        status.put("digest", replica.stateDigest());
+      }
+      Http.json(res, 200, status);
+    }));
     r.any(guard(null, (req, res) -> {
       throw ApiException.notFound("no route " + req.prologue().method().text() + " "
           + req.path().path() + "; see docs/API.md for the calls this server answers");
@@ -122,8 +128,8 @@ final class Api {
         if (path.startsWith(V1 + "/") && !path.equals(V1 + "/cluster")) {
           var leadership = backend.leadership();
           if (!leadership.serving()) {
-            throw ApiException.notLeader(backend.clusterStatus().get("node_id").toString(),
-                leadership.leaderId(), leadership.leaderHttp());
+            throw ApiException.notLeader(backend.nodeId(), leadership.leaderId(),
+                leadership.leaderHttp());
           }
         }
         handler.handle(req, res);

@@ -51,10 +51,15 @@ final class ApiException extends RuntimeException {
 
   /**
    * A replica that is not the leader: 307 to the same path on the leader's API when its address
-   * is known, else 503 (no leader yet, or its HTTP address was not configured). Nothing was
-   * applied, so repeating the call there is safe.
+   * is known, else 503 (no leader yet, a new leader not ready yet, or the leader's HTTP address
+   * was not configured). Nothing was applied, so repeating the call there is safe.
    */
   static ApiException notLeader(String nodeId, String leaderId, URI leaderHttp) {
+    if (nodeId.equals(leaderId)) {
+      return new ApiException(503, "LEADER_NOT_READY", "Service unavailable", ("replica %s was"
+          + " just elected leader and is still applying the entries of earlier terms; nothing was"
+          + " applied; retry in a moment").formatted(nodeId), "1");
+    }
     if (leaderId == null) {
       return new ApiException(503, "NO_LEADER", "Service unavailable", ("replica %s knows no"
           + " leader (an election is under way, or no majority is reachable); nothing was"

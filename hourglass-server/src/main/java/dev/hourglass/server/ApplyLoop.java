@@ -146,7 +146,7 @@ final class ApplyLoop implements AutoCloseable {
    * the log) or became the leader, by worker: each is re-sent once, with that worker's next
    * lease. Loop thread.
    */
-  private final Map<String, List<String>> owedAfterRecovery = new HashMap<>();
+  private final Map<String, List<Outcome.Assignment>> owedAfterRecovery = new HashMap<>();
 
   ApplyLoop(EngineBackend backend, Limits limits, ServerMetrics metrics,
       LongSupplier wallMillis) {
@@ -163,8 +163,7 @@ final class ApplyLoop implements AutoCloseable {
     owedAfterRecovery.clear();
     backend.read(q -> {
       for (var owed : q.unacknowledgedAssignments()) {
-        owedAfterRecovery.computeIfAbsent(owed.workerId(), w -> new ArrayList<>())
-            .add(owed.jobId());
+        owedAfterRecovery.computeIfAbsent(owed.workerId(), w -> new ArrayList<>()).add(owed);
       }
       return null;
     });
@@ -208,16 +207,19 @@ final class ApplyLoop implements AutoCloseable {
    */
   private List<Assignment> redeliveries(String workerId, EngineQueries queries) {
     List<Assignment> out = new ArrayList<>();
-    List<String> owed = owedAfterRecovery.remove(workerId);
+    List<Outcome.Assignment> owed = owedAfterRecovery.remove(workerId);
     if (owed == null) {
       return out;
     }
-    for (String jobId : owed) {
-      JobView job = queries.job(jobId).orElse(null);
+    for (Outcome.Assignment o : owed) {
+      JobView job = queries.job(o.jobId()).orElse(null);
       var live = job == null ? null : job.liveAttempt();
-      if (live != null && live.workerId().equals(workerId) && !live.acknowledged()) {
-        out.add(new Assignment(jobId, job.generation(), job.task(), job.queue(), job.payload(),
-            live.leaseExpiresAtMillis(), true));
+      // Only the very assignment that was owed: if that lease ended and the job was granted
+      // again (even to this worker, even in this lease), the new grant is news, not a copy.
+      if (live != null && live.workerId().equals(workerId) && !live.acknowledged()
+          && live.generation() == o.generation()) {
+        out.add(new Assignment(o.jobId(), job.generation(), job.task(), job.queue(),
+            job.payload(), live.leaseExpiresAtMillis(), true));
       }
     }
     return out;

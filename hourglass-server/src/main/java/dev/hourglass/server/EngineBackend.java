@@ -45,6 +45,9 @@ sealed interface EngineBackend permits LocalBackend, ReplicatedBackend {
   /** The position of the last durable command (log sequence number, or Raft applied index). */
   long position();
 
+  /** This replica's id; "single" for a single node. */
+  String nodeId();
+
   /** The body of {@code GET /api/v1/cluster}. */
   Map<String, Object> clusterStatus();
 

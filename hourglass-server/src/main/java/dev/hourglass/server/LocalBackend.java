@@ -47,6 +47,11 @@ final class LocalBackend implements EngineBackend {
   }
 
   @Override
+  public String nodeId() {
+    return "single";
+  }
+
+  @Override
   public Map<String, Object> clusterStatus() {
     var m = new LinkedHashMap<String, Object>();
     m.put("mode", "single");

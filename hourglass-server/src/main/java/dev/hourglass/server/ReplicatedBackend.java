@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 
 /**
  * One replica of a Raft group (Apache Ratis): a batch of commands is one Raft entry, durable once
@@ -53,6 +54,9 @@ final class ReplicatedBackend implements EngineBackend {
     } catch (NotLeaderException e) {
       throw notServing(e.leaderId());
     } catch (ClusterUnavailableException e) {
+      if (e.getCause() instanceof LeaderNotReadyException) {
+        throw notServing(replication.nodeId()); // refused before the log: nothing applied
+      }
       throw ApiException.unavailable(e.getMessage());
     }
   }
@@ -64,17 +68,25 @@ final class ReplicatedBackend implements EngineBackend {
 
   @Override
   public Leadership leadership() {
-    if (engine.isLeader()) {
+    if (engine.isLeaderReady()) {
       return new Leadership(true, replication.nodeId(), null);
+    }
+    if (engine.isLeader()) {
+      // Elected, still applying earlier terms' entries: Ratis refuses writes until it is ready.
+      return new Leadership(false, replication.nodeId(), null);
     }
     String leader = engine.leaderId();
     return new Leadership(false, leader, leader == null ? null : replication.httpByNode()
         .get(leader));
   }
 
-  /** The refusal a follower answers with: 307 to the leader's API, or 503 while unknown. */
+  /**
+   * The refusal a replica that cannot serve answers with: 307 to the leader's API, or 503 while
+   * there is none, or this replica is the leader but not ready yet.
+   */
   ApiException notServing(String leaderId) {
-    URI http = leaderId == null ? null : replication.httpByNode().get(leaderId);
+    URI http = leaderId == null || leaderId.equals(replication.nodeId()) ? null
+        : replication.httpByNode().get(leaderId);
     return ApiException.notLeader(replication.nodeId(), leaderId, http);
   }
 
@@ -86,6 +98,11 @@ final class ReplicatedBackend implements EngineBackend {
   @Override
   public long position() {
     return engine.lastAppliedIndex();
+  }
+
+  @Override
+  public String nodeId() {
+    return replication.nodeId();
   }
 
   @Override
@@ -113,6 +130,24 @@ final class ReplicatedBackend implements EngineBackend {
       members.add(x);
     }
     m.put("members", members);
+    return m;
+  }
+
+  /**
+   * A digest of this replica's whole engine state (CRC32C of its canonical snapshot bytes) with
+   * the index it was applied to: replicas at the same index must have the same digest. Costs a
+   * full snapshot serialisation (about 1 s per million jobs), so only on request.
+   */
+  Map<String, Object> stateDigest() {
+    long index = engine.lastAppliedIndex();
+    byte[] bytes = engine.stateMachine().snapshotBytes();
+    long after = engine.lastAppliedIndex();
+    var crc = new java.util.zip.CRC32C();
+    crc.update(bytes);
+    var m = new LinkedHashMap<String, Object>();
+    m.put("applied_index", index == after ? index : null); // null: applying meanwhile, ask again
+    m.put("state_crc32c", Long.toHexString(crc.getValue()));
+    m.put("state_bytes", bytes.length);
     return m;
   }
 

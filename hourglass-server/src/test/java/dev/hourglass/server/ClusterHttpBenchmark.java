@@ -274,7 +274,7 @@ public final class ClusterHttpBenchmark {
             .get(leader).resolve("/api/v1/cluster")).build(), HttpResponse.BodyHandlers
             .ofString()).body());
         if (!mine.path("leader").isNull() && mine.get("last_applied_index").asLong()
-            >= theirs.get("commit_index").asLong() - 100) {
+            >= theirs.get("commit_index").asLong() - 1000) {
           return;
         }
       } catch (java.io.IOException starting) {

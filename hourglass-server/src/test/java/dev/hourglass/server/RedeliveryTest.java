@@ -46,4 +46,32 @@ class RedeliveryTest {
       assertThat(third).as("re-sent only once").isEmpty();
     }
   }
+
+  /**
+   * Regression (found by ClusterHttpTest under leader kills): the owed assignment's lease expired
+   * before its worker polled again, and that poll granted the same job to the same worker in the
+   * next generation. The worker must get it once, as a new assignment, not also as a
+   * "redelivered" copy of the expired one carrying the new generation.
+   */
+  @Test
+  void anOwedAssignmentWhoseLeaseEndedIsNotResentWhenItsJobIsGrantedAgain() throws Exception {
+    try (HourglassServer server = HourglassServer.start(ServerOptions.of(dir).withPort(0))) {
+      HttpTestClient http = new HttpTestClient(server.uri());
+      http.post("/api/v1/jobs", "{\"task\": \"charge-card\", \"max_attempts\": 5,"
+          + " \"backoff_ms\": 1}");
+      assertThat(http.post("/api/v1/lease", "{\"worker_id\": \"w1\", \"max\": 1,"
+          + " \"wait_ms\": 0, \"lease_ms\": 300}").body().get("assignments")).hasSize(1);
+    }
+    Thread.sleep(400); // down until the lease has ended: the restart finds it expired
+    try (HourglassServer server = HourglassServer.start(ServerOptions.of(dir).withPort(0))) {
+      HttpTestClient http = new HttpTestClient(server.uri());
+      // Generation 1 expires (300 ms) and the retry is due: this poll waits for it and gets it.
+      var leased = http.post("/api/v1/lease", "{\"worker_id\": \"w1\", \"max\": 5,"
+          + " \"wait_ms\": 5000}").body().get("assignments");
+      assertThat(leased).as("one assignment, not the new grant plus a stale copy: " + leased)
+          .hasSize(1);
+      assertThat(leased.get(0).get("generation").asInt()).isEqualTo(2);
+      assertThat(leased.get(0).get("redelivered").asBoolean()).isFalse();
+    }
+  }
 }
