@@ -1,6 +1,7 @@
 package dev.hourglass.cli;
 
 import dev.hourglass.cli.commands.ClientCommands;
+import dev.hourglass.cli.commands.ClusterCommand;
 import dev.hourglass.cli.commands.QueueCommands;
 import dev.hourglass.cli.commands.ScheduleCommands;
 import dev.hourglass.cli.commands.WorkerCommand;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Option;
     subcommands = {Main.Demo.class, Main.Server.class, WorkerCommand.class,
         ClientCommands.Submit.class, ClientCommands.Status.class, ClientCommands.Jobs.class,
         ClientCommands.Workers.class, ClientCommands.Dlq.class, ClientCommands.Cancel.class,
-        ScheduleCommands.class, QueueCommands.class, Main.Node.class})
+        ScheduleCommands.class, QueueCommands.class, ClusterCommand.class, Main.Node.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
@@ -73,13 +74,17 @@ public final class Main implements Runnable {
     @Option(names = "--plain", description = "Plain progress lines even on a terminal.")
     boolean plain;
 
+    @Option(names = "--cluster", description = "Three replica processes (Raft) instead of one"
+        + " server; the leader is SIGKILLed mid-run and restarted.")
+    boolean cluster;
+
     @Override
     public Integer call() throws Exception {
       if (engineOnly) {
         return new EngineDemo(System.out, seed).run();
       }
-      return new LiveDemo(new LiveDemo.Options(System.out, plain ? false : null, keepRunning))
-          .run();
+      return new LiveDemo(new LiveDemo.Options(System.out, plain ? false : null, keepRunning,
+          cluster)).run();
     }
   }
 

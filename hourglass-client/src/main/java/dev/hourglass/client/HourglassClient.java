@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hourglass.client.internal.Json;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,6 +37,14 @@ import java.util.concurrent.ExecutionException;
  * 307 and 308 (a cluster follower pointing at its leader) are followed, at most {@link
  * #REDIRECTS_MAX} times, with the same method, body and token.
  *
+ * <p><b>Clusters.</b> Give every replica's URL, comma-separated ({@code
+ * http://a:7071,http://b:7072,http://c:7073}). The client sends to the one that answered last;
+ * when it refuses the connection, or answers 503 {@code NO_LEADER}, {@code NOT_LEADER} or {@code
+ * LEADER_NOT_READY} (nothing was applied in any of these cases), the call moves to the next
+ * replica, for up to {@link Builder#failoverTimeout} in all, so a leader's death costs callers
+ * one election, not an error.
+ * A call whose connection broke after it was sent is not repeated: it may have been applied.
+ *
  * <p>Thread-safety: one instance is safe to share between threads; it owns an {@link HttpClient}
  * (a connection pool), so share it rather than creating one per call, and close it when done.
  */
@@ -46,14 +55,19 @@ public final class HourglassClient implements AutoCloseable {
   public static final Duration LEASE_WAIT_MAX = Duration.ofSeconds(60);
 
   private static final String V1 = "/api/v1";
+  private static final long FAILOVER_PAUSE_MILLIS = 25;
 
-  private final URI base;
+  private final List<URI> endpoints;
+  /** Index into {@link #endpoints} of the replica that answered last (the leader, usually). */
+  private volatile int current;
+  private final Duration failoverTimeout;
   private final String token;
   private final Duration requestTimeout;
   private final HttpClient http;
 
   private HourglassClient(Builder b) {
-    this.base = b.base;
+    this.endpoints = b.endpoints;
+    this.failoverTimeout = b.failoverTimeout;
     this.token = b.token;
     this.requestTimeout = b.requestTimeout;
     this.http = HttpClient.newBuilder()
@@ -64,9 +78,9 @@ public final class HourglassClient implements AutoCloseable {
   }
 
   /**
-   * Starts a client of the server at this URL.
+   * Starts a client of the server at this URL, or of a cluster's replicas at these URLs.
    *
-   * @param baseUrl e.g. {@code http://127.0.0.1:7070}
+   * @param baseUrl e.g. {@code http://127.0.0.1:7070}, or comma-separated, one per replica
    * @return a builder
    * @throws IllegalArgumentException if the URL is not an absolute http(s) URL
    */
@@ -75,13 +89,13 @@ public final class HourglassClient implements AutoCloseable {
   }
 
   /**
-   * The server's base URL.
+   * The server's base URL: of a cluster, the replica that answered last.
    *
    * @return the URL
    * @throws IllegalStateException never
    */
   public URI baseUrl() {
-    return base;
+    return endpoints.get(current);
   }
 
   // ------------------------------------------------------------------------------------- jobs
@@ -566,6 +580,17 @@ public final class HourglassClient implements AutoCloseable {
   }
 
   /**
+   * The answering replica's view of its cluster (any replica answers; only the leader knows its
+   * followers' match index and lag). A single node answers mode "single".
+   *
+   * @return the status
+   * @throws HourglassException if unreachable or the token is refused
+   */
+  public ClusterStatus clusterStatus() {
+    return ClusterStatus.of(call("GET", V1 + "/cluster", null));
+  }
+
+  /**
    * Whether the server answers {@code /readyz} with 200.
    *
    * @return true when ready; false when unreachable, stopping, or its log failed
@@ -626,21 +651,54 @@ public final class HourglassClient implements AutoCloseable {
     return call(method, path, body, requestTimeout);
   }
 
-  /** Sends one request, follows 307/308, and turns a non-2xx answer into the exception. */
+  /**
+   * Sends one request, follows 307/308, moves to the next replica when one refuses the
+   * connection or has no leader, and turns a non-2xx answer into the exception.
+   */
   private JsonNode call(String method, String path, JsonNode body, Duration timeout) {
     byte[] bytes = body == null ? null : body.toString().getBytes(StandardCharsets.UTF_8);
-    URI uri = base.resolve(path);
-    for (int hop = 0; ; hop++) {
-      HttpResponse<byte[]> r = send(method, uri, bytes, timeout);
+    int at = current;
+    URI uri = endpoints.get(at).resolve(path);
+    long failoverDeadline = System.nanoTime() + failoverTimeout.toNanos();
+    for (int hop = 0; ; ) {
+      HttpResponse<byte[]> r;
+      try {
+        r = send(method, uri, bytes, timeout);
+      } catch (HourglassException e) {
+        // Refused: nothing was sent, so another replica may take it.
+        if (e.getCause() instanceof ConnectException && endpoints.size() > 1
+            && System.nanoTime() < failoverDeadline) {
+          // Followers may still point at the dead leader until they notice: not a redirect loop.
+          hop = 0;
+          at = (at + 1) % endpoints.size();
+          uri = endpoints.get(at).resolve(path);
+          pauseBeforeFailover();
+          continue;
+        }
+        throw e;
+      }
       int status = r.statusCode();
+      if (status == 503 && System.nanoTime() < failoverDeadline) {
+        HourglassException p = problem(method + " " + path, r);
+        if ("NO_LEADER".equals(p.code()) || "NOT_LEADER".equals(p.code())
+            || "LEADER_NOT_READY".equals(p.code())) {
+          at = (at + 1) % endpoints.size(); // an election: the same or another replica, soon
+          uri = endpoints.get(at).resolve(path);
+          pauseBeforeFailover();
+          continue;
+        }
+        throw p;
+      }
+      current = at;
       if ((status == 307 || status == 308) && r.headers().firstValue("Location").isPresent()) {
-        if (hop >= REDIRECTS_MAX) {
+        if (hop++ >= REDIRECTS_MAX) {
           throw new HourglassException(status, "TOO_MANY_REDIRECTS", "Too many redirects",
               method + " " + path + " was redirected more than " + REDIRECTS_MAX + " times (last"
                   + " to " + r.headers().firstValue("Location").get() + "); check the cluster's"
                   + " leader addresses", null, null, null);
         }
         uri = uri.resolve(r.headers().firstValue("Location").get());
+        at = indexOf(uri, at);
         continue;
       }
       if (status / 100 == 2) {
@@ -648,6 +706,27 @@ public final class HourglassClient implements AutoCloseable {
             : Json.parse(new String(r.body(), StandardCharsets.UTF_8), "the server's answer");
       }
       throw problem(method + " " + path, r);
+    }
+  }
+
+  /** The endpoint with {@code uri}'s host and port, or {@code otherwise}. */
+  private int indexOf(URI uri, int otherwise) {
+    for (int i = 0; i < endpoints.size(); i++) {
+      URI e = endpoints.get(i);
+      if (e.getHost().equals(uri.getHost()) && e.getPort() == uri.getPort()) {
+        return i;
+      }
+    }
+    return otherwise;
+  }
+
+  /** Why: an election takes a few hundred milliseconds; retrying faster only adds load. */
+  private static void pauseBeforeFailover() {
+    try {
+      Thread.sleep(FAILOVER_PAUSE_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw HourglassException.unreachable("failover (interrupted)", e);
     }
   }
 
@@ -701,25 +780,47 @@ public final class HourglassClient implements AutoCloseable {
 
   /** Settings of a client; not thread-safe. */
   public static final class Builder {
-    private final URI base;
+    private final List<URI> endpoints;
     private String token;
     private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration requestTimeout = Duration.ofSeconds(30);
+    private Duration failoverTimeout = Duration.ofSeconds(10);
 
-    private Builder(String baseUrl) {
+    private Builder(String baseUrls) {
+      List<URI> list = new ArrayList<>();
+      for (String one : Objects.requireNonNull(baseUrls, "baseUrl").split(",")) {
+        list.add(endpoint(one.trim(), baseUrls));
+      }
+      this.endpoints = List.copyOf(list);
+    }
+
+    private static URI endpoint(String baseUrl, String all) {
       URI u;
       try {
-        u = URI.create(Objects.requireNonNull(baseUrl, "baseUrl").trim());
+        u = URI.create(baseUrl);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("baseUrl=\"" + baseUrl + "\" is not a URL; give one"
-            + " such as http://127.0.0.1:7070", e);
+        throw new IllegalArgumentException("baseUrl=\"" + baseUrl + "\" (in \"" + all + "\") is"
+            + " not a URL; give one such as http://127.0.0.1:7070", e);
       }
       if (u.getScheme() == null || !u.getScheme().startsWith("http") || u.getHost() == null) {
-        throw new IllegalArgumentException("baseUrl=\"" + baseUrl + "\" is not an absolute"
-            + " http(s) URL; give one such as http://127.0.0.1:7070");
+        throw new IllegalArgumentException("baseUrl=\"" + baseUrl + "\" (in \"" + all + "\") is"
+            + " not an absolute http(s) URL; give one such as http://127.0.0.1:7070");
       }
       String s = u.toString();
-      this.base = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
+      return URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
+    }
+
+    /**
+     * How long one call keeps moving between a cluster's replicas while none accepts it (the
+     * leader died, an election is under way); default 10 s.
+     *
+     * @param timeout positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder failoverTimeout(Duration timeout) {
+      this.failoverTimeout = positive(timeout, "failoverTimeout");
+      return this;
     }
 
     /**

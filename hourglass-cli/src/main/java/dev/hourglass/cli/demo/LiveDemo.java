@@ -1,13 +1,16 @@
 package dev.hourglass.cli.demo;
 
 import dev.hourglass.cli.commands.Table;
+import dev.hourglass.client.ClusterStatus;
 import dev.hourglass.client.HourglassClient;
+import dev.hourglass.client.HourglassException;
 import dev.hourglass.client.Job;
 import dev.hourglass.client.JobQuery;
 import dev.hourglass.client.JobRequest;
 import dev.hourglass.client.JobState;
 import dev.hourglass.client.WorkerInfo;
 import dev.hourglass.server.HourglassServer;
+import dev.hourglass.server.LocalReplicaSet;
 import dev.hourglass.server.ServerOptions;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -42,10 +45,17 @@ import java.util.stream.Stream;
  *
  * <p>Workers lease for 1.5 s and heartbeat every 0.5 s, so a killed worker's job is retried
  * about 1.5 s after the kill. Single-threaded: the main thread drives the scenario and draws.
+ *
+ * <p>With {@code --cluster}, the server is three replica processes (a Raft group on 127.0.0.1)
+ * instead of one embedded server; the client and the workers are given all three URLs. After the
+ * worker's kill, the demo SIGKILLs the leader too, shows how long the new leader took to serve,
+ * restarts the old one and watches it catch up; the same summary must still hold.
  */
 public final class LiveDemo {
   /** Why: the issue promises the demo ends by itself in under 30 s. */
   static final Duration TIME_LIMIT = Duration.ofSeconds(28);
+  /** Why: three replica JVMs need 5-20 s on two cores before the first leader serves. */
+  static final Duration CLUSTER_TIME_LIMIT = Duration.ofSeconds(75);
   /** Why: about four frames a second reads as live without flooding a slow terminal. */
   static final Duration FRAME = Duration.ofMillis(250);
   static final int WORKERS = 3;
@@ -59,12 +69,27 @@ public final class LiveDemo {
    * @param out where to draw
    * @param terminal true to redraw in place, false for plain lines, null to detect
    * @param keepRunning leave the server and workers up after the summary
+   * @param cluster three replica processes instead of one embedded server
    */
-  public record Options(PrintStream out, Boolean terminal, boolean keepRunning) {}
+  public record Options(PrintStream out, Boolean terminal, boolean keepRunning, boolean cluster) {
+
+    public Options(PrintStream out, Boolean terminal, boolean keepRunning) {
+      this(out, terminal, keepRunning, false);
+    }
+  }
 
   private final PrintStream out;
   private final boolean tty;
   private final boolean keepRunning;
+  private final boolean cluster;
+  private LocalReplicaSet replicas;
+  /** The API: one URL, or every replica's, comma-separated (the client fails over). */
+  private String serverUrl;
+  private boolean leaderKilled;
+  private int killedReplica = -1;
+  private long leaderKilledAtNanos;
+  private boolean leaderRestarted;
+  private boolean leaderCaughtUp;
   private final long t0 = System.nanoTime();
   private final Map<String, Process> procs = new LinkedHashMap<>();
   private final ArrayDeque<String> events = new ArrayDeque<>();
@@ -89,6 +114,7 @@ public final class LiveDemo {
     this.out = o.out();
     this.tty = o.terminal() != null ? o.terminal() : DemoTerminal.isTerminal();
     this.keepRunning = o.keepRunning();
+    this.cluster = o.cluster();
   }
 
   /** Runs the demo; returns 0 when every promised outcome was observed, else 1. */
@@ -98,10 +124,15 @@ public final class LiveDemo {
     Thread reaper = new Thread(this::killChildren, "hourglass-demo-reaper");
     Runtime.getRuntime().addShutdownHook(reaper);
     try {
-      server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0));
-      client = HourglassClient.builder(server.uri().toString()).build();
+      if (cluster) {
+        startReplicas();
+      } else {
+        server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0));
+        serverUrl = server.uri().toString();
+        client = HourglassClient.builder(serverUrl).build();
+      }
       out.printf("hourglass demo: server %s, data in %s; starting %d worker processes...%n",
-          server.uri(), dir, WORKERS);
+          serverUrl, dir, WORKERS);
       for (int i = 1; i <= WORKERS; i++) {
         startWorker("w" + i);
       }
@@ -131,12 +162,86 @@ public final class LiveDemo {
     var cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k",
         "-cp", System.getProperty("java.class.path"), "dev.hourglass.cli.Main", "worker",
-        "--server", server.uri().toString(), "--id", id, "--capacity", "2",
+        "--server", serverUrl, "--id", id, "--capacity", "2",
         "--lease-ms", "1500", "--poll-ms", "2000", "--heartbeat-timeout-ms", "4000");
     Path log = dir.resolve(id + ".log");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(log.toFile()).start();
     procs.put(id, p);
+  }
+
+  private void startReplicas() throws IOException, InterruptedException {
+    replicas = new LocalReplicaSet(dir.resolve("cluster"), 3,
+        List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), List.of());
+    replicas.startAll();
+    serverUrl = replicas.urls().stream().map(Object::toString).collect(Collectors.joining(","));
+    client = HourglassClient.builder(serverUrl).failoverTimeout(Duration.ofSeconds(30)).build();
+    out.printf("hourglass demo --cluster: three replica processes %s; waiting for a leader...%n",
+        replicas.peers().stream().map(p -> p.id() + " (raft " + p.address() + ")")
+            .collect(Collectors.joining(", ")));
+    long start = System.nanoTime();
+    long deadline = start + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        ClusterStatus s = client.clusterStatus();
+        if (s.leader() != null && client.ready()) {
+          event("replicas up; %s leads term %d (%.1f s after spawning)", s.leader(), s.term(),
+              (System.nanoTime() - start) / 1e9);
+          return;
+        }
+      } catch (HourglassException starting) {
+        // not listening yet
+      }
+      Thread.sleep(100); // polling processes that are starting; there is no signal to wait on
+    }
+    throw new IllegalStateException("no leader within 60 s; see the replica logs in "
+        + dir.resolve("cluster"));
+  }
+
+  /** Cluster mode, once the worker was killed: SIGKILL the leader, later restart it. */
+  private void maybeKillLeader() throws InterruptedException {
+    if (!cluster || victim == null) {
+      return;
+    }
+    if (!leaderKilled) {
+      ClusterStatus s = client.clusterStatus();
+      if (s.leader() == null) {
+        return;
+      }
+      killedReplica = replicas.indexOf(s.leader());
+      leaderKilledAtNanos = System.nanoTime();
+      replicas.kill(killedReplica);
+      leaderKilled = true;
+      event("SIGKILL the leader %s (term %d); the client and workers fail over by themselves",
+          s.leader(), s.term());
+      return;
+    }
+    if (!leaderRestarted) {
+      ClusterStatus s = client.clusterStatus(); // fails over to a live replica
+      String killed = replicas.peers().get(killedReplica).id();
+      if (s.leader() != null && !s.leader().equals(killed) && client.ready()) {
+        event("%s leads term %d, serving %d ms after the kill; restarting %s", s.leader(),
+            s.term(), (System.nanoTime() - leaderKilledAtNanos) / 1_000_000, killed);
+        replicas.start(killedReplica);
+        leaderRestarted = true;
+      }
+      return;
+    }
+    if (!leaderCaughtUp) {
+      String killed = replicas.peers().get(killedReplica).id();
+      try (var old = HourglassClient.builder(replicas.urls().get(killedReplica).toString())
+          .build()) {
+        ClusterStatus mine = old.clusterStatus();
+        ClusterStatus leader = client.clusterStatus();
+        if (mine.leader() != null && mine.lastAppliedIndex() >= leader.commitIndex()) {
+          event("%s is back as a follower and caught up (applied index %d)", killed,
+              mine.lastAppliedIndex());
+          leaderCaughtUp = true;
+        }
+      } catch (HourglassException starting) {
+        // still starting
+      }
+    }
   }
 
   private void awaitWorkers() throws InterruptedException {
@@ -203,21 +308,24 @@ public final class LiveDemo {
 
   /** Draws frames and runs the scenario's steps until everything is terminal or time is up. */
   private boolean drive() throws Exception {
-    while (Duration.ofNanos(System.nanoTime() - t0).compareTo(TIME_LIMIT) < 0) {
+    Duration limit = cluster ? CLUSTER_TIME_LIMIT : TIME_LIMIT;
+    while (Duration.ofNanos(System.nanoTime() - t0).compareTo(limit) < 0) {
       long frameStart = System.nanoTime();
       List<Job> jobs = allJobs();
       maybeKill(jobs);
+      maybeKillLeader();
       watchReclaim(jobs);
       watchCron();
       draw(jobs, false);
       if (scheduleDeleted && victim != null && reclaimSeen
+          && (!cluster || leaderCaughtUp)
           && jobs.stream().allMatch(j -> j.state().isTerminal())) {
         return true;
       }
       long spent = System.nanoTime() - frameStart;
       Thread.sleep(Math.max(0, FRAME.toMillis() - spent / 1_000_000));
     }
-    event("time limit %s reached before every job finished", TIME_LIMIT);
+    event("time limit %s reached before every job finished", limit);
     return false;
   }
 
@@ -315,7 +423,7 @@ public final class LiveDemo {
       return;
     }
     List<String> lines = new ArrayList<>();
-    lines.add(String.format("Hourglass demo  %s  %d workers  %.1f s", server.uri(),
+    lines.add(String.format("Hourglass demo  %s  %d workers  %.1f s", serverUrl,
         procs.size(), seconds()));
     lines.add(String.format("%s  %d/%d jobs finished", bar, finished, jobs.size()));
     lines.add("");
@@ -367,9 +475,9 @@ public final class LiveDemo {
 
   private void holdOpen() throws InterruptedException {
     out.printf("%nThe server stays up at %s with workers %s.%nTry: ./hourglass jobs --server %s"
-        + "   ./hourglass workers --server %s%nPress Ctrl-C to stop.%n", server.uri(),
+        + "   ./hourglass workers --server %s%nPress Ctrl-C to stop.%n", serverUrl,
         procs.entrySet().stream().filter(e -> e.getValue().isAlive()).map(Map.Entry::getKey)
-            .collect(Collectors.joining(", ")), server.uri(), server.uri());
+            .collect(Collectors.joining(", ")), serverUrl, serverUrl);
     out.flush();
     new CountDownLatch(1).await(); // until Ctrl-C: the shutdown hook kills the workers
   }
@@ -385,6 +493,9 @@ public final class LiveDemo {
       server.stop(); // answers the workers' parked polls, so they exit at once
     }
     killChildren();
+    if (replicas != null) {
+      replicas.close();
+    }
     deleteQuietly(dir);
   }
 

@@ -1,0 +1,60 @@
+package dev.hourglass.cli.commands;
+
+import dev.hourglass.client.ClusterStatus;
+import dev.hourglass.client.HourglassClient;
+import java.io.PrintStream;
+import picocli.CommandLine.Command;
+
+/** {@code hourglass cluster status}: members, leader, term, commit index and each one's lag. */
+@Command(name = "cluster", mixinStandardHelpOptions = true,
+    description = "Show a replicated cluster: members, leader, term, commit index, lag.",
+    subcommands = ClusterCommand.Status.class)
+public final class ClusterCommand implements Runnable {
+  @Override
+  public void run() {
+    new picocli.CommandLine(this).usage(System.out);
+  }
+
+  @Command(name = "status", mixinStandardHelpOptions = true,
+      description = {"Ask a replica (--server, any of them, comma-separated for several) and,"
+          + " when it is a follower, the leader it names: only the leader knows every member's"
+          + " lag."})
+  public static final class Status extends ClientCommands.Base {
+    @Override
+    int run(HourglassClient client, PrintStream out) {
+      ClusterStatus asked = client.clusterStatus();
+      ClusterStatus s = asked;
+      if ("cluster".equals(s.mode()) && s.leader() != null && !s.leader().equals(s.nodeId())) {
+        String leaderHttp = asked.members().stream()
+            .filter(m -> m.nodeId().equals(asked.leader())).map(ClusterStatus.Member::http)
+            .filter(h -> h != null).findFirst().orElse(null);
+        if (leaderHttp != null) {
+          try (var leader = HourglassClient.builder(leaderHttp).token(conn.token).build()) {
+            s = leader.clusterStatus();
+          } catch (RuntimeException unreachable) {
+            out.println("(the leader " + s.leader() + " at " + leaderHttp + " did not answer: "
+                + unreachable.getMessage() + "; showing " + s.nodeId() + "'s view)");
+          }
+        }
+      }
+      if (conn.json()) {
+        Output.json(out, s);
+        return 0;
+      }
+      if (!"cluster".equals(s.mode())) {
+        out.println("single node (not replicated): " + client.baseUrl());
+        return 0;
+      }
+      out.printf("leader %s   term %d   commit index %d   (as seen by %s)%n",
+          s.leader() == null ? "none (election under way, or no majority)" : s.leader(), s.term(),
+          s.commitIndex(), s.nodeId());
+      var t = new Table("NODE", "ROLE", "RAFT", "HTTP", "MATCH INDEX", "LAG");
+      for (ClusterStatus.Member m : s.members()) {
+        t.row(m.nodeId(), m.role(), m.address(), m.http(),
+            m.matchIndex() < 0 ? "?" : m.matchIndex(), m.lag() == null ? "?" : m.lag());
+      }
+      t.print(out);
+      return 0;
+    }
+  }
+}
