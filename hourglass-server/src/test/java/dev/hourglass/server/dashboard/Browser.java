@@ -10,6 +10,7 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -70,9 +71,13 @@ final class Browser implements AutoCloseable {
     driver.get(url);
   }
 
-  /** Waits until the condition answers non-null and non-false; returns the answer. */
+  /**
+   * Waits until the condition answers non-null and non-false; returns the answer. Live pages
+   * replace their rows as data changes, so an element gone stale mid-check means "try again".
+   */
   <T> T until(Function<WebDriver, T> condition) {
-    return new WebDriverWait(driver, WAIT).until(condition);
+    return new WebDriverWait(driver, WAIT).ignoring(StaleElementReferenceException.class)
+        .until(condition);
   }
 
   WebElement find(String testid) {

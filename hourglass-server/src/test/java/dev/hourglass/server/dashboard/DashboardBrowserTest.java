@@ -169,11 +169,15 @@ class DashboardBrowserTest {
   @Order(4)
   void workersPageMarksTheDeadWorker() throws Exception {
     browser.open(server.uri() + "/#/workers");
-    var gone = browser.until(d -> d.findElement(By.cssSelector("[data-worker-id='w-gone']")));
-    assertThat(gone.getDomAttribute("class")).contains("dead");
-    assertThat(gone.getText()).contains("dead");
-    var live = browser.driver.findElement(By.cssSelector("[data-worker-id='w-live']"));
-    assertThat(live.getText()).contains("alive").contains("s ago");
+    // The rows are redrawn every second (heartbeat ages), so each check reads one row at once.
+    String gone = browser.until(d -> {
+      var row = d.findElement(By.cssSelector("[data-worker-id='w-gone']"));
+      return row.getDomAttribute("class").contains("dead") ? row.getText() : null;
+    });
+    assertThat(gone).contains("dead");
+    String live = browser.until(d -> d.findElement(By.cssSelector("[data-worker-id='w-live']"))
+        .getText());
+    assertThat(live).contains("alive").contains("s ago").doesNotContain("dead");
     browser.screenshot("4-workers");
   }
 
@@ -222,6 +226,23 @@ class DashboardBrowserTest {
         .contains("FOLLOWER").contains("10");
     browser.until(d -> d.findElement(By.id("nav-cluster")).isDisplayed());
     browser.screenshot("6-cluster");
+    // On a follower the API redirects to the leader, which a page cannot follow across origins:
+    // the message links to the leader's dashboard.
+    browser.js("""
+        const stubbed = window.fetch;
+        window.fetch = (url, options) => {
+          if (String(url).endsWith("/api/v1/cluster")) {
+            return stubbed(url, options).then((r) => r.json()).then((c) => new Response(
+                JSON.stringify({...c, node_id: "n2"}), {status: 200}));
+          }
+          return Promise.reject(new TypeError("Failed to fetch"));
+        };
+        location.hash = "#/workers";
+        """);
+    var link = browser.until(d -> d.findElements(By.cssSelector("[data-testid='error'] a"))
+        .stream().findFirst().orElse(null));
+    assertThat(link.getDomAttribute("href")).isEqualTo("http://127.0.0.1:7001");
+    assertThat(browser.find("error").getText()).contains("follower");
   }
 
   @Test
