@@ -416,11 +416,11 @@ function deadLetters(root) {
           h("td", {}, jobLink(j.job_id)), h("td", {}, j.task), h("td", {}, j.queue),
           h("td", { class: "num" }, j.failures), h("td", {}, fmtTime(j.finished_at)),
           h("td", { class: "error" }, j.reason || j.attempts.at(-1)?.error || ""),
-          h("td", { class: "actions" },
+          h("td", {}, h("div", { class: "actions" },
             h("button", { "data-testid": "redrive", onclick: (e) => act(e.target,
               `re-drive ${j.job_id}`, () => api(`/api/v1/dlq/${encodeURIComponent(j.job_id)}` +
                 "/redrive", { method: "POST" })) }, "Re-drive"),
-            cancelButton(j.job_id)))), "dlq"));
+            cancelButton(j.job_id))))), "dlq"));
     },
   };
 }

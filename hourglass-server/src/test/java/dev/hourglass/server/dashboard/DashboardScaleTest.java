@@ -92,7 +92,7 @@ class DashboardScaleTest {
     }
   }
 
-  /** Submits JOBS jobs in batches from two threads: 10 queues, priorities 0-4, 10% delayed. */
+  /** Submits JOBS jobs in batches from two threads: 10 queues × priorities 0-4; queue q0 delayed. */
   static void load(ApiCalls api) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
@@ -114,7 +114,7 @@ class DashboardScaleTest {
     for (int i = 0; i < BATCH; i++) {
       int n = batch * BATCH + i;
       sb.append(i == 0 ? "" : ",").append("{\"task\":\"t").append(n % 7).append("\",\"queue\":\"q")
-          .append(n % 10).append("\",\"priority\":").append(n % 5);
+          .append(n % 10).append("\",\"priority\":").append(n / 10 % 5);
       if (n % 10 == 0) {
         sb.append(",\"delay_ms\":3600000");
       }
