@@ -134,6 +134,9 @@ public final class ReplicatedEngine implements AutoCloseable {
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, millis(t.electionTimeoutMax().toMillis()));
     RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(p,
         millis(t.stepDownWait().toMillis()));
+    // Ratis waits 10 ms between two AppendEntries by default, which puts a 10 ms floor under every
+    // commit when one entry is in flight (the server's group commit); Ozone sets it to 0 too.
+    RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, millis(0));
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, t.snapshotEveryEntries());
     RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, t.snapshotsRetained());
