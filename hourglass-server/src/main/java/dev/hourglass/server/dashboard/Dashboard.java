@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * Cache-Control: no-cache} with a strong {@code ETag}; the browser revalidates and gets a 304
  * without a body while the jar is unchanged.
  *
- * <p>Thread-safety: stateless apart from a concurrent cache of loaded assets; safe from any
+ * <p>Thread-safety: stateless apart from a concurrent cache of the files found; safe from any
  * thread.
  */
 public final class Dashboard {
@@ -57,7 +57,11 @@ public final class Dashboard {
       + " img-src 'self' data:; style-src 'self' 'unsafe-inline'; base-uri 'none';"
       + " form-action 'self'; frame-ancestors 'none'";
 
-  private static final Map<String, Optional<Asset>> CACHE = new ConcurrentHashMap<>();
+  /**
+   * Files found, by name. Only hits are kept, so the map is bounded by the files in the jar; a
+   * miss asks the class loader again (rare, and a 404 either way).
+   */
+  private static final Map<String, Asset> CACHE = new ConcurrentHashMap<>();
 
   private Dashboard() {}
 
@@ -107,7 +111,18 @@ public final class Dashboard {
     if (name == null || !NAME.matcher(name).matches()) {
       return Optional.empty();
     }
-    return CACHE.computeIfAbsent(name, Dashboard::load);
+    Asset cached = CACHE.get(name);
+    if (cached != null) {
+      return Optional.of(cached);
+    }
+    Optional<Asset> loaded = load(name);
+    loaded.ifPresent(a -> CACHE.putIfAbsent(name, a));
+    return loaded;
+  }
+
+  /** How many files are cached (for tests: bounded by the files in the jar). */
+  static int cachedCount() {
+    return CACHE.size();
   }
 
   private static Optional<Asset> load(String name) {

@@ -96,6 +96,14 @@ class DashboardAssetsTest {
   }
 
   @Test
+  void probingManyMissingNamesCachesNothing() {
+    for (int i = 0; i < 10_000; i++) {
+      assertThat(Dashboard.lookup("probe" + i + ".js")).isEmpty();
+    }
+    assertThat(Dashboard.cachedCount()).as("cached files").isLessThanOrEqualTo(6);
+  }
+
+  @Test
   void aRawDotDotPathNeverReachesTheClasspath() throws Exception {
     // java.net.http normalises nothing, but to be sure the server sees "..", speak HTTP by hand.
     try (var socket = new Socket(server.uri().getHost(), server.port())) {
