@@ -474,10 +474,12 @@ public final class LiveDemo {
   // ----------------------------------------------------------------------------- teardown
 
   private void holdOpen() throws InterruptedException {
-    out.printf("%nThe server stays up at %s with workers %s.%nTry: ./hourglass jobs --server %s"
-        + "   ./hourglass workers --server %s%nPress Ctrl-C to stop.%n", serverUrl,
-        procs.entrySet().stream().filter(e -> e.getValue().isAlive()).map(Map.Entry::getKey)
-            .collect(Collectors.joining(", ")), serverUrl, serverUrl);
+    String dashboard = cluster ? client.baseUrl() + "/ (the leader's)" : serverUrl + "/";
+    out.printf("%nThe server stays up at %s with workers %s.%nDashboard: %s%nTry: ./hourglass"
+        + " jobs --server %s   ./hourglass workers --server %s%nPress Ctrl-C to stop.%n",
+        serverUrl, procs.entrySet().stream().filter(e -> e.getValue().isAlive())
+            .map(Map.Entry::getKey).collect(Collectors.joining(", ")), dashboard, serverUrl,
+        serverUrl);
     out.flush();
     new CountDownLatch(1).await(); // until Ctrl-C: the shutdown hook kills the workers
   }
