@@ -362,6 +362,39 @@ public final class HourglassClient implements AutoCloseable {
   }
 
   /**
+   * Completes many leased jobs in one request ({@code POST /api/v1/jobs:complete}); they share
+   * one group commit on the server. Each completion is applied or refused on its own, so one
+   * whose lease was lost does not stop the rest: check {@link CompletionResult#applied()}.
+   *
+   * @param workerId the lease holder of every job
+   * @param completions 1 to 10,000 jobs with their generations and results
+   * @return one result per completion, in order
+   * @throws IllegalArgumentException if the list is empty or a result cannot be written as JSON
+   * @throws HourglassException if the whole request is refused (400 over 10,000 or a bad field,
+   *     403 without the worker role) or the server cannot be reached
+   */
+  public List<CompletionResult> completeAll(String workerId, List<Completion> completions) {
+    if (completions.isEmpty()) {
+      throw new IllegalArgumentException("completeAll needs at least one completion");
+    }
+    ObjectNode body = Json.MAPPER.createObjectNode().put("worker_id",
+        Objects.requireNonNull(workerId, "workerId"));
+    var arr = body.putArray("completions");
+    for (Completion c : completions) {
+      ObjectNode one = arr.addObject().put("job_id", c.jobId()).put("generation",
+          c.generation());
+      if (c.result() != null) {
+        one.set("result", Json.tree(c.result(), "result of " + c.jobId()));
+      }
+    }
+    List<CompletionResult> out = new ArrayList<>(completions.size());
+    for (JsonNode n : call("POST", V1 + "/jobs:complete", body).path("results")) {
+      out.add(CompletionResult.of(n));
+    }
+    return List.copyOf(out);
+  }
+
+  /**
    * Reports a failed attempt. While attempts remain and the failure is retryable, the job is
    * retried after its backoff; otherwise it goes to the dead-letter queue.
    *

@@ -139,6 +139,29 @@ class HourglassClientTest {
   }
 
   @Test
+  void completeAllAppliesEachCompletionOnItsOwnAndRefusesAStaleOne() {
+    for (int i = 0; i < 3; i++) {
+      client.submit(JobRequest.builder("t").jobId("c" + i).build());
+    }
+    var got = client.lease("w1", 3, Duration.ofSeconds(1), List.of(), Duration.ZERO);
+    assertThat(got).hasSize(3);
+    var results = client.completeAll("w1", List.of(
+        new Completion("c0", 1, Map.of("n", 0)),
+        new Completion("c1", 7, null), // not this lease's generation
+        new Completion("c2", 1, null)));
+    assertThat(results).extracting(CompletionResult::jobId).containsExactly("c0", "c1", "c2");
+    assertThat(results).extracting(CompletionResult::applied).containsExactly(true, false, true);
+    assertThat(results.get(1).code()).isIn("STALE_GENERATION", "NOT_LEASE_HOLDER");
+    assertThat(results.get(1).state()).isNull();
+    assertThat(results.get(1).detail()).contains("c1");
+    assertThat(client.job("c0").result()).isEqualTo("{\"n\":0}");
+    assertThat(client.job("c1").state()).isEqualTo(JobState.RUNNING);
+    assertThat(client.job("c2").state()).isEqualTo(JobState.SUCCEEDED);
+    assertThatThrownBy(() -> client.completeAll("w1", List.of()))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void schedulesQueuesWorkersAndDeadLetters() {
     var sched = client.createSchedule(JobRequest.builder("report").cron("0 3 * * *")
         .timeZone("Europe/Berlin").scheduleId("nightly").overlap("skip").build());
