@@ -207,23 +207,25 @@ public final class ClusterHttpBenchmark {
       }
       stop.set(true);
       long termAfter = term();
-      System.out.printf("steady %.1f min at %d submits/s: %,d acknowledged, elections (term"
-          + " changes) %d%n", minutes, rate, done.get(), termAfter - termBefore);
+      System.out.printf("steady %.1f min at %d submits/s: %,d acknowledged, term %d -> %d:"
+          + " elections %d%n", minutes, rate, done.get(), termBefore, termAfter,
+          termAfter - termBefore);
     }
   }
 
+  /** The highest term any replica reports: each election raises it on every replica. */
   private long term() {
+    long max = -1;
     for (URI u : replicas.urls()) {
       try {
         var r = http.send(HttpRequest.newBuilder(u.resolve("/api/v1/cluster")).build(),
             HttpResponse.BodyHandlers.ofString());
-        var node = Http.MAPPER.readTree(r.body());
-        return node.get("term").asLong();
+        max = Math.max(max, Http.MAPPER.readTree(r.body()).get("term").asLong());
       } catch (Exception down) {
-        // next
+        // a replica that does not answer has no say
       }
     }
-    return -1;
+    return max;
   }
 
   private void failovers(int kills) throws Exception {
