@@ -54,6 +54,10 @@ class PeerAdaptersSmokeTest {
 
     assertThat(result.ran()).as("jobs that ran on " + system).isEqualTo(50);
     assertThat(result.duplicates()).as("jobs that ran twice on " + system).isZero();
-    assertThat(result.p50Millis()).as("median lateness on " + system).isGreaterThanOrEqualTo(0);
+    // Not early by more than the millisecond a due time is rounded to: Quartz keeps due times as
+    // java.util.Date and starts a job up to a fraction of a millisecond before the recorder's
+    // nanosecond due time (seen: -0.109 ms); a job run a whole millisecond early is a bug.
+    assertThat(result.p50Millis()).as("median lateness on " + system)
+        .isGreaterThanOrEqualTo(-1.0);
   }
 }
