@@ -47,7 +47,9 @@ class ClusterDemoTest {
       String any = replicas.urls().get(1).toString();
       String text = await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
           .until(() -> run("cluster", "status", "--server", any),
-              t -> t.contains("LEADER") && !t.contains("none (election"));
+              // A new leader reports commit index -1 until its first entry commits.
+              t -> t.contains("LEADER") && !t.contains("none (election")
+                  && !t.contains("commit index -1"));
       assertThat(text).containsPattern("leader s\\d +term \\d+ +commit index \\d+");
       assertThat(text).contains("NODE").contains("LAG");
       for (var p : replicas.peers()) {
