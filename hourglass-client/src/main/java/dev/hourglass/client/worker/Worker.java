@@ -40,7 +40,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * is ready, so an idle worker makes one request per poll wait, never a busy loop. Unused permits
  * go back at once; each job's permit goes back when its handler ends. One heartbeat thread
  * extends every held lease each {@code heartbeatInterval} (a third of the lease by default), and
- * keeps the worker itself alive when it holds nothing.
+ * keeps the worker itself alive when it holds nothing. Successes that finish while a report is in
+ * flight go to the server together in one {@code jobs:complete} call ({@link CompletionBatcher}),
+ * so a busy worker makes one report per round trip, not one per job.
  *
  * <p><b>Fencing.</b> Every report names the generation of the lease. A 409 on a heartbeat or
  * report means the lease is lost (it expired and the job was re-leased, or the job was
@@ -66,6 +68,12 @@ public final class Worker implements AutoCloseable {
   private static final System.Logger log = System.getLogger(Worker.class.getName());
   /** Why: at shutdown, a parked poll gets this long to end by itself (see {@link #shutdown}). */
   private static final Duration POLL_GRACE = Duration.ofMillis(500);
+  /**
+   * Why this many completions per call at most: the server takes up to 10,000, but 1,000 small
+   * results already make the call's cost per job negligible, and keep one body well under the
+   * server's 16 MiB batch limit when results are a few KiB.
+   */
+  private static final int COMPLETIONS_PER_CALL_MAX = 1_000;
 
   private final HourglassClient client;
   private final String workerId;
@@ -93,6 +101,7 @@ public final class Worker implements AutoCloseable {
   private volatile boolean stopped;
   private Thread poller;
   private Thread heartbeater;
+  private CompletionBatcher completions;
 
   /** A job whose handler runs; settled once, by its report, its loss or its release. */
   private static final class Running {
@@ -153,6 +162,7 @@ public final class Worker implements AutoCloseable {
     }
     polling = true;
     heartbeating = true;
+    completions = new CompletionBatcher(client, workerId, COMPLETIONS_PER_CALL_MAX);
     poller = Thread.ofPlatform().name("hourglass-" + workerId + "-poll").daemon()
         .start(this::pollLoop);
     heartbeater = Thread.ofPlatform().name("hourglass-" + workerId + "-heartbeat").daemon()
@@ -240,6 +250,7 @@ public final class Worker implements AutoCloseable {
       }
     }
     jobThreads.shutdownNow();
+    completions.close(); // a report still queued falls back to a single call, which gives up now
     log.log(Level.INFO, "hourglass worker stopped: worker={0} released={1}", workerId,
         rest.size());
     return rest.isEmpty();
@@ -409,7 +420,21 @@ public final class Worker implements AutoCloseable {
     }
   }
 
+  /**
+   * Reports a success through the batcher (one call for every success that is ready at the same
+   * time); anything the batch could not settle is reported on its own.
+   */
   private void report(JobContext ctx, Object result) {
+    CompletionBatcher.Reply reply = completions.complete(ctx.jobId(), ctx.generation(), result);
+    switch (reply.outcome()) {
+      case APPLIED -> safely(() -> listener.onCompleted(ctx, result));
+      case REFUSED -> lost(ctx, new HourglassException(409, reply.code(), "Conflict",
+          reply.detail(), null, null, null));
+      case UNSENT -> reportAlone(ctx, result);
+    }
+  }
+
+  private void reportAlone(JobContext ctx, Object result) {
     try {
       retrying(ctx, () -> client.complete(ctx.jobId(), workerId, ctx.generation(), result));
       safely(() -> listener.onCompleted(ctx, result));

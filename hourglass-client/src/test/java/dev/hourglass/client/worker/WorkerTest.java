@@ -9,6 +9,7 @@ import dev.hourglass.client.Job;
 import dev.hourglass.client.JobQuery;
 import dev.hourglass.client.JobRequest;
 import dev.hourglass.client.JobState;
+import dev.hourglass.client.RequestCountingProxy;
 import dev.hourglass.client.TestServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -158,6 +159,83 @@ class WorkerTest {
     assertThat(job.attempts()).extracting(Job.Attempt::workerId, Job.Attempt::outcome)
         .containsExactly(org.assertj.core.groups.Tuple.tuple("w1", "EXPIRED"),
             org.assertj.core.groups.Tuple.tuple("w2", "SUCCEEDED"));
+    assertThat(w1Completed).hasValue(0);
+  }
+
+  @Test
+  void successesThatFinishTogetherAreReportedInFewCalls() throws Exception {
+    // Goal: 50 handlers finish at the same instant; the worker reports them through
+    // jobs:complete in a handful of calls (one per round trip), never one call per job.
+    String batched = "POST /api/v1/jobs:complete ";
+    String single = "POST /api/v1/jobs/"; // complete, fail, heartbeat or release of one job
+    try (var proxy = RequestCountingProxy.to(ts.url(), batched, single);
+        var viaProxy = HourglassClient.builder(proxy.url()).build()) {
+      var go = new CountDownLatch(1);
+      Worker w = Worker.builder(viaProxy).workerId("batcher").capacity(50)
+          .lease(Duration.ofSeconds(60)).pollWait(Duration.ofSeconds(1))
+          .handler("wait", ctx -> {
+            go.await();
+            return ctx.payloadJson();
+          }).build().start();
+      workers.add(w);
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        ids.add(client.submit(JobRequest.builder("wait").payload(Map.of("i", i)).build())
+            .jobId());
+      }
+      await().atMost(WAIT).until(() -> w.inFlight() == 50);
+      go.countDown();
+      await().atMost(WAIT).until(() -> ids.stream()
+          .allMatch(id -> client.job(id).state() == JobState.SUCCEEDED));
+      assertThat(client.job(ids.get(31)).result()).isEqualTo("{\"i\":31}");
+      assertThat(proxy.count(single)).as("single-job reports: " + proxy).isZero();
+      assertThat(proxy.count(batched)).as("batched reports: " + proxy).isBetween(1, 10);
+    }
+  }
+
+  @Test
+  void aLateSuccessRefusedInsideABatchDropsTheJob() {
+    // Goal: w1's handler outlives its 300 ms lease without heartbeating (interval 30 s) and
+    // ignores interruption; w2 runs the job meanwhile. w1's success then goes out through
+    // jobs:complete, the server refuses that item (stale generation), and w1 reports the job
+    // as lost, never as completed.
+    var lost = new CopyOnWriteArrayList<HourglassException>();
+    var w1Completed = new AtomicInteger();
+    var w2Ran = new CountDownLatch(1);
+    started(worker("w1").capacity(1).lease(Duration.ofMillis(300))
+        .heartbeatInterval(Duration.ofSeconds(30))
+        .handler("late", ctx -> {
+          while (w2Ran.getCount() > 0) {
+            try {
+              w2Ran.await();
+            } catch (InterruptedException ignored) {
+              // a handler that ignores interruption, as real code often does
+            }
+          }
+          return "w1 late";
+        }).listener(new WorkerListener() {
+          @Override
+          public void onLeaseLost(JobContext ctx, HourglassException refusal) {
+            lost.add(refusal);
+          }
+
+          @Override
+          public void onCompleted(JobContext ctx, Object result) {
+            w1Completed.incrementAndGet();
+          }
+        }));
+    String id = client.submit(JobRequest.builder("late").backoff(Duration.ZERO).build()).jobId();
+    await().atMost(WAIT).until(() -> client.job(id).state() == JobState.RUNNING);
+    started(worker("w2").handler("late", ctx -> {
+      w2Ran.countDown();
+      return "w2 finished";
+    }));
+    await().atMost(WAIT).until(() -> !lost.isEmpty());
+    assertThat(lost.get(0).status()).isEqualTo(409);
+    assertThat(lost.get(0).code()).isIn("STALE_GENERATION", "NOT_LEASE_HOLDER",
+        "ILLEGAL_TRANSITION");
+    await().atMost(WAIT).until(() -> client.job(id).state() == JobState.SUCCEEDED);
+    assertThat(client.job(id).result()).isEqualTo("\"w2 finished\"");
     assertThat(w1Completed).hasValue(0);
   }
 
