@@ -6,18 +6,19 @@ import dev.hourglass.client.HourglassClient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Reports the successes of many handlers in one {@code POST /api/v1/jobs:complete}: group commit
- * on the worker's side. One sender thread takes the first waiting completion, drains every other
- * one that queued up meanwhile (at most {@code maxBatch}), and sends them together; handlers wait
- * for their own outcome.
+ * on the worker's side. Whichever handler thread gets the send lock takes every completion queued
+ * at that moment (at most {@code maxBatch}) and sends them together; the others wait for the lock,
+ * find their completion already answered, and return, or send the next batch themselves.
  *
- * <p>Why no timer: a lone completion goes out at once, so an idle worker adds no latency; under
- * load, completions queue while the previous call is in flight, and the batch grows by itself to
- * what the server can take per round trip (the same idea as the server's group commit).
+ * <p>Why no timer and no sender thread: a lone completion goes out at once from its own thread,
+ * so an idle worker adds no latency and no hand-off; under load, completions queue while a call
+ * is in flight and the next batch grows by itself to what arrived meanwhile (the same idea as the
+ * server's group commit).
  *
  * <p>Only the happy path is batched. A call that fails as a whole (server unreachable, 503, a
  * result over the size limit) and items refused for a transient reason come back {@link
@@ -26,7 +27,7 @@ import java.util.concurrent.LinkedBlockingQueue;
  *
  * <p>Thread-safety: {@link #complete} may be called from any number of threads.
  */
-final class CompletionBatcher implements AutoCloseable {
+final class CompletionBatcher {
   /** Per-item refusals that say nothing about the lease: retry them one by one. */
   private static final Set<String> TRANSIENT_CODES = Set.of("OVERLOADED", "UNAVAILABLE",
       "NO_LEADER", "NOT_LEADER", "LEADER_NOT_READY");
@@ -53,66 +54,68 @@ final class CompletionBatcher implements AutoCloseable {
     static final Reply UNSENT = new Reply(Outcome.UNSENT, null, null);
   }
 
-  private record Pending(Completion completion, CompletableFuture<Reply> reply) {}
+  private static final class Pending {
+    final Completion completion;
+    volatile Reply reply;
+
+    Pending(Completion completion) {
+      this.completion = completion;
+    }
+  }
 
   private final HourglassClient client;
   private final String workerId;
   private final int maxBatch;
-  private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-  private final Thread sender;
-  private volatile boolean closed;
+  private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+  /** Held by the thread whose call is in flight; the queue fills meanwhile. */
+  private final ReentrantLock sending = new ReentrantLock();
 
   CompletionBatcher(HourglassClient client, String workerId, int maxBatch) {
     this.client = client;
     this.workerId = workerId;
     this.maxBatch = maxBatch;
-    this.sender = Thread.ofPlatform().name("hourglass-" + workerId + "-complete").daemon()
-        .start(this::sendLoop);
   }
 
   /**
-   * Reports one success and waits for its outcome. Not interruptible: the worker decides what a
-   * job's report means only from this reply.
+   * Reports one success and returns its outcome, sending it (with whatever else is queued) or
+   * waiting while another thread's call carries it.
    */
   Reply complete(String jobId, int generation, Object result) {
-    var p = new Pending(new Completion(jobId, generation, result), new CompletableFuture<>());
-    queue.add(p);
-    if (closed) {
-      drainUnsent(); // close() may have drained before this add
-    }
-    return p.reply.join();
-  }
-
-  private void sendLoop() {
-    List<Pending> batch = new ArrayList<>();
-    while (!closed) {
+    var mine = new Pending(new Completion(jobId, generation, result));
+    queue.add(mine);
+    while (mine.reply == null) {
+      sending.lock(); // a virtual thread unmounts while it waits here
       try {
-        batch.add(queue.take());
-      } catch (InterruptedException e) {
-        break;
+        if (mine.reply == null) {
+          sendQueued();
+        }
+      } finally {
+        sending.unlock();
       }
-      queue.drainTo(batch, maxBatch - 1);
-      send(batch);
-      batch.clear();
     }
-    drainUnsent();
+    return mine.reply;
   }
 
-  private void send(List<Pending> batch) {
+  /** Sends up to maxBatch queued completions in one call; under the send lock. */
+  private void sendQueued() {
+    List<Pending> batch = new ArrayList<>();
+    Pending p;
+    while (batch.size() < maxBatch && (p = queue.poll()) != null) {
+      batch.add(p);
+    }
     List<Completion> items = new ArrayList<>(batch.size());
-    for (Pending p : batch) {
-      items.add(p.completion);
+    for (Pending b : batch) {
+      items.add(b.completion);
     }
     List<CompletionResult> results;
     try {
       results = client.completeAll(workerId, items);
     } catch (RuntimeException e) { // unreachable, 503, a result too large: each on its own
-      batch.forEach(p -> p.reply.complete(Reply.UNSENT));
+      batch.forEach(b -> b.reply = Reply.UNSENT);
       return;
     }
     for (int i = 0; i < batch.size(); i++) {
-      CompletionResult r = i < results.size() ? results.get(i) : null;
-      batch.get(i).reply.complete(reply(r));
+      batch.get(i).reply = reply(i < results.size() ? results.get(i) : null);
     }
   }
 
@@ -121,25 +124,5 @@ final class CompletionBatcher implements AutoCloseable {
       return Reply.UNSENT;
     }
     return r.applied() ? Reply.APPLIED : new Reply(Outcome.REFUSED, r.code(), r.detail());
-  }
-
-  private void drainUnsent() {
-    Pending p;
-    while ((p = queue.poll()) != null) {
-      p.reply.complete(Reply.UNSENT);
-    }
-  }
-
-  /** Stops the sender; completions still queued, or added later, come back UNSENT. */
-  @Override
-  public void close() {
-    closed = true;
-    sender.interrupt();
-    try {
-      sender.join(5_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    drainUnsent();
   }
 }

@@ -101,7 +101,7 @@ public final class Worker implements AutoCloseable {
   private volatile boolean stopped;
   private Thread poller;
   private Thread heartbeater;
-  private CompletionBatcher completions;
+  private final CompletionBatcher completions;
 
   /** A job whose handler runs; settled once, by its report, its loss or its release. */
   private static final class Running {
@@ -133,6 +133,7 @@ public final class Worker implements AutoCloseable {
     this.backoffMax = b.backoffMax;
     this.listener = b.listener;
     this.slots = new Semaphore(capacity);
+    this.completions = new CompletionBatcher(client, workerId, COMPLETIONS_PER_CALL_MAX);
     this.jobThreads = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("hourglass-" + workerId + "-job-", 0).factory());
   }
@@ -162,7 +163,6 @@ public final class Worker implements AutoCloseable {
     }
     polling = true;
     heartbeating = true;
-    completions = new CompletionBatcher(client, workerId, COMPLETIONS_PER_CALL_MAX);
     poller = Thread.ofPlatform().name("hourglass-" + workerId + "-poll").daemon()
         .start(this::pollLoop);
     heartbeater = Thread.ofPlatform().name("hourglass-" + workerId + "-heartbeat").daemon()
@@ -250,7 +250,6 @@ public final class Worker implements AutoCloseable {
       }
     }
     jobThreads.shutdownNow();
-    completions.close(); // a report still queued falls back to a single call, which gives up now
     log.log(Level.INFO, "hourglass worker stopped: worker={0} released={1}", workerId,
         rest.size());
     return rest.isEmpty();
