@@ -45,6 +45,9 @@ import java.util.concurrent.atomic.LongAdder;
  *       complete it with one call.
  *   <li>{@code latency}: one worker parked in a long poll; one job submitted at a time; the time
  *       until the lease reply arrives, from sending the submit and from its acknowledgement.
+ *   <li>{@code due-storm} (not in the default list: it holds a million jobs): {@code
+ *       --storm-jobs} jobs due within one second, and how late each reaches a worker; see
+ *       {@link DueStorm}.
  * </ul>
  * Producers of the end-to-end phases stop submitting while more than {@code --backlog} jobs are
  * waiting, so the figure is the rate the server sustains, not the depth of a growing queue.
@@ -60,19 +63,22 @@ import java.util.concurrent.atomic.LongAdder;
 public final class LoadGenerator {
   private static final JsonFactory JSON = new JsonFactory();
   private static final List<String> ALL_PHASES =
-      List.of("submit-batch", "submit-single", "e2e-batch", "e2e-single", "latency");
+      List.of("submit-batch", "submit-single", "e2e-batch", "e2e-single", "latency",
+          "due-storm");
+  private static final List<String> DEFAULT_PHASES = ALL_PHASES.subList(0, 5);
 
   /** The generator's settings; see {@link #usage()}. */
   record Options(URI base, String token, Set<String> phases, int batch, int batchConnections,
       int singleConnections, int e2eProducers, int e2eWorkers, int singleProducers,
       int singleWorkers, Duration warmup, Duration measure, int rounds, long serverPid,
-      long backlogMax, int leaseMax) {}
+      long backlogMax, int leaseMax, int stormJobs, int stormWorkers) {}
 
   private final Options o;
   private final String nonce = Long.toString(System.currentTimeMillis(), 36);
   private final PrintStream out;
   private final List<String> rows = new ArrayList<>();
   private final List<String> latencyRows = new ArrayList<>();
+  private final List<String> stormRows = new ArrayList<>();
 
   LoadGenerator(Options options, PrintStream out) {
     this.o = options;
@@ -97,7 +103,8 @@ public final class LoadGenerator {
         + " [--batch 1000] [--connections K (submit phases)] [--batch-connections 32]"
         + " [--single-connections 64] [--e2e-producers 8] [--e2e-workers 16]"
         + " [--single-producers 32] [--single-workers 32] [--lease-max 1000] [--warmup-s 3]"
-        + " [--measure-s 10] [--rounds 2000] [--backlog 200000] [--server-pid PID]"
+        + " [--measure-s 10] [--rounds 2000] [--backlog 200000] [--storm-jobs 1000000]"
+        + " [--storm-workers 16] [--server-pid PID]"
         + " [--token T]";
   }
 
@@ -118,7 +125,7 @@ public final class LoadGenerator {
       v.put(args[i].substring(2), args[i + 1]);
     }
     Set<String> phases = new LinkedHashSet<>(Arrays.asList(v.getOrDefault("phases",
-        String.join(",", ALL_PHASES)).split(",")));
+        String.join(",", DEFAULT_PHASES)).split(",")));
     for (String p : phases) {
       if (!ALL_PHASES.contains(p)) {
         throw new IllegalArgumentException("unknown phase " + p + "; known: " + ALL_PHASES);
@@ -131,7 +138,8 @@ public final class LoadGenerator {
         num(v, "e2e-producers", 8), num(v, "e2e-workers", 16), num(v, "single-producers", 32),
         num(v, "single-workers", 32), Duration.ofSeconds(num(v, "warmup-s", 3)),
         Duration.ofSeconds(num(v, "measure-s", 10)), num(v, "rounds", 2000),
-        num(v, "server-pid", -1), num(v, "backlog", 200_000), num(v, "lease-max", 1000));
+        num(v, "server-pid", -1), num(v, "backlog", 200_000), num(v, "lease-max", 1000),
+        num(v, "storm-jobs", 1_000_000), num(v, "storm-workers", 16));
     v.remove("phases");
     if (!v.isEmpty()) {
       throw new IllegalArgumentException("unknown options " + v.keySet());
@@ -160,6 +168,7 @@ public final class LoadGenerator {
         case "e2e-batch" -> endToEndBatched();
         case "e2e-single" -> endToEndSingle();
         case "latency" -> latency();
+        case "due-storm" -> dueStorm();
         default -> throw new IllegalStateException(p);
       }
     }
@@ -339,6 +348,13 @@ public final class LoadGenerator {
     latencyRows.add(latencyRow("from sending the submit", fromSend));
     latencyRows.add(latencyRow("from the submit's acknowledgement", fromAck));
     out.printf("  latency: %d rounds measured after %d warm-up rounds%n", o.rounds(), warm);
+  }
+
+  private void dueStorm() throws Exception {
+    var storm = new DueStorm(o.base(), o.token(), "lg-" + nonce + "-storm", o.stormJobs(),
+        o.batchConnections(), o.stormWorkers(), Math.max(o.leaseMax(), 1), o.serverPid(),
+        this::metrics, out);
+    stormRows.add(DueStorm.summary(storm.run()));
   }
 
   /** Waits until the server counts one parked long poll (the latency worker's). */
@@ -664,6 +680,12 @@ public final class LoadGenerator {
           + " Server CPU (cores) | Machine busy | Group commits |%n"
           + "|---|---|---|---|---|---|---|---|%n");
       rows.forEach(out::println);
+    }
+    if (!stormRows.isEmpty()) {
+      out.printf("%n| Due storm | Submitted at | Lateness p50 | p90 | p99 | max | Last job"
+          + " after T | Delivery rate | Generator CPU (cores) | Server CPU (cores) | Machine busy"
+          + " |%n|---|---|---|---|---|---|---|---|---|---|---|%n");
+      stormRows.forEach(out::println);
     }
     if (!latencyRows.isEmpty()) {
       out.printf("%n| Latency | Rounds | p50 | p90 | p99 | max |%n|---|---|---|---|---|---|%n");
