@@ -92,15 +92,14 @@ public final class Engine {
   final LinkedHashMap<String, TaskLimit> taskLimits = new LinkedHashMap<>();
   final LinkedHashMap<String, WorkerState> workers = new LinkedHashMap<>();
   final LinkedHashMap<String, ScheduleState> schedules = new LinkedHashMap<>();
-  final IndexedHeap<Job> due = new IndexedHeap<>(BY_DUE_THEN_SEQ);
-  final IndexedHeap<Job> leases = new IndexedHeap<>(BY_DUE_THEN_SEQ);
-  final IndexedHeap<WorkerState> liveness =
-      new IndexedHeap<>(
-          Comparator.comparingLong(WorkerState::deathAtMillis).thenComparing(w -> w.id));
-  final IndexedHeap<ScheduleState> firings =
-      new IndexedHeap<>(
-          Comparator.<ScheduleState>comparingLong(s -> s.nextFireAtMillis)
-              .thenComparing(ScheduleState::id));
+  /** SCHEDULED and FAILED jobs by due time, then submission order. */
+  final IndexedHeap<Job> due = new IndexedHeap<>(j -> j.dueAtMillis, j -> j.seq, null);
+  /** RUNNING jobs by lease expiry, then submission order. */
+  final IndexedHeap<Job> leases = new IndexedHeap<>(j -> j.dueAtMillis, j -> j.seq, null);
+  final IndexedHeap<WorkerState> liveness = new IndexedHeap<>(WorkerState::deathAtMillis,
+      w -> 0, Comparator.comparing(w -> w.id));
+  final IndexedHeap<ScheduleState> firings = new IndexedHeap<>(s -> s.nextFireAtMillis,
+      s -> 0, Comparator.comparing(ScheduleState::id));
   /** SUCCEEDED and CANCELLED jobs in the order they finished, for retention. */
   final ArrayDeque<Job> finished = new ArrayDeque<>();
   /** DEAD jobs in the order they died: the dead-letter queue. */
@@ -110,9 +109,6 @@ public final class Engine {
   final long[] countsByState = new long[JobState.values().length];
 
   private ArrayList<Event> events;
-
-  private static final Comparator<Job> BY_DUE_THEN_SEQ =
-      Comparator.<Job>comparingLong(j -> j.dueAtMillis).thenComparingLong(j -> j.seq);
 
   public Engine(EngineConfig config) {
     this.config = config;

@@ -28,7 +28,8 @@ final class ReadyLane {
   final String task;
   final int priority;
 
-  private final IndexedHeap<Job> outOfOrder = new IndexedHeap<>(ORDER);
+  private final IndexedHeap<Job> outOfOrder =
+      new IndexedHeap<>(j -> j.deadlineMillis, j -> j.seq, null);
   private Job[] ring = new Job[16];
   private int[] stamps = new int[16];
   private int head;
