@@ -25,7 +25,7 @@ import java.util.function.IntFunction;
  *
  * <pre>
  * ClusterHttpBenchmark [--seconds 10] [--kills 50] [--election-timeout 150-300]
- *     [--steady-minutes 0] [--steady-rate 0]
+ *     [--steady-minutes 0] [--steady-rate 0] [--jvm "-Xmx1g"] [--skip-throughput]
  * </pre>
  *
  * <p>Failover time is what a client sees: from the leader's SIGKILL to the first acknowledged
@@ -52,21 +52,32 @@ public final class ClusterHttpBenchmark {
     String election = "500-1000";
     double steadyMinutes = 0;
     int steadyRate = 0;
-    for (int i = 0; i + 1 < args.length; i += 2) {
+    String jvm = "-Xmx1g";
+    boolean throughput = true;
+    for (int i = 0; i < args.length; i += 2) {
+      if (args[i].equals("--skip-throughput")) {
+        throughput = false;
+        i--;
+        continue;
+      }
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException("flag " + args[i] + " needs a value");
+      }
       switch (args[i]) {
         case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
         case "--kills" -> kills = Integer.parseInt(args[i + 1]);
         case "--election-timeout" -> election = args[i + 1];
         case "--steady-minutes" -> steadyMinutes = Double.parseDouble(args[i + 1]);
         case "--steady-rate" -> steadyRate = Integer.parseInt(args[i + 1]);
+        case "--jvm" -> jvm = args[i + 1];
         default -> throw new IllegalArgumentException("unknown flag " + args[i]);
       }
     }
     Path dir = Files.createTempDirectory("hourglass-cluster-http-bench");
-    System.out.printf("cores=%d java=%s election-timeout=%s dir=%s%n",
+    System.out.printf("cores=%d java=%s election-timeout=%s replica JVM options=%s dir=%s%n",
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), election,
-        dir);
-    try (var replicas = new LocalReplicaSet(dir, 3, List.of("-Xmx1g"),
+        jvm, dir);
+    try (var replicas = new LocalReplicaSet(dir, 3, List.of(jvm.trim().split("\\s+")),
         List.of("--election-timeout", election))) {
       long t0 = System.nanoTime();
       replicas.startAll();
@@ -74,12 +85,14 @@ public final class ClusterHttpBenchmark {
       bench.call("/api/v1/jobs", "{\"task\":\"warm\"}", Duration.ofSeconds(120));
       System.out.printf("first acknowledged submit after spawning: %d ms%n",
           (System.nanoTime() - t0) / 1_000_000);
-      bench.throughput("warm-up batched", 5, 4, n -> batch(n, 1000), 1000);
-      bench.throughput("batched (1000 jobs per request, 4 clients)", seconds, 4,
-          n -> batch(n, 1000), 1000);
-      bench.throughput("warm-up single", 5, 64, n -> "{\"task\":\"t\"}", 1);
-      bench.throughput("one job per request (64 clients)", seconds, 64, n -> "{\"task\":\"t\"}",
-          1);
+      if (throughput) {
+        bench.throughput("warm-up batched", 5, 4, n -> batch(n, 1000), 1000);
+        bench.throughput("batched (1000 jobs per request, 4 clients)", seconds, 4,
+            n -> batch(n, 1000), 1000);
+        bench.throughput("warm-up single", 5, 64, n -> "{\"task\":\"t\"}", 1);
+        bench.throughput("one job per request (64 clients)", seconds, 64,
+            n -> "{\"task\":\"t\"}", 1);
+      }
       if (steadyMinutes > 0) {
         bench.steady(steadyMinutes, steadyRate);
       }

@@ -1,8 +1,5 @@
 package dev.hourglass.bench.http;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -31,7 +28,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread-safety: {@link #run} once, from one thread.
  */
 final class DueStorm {
-  private static final JsonFactory JSON = new JsonFactory();
   private static final int BATCH_JOBS = 1_000;
 
   private final URI base;
@@ -176,7 +172,7 @@ final class DueStorm {
     byte[] lease = ("{\"worker_id\":\"" + workerId + "\",\"max\":" + leaseMax
         + ",\"wait_ms\":1000,\"lease_ms\":120000,\"queues\":[\"" + queue + "\"]}")
         .getBytes(StandardCharsets.UTF_8);
-    var got = new Assignments(leaseMax);
+    var got = new LoadGenerator.Leased(leaseMax, "d");
     try {
       while (arrived.get() < jobs && System.currentTimeMillis() < deadline) {
         int status = c.send("POST", "/api/v1/lease", lease);
@@ -191,7 +187,7 @@ final class DueStorm {
         lastArrival.accumulateAndGet(now, Math::max);
         int first = arrived.getAndAdd(got.n);
         for (int i = 0; i < got.n; i++) {
-          long late = now - (t + got.offsets[i]) * 1_000_000L;
+          long late = now - (t + got.payloadNumbers[i]) * 1_000_000L;
           if (late < -1_000_000L) { // more than a clock tick early
             early.incrementAndGet();
           }
@@ -225,62 +221,5 @@ final class DueStorm {
 
   private static String ms(long nanos) {
     return String.format(Locale.ROOT, "%,.1f ms", nanos / 1e6);
-  }
-
-  /** One lease reply: ids, generations and each payload's {@code d}, with Jackson's stream. */
-  static final class Assignments {
-    final String[] ids;
-    final int[] generations;
-    final long[] offsets;
-    int n;
-    private final StringBuilder sb = new StringBuilder();
-
-    Assignments(int max) {
-      ids = new String[max];
-      generations = new int[max];
-      offsets = new long[max];
-    }
-
-    void parse(byte[] body, int length) throws IOException {
-      n = 0;
-      try (JsonParser p = JSON.createParser(body, 0, length)) {
-        String field = null;
-        int depth = 0; // 1: reply, 2: an assignment, 3: its payload
-        for (JsonToken tok = p.nextToken(); tok != null; tok = p.nextToken()) {
-          switch (tok) {
-            case START_OBJECT -> depth++;
-            case END_OBJECT -> {
-              if (--depth == 1) {
-                n++;
-              }
-            }
-            case FIELD_NAME -> field = p.currentName();
-            case VALUE_STRING -> {
-              if (depth == 2 && "job_id".equals(field)) {
-                ids[n] = p.getText();
-              }
-            }
-            case VALUE_NUMBER_INT -> {
-              if (depth == 2 && "generation".equals(field)) {
-                generations[n] = p.getIntValue();
-              } else if (depth == 3 && "d".equals(field)) {
-                offsets[n] = p.getLongValue();
-              }
-            }
-            default -> { }
-          }
-        }
-      }
-    }
-
-    byte[] completions(String workerId) {
-      sb.setLength(0);
-      sb.append("{\"worker_id\":\"").append(workerId).append("\",\"completions\":[");
-      for (int i = 0; i < n; i++) {
-        sb.append(i == 0 ? "" : ",").append("{\"job_id\":\"").append(ids[i])
-            .append("\",\"generation\":").append(generations[i]).append('}');
-      }
-      return sb.append("]}").toString().getBytes(StandardCharsets.UTF_8);
-    }
   }
 }

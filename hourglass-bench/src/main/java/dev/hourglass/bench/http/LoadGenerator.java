@@ -520,16 +520,28 @@ public final class LoadGenerator {
     }
   }
 
-  /** The assignments of one lease reply: ids and generations, parsed with Jackson's stream. */
+  /**
+   * The assignments of one lease reply: ids, generations and, when asked for, one numeric field of
+   * each payload; parsed with Jackson's stream.
+   */
   static final class Leased {
     final String[] ids;
     final int[] generations;
+    /** Each payload's {@code payloadField}, when one was named; else unused. */
+    final long[] payloadNumbers;
+    private final String payloadField;
     int n;
     private final StringBuilder sb = new StringBuilder();
 
     Leased(int max) {
+      this(max, null);
+    }
+
+    Leased(int max, String payloadField) {
       ids = new String[max];
       generations = new int[max];
+      payloadNumbers = new long[payloadField == null ? 0 : max];
+      this.payloadField = payloadField;
     }
 
     void parse(RawHttpConnection c) throws IOException {
@@ -540,12 +552,12 @@ public final class LoadGenerator {
       n = 0;
       try (JsonParser p = JSON.createParser(body, 0, length)) {
         String field = null;
-        int depth = 0;
+        int depth = 0; // 1: the reply, 2: an assignment, 3: its payload
         for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
           switch (t) {
             case START_OBJECT -> {
               depth++;
-              if (depth == 3) { // {"assignments": [ {...} ]} -> skip payload objects
+              if (depth == 3 && payloadField == null) { // {"assignments": [ {...} ]}
                 p.skipChildren();
                 depth--;
               }
@@ -570,6 +582,8 @@ public final class LoadGenerator {
             case VALUE_NUMBER_INT -> {
               if (depth == 2 && "generation".equals(field)) {
                 generations[n] = p.getIntValue();
+              } else if (depth == 3 && field.equals(payloadField)) {
+                payloadNumbers[n] = p.getLongValue();
               }
             }
             default -> { }

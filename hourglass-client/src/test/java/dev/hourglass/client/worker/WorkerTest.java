@@ -50,6 +50,21 @@ class WorkerTest {
         .backoff(Duration.ofMillis(20), Duration.ofMillis(200));
   }
 
+  /** A listener that keeps each lost lease's refusal and counts completions. */
+  private static WorkerListener recording(List<HourglassException> lost, AtomicInteger completed) {
+    return new WorkerListener() {
+      @Override
+      public void onLeaseLost(JobContext ctx, HourglassException refusal) {
+        lost.add(refusal);
+      }
+
+      @Override
+      public void onCompleted(JobContext ctx, Object result) {
+        completed.incrementAndGet();
+      }
+    };
+  }
+
   private Worker started(Worker.Builder b) {
     Worker w = b.build().start();
     workers.add(w);
@@ -134,17 +149,7 @@ class WorkerTest {
             throw e;
           }
           return "w1 finished";
-        }).listener(new WorkerListener() {
-          @Override
-          public void onLeaseLost(JobContext ctx, HourglassException refusal) {
-            lost.add(refusal);
-          }
-
-          @Override
-          public void onCompleted(JobContext ctx, Object result) {
-            w1Completed.incrementAndGet();
-          }
-        }));
+        }).listener(recording(lost, w1Completed)));
     String id = client.submit(JobRequest.builder("slow").backoff(Duration.ZERO).build()).jobId();
     await().atMost(WAIT).until(() -> client.job(id).state() == JobState.RUNNING);
     started(worker("w2").handler("slow", ctx -> "w2 finished"));
@@ -213,17 +218,7 @@ class WorkerTest {
             }
           }
           return "w1 late";
-        }).listener(new WorkerListener() {
-          @Override
-          public void onLeaseLost(JobContext ctx, HourglassException refusal) {
-            lost.add(refusal);
-          }
-
-          @Override
-          public void onCompleted(JobContext ctx, Object result) {
-            w1Completed.incrementAndGet();
-          }
-        }));
+        }).listener(recording(lost, w1Completed)));
     String id = client.submit(JobRequest.builder("late").backoff(Duration.ZERO).build()).jobId();
     await().atMost(WAIT).until(() -> client.job(id).state() == JobState.RUNNING);
     started(worker("w2").handler("late", ctx -> {
