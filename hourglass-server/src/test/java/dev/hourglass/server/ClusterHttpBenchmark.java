@@ -54,23 +54,24 @@ public final class ClusterHttpBenchmark {
     int steadyRate = 0;
     String jvm = "-Xmx1g";
     boolean throughput = true;
-    for (int i = 0; i < args.length; i += 2) {
-      if (args[i].equals("--skip-throughput")) {
+    for (int i = 0; i < args.length; i++) {
+      String flag = args[i];
+      if (flag.equals("--skip-throughput")) {
         throughput = false;
-        i--;
         continue;
       }
-      if (i + 1 >= args.length) {
-        throw new IllegalArgumentException("flag " + args[i] + " needs a value");
+      if (++i >= args.length) {
+        throw new IllegalArgumentException("flag " + flag + " needs a value");
       }
-      switch (args[i]) {
-        case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
-        case "--kills" -> kills = Integer.parseInt(args[i + 1]);
-        case "--election-timeout" -> election = args[i + 1];
-        case "--steady-minutes" -> steadyMinutes = Double.parseDouble(args[i + 1]);
-        case "--steady-rate" -> steadyRate = Integer.parseInt(args[i + 1]);
-        case "--jvm" -> jvm = args[i + 1];
-        default -> throw new IllegalArgumentException("unknown flag " + args[i]);
+      String value = args[i];
+      switch (flag) {
+        case "--seconds" -> seconds = Integer.parseInt(value);
+        case "--kills" -> kills = Integer.parseInt(value);
+        case "--election-timeout" -> election = value;
+        case "--steady-minutes" -> steadyMinutes = Double.parseDouble(value);
+        case "--steady-rate" -> steadyRate = Integer.parseInt(value);
+        case "--jvm" -> jvm = value;
+        default -> throw new IllegalArgumentException("unknown flag " + flag);
       }
     }
     Path dir = Files.createTempDirectory("hourglass-cluster-http-bench");
@@ -220,9 +221,10 @@ public final class ClusterHttpBenchmark {
       }
       stop.set(true);
       long termAfter = term();
-      System.out.printf("steady %.1f min at %d submits/s: %,d acknowledged, term %d -> %d:"
-          + " elections %d%n", minutes, rate, done.get(), termBefore, termAfter,
-          termAfter - termBefore);
+      System.out.printf("steady %.1f min at %d submits/s: %,d acknowledged, term %d -> %d: %s%n",
+          minutes, rate, done.get(), termBefore, termAfter, termAfter < 0
+              ? "elections unknown (no replica answered GET /api/v1/cluster)"
+              : "elections " + (termAfter - termBefore));
     }
   }
 

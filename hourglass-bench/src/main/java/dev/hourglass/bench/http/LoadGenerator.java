@@ -582,7 +582,7 @@ public final class LoadGenerator {
             case VALUE_NUMBER_INT -> {
               if (depth == 2 && "generation".equals(field)) {
                 generations[n] = p.getIntValue();
-              } else if (depth == 3 && field.equals(payloadField)) {
+              } else if (depth == 3 && payloadField != null && payloadField.equals(field)) {
                 payloadNumbers[n] = p.getLongValue();
               }
             }
@@ -619,7 +619,11 @@ public final class LoadGenerator {
   }
 
   static byte[] batchBody(String queue, int n) {
-    String one = new String(jobBody(queue), StandardCharsets.UTF_8);
+    return batchOf(new String(jobBody(queue), StandardCharsets.UTF_8), n);
+  }
+
+  /** A {@code jobs:batch} body of {@code n} copies of one job's JSON. */
+  static byte[] batchOf(String one, int n) {
     var b = new StringBuilder(n * (one.length() + 1) + 16).append("{\"jobs\":[");
     for (int i = 0; i < n; i++) {
       b.append(i == 0 ? "" : ",").append(one);

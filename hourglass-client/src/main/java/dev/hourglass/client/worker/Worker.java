@@ -94,6 +94,7 @@ public final class Worker implements AutoCloseable {
   private final Map<String, Running> inFlight = new ConcurrentHashMap<>();
   private final Object idle = new Object();
   private final ExecutorService jobThreads;
+  private final CompletionBatcher completions;
   private final AtomicBoolean started = new AtomicBoolean();
   private volatile boolean polling;
   private volatile boolean heartbeating;
@@ -101,7 +102,6 @@ public final class Worker implements AutoCloseable {
   private volatile boolean stopped;
   private Thread poller;
   private Thread heartbeater;
-  private final CompletionBatcher completions;
 
   /** A job whose handler runs; settled once, by its report, its loss or its release. */
   private static final class Running {
