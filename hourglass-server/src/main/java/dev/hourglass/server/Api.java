@@ -31,6 +31,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
@@ -56,6 +57,8 @@ final class Api {
   private final JobIds ids;
   private final LongSupplier wallMillis;
   private final Jobs jobs;
+  /** Permits for API calls being handled; see {@link Limits#requestsInFlightMax()}. */
+  private final Semaphore inFlight;
 
   Api(ApplyLoop loop, EngineBackend backend, Limits limits, Auth auth, ServerMetrics metrics,
       JobIds ids, LongSupplier wallMillis) {
@@ -67,6 +70,7 @@ final class Api {
     this.ids = ids;
     this.wallMillis = wallMillis;
     this.jobs = new Jobs();
+    this.inFlight = new Semaphore(limits.requestsInFlightMax());
   }
 
   void routes(HttpRouting.Builder r) {
@@ -125,14 +129,22 @@ final class Api {
           auth.check(req.headers().first(HeaderNames.AUTHORIZATION), access);
         }
         String path = req.path().path();
+        boolean admitted = false;
         if (path.startsWith(V1 + "/") && !path.equals(V1 + "/cluster")) {
           var leadership = backend.leadership();
           if (!leadership.serving()) {
             throw ApiException.notLeader(backend.nodeId(), leadership.leaderId(),
                 leadership.leaderHttp());
           }
+          admitted = admit(path);
         }
-        handler.handle(req, res);
+        try {
+          handler.handle(req, res);
+        } finally {
+          if (admitted) {
+            inFlight.release();
+          }
+        }
       } catch (ApiException e) {
         if (e.redirectBase() != null) {
           res.header(HeaderNames.LOCATION, redirectTarget(e.redirectBase(), req));
@@ -146,6 +158,23 @@ final class Api {
                 + " applied"));
       }
     };
+  }
+
+  /**
+   * Takes a permit for a call about to be handled, or refuses it at once with 503 OVERLOADED.
+   * Returns false for long polls, which are bounded by the parked-lease limit instead.
+   */
+  private boolean admit(String path) {
+    if (path.equals(V1 + "/lease")) {
+      return false;
+    }
+    if (!inFlight.tryAcquire()) {
+      metrics.overloaded();
+      throw ApiException.overloaded(("requestsInFlightMax=%d calls are being handled already;"
+          + " nothing was applied; retry after the Retry-After delay")
+          .formatted(limits.requestsInFlightMax()));
+    }
+    return true;
   }
 
   /** The same path and query on the leader: {@code http://leader:port/api/v1/...?...}. */

@@ -73,6 +73,7 @@ public final class HourglassServer implements AutoCloseable {
           // ACK, ~40 ms on Linux: a one-thread SDK client submitted 1,000-job batches at 20 per
           // second. Every reply here is written whole, so there is nothing for Nagle to merge.
           .connectionOptions(o -> o.tcpNoDelay(true))
+          .maxTcpConnections(options.limits().connectionsMax())
           .shutdownHook(false) // ServerMain owns the hook, so the order above holds
           .routing(api::routes)
           .build()

@@ -34,6 +34,14 @@ import java.time.Duration;
  * @param timedJobsMax jobs whose ready and start times are remembered for the wait-time and
  *     run-time histograms. Why: a million READY jobs must not cost a million map entries; past
  *     this the histograms sample
+ * @param requestsInFlightMax API calls being handled at once, long polls not counted (they are
+ *     bounded by {@code parkedLeasesMax}). Why: above capacity an open-ended queue only makes
+ *     every caller wait longer until they time out, retry and add to it (a replica set measured
+ *     39,332 connections and no answers); refusing the excess at once with 503 and Retry-After is
+ *     cheap and keeps the work that is admitted fast
+ * @param connectionsMax TCP connections open at once; past it the server stops accepting until
+ *     one closes. Why: each connection costs a socket, buffers and a virtual thread; this leaves
+ *     room for every parked long poll and every admitted call
  */
 public record Limits(
     int payloadBytesMax,
@@ -47,7 +55,9 @@ public record Limits(
     Duration replyTimeout,
     Duration tickSpacingMin,
     Duration idleWakeMax,
-    int timedJobsMax) {
+    int timedJobsMax,
+    int requestsInFlightMax,
+    int connectionsMax) {
 
   public static final Limits DEFAULTS =
       new Limits(
@@ -62,7 +72,9 @@ public record Limits(
           Duration.ofSeconds(30),
           Duration.ofMillis(2),
           Duration.ofSeconds(1),
-          100_000);
+          100_000,
+          4_096,
+          16_384);
 
   public Limits {
     if (payloadBytesMax < 1 || bodyBytesMax <= payloadBytesMax
@@ -70,15 +82,19 @@ public record Limits(
         || applyBatchBytesMax < batchBodyBytesMax || parkedLeasesMax < 0
         || leaseWaitMax.isNegative() || replyTimeout.compareTo(Duration.ofMillis(1)) < 0
         || tickSpacingMin.isNegative() || tickSpacingMin.compareTo(Duration.ofMillis(50)) > 0
-        || idleWakeMax.compareTo(tickSpacingMin) < 0 || timedJobsMax < 0) {
+        || idleWakeMax.compareTo(tickSpacingMin) < 0 || timedJobsMax < 0
+        || requestsInFlightMax < 1 || connectionsMax < parkedLeasesMax + requestsInFlightMax) {
       throw new IllegalArgumentException(("invalid server limits: payloadBytesMax=%d"
           + " bodyBytesMax=%d batchBodyBytesMax=%d inboxCapacity=%d applyBatchMax=%d"
           + " applyBatchBytesMax=%d parkedLeasesMax=%d leaseWaitMax=%s replyTimeout=%s"
-          + " tickSpacingMin=%s idleWakeMax=%s timedJobsMax=%d").formatted(payloadBytesMax,
-          bodyBytesMax, batchBodyBytesMax, inboxCapacity, applyBatchMax, applyBatchBytesMax,
-          parkedLeasesMax, leaseWaitMax, replyTimeout, tickSpacingMin, idleWakeMax, timedJobsMax)
+          + " tickSpacingMin=%s idleWakeMax=%s timedJobsMax=%d requestsInFlightMax=%d"
+          + " connectionsMax=%d").formatted(payloadBytesMax, bodyBytesMax, batchBodyBytesMax,
+          inboxCapacity, applyBatchMax, applyBatchBytesMax, parkedLeasesMax, leaseWaitMax,
+          replyTimeout, tickSpacingMin, idleWakeMax, timedJobsMax, requestsInFlightMax,
+          connectionsMax)
           + "; need body > payload, batch body >= body, batch bytes >= batch body, tick spacing"
-          + " in [0, 50 ms] and not above the idle wake; the server does not start");
+          + " in [0, 50 ms] and not above the idle wake, connections >= parked long polls +"
+          + " requests in flight; the server does not start");
     }
   }
 
@@ -87,6 +103,14 @@ public record Limits(
     int body = bytes + (64 << 10);
     return new Limits(bytes, body, Math.max(batchBodyBytesMax, body), inboxCapacity,
         applyBatchMax, Math.max(applyBatchBytesMax, Math.max(batchBodyBytesMax, body)),
-        parkedLeasesMax, leaseWaitMax, replyTimeout, tickSpacingMin, idleWakeMax, timedJobsMax);
+        parkedLeasesMax, leaseWaitMax, replyTimeout, tickSpacingMin, idleWakeMax, timedJobsMax,
+        requestsInFlightMax, connectionsMax);
+  }
+
+  /** The same limits admitting at most {@code max} API calls at once (long polls aside). */
+  public Limits withRequestsInFlightMax(int max) {
+    return new Limits(payloadBytesMax, bodyBytesMax, batchBodyBytesMax, inboxCapacity,
+        applyBatchMax, applyBatchBytesMax, parkedLeasesMax, leaseWaitMax, replyTimeout,
+        tickSpacingMin, idleWakeMax, timedJobsMax, max, connectionsMax);
   }
 }

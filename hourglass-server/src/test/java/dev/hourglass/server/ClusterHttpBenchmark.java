@@ -25,12 +25,14 @@ import java.util.function.IntFunction;
  *
  * <pre>
  * ClusterHttpBenchmark [--seconds 10] [--kills 50] [--election-timeout 150-300]
- *     [--steady-minutes 0] [--steady-rate 0] [--jvm "-Xmx1g"] [--skip-throughput]
+ *     [--steady-minutes 0] [--steady-rate 0] [--steady-outstanding 2000] [--jvm "-Xmx1g"]
+ *     [--skip-throughput]
  * </pre>
  *
  * <p>Failover time is what a client sees: from the leader's SIGKILL to the first acknowledged
  * (committed) submit answered by another replica, with clients retrying every 10 ms on the
- * replicas in turn and following redirects. The steady phase submits at a fixed rate and counts
+ * replicas in turn and following redirects (a 503 OVERLOADED is retried after its Retry-After
+ * instead). The steady phase submits at a fixed rate with a bounded number outstanding and counts
  * term changes (each is an election) in {@code GET /api/v1/cluster}: with no kills, any is spurious.
  */
 public final class ClusterHttpBenchmark {
@@ -41,6 +43,8 @@ public final class ClusterHttpBenchmark {
   private final AtomicInteger leaderGuess = new AtomicInteger();
   private final AtomicLong lastAckNanos = new AtomicLong();
   private final AtomicReference<Integer> lastAckFrom = new AtomicReference<>();
+  /** 503 OVERLOADED or UNAVAILABLE answers, each followed by its Retry-After pause. */
+  private final AtomicLong overloaded = new AtomicLong();
 
   private ClusterHttpBenchmark(LocalReplicaSet replicas) {
     this.replicas = replicas;
@@ -52,6 +56,7 @@ public final class ClusterHttpBenchmark {
     String election = "500-1000";
     double steadyMinutes = 0;
     int steadyRate = 0;
+    int steadyOutstanding = 2_000;
     String jvm = "-Xmx1g";
     boolean throughput = true;
     for (int i = 0; i < args.length; i++) {
@@ -70,6 +75,7 @@ public final class ClusterHttpBenchmark {
         case "--election-timeout" -> election = value;
         case "--steady-minutes" -> steadyMinutes = Double.parseDouble(value);
         case "--steady-rate" -> steadyRate = Integer.parseInt(value);
+        case "--steady-outstanding" -> steadyOutstanding = Integer.parseInt(value);
         case "--jvm" -> jvm = value;
         default -> throw new IllegalArgumentException("unknown flag " + flag);
       }
@@ -95,7 +101,7 @@ public final class ClusterHttpBenchmark {
             n -> "{\"task\":\"t\"}", 1);
       }
       if (steadyMinutes > 0) {
-        bench.steady(steadyMinutes, steadyRate);
+        bench.steady(steadyMinutes, steadyRate, steadyOutstanding);
       }
       if (kills > 0) {
         bench.failovers(kills);
@@ -145,6 +151,14 @@ public final class ClusterHttpBenchmark {
         if (r.statusCode() != 503) {
           throw new IllegalStateException("unexpected " + r.statusCode() + ": " + r.body());
         }
+        long backoffSeconds = overloadBackoffSeconds(r);
+        if (backoffSeconds > 0) {
+          // The leader is saturated, not gone: wait as asked, same replica. Retrying at once is
+          // what turned an overload into a collapse (docs/BENCHMARKS.md, session 3).
+          overloaded.incrementAndGet();
+          sleep(backoffSeconds * 1000);
+          continue;
+        }
       } catch (java.io.IOException e) {
         // down or restarting: try the next one
       } catch (InterruptedException e) {
@@ -155,6 +169,15 @@ public final class ClusterHttpBenchmark {
       sleep(10);
     }
     return -1;
+  }
+
+  /** Retry-After of a 503 OVERLOADED or UNAVAILABLE; 0 for the election codes (retry soon). */
+  private static long overloadBackoffSeconds(HttpResponse<String> r) {
+    String body = r.body();
+    if (!body.contains("\"OVERLOADED\"") && !body.contains("\"UNAVAILABLE\"")) {
+      return 0;
+    }
+    return r.headers().firstValue("Retry-After").map(v -> Long.parseLong(v.trim())).orElse(1L);
   }
 
   private void throughput(String name, int seconds, int clients, IntFunction<String> body,
@@ -197,22 +220,37 @@ public final class ClusterHttpBenchmark {
         : sorted[Math.min(sorted.length - 1, (int) (q * sorted.length))] / 1e6;
   }
 
-  /** A fixed submit rate for a while; counts the elections seen meanwhile. */
-  private void steady(double minutes, int rate) throws Exception {
+  /**
+   * A fixed submit rate for a while; counts the elections seen meanwhile. At most {@code
+   * outstandingMax} submits are outstanding: a real client pool is bounded too, and an unbounded
+   * one measures the client's own pile-up. Submits not sent for that are counted.
+   */
+  private void steady(double minutes, int rate, int outstandingMax) throws Exception {
     long termBefore = term();
+    long overloadedBefore = overloaded.get();
     var stop = new AtomicBoolean();
     var done = new AtomicLong();
+    var notSent = new AtomicLong();
+    var outstanding = new java.util.concurrent.Semaphore(outstandingMax);
     long periodNanos = 1_000_000_000L / Math.max(1, rate);
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       long start = System.nanoTime();
       long end = start + (long) (minutes * 60e9);
       long next = start;
       while (System.nanoTime() < end) {
-        pool.submit(() -> {
-          if (call("/api/v1/jobs", "{\"task\":\"steady\"}", Duration.ofSeconds(30)) >= 0) {
-            done.incrementAndGet();
-          }
-        });
+        if (!outstanding.tryAcquire()) {
+          notSent.incrementAndGet();
+        } else {
+          pool.submit(() -> {
+            try {
+              if (call("/api/v1/jobs", "{\"task\":\"steady\"}", Duration.ofSeconds(30)) >= 0) {
+                done.incrementAndGet();
+              }
+            } finally {
+              outstanding.release();
+            }
+          });
+        }
         next += periodNanos;
         long wait = next - System.nanoTime();
         if (wait > 0) {
@@ -221,8 +259,10 @@ public final class ClusterHttpBenchmark {
       }
       stop.set(true);
       long termAfter = term();
-      System.out.printf("steady %.1f min at %d submits/s: %,d acknowledged, term %d -> %d: %s%n",
-          minutes, rate, done.get(), termBefore, termAfter, termAfter < 0
+      System.out.printf("steady %.1f min at %d submits/s: %,d acknowledged, %,d not sent"
+          + " (%d outstanding), %,d answered 503 overloaded, term %d -> %d: %s%n",
+          minutes, rate, done.get(), notSent.get(), outstandingMax,
+          overloaded.get() - overloadedBefore, termBefore, termAfter, termAfter < 0
               ? "elections unknown (no replica answered GET /api/v1/cluster)"
               : "elections " + (termAfter - termBefore));
     }
@@ -259,14 +299,17 @@ public final class ClusterHttpBenchmark {
         sleep(300);
         Integer victim = lastAckFrom.get();
         long killedAt = System.nanoTime();
+        var killedWall = java.time.LocalTime.now();
         replicas.kill(victim);
         while (!(lastAckNanos.get() > killedAt && !victim.equals(lastAckFrom.get()))) {
           sleep(1);
         }
         long ms = (lastAckNanos.get() - killedAt) / 1_000_000;
         times.add(ms);
-        System.out.printf("kill %d: leader %s down, %s served after %d ms%n", k + 1,
-            replicas.peers().get(victim).id(), replicas.peers().get(lastAckFrom.get()).id(), ms);
+        // The wall-clock time of the kill lines this up with the replicas' logs.
+        System.out.printf("kill %d at %s: leader %s down, %s served after %d ms%n", k + 1,
+            killedWall, replicas.peers().get(victim).id(),
+            replicas.peers().get(lastAckFrom.get()).id(), ms);
         replicas.start(victim);
         awaitCaughtUp(victim);
       }

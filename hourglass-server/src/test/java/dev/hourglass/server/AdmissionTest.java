@@ -1,0 +1,99 @@
+package dev.hourglass.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Calls beyond {@link Limits#requestsInFlightMax()} are refused at once with 503 OVERLOADED and
+ * Retry-After, nothing applied; long polls and cluster status are not counted; a permit comes back
+ * when its call ends. A call is held in flight by sending its headers and only half its body.
+ */
+class AdmissionTest {
+  @TempDir Path dir;
+  HourglassServer server;
+  HttpTestClient http;
+  String refusalId;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0)
+        .withLimits(Limits.DEFAULTS.withRequestsInFlightMax(1)));
+    http = new HttpTestClient(server.uri());
+  }
+
+  @AfterEach
+  void stop() {
+    server.stop();
+  }
+
+  @Test
+  void excessCallsAreRefusedAtOnceAndAdmittedAgainWhenACallEnds() throws Exception {
+    String body = "{\"job_id\":\"held\",\"task\":\"t\"}";
+    try (Socket held = new Socket("127.0.0.1", server.port())) {
+      held.setSoTimeout(10_000);
+      OutputStream out = held.getOutputStream();
+      out.write(("POST /api/v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          + "Content-Length: " + body.length() + "\r\n\r\n" + body.substring(0, 10))
+          .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+
+      Refusal refusal = awaitRefusal();
+      refusalId = refusal.jobId();
+      var refused = refusal.reply();
+      assertThat(refused.status()).isEqualTo(503);
+      assertThat(refused.str("code")).isEqualTo("OVERLOADED");
+      assertThat(refused.str("detail")).contains("requestsInFlightMax=1", "nothing was applied");
+      assertThat(refused.raw().headers().firstValue("Retry-After")).hasValue("1");
+      // Not counted: status for operators, and long polls (bounded by parkedLeasesMax).
+      assertThat(http.get("/api/v1/cluster").status()).isEqualTo(200);
+      assertThat(http.post("/api/v1/lease", "{\"worker_id\":\"w\",\"max\":1,\"wait_ms\":0}")
+          .status()).isEqualTo(200);
+
+      out.write(body.substring(10).getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      assertThat(readStatusLine(held.getInputStream())).startsWith("HTTP/1.1 201");
+    }
+    assertThat(http.post("/api/v1/jobs", "{\"job_id\":\"after\",\"task\":\"t\"}").status())
+        .as("the permit came back").isEqualTo(201);
+    assertThat(http.get("/api/v1/jobs/held").status()).isEqualTo(200);
+    assertThat(http.get("/api/v1/jobs/" + refusalId).status())
+        .as("the refused submit changed nothing").isEqualTo(404);
+  }
+
+  /** A refused submit and the job id it carried. */
+  private record Refusal(HttpTestClient.Reply reply, String jobId) {}
+
+  /**
+   * The held call takes its permit on a server thread shortly after its headers arrive: submit
+   * fresh jobs until one is refused.
+   */
+  private Refusal awaitRefusal() throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    for (int i = 0; ; i++) {
+      String id = "probe-" + i;
+      var r = http.post("/api/v1/jobs", "{\"job_id\":\"" + id + "\",\"task\":\"t\"}");
+      if (r.status() != 201 || System.nanoTime() > deadline) {
+        return new Refusal(r, id);
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  private static String readStatusLine(InputStream in) throws Exception {
+    var line = new StringBuilder();
+    for (int c; (c = in.read()) != -1 && c != '\r'; ) {
+      line.append((char) c);
+    }
+    return line.toString();
+  }
+}
