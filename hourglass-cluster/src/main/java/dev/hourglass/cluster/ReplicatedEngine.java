@@ -300,11 +300,13 @@ public final class ReplicatedEngine implements AutoCloseable {
       commit.put(RaftPeerId.valueOf(ci.getServer().getId()).toString(), ci.getCommitIndex());
     }
     Map<String, Long> match = new HashMap<>();
-    if (info.isLeader()) {
+    // Null while Ratis sets up (or tears down) the leader state, a moment after (or before) the
+    // role itself changes: match indices are then unknown, which is what -1 says.
+    long[] indices = info.isLeader() ? info.getFollowerMatchIndices() : null;
+    if (indices != null) {
       // Both lists come from the leader's log appenders, in the same order.
       List<ServerRpcProto> followers = info.getRoleInfoProto().getLeaderInfo()
           .getFollowerInfoList();
-      long[] indices = info.getFollowerMatchIndices();
       for (int i = 0; i < Math.min(followers.size(), indices.length); i++) {
         match.put(RaftPeerId.valueOf(followers.get(i).getId().getId()).toString(),
             indices[i]);

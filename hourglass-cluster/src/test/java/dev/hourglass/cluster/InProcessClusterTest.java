@@ -123,6 +123,52 @@ class InProcessClusterTest {
     }
   }
 
+  /**
+   * {@code GET /api/v1/cluster} reads members(), leaderId() and term() on any replica at any
+   * time, above all during an election, when people look. Ratis's leader state is set up a
+   * moment after the role changes to LEADER; reading in that window once answered a 500.
+   */
+  @Test
+  void statusReadsNeverFailAcrossElections() throws Exception {
+    var failures = new java.util.concurrent.ConcurrentLinkedQueue<String>();
+    var stopping = new java.util.concurrent.atomic.AtomicReferenceArray<Boolean>(3);
+    var done = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread poller = Thread.ofPlatform().start(() -> {
+      while (!done.get()) {
+        for (int i = 0; i < 3; i++) {
+          ReplicatedEngine n = nodes[i];
+          if (n == null || Boolean.TRUE.equals(stopping.get(i))) {
+            continue;
+          }
+          try {
+            n.members();
+            n.leaderId();
+            n.term();
+            n.commitIndex();
+          } catch (RuntimeException e) {
+            if (!Boolean.TRUE.equals(stopping.get(i))) {
+              failures.add("node " + i + ": " + e);
+            }
+          }
+        }
+      }
+    });
+    try {
+      ReplicatedEngine first = awaitLeader();
+      submitJobs(first, 3);
+      int leader = Arrays.asList(nodes).indexOf(first);
+      stopping.set(leader, true);
+      stopNode(leader);
+      ReplicatedEngine second = awaitLeader();
+      submitJobs(second, 3);
+    } finally {
+      done.set(true);
+      poller.join();
+    }
+
+    assertThat(failures).as("status reads that threw").isEmpty();
+  }
+
   @Test
   void followerRefusesWritesNamingTheLeader() {
     ReplicatedEngine leader = awaitLeader();
