@@ -47,7 +47,8 @@ public final class LocalReplicaSet implements AutoCloseable {
         });
   }
 
-  private static List<Integer> freePorts(int n) throws IOException {
+  /** {@code n} distinct ports that were free on 127.0.0.1 a moment ago (others may bind first). */
+  public static List<Integer> freePorts(int n) throws IOException {
     List<ServerSocket> held = new ArrayList<>();
     try {
       List<Integer> ports = new ArrayList<>();

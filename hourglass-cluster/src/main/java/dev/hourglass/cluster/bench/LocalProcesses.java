@@ -2,6 +2,7 @@ package dev.hourglass.cluster.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,6 +56,7 @@ public final class LocalProcesses implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(JDK_FLAGS);
+    cmd.addAll(inheritedAotCache());
     cmd.addAll(jvmArgs);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
@@ -67,6 +69,16 @@ public final class LocalProcesses implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + names.get(i), e);
     }
+  }
+
+  /**
+   * This JVM's {@code -XX:AOTCache} flag (JDK 25+, set by {@code ./hourglass} after {@code
+   * hourglass aot}): the children run the same classpath, so the same cache fits them and they
+   * start and fail over faster (docs/BENCHMARKS.md). A {@code jvmArgs} flag given later wins.
+   */
+  private static List<String> inheritedAotCache() {
+    return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(a -> a.startsWith("-XX:AOTCache=") || a.startsWith("-Xlog:aot")).toList();
   }
 
   public boolean isAlive(int i) {
