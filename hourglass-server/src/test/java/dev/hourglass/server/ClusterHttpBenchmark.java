@@ -167,7 +167,7 @@ public final class ClusterHttpBenchmark {
         long backoffSeconds = overloadBackoffSeconds(r);
         if (backoffSeconds > 0) {
           // The leader is saturated, not gone: wait as asked, same replica. Retrying at once is
-          // what turned an overload into a collapse (docs/BENCHMARKS.md, session 3).
+          // what turned an overload into a collapse (docs/BENCHMARKS.md, "Cluster over HTTP").
           overloaded.incrementAndGet();
           sleep(backoffSeconds * 1000);
           continue;
