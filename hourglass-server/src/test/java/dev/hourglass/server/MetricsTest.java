@@ -128,7 +128,8 @@ class MetricsTest {
     Scrape m = scrape();
     assertThat(m.value("hourglass_leases_lost_total", "reason", "superseded")).isEqualTo(0.0);
     assertThat(m.value("hourglass_jobs_requeued_total", "reason", "released")).isEqualTo(0.0);
-    assertThat(m.value("hourglass_workers_died_total")).isEqualTo(1.0);
+    // At least: on a slow machine "mortal" may also die between registering and leasing.
+    assertThat(m.value("hourglass_workers_died_total")).isGreaterThanOrEqualTo(1.0);
     assertThat(m.value("hourglass_jobs_failed_total", "queue", "expiring")).isEqualTo(1.0);
     assertThat(m.value("hourglass_jobs_dead_total")).isEqualTo(2.0);
 
