@@ -67,7 +67,7 @@ export async function api(path, { method = "GET", body } = {}) {
   return json;
 }
 
-/** Reads Prometheus text into {name: value} for the unlabelled series we chart. */
+/** Reads Prometheus text into {name: value}, summing every series of a name across its labels. */
 export async function counters(names) {
   const headers = {};
   const t = token();

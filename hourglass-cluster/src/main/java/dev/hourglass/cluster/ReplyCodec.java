@@ -143,6 +143,8 @@ public final class ReplyCodec {
         writeString(out, t.from() == null ? null : t.from().name());
         writeString(out, t.to().name());
         writeString(out, t.reason());
+        writeString(out, t.queue());
+        writeString(out, t.task());
       }
       case JobDeduplicated d -> {
         out.writeByte(2);
@@ -163,6 +165,7 @@ public final class ReplyCodec {
         writeString(out, l.workerId());
         out.writeInt(l.generation());
         writeString(out, l.cause());
+        writeString(out, l.reason().name());
       }
       case WorkerDied w -> {
         out.writeByte(5);
@@ -195,12 +198,13 @@ public final class ReplyCodec {
         String job = readString(in);
         String from = readString(in);
         yield new JobTransitioned(job, from == null ? null : JobState.valueOf(from),
-            JobState.valueOf(readString(in)), readString(in));
+            JobState.valueOf(readString(in)), readString(in), readString(in), readString(in));
       }
       case 2 -> new JobDeduplicated(readString(in), readString(in));
       case 3 -> new LeaseGranted(readString(in), readString(in), in.readInt(), in.readLong(),
           readString(in));
-      case 4 -> new LeaseLost(readString(in), readString(in), in.readInt(), readString(in));
+      case 4 -> new LeaseLost(readString(in), readString(in), in.readInt(), readString(in),
+          LeaseLost.Reason.valueOf(readString(in)));
       case 5 -> new WorkerDied(readString(in), in.readInt());
       case 6 -> new ScheduleFired(readString(in), in.readLong(), readString(in));
       case 7 -> new FiringSkipped(readString(in), in.readLong(), readString(in));

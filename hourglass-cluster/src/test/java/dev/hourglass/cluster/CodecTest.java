@@ -48,11 +48,14 @@ class CodecTest {
   @Test
   void replyRoundTripsEveryEventAndRejection() throws IOException {
     List<Event> events = List.of(
-        new Event.JobTransitioned("j", null, JobState.READY, "submitted"),
-        new Event.JobTransitioned("j", JobState.READY, JobState.RUNNING, "leased"),
+        new Event.JobTransitioned("j", null, JobState.READY, "submitted", "q", "t"),
+        new Event.JobTransitioned("j", JobState.READY, JobState.RUNNING, "leased", "q", "t"),
         new Event.JobDeduplicated("j", "key"),
         new Event.LeaseGranted("j", "w", 2, 99, "t"),
-        new Event.LeaseLost("j", "w", 1, "expired"),
+        new Event.LeaseLost("j", "w", 1, "expired", Event.LeaseLost.Reason.LEASE_EXPIRED),
+        new Event.LeaseLost("j", "w", 1, "timed out", Event.LeaseLost.Reason.TIMED_OUT),
+        new Event.LeaseLost("j", "w", 1, "died", Event.LeaseLost.Reason.WORKER_DIED),
+        new Event.LeaseLost("j", "w", 2, "superseded", Event.LeaseLost.Reason.SUPERSEDED),
         new Event.WorkerDied("w", 3),
         new Event.ScheduleFired("s", 10, "j2"),
         new Event.FiringSkipped("s", 11, "overlap"),

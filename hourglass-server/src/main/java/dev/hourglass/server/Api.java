@@ -282,9 +282,11 @@ final class Api {
   }
 
   private void metrics(ServerRequest req, ServerResponse res) {
-    metrics.refresh(read(q -> new ServerMetrics.Snapshot(q.queues(), q.workers())));
+    // On the loop thread, so the parked count is exact (the parked list is the loop's own).
+    var snapshot = read(q -> new ServerMetrics.Snapshot(q.queues(), q.workers(),
+        loop.parkedCount()));
     res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
-        .send(metrics.scrape());
+        .send(metrics.scrape(snapshot, now()));
   }
 
   // ---------------------------------------------------------------------------------------------

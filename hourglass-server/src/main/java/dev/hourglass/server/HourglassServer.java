@@ -55,11 +55,8 @@ public final class HourglassServer implements AutoCloseable {
         ? new LocalBackend(DurableEngine.open(DurableOptions.of(options.dataDir(),
             options.engine(), options.fsync())))
         : ReplicatedBackend.start(options.replication(), options.dataDir(), options.engine());
-    ApplyLoop[] loopRef = new ApplyLoop[1];
-    var metrics = new ServerMetrics(options.limits().timedJobsMax(),
-        () -> loopRef[0] == null ? 0 : loopRef[0].parkedCount());
+    var metrics = new ServerMetrics(options.limits().timedJobsMax());
     var loop = new ApplyLoop(backend, options.limits(), metrics, System::currentTimeMillis);
-    loopRef[0] = loop;
     loop.start();
     var api = new Api(loop, backend, options.limits(), options.auth(), metrics, JobIds.systemDefault(),
         System::currentTimeMillis);

@@ -17,59 +17,118 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntSupplier;
 
 /**
- * The server's Prometheus metrics. Counters and histograms are fed from the apply loop's events;
- * gauges (queue depth, jobs by state, workers alive) are refreshed from an engine snapshot taken
- * on the loop thread at each scrape, so they are exact at scrape time and cost nothing between.
+ * The server's Prometheus metrics (listed in docs/API.md, "Metrics"). Counters and histograms are
+ * fed from the apply loop's events; gauges (queue depth, jobs by state, workers, heartbeat ages,
+ * parked long polls) are set from a {@link Snapshot} that a scrape takes on the loop thread, so
+ * they are exact at scrape time and cost nothing between scrapes.
+ *
+ * <p><b>Bounded labels.</b> Queue, task and worker names are chosen by users, and a registry that
+ * grows with every name a churning fleet ever used would grow without bound. So: the first {@link
+ * #QUEUE_LABELS_MAX} distinct queue names since the server started are labels, later ones read
+ * {@code other}; the first {@link #QUEUE_TASK_LABELS_MAX} distinct (queue, task) pairs keep their
+ * task name, later pairs read task {@code other} under their queue label; at most {@link
+ * #PRIORITY_LABELS_MAX} priorities per queue are labels (the highest; the rest are summed as
+ * {@code other}); at most {@link #WORKER_LABELS_MAX} workers get a heartbeat-age series (the
+ * longest silent, so a failing worker is never the one left out).
  *
  * <p>Thread-safety: {@link #events} and {@link #batchApplied} are called only on the apply loop
- * thread (the two timing maps are confined to it); {@link #refresh} and {@link #scrape} from
- * request threads; Micrometer meters are thread-safe.
+ * thread (the timing maps and the per-pair meter cache are confined to it); {@link #scrape} from
+ * request threads, one at a time; {@link #overloaded} from any thread. Micrometer meters and the
+ * label caps are thread-safe.
  */
 final class ServerMetrics {
+  /** Why: 100 queues cover a real deployment; past it, one more series instead of one each. */
+  static final int QUEUE_LABELS_MAX = 100;
+  /**
+   * Why: the wait histogram has 20 series per pair; with the {@code other} pair of each queue
+   * label a metric has at most 201 pairs, about 4,000 series for the histogram at worst.
+   */
+  static final int QUEUE_TASK_LABELS_MAX = 100;
+  /** Why: priorities span two million values; the highest few are the ones an operator reads. */
+  static final int PRIORITY_LABELS_MAX = 10;
+  /** Why: a fleet of thousands must not mean thousands of series per scrape. */
+  static final int WORKER_LABELS_MAX = 100;
+  /** The label value that stands for every name past a cap. */
+  static final String OTHER = "other";
+  /** Wait-time buckets: fixed, few, and spanning a busy queue (ms) to a backlog (an hour). */
+  private static final Duration[] WAIT_BUCKETS = {Duration.ofMillis(5), Duration.ofMillis(10),
+      Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+      Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+      Duration.ofMillis(2_500), Duration.ofSeconds(5), Duration.ofSeconds(10),
+      Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(5),
+      Duration.ofMinutes(15), Duration.ofHours(1)};
+
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final int timedJobsMax;
-  private final Counter submitted;
-  private final Counter succeeded;
-  private final Counter failed;
-  private final Counter retries;
+  private final LabelCap queueLabels = new LabelCap(QUEUE_LABELS_MAX);
   private final Counter deadLetters;
   private final Counter cancelled;
-  private final Counter leaseExpirations;
+  private final EnumMap<LeaseLost.Reason, Counter> leasesLost = new EnumMap<>(
+      LeaseLost.Reason.class);
+  private final EnumMap<Requeue, Counter> requeued = new EnumMap<>(Requeue.class);
   private final Counter workerDeaths;
   private final Counter overloaded;
-  private final Timer waitTime;
   private final Timer runTime;
   private final Timer logBatch;
   private final DistributionSummary batchCommands;
   private final MultiGauge queueReady;
   private final MultiGauge jobsByState;
+  private final MultiGauge heartbeatAge;
+  // Gauges hold their object weakly: these fields keep the numbers reachable, so a scrape never
+  // reads NaN (a gauge over a lambda nobody else referenced did, once collected).
   private final AtomicLong workersAlive = new AtomicLong();
+  private final AtomicLong parkedLongPolls = new AtomicLong();
+  /** Loop thread only: meters by queue label, then task label; bounded by the label caps. */
+  private final HashMap<String, HashMap<String, JobMeters>> byQueueTask = new HashMap<>();
+  private int queueTaskPairs;
   /** Loop thread only: when a job became READY / started RUNNING, bounded by timedJobsMax. */
   private final HashMap<String, Long> readySince = new HashMap<>();
   private final HashMap<String, Long> runningSince = new HashMap<>();
 
-  ServerMetrics(int timedJobsMax, IntSupplier parkedLeases) {
+  /** Why a job went back to READY for another attempt: the {@code reason} label's values. */
+  enum Requeue {
+    /** After a failed attempt (reported, lease expired, timed out, worker died), on backoff. */
+    RETRY,
+    /** A running job given back: released by its worker or a deregistering worker, or its
+     * lease superseded by a new assignment. No attempt is spent. */
+    RELEASED,
+    /** Re-driven from the dead-letter queue. */
+    REDRIVEN
+  }
+
+  /** The meters of one (queue, task) label pair. */
+  private record JobMeters(Counter submitted, Counter succeeded, Counter failed, Timer waitTime) {}
+
+  ServerMetrics(int timedJobsMax) {
     this.timedJobsMax = timedJobsMax;
-    submitted = counter("hourglass.jobs.submitted", "jobs created (submits and cron firings)");
-    succeeded = counter("hourglass.jobs.succeeded", "attempts completed successfully");
-    failed = counter("hourglass.jobs.failed", "attempts that failed (reported, expired, died)");
-    retries = counter("hourglass.jobs.retries", "failed jobs made READY again for a retry");
     deadLetters = counter("hourglass.jobs.dead", "jobs moved to the dead-letter queue");
     cancelled = counter("hourglass.jobs.cancelled", "jobs cancelled");
-    leaseExpirations = counter("hourglass.leases.lost",
-        "leases that ended without a report (expired, timed out, worker died)");
+    for (LeaseLost.Reason r : LeaseLost.Reason.values()) {
+      leasesLost.put(r, Counter.builder("hourglass.leases.lost")
+          .description("leases that ended without a report, by reason")
+          .tag("reason", label(r)).register(registry));
+    }
+    for (Requeue r : Requeue.values()) {
+      requeued.put(r, Counter.builder("hourglass.jobs.requeued")
+          .description("jobs made READY again for another attempt, by reason")
+          .tag("reason", label(r)).register(registry));
+    }
     workerDeaths = counter("hourglass.workers.died", "workers declared dead");
     overloaded = counter("hourglass.requests.overloaded", "requests refused with 503: full");
-    waitTime = histogram("hourglass.job.wait", "time from READY to leased");
     runTime = histogram("hourglass.job.run", "time from leased to the attempt's end");
     logBatch = histogram("hourglass.log.batch",
         "one group commit: log append, fsync and apply of a batch of commands");
@@ -80,10 +139,16 @@ final class ServerMetrics {
         .description("READY jobs by queue and priority").register(registry);
     jobsByState = MultiGauge.builder("hourglass.jobs")
         .description("jobs held by queue and state").register(registry);
+    heartbeatAge = MultiGauge.builder("hourglass.worker.heartbeat.age").baseUnit("seconds")
+        .description("seconds since a live worker's last contact").register(registry);
     Gauge.builder("hourglass.workers.alive", workersAlive, AtomicLong::get)
         .description("registered workers not declared dead").register(registry);
-    Gauge.builder("hourglass.longpolls.parked", parkedLeases, IntSupplier::getAsInt)
+    Gauge.builder("hourglass.longpolls.parked", parkedLongPolls, AtomicLong::get)
         .description("lease requests waiting for a job").register(registry);
+  }
+
+  private static String label(Enum<?> e) {
+    return e.name().toLowerCase(Locale.ROOT);
   }
 
   private Counter counter(String name, String description) {
@@ -111,7 +176,7 @@ final class ServerMetrics {
     for (Event e : events) {
       switch (e) {
         case JobTransitioned t -> transitioned(t, nowMillis);
-        case LeaseLost l -> leaseExpirations.increment();
+        case LeaseLost l -> leasesLost.get(l.reason()).increment();
         case WorkerDied w -> workerDeaths.increment();
         default -> {}
       }
@@ -120,11 +185,11 @@ final class ServerMetrics {
 
   private void transitioned(JobTransitioned t, long now) {
     if (t.from() == null) {
-      submitted.increment();
+      meters(t).submitted().increment();
     } else if (t.from() == JobState.READY) {
       Long since = readySince.remove(t.jobId());
       if (since != null && t.to() == JobState.RUNNING) {
-        waitTime.record(Math.max(0, now - since), TimeUnit.MILLISECONDS);
+        meters(t).waitTime().record(Math.max(0, now - since), TimeUnit.MILLISECONDS);
       }
     } else if (t.from() == JobState.RUNNING) {
       Long since = runningSince.remove(t.jobId());
@@ -132,19 +197,66 @@ final class ServerMetrics {
         runTime.record(Math.max(0, now - since), TimeUnit.MILLISECONDS);
       }
       if (t.to() == JobState.FAILED || t.to() == JobState.DEAD) {
-        failed.increment();
+        meters(t).failed().increment();
       }
-    } else if (t.from() == JobState.FAILED && t.to() == JobState.READY) {
-      retries.increment();
+    }
+    if (t.to() == JobState.READY) {
+      // From nowhere, PENDING or SCHEDULED it is a first run, not a re-queue.
+      Requeue why = t.from() == null ? null : switch (t.from()) {
+        case FAILED -> Requeue.RETRY;
+        case RUNNING -> Requeue.RELEASED;
+        case DEAD -> Requeue.REDRIVEN;
+        case PENDING, SCHEDULED, READY, SUCCEEDED, CANCELLED -> null;
+      };
+      if (why != null) {
+        requeued.get(why).increment();
+      }
     }
     switch (t.to()) {
       case READY -> remember(readySince, t.jobId(), now);
       case RUNNING -> remember(runningSince, t.jobId(), now);
-      case SUCCEEDED -> succeeded.increment();
+      case SUCCEEDED -> meters(t).succeeded().increment();
       case DEAD -> deadLetters.increment();
       case CANCELLED -> cancelled.increment();
       case PENDING, SCHEDULED, FAILED -> {}
     }
+  }
+
+  /** Loop thread: the meters for a job's queue and task, under the label caps. */
+  private JobMeters meters(JobTransitioned t) {
+    String queue = queueLabels.label(t.queue());
+    var byTask = byQueueTask.computeIfAbsent(queue, q -> new HashMap<>());
+    JobMeters m = byTask.get(t.task());
+    if (m != null) {
+      return m;
+    }
+    String task = t.task();
+    if (queueTaskPairs >= QUEUE_TASK_LABELS_MAX) {
+      task = OTHER;
+      m = byTask.get(OTHER);
+      if (m != null) {
+        return m;
+      }
+    } else {
+      queueTaskPairs++;
+    }
+    m = newMeters(queue, task);
+    byTask.put(task, m);
+    return m;
+  }
+
+  private JobMeters newMeters(String queue, String task) {
+    Tags tags = Tags.of("queue", queue, "task", task);
+    return new JobMeters(
+        Counter.builder("hourglass.jobs.submitted").tags(tags)
+            .description("jobs created (submits and cron firings)").register(registry),
+        Counter.builder("hourglass.jobs.succeeded").tags(tags)
+            .description("attempts completed successfully").register(registry),
+        Counter.builder("hourglass.jobs.failed").tags(tags)
+            .description("attempts that failed (reported, lease lost)").register(registry),
+        Timer.builder("hourglass.job.wait").tags(tags)
+            .description("time from READY (due) to leased").serviceLevelObjectives(WAIT_BUCKETS)
+            .register(registry));
   }
 
   private void remember(HashMap<String, Long> map, String jobId, long now) {
@@ -153,29 +265,99 @@ final class ServerMetrics {
     }
   }
 
-  /** What a scrape needs from the engine, copied on the loop thread. */
-  record Snapshot(List<QueueView> queues, List<WorkerView> workers) {}
+  /**
+   * What a scrape needs from the engine and the loop, copied on the loop thread.
+   *
+   * @param parkedLongPolls the loop's parked lease requests at that moment
+   */
+  record Snapshot(List<QueueView> queues, List<WorkerView> workers, int parkedLongPolls) {}
 
-  /** Sets the gauges from a snapshot. */
-  void refresh(Snapshot s) {
-    List<MultiGauge.Row<?>> ready = new ArrayList<>();
-    List<MultiGauge.Row<?>> states = new ArrayList<>();
-    for (QueueView q : s.queues()) {
-      for (Map.Entry<Integer, Long> e : q.readyByPriority().entrySet()) {
-        ready.add(MultiGauge.Row.of(
-            Tags.of("queue", q.name(), "priority", Integer.toString(e.getKey())), e.getValue()));
-      }
-      for (Map.Entry<JobState, Long> e : q.countsByState().entrySet()) {
-        states.add(MultiGauge.Row.of(Tags.of("queue", q.name(), "state", e.getKey().name()),
-            e.getValue()));
-      }
-    }
-    queueReady.register(ready, true);
-    jobsByState.register(states, true);
-    workersAlive.set(s.workers().stream().filter(WorkerView::alive).count());
+  /**
+   * Sets the gauges from a snapshot taken at wall-clock time {@code nowMillis} and returns the
+   * Prometheus text. One scrape at a time, so two scrapes never interleave their gauge rows.
+   */
+  synchronized String scrape(Snapshot s, long nowMillis) {
+    refreshQueues(s.queues());
+    refreshWorkers(s.workers(), nowMillis);
+    parkedLongPolls.set(s.parkedLongPolls());
+    return registry.scrape();
   }
 
-  String scrape() {
-    return registry.scrape();
+  private void refreshQueues(List<QueueView> queues) {
+    // Queues past the cap share the label "other", so their counts are summed.
+    Map<String, TreeMap<Integer, Long>> ready = new HashMap<>();
+    Map<String, EnumMap<JobState, Long>> states = new HashMap<>();
+    for (QueueView q : queues) {
+      String queue = queueLabels.label(q.name());
+      var byPriority = ready.computeIfAbsent(queue, k -> new TreeMap<>(Comparator.reverseOrder()));
+      q.readyByPriority().forEach((p, n) -> byPriority.merge(p, n, Long::sum));
+      var byState = states.computeIfAbsent(queue, k -> new EnumMap<>(JobState.class));
+      q.countsByState().forEach((st, n) -> byState.merge(st, n, Long::sum));
+    }
+    List<MultiGauge.Row<?>> readyRows = new ArrayList<>();
+    ready.forEach((queue, byPriority) -> {
+      long rest = 0;
+      int labelled = 0;
+      for (Map.Entry<Integer, Long> e : byPriority.entrySet()) {
+        if (labelled++ < PRIORITY_LABELS_MAX) {
+          readyRows.add(MultiGauge.Row.of(
+              Tags.of("queue", queue, "priority", Integer.toString(e.getKey())), e.getValue()));
+        } else {
+          rest += e.getValue();
+        }
+      }
+      if (labelled > PRIORITY_LABELS_MAX) {
+        readyRows.add(MultiGauge.Row.of(Tags.of("queue", queue, "priority", OTHER), rest));
+      }
+    });
+    List<MultiGauge.Row<?>> stateRows = new ArrayList<>();
+    states.forEach((queue, byState) -> byState.forEach((st, n) -> stateRows.add(
+        MultiGauge.Row.of(Tags.of("queue", queue, "state", st.name()), n))));
+    queueReady.register(readyRows, true);
+    jobsByState.register(stateRows, true);
+  }
+
+  private void refreshWorkers(List<WorkerView> workers, long nowMillis) {
+    List<WorkerView> alive = new ArrayList<>();
+    for (WorkerView w : workers) {
+      if (w.alive()) {
+        alive.add(w);
+      }
+    }
+    workersAlive.set(alive.size());
+    alive.sort(Comparator.comparingLong(WorkerView::lastSeenMillis)); // longest silent first
+    List<MultiGauge.Row<?>> rows = new ArrayList<>();
+    for (WorkerView w : alive.subList(0, Math.min(alive.size(), WORKER_LABELS_MAX))) {
+      rows.add(MultiGauge.Row.of(Tags.of("worker", w.workerId()),
+          Math.max(0, nowMillis - w.lastSeenMillis()) / 1000.0));
+    }
+    heartbeatAge.register(rows, true);
+  }
+
+  /**
+   * The first {@code max} distinct values keep their own label; any later value reads {@link
+   * #OTHER}. A value once admitted stays admitted until the server restarts. Thread-safe: reads
+   * are lock-free, admissions take the lock so the count never passes {@code max}.
+   */
+  static final class LabelCap {
+    private final int max;
+    private final Set<String> admitted = ConcurrentHashMap.newKeySet();
+
+    LabelCap(int max) {
+      this.max = max;
+    }
+
+    String label(String value) {
+      if (admitted.contains(value)) {
+        return value;
+      }
+      synchronized (this) {
+        if (admitted.size() < max) {
+          admitted.add(value);
+          return value;
+        }
+      }
+      return admitted.contains(value) ? value : OTHER;
+    }
   }
 }

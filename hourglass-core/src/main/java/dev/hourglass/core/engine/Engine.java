@@ -570,7 +570,8 @@ public final class Engine {
       // Revoke first (RUNNING -> READY), then grant: the old holder's lease ends in the same step
       // the new one begins, and every structure sees two ordinary transitions.
       live.end(now, Attempt.Outcome.SUPERSEDED, "superseded by generation " + g);
-      events.add(new LeaseLost(job.id, live.workerId, live.generation, "superseded"));
+      events.add(new LeaseLost(job.id, live.workerId, live.generation, "superseded",
+          LeaseLost.Reason.SUPERSEDED));
       moveTo(job, JobState.READY, "superseded by generation " + g);
     }
     grant(job, w, g, leaseMillis);
@@ -729,7 +730,8 @@ public final class Engine {
         ? "timed out after timeout_ms=" + job.timeoutMillis
         : "lease expired without heartbeat from " + live.workerId;
     live.end(now, Attempt.Outcome.EXPIRED, cause);
-    events.add(new LeaseLost(job.id, live.workerId, live.generation, cause));
+    events.add(new LeaseLost(job.id, live.workerId, live.generation, cause,
+        timedOut ? LeaseLost.Reason.TIMED_OUT : LeaseLost.Reason.LEASE_EXPIRED));
     failAttempt(job, cause, true);
   }
 
@@ -741,7 +743,8 @@ public final class Engine {
       Attempt live = job.liveAttempt();
       String cause = "worker " + w.id + " died (silent for " + w.heartbeatTimeoutMillis + " ms)";
       live.end(now, Attempt.Outcome.WORKER_DIED, cause);
-      events.add(new LeaseLost(job.id, w.id, live.generation, cause));
+      events.add(new LeaseLost(job.id, w.id, live.generation, cause,
+          LeaseLost.Reason.WORKER_DIED));
       failAttempt(job, cause, true);
     }
     events.add(new WorkerDied(w.id, reclaimed));
@@ -1009,7 +1012,7 @@ public final class Engine {
     job.state = state;
     countsByState[state.ordinal()]++;
     queue(job.queue).countsByState[state.ordinal()]++;
-    events.add(new JobTransitioned(job.id, null, state, reason));
+    events.add(new JobTransitioned(job.id, null, state, reason, job.queue, job.task));
   }
 
   /**
@@ -1029,7 +1032,7 @@ public final class Engine {
     countsByState[to.ordinal()]++;
     q.countsByState[to.ordinal()]++;
     arrive(job, to);
-    events.add(new JobTransitioned(job.id, from, to, reason));
+    events.add(new JobTransitioned(job.id, from, to, reason, job.queue, job.task));
     if (to.isFinished()) {
       finish(job, to);
     }

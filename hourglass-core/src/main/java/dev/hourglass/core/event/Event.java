@@ -9,8 +9,12 @@ import dev.hourglass.core.view.JobState;
  */
 public sealed interface Event {
 
-  /** A job moved from one state to another (or was created, with {@code from == null}). */
-  record JobTransitioned(String jobId, JobState from, JobState to, String reason)
+  /**
+   * A job moved from one state to another (or was created, with {@code from == null}). The job's
+   * queue and task ride along so that a consumer (metrics by queue and task) needs no lookup.
+   */
+  record JobTransitioned(
+      String jobId, JobState from, JobState to, String reason, String queue, String task)
       implements Event {}
 
   /** A submit carried an idempotency key that an existing job already has: nothing was created. */
@@ -21,8 +25,25 @@ public sealed interface Event {
       String jobId, String workerId, int generation, long leaseExpiresAtMillis, String task)
       implements Event {}
 
-  /** A lease ended without a report from its worker: expired, timed out, or its worker died. */
-  record LeaseLost(String jobId, String workerId, int generation, String cause) implements Event {}
+  /**
+   * A lease ended without a report from its worker. {@code reason} says why as a fixed value (for
+   * counting); {@code cause} says it in words, with the figures.
+   */
+  record LeaseLost(String jobId, String workerId, int generation, String cause, Reason reason)
+      implements Event {
+
+    /** Why a lease ended without a report. */
+    public enum Reason {
+      /** The worker stopped heartbeating the job and the lease ran out. */
+      LEASE_EXPIRED,
+      /** The attempt ran past the job's {@code timeout_ms}, heartbeats or not. */
+      TIMED_OUT,
+      /** The worker stopped contacting the server and was declared dead. */
+      WORKER_DIED,
+      /** An assignment in a higher generation replaced the lease. */
+      SUPERSEDED
+    }
+  }
 
   /** A worker stopped heartbeating past its timeout and was declared dead. */
   record WorkerDied(String workerId, int leasesReclaimed) implements Event {}

@@ -6,8 +6,11 @@ import dev.hourglass.core.command.Backoff;
 import dev.hourglass.core.command.Command;
 import dev.hourglass.core.command.JobSpec;
 import dev.hourglass.core.event.ErrorCode;
+import dev.hourglass.core.event.Event;
 import dev.hourglass.core.event.Event.JobDeduplicated;
+import dev.hourglass.core.event.Event.JobTransitioned;
 import dev.hourglass.core.event.Event.LeaseGranted;
+import dev.hourglass.core.event.Event.LeaseLost;
 import dev.hourglass.core.event.Outcome.Assignment;
 import dev.hourglass.core.event.Outcome.Rejected;
 import dev.hourglass.core.view.JobState;
@@ -397,6 +400,50 @@ class EngineTest {
       assertThat(f.state("a")).isEqualTo(JobState.DEAD);
       assertThat(f.engine.queries().job("a").orElseThrow().attempts().get(0).error())
           .contains("timed out");
+    }
+  }
+
+  @Nested
+  class Events {
+    /** Goal: a consumer can count lost leases by cause without parsing the cause text. */
+    @Test
+    void aLostLeaseSaysWhetherItExpiredTimedOutItsWorkerDiedOrItWasSuperseded() {
+      f.applied(new Command.RegisterWorker(f.now, "mortal", 5, List.of(), 5_000));
+      f.submit(JobSpec.of("silent", "t", null).withQueue("q1"));
+      f.applied(new Command.AssignJob(f.now, "silent", "w", 1, 3_000));
+      f.submit(JobSpec.of("slow", "t", null).withQueue("q2").withTimeout(2_000));
+      f.applied(new Command.AssignJob(f.now, "slow", "w", 1, 60_000));
+      f.submit(JobSpec.of("orphan", "t", null).withQueue("q3"));
+      f.applied(new Command.AssignJob(f.now, "orphan", "mortal", 1, 60_000));
+      f.submit(JobSpec.of("taken", "t", null).withQueue("q4"));
+      f.applied(new Command.AssignJob(f.now, "taken", "w", 1, 60_000));
+      List<Event> events = new java.util.ArrayList<>(
+          f.applied(new Command.AssignJob(f.now, "taken", "w2", 2, 60_000)));
+      f.now += 1_000;
+      f.applied(new Command.HeartbeatJob(f.now, "slow", "w", 1, 60_000));
+      for (int i = 0; i < 4; i++) {
+        f.now += 1_000;
+        events.addAll(f.applied(new Command.Tick(f.now)));
+      }
+      assertThat(events).filteredOn(LeaseLost.class::isInstance).map(e -> (LeaseLost) e)
+          .extracting(LeaseLost::jobId, LeaseLost::reason)
+          .containsExactlyInAnyOrder(
+              org.assertj.core.groups.Tuple.tuple("taken", LeaseLost.Reason.SUPERSEDED),
+              org.assertj.core.groups.Tuple.tuple("slow", LeaseLost.Reason.TIMED_OUT),
+              org.assertj.core.groups.Tuple.tuple("silent", LeaseLost.Reason.LEASE_EXPIRED),
+              org.assertj.core.groups.Tuple.tuple("orphan", LeaseLost.Reason.WORKER_DIED));
+    }
+
+    @Test
+    void everyTransitionNamesTheJobsQueueAndTask() {
+      List<Event> events = new java.util.ArrayList<>(f.applied(new Command.SubmitJob(f.now,
+          JobSpec.of("a", "resize", null).withQueue("images"))));
+      events.addAll(f.applied(new Command.LeaseJobs(f.now, "w", 1, List.of(), 10_000)));
+      assertThat(events).filteredOn(JobTransitioned.class::isInstance).hasSize(3)
+          .allSatisfy(e -> {
+            assertThat(((JobTransitioned) e).queue()).isEqualTo("images");
+            assertThat(((JobTransitioned) e).task()).isEqualTo("resize");
+          });
     }
   }
 
