@@ -233,7 +233,7 @@ public final class Engine {
       x.runAtMillis = spec.runAtMillis();
     }
     jobs.add(job);
-    String doomedBy = null;
+    Job doomedBy = null;
     for (String parentId : spec.dependsOn()) {
       Job parent = aliases.containsKey(parentId) ? aliases.get(parentId) : jobs.get(parentId);
       Invariants.check(parent != null, "parent %s of %s vanished after validation", parentId,
@@ -243,7 +243,7 @@ public final class Engine {
         continue;
       }
       if (parent.state == JobState.DEAD || parent.state == JobState.CANCELLED) {
-        doomedBy = "parent " + parent.id + " is " + parent.state;
+        doomedBy = doomedBy == null ? parent : doomedBy;
         continue;
       }
       JobExtras px = parent.extras();
@@ -255,7 +255,7 @@ public final class Engine {
     }
     enter(job, JobState.PENDING, "submitted");
     if (doomedBy != null) {
-      cancelTree(job, doomedBy);
+      cancelTree(job, doomedBy.id, "parent " + doomedBy.id + " is " + doomedBy.state);
     } else if (job.unmetParents == 0) {
       release(job, spec.runAtMillis(), "submitted");
     }
@@ -297,25 +297,37 @@ public final class Engine {
     if (live != null) {
       live.end(now, Attempt.Outcome.CANCELLED, reason);
     }
-    cancelTree(job, reason);
+    cancelTree(job, null, reason);
     return null;
   }
 
-  /** Cancels a job and, transitively, every job still waiting on it. */
-  private void cancelTree(Job root, String reason) {
+  /**
+   * Cancels a job and, transitively, every job still waiting on it. {@code cancelledBy} is the
+   * parent that cancels {@code root} (null: a user); each descendant records the parent it was
+   * cancelled through, which is what a re-drive follows to revive them.
+   */
+  private void cancelTree(Job root, String cancelledBy, String reason) {
     ArrayDeque<Job> work = new ArrayDeque<>();
+    ArrayDeque<Job> through = new ArrayDeque<>(); // the parent each queued job is cancelled by
     work.add(root);
+    through.add(root); // a placeholder: the root's canceller is cancelledBy
     boolean first = true;
     while (!work.isEmpty()) {
       Job job = work.poll();
+      Job parent = through.poll();
       if (!job.state.canMoveTo(JobState.CANCELLED)) {
         continue;
       }
-      job.extras().reason = first ? reason : "parent cancelled: " + reason;
+      JobExtras x = job.extras();
+      x.reason = first ? reason : "parent cancelled: " + reason;
+      x.cancelledBy = first ? cancelledBy : parent.id;
       first = false;
       ArrayList<Job> children = takeChildren(job);
-      moveTo(job, JobState.CANCELLED, job.extras.reason);
-      work.addAll(children);
+      moveTo(job, JobState.CANCELLED, x.reason);
+      for (Job child : children) {
+        work.add(child);
+        through.add(job);
+      }
     }
   }
 
@@ -339,7 +351,103 @@ public final class Engine {
     job.failures = 0;
     job.extras().reason = null;
     moveTo(job, JobState.READY, "re-driven from the dead-letter queue");
+    reviveDescendants(job);
     return null;
+  }
+
+  /**
+   * After {@code root} was re-driven: brings back to PENDING every descendant that was cancelled
+   * because of it, so a pipeline resumes where it stopped. A descendant comes back when it was
+   * cancelled through a parent that is coming back and none of its parents is still DEAD,
+   * CANCELLED or evicted; otherwise it stays CANCELLED, now attributed to the parent that still
+   * blocks it, so that re-driving that parent later revives it. Jobs a user cancelled stay
+   * cancelled (their {@code cancelledBy} is null), and so do their descendants. Visits the
+   * dependents of each revived job once: O(descendants × their parents).
+   */
+  private void reviveDescendants(Job root) {
+    ArrayDeque<Job> revived = new ArrayDeque<>();
+    revived.add(root);
+    while (!revived.isEmpty()) {
+      Job parent = revived.poll();
+      if (parent.extras == null || parent.extras.dependents == null) {
+        continue;
+      }
+      for (String childId : List.copyOf(parent.extras.dependents)) {
+        Job child = jobs.get(childId);
+        if (child == null || child.state != JobState.CANCELLED || child.extras == null
+            || !parent.id.equals(child.extras.cancelledBy)
+            || !child.extras.parents.contains(parent.id)) {
+          continue;
+        }
+        String blocker = blockingParent(child);
+        if (blocker != null) {
+          child.extras.cancelledBy = blocker;
+          continue;
+        }
+        revive(child, parent);
+        revived.add(child);
+      }
+    }
+  }
+
+  /** The first parent that keeps {@code child} from waiting: DEAD, CANCELLED or evicted. */
+  private String blockingParent(Job child) {
+    for (String parentId : child.extras.parents) {
+      Job p = jobs.get(parentId);
+      if (p == null || p.state == JobState.DEAD || p.state == JobState.CANCELLED) {
+        return parentId;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * CANCELLED -> PENDING, waiting again for every parent that has not succeeded. The parents'
+   * lists of waiting children are kept in submission order (the order children are released in),
+   * and may still hold this child from before it was cancelled: it is added only where missing.
+   */
+  private void revive(Job child, Job through) {
+    JobExtras x = child.extras;
+    int unmet = 0;
+    for (String parentId : x.parents) {
+      Job p = jobs.get(parentId);
+      if (p.state == JobState.SUCCEEDED) {
+        continue;
+      }
+      JobExtras px = p.extras();
+      if (px.children == null) {
+        px.children = new ArrayList<>(2);
+      }
+      int at = childIndex(px.children, child.seq);
+      if (at < 0) {
+        px.children.add(-at - 1, child);
+      }
+      unmet++;
+    }
+    Invariants.check(unmet > 0, "revived job %s has no parent to wait for", child.id);
+    child.unmetParents = unmet;
+    x.cancelledBy = null;
+    x.reason = null;
+    x.staleFinishedEntries++; // its retention entry from the cancellation stays behind
+    moveTo(child, JobState.PENDING, "revived: parent " + through.id + " was re-driven");
+  }
+
+  /** Binary search by submission order, as {@link java.util.Collections#binarySearch}. */
+  private static int childIndex(ArrayList<Job> children, long seq) {
+    int lo = 0;
+    int hi = children.size() - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      long s = children.get(mid).seq;
+      if (s < seq) {
+        lo = mid + 1;
+      } else if (s > seq) {
+        hi = mid - 1;
+      } else {
+        return mid;
+      }
+    }
+    return -(lo + 1);
   }
 
   private Rejected runNow(RunJobNow c) {
@@ -591,14 +699,38 @@ public final class Engine {
           + "); this worker's lease was lost, drop the job");
     }
     if (job.state != JobState.RUNNING) {
-      return new Rejected(ErrorCode.ILLEGAL_TRANSITION, op + " of job " + job.id
-          + " refused: the job is " + job.state + ", not RUNNING");
+      Rejected ended = endedAttempt(job, workerId, generation, op);
+      return ended != null ? ended : new Rejected(ErrorCode.ILLEGAL_TRANSITION, op + " of job "
+          + job.id + " refused: the job is " + job.state + ", not RUNNING");
     }
     Attempt live = job.liveAttempt();
     if (generation != job.generation || !live.workerId.equals(workerId)) {
       return new Rejected(ErrorCode.NOT_LEASE_HOLDER, op + " of job " + job.id + " from worker "
           + workerId + " generation " + generation + " refused: the lease is held by "
           + live.workerId + " in generation " + job.generation);
+    }
+    return null;
+  }
+
+  /**
+   * CANCELLED or TIMED_OUT when {@code workerId} held the job's latest attempt in {@code
+   * generation} and that attempt ended by a cancel or by the job's timeout; else null. Lets the
+   * holder tell "stop, you were cancelled" from a lease it lost, without loosening fencing: any
+   * other worker or generation is answered as before.
+   */
+  static Rejected endedAttempt(Job job, String workerId, int generation, String op) {
+    Attempt last = job.lastAttempt;
+    if (last == null || last.generation != generation || !last.workerId.equals(workerId)) {
+      return null;
+    }
+    if (last.outcome == Attempt.Outcome.CANCELLED) {
+      return new Rejected(ErrorCode.CANCELLED, op + " of job " + job.id + " refused: the job was"
+          + " cancelled: " + last.error + "; stop working on it");
+    }
+    if (last.timedOut()) {
+      return new Rejected(ErrorCode.TIMED_OUT, op + " of job " + job.id + " refused: attempt "
+          + generation + " timed out after timeout_ms=" + job.timeoutMillis + "; stop working on"
+          + " it (the job is " + job.state + ")");
     }
     return null;
   }
@@ -750,11 +882,32 @@ public final class Engine {
   private void evictExpired() {
     while (!finished.isEmpty()) {
       Job oldest = finished.peekFirst();
+      if (isStaleFinishedEntry(oldest)) {
+        dropIfStale(finished.pollFirst());
+        continue;
+      }
       if (saturatedAdd(oldest.dueAtMillis, config.retentionMillis()) > now) {
         return;
       }
       evict(finished.pollFirst());
     }
+  }
+
+  /**
+   * Whether the retention queue's entry for {@code job} at its head is one a revival left behind
+   * (the job's entries are popped oldest first, and its stale ones are its oldest).
+   */
+  static boolean isStaleFinishedEntry(Job job) {
+    return job.extras != null && job.extras.staleFinishedEntries > 0;
+  }
+
+  /** Consumes a popped retention entry if it is stale; false when it is the job's real one. */
+  private static boolean dropIfStale(Job popped) {
+    if (!isStaleFinishedEntry(popped)) {
+      return false;
+    }
+    popped.extras.staleFinishedEntries--;
+    return true;
   }
 
   private void evict(Job job) {
@@ -1087,8 +1240,13 @@ public final class Engine {
     job.dueAtMillis = now; // a finished job has no due time; the field holds when it finished
     if (to.isTerminal()) {
       finished.addLast(job);
-      if (finished.size() > config.finishedJobsMax()) {
-        evict(finished.pollFirst());
+      // Counted by state, not by the queue's size, which includes stale entries of revived jobs.
+      while (countsByState[JobState.SUCCEEDED.ordinal()]
+          + countsByState[JobState.CANCELLED.ordinal()] > config.finishedJobsMax()) {
+        Job oldest = finished.pollFirst();
+        if (!dropIfStale(oldest)) {
+          evict(oldest);
+        }
       }
     }
     ArrayList<Job> children = takeChildren(job);
@@ -1102,7 +1260,7 @@ public final class Engine {
       }
     } else {
       for (Job child : children) {
-        cancelTree(child, "parent " + job.id + " is " + to);
+        cancelTree(child, job.id, "parent " + job.id + " is " + to);
       }
     }
     scheduleJobFinished(job);
