@@ -186,6 +186,11 @@ public final class EngineQueries {
         + workerId + " never held generation " + generation + " of job " + jobId));
   }
 
+  /** Whether a worker of that id is registered (alive or declared dead). O(1). */
+  public boolean workerKnown(String workerId) {
+    return engine.workers.containsKey(workerId);
+  }
+
   /** The worker and generation of the job's latest attempt, if it ever ran. O(1). */
   public Optional<Assignment> lastAssignment(String jobId) {
     Job job = engine.jobs.get(jobId);
