@@ -75,6 +75,19 @@ import java.util.Map;
  * release and acknowledge must name the live worker and generation; anything else is a zombie's
  * late answer and is rejected without effect.
  *
+ * <p>The holder of an attempt that ended by a cancel or by the job's timeout (same worker, same
+ * generation) is told so ({@code CANCELLED}, {@code TIMED_OUT}) instead of {@code
+ * ILLEGAL_TRANSITION}; the attempt's outcome says which, so nothing new is stored for it.
+ *
+ * <p><b>Cancel and re-drive.</b> A job cancelled because a parent died or was cancelled records
+ * that parent ({@code JobExtras.cancelledBy}); one a user cancelled records none. Re-driving a
+ * DEAD job walks its dependents (kept for display anyway) and revives, CANCELLED -> PENDING, those
+ * cancelled through it whose parents are all live again; a dependent still blocked by another
+ * DEAD or CANCELLED parent is re-attributed to that parent, so re-driving it later revives the
+ * dependent. The invariant: a job cancelled through a parent names one that is DEAD, CANCELLED or
+ * evicted. A revived job's retention entry stays in {@link #finished} (removing it would be a
+ * scan) and is skipped when it comes up; the cap on finished jobs counts states, not entries.
+ *
  * <p><b>Cost.</b> Submit, lease, heartbeat, complete and fail are O(log n) in the jobs of the
  * structures they touch (O(1) for in-order FIFO lanes); lease scans the non-empty lanes of the
  * worker's queues. A tick costs O(k log n) for k jobs that come due. Counts are kept up to date by
@@ -351,103 +364,8 @@ public final class Engine {
     job.failures = 0;
     job.extras().reason = null;
     moveTo(job, JobState.READY, "re-driven from the dead-letter queue");
-    reviveDescendants(job);
+    Revival.reviveDescendants(this, job);
     return null;
-  }
-
-  /**
-   * After {@code root} was re-driven: brings back to PENDING every descendant that was cancelled
-   * because of it, so a pipeline resumes where it stopped. A descendant comes back when it was
-   * cancelled through a parent that is coming back and none of its parents is still DEAD,
-   * CANCELLED or evicted; otherwise it stays CANCELLED, now attributed to the parent that still
-   * blocks it, so that re-driving that parent later revives it. Jobs a user cancelled stay
-   * cancelled (their {@code cancelledBy} is null), and so do their descendants. Visits the
-   * dependents of each revived job once: O(descendants × their parents).
-   */
-  private void reviveDescendants(Job root) {
-    ArrayDeque<Job> revived = new ArrayDeque<>();
-    revived.add(root);
-    while (!revived.isEmpty()) {
-      Job parent = revived.poll();
-      if (parent.extras == null || parent.extras.dependents == null) {
-        continue;
-      }
-      for (String childId : List.copyOf(parent.extras.dependents)) {
-        Job child = jobs.get(childId);
-        if (child == null || child.state != JobState.CANCELLED || child.extras == null
-            || !parent.id.equals(child.extras.cancelledBy)
-            || !child.extras.parents.contains(parent.id)) {
-          continue;
-        }
-        String blocker = blockingParent(child);
-        if (blocker != null) {
-          child.extras.cancelledBy = blocker;
-          continue;
-        }
-        revive(child, parent);
-        revived.add(child);
-      }
-    }
-  }
-
-  /** The first parent that keeps {@code child} from waiting: DEAD, CANCELLED or evicted. */
-  private String blockingParent(Job child) {
-    for (String parentId : child.extras.parents) {
-      Job p = jobs.get(parentId);
-      if (p == null || p.state == JobState.DEAD || p.state == JobState.CANCELLED) {
-        return parentId;
-      }
-    }
-    return null;
-  }
-
-  /**
-   * CANCELLED -> PENDING, waiting again for every parent that has not succeeded. The parents'
-   * lists of waiting children are kept in submission order (the order children are released in),
-   * and may still hold this child from before it was cancelled: it is added only where missing.
-   */
-  private void revive(Job child, Job through) {
-    JobExtras x = child.extras;
-    int unmet = 0;
-    for (String parentId : x.parents) {
-      Job p = jobs.get(parentId);
-      if (p.state == JobState.SUCCEEDED) {
-        continue;
-      }
-      JobExtras px = p.extras();
-      if (px.children == null) {
-        px.children = new ArrayList<>(2);
-      }
-      int at = childIndex(px.children, child.seq);
-      if (at < 0) {
-        px.children.add(-at - 1, child);
-      }
-      unmet++;
-    }
-    Invariants.check(unmet > 0, "revived job %s has no parent to wait for", child.id);
-    child.unmetParents = unmet;
-    x.cancelledBy = null;
-    x.reason = null;
-    x.staleFinishedEntries++; // its retention entry from the cancellation stays behind
-    moveTo(child, JobState.PENDING, "revived: parent " + through.id + " was re-driven");
-  }
-
-  /** Binary search by submission order, as {@link java.util.Collections#binarySearch}. */
-  private static int childIndex(ArrayList<Job> children, long seq) {
-    int lo = 0;
-    int hi = children.size() - 1;
-    while (lo <= hi) {
-      int mid = (lo + hi) >>> 1;
-      long s = children.get(mid).seq;
-      if (s < seq) {
-        lo = mid + 1;
-      } else if (s > seq) {
-        hi = mid - 1;
-      } else {
-        return mid;
-      }
-    }
-    return -(lo + 1);
   }
 
   private Rejected runNow(RunJobNow c) {
