@@ -56,8 +56,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p><b>Fencing.</b> Every report names the generation of the lease. Any other 409 on a
  * heartbeat or report means the lease is lost (it expired and the job was re-leased): the worker
- * drops the job, interrupts its handler, tells the listener, and never reports it again. Each job is reported exactly once by this worker: whichever of the handler's
- * end, the loss, or the shutdown's release comes first settles it.
+ * drops the job, interrupts its handler, tells the listener, and never reports it again. Each
+ * job is reported exactly once by this worker: whichever of the handler's end, the loss, the
+ * cancel, or the shutdown's release comes first settles it.
  *
  * <p><b>Failures.</b> When the server cannot be reached (or answers 503), polls back off
  * exponentially with jitter ({@code backoffMin} doubling to {@code backoffMax}, times a random
