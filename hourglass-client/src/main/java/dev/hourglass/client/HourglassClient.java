@@ -449,6 +449,39 @@ public final class HourglassClient implements AutoCloseable {
         report(workerId, generation)));
   }
 
+  /**
+   * A worker's signal poll ({@code POST /api/v1/workers/{id}/signals}): waits up to {@code wait}
+   * until one of the worker's leases is cancelled or times out, and answers with those leases
+   * (empty at the deadline). Leases the worker holds but did not name are covered while the
+   * poll waits; named ones that ended before it are answered at once. A read on the server:
+   * nothing is logged. Interrupting the calling thread abandons the poll.
+   *
+   * @param workerId the worker, registered
+   * @param held the leases the worker holds (at most 10,000)
+   * @param wait how long to wait, at most {@link #LEASE_WAIT_MAX}
+   * @return the cancelled or timed-out leases, possibly none
+   * @throws IllegalArgumentException if wait is negative or above 60 s
+   * @throws HourglassException 404 {@code UNKNOWN_WORKER} if the worker is not registered, or
+   *     unreachable
+   */
+  public List<LeaseSignal> signals(String workerId, List<LeaseSignal.Held> held, Duration wait) {
+    if (wait.isNegative() || wait.compareTo(LEASE_WAIT_MAX) > 0) {
+      throw new IllegalArgumentException("wait=" + wait + " is outside [0, " + LEASE_WAIT_MAX
+          + "]");
+    }
+    ObjectNode body = Json.MAPPER.createObjectNode().put("wait_ms", wait.toMillis());
+    var arr = body.putArray("leases");
+    for (LeaseSignal.Held h : held) {
+      arr.addObject().put("job_id", h.jobId()).put("generation", h.generation());
+    }
+    List<LeaseSignal> out = new ArrayList<>();
+    for (JsonNode n : call("POST", V1 + "/workers/" + segment(workerId) + "/signals", body,
+        requestTimeout.plus(wait)).path("signals")) {
+      out.add(LeaseSignal.of(n));
+    }
+    return List.copyOf(out);
+  }
+
   private static ObjectNode report(String workerId, int generation) {
     return Json.MAPPER.createObjectNode().put("worker_id", Objects.requireNonNull(workerId,
         "workerId")).put("generation", generation);

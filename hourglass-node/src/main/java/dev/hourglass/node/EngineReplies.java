@@ -23,7 +23,7 @@ final class EngineReplies {
           case UNKNOWN_JOB, UNKNOWN_PARENT, UNKNOWN_WORKER, UNKNOWN_SCHEDULE ->
               ErrorKind.KEY_DOES_NOT_EXIST;
           case DUPLICATE_JOB_ID, ILLEGAL_TRANSITION, DEPENDENCY_CYCLE, ALREADY_ASSIGNED,
-              STALE_GENERATION, NOT_LEASE_HOLDER, CLOCK_WENT_BACKWARDS ->
+              STALE_GENERATION, NOT_LEASE_HOLDER, CLOCK_WENT_BACKWARDS, CANCELLED, TIMED_OUT ->
               ErrorKind.PRECONDITION_FAILED;
         };
     return new ProtocolException(kind, rejected.detail());

@@ -59,6 +59,8 @@ final class Api {
   private final Jobs jobs;
   /** Permits for API calls being handled; see {@link Limits#requestsInFlightMax()}. */
   private final Semaphore inFlight;
+  /** Parked signal polls: cancels and timeouts reach a worker without waiting for a heartbeat. */
+  private final LeaseSignals signals;
 
   Api(ApplyLoop loop, EngineBackend backend, Limits limits, Auth auth, ServerMetrics metrics,
       JobIds ids, LongSupplier wallMillis) {
@@ -71,6 +73,8 @@ final class Api {
     this.wallMillis = wallMillis;
     this.jobs = new Jobs();
     this.inFlight = new Semaphore(limits.requestsInFlightMax());
+    this.signals = new LeaseSignals(loop);
+    loop.onApplied(signals::applied);
   }
 
   void routes(HttpRouting.Builder r) {
@@ -98,6 +102,7 @@ final class Api {
     r.post(V1 + "/workers", guard(Access.WORKER, this::registerWorker));
     r.get(V1 + "/workers", guard(Access.READ, this::listWorkers));
     r.post(V1 + "/workers/{id}/heartbeat", guard(Access.WORKER, this::workerHeartbeat));
+    r.post(V1 + "/workers/{id}/signals", guard(Access.WORKER, this::workerSignals));
     r.delete(V1 + "/workers/{id}", guard(Access.WORKER, this::deregisterWorker));
     r.get(V1 + "/stats", guard(Access.READ, this::stats));
     r.get(V1 + "/cluster", guard(Access.READ, (req, res) -> {
@@ -165,7 +170,8 @@ final class Api {
    * Returns false for long polls, which are bounded by the parked-lease limit instead.
    */
   private boolean admit(String path) {
-    if (path.equals(V1 + "/lease")) {
+    if (path.equals(V1 + "/lease")
+        || (path.startsWith(V1 + "/workers/") && path.endsWith("/signals"))) {
       return false;
     }
     if (!inFlight.tryAcquire()) {
@@ -462,6 +468,37 @@ final class Api {
     }));
   }
 
+  /**
+   * A worker's signal poll: answers as soon as one of its leases is cancelled or times out, or
+   * empty after {@code wait_ms}. A read: nothing is written to the log.
+   */
+  private void workerSignals(ServerRequest req, ServerResponse res) {
+    String id = param(req, "id");
+    var r = Http.body(req, limits.bodyBytesMax(), Wire.SignalsRequest.class);
+    long waitMs = r.waitMs() == null ? 0 : r.waitMs();
+    if (waitMs < 0 || waitMs > limits.leaseWaitMax().toMillis()) {
+      throw ApiException.badRequest("INVALID_ARGUMENT", ("wait_ms=%d is outside [0, %d]")
+          .formatted(waitMs, limits.leaseWaitMax().toMillis()));
+    }
+    List<Wire.HeldLease> leases = r.leases() == null ? List.of() : r.leases();
+    if (leases.size() > EngineConfig.LEASE_BATCH_MAX) {
+      throw ApiException.badRequest("INVALID_ARGUMENT", ("\"leases\" holds %d leases; a worker"
+          + " holds at most %d").formatted(leases.size(), EngineConfig.LEASE_BATCH_MAX));
+    }
+    List<LeaseSignals.Held> held = new ArrayList<>(leases.size());
+    for (int i = 0; i < leases.size(); i++) {
+      var h = required(leases.get(i), "leases[" + i + "]", "signals");
+      held.add(new LeaseSignals.Held(required(h.jobId(), "leases[" + i + "].job_id", "signals"),
+          required(h.generation(), "leases[" + i + "].generation", "signals")));
+    }
+    var ends = await(signals.await(id, held, waitMs), Duration.ofMillis(waitMs));
+    List<Wire.Signal> out = new ArrayList<>(ends.size());
+    for (var e : ends) {
+      out.add(new Wire.Signal(e.jobId(), e.generation(), e.kind().name(), e.reason()));
+    }
+    Http.json(res, 200, new Wire.Signals(out));
+  }
+
   private void deregisterWorker(ServerRequest req, ServerResponse res) {
     String id = param(req, "id");
     Http.json(res, 200, write(new Command.DeregisterWorker(now(), id), 0, (o, q) -> {
@@ -478,6 +515,7 @@ final class Api {
       m.put("counts", counts);
       m.put("jobs_held", q.jobsHeld());
       m.put("parked_long_polls", loop.parkedCount());
+      m.put("parked_signal_polls", signals.parkedCount());
       long wake = q.nextWakeupMillis();
       m.put("next_wakeup_at", wake == Long.MAX_VALUE ? null : wake);
       return m;

@@ -148,6 +148,22 @@ final class ApplyLoop implements AutoCloseable {
    */
   private final Map<String, List<Outcome.Assignment>> owedAfterRecovery = new HashMap<>();
 
+  // --------------------------------------------------------------- applied-events listener
+
+  /** Hears the events of every applied command, on the loop thread; must not block or throw. */
+  interface AppliedListener {
+    void applied(List<Event> events, EngineQueries queries);
+  }
+
+  private volatile AppliedListener appliedListener = (events, queries) -> {};
+
+  /** Sets the one listener of applied events (the lease signals); safe at any time. */
+  void onApplied(AppliedListener listener) {
+    this.appliedListener = listener;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
   ApplyLoop(EngineBackend backend, Limits limits, ServerMetrics metrics,
       LongSupplier wallMillis) {
     this.backend = backend;
@@ -426,6 +442,7 @@ final class ApplyLoop implements AutoCloseable {
       Outcome outcome = outcomes.get(i);
       if (outcome instanceof Applied a) {
         metrics.events(a.events(), now);
+        appliedListener.applied(a.events(), queries);
         madeReady |= mayUnblockParkedLeases(a.events());
       }
       switch (owners.get(i)) {

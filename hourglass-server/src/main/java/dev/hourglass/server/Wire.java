@@ -63,6 +63,11 @@ final class Wire {
 
   record CancelRequest(String reason) {}
 
+  /** A lease a worker holds, named in a signal poll. */
+  record HeldLease(String jobId, Integer generation) {}
+
+  record SignalsRequest(List<HeldLease> leases, Long waitMs) {}
+
   record WorkerRequest(String workerId, Integer capacity, List<String> queues,
       Long heartbeatTimeoutMs) {}
 
@@ -71,6 +76,11 @@ final class Wire {
   // ----------------------------------------------------------------------------- responses
 
   record Submitted(String jobId, String state, Boolean deduplicated) {}
+
+  /** A lease that ended by a cancel ({@code code} CANCELLED) or a timeout (TIMED_OUT). */
+  record Signal(String jobId, int generation, String code, String reason) {}
+
+  record Signals(List<Signal> signals) {}
 
   record BatchSubmitted(List<Submitted> jobs) {}
 

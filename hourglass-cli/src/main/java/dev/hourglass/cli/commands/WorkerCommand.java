@@ -3,6 +3,7 @@ package dev.hourglass.cli.commands;
 import dev.hourglass.client.HourglassClient;
 import dev.hourglass.client.HourglassException;
 import dev.hourglass.client.JobState;
+import dev.hourglass.client.worker.Cancellation;
 import dev.hourglass.client.worker.HandlerProvider;
 import dev.hourglass.client.worker.JobContext;
 import dev.hourglass.client.worker.JobHandler;
@@ -229,6 +230,13 @@ public final class WorkerCommand implements Callable<Integer> {
     @Override
     public void onLeaseLost(JobContext ctx, HourglassException refusal) {
       out.printf("%s lost the lease of %s: %s%n", ctx.workerId(), ctx.jobId(), refusal.code());
+    }
+
+    @Override
+    public void onCancelled(JobContext ctx, Cancellation c) {
+      out.printf("%s stopped %s: %s%n", ctx.workerId(), ctx.jobId(),
+          c.cause() == Cancellation.Cause.CANCELLED ? "cancelled by user: " + c.reason()
+              : c.reason());
     }
 
     @Override

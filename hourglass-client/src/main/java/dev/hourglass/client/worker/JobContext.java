@@ -6,6 +6,7 @@ import dev.hourglass.client.Assignment;
 import dev.hourglass.client.HourglassClient;
 import dev.hourglass.client.internal.Json;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * What a {@link JobHandler} knows about its job. Thread-safe: the worker's heartbeat thread
@@ -17,6 +18,7 @@ public final class JobContext {
   private final HourglassClient client;
   private volatile Instant leaseExpiresAt;
   private volatile boolean leaseLost;
+  private volatile Cancellation cancellation;
   private volatile int attempt;
 
   JobContext(Assignment assignment, String workerId, HourglassClient client) {
@@ -150,11 +152,41 @@ public final class JobContext {
    * Whether the server told this worker that it no longer holds the job (409). A handler that
    * sees true should stop: its result would be refused.
    *
-   * @return true once the lease is lost (or given back at shutdown)
+   * @return true once the lease is lost (or given back at shutdown, or the job was cancelled or
+   *     timed out: see {@link #isCancelled()})
    * @throws IllegalStateException never
    */
   public boolean leaseLost() {
     return leaseLost;
+  }
+
+  /**
+   * Whether the job was cancelled or its attempt timed out while the handler ran. The worker
+   * learns of it within about a second (through its signal poll, not its heartbeat), sets this,
+   * and interrupts the handler's thread; a handler that does not block interruptibly should check
+   * this in its loops and return. Whatever the handler returns afterwards is not reported.
+   *
+   * @return true once cancelled or timed out
+   * @throws IllegalStateException never
+   */
+  public boolean isCancelled() {
+    return cancellation != null;
+  }
+
+  /**
+   * Why the handler should stop, when {@link #isCancelled()}: cancelled (with the reason the
+   * canceller gave) or timed out.
+   *
+   * @return the cancellation, or empty while the job may run on
+   * @throws IllegalStateException never
+   */
+  public Optional<Cancellation> cancellation() {
+    return Optional.ofNullable(cancellation);
+  }
+
+  void markCancelled(Cancellation c) {
+    cancellation = c;
+    leaseLost = true;
   }
 
   void leaseExtended(Instant until) {

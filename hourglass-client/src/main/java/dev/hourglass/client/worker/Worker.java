@@ -4,6 +4,7 @@ import dev.hourglass.client.Assignment;
 import dev.hourglass.client.HourglassClient;
 import dev.hourglass.client.HourglassException;
 import dev.hourglass.client.JobState;
+import dev.hourglass.client.LeaseSignal;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,11 +45,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * flight go to the server together in one {@code jobs:complete} call ({@link CompletionBatcher}),
  * so a busy worker makes one report per round trip, not one per job.
  *
- * <p><b>Fencing.</b> Every report names the generation of the lease. A 409 on a heartbeat or
- * report means the lease is lost (it expired and the job was re-leased, or the job was
- * cancelled): the worker drops the job, interrupts its handler, tells the listener, and never
- * reports it again. Each job is reported exactly once by this worker: whichever of the handler's
- * end, the loss, or the shutdown's release comes first settles it.
+ * <p><b>Cancels and timeouts.</b> While it holds jobs, one more thread keeps a signal poll
+ * ({@code POST /api/v1/workers/{id}/signals}) parked on the server, naming the leases it holds;
+ * the server answers as soon as one of them is cancelled or runs past its {@code timeout_ms}.
+ * The worker then marks the job's {@link JobContext#isCancelled()}, interrupts its handler, logs
+ * one INFO line, tells {@link WorkerListener#onCancelled}, and does not report the job. So a
+ * handler hears of a cancel within milliseconds, not at the next heartbeat. If a report or
+ * heartbeat meets the cancel first (409 {@code CANCELLED} or {@code TIMED_OUT}), the same
+ * happens, quietly.
+ *
+ * <p><b>Fencing.</b> Every report names the generation of the lease. Any other 409 on a
+ * heartbeat or report means the lease is lost (it expired and the job was re-leased): the worker
+ * drops the job, interrupts its handler, tells the listener, and never reports it again. Each
+ * job is reported exactly once by this worker: whichever of the handler's end, the loss, the
+ * cancel, or the shutdown's release comes first settles it.
  *
  * <p><b>Failures.</b> When the server cannot be reached (or answers 503), polls back off
  * exponentially with jitter ({@code backoffMin} doubling to {@code backoffMax}, times a random
@@ -74,6 +84,11 @@ public final class Worker implements AutoCloseable {
    * server's 16 MiB batch limit when results are a few KiB.
    */
   private static final int COMPLETIONS_PER_CALL_MAX = 1_000;
+  /**
+   * Why: a signal poll is answered early whenever there is news, so a long wait only saves
+   * calls; 25 s stays under the server's 60 s maximum and common proxy idle timeouts.
+   */
+  private static final Duration SIGNAL_WAIT = Duration.ofSeconds(25);
 
   private final HourglassClient client;
   private final String workerId;
@@ -102,6 +117,11 @@ public final class Worker implements AutoCloseable {
   private volatile boolean stopped;
   private Thread poller;
   private Thread heartbeater;
+  private Thread signaller;
+  /** Notified when a job is dispatched, so that the signal thread starts a poll for it. */
+  private final Object dispatched = new Object();
+  /** Jobs dispatched so far; guarded by {@link #dispatched}. */
+  private long dispatchCount;
 
   /** A job whose handler runs; settled once, by its report, its loss or its release. */
   private static final class Running {
@@ -167,6 +187,8 @@ public final class Worker implements AutoCloseable {
         .start(this::pollLoop);
     heartbeater = Thread.ofPlatform().name("hourglass-" + workerId + "-heartbeat").daemon()
         .start(this::heartbeatLoop);
+    signaller = Thread.ofPlatform().name("hourglass-" + workerId + "-signals").daemon()
+        .start(this::signalLoop);
     log.log(Level.INFO, "hourglass worker started: worker={0} capacity={1} queues={2} tasks={3}"
         + " lease={4} server={5}", workerId, capacity, queues, handlers.keySet(), lease,
         client.baseUrl());
@@ -241,6 +263,8 @@ public final class Worker implements AutoCloseable {
     heartbeating = false;
     heartbeater.interrupt();
     joinQuietly(heartbeater, Duration.ofSeconds(5));
+    signaller.interrupt();
+    joinQuietly(signaller, Duration.ofSeconds(5));
     try {
       client.deregisterWorker(workerId);
     } catch (HourglassException e) {
@@ -369,6 +393,10 @@ public final class Worker implements AutoCloseable {
       return;
     }
     jobThreads.execute(() -> run(r));
+    synchronized (dispatched) {
+      dispatchCount++;
+      dispatched.notifyAll();
+    }
   }
 
   /** Releases a job granted after shutdown began. */
@@ -480,9 +508,102 @@ public final class Worker implements AutoCloseable {
   }
 
   private void lost(JobContext ctx, HourglassException refusal) {
+    Cancellation c = Cancellation.ofCode(refusal.code(), refusal.detail());
+    if (c != null) {
+      cancelled(ctx, c);
+      return;
+    }
     ctx.markLost();
     log.log(Level.DEBUG, "lease lost: {0}: {1}", ctx, refusal.detail());
     safely(() -> listener.onLeaseLost(ctx, refusal));
+  }
+
+  // ------------------------------------------------------------------- cancels and timeouts
+
+  /** Marks, logs and tells; the caller has settled the job and interrupts its handler. */
+  private void cancelled(JobContext ctx, Cancellation c) {
+    ctx.markCancelled(c);
+    if (c.cause() == Cancellation.Cause.CANCELLED) {
+      log.log(Level.INFO, "job {0} cancelled by user: {1} (worker={2} generation={3}); its"
+          + " handler is interrupted and the job is not reported", ctx.jobId(), c.reason(),
+          workerId, ctx.generation());
+    } else {
+      log.log(Level.INFO, "job {0} timed out: {1} (worker={2} generation={3}); its handler is"
+          + " interrupted and the job is not reported", ctx.jobId(), c.reason(), workerId,
+          ctx.generation());
+    }
+    safely(() -> listener.onCancelled(ctx, c));
+  }
+
+  /** Settles a running job on a signal: it is not reported, and its handler is interrupted. */
+  private void signalled(Running r, Cancellation c) {
+    if (!r.settled.compareAndSet(false, true)) {
+      return; // already reported, lost or released
+    }
+    removeInFlight(r);
+    cancelled(r.ctx, c);
+    Thread t = r.thread;
+    if (t != null) {
+      t.interrupt();
+    }
+  }
+
+  /**
+   * Keeps one signal poll parked while the worker holds jobs, naming them; no call while it holds
+   * none. A job dispatched while a poll waits is covered by it (the server wakes a worker's poll
+   * for any of its leases), and named in the next one.
+   */
+  private void signalLoop() {
+    int failures = 0;
+    while (heartbeating) {
+      long seen;
+      synchronized (dispatched) {
+        seen = dispatchCount;
+      }
+      List<LeaseSignal.Held> held = new ArrayList<>();
+      for (Running r : inFlight.values()) {
+        if (!r.settled.get()) {
+          held.add(new LeaseSignal.Held(r.ctx.jobId(), r.ctx.generation()));
+        }
+      }
+      try {
+        if (held.isEmpty()) {
+          synchronized (dispatched) {
+            if (dispatchCount == seen) { // nothing dispatched since the jobs were looked at
+              dispatched.wait(pollWait.toMillis()); // bounded: re-checks heartbeating
+            }
+          }
+          continue;
+        }
+        for (LeaseSignal s : client.signals(workerId, held, SIGNAL_WAIT)) {
+          Running r = inFlight.get(key(s.jobId(), s.generation()));
+          Cancellation c = Cancellation.ofCode(s.code(), s.reason());
+          if (r != null && c != null) {
+            signalled(r, c);
+          }
+        }
+        failures = 0;
+      } catch (InterruptedException e) {
+        return;
+      } catch (HourglassException e) {
+        if (!heartbeating) {
+          return;
+        }
+        if (e.status() == 404 && "NOT_FOUND".equals(e.code())) {
+          log.log(Level.INFO, "worker={0}: the server has no signal poll (an older version);"
+              + " handlers hear of cancels at the next heartbeat", workerId);
+          return;
+        }
+        failures++; // the poller reports unreachable servers; this thread only waits
+        long sleep = Math.min(backoffMax.toMillis(),
+            backoffMin.toMillis() << Math.min(failures - 1, 20));
+        try {
+          Thread.sleep(Math.max(1, sleep));
+        } catch (InterruptedException x) {
+          return;
+        }
+      }
+    }
   }
 
   // ---------------------------------------------------------------------------- heartbeats

@@ -48,6 +48,17 @@ public interface WorkerListener {
   default void onLeaseLost(JobContext ctx, HourglassException refusal) {}
 
   /**
+   * The job was cancelled, or its attempt timed out, while its handler ran: the worker dropped
+   * the job (it does not report it) and interrupted the handler. Called instead of {@link
+   * #onLeaseLost} for these two causes.
+   *
+   * @param ctx the job
+   * @param cancellation why
+   * @throws RuntimeException ignored
+   */
+  default void onCancelled(JobContext ctx, Cancellation cancellation) {}
+
+  /**
    * Shutdown gave the job back unfinished (its handler did not end within the timeout).
    *
    * @param ctx the job

@@ -53,6 +53,15 @@ final class Attempt {
     this.leaseExpiresAtMillis = leaseExpiresAtMillis;
   }
 
+  /**
+   * Whether this attempt ended by running past the job's timeout (rather than by a lease that
+   * lapsed without heartbeat): the same test the engine applies when it expires the lease.
+   */
+  boolean timedOut() {
+    return outcome == Outcome.EXPIRED && job.timeoutMillis > 0
+        && startedAtMillis + job.timeoutMillis <= endedAtMillis;
+  }
+
   void end(long atMillis, Outcome how, String why) {
     endedAtMillis = atMillis;
     outcome = how;

@@ -75,6 +75,19 @@ import java.util.Map;
  * release and acknowledge must name the live worker and generation; anything else is a zombie's
  * late answer and is rejected without effect.
  *
+ * <p>The holder of an attempt that ended by a cancel or by the job's timeout (same worker, same
+ * generation) is told so ({@code CANCELLED}, {@code TIMED_OUT}) instead of {@code
+ * ILLEGAL_TRANSITION}; the attempt's outcome says which, so nothing new is stored for it.
+ *
+ * <p><b>Cancel and re-drive.</b> A job cancelled because a parent died or was cancelled records
+ * that parent ({@code JobExtras.cancelledBy}); one a user cancelled records none. Re-driving a
+ * DEAD job walks its dependents (kept for display anyway) and revives, CANCELLED -> PENDING, those
+ * cancelled through it whose parents are all live again; a dependent still blocked by another
+ * DEAD or CANCELLED parent is re-attributed to that parent, so re-driving it later revives the
+ * dependent. The invariant: a job cancelled through a parent names one that is DEAD, CANCELLED or
+ * evicted. A revived job's retention entry stays in {@link #finished} (removing it would be a
+ * scan) and is skipped when it comes up; the cap on finished jobs counts states, not entries.
+ *
  * <p><b>Cost.</b> Submit, lease, heartbeat, complete and fail are O(log n) in the jobs of the
  * structures they touch (O(1) for in-order FIFO lanes); lease scans the non-empty lanes of the
  * worker's queues. A tick costs O(k log n) for k jobs that come due. Counts are kept up to date by
@@ -233,7 +246,7 @@ public final class Engine {
       x.runAtMillis = spec.runAtMillis();
     }
     jobs.add(job);
-    String doomedBy = null;
+    Job doomedBy = null;
     for (String parentId : spec.dependsOn()) {
       Job parent = aliases.containsKey(parentId) ? aliases.get(parentId) : jobs.get(parentId);
       Invariants.check(parent != null, "parent %s of %s vanished after validation", parentId,
@@ -243,7 +256,7 @@ public final class Engine {
         continue;
       }
       if (parent.state == JobState.DEAD || parent.state == JobState.CANCELLED) {
-        doomedBy = "parent " + parent.id + " is " + parent.state;
+        doomedBy = doomedBy == null ? parent : doomedBy;
         continue;
       }
       JobExtras px = parent.extras();
@@ -255,7 +268,7 @@ public final class Engine {
     }
     enter(job, JobState.PENDING, "submitted");
     if (doomedBy != null) {
-      cancelTree(job, doomedBy);
+      cancelTree(job, doomedBy.id, "parent " + doomedBy.id + " is " + doomedBy.state);
     } else if (job.unmetParents == 0) {
       release(job, spec.runAtMillis(), "submitted");
     }
@@ -297,25 +310,37 @@ public final class Engine {
     if (live != null) {
       live.end(now, Attempt.Outcome.CANCELLED, reason);
     }
-    cancelTree(job, reason);
+    cancelTree(job, null, reason);
     return null;
   }
 
-  /** Cancels a job and, transitively, every job still waiting on it. */
-  private void cancelTree(Job root, String reason) {
+  /**
+   * Cancels a job and, transitively, every job still waiting on it. {@code cancelledBy} is the
+   * parent that cancels {@code root} (null: a user); each descendant records the parent it was
+   * cancelled through, which is what a re-drive follows to revive them.
+   */
+  private void cancelTree(Job root, String cancelledBy, String reason) {
     ArrayDeque<Job> work = new ArrayDeque<>();
+    ArrayDeque<Job> through = new ArrayDeque<>(); // the parent each queued job is cancelled by
     work.add(root);
+    through.add(root); // a placeholder: the root's canceller is cancelledBy
     boolean first = true;
     while (!work.isEmpty()) {
       Job job = work.poll();
+      Job parent = through.poll();
       if (!job.state.canMoveTo(JobState.CANCELLED)) {
         continue;
       }
-      job.extras().reason = first ? reason : "parent cancelled: " + reason;
+      JobExtras x = job.extras();
+      x.reason = first ? reason : "parent cancelled: " + reason;
+      x.cancelledBy = first ? cancelledBy : parent.id;
       first = false;
       ArrayList<Job> children = takeChildren(job);
-      moveTo(job, JobState.CANCELLED, job.extras.reason);
-      work.addAll(children);
+      moveTo(job, JobState.CANCELLED, x.reason);
+      for (Job child : children) {
+        work.add(child);
+        through.add(job);
+      }
     }
   }
 
@@ -339,6 +364,7 @@ public final class Engine {
     job.failures = 0;
     job.extras().reason = null;
     moveTo(job, JobState.READY, "re-driven from the dead-letter queue");
+    Revival.reviveDescendants(this, job);
     return null;
   }
 
@@ -592,14 +618,38 @@ public final class Engine {
           + "); this worker's lease was lost, drop the job");
     }
     if (job.state != JobState.RUNNING) {
-      return new Rejected(ErrorCode.ILLEGAL_TRANSITION, op + " of job " + job.id
-          + " refused: the job is " + job.state + ", not RUNNING");
+      Rejected ended = endedAttempt(job, workerId, generation, op);
+      return ended != null ? ended : new Rejected(ErrorCode.ILLEGAL_TRANSITION, op + " of job "
+          + job.id + " refused: the job is " + job.state + ", not RUNNING");
     }
     Attempt live = job.liveAttempt();
     if (generation != job.generation || !live.workerId.equals(workerId)) {
       return new Rejected(ErrorCode.NOT_LEASE_HOLDER, op + " of job " + job.id + " from worker "
           + workerId + " generation " + generation + " refused: the lease is held by "
           + live.workerId + " in generation " + job.generation);
+    }
+    return null;
+  }
+
+  /**
+   * CANCELLED or TIMED_OUT when {@code workerId} held the job's latest attempt in {@code
+   * generation} and that attempt ended by a cancel or by the job's timeout; else null. Lets the
+   * holder tell "stop, you were cancelled" from a lease it lost, without loosening fencing: any
+   * other worker or generation is answered as before.
+   */
+  static Rejected endedAttempt(Job job, String workerId, int generation, String op) {
+    Attempt last = job.lastAttempt;
+    if (last == null || last.generation != generation || !last.workerId.equals(workerId)) {
+      return null;
+    }
+    if (last.outcome == Attempt.Outcome.CANCELLED) {
+      return new Rejected(ErrorCode.CANCELLED, op + " of job " + job.id + " refused: the job was"
+          + " cancelled: " + last.error + "; stop working on it");
+    }
+    if (last.timedOut()) {
+      return new Rejected(ErrorCode.TIMED_OUT, op + " of job " + job.id + " refused: attempt "
+          + generation + " timed out after timeout_ms=" + job.timeoutMillis + "; stop working on"
+          + " it (the job is " + job.state + ")");
     }
     return null;
   }
@@ -753,11 +803,32 @@ public final class Engine {
   private void evictExpired() {
     while (!finished.isEmpty()) {
       Job oldest = finished.peekFirst();
+      if (isStaleFinishedEntry(oldest)) {
+        dropIfStale(finished.pollFirst());
+        continue;
+      }
       if (saturatedAdd(oldest.dueAtMillis, config.retentionMillis()) > now) {
         return;
       }
       evict(finished.pollFirst());
     }
+  }
+
+  /**
+   * Whether the retention queue's entry for {@code job} at its head is one a revival left behind
+   * (the job's entries are popped oldest first, and its stale ones are its oldest).
+   */
+  static boolean isStaleFinishedEntry(Job job) {
+    return job.extras != null && job.extras.staleFinishedEntries > 0;
+  }
+
+  /** Consumes a popped retention entry if it is stale; false when it is the job's real one. */
+  private static boolean dropIfStale(Job popped) {
+    if (!isStaleFinishedEntry(popped)) {
+      return false;
+    }
+    popped.extras.staleFinishedEntries--;
+    return true;
   }
 
   private void evict(Job job) {
@@ -1090,8 +1161,13 @@ public final class Engine {
     job.dueAtMillis = now; // a finished job has no due time; the field holds when it finished
     if (to.isTerminal()) {
       finished.addLast(job);
-      if (finished.size() > config.finishedJobsMax()) {
-        evict(finished.pollFirst());
+      // Counted by state, not by the queue's size, which includes stale entries of revived jobs.
+      while (countsByState[JobState.SUCCEEDED.ordinal()]
+          + countsByState[JobState.CANCELLED.ordinal()] > config.finishedJobsMax()) {
+        Job oldest = finished.pollFirst();
+        if (!dropIfStale(oldest)) {
+          evict(oldest);
+        }
       }
     }
     ArrayList<Job> children = takeChildren(job);
@@ -1105,7 +1181,7 @@ public final class Engine {
       }
     } else {
       for (Job child : children) {
-        cancelTree(child, "parent " + job.id + " is " + to);
+        cancelTree(child, job.id, "parent " + job.id + " is " + to);
       }
     }
     scheduleJobFinished(job);

@@ -5,6 +5,7 @@ import dev.hourglass.core.view.AttemptView;
 import dev.hourglass.core.view.JobFilter;
 import dev.hourglass.core.view.JobState;
 import dev.hourglass.core.view.JobView;
+import dev.hourglass.core.view.LeaseEnd;
 import dev.hourglass.core.view.Page;
 import dev.hourglass.core.view.QueueView;
 import dev.hourglass.core.view.ScheduleView;
@@ -152,6 +153,54 @@ public final class EngineQueries {
     return out;
   }
 
+  /**
+   * Whether {@code workerId} still holds {@code jobId}'s lease in {@code generation}; if not,
+   * why it ended. O(attempts of the job).
+   *
+   * @return empty while the lease is live; else how it ended (a cancel, a timeout, or any other
+   *     loss, including a job that no longer exists or a generation this worker never held)
+   */
+  public Optional<LeaseEnd> leaseEnded(String jobId, String workerId, int generation) {
+    Job job = engine.jobs.get(jobId);
+    if (job == null) {
+      return Optional.of(new LeaseEnd(jobId, generation, LeaseEnd.Kind.LEASE_LOST, "job "
+          + jobId + " no longer exists"));
+    }
+    for (Attempt a = job.lastAttempt; a != null; a = a.previous) {
+      if (a.generation != generation || !a.workerId.equals(workerId)) {
+        continue;
+      }
+      if (a.outcome == Attempt.Outcome.RUNNING) {
+        return Optional.empty();
+      }
+      if (a.outcome == Attempt.Outcome.CANCELLED) {
+        return Optional.of(new LeaseEnd(jobId, generation, LeaseEnd.Kind.CANCELLED, a.error));
+      }
+      return Optional.of(a.timedOut()
+          ? new LeaseEnd(jobId, generation, LeaseEnd.Kind.TIMED_OUT, "timed out after"
+              + " timeout_ms=" + job.timeoutMillis)
+          : new LeaseEnd(jobId, generation, LeaseEnd.Kind.LEASE_LOST, a.outcome + ": "
+              + (a.error == null ? "ended" : a.error)));
+    }
+    return Optional.of(new LeaseEnd(jobId, generation, LeaseEnd.Kind.LEASE_LOST, "worker "
+        + workerId + " never held generation " + generation + " of job " + jobId));
+  }
+
+  /** Whether a worker of that id is registered (alive or declared dead). O(1). */
+  public boolean workerKnown(String workerId) {
+    return engine.workers.containsKey(workerId);
+  }
+
+  /** The worker and generation of the job's latest attempt, if it ever ran. O(1). */
+  public Optional<Assignment> lastAssignment(String jobId) {
+    Job job = engine.jobs.get(jobId);
+    if (job == null || job.lastAttempt == null) {
+      return Optional.empty();
+    }
+    return Optional.of(new Assignment(jobId, job.lastAttempt.workerId,
+        job.lastAttempt.generation));
+  }
+
   /** Workers owed at least one notification, each once, in order of their oldest one. */
   public List<String> workersOwedNotifications() {
     LinkedHashSet<String> out = new LinkedHashSet<>();
@@ -177,7 +226,10 @@ public final class EngineQueries {
       t = Math.min(t, engine.firings.peek().nextFireAtMillis);
     }
     if (!engine.finished.isEmpty()) {
-      long evictAt = engine.finished.peekFirst().dueAtMillis + engine.config().retentionMillis();
+      Job oldest = engine.finished.peekFirst();
+      // A stale entry (left by a revival) says nothing about eviction: a tick drops it now.
+      long evictAt = Engine.isStaleFinishedEntry(oldest) ? 0
+          : oldest.dueAtMillis + engine.config().retentionMillis();
       t = Math.min(t, evictAt < 0 ? Long.MAX_VALUE : evictAt);
     }
     return t;

@@ -32,7 +32,9 @@ import java.util.List;
  */
 public final class EngineSnapshot {
   private static final int MAGIC = 0x48475331; // "HGS1"
-  public static final int FORMAT = 1;
+  /** 2 added {@code cancelledBy} to a job's extras; format 1 is still read (none recorded). */
+  public static final int FORMAT = 2;
+  private static final int FORMAT_WITHOUT_CANCELLED_BY = 1;
 
   private EngineSnapshot() {}
 
@@ -130,7 +132,8 @@ public final class EngineSnapshot {
     out.writeInt(j.state == JobState.PENDING ? j.unmetParents : 0);
     JobExtras x = j.extras;
     boolean hasExtras = x != null && (x.idempotencyKey != null || !x.parents.isEmpty()
-        || x.scheduleId != null || x.result != null || x.reason != null || x.runAtMillis != 0);
+        || x.scheduleId != null || x.result != null || x.reason != null || x.runAtMillis != 0
+        || x.cancelledBy != null);
     out.writeBoolean(hasExtras);
     if (hasExtras) {
       writeString(out, x.idempotencyKey);
@@ -139,6 +142,7 @@ public final class EngineSnapshot {
       writeString(out, x.result);
       writeString(out, x.reason);
       out.writeLong(x.runAtMillis);
+      writeString(out, j.state == JobState.CANCELLED ? x.cancelledBy : null);
     }
     List<Attempt> attempts = j.attemptsOldestFirst();
     out.writeInt(attempts.size());
@@ -182,7 +186,7 @@ public final class EngineSnapshot {
       throw new IOException("not an engine snapshot: bad magic number");
     }
     int format = in.readInt();
-    if (format != FORMAT) {
+    if (format != FORMAT && format != FORMAT_WITHOUT_CANCELLED_BY) {
       throw new IOException("engine snapshot format " + format + " is not readable by this build"
           + " (reads " + FORMAT + ")");
     }
@@ -215,7 +219,7 @@ public final class EngineSnapshot {
     }
     int jobs = readSize(in);
     for (int i = 0; i < jobs; i++) {
-      e.jobs.add(readJob(in));
+      e.jobs.add(readJob(in, format));
     }
     rebuildStructures(e, leaseIds);
     for (String id : readStrings(in)) {
@@ -229,8 +233,24 @@ public final class EngineSnapshot {
     for (String id : readStrings(in)) {
       e.deadLetters.put(id, existing(e, id));
     }
+    java.util.IdentityHashMap<Job, Integer> entries = new java.util.IdentityHashMap<>();
     for (String id : readStrings(in)) {
-      e.finished.addLast(existing(e, id));
+      Job j = existing(e, id);
+      entries.merge(j, 1, Integer::sum);
+      e.finished.addLast(j);
+    }
+    for (var entry : entries.entrySet()) {
+      // A job's entries beyond its real one (the newest, while it is SUCCEEDED or CANCELLED) were
+      // left behind by revivals: the engine that lived through them counts them the same way.
+      Job j = entry.getKey();
+      int stale = entry.getValue() - (j.state.isTerminal() ? 1 : 0);
+      if (stale > 0) {
+        if (j.extras == null) {
+          throw new IOException("corrupt engine snapshot: job " + j.id + " is in the retention"
+              + " order " + entry.getValue() + " times but was never revived");
+        }
+        j.extras.staleFinishedEntries = stale;
+      }
     }
     int schedules = readSize(in);
     for (int i = 0; i < schedules; i++) {
@@ -239,7 +259,7 @@ public final class EngineSnapshot {
     return e;
   }
 
-  private static Job readJob(DataInput in) throws IOException {
+  private static Job readJob(DataInput in, int format) throws IOException {
     Job j = new Job(readString(in), in.readLong(), readString(in), readString(in), readString(in),
         in.readInt(), in.readLong(), in.readLong(), in.readInt(), CommandCodec.readBackoff(in),
         in.readLong());
@@ -256,6 +276,7 @@ public final class EngineSnapshot {
       x.result = readString(in);
       x.reason = readString(in);
       x.runAtMillis = in.readLong();
+      x.cancelledBy = format == FORMAT_WITHOUT_CANCELLED_BY ? null : readString(in);
     }
     int attempts = readSize(in);
     for (int i = 0; i < attempts; i++) {

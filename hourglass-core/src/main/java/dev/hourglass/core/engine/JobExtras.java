@@ -22,6 +22,18 @@ final class JobExtras {
   String result;
   /** Why the job last changed state in a way a person wants to know (cancel, dead-letter). */
   String reason;
+  /**
+   * While the job is CANCELLED: the id of the parent whose death or cancellation cancelled it (it
+   * is revived when that parent is re-driven), or null when a user cancelled it. Once revived the
+   * field is null again. See Engine's notes on re-drive.
+   */
+  String cancelledBy;
+  /**
+   * Entries of this job at the head side of the engine's retention queue that no longer count:
+   * each revival leaves the entry of the cancellation behind (removing it would cost a scan), and
+   * these are skipped instead of evicting the job. Derived from the queue, not in snapshots.
+   */
+  int staleFinishedEntries;
   /** Run-at as submitted, kept for display. */
   long runAtMillis;
 }

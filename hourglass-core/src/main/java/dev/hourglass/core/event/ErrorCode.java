@@ -27,5 +27,17 @@ public enum ErrorCode {
   /** The cron expression or time zone cannot be parsed. */
   INVALID_SCHEDULE,
   /** A command's time is older than time the engine has already reached by more than allowed. */
-  CLOCK_WENT_BACKWARDS
+  CLOCK_WENT_BACKWARDS,
+  /**
+   * The lease holder's attempt ended because the job was cancelled: stop working on it. Only the
+   * holder of that very attempt (worker and generation) hears this; anyone else is fenced as
+   * usual.
+   */
+  CANCELLED,
+  /**
+   * The lease holder's attempt ended because it ran past the job's {@code timeout_ms}: stop
+   * working on it (the job is retried or dead-lettered as for a failure). Only the holder of that
+   * attempt hears this.
+   */
+  TIMED_OUT
 }

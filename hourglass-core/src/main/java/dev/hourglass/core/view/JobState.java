@@ -15,7 +15,12 @@ import java.util.Set;
  *      │                              │                 └─backoff─ FAILED ◀┤ (attempts left)
  *      │                              │                 └─redrive─ DEAD ◀──┘ (exhausted)
  *      └──────────────┴─── cancel / parent dead or cancelled ──▶ CANCELLED
+ *   ▲                                                                         │
+ *   └──── revived: the parent whose death cancelled it was re-driven ◀────────┘
  * </pre>
+ *
+ * <p>A job cancelled by a user stays CANCELLED; only one cancelled because a parent died (or was
+ * cancelled because its own parent died) goes back to PENDING when that parent is re-driven.
  */
 public enum JobState {
   PENDING,
@@ -38,14 +43,18 @@ public enum JobState {
     FAILED.next = EnumSet.of(READY, CANCELLED);
     DEAD.next = EnumSet.of(READY, CANCELLED);
     SUCCEEDED.next = EnumSet.noneOf(JobState.class);
-    CANCELLED.next = EnumSet.noneOf(JobState.class);
+    CANCELLED.next = EnumSet.of(PENDING);
   }
 
   public boolean canMoveTo(JobState target) {
     return next.contains(target);
   }
 
-  /** Terminal states never change again (DEAD is not terminal: it can be re-driven). */
+  /**
+   * Terminal states are kept for the retention period and then evicted. DEAD is not terminal: it
+   * can be re-driven. SUCCEEDED never changes again; CANCELLED only when it is revived by a
+   * re-drive of the parent that cancelled it.
+   */
   public boolean isTerminal() {
     return this == SUCCEEDED || this == CANCELLED;
   }

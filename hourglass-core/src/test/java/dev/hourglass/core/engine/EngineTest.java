@@ -514,7 +514,9 @@ class EngineTest {
       LeaseGranted g = f.leaseOne("w");
       f.applied(new Command.CancelJob(f.now, "a", "operator"));
       assertThat(f.rejected(new Command.CompleteJob(f.now, "a", "w", g.generation(), null)).code())
-          .isEqualTo(ErrorCode.ILLEGAL_TRANSITION);
+          .isEqualTo(ErrorCode.CANCELLED);
+      assertThat(f.rejected(new Command.CompleteJob(f.now, "a", "other", g.generation(), null))
+          .code()).isEqualTo(ErrorCode.ILLEGAL_TRANSITION);
       assertThat(f.engine.queries().workers().get(0).inFlight()).isZero();
     }
   }
