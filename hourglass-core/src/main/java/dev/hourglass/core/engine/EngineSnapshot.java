@@ -32,7 +32,8 @@ import java.util.List;
  */
 public final class EngineSnapshot {
   private static final int MAGIC = 0x48475331; // "HGS1"
-  public static final int FORMAT = 1;
+  /** 2 added the worker retention to the config; format 1 is still read, with its default. */
+  public static final int FORMAT = 2;
 
   private EngineSnapshot() {}
 
@@ -58,6 +59,7 @@ public final class EngineSnapshot {
     out.writeLong(c.misfireThresholdMillis());
     out.writeInt(c.payloadBytesMax());
     out.writeInt(c.finishedJobsMax());
+    out.writeLong(c.workerRetentionMillis());
     out.writeLong(e.now);
     out.writeLong(e.nextSeq);
     out.writeInt(e.queues.size());
@@ -182,12 +184,13 @@ public final class EngineSnapshot {
       throw new IOException("not an engine snapshot: bad magic number");
     }
     int format = in.readInt();
-    if (format != FORMAT) {
+    if (format != FORMAT && format != 1) {
       throw new IOException("engine snapshot format " + format + " is not readable by this build"
           + " (reads " + FORMAT + ")");
     }
     EngineConfig config = new EngineConfig(in.readLong(), in.readLong(), in.readLong(),
-        in.readLong(), in.readInt(), in.readInt());
+        in.readLong(), in.readInt(), in.readInt(),
+        format == 1 ? EngineConfig.DEFAULTS.workerRetentionMillis() : in.readLong());
     Engine e = new Engine(config);
     e.now = in.readLong();
     e.nextSeq = in.readLong();
@@ -208,9 +211,11 @@ public final class EngineSnapshot {
       w.lastSeenMillis = in.readLong();
       w.alive = in.readBoolean();
       leaseIds.add(readStrings(in));
-      e.workers.put(w.id, w);
+      e.addWorker(w);
       if (w.alive) {
         e.liveness.add(w);
+      } else {
+        e.graveyard.add(w);
       }
     }
     int jobs = readSize(in);
@@ -218,6 +223,14 @@ public final class EngineSnapshot {
       e.jobs.add(readJob(in));
     }
     rebuildStructures(e, leaseIds);
+    // Format 1 kept task limits set back to 0 and queues that had become idle; this build drops
+    // them, so a restored engine holds what a live one would.
+    for (var limit : List.copyOf(e.taskLimits.entrySet())) {
+      e.dropIfIdle(limit.getKey(), limit.getValue());
+    }
+    for (QueueState q : List.copyOf(e.queues.values())) {
+      e.dropIfIdle(q);
+    }
     for (String id : readStrings(in)) {
       Job j = existing(e, id);
       if (j.state != JobState.RUNNING) {
@@ -291,10 +304,7 @@ public final class EngineSnapshot {
         case RUNNING -> {
           e.leases.add(j);
           q.running++;
-          TaskLimit limit = e.taskLimits.get(j.task);
-          if (limit != null) {
-            limit.running++;
-          }
+          e.taskLimit(j.task).running++;
         }
         case PENDING -> {
           int unmet = 0;
