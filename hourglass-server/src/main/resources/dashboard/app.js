@@ -385,7 +385,8 @@ function workers(root) {
   root.append(h("h1", {}, "Workers"), list);
   return {
     async update() {
-      const { workers: ws } = await api("/api/v1/workers");
+      // The largest page: a fleet beyond 1000 workers is listed in part (hourglass workers --all).
+      const { workers: ws } = await api("/api/v1/workers?limit=1000");
       list.replaceChildren(table(
         ["Worker", "Status", "Queues", "In flight", "Capacity", "Last heartbeat", "Timeout"],
         ws.map((w) => h("tr", { "data-testid": "worker-row", "data-worker-id": w.worker_id,

@@ -228,17 +228,45 @@ public final class HourglassClient implements AutoCloseable {
   // ----------------------------------------------------------------------------------- workers
 
   /**
-   * Lists workers with their health.
+   * Lists every worker with its health, ordered by id, following the pages to the end. Dead
+   * workers are listed until the server's worker retention (default 1 h) forgets them.
    *
    * @return every known worker
    * @throws HourglassException if the server cannot be reached or refuses the token
    */
   public List<WorkerInfo> workers() {
     List<WorkerInfo> out = new ArrayList<>();
-    for (JsonNode n : call("GET", V1 + "/workers", null).path("workers")) {
-      out.add(WorkerInfo.of(n));
-    }
+    String cursor = null;
+    do {
+      WorkerPage page = workers(cursor, WorkerPage.LIMIT_MAX);
+      out.addAll(page.workers());
+      cursor = page.nextCursor();
+    } while (cursor != null);
     return List.copyOf(out);
+  }
+
+  /**
+   * One page of workers, ordered by id.
+   *
+   * @param cursor the previous page's {@link WorkerPage#nextCursor()}, or null for the first
+   * @param limit page size, 1 to 1000
+   * @return the page
+   * @throws IllegalArgumentException if limit is outside [1, 1000]
+   * @throws HourglassException if the server cannot be reached or refuses the token
+   */
+  public WorkerPage workers(String cursor, int limit) {
+    if (limit < 1 || limit > WorkerPage.LIMIT_MAX) {
+      throw new IllegalArgumentException("limit=" + limit + " is outside [1, "
+          + WorkerPage.LIMIT_MAX + "]; follow nextCursor for more");
+    }
+    var q = new StringBuilder("?limit=").append(limit);
+    appendParam(q, "cursor", cursor);
+    JsonNode page = call("GET", V1 + "/workers" + q, null);
+    List<WorkerInfo> workers = new ArrayList<>();
+    for (JsonNode n : page.path("workers")) {
+      workers.add(WorkerInfo.of(n));
+    }
+    return new WorkerPage(List.copyOf(workers), Json.text(page, "next_cursor"));
   }
 
   /**

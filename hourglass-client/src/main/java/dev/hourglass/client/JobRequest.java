@@ -293,7 +293,8 @@ public final class JobRequest {
     }
 
     /**
-     * The retry backoff base: retry n waits {@code min(backoffMax, backoff * 2^n)} (default 1 s).
+     * The retry backoff base: retry n waits up to {@code d = min(backoffMax, backoff * 2^n)}
+     * (default 1 s); see {@link #backoffJitter}.
      *
      * @param backoff the base
      * @return this builder
@@ -313,6 +314,21 @@ public final class JobRequest {
      */
     public Builder backoffMax(Duration backoffMax) {
       body.put("backoff_max_ms", nonNegative(backoffMax, "backoffMax"));
+      return this;
+    }
+
+    /**
+     * Whether retry delays are jittered (default on). With jitter, the delay before retry n is
+     * drawn from {@code [0, d]}, {@code d = min(backoffMax, backoff * 2^n)} ("full jitter"), so
+     * that jobs which failed together retry spread out; without, it is exactly {@code d}. The
+     * draw is a hash of the job id and n, the same on every replica and after every restart.
+     *
+     * @param jitter false for exact exponential delays
+     * @return this builder
+     * @throws IllegalStateException never
+     */
+    public Builder backoffJitter(boolean jitter) {
+      body.put("backoff_jitter", jitter);
       return this;
     }
 

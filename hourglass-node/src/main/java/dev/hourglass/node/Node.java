@@ -49,7 +49,7 @@ final class Node implements AutoCloseable {
   static final EngineConfig ENGINE_CONFIG = new EngineConfig(
       EngineConfig.DEFAULTS.retentionMillis(), EngineConfig.DEFAULTS.defaultLeaseMillis(),
       Long.MAX_VALUE, 0, EngineConfig.DEFAULTS.payloadBytesMax(),
-      EngineConfig.DEFAULTS.finishedJobsMax());
+      EngineConfig.DEFAULTS.finishedJobsMax(), EngineConfig.DEFAULTS.workerRetentionMillis());
 
   private final EngineHost.Opener opener;
   private final LongSupplier wallClock;

@@ -402,9 +402,9 @@ final class Api {
     return new Wire.Queue(q.name(), q.paused(), q.maxRunning(), q.running(), counts, ready);
   }
 
+  /** A queue dropped (idle at its defaults) or never used reads as its defaults. */
   private Wire.Queue queueNamed(EngineQueries q, String name) {
-    return q.queues().stream().filter(v -> v.name().equals(name)).findFirst().map(Api::queue)
-        .orElseThrow();
+    return queue(q.queue(name));
   }
 
   private void pauseQueue(ServerRequest req, ServerResponse res, boolean paused) {
@@ -451,13 +451,18 @@ final class Api {
   }
 
   private static Wire.Worker workerNamed(EngineQueries q, String id) {
-    return q.workers().stream().filter(w -> w.workerId().equals(id)).findFirst()
-        .map(Wire.Worker::of).orElseThrow();
+    return q.worker(id).map(Wire.Worker::of).orElseThrow();
   }
 
+  /** Workers by id, a page at a time: {@code cursor} is the previous page's next_cursor. */
   private void listWorkers(ServerRequest req, ServerResponse res) {
-    Http.json(res, 200, Map.of("workers", read(q -> q.workers().stream().map(Wire.Worker::of)
-        .toList())));
+    String cursor = query(req, "cursor");
+    int limit = intQuery(req, "limit", PAGE_LIMIT_DEFAULT, 1, EngineQueries.PAGE_SIZE_MAX);
+    Http.json(res, 200, read(q -> {
+      var page = q.workers(cursor, limit);
+      return new Wire.WorkerPage(page.items().stream().map(Wire.Worker::of).toList(),
+          page.nextCursor());
+    }));
   }
 
   private void workerHeartbeat(ServerRequest req, ServerResponse res) {

@@ -78,7 +78,9 @@ final class JobSpecs {
         : Math.max(Backoff.DEFAULT.capMillis(), backoffBase);
     Backoff backoff;
     try {
-      backoff = new Backoff(backoffBase, backoffCap, false);
+      // Jitter is on unless turned off: jobs that fail together should not retry together.
+      backoff = Backoff.of(backoffBase, backoffCap,
+          r.backoffJitter() == null || r.backoffJitter());
     } catch (IllegalArgumentException e) {
       throw bad(where + "backoff_ms=" + backoffBase + " and backoff_max_ms=" + backoffCap
           + " must not be negative");

@@ -1,6 +1,7 @@
 package dev.hourglass.server;
 
 import dev.hourglass.cluster.Peer;
+import dev.hourglass.core.engine.EngineConfig;
 import dev.hourglass.wal.FsyncPolicy;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -17,6 +18,10 @@ import java.util.concurrent.CountDownLatch;
  *   --fsync POLICY         always (default), batch(5ms), never (tests only)
  *   --tokens-file FILE     role:token lines (client, worker, admin); or env HOURGLASS_TOKENS
  *   --payload-max-bytes N  default 1048576
+ *   --worker-retention D   default 1h; how long a dead worker stays listed (0 forgets it at death)
+ *   --misfire-threshold D  default 60s; how late a cron firing may be and still run as on time
+ *   (D: milliseconds, or a number with ms, s, m or h; the two engine settings are fixed when the
+ *   data directory is created)
  *
  * As one replica of a Raft group (docs/CLUSTER.md):
  *   --node-id ID           this replica's id, one of --peers
@@ -51,6 +56,7 @@ public final class ServerMain {
       err.println("hourglass server: " + e.getMessage());
       err.println("usage: hourglass server --data-dir DIR [--port 7070] [--bind 127.0.0.1]"
           + " [--fsync always|batch(5ms)|never] [--tokens-file FILE] [--payload-max-bytes N]"
+          + " [--worker-retention 1h] [--misfire-threshold 60s]"
           + " [--node-id ID --peers ID=HOST:PORT,... [--peers-http ID=HOST:PORT,...]"
           + " [--election-timeout MIN-MAX]]");
       return 2;
@@ -85,6 +91,7 @@ public final class ServerMain {
     FsyncPolicy fsync = new FsyncPolicy.Always();
     Auth auth = tokensEnv == null || tokensEnv.isBlank() ? Auth.none() : Auth.parse(tokensEnv);
     Limits limits = Limits.DEFAULTS;
+    EngineConfig engine = EngineConfig.DEFAULTS;
     String nodeId = null;
     String peers = null;
     String peersHttp = null;
@@ -102,6 +109,8 @@ public final class ServerMain {
         case "--fsync" -> fsync = FsyncPolicy.parse(v);
         case "--tokens-file" -> auth = Auth.fromFile(Path.of(v));
         case "--payload-max-bytes" -> limits = limits.withPayloadBytesMax(integer(a, v));
+        case "--worker-retention" -> engine = engine.withWorkerRetentionMillis(millis(a, v));
+        case "--misfire-threshold" -> engine = engine.withMisfireThresholdMillis(millis(a, v));
         case "--node-id" -> nodeId = v;
         case "--peers" -> peers = v;
         case "--peers-http" -> peersHttp = v;
@@ -127,7 +136,24 @@ public final class ServerMain {
       }
     }
     return ServerOptions.of(dataDir).withBind(bind).withPort(port).withFsync(fsync)
-        .withAuth(auth).withLimits(limits).withReplication(replication);
+        .withAuth(auth).withLimits(limits).withEngine(engine).withReplication(replication);
+  }
+
+  /** A duration: milliseconds, or a non-negative number with a unit (ms, s, m, h). */
+  static long millis(String option, String value) {
+    var m = java.util.regex.Pattern.compile("(\\d{1,12})(ms|s|m|h)?").matcher(value.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(option + "=\"" + value + "\" is not a duration; give"
+          + " milliseconds or a number with ms, s, m or h, e.g. 90s or 1h");
+    }
+    long n = Long.parseLong(m.group(1));
+    String unit = m.group(2) == null ? "ms" : m.group(2);
+    return switch (unit) {
+      case "s" -> n * 1_000;
+      case "m" -> n * 60_000;
+      case "h" -> n * 3_600_000;
+      default -> n;
+    };
   }
 
   private static int integer(String option, String value) {

@@ -35,6 +35,7 @@ final class Wire {
       Integer maxAttempts,
       Long backoffMs,
       Long backoffMaxMs,
+      Boolean backoffJitter,
       Long timeoutMs,
       String idempotencyKey,
       String scheduleId,
@@ -134,6 +135,8 @@ final class Wire {
   }
 
   record JobPage(List<Job> jobs, String nextCursor) {}
+
+  record WorkerPage(List<Worker> workers, String nextCursor) {}
 
   record Schedule(String scheduleId, String cron, String timeZone, String task, String queue,
       @JsonRawValue String payload, String overlap, String catchUp, boolean paused,

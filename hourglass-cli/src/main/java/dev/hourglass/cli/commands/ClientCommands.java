@@ -7,6 +7,7 @@ import dev.hourglass.client.JobQuery;
 import dev.hourglass.client.JobRequest;
 import dev.hourglass.client.JobState;
 import dev.hourglass.client.WorkerInfo;
+import dev.hourglass.client.WorkerPage;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -80,6 +81,13 @@ public final class ClientCommands {
     Integer maxAttempts;
     @Option(names = "--backoff", paramLabel = "DURATION", description = "Retry backoff base.")
     String backoff;
+    @Option(names = "--backoff-max", paramLabel = "DURATION",
+        description = "Longest retry backoff (default 1h).")
+    String backoffMax;
+    @Option(names = "--backoff-jitter", negatable = true, fallbackValue = "true",
+        description = "Draw each retry delay from 0 to the exponential delay (default: on);"
+            + " --no-backoff-jitter waits exactly the exponential delay.")
+    Boolean backoffJitter;
     @Option(names = "--timeout", paramLabel = "DURATION", description = "Per-attempt timeout.")
     String timeout;
     @Option(names = "--idempotency-key", paramLabel = "KEY") String idempotencyKey;
@@ -153,6 +161,12 @@ public final class ClientCommands {
       }
       if (backoff != null) {
         b.backoff(duration(backoff, "--backoff"));
+      }
+      if (backoffMax != null) {
+        b.backoffMax(duration(backoffMax, "--backoff-max"));
+      }
+      if (backoffJitter != null) {
+        b.backoffJitter(backoffJitter);
       }
       if (timeout != null) {
         b.timeout(duration(timeout, "--timeout"));
@@ -280,13 +294,26 @@ public final class ClientCommands {
   }
 
   @Command(name = "workers", mixinStandardHelpOptions = true,
-      description = "List workers and their health.")
+      description = "List workers and their health, by id.")
   public static final class Workers extends Base {
+    @Option(names = "--limit", defaultValue = "100", description = "Page size (1-1000).")
+    int limit;
+    @Option(names = "--cursor", description = "Continue from a previous page's cursor.")
+    String cursor;
+    @Option(names = "--all", description = "Follow cursors to the end.") boolean all;
+
     @Override
     int run(HourglassClient client, PrintStream out) {
-      List<WorkerInfo> ws = client.workers();
+      List<WorkerInfo> ws = new ArrayList<>();
+      WorkerPage page;
+      String next = cursor;
+      do {
+        page = client.workers(next, limit);
+        ws.addAll(page.workers());
+        next = page.nextCursor();
+      } while (all && next != null);
       if (conn.json()) {
-        Output.json(out, ws);
+        Output.json(out, new WorkerPage(ws, page.nextCursor()));
         return 0;
       }
       var t = new Table("WORKER", "ALIVE", "IN FLIGHT", "CAPACITY", "QUEUES", "LAST SEEN");
@@ -296,6 +323,9 @@ public final class ClientCommands {
             Output.time(w.lastSeenAt()));
       }
       t.print(out);
+      if (page.nextCursor() != null) {
+        out.println("more: --cursor " + page.nextCursor() + " (or --all)");
+      }
       return 0;
     }
   }

@@ -259,8 +259,7 @@ public final class CommandCodec {
     if (base < 0 || cap < 0) {
       throw new IOException("corrupt record: negative backoff base=" + base + " cap=" + cap);
     }
-    return base == Backoff.DEFAULT.baseMillis() && cap == Backoff.DEFAULT.capMillis()
-        && jitter == Backoff.DEFAULT.jitter() ? Backoff.DEFAULT : new Backoff(base, cap, jitter);
+    return Backoff.of(base, cap, jitter);
   }
 
   public static void writeSchedule(DataOutput out, ScheduleSpec s) throws IOException {

@@ -1,15 +1,19 @@
 package dev.hourglass.core.command;
 
 /**
- * Retry delay: {@code min(cap, base * 2^failures)} where {@code failures} counts the failed
+ * Retry delay: {@code d = min(cap, base * 2^failures)} where {@code failures} counts the failed
  * attempts so far, starting at 1 (so the first retry waits {@code 2 * base}, as the seed protocol
- * specifies). With jitter, the delay is scaled into [50%, 100%] by a hash of the job id and the
- * attempt number: spread out, yet the same on every replay and every replica.
+ * specifies). With jitter ("full jitter"), the delay is drawn from {@code [0, d]} instead, so that
+ * jobs which failed together (a dependency went down) do not all retry together. The draw is not
+ * random: it is a hash of the job id and the failure count, so it is spread out over jobs and
+ * attempts, yet the same on every replay of the log and on every replica.
  */
 public record Backoff(long baseMillis, long capMillis, boolean jitter) {
 
-  /** 1 s base, 1 h cap, no jitter. */
+  /** 1 s base, 1 h cap, no jitter: the engine's default, which the node protocol relies on. */
   public static final Backoff DEFAULT = new Backoff(1_000, 3_600_000, false);
+  /** 1 s base, 1 h cap, with jitter: the HTTP API's default. */
+  public static final Backoff DEFAULT_JITTERED = new Backoff(1_000, 3_600_000, true);
 
   public Backoff {
     if (baseMillis < 0 || capMillis < 0) {
@@ -29,8 +33,19 @@ public record Backoff(long baseMillis, long capMillis, boolean jitter) {
       return capped;
     }
     long h = mix(jobId.hashCode() * 31L + failures);
-    double fraction = 0.5 + 0.5 * ((h >>> 11) * 0x1.0p-53);
-    return (long) (capped * fraction);
+    double fraction = (h >>> 11) * 0x1.0p-53; // uniform in [0, 1)
+    return Math.min(capped, (long) (capped * fraction));
+  }
+
+  /**
+   * The same backoff, interned when it is one of the two defaults (a job holds its backoff, and
+   * millions of jobs with the default should share one object).
+   */
+  public static Backoff of(long baseMillis, long capMillis, boolean jitter) {
+    if (baseMillis == DEFAULT.baseMillis && capMillis == DEFAULT.capMillis) {
+      return jitter ? DEFAULT_JITTERED : DEFAULT;
+    }
+    return new Backoff(baseMillis, capMillis, jitter);
   }
 
   /** SplitMix64's finaliser: a fixed, well-spread hash (not a random source). */

@@ -11,6 +11,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
 import java.time.zone.ZoneOffsetTransition;
 import java.time.zone.ZoneRules;
 import java.util.Optional;
@@ -109,7 +110,11 @@ public final class CronSchedule {
    * on, so such an expression can neither fail a tick nor a replay of the log.
    */
   public long nextFireAfter(long afterMillis) {
-    LocalDateTime wall = LocalDateTime.ofInstant(Instant.ofEpochMilli(afterMillis), zone);
+    // Whole seconds: cron-utils carries a fraction of a second into the firings of a seconds
+    // field of "*" (after 09:00:00.500 it answers 09:00:01.500). Every firing is on a whole
+    // second, and the first one after the truncated time is still after afterMillis.
+    LocalDateTime wall = LocalDateTime.ofInstant(Instant.ofEpochMilli(afterMillis), zone)
+        .truncatedTo(ChronoUnit.SECONDS);
     for (int step = 0; step < MAX_STEPS; step++) {
       Optional<ZonedDateTime> next;
       try {

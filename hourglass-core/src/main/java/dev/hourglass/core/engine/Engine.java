@@ -47,6 +47,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The scheduling engine: a deterministic state machine over jobs, workers, queues and schedules.
@@ -104,12 +105,18 @@ public final class Engine {
   final LinkedHashMap<String, QueueState> queues = new LinkedHashMap<>();
   final LinkedHashMap<String, TaskLimit> taskLimits = new LinkedHashMap<>();
   final LinkedHashMap<String, WorkerState> workers = new LinkedHashMap<>();
+  /** The same workers by id, for paged listings; changes only when a worker comes or goes. */
+  final TreeMap<String, WorkerState> workersById = new TreeMap<>();
   final LinkedHashMap<String, ScheduleState> schedules = new LinkedHashMap<>();
   /** SCHEDULED and FAILED jobs by due time, then submission order. */
   final IndexedHeap<Job> due = new IndexedHeap<>(j -> j.dueAtMillis, j -> j.seq, null);
   /** RUNNING jobs by lease expiry, then submission order. */
   final IndexedHeap<Job> leases = new IndexedHeap<>(j -> j.dueAtMillis, j -> j.seq, null);
+  /** Live workers by the time they will be declared dead unless heard from. */
   final IndexedHeap<WorkerState> liveness = new IndexedHeap<>(WorkerState::deathAtMillis,
+      w -> 0, Comparator.comparing(w -> w.id));
+  /** Dead workers by the time they died, for eviction after the worker retention. */
+  final IndexedHeap<WorkerState> graveyard = new IndexedHeap<>(WorkerState::deathAtMillis,
       w -> 0, Comparator.comparing(w -> w.id));
   final IndexedHeap<ScheduleState> firings = new IndexedHeap<>(s -> s.nextFireAtMillis,
       s -> 0, Comparator.comparing(ScheduleState::id));
@@ -401,7 +408,7 @@ public final class Engine {
     WorkerState w = workers.get(c.workerId());
     if (w == null) {
       w = new WorkerState(c.workerId(), c.capacity(), c.queues(), timeout);
-      workers.put(w.id, w);
+      addWorker(w);
     } else {
       w.capacity = c.capacity();
       w.queues = c.queues();
@@ -416,15 +423,34 @@ public final class Engine {
     WorkerState w = workers.get(workerId);
     if (w == null) {
       w = new WorkerState(workerId, capacity, queuesServed, config.defaultWorkerTimeoutMillis());
-      workers.put(workerId, w);
+      addWorker(w);
     }
     touch(w);
     return w;
   }
 
+  void addWorker(WorkerState w) {
+    workers.put(w.id, w);
+    workersById.put(w.id, w);
+  }
+
+  private void removeWorker(WorkerState w) {
+    if (liveness.contains(w)) {
+      liveness.remove(w);
+    }
+    if (graveyard.contains(w)) {
+      graveyard.remove(w);
+    }
+    workers.remove(w.id);
+    workersById.remove(w.id);
+  }
+
   private void touch(WorkerState w) {
     w.lastSeenMillis = now;
     w.alive = true;
+    if (graveyard.contains(w)) {
+      graveyard.remove(w);
+    }
     if (liveness.contains(w)) {
       liveness.update(w);
     } else {
@@ -451,10 +477,7 @@ public final class Engine {
       job.liveAttempt().end(now, Attempt.Outcome.RELEASED, "worker deregistered");
       moveTo(job, JobState.READY, "released by deregistering worker " + w.id);
     }
-    if (liveness.contains(w)) {
-      liveness.remove(w);
-    }
-    workers.remove(w.id);
+    removeWorker(w);
     return null;
   }
 
@@ -761,6 +784,12 @@ public final class Engine {
     while (!liveness.isEmpty() && liveness.peek().deathAtMillis() <= now) {
       declareDead(liveness.peek());
     }
+    while (!graveyard.isEmpty()
+        && saturatedAdd(graveyard.peek().deathAtMillis(), config.workerRetentionMillis()) <= now) {
+      // Dead workers hold no leases (declaring them dead reclaimed every one), so forgetting
+      // one loses nothing but its listing; a worker that comes back registers again.
+      removeWorker(graveyard.peek());
+    }
     while (!firings.isEmpty() && firings.peek().nextFireAtMillis <= now) {
       fireDue(firings.peek());
     }
@@ -788,6 +817,7 @@ public final class Engine {
   private void declareDead(WorkerState w) {
     liveness.remove(w);
     w.alive = false;
+    graveyard.add(w);
     int reclaimed = w.leases.size();
     for (Job job : w.leases.jobs()) {
       Attempt live = job.liveAttempt();
@@ -834,7 +864,9 @@ public final class Engine {
   private void evict(Job job) {
     jobs.remove(job);
     countsByState[job.state.ordinal()]--;
-    queue(job.queue).countsByState[job.state.ordinal()]--;
+    QueueState q = queue(job.queue);
+    q.countsByState[job.state.ordinal()]--;
+    dropIfIdle(q);
     events.add(new JobEvicted(job.id));
   }
 
@@ -850,12 +882,25 @@ public final class Engine {
     return q;
   }
 
+  /**
+   * Forgets a queue that holds no jobs and has default settings: it would reappear as it is on
+   * the next use, so keeping it only grows the engine. Nothing else refers to a queue's state:
+   * its lanes hold only its READY jobs, and jobs, workers and schedules name queues by string.
+   */
+  void dropIfIdle(QueueState q) {
+    if (q.isDefault() && q.isEmpty()) {
+      queues.remove(q.name);
+    }
+  }
+
   private Rejected setQueuePaused(SetQueuePaused c) {
     Rejected bad = SpecValidator.name("queue", c.queue());
     if (bad != null) {
       return bad;
     }
-    queue(c.queue()).paused = c.paused();
+    QueueState q = queue(c.queue());
+    q.paused = c.paused();
+    dropIfIdle(q);
     return null;
   }
 
@@ -868,7 +913,9 @@ public final class Engine {
     if (bad != null) {
       return bad;
     }
-    queue(c.queue()).maxRunning = c.maxRunning();
+    QueueState q = queue(c.queue());
+    q.maxRunning = c.maxRunning();
+    dropIfIdle(q);
     return null;
   }
 
@@ -881,12 +928,30 @@ public final class Engine {
     if (bad != null) {
       return bad;
     }
-    taskLimit(c.task()).maxRunning = c.maxRunning();
+    TaskLimit limit = taskLimit(c.task());
+    limit.maxRunning = c.maxRunning();
+    dropIfIdle(c.task(), limit);
     return null;
   }
 
+  /**
+   * A task's limit and running count. An entry exists exactly while the task has a limit or
+   * running jobs, so the count is right whenever a limit is set, and idle task names do not
+   * accumulate.
+   */
   TaskLimit taskLimit(String task) {
-    return taskLimits.computeIfAbsent(task, t -> new TaskLimit());
+    TaskLimit limit = taskLimits.get(task);
+    if (limit == null) {
+      limit = new TaskLimit();
+      taskLimits.put(task, limit);
+    }
+    return limit;
+  }
+
+  void dropIfIdle(String task, TaskLimit limit) {
+    if (limit.maxRunning == 0 && limit.running == 0) {
+      taskLimits.remove(task);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -959,25 +1024,48 @@ public final class Engine {
     return null;
   }
 
-  /** Handles every firing of a schedule that is due, by its catch-up and overlap policies. */
+  /**
+   * Handles every firing of a schedule that is due, by its catch-up and overlap policies.
+   *
+   * <p>Of the firings due at this tick, only the latest can be on time, and only if it is late by
+   * at most {@link EngineConfig#misfireThresholdMillis()}: every earlier one was overtaken by a
+   * later firing before it could run, so it was missed, however short the outage. The catch-up
+   * policy then decides: {@code SKIP} runs the on-time firing only; {@code ONCE} runs exactly one
+   * job, for the latest firing, whether on time or not; {@code EACH_WITHIN_WINDOW} runs the
+   * on-time firing and each missed one at most {@code catchUpWindowMillis} old. So the number of
+   * jobs one outage creates depends on the policy and the window, never on how long it lasted.
+   */
   private void fireDue(ScheduleState s) {
     firings.remove(s);
-    ArrayList<Long> missed = new ArrayList<>();
-    ArrayList<Long> onTime = new ArrayList<>();
+    ArrayList<Long> due = new ArrayList<>();
     long t = s.nextFireAtMillis;
-    while (t >= 0 && t <= now && missed.size() + onTime.size() < EngineConfig.CATCH_UP_FIRINGS_MAX) {
-      (now - t > config.misfireThresholdMillis() ? missed : onTime).add(t);
+    while (t >= 0 && t <= now && due.size() < EngineConfig.CATCH_UP_FIRINGS_MAX) {
+      due.add(t);
       t = s.cron.nextFireAfter(t);
     }
     if (t >= 0 && t <= now) {
-      // More missed firings than we enumerate: jump past them (they count as skipped below).
+      // More due firings than one tick lists: those in between are dropped without an event, but
+      // the latest due one is still found, so the policy decides about the right firing.
+      due.add(latestFiringUpTo(s.cron, t, now));
       t = s.cron.nextFireAfter(now);
     }
-    for (long fireAt : chooseMissed(s, missed)) {
-      fireOnce(s, fireAt);
-    }
-    for (long fireAt : onTime) {
-      fireOnce(s, fireAt);
+    int last = due.size() - 1;
+    boolean latestOnTime = now - due.get(last) <= config.misfireThresholdMillis();
+    for (int i = 0; i <= last; i++) {
+      long fireAt = due.get(i);
+      boolean onTime = i == last && latestOnTime;
+      boolean run = switch (s.spec.catchUp()) {
+        case SKIP -> onTime;
+        case ONCE -> i == last;
+        case EACH_WITHIN_WINDOW -> onTime || now - fireAt <= s.spec.catchUpWindowMillis();
+      };
+      if (run) {
+        fireOnce(s, fireAt);
+      } else {
+        skip(s, fireAt, (i == last ? "late by " + (now - fireAt) + " ms, more than the misfire"
+            + " threshold of " + config.misfireThresholdMillis() + " ms"
+            : "missed: a later firing was due too") + " (catch-up " + s.spec.catchUp() + ")");
+      }
     }
     s.nextFireAtMillis = t;
     if (t >= 0) {
@@ -985,29 +1073,31 @@ public final class Engine {
     }
   }
 
-  /** Applies the catch-up policy: which missed firings run; the others are counted as skipped. */
-  private List<Long> chooseMissed(ScheduleState s, List<Long> missed) {
-    if (missed.isEmpty()) {
-      return missed;
-    }
-    ArrayList<Long> run = new ArrayList<>();
-    switch (s.spec.catchUp()) {
-      case ONCE -> run.add(missed.get(missed.size() - 1));
-      case EACH_WITHIN_WINDOW -> {
-        for (long m : missed) {
-          if (now - m <= s.spec.catchUpWindowMillis()) {
-            run.add(m);
-          }
-        }
+  /**
+   * The latest firing in {@code [first, now]}, where {@code first <= now} is a firing: searched
+   * back from {@code now} in doubling steps, so a long outage costs O(log) evaluations.
+   */
+  private static long latestFiringUpTo(CronSchedule cron, long first, long now) {
+    long latest = first;
+    for (long back = 1_000; ; back = back > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : back * 2) {
+      long from = now - back <= first ? first : now - back;
+      long f = cron.nextFireAfter(from);
+      if (f >= 0 && f <= now) {
+        latest = f;
+        break;
       }
-      case SKIP -> {}
-    }
-    for (long m : missed) {
-      if (!run.contains(m)) {
-        skip(s, m, "missed during downtime (catch-up " + s.spec.catchUp() + ")");
+      if (from == first) {
+        return first;
       }
     }
-    return run;
+    for (int i = 0; i < EngineConfig.CATCH_UP_FIRINGS_MAX; i++) {
+      long next = cron.nextFireAfter(latest);
+      if (next < 0 || next > now) {
+        break;
+      }
+      latest = next;
+    }
+    return latest;
   }
 
   private void fireOnce(ScheduleState s, long fireAt) {
@@ -1122,9 +1212,10 @@ public final class Engine {
         }
         queue(job.queue).running--;
         TaskLimit limit = taskLimits.get(job.task);
-        if (limit != null) {
-          limit.running--;
-        }
+        Invariants.check(limit != null, "RUNNING job %s of task %s has no task entry", job.id,
+            job.task);
+        limit.running--;
+        dropIfIdle(job.task, limit);
         unacknowledged.remove(live);
       }
       case DEAD -> deadLetters.remove(job.id);
@@ -1144,10 +1235,7 @@ public final class Engine {
         Attempt live = job.lastAttempt;
         workers.get(live.workerId).leases.add(live);
         queue(job.queue).running++;
-        TaskLimit limit = taskLimits.get(job.task);
-        if (limit != null) {
-          limit.running++;
-        }
+        taskLimit(job.task).running++;
         if (!live.acknowledged) {
           unacknowledged.add(live);
         }

@@ -87,25 +87,77 @@ public final class EngineQueries {
   public List<QueueView> queues() {
     List<QueueView> out = new ArrayList<>();
     for (QueueState q : engine.queues.values()) {
-      TreeMap<Integer, Long> ready = new TreeMap<>(java.util.Comparator.reverseOrder());
-      for (ReadyLane lane : q.lanes) {
-        if (lane.size() > 0) {
-          ready.merge(lane.priority, (long) lane.size(), Long::sum);
-        }
-      }
-      out.add(new QueueView(q.name, q.paused, q.maxRunning, q.running, counts(q.countsByState),
-          ready));
+      out.add(queueView(q));
     }
     return out;
   }
 
+  private static QueueView queueView(QueueState q) {
+    TreeMap<Integer, Long> ready = new TreeMap<>(java.util.Comparator.reverseOrder());
+    for (ReadyLane lane : q.lanes) {
+      if (lane.size() > 0) {
+        ready.merge(lane.priority, (long) lane.size(), Long::sum);
+      }
+    }
+    return new QueueView(q.name, q.paused, q.maxRunning, q.running, counts(q.countsByState),
+        ready);
+  }
+
+  /** How many queues and task entries the engine holds (for bounds checks and metrics). */
+  public int queuesHeld() {
+    return engine.queues.size();
+  }
+
+  public int taskEntriesHeld() {
+    return engine.taskLimits.size();
+  }
+
+  /**
+   * One queue's settings and counts. A queue the engine does not hold (never used, or dropped
+   * when it became idle at its defaults) has the defaults: not paused, no limit, no jobs.
+   */
+  public QueueView queue(String name) {
+    QueueState q = engine.queues.get(name);
+    return q != null ? queueView(q) : queueView(new QueueState(name));
+  }
+
+  /** Every worker, in registration order; O(workers), so listings should page instead. */
   public List<WorkerView> workers() {
     List<WorkerView> out = new ArrayList<>();
     for (WorkerState w : engine.workers.values()) {
-      out.add(new WorkerView(w.id, w.capacity, w.queues, w.leases.size(), w.lastSeenMillis,
-          w.heartbeatTimeoutMillis, w.alive));
+      out.add(view(w));
     }
     return out;
+  }
+
+  public Optional<WorkerView> worker(String workerId) {
+    WorkerState w = engine.workers.get(workerId);
+    return w == null ? Optional.empty() : Optional.of(view(w));
+  }
+
+  /**
+   * Workers ordered by id, at most {@code limit} (1 to {@link #PAGE_SIZE_MAX}) after {@code
+   * cursor} (null for the first page, else the previous page's nextCursor). O(log n + limit).
+   */
+  public Page<WorkerView> workers(String cursor, int limit) {
+    int pageSize = Math.max(1, Math.min(limit, PAGE_SIZE_MAX));
+    var rest = cursor == null || cursor.isEmpty() ? engine.workersById
+        : engine.workersById.tailMap(cursor, false);
+    List<WorkerView> items = new ArrayList<>(Math.min(pageSize, rest.size()));
+    for (WorkerState w : rest.values()) {
+      if (items.size() == pageSize) {
+        break;
+      }
+      items.add(view(w));
+    }
+    String last = items.isEmpty() ? null : items.get(items.size() - 1).workerId();
+    boolean more = last != null && engine.workersById.higherKey(last) != null;
+    return new Page<>(items, more ? last : null);
+  }
+
+  private static WorkerView view(WorkerState w) {
+    return new WorkerView(w.id, w.capacity, w.queues, w.leases.size(), w.lastSeenMillis,
+        w.heartbeatTimeoutMillis, w.alive);
   }
 
   public List<ScheduleView> schedules() {
@@ -221,6 +273,11 @@ public final class EngineQueries {
     }
     if (!engine.liveness.isEmpty()) {
       t = Math.min(t, engine.liveness.peek().deathAtMillis());
+    }
+    if (!engine.graveyard.isEmpty()) {
+      long evictAt = engine.graveyard.peek().deathAtMillis()
+          + engine.config().workerRetentionMillis();
+      t = Math.min(t, evictAt < 0 ? Long.MAX_VALUE : evictAt);
     }
     if (!engine.firings.isEmpty()) {
       t = Math.min(t, engine.firings.peek().nextFireAtMillis);

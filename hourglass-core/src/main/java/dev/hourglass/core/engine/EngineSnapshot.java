@@ -32,9 +32,12 @@ import java.util.List;
  */
 public final class EngineSnapshot {
   private static final int MAGIC = 0x48475331; // "HGS1"
-  /** 2 added {@code cancelledBy} to a job's extras; format 1 is still read (none recorded). */
+  /**
+   * 2 added the dead-worker retention to the config and {@code cancelledBy} to a job's extras;
+   * format 1 is still read, with the default retention and no cancelling parent recorded.
+   */
   public static final int FORMAT = 2;
-  private static final int FORMAT_WITHOUT_CANCELLED_BY = 1;
+  private static final int FORMAT_1 = 1;
 
   private EngineSnapshot() {}
 
@@ -60,6 +63,7 @@ public final class EngineSnapshot {
     out.writeLong(c.misfireThresholdMillis());
     out.writeInt(c.payloadBytesMax());
     out.writeInt(c.finishedJobsMax());
+    out.writeLong(c.workerRetentionMillis());
     out.writeLong(e.now);
     out.writeLong(e.nextSeq);
     out.writeInt(e.queues.size());
@@ -186,12 +190,13 @@ public final class EngineSnapshot {
       throw new IOException("not an engine snapshot: bad magic number");
     }
     int format = in.readInt();
-    if (format != FORMAT && format != FORMAT_WITHOUT_CANCELLED_BY) {
+    if (format != FORMAT && format != FORMAT_1) {
       throw new IOException("engine snapshot format " + format + " is not readable by this build"
           + " (reads " + FORMAT + ")");
     }
     EngineConfig config = new EngineConfig(in.readLong(), in.readLong(), in.readLong(),
-        in.readLong(), in.readInt(), in.readInt());
+        in.readLong(), in.readInt(), in.readInt(),
+        format == FORMAT_1 ? EngineConfig.DEFAULTS.workerRetentionMillis() : in.readLong());
     Engine e = new Engine(config);
     e.now = in.readLong();
     e.nextSeq = in.readLong();
@@ -212,9 +217,11 @@ public final class EngineSnapshot {
       w.lastSeenMillis = in.readLong();
       w.alive = in.readBoolean();
       leaseIds.add(readStrings(in));
-      e.workers.put(w.id, w);
+      e.addWorker(w);
       if (w.alive) {
         e.liveness.add(w);
+      } else {
+        e.graveyard.add(w);
       }
     }
     int jobs = readSize(in);
@@ -222,6 +229,14 @@ public final class EngineSnapshot {
       e.jobs.add(readJob(in, format));
     }
     rebuildStructures(e, leaseIds);
+    // Format 1 kept task limits set back to 0 and queues that had become idle; this build drops
+    // them, so a restored engine holds what a live one would.
+    for (var limit : List.copyOf(e.taskLimits.entrySet())) {
+      e.dropIfIdle(limit.getKey(), limit.getValue());
+    }
+    for (QueueState q : List.copyOf(e.queues.values())) {
+      e.dropIfIdle(q);
+    }
     for (String id : readStrings(in)) {
       Job j = existing(e, id);
       if (j.state != JobState.RUNNING) {
@@ -276,7 +291,7 @@ public final class EngineSnapshot {
       x.result = readString(in);
       x.reason = readString(in);
       x.runAtMillis = in.readLong();
-      x.cancelledBy = format == FORMAT_WITHOUT_CANCELLED_BY ? null : readString(in);
+      x.cancelledBy = format == FORMAT_1 ? null : readString(in);
     }
     int attempts = readSize(in);
     for (int i = 0; i < attempts; i++) {
@@ -312,10 +327,7 @@ public final class EngineSnapshot {
         case RUNNING -> {
           e.leases.add(j);
           q.running++;
-          TaskLimit limit = e.taskLimits.get(j.task);
-          if (limit != null) {
-            limit.running++;
-          }
+          e.taskLimit(j.task).running++;
         }
         case PENDING -> {
           int unmet = 0;

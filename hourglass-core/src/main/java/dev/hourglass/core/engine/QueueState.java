@@ -48,8 +48,18 @@ final class QueueState {
     return maxRunning > 0 && running >= maxRunning;
   }
 
-  /** True when the queue has no jobs, settings or lanes worth keeping. */
+  /** True when the queue's settings are the defaults a new queue gets. */
   boolean isDefault() {
     return !paused && maxRunning == 0;
+  }
+
+  /** True when the queue holds no job in any state (so no lane holds one either). */
+  boolean isEmpty() {
+    for (long n : countsByState) {
+      if (n != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -32,6 +32,15 @@ class CronScheduleTest {
   }
 
   @Test
+  void firingsFallOnWholeSecondsWhateverTheMillisecondsOfTheStart() {
+    CronSchedule everySecond = CronSchedule.parse("* * * * * ?", "UTC");
+    assertThat(firings(everySecond, "2024-01-15T08:59:58.500Z", "2024-01-15T09:00:01Z"))
+        .containsExactly("2024-01-15T08:59:59Z", "2024-01-15T09:00:00Z", "2024-01-15T09:00:01Z");
+    assertThat(everySecond.nextFireAfter(at("2024-01-15T09:00:00Z")))
+        .isEqualTo(at("2024-01-15T09:00:01Z"));
+  }
+
+  @Test
   void quartzSixAndSevenFieldExpressionsAreAccepted() {
     CronSchedule everyTenSeconds = CronSchedule.parse("*/10 * * * * ?", "UTC");
     assertThat(everyTenSeconds.nextFireAfter(at("2024-01-15T09:00:03Z")))

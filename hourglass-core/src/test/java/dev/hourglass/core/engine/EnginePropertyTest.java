@@ -15,6 +15,8 @@ import dev.hourglass.core.event.Outcome.Assignment;
 import dev.hourglass.core.view.JobFilter;
 import dev.hourglass.core.view.JobState;
 import dev.hourglass.core.view.JobView;
+import dev.hourglass.core.view.QueueView;
+import dev.hourglass.core.view.WorkerView;
 import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,6 +24,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
@@ -33,7 +36,9 @@ import org.junit.jupiter.api.Test;
  * <p>Invariants checked after every command: no job has two live assignments; a job is RUNNING
  * exactly when it has a live assignment; generations never go backwards; counts by state add up to
  * the jobs held and match a recount; a job is leased only after all its parents succeeded; a lease
- * never skips a READY job that should run first. At the end: replaying the same commands gives a
+ * never skips a READY job that should run first. Bounded state, with workers and queue names
+ * churning: a dead worker is held only until its retention ends, a queue only while it holds jobs
+ * or has settings, a task entry only while the task has a limit or running jobs. At the end: replaying the same commands gives a
  * byte-identical state; so does replaying them after a codec round trip; and an engine restored
  * from a mid-run snapshot ends in the same state as the original.
  */
@@ -61,12 +66,20 @@ class EnginePropertyTest {
   private static final class Run {
     final long seed;
     final SplittableRandom random;
+    static final long WORKER_RETENTION_MILLIS = 10_000;
     final Engine engine;
     final List<Command> commands = new ArrayList<>();
     final List<String> jobIds = new ArrayList<>();
     final Map<String, Integer> maxGeneration = new HashMap<>();
     final List<LeaseGranted> granted = new ArrayList<>();
+    /** Jobs that succeeded, also after retention evicted them. */
+    final Set<String> succeeded = new HashSet<>();
     final String[] workers = {"w1", "w2", "w3", "w4"};
+    /** Short-lived workers, each with a new id; and queue names, each used for a while. */
+    int churnedWorkers;
+    int churnedQueues;
+    int mostWorkersHeld;
+    int mostQueuesHeld;
     long now = 1_700_000_000_000L;
     byte[] midSnapshot;
     int midIndex;
@@ -76,8 +89,9 @@ class EnginePropertyTest {
       this.random = new SplittableRandom(seed);
       // Odd seeds keep few finished jobs for a short time, so that evictions (and the retention
       // entries that revivals leave behind) happen within a run.
-      this.engine = new Engine(seed % 2 == 0 ? EngineConfig.DEFAULTS.withRetentionMillis(3_600_000)
-          : EngineConfig.DEFAULTS.withRetentionMillis(60_000).withFinishedJobsMax(25));
+      EngineConfig config = seed % 2 == 0 ? EngineConfig.DEFAULTS.withRetentionMillis(3_600_000)
+          : EngineConfig.DEFAULTS.withRetentionMillis(60_000).withFinishedJobsMax(25);
+      this.engine = new Engine(config.withWorkerRetentionMillis(WORKER_RETENTION_MILLIS));
     }
 
     void execute() throws Exception {
@@ -93,14 +107,26 @@ class EnginePropertyTest {
         }
       }
       checkReplays();
+      // Dozens of worker ids and queue names came and went; the engine held a fraction of them at
+      // any time (over 200 seeds: at most 17 workers of 4 + 20-50, at most 61% of the queues).
+      assertThat(mostWorkersHeld).as("most workers held, of %d churned", churnedWorkers)
+          .isLessThan(workers.length + 20);
+      assertThat(mostQueuesHeld).as("most queues held, of %d churned", churnedQueues)
+          .isLessThan(churnedQueues * 17 / 20);
     }
 
     Command next() {
+      if (random.nextInt(10) == 0) {
+        return churn();
+      }
       int dice = random.nextInt(100);
       if (dice < 25) {
         return submit();
       } else if (dice < 45) {
-        return new Command.LeaseJobs(now, pick(workers), 1 + random.nextInt(3), List.of(),
+        String worker = churnedWorkers > 0 && random.nextInt(4) == 0
+            ? "x" + (churnedWorkers - 1 - random.nextInt(Math.min(churnedWorkers, 3)))
+            : pick(workers);
+        return new Command.LeaseJobs(now, worker, 1 + random.nextInt(3), List.of(),
             1_000 + random.nextInt(5_000));
       } else if (dice < 65) {
         return report();
@@ -122,6 +148,35 @@ class EnginePropertyTest {
       } else {
         return new Command.SubmitJobs(now, List.of(spec(), spec()));
       }
+    }
+
+    /** A new short-lived worker, or a queue or task setting on a churning name. */
+    Command churn() {
+      return switch (random.nextInt(4)) {
+        case 0 -> new Command.RegisterWorker(now, "x" + churnedWorkers++, 1 + random.nextInt(2),
+            List.of(), 1_000 + random.nextInt(5_000));
+        case 1 -> new Command.SetQueuePaused(now, settingsQueue(), random.nextInt(3) == 0);
+        case 2 -> new Command.SetQueueConcurrency(now, settingsQueue(), random.nextInt(3));
+        default -> new Command.SetTaskConcurrency(now, pick(new String[] {"a", "b", "c", "d"}),
+            random.nextInt(3));
+      };
+    }
+
+    /**
+     * A queue whose settings change: sometimes the current churning name, so that a queue with
+     * jobs gets and loses settings; otherwise one of two fixed names, so that settings are also
+     * reset on queues that are otherwise idle.
+     */
+    String settingsQueue() {
+      return random.nextInt(3) == 0 ? "q" + churnedQueues : "s" + random.nextInt(2);
+    }
+
+    /** One of the last few queue names; sometimes a new one. */
+    String queueName() {
+      if (random.nextInt(2) == 0) {
+        churnedQueues++;
+      }
+      return "q" + Math.max(0, churnedQueues - random.nextInt(4));
     }
 
     Command submit() {
@@ -155,6 +210,9 @@ class EnginePropertyTest {
       }
       if (random.nextInt(10) == 0) {
         s = s.withIdempotencyKey("key" + random.nextInt(20));
+      }
+      if (random.nextInt(3) == 0) {
+        s = s.withQueue(queueName());
       }
       return s;
     }
@@ -192,12 +250,16 @@ class EnginePropertyTest {
       if (e instanceof Event.JobTransitioned t && t.from() == null && !jobIds.contains(t.jobId())) {
         jobIds.add(t.jobId());
       }
+      if (e instanceof Event.JobTransitioned t && t.to() == JobState.SUCCEEDED) {
+        succeeded.add(t.jobId());
+      }
       if (e instanceof LeaseGranted g) {
         granted.add(g);
         JobView job = engine.queries().job(g.jobId()).orElseThrow();
         for (String parent : job.dependsOn()) {
-          assertThat(engine.queries().state(parent)).as("parent %s of leased %s", parent, g.jobId())
-              .isIn(JobState.SUCCEEDED, null); // null: succeeded, then evicted
+          JobState state = engine.queries().state(parent);
+          assertThat(state == JobState.SUCCEEDED || (state == null && succeeded.contains(parent)))
+              .as("parent %s of leased %s is %s", parent, g.jobId(), state).isTrue();
         }
         Integer previous = maxGeneration.put(g.jobId(), g.generation());
         assertThat(g.generation()).as("generation of %s", g.jobId())
@@ -208,13 +270,21 @@ class EnginePropertyTest {
       }
     }
 
-    /** No job that was READY before this lease and still is should have run first. */
+    /**
+     * No job that was READY before this lease and still is should have run first, unless a
+     * setting could have held it back (a paused queue, a queue or task limit).
+     */
     void checkLeaseOrder(JobView leased, Map<String, JobState> before) {
       for (String id : jobIds) {
         if (before.get(id) != JobState.READY || engine.queries().state(id) != JobState.READY) {
           continue;
         }
         JobView other = engine.queries().job(id).orElseThrow();
+        QueueView queue = engine.queries().queue(other.queue());
+        TaskLimit limit = engine.taskLimits.get(other.task());
+        if (queue.paused() || queue.maxRunning() > 0 || (limit != null && limit.maxRunning > 0)) {
+          continue;
+        }
         boolean shouldHaveRunFirst = other.priority() > leased.priority()
             || (other.priority() == leased.priority()
                 && other.deadlineMillis() < leased.deadlineMillis());
@@ -257,6 +327,35 @@ class EnginePropertyTest {
         total += q.count(s);
       }
       assertThat(total).isEqualTo(q.jobsHeld());
+      checkBounds();
+    }
+
+    /** Nothing idle is held: dead workers past their retention, idle queues, idle task entries. */
+    void checkBounds() {
+      EngineQueries q = engine.queries();
+      for (WorkerView w : q.workers()) {
+        long deathAt = w.lastSeenMillis() + w.heartbeatTimeoutMillis();
+        assertThat(w.alive() || deathAt + WORKER_RETENTION_MILLIS > engine.nowMillis())
+            .as("dead worker %s held past its retention", w.workerId()).isTrue();
+      }
+      for (QueueView v : q.queues()) {
+        long held = v.countsByState().values().stream().mapToLong(Long::longValue).sum();
+        assertThat(v.paused() || v.maxRunning() > 0 || held > 0).as("idle queue %s", v.name())
+            .isTrue();
+      }
+      Map<String, Integer> runningByTask = new HashMap<>();
+      for (Assignment a : q.liveAssignments()) {
+        runningByTask.merge(q.job(a.jobId()).orElseThrow().task(), 1, Integer::sum);
+      }
+      for (var e : engine.taskLimits.entrySet()) {
+        assertThat(e.getValue().running).as("running of task %s", e.getKey())
+            .isEqualTo(runningByTask.getOrDefault(e.getKey(), 0));
+        assertThat(e.getValue().maxRunning > 0 || e.getValue().running > 0)
+            .as("idle task entry %s", e.getKey()).isTrue();
+      }
+      assertThat(engine.taskLimits.keySet()).containsAll(runningByTask.keySet());
+      mostWorkersHeld = Math.max(mostWorkersHeld, q.workers().size());
+      mostQueuesHeld = Math.max(mostQueuesHeld, q.queuesHeld());
     }
 
     /** A job cancelled through a parent waits for that parent to be re-driven: it is not live. */
