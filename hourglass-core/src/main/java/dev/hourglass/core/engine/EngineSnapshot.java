@@ -32,7 +32,8 @@ import java.util.List;
  */
 public final class EngineSnapshot {
   private static final int MAGIC = 0x48475331; // "HGS1"
-  public static final int FORMAT = 1;
+  /** 2: a worker's task types follow its leases. Format 1 (no task types) is still read. */
+  public static final int FORMAT = 2;
 
   private EngineSnapshot() {}
 
@@ -106,6 +107,7 @@ public final class EngineSnapshot {
     out.writeLong(w.lastSeenMillis);
     out.writeBoolean(w.alive);
     writeIds(out, w.leases.jobs());
+    writeStrings(out, w.tasks);
   }
 
   private static void writeJob(DataOutput out, Job j) throws IOException {
@@ -182,9 +184,9 @@ public final class EngineSnapshot {
       throw new IOException("not an engine snapshot: bad magic number");
     }
     int format = in.readInt();
-    if (format != FORMAT) {
+    if (format != FORMAT && format != 1) {
       throw new IOException("engine snapshot format " + format + " is not readable by this build"
-          + " (reads " + FORMAT + ")");
+          + " (reads 1 to " + FORMAT + ")");
     }
     EngineConfig config = new EngineConfig(in.readLong(), in.readLong(), in.readLong(),
         in.readLong(), in.readInt(), in.readInt());
@@ -208,6 +210,9 @@ public final class EngineSnapshot {
       w.lastSeenMillis = in.readLong();
       w.alive = in.readBoolean();
       leaseIds.add(readStrings(in));
+      if (format >= 2) {
+        w.setTasks(readStrings(in));
+      }
       e.workers.put(w.id, w);
       if (w.alive) {
         e.liveness.add(w);
