@@ -280,7 +280,7 @@ public final class ClientCommands {
   }
 
   @Command(name = "workers", mixinStandardHelpOptions = true,
-      description = "List workers and their health.")
+      description = "List workers, their health and the task types they run.")
   public static final class Workers extends Base {
     @Override
     int run(HourglassClient client, PrintStream out) {
@@ -289,11 +289,13 @@ public final class ClientCommands {
         Output.json(out, ws);
         return 0;
       }
-      var t = new Table("WORKER", "ALIVE", "IN FLIGHT", "CAPACITY", "QUEUES", "LAST SEEN");
+      var t = new Table("WORKER", "ALIVE", "IN FLIGHT", "CAPACITY", "QUEUES", "LAST SEEN",
+          "TASKS");
       for (WorkerInfo w : ws) {
         t.row(w.workerId(), w.alive() ? "yes" : "DEAD", w.inFlight(), w.capacity(),
             w.queues().isEmpty() ? "(all)" : String.join(",", w.queues()),
-            Output.time(w.lastSeenAt()));
+            Output.time(w.lastSeenAt()),
+            w.tasks().isEmpty() ? "(any)" : String.join(",", w.tasks()));
       }
       t.print(out);
       return 0;
