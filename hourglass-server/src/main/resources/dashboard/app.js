@@ -212,7 +212,16 @@ function renderCharts(el) {
 function renderQueues(el, queues) {
   put(el, JSON.stringify(queues), () => {
     const maxReady = Math.max(0, ...queues.map((q) => q.counts.READY || 0));
-    return table(["Queue", "Ready", "Ready by priority", "Running", "Waiting", "Dead", ""],
+    // READY jobs whose task type (in that queue) no live worker runs: they wait silently otherwise.
+    const stuck = queues.flatMap((q) => Object.entries(q.unrunnable || {})
+      .map(([task, n]) => ({ queue: q.queue, task, n })));
+    const notice = stuck.length ? h("p", { class: "notice", "data-testid": "unrunnable-notice" },
+      `${formatNumber(stuck.reduce((s, u) => s + u.n, 0))} READY job(s) wait for a worker that`
+        + " can run them: ", stuck.map((u) => h("span", { class: "chip" },
+        `${u.task} in ${u.queue}: ${formatNumber(u.n)}`)),
+      " Start a worker with a handler for these task types.") : null;
+    return [notice, table(["Queue", "Ready", "Ready by priority", "Running", "Waiting", "Dead",
+      "No worker can run", ""],
       queues.map((q) => h("tr", { "data-testid": "queue-row", "data-queue": q.queue },
         h("td", {}, h("a", { href: `#/jobs?queue=${encodeURIComponent(q.queue)}` }, q.queue)),
         h("td", { class: "num" }, formatNumber(q.counts.READY || 0), " ",
@@ -224,8 +233,11 @@ function renderQueues(el, queues) {
         h("td", { class: "num" },
           formatNumber((q.counts.PENDING || 0) + (q.counts.SCHEDULED || 0) + (q.counts.FAILED || 0))),
         h("td", { class: "num" }, formatNumber(q.counts.DEAD || 0)),
+        h("td", { "data-testid": "queue-unrunnable" }, Object.entries(q.unrunnable || {})
+          .map(([task, n]) => h("span", { class: "chip unrunnable" },
+            `${task}: ${formatNumber(n)}`))),
         h("td", {}, q.paused ? h("span", { class: "badge st-DEAD" }, "paused") : ""))),
-      "queues");
+      "queues")];
   });
 }
 
@@ -388,13 +400,16 @@ function workers(root) {
       // The largest page: a fleet beyond 1000 workers is listed in part (hourglass workers --all).
       const { workers: ws } = await api("/api/v1/workers?limit=1000");
       list.replaceChildren(table(
-        ["Worker", "Status", "Queues", "In flight", "Capacity", "Last heartbeat", "Timeout"],
+        ["Worker", "Status", "Queues", "Tasks", "In flight", "Capacity", "Last heartbeat",
+          "Timeout"],
         ws.map((w) => h("tr", { "data-testid": "worker-row", "data-worker-id": w.worker_id,
           class: w.alive ? "" : "dead" },
         h("td", { class: "mono" }, w.worker_id),
         h("td", {}, w.alive ? h("span", { class: "badge st-SUCCEEDED" }, "alive")
           : h("span", { class: "badge st-DEAD", "data-testid": "worker-dead" }, "dead")),
         h("td", {}, (w.queues || []).length ? w.queues.join(", ") : "all"),
+        h("td", { "data-testid": "worker-tasks" },
+          (w.tasks || []).length ? w.tasks.join(", ") : "any"),
         h("td", { class: "num" }, `${w.in_flight} `, bar(w.in_flight, w.capacity)),
         h("td", { class: "num" }, w.capacity),
         h("td", {}, fmtAge(w.last_seen_at)),

@@ -169,6 +169,18 @@ class CliCommandsTest {
   }
 
   @Test
+  void workersAreListedWithTheTaskTypesTheyRun() {
+    try (var client = dev.hourglass.client.HourglassClient.builder(url).build()) {
+      client.registerWorker("mailer", 2, java.util.List.of(), java.time.Duration.ofMinutes(5),
+          java.util.List.of("send-email", "send-sms"));
+    }
+    Run list = run("workers");
+    assertThat(list.out()).contains("TASKS").containsPattern("mailer .* send-email,send-sms");
+    assertThat(run("workers", "--json").out()).contains("\"tasks\" : [ \"send-email\",");
+    assertThat(run("queues").out()).contains("UNRUNNABLE");
+  }
+
+  @Test
   void workersAndTheDeadLetterQueue() {
     try (var client = dev.hourglass.client.HourglassClient.builder(url).build()) {
       run("submit", "t", "--job-id", "d", "--max-attempts", "1");

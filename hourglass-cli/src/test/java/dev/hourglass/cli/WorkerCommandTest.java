@@ -159,6 +159,9 @@ class WorkerCommandTest {
     assertThat(job.attempts()).singleElement().satisfies(a -> assertThat(a.workerId())
         .isEqualTo("user-1"));
     assertThat(log("user-1")).contains("user-1 completed " + id);
+    assertThat(client.workers()).filteredOn(w -> w.workerId().equals("user-1")).singleElement()
+        .satisfies(w -> assertThat(w.tasks()).as("the handler set it registered")
+            .containsExactly("shout"));
 
     p.destroy(); // SIGTERM: the shutdown hook closes the worker, which deregisters
     assertThat(p.waitFor(20, TimeUnit.SECONDS)).as(log("user-1")).isTrue();
@@ -177,6 +180,9 @@ class WorkerCommandTest {
         && client.job(builtin).state() == JobState.SUCCEEDED);
     assertThat(client.job(words).result()).isEqualTo("3");
     assertThat(client.job(builtin).attempts().get(0).workerId()).isEqualTo("user-2");
+    assertThat(client.workers()).filteredOn(w -> w.workerId().equals("user-2")).singleElement()
+        .satisfies(w -> assertThat(w.tasks()).as("built-in and loaded handlers")
+            .contains("count-words", "echo", "sleep", "fail-n-times"));
   }
 
   @Test

@@ -281,11 +281,34 @@ public final class HourglassClient implements AutoCloseable {
    */
   public WorkerInfo registerWorker(String workerId, int capacity, List<String> queues,
       Duration heartbeatTimeout) {
+    return registerWorker(workerId, capacity, queues, heartbeatTimeout, List.of());
+  }
+
+  /**
+   * Registers (or re-registers) a worker with the task types it can run. The server then leases
+   * it only jobs of those types (unless a lease names its own), and lists READY jobs that no live
+   * worker can run.
+   *
+   * @param workerId its id
+   * @param capacity jobs it may hold at once
+   * @param queues the queues it serves; empty for all
+   * @param heartbeatTimeout silent this long, it is declared dead and its jobs retried
+   * @param tasks the task types it can run; empty for any
+   * @return the worker as the server sees it
+   * @throws HourglassException 400 if capacity, timeout or a task name is out of range, or
+   *     unreachable
+   */
+  public WorkerInfo registerWorker(String workerId, int capacity, List<String> queues,
+      Duration heartbeatTimeout, List<String> tasks) {
     ObjectNode body = Json.MAPPER.createObjectNode();
     body.put("worker_id", workerId).put("capacity", capacity)
         .put("heartbeat_timeout_ms", heartbeatTimeout.toMillis());
     var arr = body.putArray("queues");
     queues.forEach(arr::add);
+    if (!tasks.isEmpty()) {
+      var t = body.putArray("tasks");
+      tasks.forEach(t::add);
+    }
     return WorkerInfo.of(call("POST", V1 + "/workers", body));
   }
 
@@ -330,6 +353,25 @@ public final class HourglassClient implements AutoCloseable {
    */
   public List<Assignment> lease(String workerId, int max, Duration wait, List<String> queues,
       Duration lease) {
+    return lease(workerId, max, wait, queues, lease, List.of());
+  }
+
+  /**
+   * Leases up to {@code max} jobs of the given task types, as {@link #lease(String, int,
+   * Duration, List, Duration)} does; jobs of other types are left for workers that can run them.
+   *
+   * @param workerId the worker
+   * @param max 1 to 10,000 jobs
+   * @param wait how long to wait, at most {@link #LEASE_WAIT_MAX}
+   * @param queues the queues to lease from; empty for the worker's registered queues
+   * @param lease each lease's length; {@link Duration#ZERO} for the server's default (30 s)
+   * @param tasks the task types to lease; empty for the worker's registered ones (any if none)
+   * @return the jobs granted, possibly none
+   * @throws IllegalArgumentException if wait is negative or above 60 s
+   * @throws HourglassException if the server refuses (400) or cannot be reached
+   */
+  public List<Assignment> lease(String workerId, int max, Duration wait, List<String> queues,
+      Duration lease, List<String> tasks) {
     if (wait.isNegative() || wait.compareTo(LEASE_WAIT_MAX) > 0) {
       throw new IllegalArgumentException("wait=" + wait + " is outside [0, " + LEASE_WAIT_MAX
           + "]");
@@ -342,6 +384,10 @@ public final class HourglassClient implements AutoCloseable {
     if (!queues.isEmpty()) {
       var arr = body.putArray("queues");
       queues.forEach(arr::add);
+    }
+    if (!tasks.isEmpty()) {
+      var arr = body.putArray("tasks");
+      tasks.forEach(arr::add);
     }
     List<Assignment> out = new ArrayList<>();
     for (JsonNode n : call("POST", V1 + "/lease", body, requestTimeout.plus(wait))

@@ -16,6 +16,7 @@ import dev.hourglass.core.view.JobFilter;
 import dev.hourglass.core.view.JobState;
 import dev.hourglass.core.view.Page;
 import dev.hourglass.core.view.QueueView;
+import dev.hourglass.core.view.UnrunnableView;
 import dev.hourglass.server.Auth.Access;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Handler;
@@ -291,6 +292,7 @@ final class Api {
     // On the loop thread, so the parked count is exact (the parked list is the loop's own).
     var snapshot = read(q -> new ServerMetrics.Snapshot(q.queues(), q.workers(),
         loop.parkedCount()));
+    metrics.refreshUnrunnable(read(EngineQueries::unrunnable));
     res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
         .send(metrics.scrape(snapshot, now()));
   }
@@ -313,7 +315,8 @@ final class Api {
     }
     long leaseMs = r.leaseMs() == null ? 0 : r.leaseMs();
     List<ApplyLoop.Assignment> granted = await(loop.lease(r.workerId(), max,
-        Http.names(r.queues(), "queues"), leaseMs, waitMs), Duration.ofMillis(waitMs));
+        Http.names(r.queues(), "queues"), Http.names(r.tasks(), "tasks"), leaseMs, waitMs),
+        Duration.ofMillis(waitMs));
     List<Wire.Assignment> out = new ArrayList<>(granted.size());
     for (var a : granted) {
       out.add(new Wire.Assignment(a.jobId(), a.generation(), a.task(), a.queue(), a.payload(),
@@ -390,21 +393,33 @@ final class Api {
   // Queues and task limits
 
   private void listQueues(ServerRequest req, ServerResponse res) {
-    Http.json(res, 200, Map.of("queues", read(q -> q.queues().stream().map(Api::queue)
-        .toList())));
+    Http.json(res, 200, Map.of("queues", read(q -> {
+      var unrunnable = unrunnableByQueue(q);
+      return q.queues().stream().map(v -> queue(v, unrunnable)).toList();
+    })));
   }
 
-  private static Wire.Queue queue(QueueView q) {
+  private static Wire.Queue queue(QueueView q, Map<String, Map<String, Long>> unrunnable) {
     var counts = new LinkedHashMap<String, Long>();
     q.countsByState().forEach((s, n) -> counts.put(s.name(), n));
     var ready = new LinkedHashMap<String, Long>();
     q.readyByPriority().forEach((p, n) -> ready.put(Integer.toString(p), n));
-    return new Wire.Queue(q.name(), q.paused(), q.maxRunning(), q.running(), counts, ready);
+    return new Wire.Queue(q.name(), q.paused(), q.maxRunning(), q.running(), counts, ready,
+        unrunnable.getOrDefault(q.name(), Map.of()));
+  }
+
+  /** READY jobs no live worker can run, by queue, then task: O(lanes + workers' filters). */
+  private static Map<String, Map<String, Long>> unrunnableByQueue(EngineQueries q) {
+    var out = new HashMap<String, Map<String, Long>>();
+    for (UnrunnableView u : q.unrunnable()) {
+      out.computeIfAbsent(u.queue(), k -> new LinkedHashMap<>()).put(u.task(), u.ready());
+    }
+    return out;
   }
 
   /** A queue dropped (idle at its defaults) or never used reads as its defaults. */
   private Wire.Queue queueNamed(EngineQueries q, String name) {
-    return queue(q.queue(name));
+    return queue(q.queue(name), unrunnableByQueue(q));
   }
 
   private void pauseQueue(ServerRequest req, ServerResponse res, boolean paused) {
@@ -443,7 +458,8 @@ final class Api {
     String id = required(r.workerId(), "worker_id", "worker");
     var c = new Command.RegisterWorker(now(), id, r.capacity() == null ? 1 : r.capacity(),
         Http.names(r.queues(), "queues"),
-        r.heartbeatTimeoutMs() == null ? 0 : r.heartbeatTimeoutMs());
+        r.heartbeatTimeoutMs() == null ? 0 : r.heartbeatTimeoutMs(),
+        Http.names(r.tasks(), "tasks"));
     Http.json(res, 201, write(c, 0, (o, q) -> {
       throwIfRejected(o);
       return workerNamed(q, id);
@@ -521,6 +537,7 @@ final class Api {
       m.put("jobs_held", q.jobsHeld());
       m.put("parked_long_polls", loop.parkedCount());
       m.put("parked_signal_polls", signals.parkedCount());
+      m.put("unrunnable", q.unrunnable().stream().mapToLong(UnrunnableView::ready).sum());
       long wake = q.nextWakeupMillis();
       m.put("next_wakeup_at", wake == Long.MAX_VALUE ? null : wake);
       return m;

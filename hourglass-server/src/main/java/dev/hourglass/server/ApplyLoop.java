@@ -12,7 +12,6 @@ import dev.hourglass.core.event.Outcome.Applied;
 import dev.hourglass.core.event.Outcome.Rejected;
 import dev.hourglass.core.view.JobState;
 import dev.hourglass.core.view.JobView;
-import dev.hourglass.core.view.QueueView;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -48,10 +47,16 @@ import org.slf4j.LoggerFactory;
  * call. Ticks are spaced by at least {@link Limits#tickSpacingMin()} and never proposed when
  * nothing is due, so an idle server writes nothing.
  *
- * <p><b>Long polls.</b> A lease that grants nothing and may wait is parked (oldest first). When a
- * turn's events move a job to READY, the next turn (which does not sleep) retries parked leases
- * whose queues hold ready jobs, oldest first, as long as the ready count lasts, so a futile retry
- * rarely reaches the log. A parked lease whose deadline passes is answered with no assignments.
+ * <p><b>Long polls.</b> A lease that grants nothing and may wait is parked (oldest first). A parked
+ * lease waits without writing: it is retried (a logged {@code LeaseJobs}) only when the engine
+ * says that lease would get a job now ({@link EngineQueries#wouldGrant}, the lease's own lane
+ * choice, so queue and task limits, pauses, the worker's free slots and its queues and task types
+ * all count), and only after a turn that could have changed that answer (a job became READY or
+ * left RUNNING, or a setting changed: pause, limits, a worker's registration). Those retries are
+ * made oldest first while {@link EngineQueries#grantableJobsMax} lasts, so a slot that frees wakes
+ * about one poll, not every parked one. A retry that grants nothing (another command of the turn
+ * took the job) changes nothing and so triggers nothing: a held-back poll cannot spin through the
+ * log. A parked lease whose deadline passes is answered with no assignments.
  *
  * <p><b>Reads</b> run on this thread after the turn's commands, so a read sees every write that
  * was acknowledged before it was sent.
@@ -112,16 +117,23 @@ final class ApplyLoop implements AutoCloseable {
     final String workerId;
     final int max;
     final List<String> queues;
+    final List<String> tasks;
     final long leaseMillis;
     final long deadlineNanos;
     final CompletableFuture<List<Assignment>> reply = new CompletableFuture<>();
 
-    Lease(String workerId, int max, List<String> queues, long leaseMillis, long deadlineNanos) {
+    Lease(String workerId, int max, List<String> queues, List<String> tasks, long leaseMillis,
+        long deadlineNanos) {
       this.workerId = workerId;
       this.max = max;
       this.queues = queues;
+      this.tasks = tasks;
       this.leaseMillis = leaseMillis;
       this.deadlineNanos = deadlineNanos;
+    }
+
+    LeaseJobs command(long now) {
+      return new LeaseJobs(now, workerId, max, queues, leaseMillis, tasks);
     }
   }
 
@@ -242,13 +254,13 @@ final class ApplyLoop implements AutoCloseable {
   }
 
   /**
-   * Leases up to {@code max} jobs, waiting up to {@code waitMillis} for one to become ready.
-   * Completes with no assignments at the deadline; exceptionally with {@link ApiException} when
-   * the engine refuses.
+   * Leases up to {@code max} jobs of the given task types (empty: the worker's registered ones),
+   * waiting up to {@code waitMillis} for one to become ready. Completes with no assignments at
+   * the deadline; exceptionally with {@link ApiException} when the engine refuses.
    */
   CompletableFuture<List<Assignment>> lease(String workerId, int max, List<String> queues,
-      long leaseMillis, long waitMillis) {
-    var l = new Lease(workerId, max, queues, leaseMillis,
+      List<String> tasks, long leaseMillis, long waitMillis) {
+    var l = new Lease(workerId, max, queues, tasks, leaseMillis,
         System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis));
     offer(l);
     return l.reply;
@@ -376,7 +388,7 @@ final class ApplyLoop implements AutoCloseable {
     if (retryParked) {
       retryParked = false;
       for (Lease l : backend.read(this::chooseParkedToRetry)) {
-        commands.add(new LeaseJobs(now, l.workerId, l.max, l.queues, l.leaseMillis));
+        commands.add(l.command(now));
         owners.add(l);
       }
     }
@@ -388,7 +400,7 @@ final class ApplyLoop implements AutoCloseable {
           owners.add(wr);
         }
         case Lease l -> {
-          commands.add(new LeaseJobs(now, l.workerId, l.max, l.queues, l.leaseMillis));
+          commands.add(l.command(now));
           owners.add(l);
         }
         case Read<?> r -> reads.add(r);
@@ -410,7 +422,7 @@ final class ApplyLoop implements AutoCloseable {
       if (outcomes != null) {
         metrics.batchApplied(commands.size(), System.nanoTime() - start);
         backend.read(q -> {
-          answer(owners, outcomes, q, now);
+          answer(commands, owners, outcomes, q, now);
           return null;
         });
       }
@@ -435,15 +447,15 @@ final class ApplyLoop implements AutoCloseable {
     }
   }
 
-  private void answer(List<Work> owners, List<Outcome> outcomes, EngineQueries queries,
-      long now) {
+  private void answer(List<Command> commands, List<Work> owners, List<Outcome> outcomes,
+      EngineQueries queries, long now) {
     boolean madeReady = false;
     for (int i = 0; i < outcomes.size(); i++) {
       Outcome outcome = outcomes.get(i);
       if (outcome instanceof Applied a) {
         metrics.events(a.events(), now);
         appliedListener.applied(a.events(), queries);
-        madeReady |= mayUnblockParkedLeases(a.events());
+        madeReady |= mayUnblockParkedLeases(commands.get(i), a.events());
       }
       switch (owners.get(i)) {
         case null -> {}
@@ -458,13 +470,18 @@ final class ApplyLoop implements AutoCloseable {
 
   /**
    * Whether a parked lease might now succeed: a job became READY; a job left RUNNING (a queue or
-   * task concurrency slot, or a worker's capacity, was freed); or a command changed settings
-   * without job events (a queue resumed, a limit raised, a worker re-registered). A false
-   * positive costs one retry, and only when READY jobs exist (see chooseParkedToRetry); a false
-   * negative leaves a worker waiting out its whole wait_ms next to a READY job.
+   * task concurrency slot, or a worker's capacity, was freed); or a command changed a setting
+   * that lane choice reads (a queue resumed, a limit raised, a worker re-registered with more
+   * capacity or other queues or task types). A false positive costs only a read-only check
+   * (chooseParkedToRetry); a false negative leaves a worker waiting out its whole wait_ms next to
+   * a job it could run. A lease that granted nothing, a heartbeat or an acknowledgement changes
+   * nothing that lane choice reads, so it never triggers a retry: that is what keeps a held-back
+   * poll from spinning.
    */
-  private static boolean mayUnblockParkedLeases(List<Event> events) {
-    if (events.isEmpty()) {
+  private static boolean mayUnblockParkedLeases(Command command, List<Event> events) {
+    if (command instanceof Command.SetQueuePaused || command instanceof Command.SetQueueConcurrency
+        || command instanceof Command.SetTaskConcurrency
+        || command instanceof Command.RegisterWorker) {
       return true;
     }
     for (Event e : events) {
@@ -503,39 +520,21 @@ final class ApplyLoop implements AutoCloseable {
   }
 
   /**
-   * Parked leases worth retrying, oldest first: those serving a queue with ready jobs, while the
-   * ready count lasts. Removed from {@link #parked}; a retry that still grants nothing parks again
-   * at the back.
+   * Parked leases worth retrying, oldest first: those the engine says would get a job now, while
+   * the jobs that could be granted last (each chosen lease counts as taking as many as it could).
+   * Removed from {@link #parked}; a retry that still grants nothing parks again at the back.
+   * Read-only; O(lanes) when nothing can be granted, else O(parked x lanes of their queues).
    */
   private List<Lease> chooseParkedToRetry(EngineQueries queries) {
-    Map<String, Long> ready = new HashMap<>();
-    long total = 0;
-    for (QueueView q : queries.queues()) {
-      if (q.paused()) {
-        continue;
-      }
-      long n = 0;
-      for (long c : q.readyByPriority().values()) {
-        n += c;
-      }
-      ready.put(q.name(), n);
-      total += n;
-    }
     List<Lease> chosen = new ArrayList<>();
-    for (Iterator<Lease> it = parked.iterator(); it.hasNext() && total > 0; ) {
+    long grantable = queries.grantableJobsMax();
+    for (Iterator<Lease> it = parked.iterator(); it.hasNext() && grantable > 0; ) {
       Lease l = it.next();
-      long available = 0;
-      if (l.queues.isEmpty()) {
-        available = total;
-      } else {
-        for (String q : l.queues) {
-          available += ready.getOrDefault(q, 0L);
-        }
-      }
-      if (available > 0) {
+      int would = queries.wouldGrant(l.workerId, l.max, l.queues, l.tasks);
+      if (would > 0) {
         it.remove();
         chosen.add(l);
-        total -= Math.min(available, l.max);
+        grantable -= would;
       }
     }
     return chosen;

@@ -273,6 +273,42 @@ final class ServerMetrics {
   record Snapshot(List<QueueView> queues, List<WorkerView> workers, int parkedLongPolls) {}
 
   /**
+   * Bounds the task series of {@code hourglass_jobs_unrunnable}: the tasks with the most such jobs
+   * get a series each and the rest are summed under {@code task="other"}, so a stream of
+   * one-off task names cannot grow the scrape without limit.
+   */
+  static final int UNRUNNABLE_TASK_SERIES_MAX = 20;
+
+  private final MultiGauge unrunnable = MultiGauge.builder("hourglass.jobs.unrunnable")
+      .description("READY jobs that no live worker can run (its queue or task type), by task")
+      .register(registry);
+
+  /** Sets {@code hourglass_jobs_unrunnable} from the engine's list (see EngineQueries). */
+  void refreshUnrunnable(List<dev.hourglass.core.view.UnrunnableView> lanes) {
+    Map<String, Long> byTask = new HashMap<>();
+    for (var u : lanes) {
+      byTask.merge(u.task(), u.ready(), Long::sum);
+    }
+    List<Map.Entry<String, Long>> sorted = new ArrayList<>(byTask.entrySet());
+    sorted.sort(Map.Entry.<String, Long>comparingByValue().reversed()
+        .thenComparing(Map.Entry.comparingByKey()));
+    List<MultiGauge.Row<?>> rows = new ArrayList<>();
+    long other = 0;
+    for (int i = 0; i < sorted.size(); i++) {
+      if (i < UNRUNNABLE_TASK_SERIES_MAX) {
+        rows.add(MultiGauge.Row.of(Tags.of("task", sorted.get(i).getKey()),
+            sorted.get(i).getValue()));
+      } else {
+        other += sorted.get(i).getValue();
+      }
+    }
+    if (other > 0) {
+      rows.add(MultiGauge.Row.of(Tags.of("task", OTHER), other));
+    }
+    unrunnable.register(rows, true);
+  }
+
+  /**
    * Sets the gauges from a snapshot taken at wall-clock time {@code nowMillis} and returns the
    * Prometheus text. One scrape at a time, so two scrapes never interleave their gauge rows.
    */

@@ -45,8 +45,9 @@ final class Wire {
 
   record BatchRequest(List<JobRequest> jobs) {}
 
+  /** {@code tasks}: the task types the worker can run; absent or empty: its registered ones. */
   record LeaseRequest(String workerId, Integer max, Long waitMs, List<String> queues,
-      Long leaseMs) {}
+      Long leaseMs, List<String> tasks) {}
 
   record CompleteRequest(String workerId, Integer generation, JsonNode result) {}
 
@@ -69,8 +70,9 @@ final class Wire {
 
   record SignalsRequest(List<HeldLease> leases, Long waitMs) {}
 
+  /** {@code tasks}: the task types the worker can run; absent or empty: any. */
   record WorkerRequest(String workerId, Integer capacity, List<String> queues,
-      Long heartbeatTimeoutMs) {}
+      Long heartbeatTimeoutMs, List<String> tasks) {}
 
   record LimitsRequest(Integer maxRunning) {}
 
@@ -151,16 +153,19 @@ final class Wire {
     }
   }
 
-  record Worker(String workerId, int capacity, List<String> queues, int inFlight, long lastSeenAt,
-      long heartbeatTimeoutMs, boolean alive) {
+  /** {@code queues} and {@code tasks}: empty means every queue, every task type. */
+  record Worker(String workerId, int capacity, List<String> queues, List<String> tasks,
+      int inFlight, long lastSeenAt, long heartbeatTimeoutMs, boolean alive) {
     static Worker of(WorkerView w) {
-      return new Worker(w.workerId(), w.capacity(), w.queues(), w.inFlight(), w.lastSeenMillis(),
-          w.heartbeatTimeoutMillis(), w.alive());
+      return new Worker(w.workerId(), w.capacity(), w.queues(), w.tasks(), w.inFlight(),
+          w.lastSeenMillis(), w.heartbeatTimeoutMillis(), w.alive());
     }
   }
 
+  /** {@code unrunnable}: READY jobs by task type that no live worker can run (see API.md). */
   record Queue(String queue, boolean paused, int maxRunning, int running,
-      java.util.Map<String, Long> counts, java.util.Map<String, Long> readyByPriority) {}
+      java.util.Map<String, Long> counts, java.util.Map<String, Long> readyByPriority,
+      java.util.Map<String, Long> unrunnable) {}
 
   record Problem(String type, String title, int status, String detail, String code) {}
 }

@@ -294,7 +294,7 @@ public final class ClientCommands {
   }
 
   @Command(name = "workers", mixinStandardHelpOptions = true,
-      description = "List workers and their health, by id.")
+      description = "List workers, their health and the task types they run, by id.")
   public static final class Workers extends Base {
     @Option(names = "--limit", defaultValue = "100", description = "Page size (1-1000).")
     int limit;
@@ -316,11 +316,13 @@ public final class ClientCommands {
         Output.json(out, new WorkerPage(ws, page.nextCursor()));
         return 0;
       }
-      var t = new Table("WORKER", "ALIVE", "IN FLIGHT", "CAPACITY", "QUEUES", "LAST SEEN");
+      var t = new Table("WORKER", "ALIVE", "IN FLIGHT", "CAPACITY", "QUEUES", "LAST SEEN",
+          "TASKS");
       for (WorkerInfo w : ws) {
         t.row(w.workerId(), w.alive() ? "yes" : "DEAD", w.inFlight(), w.capacity(),
             w.queues().isEmpty() ? "(all)" : String.join(",", w.queues()),
-            Output.time(w.lastSeenAt()));
+            Output.time(w.lastSeenAt()),
+            w.tasks().isEmpty() ? "(any)" : String.join(",", w.tasks()));
       }
       t.print(out);
       if (page.nextCursor() != null) {

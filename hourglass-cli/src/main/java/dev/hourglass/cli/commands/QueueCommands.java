@@ -32,14 +32,19 @@ public final class QueueCommands extends ClientCommands.Base {
       return 0;
     }
     var t = new Table("QUEUE", "STATE", "DEPTH", "RUNNING", "MAX RUNNING", "SCHEDULED",
-        "PENDING", "FAILED", "DEAD", "SUCCEEDED", "READY BY PRIORITY");
+        "PENDING", "FAILED", "DEAD", "SUCCEEDED", "READY BY PRIORITY", "UNRUNNABLE");
     for (QueueInfo q : all) {
       t.row(q.queue(), q.paused() ? "PAUSED" : "active", count(q, "READY"), q.running(),
           q.maxRunning() == 0 ? "-" : q.maxRunning(), count(q, "SCHEDULED"),
           count(q, "PENDING"), count(q, "FAILED"), count(q, "DEAD"), count(q, "SUCCEEDED"),
-          byPriority(q.readyByPriority()));
+          byPriority(q.readyByPriority()),
+          q.unrunnable().values().stream().mapToLong(Long::longValue).sum());
     }
     t.print(out);
+    for (QueueInfo q : all) {
+      q.unrunnable().forEach((task, n) -> out.printf("queue %s: %d READY %s job(s) no live"
+          + " worker can run: start a worker with a handler for it%n", q.queue(), n, task));
+    }
     return 0;
   }
 

@@ -78,6 +78,8 @@ public final class Worker implements AutoCloseable {
   private static final System.Logger log = System.getLogger(Worker.class.getName());
   /** Why: at shutdown, a parked poll gets this long to end by itself (see {@link #shutdown}). */
   private static final Duration POLL_GRACE = Duration.ofMillis(500);
+  /** The most task types the server accepts from one worker (its engine's bound). */
+  public static final int TASKS_MAX = 1_000;
   /**
    * Why this many completions per call at most: the server takes up to 10,000, but 1,000 small
    * results already make the call's cost per job negligible, and keep one body well under the
@@ -95,6 +97,12 @@ public final class Worker implements AutoCloseable {
   private final int capacity;
   private final List<String> queues;
   private final Map<String, JobHandler> handlers;
+  /**
+   * The task types it has handlers for, in the order they were added: sent with every
+   * registration and lease, so the server hands it only jobs it can run and leaves the others
+   * READY for workers that can (a worker can only get a job it has a handler for).
+   */
+  private final List<String> tasks;
   private final Duration lease;
   private final Duration heartbeatInterval;
   private final Duration heartbeatTimeout;
@@ -142,6 +150,7 @@ public final class Worker implements AutoCloseable {
     this.capacity = b.capacity;
     this.queues = List.copyOf(b.queues);
     this.handlers = Map.copyOf(b.handlers);
+    this.tasks = List.copyOf(b.handlers.keySet());
     this.lease = b.lease;
     this.heartbeatInterval = b.heartbeatInterval != null ? b.heartbeatInterval
         : lease.dividedBy(3);
@@ -327,7 +336,7 @@ public final class Worker implements AutoCloseable {
       int taken = 0;
       try {
         if (!registered) {
-          client.registerWorker(workerId, capacity, queues, heartbeatTimeout);
+          client.registerWorker(workerId, capacity, queues, heartbeatTimeout, tasks);
           registered = true;
         }
         slots.acquire();
@@ -335,7 +344,7 @@ public final class Worker implements AutoCloseable {
         while (taken < capacity && slots.tryAcquire()) {
           taken++;
         }
-        List<Assignment> got = client.lease(workerId, taken, pollWait, queues, lease);
+        List<Assignment> got = client.lease(workerId, taken, pollWait, queues, lease, tasks);
         slots.release(taken - got.size());
         taken = 0;
         for (Assignment a : got) {
@@ -387,6 +396,19 @@ public final class Worker implements AutoCloseable {
   }
 
   private void dispatch(Assignment a) {
+    if (!handlers.containsKey(a.task())) {
+      // Leases name this worker's task types, so only a job assigned to it by id gets here:
+      // give it back (no attempt spent) for a worker that can run it, rather than fail it.
+      log.log(Level.WARNING, "worker={0} has no handler for task={1} (job={2}); releasing it"
+          + " for a worker that has one", workerId, a.task(), a.jobId());
+      slots.release();
+      try {
+        client.release(a.jobId(), workerId, a.generation());
+      } catch (HourglassException e) {
+        log.log(Level.DEBUG, "release of job={0} failed: {1}", a.jobId(), e.detail());
+      }
+      return;
+    }
     var r = new Running(new JobContext(a, workerId, client));
     if (inFlight.putIfAbsent(r.key, r) != null) {
       slots.release(); // a redelivered copy of a job this worker already runs
@@ -883,12 +905,18 @@ public final class Worker implements AutoCloseable {
      * Builds the worker; call {@link Worker#start()} to run it.
      *
      * @return the worker
-     * @throws IllegalStateException if no handler is registered
+     * @throws IllegalStateException if no handler is registered, or more than {@link
+     *     #TASKS_MAX}
      */
     public Worker build() {
       if (handlers.isEmpty()) {
         throw new IllegalStateException("a worker needs at least one handler: call"
             + " handler(\"task-type\", ctx -> ...)");
+      }
+      if (handlers.size() > TASKS_MAX) {
+        throw new IllegalStateException("a worker has handlers for " + handlers.size()
+            + " task types; the server accepts at most " + TASKS_MAX + " per worker; split"
+            + " them over several workers");
       }
       if (workerId == null) {
         workerId = "worker-" + ProcessHandle.current().pid() + "-"

@@ -88,6 +88,51 @@ class WorkerTest {
         .isEqualTo("w1"));
   }
 
+  /**
+   * A mixed fleet on one queue: each worker leases only the task types it has handlers for, so
+   * no job is failed by a worker that cannot run it (one attempt each: a wrong-worker failure
+   * would dead-letter it), and the server lists who can run what.
+   */
+  @Test
+  void aMixedFleetOnOneQueueRunsEachJobOnAWorkerWithItsHandler() {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      String task = i % 2 == 0 ? "send-email" : "resize-image";
+      ids.add(client.submit(JobRequest.builder(task).queue("mixed").maxAttempts(1).build())
+          .jobId());
+    }
+    started(worker("mailer").queues(List.of("mixed"))
+        .handler("send-email", ctx -> ctx.workerId()));
+    started(worker("resizer").queues(List.of("mixed"))
+        .handler("resize-image", ctx -> ctx.workerId())
+        .handler("crop-image", ctx -> ctx.workerId()));
+
+    await().atMost(WAIT).until(() -> ids.stream().map(client::job)
+        .allMatch(j -> j.state() == JobState.SUCCEEDED || j.state() == JobState.DEAD));
+    assertThat(client.deadLetters(100)).isEmpty();
+    for (String id : ids) {
+      Job j = client.job(id);
+      String expected = j.task().equals("send-email") ? "mailer" : "resizer";
+      assertThat(j.attempts()).as("attempts of %s (%s)", id, j.task()).singleElement()
+          .satisfies(a -> assertThat(a.workerId()).isEqualTo(expected));
+    }
+    assertThat(client.workers()).extracting(w -> w.workerId() + "=" + w.tasks())
+        .containsExactlyInAnyOrder("mailer=[send-email]", "resizer=[resize-image, crop-image]");
+  }
+
+  @Test
+  void aJobWithoutAHandlerIsLeftReadyAndShownAsUnrunnable() {
+    started(worker("mailer").handler("send-email", ctx -> "sent"));
+    String resize = client.submit(JobRequest.builder("resize-image").build()).jobId();
+    String email = client.submit(JobRequest.builder("send-email").build()).jobId();
+    await().atMost(WAIT).until(() -> client.job(email).state() == JobState.SUCCEEDED);
+    assertThat(client.job(resize).state()).isEqualTo(JobState.READY);
+    assertThat(client.job(resize).attempts()).isEmpty();
+    assertThat(client.queues()).filteredOn(q -> q.queue().equals("default")).singleElement()
+        .satisfies(q -> assertThat(q.unrunnable()).containsExactly(Map.entry("resize-image",
+            1L)));
+  }
+
   @Test
   void aThrowingHandlerIsRetriedThenDeadLettered() {
     var attempts = new CopyOnWriteArrayList<Integer>();

@@ -49,6 +49,11 @@ import java.util.List;
  * then the command's fields in declaration order. Tags are never reused: a new command gets a new
  * tag, and a changed layout gets a new format number, so that old logs stay readable. Stateless and
  * thread-safe.
+ *
+ * <p>A worker's task set: {@code RegisterWorker} and {@code LeaseJobs} without one (any task) keep
+ * their original tags 5 and 8 and layouts; with one, they are tags 23 and 24, the same fields
+ * followed by the task names. So logs written before task sets existed read unchanged, and a
+ * fleet that names no tasks writes the bytes it always wrote.
  */
 public final class CommandCodec {
   public static final int FORMAT = 1;
@@ -98,6 +103,9 @@ public final class CommandCodec {
         out.writeInt(c.capacity());
         writeStrings(out, c.queues());
         out.writeLong(c.heartbeatTimeoutMillis());
+        if (!c.tasks().isEmpty()) {
+          writeStrings(out, c.tasks());
+        }
       }
       case WorkerHeartbeat c -> writeString(out, c.workerId());
       case DeregisterWorker c -> writeString(out, c.workerId());
@@ -106,6 +114,9 @@ public final class CommandCodec {
         out.writeInt(c.max());
         writeStrings(out, c.queues());
         out.writeLong(c.leaseMillis());
+        if (!c.tasks().isEmpty()) {
+          writeStrings(out, c.tasks());
+        }
       }
       case AssignJob c -> {
         writeLeaseRef(out, c.jobId(), c.workerId(), c.generation());
@@ -154,10 +165,10 @@ public final class CommandCodec {
       case SubmitJobs c -> 2;
       case CancelJob c -> 3;
       case RedriveJob c -> 4;
-      case RegisterWorker c -> 5;
+      case RegisterWorker c -> c.tasks().isEmpty() ? 5 : 23;
       case WorkerHeartbeat c -> 6;
       case DeregisterWorker c -> 7;
-      case LeaseJobs c -> 8;
+      case LeaseJobs c -> c.tasks().isEmpty() ? 8 : 24;
       case AssignJob c -> 9;
       case AcknowledgeAssignment c -> 10;
       case HeartbeatJob c -> 11;
@@ -214,8 +225,20 @@ public final class CommandCodec {
       case 20 -> new SetSchedulePaused(at, readString(in), in.readBoolean());
       case 21 -> new DeleteSchedule(at, readString(in));
       case 22 -> new RunJobNow(at, readString(in));
+      case 23 -> new RegisterWorker(at, readString(in), in.readInt(), readStrings(in),
+          in.readLong(), nonEmpty(readStrings(in), tag));
+      case 24 -> new LeaseJobs(at, readString(in), in.readInt(), readStrings(in), in.readLong(),
+          nonEmpty(readStrings(in), tag));
       default -> throw new IOException("corrupt command record: unknown command tag " + tag);
     };
+  }
+
+  /** Tags 23 and 24 exist only for a non-empty task set; an empty one is written as 5 or 8. */
+  private static List<String> nonEmpty(List<String> tasks, int tag) throws IOException {
+    if (tasks.isEmpty()) {
+      throw new IOException("corrupt command record: tag " + tag + " with an empty task set");
+    }
+    return tasks;
   }
 
   private static void writeLeaseRef(DataOutput out, String jobId, String workerId, int generation)

@@ -42,12 +42,21 @@ public sealed interface Command {
    */
   record RunJobNow(long atMillis, String jobId) implements Command {}
 
-  /** Registers (or re-registers) a worker with its capacity and the queues it serves. */
-  record RegisterWorker(
-      long atMillis, String workerId, int capacity, List<String> queues, long heartbeatTimeoutMillis)
-      implements Command {
+  /**
+   * Registers (or re-registers) a worker with its capacity, the queues it serves and the task
+   * types it can run (empty: every queue, every task).
+   */
+  record RegisterWorker(long atMillis, String workerId, int capacity, List<String> queues,
+      long heartbeatTimeoutMillis, List<String> tasks) implements Command {
     public RegisterWorker {
       queues = List.copyOf(queues);
+      tasks = List.copyOf(tasks);
+    }
+
+    /** A worker that can run every task type. */
+    public RegisterWorker(long atMillis, String workerId, int capacity, List<String> queues,
+        long heartbeatTimeoutMillis) {
+      this(atMillis, workerId, capacity, queues, heartbeatTimeoutMillis, List.of());
     }
   }
 
@@ -58,13 +67,21 @@ public sealed interface Command {
   record DeregisterWorker(long atMillis, String workerId) implements Command {}
 
   /**
-   * A worker pulls up to {@code max} ready jobs from the given queues (all its registered queues
-   * when empty); each granted job is leased for {@code leaseMillis}.
+   * A worker pulls up to {@code max} ready jobs from the given queues (its registered queues when
+   * empty) whose task type is one of {@code tasks} (its registered task types when empty; a worker
+   * registered without task types runs any); each granted job is leased for {@code leaseMillis}.
    */
-  record LeaseJobs(long atMillis, String workerId, int max, List<String> queues, long leaseMillis)
-      implements Command {
+  record LeaseJobs(long atMillis, String workerId, int max, List<String> queues, long leaseMillis,
+      List<String> tasks) implements Command {
     public LeaseJobs {
       queues = List.copyOf(queues);
+      tasks = List.copyOf(tasks);
+    }
+
+    /** A lease of any task type the worker registered (any at all when it registered none). */
+    public LeaseJobs(long atMillis, String workerId, int max, List<String> queues,
+        long leaseMillis) {
+      this(atMillis, workerId, max, queues, leaseMillis, List.of());
     }
   }
 

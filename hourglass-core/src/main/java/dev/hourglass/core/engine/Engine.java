@@ -48,6 +48,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.Set;
 
 /**
  * The scheduling engine: a deterministic state machine over jobs, workers, queues and schedules.
@@ -403,6 +404,10 @@ public final class Engine {
       return SpecValidator.invalid("heartbeat timeout of worker %s must not be negative",
           c.workerId());
     }
+    bad = TaskFilter.validate(c.tasks(), c.workerId());
+    if (bad != null) {
+      return bad;
+    }
     long timeout = c.heartbeatTimeoutMillis() == 0 ? config.defaultWorkerTimeoutMillis()
         : c.heartbeatTimeoutMillis();
     WorkerState w = workers.get(c.workerId());
@@ -414,15 +419,21 @@ public final class Engine {
       w.queues = c.queues();
       w.heartbeatTimeoutMillis = timeout;
     }
+    w.setTasks(c.tasks());
     touch(w);
     return null;
   }
 
-  /** Finds a worker, registering it with defaults on first contact (pull workers need no setup). */
-  private WorkerState workerOnContact(String workerId, int capacity, List<String> queuesServed) {
+  /**
+   * Finds a worker, registering it with defaults on first contact (pull workers need no setup):
+   * the queues and task types of its first lease become its registered ones.
+   */
+  private WorkerState workerOnContact(String workerId, int capacity, List<String> queuesServed,
+      List<String> tasks) {
     WorkerState w = workers.get(workerId);
     if (w == null) {
       w = new WorkerState(workerId, capacity, queuesServed, config.defaultWorkerTimeoutMillis());
+      w.setTasks(tasks);
       addWorker(w);
     }
     touch(w);
@@ -493,12 +504,17 @@ public final class Engine {
       return SpecValidator.invalid("lease of max=%d leaseMillis=%d: max must be in [1, %d] and"
           + " the lease not negative", c.max(), c.leaseMillis(), EngineConfig.LEASE_BATCH_MAX);
     }
-    WorkerState w = workerOnContact(c.workerId(), c.max(), c.queues());
+    bad = TaskFilter.validate(c.tasks(), c.workerId());
+    if (bad != null) {
+      return bad;
+    }
+    WorkerState w = workerOnContact(c.workerId(), c.max(), c.queues(), c.tasks());
     List<String> served = c.queues().isEmpty() ? w.queues : c.queues();
+    Set<String> tasks = leaseTasks(w, c.tasks());
     long leaseMillis = c.leaseMillis() == 0 ? config.defaultLeaseMillis() : c.leaseMillis();
     int wanted = Math.min(c.max(), w.freeSlots());
     for (int i = 0; i < wanted; i++) {
-      ReadyLane lane = bestLane(served);
+      ReadyLane lane = bestLane(served, tasks);
       if (lane == null) {
         break;
       }
@@ -507,25 +523,79 @@ public final class Engine {
     return null;
   }
 
-  /** The lane whose head should run next among the queues served, or null if none is eligible. */
-  private ReadyLane bestLane(List<String> served) {
+  /** The task filter of a lease: its own task types, else its worker's registered ones. */
+  private static Set<String> leaseTasks(WorkerState w, List<String> asked) {
+    return asked.isEmpty() || asked.equals(w.tasks) ? w.taskSet : TaskFilter.of(asked);
+  }
+
+  /**
+   * How many jobs {@code LeaseJobs(workerId, max, queues, tasks)} would grant now: 0 when none,
+   * else an upper bound (at most {@code max} and the worker's free slots). The same lane choice
+   * as the lease itself, read-only, and O(lanes of the queues served): the server asks it before
+   * it retries a parked long poll, so a poll held back by a limit, a pause, a full worker or its
+   * task filter writes nothing while it waits.
+   */
+  int wouldGrant(String workerId, int max, List<String> queuesAsked, List<String> tasksAsked) {
+    WorkerState w = workers.get(workerId);
+    int free = w == null ? max : Math.min(max, w.freeSlots());
+    if (free < 1) {
+      return 0;
+    }
+    List<String> served = !queuesAsked.isEmpty() || w == null ? queuesAsked : w.queues;
+    Set<String> tasks = w == null ? TaskFilter.of(tasksAsked) : leaseTasks(w, tasksAsked);
+    return bestLane(served, tasks) == null ? 0 : free;
+  }
+
+  /**
+   * An upper bound on how many jobs all leases together could be granted now: per queue that is
+   * neither paused nor at its limit, its READY jobs whose task is not at its limit, capped by the
+   * queue's free slots and each lane by its task's free slots. O(lanes); 0 means no lease can
+   * get anything, whatever it asks.
+   */
+  long grantableJobsMax() {
+    long total = 0;
+    for (QueueState q : queues.values()) {
+      if (q.paused || q.atLimit()) {
+        continue;
+      }
+      long eligible = 0;
+      List<ReadyLane> lanes = q.lanes;
+      for (int i = 0; i < lanes.size(); i++) {
+        ReadyLane lane = lanes.get(i);
+        if (lane.size() == 0) {
+          continue;
+        }
+        TaskLimit limit = taskLimits.get(lane.task);
+        eligible += limit == null || limit.maxRunning == 0 ? lane.size()
+            : Math.min(lane.size(), Math.max(0, limit.maxRunning - limit.running));
+      }
+      total += q.maxRunning > 0 ? Math.min(eligible, q.maxRunning - q.running) : eligible;
+    }
+    return total;
+  }
+
+  /**
+   * The lane whose head should run next among the queues served and the task types admitted
+   * ({@code tasks} null: any), or null if none is eligible.
+   */
+  private ReadyLane bestLane(List<String> served, Set<String> tasks) {
     ReadyLane best = null;
     if (served.isEmpty()) {
       for (QueueState q : queues.values()) {
-        best = bestLaneOf(q, best);
+        best = bestLaneOf(q, tasks, best);
       }
       return best;
     }
     for (int i = 0; i < served.size(); i++) {
       QueueState q = queues.get(served.get(i));
       if (q != null) {
-        best = bestLaneOf(q, best);
+        best = bestLaneOf(q, tasks, best);
       }
     }
     return best;
   }
 
-  private ReadyLane bestLaneOf(QueueState q, ReadyLane best) {
+  private ReadyLane bestLaneOf(QueueState q, Set<String> tasks, ReadyLane best) {
     if (q.paused || q.atLimit()) {
       return best;
     }
@@ -533,7 +603,7 @@ public final class Engine {
     List<ReadyLane> lanes = q.lanes;
     for (int i = 0; i < lanes.size(); i++) {
       ReadyLane lane = lanes.get(i);
-      if (lane.size() == 0) {
+      if (lane.size() == 0 || !TaskFilter.admits(tasks, lane.task)) {
         continue;
       }
       TaskLimit limit = taskLimits.get(lane.task);
@@ -613,7 +683,7 @@ public final class Engine {
           + "; assign with generation " + (job.generation + 1) + " or higher");
     }
     long leaseMillis = c.leaseMillis() == 0 ? config.defaultLeaseMillis() : c.leaseMillis();
-    WorkerState w = workerOnContact(c.workerId(), 1, List.of());
+    WorkerState w = workerOnContact(c.workerId(), 1, List.of(), List.of());
     Attempt live = job.liveAttempt();
     if (live != null) {
       // Revoke first (RUNNING -> READY), then grant: the old holder's lease ends in the same step

@@ -9,13 +9,18 @@ import dev.hourglass.core.view.LeaseEnd;
 import dev.hourglass.core.view.Page;
 import dev.hourglass.core.view.QueueView;
 import dev.hourglass.core.view.ScheduleView;
+import dev.hourglass.core.view.UnrunnableView;
 import dev.hourglass.core.view.WorkerView;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -157,7 +162,71 @@ public final class EngineQueries {
 
   private static WorkerView view(WorkerState w) {
     return new WorkerView(w.id, w.capacity, w.queues, w.leases.size(), w.lastSeenMillis,
-        w.heartbeatTimeoutMillis, w.alive);
+        w.heartbeatTimeoutMillis, w.alive, w.tasks);
+  }
+
+  /**
+   * READY jobs that no live worker can run (see {@link UnrunnableView}), by queue then task, in
+   * the engine's queue and lane order. A live worker with no queue and no task filter can run
+   * anything, so then the list is empty; with no live worker every READY job is listed. Computed
+   * from the lanes and the live workers' filters: O(lanes + the names in those filters).
+   */
+  public List<UnrunnableView> unrunnable() {
+    Set<String> everywhere = new HashSet<>(); // task types of live workers serving every queue
+    Set<String> anyTaskIn = new HashSet<>(); // queues served by a live worker of any task type
+    Map<String, Set<String>> tasksIn = new HashMap<>();
+    for (WorkerState w : engine.workers.values()) {
+      if (!w.alive) {
+        continue;
+      }
+      if (w.queues.isEmpty()) {
+        if (w.taskSet == null) {
+          return List.of();
+        }
+        everywhere.addAll(w.tasks);
+      } else if (w.taskSet == null) {
+        anyTaskIn.addAll(w.queues);
+      } else {
+        for (String q : w.queues) {
+          tasksIn.computeIfAbsent(q, k -> new HashSet<>()).addAll(w.tasks);
+        }
+      }
+    }
+    List<UnrunnableView> out = new ArrayList<>();
+    for (QueueState q : engine.queues.values()) {
+      if (anyTaskIn.contains(q.name)) {
+        continue;
+      }
+      Set<String> here = tasksIn.getOrDefault(q.name, Set.of());
+      LinkedHashMap<String, Long> byTask = new LinkedHashMap<>();
+      for (ReadyLane lane : q.lanes) {
+        if (lane.size() > 0 && !everywhere.contains(lane.task) && !here.contains(lane.task)) {
+          byTask.merge(lane.task, (long) lane.size(), Long::sum);
+        }
+      }
+      byTask.forEach((task, n) -> out.add(new UnrunnableView(q.name, task, n)));
+    }
+    return out;
+  }
+
+  /**
+   * How many jobs {@code LeaseJobs(workerId, max, queues, leaseMillis, tasks)} would grant if
+   * applied now: 0 when it would grant none; else at least 1 and at most {@code max}. Uses the
+   * lease's own lane choice (paused queues, queue and task limits, the worker's free slots, its
+   * queues and task types), so a lease this calls hopeless is. Writes nothing; O(lanes of the
+   * queues served).
+   */
+  public int wouldGrant(String workerId, int max, List<String> queues, List<String> tasks) {
+    return engine.wouldGrant(workerId, max, queues, tasks);
+  }
+
+  /**
+   * An upper bound on the jobs all leases together could be granted now (0: none, whatever they
+   * ask). O(lanes). The server uses it to stop retrying parked long polls once the jobs that
+   * could be granted are spoken for.
+   */
+  public long grantableJobsMax() {
+    return engine.grantableJobsMax();
   }
 
   public List<ScheduleView> schedules() {

@@ -33,8 +33,9 @@ import java.util.List;
 public final class EngineSnapshot {
   private static final int MAGIC = 0x48475331; // "HGS1"
   /**
-   * 2 added the dead-worker retention to the config and {@code cancelledBy} to a job's extras;
-   * format 1 is still read, with the default retention and no cancelling parent recorded.
+   * 2 added the dead-worker retention to the config, a worker's task types (after its leases) and
+   * {@code cancelledBy} to a job's extras; format 1 is still read, with the default retention, no
+   * task filter and no cancelling parent recorded.
    */
   public static final int FORMAT = 2;
   private static final int FORMAT_1 = 1;
@@ -112,6 +113,7 @@ public final class EngineSnapshot {
     out.writeLong(w.lastSeenMillis);
     out.writeBoolean(w.alive);
     writeIds(out, w.leases.jobs());
+    writeStrings(out, w.tasks);
   }
 
   private static void writeJob(DataOutput out, Job j) throws IOException {
@@ -192,7 +194,7 @@ public final class EngineSnapshot {
     int format = in.readInt();
     if (format != FORMAT && format != FORMAT_1) {
       throw new IOException("engine snapshot format " + format + " is not readable by this build"
-          + " (reads " + FORMAT + ")");
+          + " (reads 1 to " + FORMAT + ")");
     }
     EngineConfig config = new EngineConfig(in.readLong(), in.readLong(), in.readLong(),
         in.readLong(), in.readInt(), in.readInt(),
@@ -217,6 +219,9 @@ public final class EngineSnapshot {
       w.lastSeenMillis = in.readLong();
       w.alive = in.readBoolean();
       leaseIds.add(readStrings(in));
+      if (format != FORMAT_1) {
+        w.setTasks(readStrings(in));
+      }
       e.addWorker(w);
       if (w.alive) {
         e.liveness.add(w);

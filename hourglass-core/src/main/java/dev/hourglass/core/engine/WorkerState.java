@@ -1,6 +1,7 @@
 package dev.hourglass.core.engine;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * A worker as the engine knows it. Sits in the engine's liveness heap, ordered by the time it will
@@ -12,6 +13,10 @@ final class WorkerState extends HeapMember {
   int capacity;
   /** Queues served; empty means every queue. */
   List<String> queues;
+  /** Task types it can run, in the order it gave them; empty means every task type. */
+  List<String> tasks = List.of();
+  /** The same task types as a set, for lookups while choosing lanes; null means every one. */
+  Set<String> taskSet;
   long heartbeatTimeoutMillis;
   long lastSeenMillis;
   boolean alive = true;
@@ -22,6 +27,11 @@ final class WorkerState extends HeapMember {
     this.capacity = capacity;
     this.queues = List.copyOf(queues);
     this.heartbeatTimeoutMillis = heartbeatTimeoutMillis;
+  }
+
+  void setTasks(List<String> names) {
+    tasks = List.copyOf(names);
+    taskSet = TaskFilter.of(tasks);
   }
 
   long deathAtMillis() {

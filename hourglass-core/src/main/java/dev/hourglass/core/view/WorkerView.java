@@ -2,7 +2,12 @@ package dev.hourglass.core.view;
 
 import java.util.List;
 
-/** A worker's registration and health as the engine knows it. */
+/**
+ * A worker's registration and health as the engine knows it.
+ *
+ * @param queues the queues it serves; empty: every queue
+ * @param tasks the task types it can run; empty: every task type
+ */
 public record WorkerView(
     String workerId,
     int capacity,
@@ -10,4 +15,5 @@ public record WorkerView(
     int inFlight,
     long lastSeenMillis,
     long heartbeatTimeoutMillis,
-    boolean alive) {}
+    boolean alive,
+    List<String> tasks) {}

@@ -36,9 +36,12 @@ import org.junit.jupiter.api.Test;
  * <p>Invariants checked after every command: no job has two live assignments; a job is RUNNING
  * exactly when it has a live assignment; generations never go backwards; counts by state add up to
  * the jobs held and match a recount; a job is leased only after all its parents succeeded; a lease
- * never skips a READY job that should run first. Bounded state, with workers and queue names
- * churning: a dead worker is held only until its retention ends, a queue only while it holds jobs
- * or has settings, a task entry only while the task has a limit or running jobs. At the end: replaying the same commands gives a
+ * never skips a READY job that should run first; a lease grants only task types its worker can
+ * run; {@link EngineQueries#wouldGrant} says 0 exactly when the lease grants nothing, and neither
+ * it nor {@link EngineQueries#grantableJobsMax} undercounts what the lease grants. Bounded state,
+ * with workers and queue names churning: a dead worker is held only until its retention ends, a
+ * queue only while it holds jobs or has settings, a task entry only while the task has a limit or
+ * running jobs. At the end: replaying the same commands gives a
  * byte-identical state; so does replaying them after a codec round trip; and an engine restored
  * from a mid-run snapshot ends in the same state as the original.
  */
@@ -80,6 +83,11 @@ class EnginePropertyTest {
     int churnedQueues;
     int mostWorkersHeld;
     int mostQueuesHeld;
+    final String[] tasks = {"a", "b", "c"};
+    /** Registered task types by worker (empty: any), as the engine should hold them. */
+    final Map<String, List<String>> registeredTasks = new HashMap<>();
+    /** Task types that got a concurrency limit; their order cannot be checked within a lease. */
+    final java.util.Set<String> limitedTasks = new HashSet<>();
     long now = 1_700_000_000_000L;
     byte[] midSnapshot;
     int midIndex;
@@ -96,8 +104,7 @@ class EnginePropertyTest {
 
     void execute() throws Exception {
       for (String w : workers) {
-        apply(new Command.RegisterWorker(now, w, 1 + random.nextInt(4), List.of(),
-            2_000 + random.nextInt(20_000)));
+        apply(register(w));
       }
       for (int step = 0; step < STEPS; step++) {
         apply(next());
@@ -115,6 +122,23 @@ class EnginePropertyTest {
           .isLessThan(churnedQueues * 17 / 20);
     }
 
+    Command register(String w) {
+      List<String> can = taskSubset();
+      registeredTasks.put(w, can);
+      return new Command.RegisterWorker(now, w, 1 + random.nextInt(4), List.of(),
+          2_000 + random.nextInt(20_000), can);
+    }
+
+    /** Empty (any task) half the time, else one or two of the task types. */
+    List<String> taskSubset() {
+      if (random.nextBoolean()) {
+        return List.of();
+      }
+      String first = pick(tasks);
+      String second = pick(tasks);
+      return first.equals(second) ? List.of(first) : List.of(first, second);
+    }
+
     Command next() {
       if (random.nextInt(10) == 0) {
         return churn();
@@ -127,7 +151,7 @@ class EnginePropertyTest {
             ? "x" + (churnedWorkers - 1 - random.nextInt(Math.min(churnedWorkers, 3)))
             : pick(workers);
         return new Command.LeaseJobs(now, worker, 1 + random.nextInt(3), List.of(),
-            1_000 + random.nextInt(5_000));
+            1_000 + random.nextInt(5_000), random.nextInt(3) == 0 ? taskSubset() : List.of());
       } else if (dice < 65) {
         return report();
       } else if (dice < 80) {
@@ -141,7 +165,15 @@ class EnginePropertyTest {
         return new Command.RedriveJob(now, pick(jobIds));
       } else if (dice < 92 && !jobIds.isEmpty()) {
         return new Command.RunJobNow(now, pick(jobIds));
-      } else if (dice < 95 && !jobIds.isEmpty()) {
+      } else if (dice < 93) {
+        return register(pick(workers));
+      } else if (dice < 94) {
+        String task = pick(tasks);
+        limitedTasks.add(task);
+        return new Command.SetTaskConcurrency(now, task, random.nextInt(3));
+      } else if (dice < 95) {
+        return new Command.SetQueuePaused(now, "default", random.nextInt(4) == 0);
+      } else if (dice < 97 && !jobIds.isEmpty()) {
         String job = pick(jobIds);
         int g = maxGeneration.getOrDefault(job, 0) + random.nextInt(3) - 1;
         return new Command.AssignJob(now, job, pick(workers), Math.max(0, g), 3_000);
@@ -194,7 +226,7 @@ class EnginePropertyTest {
           }
         }
       }
-      JobSpec s = JobSpec.of(id, pick(new String[] {"a", "b", "c"}), "{}")
+      JobSpec s = JobSpec.of(id, pick(tasks), "{}")
           .withPriority(random.nextInt(4))
           .withDependsOn(parents)
           .withMaxAttempts(1 + random.nextInt(3))
@@ -237,16 +269,34 @@ class EnginePropertyTest {
     void apply(Command c) {
       commands.add(c);
       Map<String, JobState> before = states();
+      var lease = c instanceof Command.LeaseJobs l ? l : null;
+      int would = lease == null ? 0 : engine.queries().wouldGrant(lease.workerId(), lease.max(),
+          lease.queues(), lease.tasks());
+      long grantable = engine.queries().grantableJobsMax();
       Outcome outcome = engine.apply(c);
       if (outcome instanceof Applied applied) {
+        int grants = 0;
         for (Event e : applied.events()) {
-          observe(e, before, c instanceof Command.LeaseJobs);
+          observe(e, before, lease);
+          grants += e instanceof LeaseGranted ? 1 : 0;
+        }
+        if (lease != null) {
+          assertThat(grants > 0).as("lease %s granted %d; wouldGrant said %d", c, grants, would)
+              .isEqualTo(would > 0);
+          assertThat(grants).as("grants of %s", c).isLessThanOrEqualTo(would)
+              .isLessThanOrEqualTo((int) Math.min(Integer.MAX_VALUE, grantable));
         }
       }
       checkInvariants();
     }
 
-    void observe(Event e, Map<String, JobState> before, boolean pulled) {
+    /** The task types a lease may take: its own, else its worker's registered ones. */
+    List<String> admitted(Command.LeaseJobs lease) {
+      return lease.tasks().isEmpty() ? registeredTasks.get(lease.workerId()) : lease.tasks();
+    }
+
+    void observe(Event e, Map<String, JobState> before, Command.LeaseJobs lease) {
+      boolean pulled = lease != null;
       if (e instanceof Event.JobTransitioned t && t.from() == null && !jobIds.contains(t.jobId())) {
         jobIds.add(t.jobId());
       }
@@ -265,16 +315,21 @@ class EnginePropertyTest {
         assertThat(g.generation()).as("generation of %s", g.jobId())
             .isGreaterThan(previous == null ? 0 : previous);
         if (pulled) { // an explicit AssignJob chooses its job; only pulls follow the order
-          checkLeaseOrder(job, before);
+          List<String> admitted = admitted(lease);
+          assertThat(admitted.isEmpty() || admitted.contains(job.task()))
+              .as("%s of task %s leased to %s, which runs %s", job.jobId(), job.task(),
+                  g.workerId(), admitted).isTrue();
+          checkLeaseOrder(job, before, admitted);
         }
       }
     }
 
     /**
      * No job that was READY before this lease and still is should have run first, unless a
-     * setting could have held it back (a paused queue, a queue or task limit).
+     * setting could have held it back (a paused queue, a queue or task limit) or the lease does
+     * not take its task type.
      */
-    void checkLeaseOrder(JobView leased, Map<String, JobState> before) {
+    void checkLeaseOrder(JobView leased, Map<String, JobState> before, List<String> admitted) {
       for (String id : jobIds) {
         if (before.get(id) != JobState.READY || engine.queries().state(id) != JobState.READY) {
           continue;
@@ -282,8 +337,10 @@ class EnginePropertyTest {
         JobView other = engine.queries().job(id).orElseThrow();
         QueueView queue = engine.queries().queue(other.queue());
         TaskLimit limit = engine.taskLimits.get(other.task());
-        if (queue.paused() || queue.maxRunning() > 0 || (limit != null && limit.maxRunning > 0)) {
-          continue;
+        if (queue.paused() || queue.maxRunning() > 0 || (limit != null && limit.maxRunning > 0)
+            || limitedTasks.contains(other.task())
+            || !admitted.isEmpty() && !admitted.contains(other.task())) {
+          continue; // held back by a setting, or not a task type this lease takes
         }
         boolean shouldHaveRunFirst = other.priority() > leased.priority()
             || (other.priority() == leased.priority()

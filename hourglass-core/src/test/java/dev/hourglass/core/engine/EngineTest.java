@@ -229,6 +229,17 @@ class EngineTest {
     }
 
     @Test
+    void aTaskLimitSetWhileItsJobsRunCountsThem() {
+      for (int i = 0; i < 3; i++) {
+        f.submit(JobSpec.of("charge" + i, "charge-card", null));
+      }
+      assertThat(f.lease("w1", 2)).hasSize(2);
+      f.applied(new Command.SetTaskConcurrency(f.now, "charge-card", 2));
+      assertThat(f.lease("w2", 1)).as("two already run, the limit is two").isEmpty();
+      assertThat(f.engine.queries().grantableJobsMax()).isZero();
+    }
+
+    @Test
     void aQueueConcurrencyLimitHolds() {
       for (int i = 0; i < 5; i++) {
         f.submit("j" + i);

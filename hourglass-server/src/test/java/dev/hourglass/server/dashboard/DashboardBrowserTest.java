@@ -83,7 +83,9 @@ class DashboardBrowserTest {
     api.post("/api/v1/jobs/doomed/fail", "{\"worker_id\":\"biller\",\"generation\":1,"
         + "\"error\":\"card declined\",\"retryable\":false}", 200);
     api.post("/api/v1/workers", "{\"worker_id\":\"w-live\",\"capacity\":4,"
-        + "\"heartbeat_timeout_ms\":600000}", 201);
+        + "\"heartbeat_timeout_ms\":600000,\"tasks\":[\"thumbnail\"]}", 201);
+    // No live worker runs this task in this queue: the overview says so.
+    api.post("/api/v1/jobs", "{\"task\":\"resize-image\",\"queue\":\"media\"}", 201);
     api.post("/api/v1/workers", "{\"worker_id\":\"w-gone\",\"capacity\":2,"
         + "\"heartbeat_timeout_ms\":300}", 201);
     await().atMost(Duration.ofSeconds(15)).until(() -> {
@@ -111,6 +113,11 @@ class DashboardBrowserTest {
     assertThat(browser.find("count-DEAD").getText()).contains("1");
     var etl = browser.until(d -> d.findElement(By.cssSelector("[data-queue='etl']")));
     assertThat(etl.getText()).contains("p0: 2");
+    assertThat(browser.find("unrunnable-notice").getText())
+        .contains("resize-image in media: 1").contains("Start a worker");
+    assertThat(browser.driver.findElement(By.cssSelector(
+        "[data-queue='media'] [data-testid='queue-unrunnable']")).getText())
+        .isEqualTo("resize-image: 1");
     // Some work while the page samples the counters once a second, so the charts move: the
     // throughput chart draws its area once it has two rates (three samples).
     var leased = api.post("/api/v1/lease", "{\"worker_id\":\"w-live\",\"max\":3,"
@@ -177,7 +184,11 @@ class DashboardBrowserTest {
     assertThat(gone).contains("dead");
     String live = browser.until(d -> d.findElement(By.cssSelector("[data-worker-id='w-live']"))
         .getText());
-    assertThat(live).contains("alive").contains("s ago").doesNotContain("dead");
+    assertThat(live).contains("alive").contains("s ago").doesNotContain("dead")
+        .contains("thumbnail");
+    String goneTasks = browser.until(d -> d.findElement(By.cssSelector(
+        "[data-worker-id='w-gone'] [data-testid='worker-tasks']")).getText());
+    assertThat(goneTasks).isEqualTo("any");
     browser.screenshot("4-workers");
   }
 
