@@ -124,7 +124,6 @@ class EnginePropertyTest {
 
     Command register(String w) {
       List<String> can = taskSubset();
-      registeredTasks.put(w, can);
       return new Command.RegisterWorker(now, w, 1 + random.nextInt(4), List.of(),
           2_000 + random.nextInt(20_000), can);
     }
@@ -270,10 +269,18 @@ class EnginePropertyTest {
       commands.add(c);
       Map<String, JobState> before = states();
       var lease = c instanceof Command.LeaseJobs l ? l : null;
+      if (lease != null && engine.queries().worker(lease.workerId()).isEmpty()) {
+        // First contact (or after its retention forgot it): the lease registers the worker with
+        // the lease's own task types.
+        registeredTasks.put(lease.workerId(), lease.tasks());
+      }
       int would = lease == null ? 0 : engine.queries().wouldGrant(lease.workerId(), lease.max(),
           lease.queues(), lease.tasks());
       long grantable = engine.queries().grantableJobsMax();
       Outcome outcome = engine.apply(c);
+      if (outcome instanceof Applied && c instanceof Command.RegisterWorker r) {
+        registeredTasks.put(r.workerId(), r.tasks()); // registering replaces the task types
+      }
       if (outcome instanceof Applied applied) {
         int grants = 0;
         for (Event e : applied.events()) {
