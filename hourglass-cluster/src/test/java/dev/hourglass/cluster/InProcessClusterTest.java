@@ -95,6 +95,16 @@ class InProcessClusterTest {
       for (ReplicatedEngine n : nodes) {
         assertThat(n.stateMachine().snapshotBytes()).isEqualTo(state);
       }
+      // The streamed digest is the checksum of exactly those bytes, the same on every replica.
+      var crc = new java.util.zip.CRC32C();
+      crc.update(state);
+      var digest = nodes[0].stateMachine().digest();
+      assertThat(digest.crc32c()).isEqualTo(crc.getValue());
+      assertThat(digest.bytes()).isEqualTo(state.length);
+      assertThat(digest.appliedIndex()).isEqualTo(applied);
+      for (ReplicatedEngine n : nodes) {
+        assertThat(n.stateMachine().digest()).isEqualTo(digest);
+      }
     });
   }
 
