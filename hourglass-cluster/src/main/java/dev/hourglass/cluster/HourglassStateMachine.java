@@ -103,6 +103,8 @@ public final class HourglassStateMachine extends BaseStateMachine {
   private Engine engine; // guarded by engineLock
   private final java.util.concurrent.atomic.AtomicLong snapshotsInstalled =
       new java.util.concurrent.atomic.AtomicLong();
+  private volatile Throwable applyFailure;
+  private volatile long failApplyingAt = Long.MIN_VALUE;
 
   /**
    * @param engineConfig must be identical on every replica, or their states diverge
@@ -198,6 +200,25 @@ public final class HourglassStateMachine extends BaseStateMachine {
   @Override
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     LogEntryProto entry = trx.getLogEntry();
+    try {
+      return apply(trx, entry);
+    } catch (RuntimeException | Error e) {
+      // Ratis's updater catches this, logs it and closes the Raft server, but leaves the process
+      // running: remembered here so that the replica reports it (readyz, status) and exits
+      // instead of lingering at a frozen applied index while the group moves on.
+      applyFailure = new IllegalStateException("node=" + getId() + " failed to apply committed"
+          + " entry term=" + entry.getTerm() + " index=" + entry.getIndex() + ": " + e, e);
+      log.error("node={} failed to apply committed entry term={} index={}; this replica applies"
+          + " nothing more until restarted (it replays its log)", getId(), entry.getTerm(),
+          entry.getIndex(), e);
+      throw e;
+    }
+  }
+
+  private CompletableFuture<Message> apply(TransactionContext trx, LogEntryProto entry) {
+    if (entry.getIndex() == failApplyingAt) {
+      throw new IllegalStateException("injected apply failure at index=" + entry.getIndex());
+    }
     List<Command> commands;
     try {
       commands = trx.getStateMachineContext() instanceof List<?> decoded
@@ -353,6 +374,19 @@ public final class HourglassStateMachine extends BaseStateMachine {
     } catch (IOException | RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /**
+   * Why this replica stopped applying (an entry failed to decode or apply; Ratis has closed its
+   * Raft server), or null while it applies normally.
+   */
+  public Throwable applyFailure() {
+    return applyFailure;
+  }
+
+  /** Tests: makes applying the entry at {@code index} fail on this replica only. */
+  void failApplyingAt(long index) {
+    failApplyingAt = index;
   }
 
   /** How many snapshots the leader installed here since start (InstallSnapshot catch-ups). */

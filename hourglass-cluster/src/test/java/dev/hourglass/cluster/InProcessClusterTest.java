@@ -134,6 +134,39 @@ class InProcessClusterTest {
   }
 
   /**
+   * A follower whose applier fails on a committed entry (Ratis then closes its Raft server and
+   * applies nothing more) says so, instead of lingering at a frozen applied index while the group
+   * moves on; the other two go on, and after a restart it catches up from its log.
+   */
+  @Test
+  void aFollowerWhoseApplierFailsReportsItAndCatchesUpAfterRestart() throws IOException {
+    ReplicatedEngine leader = awaitLeader();
+    submitJobs(leader, 3);
+    awaitReplicasEqual();
+    int f = 0;
+    while (nodes[f] == leader) {
+      f++;
+    }
+    ReplicatedEngine follower = nodes[f];
+    assertThat(follower.failure()).isNull();
+    long failAt = leader.commitIndex() + 1;
+    follower.stateMachine().failApplyingAt(failAt);
+    for (int i = 0; i < 5; i++) {
+      submitJobs(leader, 2);
+    }
+    String failure = await().atMost(WAIT).until(follower::failure, r -> r != null);
+    assertThat(failure).contains("index=" + failAt);
+    assertThat(follower.lastAppliedIndex()).isEqualTo(failAt - 1);
+    assertThat(leader.failure()).isNull();
+    submitJobs(leader, 2); // the majority goes on without it
+
+    stopNode(f);
+    nodes[f] = startNode(f); // a fresh process: no injected failure, replays its log
+    awaitReplicasEqual();
+    assertThat(nodes[f].failure()).isNull();
+  }
+
+  /**
    * {@code GET /api/v1/cluster} reads members(), leaderId() and term() on any replica at any
    * time, above all during an election, when people look. Ratis's leader state is set up a
    * moment after the role changes to LEADER; reading in that window once answered a 500.

@@ -279,6 +279,10 @@ final class Api {
   // Health and metrics
 
   private void ready(ServerRequest req, ServerResponse res) {
+    String failure = backend.failure();
+    if (failure != null) {
+      throw ApiException.unavailable("not ready: this replica applies nothing more: " + failure);
+    }
     if (!loop.healthy()) {
       throw ApiException.unavailable("not ready: the apply loop is stopped (shutting down, or"
           + " its log failed)");

@@ -95,6 +95,11 @@ final class ReplicatedBackend implements EngineBackend {
   }
 
   @Override
+  public String failure() {
+    return engine.failure();
+  }
+
+  @Override
   public boolean mayTick() {
     return engine.isLeaderReady();
   }
@@ -119,6 +124,7 @@ final class ReplicatedBackend implements EngineBackend {
     long commit = engine.commitIndex();
     m.put("commit_index", commit);
     m.put("last_applied_index", engine.lastAppliedIndex());
+    m.put("failure", engine.failure()); // null unless this replica stopped applying
     List<Map<String, Object>> members = new ArrayList<>();
     for (Member member : engine.members()) {
       var x = new LinkedHashMap<String, Object>();
