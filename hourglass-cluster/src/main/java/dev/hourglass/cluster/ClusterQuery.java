@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32C;
 
 /**
  * Read-only requests that a process outside the replica (an admin tool, a test, the benchmark)
@@ -56,16 +55,13 @@ public final class ClusterQuery {
     int op = in.readUnsignedByte();
     return switch (op) {
       case STATUS -> {
-        var applied = sm.getLastAppliedTermIndex();
-        byte[] state = sm.snapshotBytes();
-        var crc = new CRC32C();
-        crc.update(state);
+        var digest = sm.digest();
         Map<JobState, Long> counts = sm.read(q -> new EnumMap<>(q.countsByState()));
         long held = sm.read(q -> (long) q.jobsHeld());
         yield write(out -> {
-          out.writeLong(applied == null ? 0 : applied.getIndex());
+          out.writeLong(digest.appliedIndex());
           out.writeLong(held);
-          out.writeLong(crc.getValue());
+          out.writeLong(digest.crc32c());
           out.writeInt(counts.size());
           for (var e : counts.entrySet()) {
             writeString(out, e.getKey().name());

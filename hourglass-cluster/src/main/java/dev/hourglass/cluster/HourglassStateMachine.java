@@ -14,6 +14,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
@@ -23,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.zip.CRC32C;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
@@ -101,6 +103,8 @@ public final class HourglassStateMachine extends BaseStateMachine {
   private Engine engine; // guarded by engineLock
   private final java.util.concurrent.atomic.AtomicLong snapshotsInstalled =
       new java.util.concurrent.atomic.AtomicLong();
+  private volatile Throwable applyFailure;
+  private volatile long failApplyingAt = Long.MIN_VALUE;
 
   /**
    * @param engineConfig must be identical on every replica, or their states diverge
@@ -196,6 +200,25 @@ public final class HourglassStateMachine extends BaseStateMachine {
   @Override
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     LogEntryProto entry = trx.getLogEntry();
+    try {
+      return apply(trx, entry);
+    } catch (RuntimeException | Error e) {
+      // Ratis's updater catches this, logs it and closes the Raft server, but leaves the process
+      // running: remembered here so that the replica reports it (readyz, status) and exits
+      // instead of lingering at a frozen applied index while the group moves on.
+      applyFailure = new IllegalStateException("node=" + getId() + " failed to apply committed"
+          + " entry term=" + entry.getTerm() + " index=" + entry.getIndex() + ": " + e, e);
+      log.error("node={} failed to apply committed entry term={} index={}; this replica applies"
+          + " nothing more until restarted (it replays its log)", getId(), entry.getTerm(),
+          entry.getIndex(), e);
+      throw e;
+    }
+  }
+
+  private CompletableFuture<Message> apply(TransactionContext trx, LogEntryProto entry) {
+    if (entry.getIndex() == failApplyingAt) {
+      throw new IllegalStateException("injected apply failure at index=" + entry.getIndex());
+    }
     List<Command> commands;
     try {
       commands = trx.getStateMachineContext() instanceof List<?> decoded
@@ -276,13 +299,69 @@ public final class HourglassStateMachine extends BaseStateMachine {
     }
   }
 
-  /** The engine's canonical snapshot bytes, for comparing replicas in tests. */
-  public byte[] snapshotBytes() {
+  /** The engine's canonical snapshot bytes, for comparing replicas in this package's tests. */
+  byte[] snapshotBytes() {
     engineLock.lock();
     try {
       return EngineSnapshot.toBytes(engine);
     } finally {
       engineLock.unlock();
+    }
+  }
+
+  /**
+   * What this replica has applied and a checksum of the engine state it produced: two replicas
+   * that report the same {@code appliedIndex} must report the same {@code crc32c}, or they have
+   * diverged.
+   *
+   * @param appliedTerm the term of the last entry applied, 0 before any
+   * @param appliedIndex the index of the last entry applied, 0 before any
+   * @param crc32c CRC32C of the engine's canonical snapshot form (EngineSnapshot)
+   * @param bytes the length of that form
+   */
+  public record StateDigest(long appliedTerm, long appliedIndex, long crc32c, long bytes) {}
+
+  /**
+   * Computes the {@link StateDigest}, streaming the snapshot form through the checksum (no copy
+   * of the state is held). The applied index and the state are read under the applier's lock, so
+   * they belong together; that also means this replica applies nothing while the digest is
+   * computed, about 1 s per million jobs held. Call it rarely (an operator's check, a test).
+   */
+  public StateDigest digest() {
+    var sink = new ChecksumSink();
+    engineLock.lock();
+    try {
+      TermIndex applied = getLastAppliedTermIndex();
+      var out = new FastDataOutput(sink, DIGEST_BUFFER_BYTES);
+      EngineSnapshot.write(engine, out);
+      out.flush();
+      return new StateDigest(applied == null ? 0 : applied.getTerm(),
+          applied == null ? 0 : Math.max(0, applied.getIndex()), sink.crc.getValue(), sink.bytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot happen writing to a checksum", e);
+    } finally {
+      engineLock.unlock();
+    }
+  }
+
+  /** Buffer for digest streams: small, because the sink only checksums what it is given. */
+  private static final int DIGEST_BUFFER_BYTES = 1 << 16;
+
+  /** An output stream that keeps only a CRC32C and a byte count of what is written to it. */
+  private static final class ChecksumSink extends OutputStream {
+    final CRC32C crc = new CRC32C();
+    long bytes;
+
+    @Override
+    public void write(int b) {
+      crc.update(b);
+      bytes++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      crc.update(b, off, len);
+      bytes += len;
     }
   }
 
@@ -295,6 +374,19 @@ public final class HourglassStateMachine extends BaseStateMachine {
     } catch (IOException | RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /**
+   * Why this replica stopped applying (an entry failed to decode or apply; Ratis has closed its
+   * Raft server), or null while it applies normally.
+   */
+  public Throwable applyFailure() {
+    return applyFailure;
+  }
+
+  /** Tests: makes applying the entry at {@code index} fail on this replica only. */
+  void failApplyingAt(long index) {
+    failApplyingAt = index;
   }
 
   /** How many snapshots the leader installed here since start (InstallSnapshot catch-ups). */

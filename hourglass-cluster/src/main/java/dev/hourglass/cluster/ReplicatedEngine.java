@@ -71,6 +71,7 @@ public final class ReplicatedEngine implements AutoCloseable {
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
   private LeaderTicker ticker;
+  private volatile boolean closing;
 
   private ReplicatedEngine(ClusterOptions options, RaftServer server,
       HourglassStateMachine stateMachine) throws IOException {
@@ -349,6 +350,23 @@ public final class ReplicatedEngine implements AutoCloseable {
     return ticker;
   }
 
+  /**
+   * Why this replica can no longer follow the group, or null while it can: its applier failed
+   * on a committed entry, or its Raft server stopped without {@link #close} being called. Either
+   * way it applies nothing more; restarting the process recovers it from its log.
+   */
+  public String failure() {
+    Throwable applier = stateMachine.applyFailure();
+    if (applier != null) {
+      return applier.getMessage();
+    }
+    if (!closing && !division.getInfo().isAlive()) {
+      return "node=" + options.nodeId() + " Raft server stopped (" + division.getInfo()
+          .getLifeCycleState() + ") at appliedIndex=" + lastAppliedIndex();
+    }
+    return null;
+  }
+
   /** The state machine, for tests that compare replicas. */
   public HourglassStateMachine stateMachine() {
     return stateMachine;
@@ -356,6 +374,7 @@ public final class ReplicatedEngine implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    closing = true;
     LeaderTicker t;
     synchronized (this) {
       t = ticker;

@@ -95,6 +95,16 @@ class InProcessClusterTest {
       for (ReplicatedEngine n : nodes) {
         assertThat(n.stateMachine().snapshotBytes()).isEqualTo(state);
       }
+      // The streamed digest is the checksum of exactly those bytes, the same on every replica.
+      var crc = new java.util.zip.CRC32C();
+      crc.update(state);
+      var digest = nodes[0].stateMachine().digest();
+      assertThat(digest.crc32c()).isEqualTo(crc.getValue());
+      assertThat(digest.bytes()).isEqualTo(state.length);
+      assertThat(digest.appliedIndex()).isEqualTo(applied);
+      for (ReplicatedEngine n : nodes) {
+        assertThat(n.stateMachine().digest()).isEqualTo(digest);
+      }
     });
   }
 
@@ -121,6 +131,39 @@ class InProcessClusterTest {
       JobState state = n.read(q -> q.state(grant.jobId()));
       assertThat(state).isEqualTo(JobState.RUNNING);
     }
+  }
+
+  /**
+   * A follower whose applier fails on a committed entry (Ratis then closes its Raft server and
+   * applies nothing more) says so, instead of lingering at a frozen applied index while the group
+   * moves on; the other two go on, and after a restart it catches up from its log.
+   */
+  @Test
+  void aFollowerWhoseApplierFailsReportsItAndCatchesUpAfterRestart() throws IOException {
+    ReplicatedEngine leader = awaitLeader();
+    submitJobs(leader, 3);
+    awaitReplicasEqual();
+    int f = 0;
+    while (nodes[f] == leader) {
+      f++;
+    }
+    ReplicatedEngine follower = nodes[f];
+    assertThat(follower.failure()).isNull();
+    long failAt = leader.commitIndex() + 1;
+    follower.stateMachine().failApplyingAt(failAt);
+    for (int i = 0; i < 5; i++) {
+      submitJobs(leader, 2);
+    }
+    String failure = await().atMost(WAIT).until(follower::failure, r -> r != null);
+    assertThat(failure).contains("index=" + failAt);
+    assertThat(follower.lastAppliedIndex()).isEqualTo(failAt - 1);
+    assertThat(leader.failure()).isNull();
+    submitJobs(leader, 2); // the majority goes on without it
+
+    stopNode(f);
+    nodes[f] = startNode(f); // a fresh process: no injected failure, replays its log
+    awaitReplicasEqual();
+    assertThat(nodes[f].failure()).isNull();
   }
 
   /**

@@ -106,13 +106,14 @@ final class Api {
     r.post(V1 + "/workers/{id}/signals", guard(Access.WORKER, this::workerSignals));
     r.delete(V1 + "/workers/{id}", guard(Access.WORKER, this::deregisterWorker));
     r.get(V1 + "/stats", guard(Access.READ, this::stats));
-    r.get(V1 + "/cluster", guard(Access.READ, (req, res) -> {
-      var status = backend.clusterStatus();
-      if (backend instanceof ReplicatedBackend replica
-          && req.query().first("digest").orElse("").equals("true")) {
-        status.put("digest", replica.stateDigest());
+    r.get(V1 + "/cluster", guard(Access.READ,
+        (req, res) -> Http.json(res, 200, backend.clusterStatus())));
+    r.get(V1 + "/cluster/digest", guard(Access.ADMIN, (req, res) -> {
+      if (!(backend instanceof ReplicatedBackend replica)) {
+        throw ApiException.notFound("this server runs as a single node: there are no replicas"
+            + " whose state to compare");
       }
-      Http.json(res, 200, status);
+      Http.json(res, 200, replica.stateDigest());
     }));
     r.any(guard(null, (req, res) -> {
       throw ApiException.notFound("no route " + req.prologue().method().text() + " "
@@ -125,8 +126,9 @@ final class Api {
 
   /**
    * Checks access and, on a replica, leadership; runs the handler; turns any refusal into
-   * problem+json. Every {@code /api/v1} call but {@code /cluster} is served by the leader only,
-   * so a follower never answers from state that may lag (reads included): it redirects.
+   * problem+json. Every {@code /api/v1} call but {@code /cluster} and {@code /cluster/digest} (each
+   * replica's own view) is served by the leader only, so a follower never answers from state that
+   * may lag (reads included): it redirects.
    */
   private Handler guard(Access access, Handler handler) {
     return (req, res) -> {
@@ -136,7 +138,7 @@ final class Api {
         }
         String path = req.path().path();
         boolean admitted = false;
-        if (path.startsWith(V1 + "/") && !path.equals(V1 + "/cluster")) {
+        if (path.startsWith(V1 + "/") && !answeredByEveryReplica(path)) {
           var leadership = backend.leadership();
           if (!leadership.serving()) {
             throw ApiException.notLeader(backend.nodeId(), leadership.leaderId(),
@@ -164,6 +166,10 @@ final class Api {
                 + " applied"));
       }
     };
+  }
+
+  private static boolean answeredByEveryReplica(String path) {
+    return path.equals(V1 + "/cluster") || path.equals(V1 + "/cluster/digest");
   }
 
   /**
@@ -280,6 +286,10 @@ final class Api {
   // Health and metrics
 
   private void ready(ServerRequest req, ServerResponse res) {
+    String failure = backend.failure();
+    if (failure != null) {
+      throw ApiException.unavailable("not ready: this replica applies nothing more: " + failure);
+    }
     if (!loop.healthy()) {
       throw ApiException.unavailable("not ready: the apply loop is stopped (shutting down, or"
           + " its log failed)");

@@ -51,6 +51,14 @@ sealed interface EngineBackend permits LocalBackend, ReplicatedBackend {
   /** The body of {@code GET /api/v1/cluster}. */
   Map<String, Object> clusterStatus();
 
+  /**
+   * Why this node can no longer apply anything (a replica whose applier failed or whose Raft
+   * server stopped), or null. A single node's log failure shows as the apply loop's health.
+   */
+  default String failure() {
+    return null;
+  }
+
   /** Flushes and closes the log (and leaves the Raft group); idempotent enough for shutdown. */
   void close() throws IOException;
 

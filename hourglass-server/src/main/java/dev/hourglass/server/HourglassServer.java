@@ -115,7 +115,15 @@ public final class HourglassServer implements AutoCloseable {
   }
 
   public boolean healthy() {
-    return loop.healthy();
+    return loop.healthy() && backend.failure() == null;
+  }
+
+  /**
+   * Why this server can no longer apply anything though its process runs (a replica whose
+   * applier failed), or null; {@code hourglass server} exits when it is not null.
+   */
+  public String failure() {
+    return backend.failure();
   }
 
   /** Graceful stop (see the class comment); returns once the log is flushed and closed. */

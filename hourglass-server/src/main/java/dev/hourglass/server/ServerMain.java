@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code hourglass server}: runs one node until SIGTERM or SIGINT, then shuts down gracefully.
@@ -34,6 +35,10 @@ import java.util.concurrent.CountDownLatch;
  * port is bound, so scripts and tests can read the port. Logs go to stderr.
  */
 public final class ServerMain {
+  /** How often the main thread checks that a replica still applies: cheap, and well below a
+   * client's failover patience. */
+  private static final long FAILURE_CHECK_MILLIS = 500;
+
   private ServerMain() {}
 
   public static void main(String[] args) {
@@ -76,7 +81,16 @@ public final class ServerMain {
     out.println("hourglass server listening on " + server.uri());
     out.flush();
     try {
-      stopped.await();
+      // A replica whose applier failed would otherwise linger at a frozen applied index while
+      // the group moves on; exiting lets a supervisor restart it, and a restart replays its log.
+      while (!stopped.await(FAILURE_CHECK_MILLIS, TimeUnit.MILLISECONDS)) {
+        String failure = server.failure();
+        if (failure != null) {
+          err.println("hourglass server: stopping, this replica applies nothing more: " + failure);
+          server.stop();
+          return 1;
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       server.stop();

@@ -19,8 +19,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,7 +38,8 @@ class ClusterHttpTest {
   /** Small heaps and C1 only: three replicas and the test share two cores. */
   static final List<String> JVM = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1");
 
-  @TempDir Path dir;
+  /** Kept when a test fails: the replicas' logs are {@code <dir>/<node id>.log}. */
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir;
   LocalReplicaSet replicas;
 
   @AfterEach
@@ -258,8 +261,10 @@ class ClusterHttpTest {
       while (running.get()) {
         long n = submitted.incrementAndGet();
         // Idempotency key: a submit whose answer was lost in a failover is retried safely.
+        // Every failover can cost the jobs the worker holds an attempt (their 2 s leases expire
+        // before the completions reach the new leader); enough attempts that none runs out.
         Reply r = leader.call("POST", "/api/v1/jobs",
-            "{\"task\":\"t\",\"idempotency_key\":\"k" + n + "\"}");
+            "{\"task\":\"t\",\"max_attempts\":100,\"idempotency_key\":\"k" + n + "\"}");
         if (r.status() / 100 == 2) {
           history.acked.add(r.body().get("job_id").asText());
         }
@@ -373,19 +378,25 @@ class ClusterHttpTest {
    * state (the digest of its canonical snapshot): a replica that diverged would fail here.
    */
   void awaitReplicasIdentical() {
-    await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-        .untilAsserted(() -> {
-      Set<String> digests = new java.util.HashSet<>();
+    try {
+      await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+          .untilAsserted(() -> {
+        Set<String> digests = new java.util.HashSet<>();
+        for (URI url : replicas.urls()) {
+          JsonNode d = tryGet(url, "/api/v1/cluster/digest");
+          assertThat(d).as("replica at " + url + " answers").isNotNull();
+          digests.add(d.get("applied_index").asLong() + "/" + d.get("state_crc32c").asText());
+        }
+        assertThat(digests).as("replicas' applied index / state digest").hasSize(1);
+      });
+    } catch (ConditionTimeoutException e) {
+      StringBuilder views = new StringBuilder();
       for (URI url : replicas.urls()) {
-        JsonNode c = tryGet(url, "/api/v1/cluster?digest=true");
-        assertThat(c).as("replica at " + url + " answers").isNotNull();
-        JsonNode d = c.path("digest");
-        assertThat(d.path("applied_index").isNumber()).as("applied index of " + url + ": " + c)
-            .isTrue();
-        digests.add(d.get("applied_index").asLong() + "/" + d.get("state_crc32c").asText());
+        views.append("\n  ").append(url).append(": ").append(tryGet(url, "/api/v1/cluster"));
       }
-      assertThat(digests).as("replicas' applied index / state digest").hasSize(1);
-    });
+      throw new AssertionError("replicas did not converge; their logs are kept in " + dir
+          + "; their views:" + views, e);
+    }
   }
 
   /** Jobs not yet in a terminal state, from the leader's counts. */
