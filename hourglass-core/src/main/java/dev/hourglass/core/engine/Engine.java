@@ -239,6 +239,23 @@ public final class Engine {
     return null;
   }
 
+  /**
+   * The parents' job ids, with a parent that a batch deduplicated (by its idempotency key) onto an
+   * existing job named by that job's id: the id the batch used names no job, and cancel
+   * propagation and re-drive follow the real parent.
+   */
+  private static List<String> resolvedParents(List<String> dependsOn, Map<String, Job> aliases) {
+    if (aliases.isEmpty()) {
+      return dependsOn;
+    }
+    List<String> ids = new ArrayList<>(dependsOn.size());
+    for (String parentId : dependsOn) {
+      Job alias = aliases.get(parentId);
+      ids.add(alias != null ? alias.id : parentId);
+    }
+    return List.copyOf(ids);
+  }
+
   /** Creates a job that has passed validation and places it by its parents and run-at time. */
   Job createJob(JobSpec spec, String scheduleId, Map<String, Job> aliases) {
     Job job =
@@ -249,7 +266,7 @@ public final class Engine {
         || spec.runAtMillis() != 0) {
       JobExtras x = job.extras();
       x.idempotencyKey = spec.idempotencyKey();
-      x.parents = spec.dependsOn();
+      x.parents = resolvedParents(spec.dependsOn(), aliases);
       x.scheduleId = scheduleId;
       x.runAtMillis = spec.runAtMillis();
     }

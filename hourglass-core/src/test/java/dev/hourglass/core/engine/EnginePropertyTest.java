@@ -81,8 +81,6 @@ class EnginePropertyTest {
     /** Short-lived workers, each with a new id; and queue names, each used for a while. */
     int churnedWorkers;
     int churnedQueues;
-    int mostWorkersHeld;
-    int mostQueuesHeld;
     final String[] tasks = {"a", "b", "c"};
     /** Registered task types by worker (empty: any), as the engine should hold them. */
     final Map<String, List<String>> registeredTasks = new HashMap<>();
@@ -114,12 +112,9 @@ class EnginePropertyTest {
         }
       }
       checkReplays();
-      // Dozens of worker ids and queue names came and went; the engine held a fraction of them at
-      // any time (over 200 seeds: at most 17 workers of 4 + 20-50, at most 61% of the queues).
-      assertThat(mostWorkersHeld).as("most workers held, of %d churned", churnedWorkers)
-          .isLessThan(workers.length + 20);
-      assertThat(mostQueuesHeld).as("most queues held, of %d churned", churnedQueues)
-          .isLessThan(churnedQueues * 17 / 20);
+      // The bound on held workers, queues and task entries is checked after every command
+      // (checkBounds): nothing idle is held. How many were held at once depends on the random mix
+      // (a queue with a job in it is rightly kept), so no fraction is asserted here.
     }
 
     Command register(String w) {
@@ -269,9 +264,10 @@ class EnginePropertyTest {
       commands.add(c);
       Map<String, JobState> before = states();
       var lease = c instanceof Command.LeaseJobs l ? l : null;
+      // Any first contact (or the first after retention forgot the worker) registers the worker:
+      // a lease with its own task types, an explicit assignment with none (any).
+      registeredTasks.keySet().removeIf(w -> engine.queries().worker(w).isEmpty());
       if (lease != null && engine.queries().worker(lease.workerId()).isEmpty()) {
-        // First contact (or after its retention forgot it): the lease registers the worker with
-        // the lease's own task types.
         registeredTasks.put(lease.workerId(), lease.tasks());
       }
       int would = lease == null ? 0 : engine.queries().wouldGrant(lease.workerId(), lease.max(),
@@ -299,7 +295,8 @@ class EnginePropertyTest {
 
     /** The task types a lease may take: its own, else its worker's registered ones. */
     List<String> admitted(Command.LeaseJobs lease) {
-      return lease.tasks().isEmpty() ? registeredTasks.get(lease.workerId()) : lease.tasks();
+      return lease.tasks().isEmpty()
+          ? registeredTasks.getOrDefault(lease.workerId(), List.of()) : lease.tasks();
     }
 
     void observe(Event e, Map<String, JobState> before, Command.LeaseJobs lease) {
@@ -418,8 +415,6 @@ class EnginePropertyTest {
             .as("idle task entry %s", e.getKey()).isTrue();
       }
       assertThat(engine.taskLimits.keySet()).containsAll(runningByTask.keySet());
-      mostWorkersHeld = Math.max(mostWorkersHeld, q.workers().size());
-      mostQueuesHeld = Math.max(mostQueuesHeld, q.queuesHeld());
     }
 
     /** A job cancelled through a parent waits for that parent to be re-driven: it is not live. */
