@@ -8,13 +8,16 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code hourglass server} through the real command line. */
 class ServerCommandTest {
   @TempDir Path dir;
 
+  /** The timeout turns a regression (an open server that runs until stopped) into a failure. */
   @Test
+  @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void anOpenBindWithoutTokensExitsTwoNamingTheTokensFile() {
     assumeTrue(System.getenv("HOURGLASS_TOKENS") == null, "HOURGLASS_TOKENS is set");
     var err = new ByteArrayOutputStream();
