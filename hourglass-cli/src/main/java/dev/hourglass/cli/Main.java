@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
     subcommands = {Main.Demo.class, Main.Server.class, WorkerCommand.class,
         ClientCommands.Submit.class, ClientCommands.Status.class, ClientCommands.Jobs.class,
         ClientCommands.Workers.class, ClientCommands.Dlq.class, ClientCommands.Cancel.class,
-        ScheduleCommands.class, QueueCommands.class, ClusterCommand.class, Main.Node.class})
+        ScheduleCommands.class, QueueCommands.class, ClusterCommand.class, Main.Node.class,
+        CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
@@ -88,12 +89,15 @@ public final class Main implements Runnable {
     }
   }
 
-  @Command(name = "server",
-      description = {"Run one node: HTTP/JSON API, engine and write-ahead log.",
-          "hourglass server --data-dir DIR [--port 7070] [--bind 127.0.0.1]"
-              + " [--fsync always|batch(5ms)|never] [--tokens-file FILE]"
-              + " [--payload-max-bytes N]",
-          "As a replica: add --node-id ID --peers ID=HOST:PORT,... --peers-http ID=HOST:PORT,..."})
+  /**
+   * Its options are parsed by {@link ServerMain} (which {@code java -jar} runs directly), so
+   * picocli only passes them through; the help shows ServerMain's own option list.
+   */
+  @Command(name = "server", mixinStandardHelpOptions = true,
+      customSynopsis = "hourglass server --data-dir DIR [OPTION]...",
+      description = "Run one node: HTTP/JSON API, engine and write-ahead log.",
+      footer = {"Options of the server (hourglass server --data-dir DIR ...):",
+          ServerMain.OPTIONS})
   static final class Server implements Callable<Integer> {
     @CommandLine.Unmatched String[] args = new String[0];
 
@@ -103,8 +107,10 @@ public final class Main implements Runnable {
     }
   }
 
-  @Command(name = "node",
-      description = "Speak the seed message protocol (JSON lines) on stdin/stdout.")
+  @Command(name = "node", mixinStandardHelpOptions = true,
+      customSynopsis = "hourglass node [--data-dir DIR]",
+      description = "Speak the seed message protocol (JSON lines) on stdin/stdout.",
+      footer = "Options: --data-dir DIR (default: a temporary directory, deleted at the end)")
   static final class Node implements Callable<Integer> {
     @CommandLine.Unmatched String[] args = new String[0];
 

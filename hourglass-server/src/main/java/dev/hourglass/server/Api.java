@@ -19,6 +19,7 @@ import dev.hourglass.core.view.QueueView;
 import dev.hourglass.core.view.UnrunnableView;
 import dev.hourglass.server.Auth.Access;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
@@ -58,6 +59,8 @@ final class Api {
   private final JobIds ids;
   private final LongSupplier wallMillis;
   private final Jobs jobs;
+  /** Every registered route, so that a known path with another method answers 405. */
+  private final List<Route> table = new ArrayList<>();
   /** Permits for API calls being handled; see {@link Limits#requestsInFlightMax()}. */
   private final Semaphore inFlight;
   /** Parked signal polls: cancels and timeouts reach a worker without waiting for a heartbeat. */
@@ -79,36 +82,41 @@ final class Api {
   }
 
   void routes(HttpRouting.Builder r) {
-    r.get("/healthz", (req, res) -> Http.json(res, 200, Map.of("status", "ok")));
+    route(r, Method.GET, "/healthz", (req, res) -> Http.json(res, 200, Map.of("status", "ok")));
     dev.hourglass.server.dashboard.Dashboard.routes(r); // GET / and /dashboard/*, no token
-    r.get("/readyz", guard(null, this::ready));
-    r.get("/metrics", guard(Access.READ, this::metrics));
+    route(r, Method.GET, "/readyz", guard(null, this::ready));
+    route(r, Method.GET, "/metrics", guard(Access.READ, this::metrics));
     jobs.routes(r);
-    r.post(V1 + "/lease", guard(Access.WORKER, this::lease));
-    r.get(V1 + "/dlq", guard(Access.READ, this::deadLetters));
-    r.post(V1 + "/dlq/{id}/redrive", guard(Access.ADMIN, this::redrive));
-    r.post(V1 + "/jobs/{id}/redrive", guard(Access.ADMIN, this::redrive));
-    r.post(V1 + "/schedules", guard(Access.CLIENT, this::createSchedule));
-    r.get(V1 + "/schedules", guard(Access.READ, this::listSchedules));
-    r.get(V1 + "/schedules/{id}", guard(Access.READ, this::getSchedule));
-    r.post(V1 + "/schedules/{id}/pause", guard(Access.ADMIN, (q, s) -> pauseSchedule(q, s, true)));
-    r.post(V1 + "/schedules/{id}/resume",
+    route(r, Method.POST, V1 + "/lease", guard(Access.WORKER, this::lease));
+    route(r, Method.GET, V1 + "/dlq", guard(Access.READ, this::deadLetters));
+    route(r, Method.POST, V1 + "/dlq/{id}/redrive", guard(Access.ADMIN, this::redrive));
+    route(r, Method.POST, V1 + "/jobs/{id}/redrive", guard(Access.ADMIN, this::redrive));
+    route(r, Method.POST, V1 + "/schedules", guard(Access.CLIENT, this::createSchedule));
+    route(r, Method.GET, V1 + "/schedules", guard(Access.READ, this::listSchedules));
+    route(r, Method.GET, V1 + "/schedules/{id}", guard(Access.READ, this::getSchedule));
+    route(r, Method.POST, V1 + "/schedules/{id}/pause",
+        guard(Access.ADMIN, (q, s) -> pauseSchedule(q, s, true)));
+    route(r, Method.POST, V1 + "/schedules/{id}/resume",
         guard(Access.ADMIN, (q, s) -> pauseSchedule(q, s, false)));
-    r.delete(V1 + "/schedules/{id}", guard(Access.ADMIN, this::deleteSchedule));
-    r.get(V1 + "/queues", guard(Access.READ, this::listQueues));
-    r.post(V1 + "/queues/{name}/pause", guard(Access.ADMIN, (q, s) -> pauseQueue(q, s, true)));
-    r.post(V1 + "/queues/{name}/resume", guard(Access.ADMIN, (q, s) -> pauseQueue(q, s, false)));
-    r.put(V1 + "/queues/{name}/limits", guard(Access.ADMIN, this::queueLimits));
-    r.put(V1 + "/tasks/{name}/limits", guard(Access.ADMIN, this::taskLimits));
-    r.post(V1 + "/workers", guard(Access.WORKER, this::registerWorker));
-    r.get(V1 + "/workers", guard(Access.READ, this::listWorkers));
-    r.post(V1 + "/workers/{id}/heartbeat", guard(Access.WORKER, this::workerHeartbeat));
-    r.post(V1 + "/workers/{id}/signals", guard(Access.WORKER, this::workerSignals));
-    r.delete(V1 + "/workers/{id}", guard(Access.WORKER, this::deregisterWorker));
-    r.get(V1 + "/stats", guard(Access.READ, this::stats));
-    r.get(V1 + "/cluster", guard(Access.READ,
+    route(r, Method.DELETE, V1 + "/schedules/{id}", guard(Access.ADMIN, this::deleteSchedule));
+    route(r, Method.GET, V1 + "/queues", guard(Access.READ, this::listQueues));
+    route(r, Method.POST, V1 + "/queues/{name}/pause",
+        guard(Access.ADMIN, (q, s) -> pauseQueue(q, s, true)));
+    route(r, Method.POST, V1 + "/queues/{name}/resume",
+        guard(Access.ADMIN, (q, s) -> pauseQueue(q, s, false)));
+    route(r, Method.PUT, V1 + "/queues/{name}/limits", guard(Access.ADMIN, this::queueLimits));
+    route(r, Method.PUT, V1 + "/tasks/{name}/limits", guard(Access.ADMIN, this::taskLimits));
+    route(r, Method.POST, V1 + "/workers", guard(Access.WORKER, this::registerWorker));
+    route(r, Method.GET, V1 + "/workers", guard(Access.READ, this::listWorkers));
+    route(r, Method.POST, V1 + "/workers/{id}/heartbeat",
+        guard(Access.WORKER, this::workerHeartbeat));
+    route(r, Method.POST, V1 + "/workers/{id}/signals",
+        guard(Access.WORKER, this::workerSignals));
+    route(r, Method.DELETE, V1 + "/workers/{id}", guard(Access.WORKER, this::deregisterWorker));
+    route(r, Method.GET, V1 + "/stats", guard(Access.READ, this::stats));
+    route(r, Method.GET, V1 + "/cluster", guard(Access.READ,
         (req, res) -> Http.json(res, 200, backend.clusterStatus())));
-    r.get(V1 + "/cluster/digest", guard(Access.ADMIN, (req, res) -> {
+    route(r, Method.GET, V1 + "/cluster/digest", guard(Access.ADMIN, (req, res) -> {
       if (!(backend instanceof ReplicatedBackend replica)) {
         throw ApiException.notFound("this server runs as a single node: there are no replicas"
             + " whose state to compare");
@@ -116,9 +124,57 @@ final class Api {
       Http.json(res, 200, replica.stateDigest());
     }));
     r.any(guard(null, (req, res) -> {
-      throw ApiException.notFound("no route " + req.prologue().method().text() + " "
-          + req.path().path() + "; see docs/API.md for the calls this server answers");
+      String method = req.prologue().method().text();
+      String path = req.path().path();
+      List<String> allowed = allowedMethods(path);
+      if (!allowed.isEmpty()) {
+        res.header(HeaderNames.ALLOW, String.join(", ", allowed));
+        throw new ApiException(405, "METHOD_NOT_ALLOWED", "Method not allowed", ("%s is not"
+            + " a method of %s, which answers %s; see docs/API.md; nothing was applied")
+            .formatted(method, path, String.join(", ", allowed)));
+      }
+      throw ApiException.notFound("no route " + method + " " + path + "; see docs/API.md for"
+          + " the calls this server answers");
     }));
+  }
+
+  /** One route of the table that 405 answers consult. */
+  private record Route(String method, String[] segments) {
+    boolean matches(String[] path) {
+      if (path.length != segments.length) {
+        return false;
+      }
+      for (int i = 0; i < path.length; i++) {
+        boolean parameter = segments[i].startsWith("{") && !path[i].isEmpty();
+        if (!parameter && !segments[i].equals(path[i])) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /** Registers a route and remembers its method and path for 405 answers. */
+  private void route(HttpRouting.Builder r, Method method, String path, Handler handler) {
+    table.add(new Route(method.text(), path.split("/", -1)));
+    r.route(method, path, handler);
+  }
+
+  /** Every registered route as "METHOD /path/{param}", for tests that must cover them all. */
+  List<String> routeTable() {
+    return table.stream().map(t -> t.method() + " " + String.join("/", t.segments())).toList();
+  }
+
+  /** The methods the API answers on this path, in registration order; empty if none. */
+  private List<String> allowedMethods(String path) {
+    String[] segments = path.split("/", -1);
+    List<String> out = new ArrayList<>();
+    for (Route route : table) {
+      if (route.matches(segments) && !out.contains(route.method())) {
+        out.add(route.method());
+      }
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -270,6 +326,15 @@ final class Api {
         + " integer in [%d, %d]").formatted(name, JobSpecs.abbreviate(v), min, max));
   }
 
+  /**
+   * A call that takes no fields still reads its body: none and {@code {}} are fine; anything
+   * else (a field, {@code null}, a non-JSON type) is refused like any other bad body, never
+   * silently ignored.
+   */
+  private void noFields(ServerRequest req) {
+    Http.body(req, limits.bodyBytesMax(), Wire.NoFields.class);
+  }
+
   private static <T> T required(T value, String field, String what) {
     if (value == null) {
       throw ApiException.badRequest("INVALID_ARGUMENT", "field \"" + field + "\" is required in"
@@ -346,6 +411,7 @@ final class Api {
 
   private void redrive(ServerRequest req, ServerResponse res) {
     String id = param(req, "id");
+    noFields(req);
     Http.json(res, 200, write(new Command.RedriveJob(now(), id), 0, (o, q) -> {
       throwIfRejected(o);
       return stateOf(id, q);
@@ -385,6 +451,7 @@ final class Api {
 
   private void pauseSchedule(ServerRequest req, ServerResponse res, boolean paused) {
     String id = param(req, "id");
+    noFields(req);
     Http.json(res, 200, write(new Command.SetSchedulePaused(now(), id, paused), 0, (o, q) -> {
       throwIfRejected(o);
       return Wire.Schedule.of(q.schedule(id).orElseThrow());
@@ -434,6 +501,7 @@ final class Api {
 
   private void pauseQueue(ServerRequest req, ServerResponse res, boolean paused) {
     String name = param(req, "name");
+    noFields(req);
     Http.json(res, 200, write(new Command.SetQueuePaused(now(), name, paused), 0, (o, q) -> {
       throwIfRejected(o);
       return queueNamed(q, name);
@@ -493,6 +561,7 @@ final class Api {
 
   private void workerHeartbeat(ServerRequest req, ServerResponse res) {
     String id = param(req, "id");
+    noFields(req);
     Http.json(res, 200, write(new Command.WorkerHeartbeat(now(), id), 0, (o, q) -> {
       throwIfRejected(o);
       return workerNamed(q, id);
@@ -560,16 +629,16 @@ final class Api {
   /** The job routes, grouped to keep each part of this class short. */
   private final class Jobs {
     void routes(HttpRouting.Builder r) {
-      r.post(V1 + "/jobs", guard(Access.CLIENT, this::submit));
-      r.post(V1 + "/jobs:batch", guard(Access.CLIENT, this::submitBatch));
-      r.post(V1 + "/jobs:complete", guard(Access.WORKER, this::completeBatch));
-      r.get(V1 + "/jobs", guard(Access.READ, this::list));
-      r.get(V1 + "/jobs/{id}", guard(Access.READ, this::get));
-      r.post(V1 + "/jobs/{id}/cancel", guard(Access.CLIENT, this::cancel));
-      r.post(V1 + "/jobs/{id}/complete", guard(Access.WORKER, this::complete));
-      r.post(V1 + "/jobs/{id}/fail", guard(Access.WORKER, this::fail));
-      r.post(V1 + "/jobs/{id}/heartbeat", guard(Access.WORKER, this::heartbeat));
-      r.post(V1 + "/jobs/{id}/release", guard(Access.WORKER, this::release));
+      route(r, Method.POST, V1 + "/jobs", guard(Access.CLIENT, this::submit));
+      route(r, Method.POST, V1 + "/jobs:batch", guard(Access.CLIENT, this::submitBatch));
+      route(r, Method.POST, V1 + "/jobs:complete", guard(Access.WORKER, this::completeBatch));
+      route(r, Method.GET, V1 + "/jobs", guard(Access.READ, this::list));
+      route(r, Method.GET, V1 + "/jobs/{id}", guard(Access.READ, this::get));
+      route(r, Method.POST, V1 + "/jobs/{id}/cancel", guard(Access.CLIENT, this::cancel));
+      route(r, Method.POST, V1 + "/jobs/{id}/complete", guard(Access.WORKER, this::complete));
+      route(r, Method.POST, V1 + "/jobs/{id}/fail", guard(Access.WORKER, this::fail));
+      route(r, Method.POST, V1 + "/jobs/{id}/heartbeat", guard(Access.WORKER, this::heartbeat));
+      route(r, Method.POST, V1 + "/jobs/{id}/release", guard(Access.WORKER, this::release));
     }
 
     void submit(ServerRequest req, ServerResponse res) {
@@ -627,11 +696,7 @@ final class Api {
     }
 
     private <T> T parse(byte[] body, Class<T> type) {
-      try {
-        return Http.MAPPER.readValue(body.length == 0 ? new byte[] {'{', '}'} : body, type);
-      } catch (java.io.IOException e) {
-        throw Http.parseError(e, type);
-      }
+      return Http.parse(body, type);
     }
 
     void get(ServerRequest req, ServerResponse res) {

@@ -2,18 +2,26 @@ package dev.hourglass.server;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import dev.hourglass.core.id.Ids;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -31,44 +39,78 @@ final class Http {
   static final String PROBLEM_JSON = "application/problem+json";
 
   /**
+   * How deep a request's JSON may nest. Why: a payload is data for a job, never a deep tree; a
+   * hostile body of ten thousand brackets must not make the parser recurse that deep.
+   */
+  static final int JSON_DEPTH_MAX = 128;
+
+  /**
    * Strict on input: unknown fields, trailing tokens, duplicate keys, nulls for primitives and
-   * scalar coercion ("5" for 5, 5.5 for 5) are errors, so a typo is a 400 instead of a silently
-   * ignored option.
+   * every scalar coercion are errors ("5" for 5, 5.5 for 5, 42 or true for a string, 1 for a
+   * boolean, "a" for a list), so a typo or a wrong type is a 400 instead of a silently changed
+   * option.
    */
   static final ObjectMapper MAPPER =
-      JsonMapper.builder()
+      JsonMapper.builder(JsonFactory.builder().streamReadConstraints(StreamReadConstraints
+              .builder().maxNestingDepth(JSON_DEPTH_MAX).build()).build())
           .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
           .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+          .disable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+          .disable(DeserializationFeature.UNWRAP_SINGLE_VALUE_ARRAYS)
           .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+          // ALLOW_COERCION_OF_SCALARS leaves numbers and booleans to strings allowed: refuse them.
+          .withCoercionConfig(LogicalType.Textual, c -> c
+              .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+              .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+              .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+          // And no "" as null, an empty list or zero anywhere.
+          .withCoercionConfigDefaults(c -> c
+              .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail)
+              .setAcceptBlankAsEmpty(false))
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           .serializationInclusion(JsonInclude.Include.NON_NULL)
           .build();
 
-  /** Reads and parses a body of at most {@code limit} bytes; an empty body reads as "{}". */
+  /**
+   * Reads and parses a body of at most {@code limit} bytes into a request record. An empty body
+   * reads as {@code {}}; any other body must be {@code application/json} (415 otherwise) and a
+   * JSON object ({@code null}, arrays and scalars are 400).
+   */
   static <T> T body(ServerRequest req, int limit, Class<T> type) {
-    byte[] bytes = bytes(req, limit);
-    if (bytes.length == 0) {
-      bytes = new byte[] {'{', '}'};
-    }
+    return parse(bytes(req, limit), type);
+  }
+
+  /** Parses a body read by {@link #bytes}: empty is {@code {}}; JSON null is refused. */
+  static <T> T parse(byte[] bytes, Class<T> type) {
+    T value;
     try {
-      return MAPPER.readValue(bytes, type);
+      value = MAPPER.readValue(bytes.length == 0 ? new byte[] {'{', '}'} : bytes, type);
     } catch (IOException e) {
       throw parseError(e, type);
     }
+    if (value == null) { // the body was the JSON literal null
+      throw ApiException.badRequest("INVALID_TYPE", "the body is JSON null; it must be a JSON"
+          + " object such as {} (or empty where every field is optional); nothing was applied");
+    }
+    return value;
   }
 
-  /** The raw body, refused with 413 before reading when Content-Length is over the limit. */
+  /**
+   * The raw body of a JSON request: refused with 413 before reading when Content-Length is over
+   * the limit, and with 415 when there is a body that is not declared {@code application/json}.
+   */
   static byte[] bytes(ServerRequest req, int limit) {
     var length = req.headers().contentLength();
     if (length.isPresent() && length.getAsLong() > limit) {
       throw tooLarge(length.getAsLong(), limit);
     }
-    if (!req.content().hasEntity()) {
-      return new byte[0];
+    if (!req.content().hasEntity() || (length.isPresent() && length.getAsLong() == 0)) {
+      return new byte[0]; // no body: the content type does not matter
     }
+    requireJson(req.headers().first(HeaderNames.CONTENT_TYPE).orElse(null));
     try (InputStream in = req.content().inputStream()) {
       if (length.isPresent()) {
         // The usual case: read exactly the declared bytes. readNBytes(limit + 1) would allocate
@@ -99,30 +141,127 @@ final class Http {
             .formatted(length < 0 ? "over the limit (chunked)" : Long.toString(length), limit));
   }
 
+  /**
+   * 415 unless the declared type is {@code application/json}, with an optional {@code charset}
+   * that must be UTF-8 (RFC 8259 allows no other). A body without a Content-Type is refused as
+   * well: curl's {@code -d} sends form data unless told otherwise, and guessing would accept a
+   * form body as JSON.
+   */
+  static void requireJson(String contentType) {
+    if (contentType == null || contentType.isBlank()) {
+      throw unsupported("the request has a body but no Content-Type");
+    }
+    String[] parts = contentType.split(";");
+    String type = parts[0].trim().toLowerCase(Locale.ROOT);
+    if (!type.equals(JSON)) {
+      throw unsupported("Content-Type \"" + JobSpecs.abbreviate(contentType) + "\" is not JSON");
+    }
+    for (int i = 1; i < parts.length; i++) {
+      String p = parts[i].trim().toLowerCase(Locale.ROOT).replace("\"", "");
+      if (p.startsWith("charset=") && !p.equals("charset=utf-8")) {
+        throw unsupported("Content-Type \"" + JobSpecs.abbreviate(contentType) + "\" names a"
+            + " charset other than UTF-8");
+      }
+    }
+  }
+
+  private static ApiException unsupported(String what) {
+    return new ApiException(415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type", what
+        + "; send the body as JSON with \"Content-Type: application/json\" (with curl: -H"
+        + " 'Content-Type: application/json'); nothing was applied");
+  }
+
   static ApiException parseError(IOException e, Class<?> type) {
-    String where = " in a " + name(type) + " body; nothing was applied";
+    String where = type == Wire.NoFields.class
+        ? " (this call takes no fields: send no body, or {}); nothing was applied"
+        : " in a " + name(type) + " body; nothing was applied";
+    JsonProcessingException syntax = syntaxError(e);
+    if (syntax instanceof StreamConstraintsException bound) {
+      return ApiException.badRequest("MALFORMED_JSON", (bound.getOriginalMessage()
+          .contains("nesting depth") ? "the body nests deeper than jsonDepthMax=" + JSON_DEPTH_MAX
+              + " levels of arrays and objects" : "the body exceeds a bound of the JSON parser: "
+              + bound.getOriginalMessage()) + where);
+    }
+    if (syntax != null) {
+      return ApiException.badRequest("MALFORMED_JSON", "the body is not valid JSON: "
+          + syntax.getOriginalMessage() + at(syntax) + where);
+    }
     return switch (e) {
       case UnrecognizedPropertyException u -> ApiException.badRequest("UNKNOWN_FIELD",
           "unknown field \"" + u.getPropertyName() + "\"" + where + "; known fields: "
               + u.getKnownPropertyIds().stream().map(Object::toString).sorted()
                   .collect(Collectors.joining(", ")));
       case InvalidFormatException f -> ApiException.badRequest("INVALID_TYPE",
-          "field \"" + path(f) + "\" has a value of the wrong type or format (" + f.getValue()
-              + ", expected " + f.getTargetType().getSimpleName() + ")" + where);
+          "field \"" + path(f) + "\" has a value of the wrong type (" + shown(f.getValue())
+              + ", expected " + expected(f.getTargetType()) + ")" + where);
       case MismatchedInputException m -> ApiException.badRequest("INVALID_TYPE",
           (m.getPath().isEmpty() ? "the body must be a JSON object"
               : "field \"" + path(m) + "\" has a value of the wrong type (expected "
-                  + m.getTargetType().getSimpleName() + ")") + where);
-      case JsonParseException p -> ApiException.badRequest("MALFORMED_JSON",
-          "the body is not valid JSON: " + p.getOriginalMessage() + " at line "
-              + p.getLocation().getLineNr() + " column " + p.getLocation().getColumnNr() + where);
+                  + expected(m.getTargetType()) + ")") + where);
       case JsonMappingException m -> ApiException.badRequest("INVALID_TYPE",
           "field \"" + path(m) + "\" is invalid: " + m.getOriginalMessage() + where);
       case JacksonException j -> ApiException.badRequest("MALFORMED_JSON",
           "the body is not valid JSON: " + j.getOriginalMessage() + where);
-      default -> new ApiException(400, "MALFORMED_JSON", "Bad request",
-          "the body could not be read: " + e.getMessage() + where);
+      default -> ApiException.badRequest("MALFORMED_JSON",
+          "the body could not be read as JSON: " + e.getMessage() + where);
     };
+  }
+
+  /**
+   * The parser's own error, if the failure is in the text rather than in its types: bad syntax,
+   * invalid UTF-8, nesting over {@link #JSON_DEPTH_MAX}. Jackson wraps such an error in a {@link
+   * JsonMappingException} when it happens inside a field, which must not turn it into a type
+   * error. A number out of range for its field stays a type error.
+   */
+  private static JsonProcessingException syntaxError(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof StreamReadException s && !(t instanceof InputCoercionException)) {
+        return s;
+      }
+      if (t instanceof StreamConstraintsException s) {
+        return s;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return null;
+  }
+
+  private static String at(JsonProcessingException e) {
+    var l = e.getLocation();
+    return l == null || l.getLineNr() < 0 ? ""
+        : " at line " + l.getLineNr() + " column " + l.getColumnNr();
+  }
+
+  private static String shown(Object value) {
+    if (value instanceof String s) {
+      return "\"" + JobSpecs.abbreviate(s) + "\"";
+    }
+    return JobSpecs.abbreviate(String.valueOf(value));
+  }
+
+  /** The JSON type a Java field takes, for messages. */
+  private static String expected(Class<?> type) {
+    if (type == null) {
+      return "another type";
+    }
+    if (type == String.class || type.isEnum()) {
+      return "a string";
+    }
+    if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+      return "an integer";
+    }
+    if (type == Boolean.class || type == boolean.class) {
+      return "true or false";
+    }
+    if (java.util.Collection.class.isAssignableFrom(type) || type.isArray()) {
+      return "an array";
+    }
+    if (type.isRecord() || java.util.Map.class.isAssignableFrom(type)) {
+      return "an object";
+    }
+    return type.getSimpleName();
   }
 
   private static String path(JsonMappingException e) {
@@ -165,8 +304,9 @@ final class Http {
   }
 
   /**
-   * A list of names from a request (queues, parents): absent is empty; a null or empty element
-   * is a 400 naming the field, instead of a NullPointerException deep in a command constructor.
+   * A list of names from a request (queues, parents): absent is empty; a null element, or one
+   * that is not an id ({@link Ids}), is a 400 naming the field, instead of a NullPointerException
+   * deep in a command constructor or a queue name that can never match.
    */
   static java.util.List<String> names(java.util.List<String> list, String field) {
     if (list == null) {
@@ -174,10 +314,10 @@ final class Http {
     }
     for (int i = 0; i < list.size(); i++) {
       String name = list.get(i);
-      if (name == null || name.isEmpty()) {
-        throw ApiException.badRequest("INVALID_ARGUMENT", field + "[" + i + "] is "
-            + (name == null ? "null" : "empty") + "; give a name, or leave the element out;"
-            + " nothing was changed");
+      String problem = name == null ? field + "[" + i + "] is null; give a name, or leave the"
+          + " element out" : Ids.problem(field + "[" + i + "]", name);
+      if (problem != null) {
+        throw ApiException.badRequest("INVALID_ARGUMENT", problem + "; nothing was changed");
       }
     }
     return list;

@@ -5,34 +5,21 @@ import dev.hourglass.core.engine.EngineConfig;
 import dev.hourglass.wal.FsyncPolicy;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
  * {@code hourglass server}: runs one node until SIGTERM or SIGINT, then shuts down gracefully.
- *
- * <pre>
- *   --data-dir DIR         required; the log and snapshots
- *   --port N               default 7070; 0 picks a free port (printed)
- *   --bind ADDRESS         default 127.0.0.1
- *   --fsync POLICY         always (default), batch(5ms), never (tests only)
- *   --tokens-file FILE     role:token lines (client, worker, admin); or env HOURGLASS_TOKENS
- *   --payload-max-bytes N  default 1048576
- *   --worker-retention D   default 1h; how long a dead worker stays listed (0 forgets it at death)
- *   --misfire-threshold D  default 60s; how late a cron firing may be and still run as on time
- *   (D: milliseconds, or a number with ms, s, m or h; the two engine settings are fixed when the
- *   data directory is created)
- *
- * As one replica of a Raft group (docs/CLUSTER.md):
- *   --node-id ID           this replica's id, one of --peers
- *   --peers LIST           s1=127.0.0.1:9001,s2=127.0.0.1:9002,s3=127.0.0.1:9003 (Raft endpoints)
- *   --peers-http LIST      s1=127.0.0.1:7071,... each replica's API, so followers can redirect
- *   --election-timeout MS  MIN-MAX, default 500-1000 (shorter fails over faster, see CLUSTER.md)
- * </pre>
+ * The options are {@link #OPTIONS}.
  *
  * <p>Prints one line {@code hourglass server listening on http://HOST:PORT} to stdout once the
  * port is bound, so scripts and tests can read the port. Logs go to stderr.
+ *
+ * <p>Refuses to listen beyond the loopback interface without tokens, unless told so with {@code
+ * --allow-unauthenticated}: an open scheduler on a network runs whatever anyone submits.
  */
 public final class ServerMain {
   /** How often the main thread checks that a replica still applies: cheap, and well below a
@@ -40,6 +27,44 @@ public final class ServerMain {
   private static final long FAILURE_CHECK_MILLIS = 500;
 
   private ServerMain() {}
+
+  /** One line of synopsis, for errors. */
+  public static final String SYNOPSIS = "hourglass server --data-dir DIR [--port 7070]"
+      + " [--bind 127.0.0.1] [--fsync always|batch(5ms)|never] [--tokens-file FILE]"
+      + " [--allow-unauthenticated] [--payload-max-bytes N] [--worker-retention 1h]"
+      + " [--misfire-threshold 60s] [--node-id ID --peers"
+      + " ID=HOST:PORT,... [--peers-http ID=HOST:PORT,...] [--election-timeout MIN-MAX]]";
+
+  /**
+   * Every option, one per line of at most 80 columns, for {@code --help}; a constant, so that
+   * picocli's help for {@code hourglass server} shows it too.
+   */
+  public static final String OPTIONS = ""
+      + "  --data-dir DIR           required; the log and snapshots\n"
+      + "  --port N                 default 7070; 0 picks a free port (printed)\n"
+      + "  --bind ADDRESS           default 127.0.0.1; any other address needs tokens\n"
+      + "  --tokens-file FILE       role:token lines (client, worker, admin); or set\n"
+      + "                           HOURGLASS_TOKENS=role:token,...\n"
+      + "  --allow-unauthenticated  listen beyond loopback without tokens (warns)\n"
+      + "  --fsync POLICY           always (default), batch(5ms), never (tests only)\n"
+      + "  --payload-max-bytes N    default 1048576\n"
+      + "  --worker-retention D     default 1h; how long a dead worker stays listed\n"
+      + "                           (0 forgets it at death)\n"
+      + "  --misfire-threshold D    default 60s; how late a cron firing may be and\n"
+      + "                           still run as on time\n"
+      + "  (D: milliseconds, or a number with ms, s, m or h; these two engine settings\n"
+      + "  are fixed when the data directory is created)\n"
+      + "As one replica of a Raft group (docs/CLUSTER.md):\n"
+      + "  --node-id ID             this replica's id, one of --peers\n"
+      + "  --peers LIST             s1=127.0.0.1:9001,s2=...,s3=... (Raft endpoints)\n"
+      + "  --peers-http LIST        s1=127.0.0.1:7071,... each replica's API, so that\n"
+      + "                           followers can redirect to the leader\n"
+      + "  --election-timeout MS    MIN-MAX, default 500-1000\n";
+
+  private static final String ALLOW_UNAUTHENTICATED = "--allow-unauthenticated";
+
+  /** The options read from a command line, and whether an open bind was asked for. */
+  record Parsed(ServerOptions options, boolean allowUnauthenticated) {}
 
   public static void main(String[] args) {
     int code = run(args);
@@ -54,32 +79,16 @@ public final class ServerMain {
   }
 
   static int run(String[] args, PrintStream out, PrintStream err, String tokensEnv) {
-    ServerOptions options;
-    try {
-      options = parse(args, tokensEnv);
-    } catch (IllegalArgumentException | IOException e) {
-      err.println("hourglass server: " + e.getMessage());
-      err.println("usage: hourglass server --data-dir DIR [--port 7070] [--bind 127.0.0.1]"
-          + " [--fsync always|batch(5ms)|never] [--tokens-file FILE] [--payload-max-bytes N]"
-          + " [--worker-retention 1h] [--misfire-threshold 60s]"
-          + " [--node-id ID --peers ID=HOST:PORT,... [--peers-http ID=HOST:PORT,...]"
-          + " [--election-timeout MIN-MAX]]");
-      return 2;
+    Started started = start(args, out, err, tokensEnv);
+    if (started.server() == null) {
+      return started.exitCode();
     }
-    HourglassServer server;
-    try {
-      server = HourglassServer.start(options);
-    } catch (IOException | RuntimeException e) {
-      err.println("hourglass server: could not start: " + e.getMessage());
-      return 1;
-    }
+    HourglassServer server = started.server();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.stop();
       stopped.countDown();
     }, "hourglass-shutdown"));
-    out.println("hourglass server listening on " + server.uri());
-    out.flush();
     try {
       // A replica whose applier failed would otherwise linger at a frozen applied index while
       // the group moves on; exiting lets a supervisor restart it, and a restart replays its log.
@@ -98,7 +107,94 @@ public final class ServerMain {
     return 0;
   }
 
-  static ServerOptions parse(String[] args, String tokensEnv) throws IOException {
+  /** A running server, or none and the exit code (0 after --help, 1 failed, 2 bad usage). */
+  record Started(HourglassServer server, int exitCode) {}
+
+  /** Everything but waiting for the end: help, parsing, the open-bind check and the start. */
+  static Started start(String[] args, PrintStream out, PrintStream err, String tokensEnv) {
+    if (helpAsked(args)) {
+      out.println("usage: " + SYNOPSIS);
+      out.println();
+      out.print(OPTIONS);
+      out.println("  -h, --help               show this help and exit");
+      out.flush();
+      return new Started(null, 0);
+    }
+    Parsed parsed;
+    try {
+      parsed = parse(args, tokensEnv);
+      refuseOpenBind(parsed, err);
+    } catch (IllegalArgumentException | IOException e) {
+      err.println("hourglass server: " + e.getMessage());
+      err.println("usage: " + SYNOPSIS);
+      err.println("(hourglass server --help lists every option)");
+      return new Started(null, 2);
+    }
+    HourglassServer server;
+    try {
+      server = HourglassServer.start(parsed.options());
+    } catch (IOException | RuntimeException e) {
+      err.println("hourglass server: could not start: " + e.getMessage());
+      return new Started(null, 1);
+    }
+    out.println("hourglass server listening on " + server.uri());
+    out.flush();
+    return new Started(server, 0);
+  }
+
+  /** True when {@code --help} or {@code -h} stands where an option name may stand. */
+  static boolean helpAsked(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--help") || a.equals("-h")) {
+        return true;
+      }
+      if (a.startsWith("--") && !a.equals(ALLOW_UNAUTHENTICATED)) {
+        i++; // skip the option's value
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Without tokens, a server reachable from other machines lets anyone submit, cancel and run
+   * jobs: refuse that unless {@code --allow-unauthenticated} says it is meant, and then warn.
+   */
+  static void refuseOpenBind(Parsed parsed, PrintStream err) {
+    ServerOptions o = parsed.options();
+    if (o.auth().enabled() || loopback(o.bind())) {
+      return;
+    }
+    if (!parsed.allowUnauthenticated()) {
+      throw new IllegalArgumentException(("--bind %s reaches beyond this machine, and no tokens"
+          + " are configured, so anyone who can reach the port could submit, cancel and run"
+          + " jobs; refusing to start. Configure tokens with --tokens-file FILE (or"
+          + " HOURGLASS_TOKENS), bind to 127.0.0.1, or pass --allow-unauthenticated if the"
+          + " network itself is trusted").formatted(o.bind()));
+    }
+    err.println(("hourglass server: WARNING: listening on %s without tokens"
+        + " (--allow-unauthenticated): anyone who can reach the port may submit, cancel and run"
+        + " jobs; use --tokens-file FILE to require tokens").formatted(o.bind()));
+    err.flush();
+  }
+
+  /** Whether every address the name stands for is a loopback address. */
+  static boolean loopback(String bind) {
+    try {
+      InetAddress[] all = InetAddress.getAllByName(bind);
+      for (InetAddress a : all) {
+        if (!a.isLoopbackAddress()) {
+          return false;
+        }
+      }
+      return all.length > 0;
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("--bind " + bind + " is not an address or a known host"
+          + " name");
+    }
+  }
+
+  static Parsed parse(String[] args, String tokensEnv) throws IOException {
     Path dataDir = null;
     String bind = ServerOptions.BIND_DEFAULT;
     int port = ServerOptions.PORT_DEFAULT;
@@ -110,8 +206,13 @@ public final class ServerMain {
     String peers = null;
     String peersHttp = null;
     String electionTimeout = null;
+    boolean allowUnauthenticated = false;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
+      if (a.equals(ALLOW_UNAUTHENTICATED)) {
+        allowUnauthenticated = true;
+        continue;
+      }
       String v = i + 1 < args.length ? args[i + 1] : null;
       if (v == null && a.startsWith("--")) {
         throw new IllegalArgumentException("option " + a + " needs a value");
@@ -149,8 +250,9 @@ public final class ServerMain {
             .withElectionTimeout(electionTimeout));
       }
     }
-    return ServerOptions.of(dataDir).withBind(bind).withPort(port).withFsync(fsync)
-        .withAuth(auth).withLimits(limits).withEngine(engine).withReplication(replication);
+    return new Parsed(ServerOptions.of(dataDir).withBind(bind).withPort(port).withFsync(fsync)
+        .withAuth(auth).withLimits(limits).withEngine(engine).withReplication(replication),
+        allowUnauthenticated);
   }
 
   /** A duration: milliseconds, or a non-negative number with a unit (ms, s, m, h). */

@@ -76,6 +76,9 @@ final class Wire {
 
   record LimitsRequest(Integer maxRunning) {}
 
+  /** The body of a call that takes no fields (pause, resume, re-drive, worker heartbeat). */
+  record NoFields() {}
+
   // ----------------------------------------------------------------------------- responses
 
   record Submitted(String jobId, String state, Boolean deduplicated) {}

@@ -120,8 +120,9 @@ class BadInputTest {
   @Test
   void oversizeChunkedBodyIsRefusedWhileReading() {
     byte[] huge = ("{\"task\":\"t\",\"payload\":\"" + "z".repeat(200_000) + "\"}").getBytes();
-    var r = http.send(http.builder("/api/v1/jobs").POST(HttpRequest.BodyPublishers.ofInputStream(
-        () -> new java.io.ByteArrayInputStream(huge))));
+    var r = http.send(http.builder("/api/v1/jobs").header("Content-Type", Http.JSON)
+        .POST(HttpRequest.BodyPublishers.ofInputStream(
+            () -> new java.io.ByteArrayInputStream(huge))));
     assertThat(r.status()).isEqualTo(413);
     assertThat(r.str("code")).isEqualTo("BODY_TOO_LARGE");
   }

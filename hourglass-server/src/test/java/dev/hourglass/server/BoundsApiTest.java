@@ -141,10 +141,10 @@ class BoundsApiTest {
   @Test
   void theServerTakesWorkerRetentionAndMisfireThresholdAsDurations() throws Exception {
     var options = ServerMain.parse(new String[] {"--data-dir", "d", "--worker-retention", "90s",
-        "--misfire-threshold", "0"}, null);
+        "--misfire-threshold", "0"}, null).options();
     assertThat(options.engine().workerRetentionMillis()).isEqualTo(90_000);
     assertThat(options.engine().misfireThresholdMillis()).isZero();
-    assertThat(ServerMain.parse(new String[] {"--data-dir", "d"}, null).engine())
+    assertThat(ServerMain.parse(new String[] {"--data-dir", "d"}, null).options().engine())
         .isEqualTo(EngineConfig.DEFAULTS);
     assertThat(ServerMain.millis("--x", "2h")).isEqualTo(7_200_000);
     assertThatThrownBy(() -> ServerMain.parse(new String[] {"--data-dir", "d",

@@ -1047,7 +1047,7 @@ public final class Engine {
   private Rejected putSchedule(PutSchedule c) {
     ScheduleSpec spec = c.spec();
     Rejected bad = spec == null ? SpecValidator.invalid("schedule spec is missing")
-        : SpecValidator.name("schedule_id", spec.scheduleId());
+        : SpecValidator.scheduleId(spec.scheduleId());
     if (bad != null) {
       return bad;
     }

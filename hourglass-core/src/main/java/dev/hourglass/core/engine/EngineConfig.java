@@ -1,5 +1,7 @@
 package dev.hourglass.core.engine;
 
+import dev.hourglass.core.id.Ids;
+
 /**
  * The engine's settings and bounds. They are part of the deterministic state: every replica and
  * every replay must use the same values, so they are fixed when the engine is created and written
@@ -29,8 +31,8 @@ public record EngineConfig(
     int finishedJobsMax,
     long workerRetentionMillis) {
 
-  /** Bounds a single id, queue or task name: they are keys, not documents. */
-  public static final int NAME_LENGTH_MAX = 256;
+  /** Bounds a single id, queue or task name: they are keys, not documents (see {@link Ids}). */
+  public static final int NAME_LENGTH_MAX = Ids.ID_BYTES_MAX;
   /** Bounds fan-in of one job; larger DAG joins are better modelled as stages. */
   public static final int DEPENDENCIES_MAX = 1_000;
   /** Bounds one batch submit, and so the size of one log record. */

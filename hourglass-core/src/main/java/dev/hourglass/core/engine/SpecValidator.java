@@ -3,6 +3,7 @@ package dev.hourglass.core.engine;
 import dev.hourglass.core.command.JobSpec;
 import dev.hourglass.core.event.ErrorCode;
 import dev.hourglass.core.event.Outcome.Rejected;
+import dev.hourglass.core.id.Ids;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 
@@ -45,9 +46,9 @@ final class SpecValidator {
           spec.timeoutMillis(), spec.runAtMillis(), spec.jobId());
     }
     if (spec.idempotencyKey() != null) {
-      r = name("idempotency_key", spec.idempotencyKey());
-      if (r != null) {
-        return r;
+      String problem = Ids.keyProblem("idempotency_key", spec.idempotencyKey());
+      if (problem != null) {
+        return new Rejected(ErrorCode.INVALID_ARGUMENT, problem);
       }
     }
     if (spec.dependsOn().size() > EngineConfig.DEPENDENCIES_MAX) {
@@ -55,9 +56,10 @@ final class SpecValidator {
           spec.dependsOn().size(), EngineConfig.DEPENDENCIES_MAX);
     }
     HashSet<String> seen = new HashSet<>();
-    for (String parent : spec.dependsOn()) {
-      if (parent == null || parent.isEmpty()) {
-        return invalid("job %s has an empty id in depends_on", spec.jobId());
+    for (int i = 0; i < spec.dependsOn().size(); i++) {
+      String parent = spec.dependsOn().get(i);
+      if (Ids.problem("depends_on", parent) != null) { // the label only when it is needed
+        return name("depends_on[" + i + "] of job " + spec.jobId(), parent);
       }
       if (parent.equals(spec.jobId())) {
         return new Rejected(ErrorCode.DEPENDENCY_CYCLE, "job " + spec.jobId() + " depends on itself");
@@ -69,15 +71,16 @@ final class SpecValidator {
     return null;
   }
 
+  /** An id or a queue or task name: the one alphabet and length of {@link Ids}. */
   static Rejected name(String field, String value) {
-    if (value == null || value.isEmpty()) {
-      return invalid("%s is missing or empty", field);
-    }
-    if (value.length() > EngineConfig.NAME_LENGTH_MAX) {
-      return invalid("%s is %d characters long; at most %d are allowed", field, value.length(),
-          EngineConfig.NAME_LENGTH_MAX);
-    }
-    return null;
+    String problem = Ids.problem(field, value);
+    return problem == null ? null : new Rejected(ErrorCode.INVALID_ARGUMENT, problem);
+  }
+
+  /** A schedule id: an id short enough that its firings' job ids are ids too. */
+  static Rejected scheduleId(String value) {
+    String problem = Ids.problem("schedule_id", value, Ids.SCHEDULE_ID_BYTES_MAX);
+    return problem == null ? null : new Rejected(ErrorCode.INVALID_ARGUMENT, problem);
   }
 
   static Rejected invalid(String format, Object... args) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hourglass.core.command.Backoff;
 import dev.hourglass.core.command.Command;
 import dev.hourglass.core.command.JobSpec;
+import dev.hourglass.core.command.ScheduleSpec;
 import dev.hourglass.core.event.ErrorCode;
 import dev.hourglass.core.event.Event;
 import dev.hourglass.core.event.Event.JobDeduplicated;
@@ -13,6 +14,8 @@ import dev.hourglass.core.event.Event.LeaseGranted;
 import dev.hourglass.core.event.Event.LeaseLost;
 import dev.hourglass.core.event.Outcome.Assignment;
 import dev.hourglass.core.event.Outcome.Rejected;
+import dev.hourglass.core.id.Ids;
+import dev.hourglass.core.view.JobFilter;
 import dev.hourglass.core.view.JobState;
 import dev.hourglass.core.view.JobView;
 import java.util.List;
@@ -70,6 +73,54 @@ class EngineTest {
           JobSpec.of("a", "t", "\"0123456789\"")));
       assertThat(r.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
       assertThat(r.detail()).contains("payloadBytesMax=10");
+    }
+
+    @Test
+    void idsAndNamesOutsideTheAlphabetAreRejectedNamingTheFieldAndTheRule() {
+      String tooLong = "x".repeat(Ids.ID_BYTES_MAX + 1);
+      List<Command> bad = List.of(
+          new Command.SubmitJob(f.now, JobSpec.of("a/b", "t", null)),
+          new Command.SubmitJob(f.now, JobSpec.of("a\nb", "t", null)),
+          new Command.SubmitJob(f.now, JobSpec.of("a b", "t", null)),
+          new Command.SubmitJob(f.now, JobSpec.of("..", "t", null)),
+          new Command.SubmitJob(f.now, JobSpec.of(tooLong, "t", null)),
+          new Command.SubmitJob(f.now, JobSpec.of("a", "t/u", null)),
+          new Command.SubmitJob(f.now, JobSpec.of("a", "t", null).withQueue("q?x")),
+          new Command.SubmitJob(f.now, JobSpec.of("a", "t", null).withIdempotencyKey("k\u0000")),
+          new Command.SubmitJob(f.now, JobSpec.of("a", "t", null)
+              .withIdempotencyKey("k".repeat(Ids.ID_BYTES_MAX + 1))),
+          new Command.SubmitJob(f.now, JobSpec.of("a", "t", null).withDependsOn(List.of("p#1"))),
+          new Command.RegisterWorker(f.now, "w/1", 1, List.of(), 0),
+          new Command.SetQueuePaused(f.now, "q\tx", true),
+          new Command.SetTaskConcurrency(f.now, "caf\u00e9", 1),
+          new Command.PutSchedule(f.now, ScheduleSpec.of("s/1", "* * * * *", "UTC",
+              JobSpec.of("ignored", "t", null))),
+          new Command.PutSchedule(f.now, ScheduleSpec.of("s".repeat(Ids.SCHEDULE_ID_BYTES_MAX + 1),
+              "* * * * *", "UTC", JobSpec.of("ignored", "t", null))));
+      for (Command c : bad) {
+        Rejected r = f.rejected(c);
+        assertThat(r.code()).as("%s", c).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(r.detail()).as("%s", c)
+            .containsAnyOf("job_id", "task", "queue", "idempotency_key", "depends_on",
+                "worker_id", "schedule_id")
+            .containsAnyOf(Ids.ALPHABET, "UTF-8 bytes");
+      }
+      assertThat(f.engine.queries().jobsHeld()).isZero();
+    }
+
+    @Test
+    void uuidsAndEveryCharacterOfTheAlphabetAreAcceptedUpToTheLengthBound() {
+      f.submit("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
+      f.submit(JobSpec.of("AZaz09-_.:@~", "send.email:v2", null).withQueue("team@eu~1")
+          .withIdempotencyKey("order 42/charge \u00e9"));
+      f.submit("y".repeat(Ids.ID_BYTES_MAX));
+      f.applied(new Command.PutSchedule(f.now, ScheduleSpec.of(
+          "s".repeat(Ids.SCHEDULE_ID_BYTES_MAX), "* * * * *", "UTC", JobSpec.of("x", "t", null))));
+      assertThat(f.engine.queries().jobsHeld()).isEqualTo(3);
+      f.advance(61_000); // the schedule fires: <schedule_id>@<millis> is an id as well
+      var fired = f.engine.queries().jobs(new JobFilter(null, null, "t"), null, 10).items();
+      assertThat(fired).isNotEmpty().allSatisfy(j -> assertThat(Ids.problem("job_id", j.jobId()))
+          .as(j.jobId()).isNull());
     }
 
     @Test
