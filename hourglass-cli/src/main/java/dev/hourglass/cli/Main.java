@@ -38,7 +38,7 @@ public final class Main implements Runnable {
     cl.setExecutionExceptionHandler((e, line, parsed) -> {
       if (e instanceof HourglassException h) {
         line.getErr().println("hourglass: " + h.detail() + (h.status() == 0 ? ""
-            : " (HTTP " + h.status() + " " + h.code() + ")"));
+            : " (HTTP " + h.status() + " " + h.codeName() + ")"));
         return 1;
       }
       if (e instanceof IllegalArgumentException) {

@@ -2,6 +2,7 @@ package dev.hourglass.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hourglass.client.Schedule;
 import dev.hourglass.server.HourglassServer;
 import dev.hourglass.server.ServerOptions;
 import dev.hourglass.wal.FsyncPolicy;
@@ -105,10 +106,15 @@ class CliCommandsTest {
       var s = client.schedule("nightly");
       assertThat(s.payload()).isEqualTo("{\"kind\":\"daily\"}");
       assertThat(s.queue()).isEqualTo("reports");
-      assertThat(s.overlap()).isEqualToIgnoringCase("skip");
-      assertThat(s.catchUp()).isEqualToIgnoringCase("each_within_window");
+      assertThat(s.overlap()).isEqualTo(Schedule.Overlap.SKIP);
+      assertThat(s.catchUp()).isEqualTo(Schedule.CatchUp.EACH_WITHIN_WINDOW);
       assertThat(s.nextFireAt()).isNotNull();
     }
+    Run badPolicy = run("schedules", "create", "--cron", "0 3 * * *", "--task", "report",
+        "--overlap", "sometimes");
+    assertThat(badPolicy.exit()).isEqualTo(2);
+    assertThat(badPolicy.err()).contains("overlap=\"sometimes\" is not one of [allow, skip,"
+        + " queue_one]");
     run("schedules", "create", "--cron", "*/5 * * * *", "--task", "sync", "--schedule-id",
         "every-5");
 

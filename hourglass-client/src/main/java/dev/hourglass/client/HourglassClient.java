@@ -14,11 +14,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
 
 /**
  * A client of the Hourglass HTTP API ({@code /api/v1}, see docs/API.md): submit and query jobs,
@@ -32,10 +35,10 @@ import java.util.concurrent.ExecutionException;
  * }
  * }</pre>
  *
- * <p>Every refusal is a {@link HourglassException} carrying the problem's status, code and
- * detail; a server that cannot be reached gives status 0 and code {@code UNREACHABLE}. Redirects
- * 307 and 308 (a cluster follower pointing at its leader) are followed, at most {@link
- * #REDIRECTS_MAX} times, with the same method, body and token.
+ * <p>Every refusal is a {@link HourglassException} carrying the problem's status, {@link
+ * ErrorCode} and detail; a server that cannot be reached gives status 0 and {@link
+ * ErrorCode#UNREACHABLE}. Redirects 307 and 308 (a cluster follower pointing at its leader) are
+ * followed, at most {@link #REDIRECTS_MAX} times, with the same method, body and token.
  *
  * <p><b>Clusters.</b> Give every replica's URL, comma-separated ({@code
  * http://a:7071,http://b:7072,http://c:7073}). The client sends to the one that answered last;
@@ -56,6 +59,12 @@ public final class HourglassClient implements AutoCloseable {
 
   private static final String V1 = "/api/v1";
   private static final long FAILOVER_PAUSE_MILLIS = 25;
+  /**
+   * 503 codes of a replica that cannot take the call until an election settles: nothing was
+   * applied, so the call moves to the next replica.
+   */
+  private static final Set<ErrorCode> LEADER_CHANGE = EnumSet.of(ErrorCode.NO_LEADER,
+      ErrorCode.NOT_LEADER, ErrorCode.LEADER_NOT_READY);
 
   private final List<URI> endpoints;
   /** Index into {@link #endpoints} of the replica that answered last (the leader, usually). */
@@ -92,7 +101,6 @@ public final class HourglassClient implements AutoCloseable {
    * The server's base URL: of a cluster, the replica that answered last.
    *
    * @return the URL
-   * @throws IllegalStateException never
    */
   public URI baseUrl() {
     return endpoints.get(current);
@@ -139,11 +147,7 @@ public final class HourglassClient implements AutoCloseable {
       }
       arr.add(jobs.get(i).toJson());
     }
-    List<Submitted> out = new ArrayList<>(jobs.size());
-    for (JsonNode n : call("POST", V1 + "/jobs:batch", body).path("jobs")) {
-      out.add(Submitted.of(n));
-    }
-    return List.copyOf(out);
+    return list(call("POST", V1 + "/jobs:batch", body), "jobs", Submitted::of);
   }
 
   /**
@@ -174,11 +178,7 @@ public final class HourglassClient implements AutoCloseable {
     appendParam(q, "task", query.task());
     appendParam(q, "cursor", query.cursor());
     JsonNode page = call("GET", V1 + "/jobs" + q, null);
-    List<Job> jobs = new ArrayList<>();
-    for (JsonNode n : page.path("jobs")) {
-      jobs.add(Job.of(n));
-    }
-    return new JobPage(List.copyOf(jobs), Json.text(page, "next_cursor"));
+    return new JobPage(list(page, "jobs", Job::of), Json.text(page, "next_cursor"));
   }
 
   /**
@@ -207,11 +207,7 @@ public final class HourglassClient implements AutoCloseable {
    * @throws HourglassException if the server refuses the limit or cannot be reached
    */
   public List<Job> deadLetters(int limit) {
-    List<Job> out = new ArrayList<>();
-    for (JsonNode n : call("GET", V1 + "/dlq?limit=" + limit, null).path("jobs")) {
-      out.add(Job.of(n));
-    }
-    return List.copyOf(out);
+    return list(call("GET", V1 + "/dlq?limit=" + limit, null), "jobs", Job::of);
   }
 
   /**
@@ -262,11 +258,8 @@ public final class HourglassClient implements AutoCloseable {
     var q = new StringBuilder("?limit=").append(limit);
     appendParam(q, "cursor", cursor);
     JsonNode page = call("GET", V1 + "/workers" + q, null);
-    List<WorkerInfo> workers = new ArrayList<>();
-    for (JsonNode n : page.path("workers")) {
-      workers.add(WorkerInfo.of(n));
-    }
-    return new WorkerPage(List.copyOf(workers), Json.text(page, "next_cursor"));
+    return new WorkerPage(list(page, "workers", WorkerInfo::of),
+        Json.text(page, "next_cursor"));
   }
 
   /**
@@ -372,10 +365,7 @@ public final class HourglassClient implements AutoCloseable {
    */
   public List<Assignment> lease(String workerId, int max, Duration wait, List<String> queues,
       Duration lease, List<String> tasks) {
-    if (wait.isNegative() || wait.compareTo(LEASE_WAIT_MAX) > 0) {
-      throw new IllegalArgumentException("wait=" + wait + " is outside [0, " + LEASE_WAIT_MAX
-          + "]");
-    }
+    checkWait(wait);
     ObjectNode body = Json.MAPPER.createObjectNode();
     body.put("worker_id", workerId).put("max", max).put("wait_ms", wait.toMillis());
     if (!lease.isZero()) {
@@ -389,12 +379,8 @@ public final class HourglassClient implements AutoCloseable {
       var arr = body.putArray("tasks");
       tasks.forEach(arr::add);
     }
-    List<Assignment> out = new ArrayList<>();
-    for (JsonNode n : call("POST", V1 + "/lease", body, requestTimeout.plus(wait))
-        .path("assignments")) {
-      out.add(Assignment.of(n));
-    }
-    return List.copyOf(out);
+    return list(call("POST", V1 + "/lease", body, requestTimeout.plus(wait)), "assignments",
+        Assignment::of);
   }
 
   /**
@@ -461,11 +447,7 @@ public final class HourglassClient implements AutoCloseable {
         one.set("result", Json.tree(c.result(), "result of " + c.jobId()));
       }
     }
-    List<CompletionResult> out = new ArrayList<>(completions.size());
-    for (JsonNode n : call("POST", V1 + "/jobs:complete", body).path("results")) {
-      out.add(CompletionResult.of(n));
-    }
-    return List.copyOf(out);
+    return list(call("POST", V1 + "/jobs:complete", body), "results", CompletionResult::of);
   }
 
   /**
@@ -539,21 +521,14 @@ public final class HourglassClient implements AutoCloseable {
    *     unreachable
    */
   public List<LeaseSignal> signals(String workerId, List<LeaseSignal.Held> held, Duration wait) {
-    if (wait.isNegative() || wait.compareTo(LEASE_WAIT_MAX) > 0) {
-      throw new IllegalArgumentException("wait=" + wait + " is outside [0, " + LEASE_WAIT_MAX
-          + "]");
-    }
+    checkWait(wait);
     ObjectNode body = Json.MAPPER.createObjectNode().put("wait_ms", wait.toMillis());
     var arr = body.putArray("leases");
     for (LeaseSignal.Held h : held) {
       arr.addObject().put("job_id", h.jobId()).put("generation", h.generation());
     }
-    List<LeaseSignal> out = new ArrayList<>();
-    for (JsonNode n : call("POST", V1 + "/workers/" + segment(workerId) + "/signals", body,
-        requestTimeout.plus(wait)).path("signals")) {
-      out.add(LeaseSignal.of(n));
-    }
-    return List.copyOf(out);
+    return list(call("POST", V1 + "/workers/" + segment(workerId) + "/signals", body,
+        requestTimeout.plus(wait)), "signals", LeaseSignal::of);
   }
 
   private static ObjectNode report(String workerId, int generation) {
@@ -587,11 +562,7 @@ public final class HourglassClient implements AutoCloseable {
    * @throws HourglassException if unreachable or the token is refused
    */
   public List<Schedule> schedules() {
-    List<Schedule> out = new ArrayList<>();
-    for (JsonNode n : call("GET", V1 + "/schedules", null).path("schedules")) {
-      out.add(Schedule.of(n));
-    }
-    return List.copyOf(out);
+    return list(call("GET", V1 + "/schedules", null), "schedules", Schedule::of);
   }
 
   /**
@@ -647,11 +618,7 @@ public final class HourglassClient implements AutoCloseable {
    * @throws HourglassException if unreachable or the token is refused
    */
   public List<QueueInfo> queues() {
-    List<QueueInfo> out = new ArrayList<>();
-    for (JsonNode n : call("GET", V1 + "/queues", null).path("queues")) {
-      out.add(QueueInfo.of(n));
-    }
-    return List.copyOf(out);
+    return list(call("GET", V1 + "/queues", null), "queues", QueueInfo::of);
   }
 
   /**
@@ -734,7 +701,6 @@ public final class HourglassClient implements AutoCloseable {
    * Whether the server answers {@code /readyz} with 200.
    *
    * @return true when ready; false when unreachable, stopping, or its log failed
-   * @throws IllegalStateException never
    */
   public boolean ready() {
     try {
@@ -747,8 +713,6 @@ public final class HourglassClient implements AutoCloseable {
 
   /**
    * Closes the connection pool; calls in flight finish first. Idempotent.
-   *
-   * @throws IllegalStateException never
    */
   @Override
   public void close() {
@@ -759,6 +723,22 @@ public final class HourglassClient implements AutoCloseable {
 
   private static JobState state(JsonNode n) {
     return JobState.parse(Json.text(n, "state"));
+  }
+
+  /** The records of an answer's array field, in order; empty when the field is absent. */
+  private static <T> List<T> list(JsonNode answer, String field, Function<JsonNode, T> of) {
+    List<T> out = new ArrayList<>(answer.path(field).size());
+    for (JsonNode n : answer.path(field)) {
+      out.add(of.apply(n));
+    }
+    return List.copyOf(out);
+  }
+
+  private static void checkWait(Duration wait) {
+    if (wait.isNegative() || wait.compareTo(LEASE_WAIT_MAX) > 0) {
+      throw new IllegalArgumentException("wait=" + wait + " is outside [0, " + LEASE_WAIT_MAX
+          + "]");
+    }
   }
 
   private static void appendParam(StringBuilder q, String name, String value) {
@@ -820,8 +800,7 @@ public final class HourglassClient implements AutoCloseable {
       int status = r.statusCode();
       if (status == 503 && System.nanoTime() < failoverDeadline) {
         HourglassException p = problem(method + " " + path, r);
-        if ("NO_LEADER".equals(p.code()) || "NOT_LEADER".equals(p.code())
-            || "LEADER_NOT_READY".equals(p.code())) {
+        if (LEADER_CHANGE.contains(p.code())) {
           at = (at + 1) % endpoints.size(); // an election: the same or another replica, soon
           uri = endpoints.get(at).resolve(path);
           pauseBeforeFailover();
@@ -832,10 +811,10 @@ public final class HourglassClient implements AutoCloseable {
       current = at;
       if ((status == 307 || status == 308) && r.headers().firstValue("Location").isPresent()) {
         if (hop++ >= REDIRECTS_MAX) {
-          throw new HourglassException(status, "TOO_MANY_REDIRECTS", "Too many redirects",
-              method + " " + path + " was redirected more than " + REDIRECTS_MAX + " times (last"
-                  + " to " + r.headers().firstValue("Location").get() + "); check the cluster's"
-                  + " leader addresses", null, null, null);
+          throw new HourglassException(status, ErrorCode.TOO_MANY_REDIRECTS.name(),
+              "Too many redirects", method + " " + path + " was redirected more than "
+                  + REDIRECTS_MAX + " times (last to " + r.headers().firstValue("Location").get()
+                  + "); check the cluster's leader addresses", null, null, null);
         }
         uri = uri.resolve(r.headers().firstValue("Location").get());
         at = indexOf(uri, at);
@@ -908,7 +887,7 @@ public final class HourglassClient implements AutoCloseable {
     } catch (IOException notJson) {
       // a proxy's HTML page: reported as text below
     }
-    if (p != null && p.isObject() && p.has("code")) {
+    if (p != null && p.isObject() && Json.text(p, "code") != null) {
       return new HourglassException(r.statusCode(), Json.text(p, "code"), Json.text(p, "title"),
           Json.text(p, "detail"), Json.text(p, "type"), retryAfter, null);
     }
@@ -968,7 +947,6 @@ public final class HourglassClient implements AutoCloseable {
      *
      * @param bearerToken the token, or null for none
      * @return this builder
-     * @throws IllegalArgumentException never
      */
     public Builder token(String bearerToken) {
       this.token = bearerToken == null || bearerToken.isBlank() ? null : bearerToken;
@@ -1003,7 +981,6 @@ public final class HourglassClient implements AutoCloseable {
      * Builds the client.
      *
      * @return the client; close it when done
-     * @throws IllegalStateException never
      */
     public HourglassClient build() {
       return new HourglassClient(this);

@@ -78,7 +78,6 @@ public record Job(
    * The attempt that succeeded, if any.
    *
    * @return the successful attempt, or null
-   * @throws IllegalStateException never
    */
   public Attempt successfulAttempt() {
     for (Attempt a : attempts) {

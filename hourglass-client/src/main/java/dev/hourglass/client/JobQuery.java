@@ -32,7 +32,6 @@ public record JobQuery(JobState state, String queue, String task, int limit, Str
    * Every job, first page of 100.
    *
    * @return the query
-   * @throws IllegalStateException never
    */
   public static JobQuery all() {
     return new JobQuery(null, null, null, LIMIT_DEFAULT, null);
@@ -43,7 +42,6 @@ public record JobQuery(JobState state, String queue, String task, int limit, Str
    *
    * @param s the state, or null for any
    * @return a copy
-   * @throws IllegalStateException never
    */
   public JobQuery withState(JobState s) {
     return new JobQuery(s, queue, task, limit, cursor);
@@ -54,7 +52,6 @@ public record JobQuery(JobState state, String queue, String task, int limit, Str
    *
    * @param q the queue, or null for any
    * @return a copy
-   * @throws IllegalStateException never
    */
   public JobQuery withQueue(String q) {
     return new JobQuery(state, q, task, limit, cursor);
@@ -65,7 +62,6 @@ public record JobQuery(JobState state, String queue, String task, int limit, Str
    *
    * @param t the task type, or null for any
    * @return a copy
-   * @throws IllegalStateException never
    */
   public JobQuery withTask(String t) {
     return new JobQuery(state, queue, t, limit, cursor);
@@ -87,7 +83,6 @@ public record JobQuery(JobState state, String queue, String task, int limit, Str
    *
    * @param c a {@link JobPage#nextCursor()}, or null for the first page
    * @return a copy
-   * @throws IllegalStateException never
    */
   public JobQuery withCursor(String c) {
     return new JobQuery(state, queue, task, limit, c);

@@ -44,22 +44,21 @@ public final class JobRequest {
    * Whether this request creates a cron schedule rather than one job.
    *
    * @return true when {@link Builder#cron} was given
-   * @throws IllegalStateException never
    */
   public boolean isSchedule() {
     return schedule;
   }
 
-  /**
-   * The request body as the server reads it (snake_case JSON).
-   *
-   * @return a copy of the body
-   * @throws IllegalStateException never
-   */
-  public JsonNode toJson() {
+  /** The request body as the server reads it (snake_case JSON): a copy. */
+  JsonNode toJson() {
     return body.deepCopy();
   }
 
+  /**
+   * The request body as the server reads it.
+   *
+   * @return snake_case JSON text, e.g. {@code {"task":"send-email","priority":5}}
+   */
   @Override
   public String toString() {
     return body.toString();
@@ -120,11 +119,11 @@ public final class JobRequest {
     }
 
     /**
-     * The priority; higher runs first (default 0, |p| at most 1,000,000).
+     * The priority; higher runs first (default 0, |p| at most 1,000,000: the server checks the
+     * bound).
      *
      * @param priority the priority
      * @return this builder
-     * @throws IllegalArgumentException never; the server checks the bound
      */
     public Builder priority(int priority) {
       body.put("priority", priority);
@@ -213,33 +212,33 @@ public final class JobRequest {
     }
 
     /**
-     * What a schedule does when a firing finds the previous job still live: {@code allow},
-     * {@code skip} or {@code queue_one}.
+     * What a schedule does when a firing finds the previous job still live (default {@link
+     * Schedule.Overlap#ALLOW}).
      *
      * @param overlap the policy
      * @return this builder
      * @throws NullPointerException if overlap is null
      */
-    public Builder overlap(String overlap) {
-      body.put("overlap", Objects.requireNonNull(overlap, "overlap"));
+    public Builder overlap(Schedule.Overlap overlap) {
+      body.put("overlap", Schedule.wireName(Objects.requireNonNull(overlap, "overlap")));
       return this;
     }
 
     /**
      * What a schedule does with firings it missed (the server was down, or the schedule was
-     * created late): {@code once}, {@code each_within_window} or {@code skip}.
+     * created late); default {@link Schedule.CatchUp#ONCE}.
      *
      * @param catchUp the policy
      * @return this builder
      * @throws NullPointerException if catchUp is null
      */
-    public Builder catchUp(String catchUp) {
-      body.put("catch_up", Objects.requireNonNull(catchUp, "catchUp"));
+    public Builder catchUp(Schedule.CatchUp catchUp) {
+      body.put("catch_up", Schedule.wireName(Objects.requireNonNull(catchUp, "catchUp")));
       return this;
     }
 
     /**
-     * How far back {@code each_within_window} catches up missed firings.
+     * How far back {@link Schedule.CatchUp#EACH_WITHIN_WINDOW} catches up missed firings.
      *
      * @param window not negative
      * @return this builder
@@ -325,7 +324,6 @@ public final class JobRequest {
      *
      * @param jitter false for exact exponential delays
      * @return this builder
-     * @throws IllegalStateException never
      */
     public Builder backoffJitter(boolean jitter) {
       body.put("backoff_jitter", jitter);
@@ -370,10 +368,9 @@ public final class JobRequest {
     }
 
     /**
-     * Builds the request.
+     * Builds the request. The server validates the combination of options.
      *
      * @return the request
-     * @throws IllegalStateException never; the server validates the combination
      */
     public JobRequest build() {
       return new JobRequest(body.deepCopy(), body.has("cron"));

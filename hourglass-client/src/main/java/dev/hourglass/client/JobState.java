@@ -1,9 +1,11 @@
 package dev.hourglass.client;
 
 /**
- * A job's state, as the server reports it. {@code PENDING} waits for dependencies, {@code
- * SCHEDULED} for its run time, {@code FAILED} for its retry; the last four are terminal except
- * that a {@code DEAD} job may be re-driven.
+ * A job's state, as the server reports it: the engine's states, one for one (docs/API.md). {@code
+ * PENDING} waits for dependencies, {@code SCHEDULED} for its run time, {@code FAILED} for its
+ * retry. {@code SUCCEEDED}, {@code DEAD} and {@code CANCELLED} are {@linkplain #isFinished()
+ * finished}; only {@code SUCCEEDED} never changes again: a {@code DEAD} job may be re-driven, and
+ * a job cancelled because a parent died returns to {@code PENDING} when that parent is re-driven.
  */
 public enum JobState {
   /** Waiting for the jobs it depends on. */
@@ -14,22 +16,22 @@ public enum JobState {
   READY,
   /** Leased to a worker. */
   RUNNING,
-  /** Completed. Terminal. */
+  /** Completed. Never changes again. */
   SUCCEEDED,
   /** The last attempt failed; a retry is scheduled after backoff. */
   FAILED,
   /** Out of attempts: in the dead-letter queue (re-drivable). */
   DEAD,
-  /** Cancelled. Terminal. */
+  /** Cancelled. */
   CANCELLED;
 
   /**
-   * Whether the job will not run again unless someone re-drives it.
+   * Whether the job has finished, as its dependants and its schedule's overlap policy see it: it
+   * will not run again unless someone re-drives it (or a parent whose death cancelled it).
    *
    * @return true for SUCCEEDED, DEAD and CANCELLED
-   * @throws IllegalStateException never
    */
-  public boolean isTerminal() {
+  public boolean isFinished() {
     return this == SUCCEEDED || this == DEAD || this == CANCELLED;
   }
 

@@ -10,29 +10,35 @@ import java.util.Objects;
  *
  * @param jobId the job
  * @param generation the lease's generation
- * @param code {@code CANCELLED} or {@code TIMED_OUT} (the codes a heartbeat would get as 409)
+ * @param codeName the code as the server sent it: {@code CANCELLED} or {@code TIMED_OUT} (the
+ *     codes a heartbeat would get as 409)
  * @param reason the cancel's reason, or a sentence on the timeout
  */
-public record LeaseSignal(String jobId, int generation, String code, String reason) {
-
-  /** {@code code} of a cancelled job. */
-  public static final String CANCELLED = "CANCELLED";
-  /** {@code code} of an attempt that ran past the job's timeout. */
-  public static final String TIMED_OUT = "TIMED_OUT";
+public record LeaseSignal(String jobId, int generation, String codeName, String reason) {
 
   /**
    * Checks the fields.
    *
-   * @throws NullPointerException if jobId or code is null
+   * @throws NullPointerException if jobId or codeName is null
    */
   public LeaseSignal {
     Objects.requireNonNull(jobId, "jobId");
-    Objects.requireNonNull(code, "code");
+    Objects.requireNonNull(codeName, "codeName");
   }
 
   static LeaseSignal of(JsonNode n) {
     return new LeaseSignal(Json.text(n, "job_id"), n.path("generation").asInt(),
         Json.text(n, "code"), Json.text(n, "reason"));
+  }
+
+  /**
+   * Why the lease ended.
+   *
+   * @return {@link ErrorCode#CANCELLED} or {@link ErrorCode#TIMED_OUT}; {@link
+   *     ErrorCode#UNKNOWN} for a reason this client does not know (a newer server)
+   */
+  public ErrorCode code() {
+    return ErrorCode.of(codeName);
   }
 
   /**

@@ -58,7 +58,8 @@ class HourglassClientAuthTest {
   private static void refused(ThrowingCallable call, int status, String code, String detail) {
     assertThatThrownBy(call).isInstanceOfSatisfying(HourglassException.class, e -> {
       assertThat(e.status()).isEqualTo(status);
-      assertThat(e.code()).isEqualTo(code);
+      assertThat(e.codeName()).isEqualTo(code);
+      assertThat(e.code()).isEqualTo(ErrorCode.valueOf(code));
       assertThat(e.detail()).contains(detail);
       assertThat(e.getMessage()).startsWith("HTTP " + status + " " + code + ": ");
       assertThat(e.isTransient()).isFalse();

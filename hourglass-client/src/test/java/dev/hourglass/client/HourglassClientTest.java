@@ -89,7 +89,9 @@ class HourglassClientTest {
     assertThatThrownBy(() -> client.job("nope"))
         .isInstanceOfSatisfying(HourglassException.class, e -> {
           assertThat(e.status()).isEqualTo(404);
-          assertThat(e.code()).isEqualTo("UNKNOWN_JOB");
+          assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_JOB);
+          assertThat(e.is(ErrorCode.UNKNOWN_JOB)).isTrue();
+          assertThat(e.codeName()).isEqualTo("UNKNOWN_JOB");
           assertThat(e.detail()).contains("nope");
         });
     assertThatThrownBy(() -> client.createSchedule(JobRequest.builder("t").cron("not cron")
@@ -98,7 +100,7 @@ class HourglassClientTest {
     assertThatThrownBy(() -> client.submit(JobRequest.builder("t").dependsOn("missing").build()))
         .isInstanceOfSatisfying(HourglassException.class, e -> {
           assertThat(e.status()).isEqualTo(422);
-          assertThat(e.code()).isEqualTo("UNKNOWN_PARENT");
+          assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_PARENT);
         });
     assertThatThrownBy(() -> JobRequest.builder("t").payloadJson("{oops"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not valid JSON");
@@ -151,7 +153,9 @@ class HourglassClientTest {
         new Completion("c2", 1, null)));
     assertThat(results).extracting(CompletionResult::jobId).containsExactly("c0", "c1", "c2");
     assertThat(results).extracting(CompletionResult::applied).containsExactly(true, false, true);
-    assertThat(results.get(1).code()).isIn("STALE_GENERATION", "NOT_LEASE_HOLDER");
+    assertThat(results.get(1).code()).isIn(ErrorCode.STALE_GENERATION,
+        ErrorCode.NOT_LEASE_HOLDER);
+    assertThat(results.get(0).code()).isNull();
     assertThat(results.get(1).state()).isNull();
     assertThat(results.get(1).detail()).contains("c1");
     assertThat(client.job("c0").result()).isEqualTo("{\"n\":0}");
@@ -164,8 +168,11 @@ class HourglassClientTest {
   @Test
   void schedulesQueuesWorkersAndDeadLetters() {
     var sched = client.createSchedule(JobRequest.builder("report").cron("0 3 * * *")
-        .timeZone("Europe/Berlin").scheduleId("nightly").overlap("skip").build());
+        .timeZone("Europe/Berlin").scheduleId("nightly").overlap(Schedule.Overlap.SKIP)
+        .catchUp(Schedule.CatchUp.EACH_WITHIN_WINDOW).build());
     assertThat(sched.scheduleId()).isEqualTo("nightly");
+    assertThat(sched.overlap()).isEqualTo(Schedule.Overlap.SKIP);
+    assertThat(sched.catchUp()).isEqualTo(Schedule.CatchUp.EACH_WITHIN_WINDOW);
     assertThat(sched.nextFireAt()).isNotNull();
     assertThat(client.pauseSchedule("nightly").paused()).isTrue();
     assertThat(client.resumeSchedule("nightly").paused()).isFalse();

@@ -182,7 +182,7 @@ public final class AotTraining {
     long deadline = System.nanoTime() + WAIT_MAX.toNanos();
     while (true) {
       Map<JobState, Long> counts = client.counts();
-      long open = counts.entrySet().stream().filter(e -> !e.getKey().isTerminal())
+      long open = counts.entrySet().stream().filter(e -> !e.getKey().isFinished())
           .mapToLong(Map.Entry::getValue).sum();
       if (open == 0 || System.nanoTime() > deadline) {
         return counts.getOrDefault(JobState.SUCCEEDED, 0L);

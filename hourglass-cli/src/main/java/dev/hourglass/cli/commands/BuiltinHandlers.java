@@ -1,6 +1,9 @@
 package dev.hourglass.cli.commands;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.hourglass.client.worker.HandlerProvider;
+import dev.hourglass.client.worker.JobContext;
 import dev.hourglass.client.worker.JobHandler;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,15 +23,15 @@ public final class BuiltinHandlers implements HandlerProvider {
   public Map<String, JobHandler> handlers() {
     var m = new LinkedHashMap<String, JobHandler>();
     m.put("sleep", ctx -> {
-      long ms = ctx.payloadJson().path("ms").asLong(500);
+      long ms = payload(ctx).path("ms").asLong(500);
       Thread.sleep(ms);
       return Map.of("slept_ms", ms, "worker", ctx.workerId());
     });
-    m.put("echo", ctx -> ctx.payloadJson().isMissingNode() ? Map.of("worker", ctx.workerId())
-        : ctx.payloadJson());
+    m.put("echo", ctx -> payload(ctx).isMissingNode() ? Map.of("worker", ctx.workerId())
+        : payload(ctx));
     m.put("fail-n-times", ctx -> {
-      int n = ctx.payloadJson().path("n").asInt(2);
-      Thread.sleep(ctx.payloadJson().path("ms").asLong(100));
+      int n = payload(ctx).path("n").asInt(2);
+      Thread.sleep(payload(ctx).path("ms").asLong(100));
       int attempt = ctx.attempt();
       if (attempt <= n) {
         throw new IllegalStateException("planned failure " + attempt + " of " + n);
@@ -36,5 +39,11 @@ public final class BuiltinHandlers implements HandlerProvider {
       return Map.of("succeeded_on_attempt", attempt, "worker", ctx.workerId());
     });
     return m;
+  }
+
+  /** The payload as a tree; a missing node (whose fields read as the defaults) when none. */
+  private static JsonNode payload(JobContext ctx) {
+    JsonNode p = ctx.payloadAs(JsonNode.class);
+    return p == null ? MissingNode.getInstance() : p;
   }
 }

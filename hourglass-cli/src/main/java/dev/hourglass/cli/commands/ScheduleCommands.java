@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -150,10 +149,10 @@ public final class ScheduleCommands extends ClientCommands.Base {
         b.timeout(ClientCommands.duration(timeout, "--timeout"));
       }
       if (overlap != null) {
-        b.overlap(overlap.toLowerCase(Locale.ROOT));
+        b.overlap(Schedule.Overlap.parse(overlap));
       }
       if (catchUp != null) {
-        b.catchUp(catchUp.toLowerCase(Locale.ROOT));
+        b.catchUp(Schedule.CatchUp.parse(catchUp));
       }
       if (catchUpWindow != null) {
         b.catchUpWindow(ClientCommands.duration(catchUpWindow, "--catch-up-window"));

@@ -229,7 +229,8 @@ public final class WorkerCommand implements Callable<Integer> {
 
     @Override
     public void onLeaseLost(JobContext ctx, HourglassException refusal) {
-      out.printf("%s lost the lease of %s: %s%n", ctx.workerId(), ctx.jobId(), refusal.code());
+      out.printf("%s lost the lease of %s: %s%n", ctx.workerId(), ctx.jobId(),
+          refusal.codeName());
     }
 
     @Override

@@ -47,7 +47,7 @@ final class DemoSummary {
     }
     t.print(out);
     out.printf("%nSummary after %.1f s%n", seconds);
-    check(finished && jobs.stream().allMatch(j -> j.state().isTerminal()), counts());
+    check(finished && jobs.stream().allMatch(j -> j.state().isFinished()), counts());
     checkDag();
     checkPriorities();
     checkDelayed();

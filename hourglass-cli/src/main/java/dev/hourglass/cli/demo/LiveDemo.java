@@ -319,7 +319,7 @@ public final class LiveDemo {
       draw(jobs, false);
       if (scheduleDeleted && victim != null && reclaimSeen
           && (!cluster || leaderCaughtUp)
-          && jobs.stream().allMatch(j -> j.state().isTerminal())) {
+          && jobs.stream().allMatch(j -> j.state().isFinished())) {
         return true;
       }
       long spent = System.nanoTime() - frameStart;
@@ -416,7 +416,7 @@ public final class LiveDemo {
       counts.put(s, 0L);
     }
     jobs.forEach(j -> counts.merge(j.state(), 1L, Long::sum));
-    long finished = jobs.stream().filter(j -> j.state().isTerminal()).count();
+    long finished = jobs.stream().filter(j -> j.state().isFinished()).count();
     String bar = DemoTerminal.bar(finished, jobs.size(), 40);
     if (!tty) {
       drawPlain(counts, bar, finished, jobs.size(), last);

@@ -1,5 +1,6 @@
 package dev.hourglass.client.worker;
 
+import dev.hourglass.client.ErrorCode;
 import java.util.Objects;
 
 /**
@@ -36,15 +37,12 @@ public record Cancellation(Cause cause, String reason) {
    * @param code CANCELLED or TIMED_OUT
    * @param reason the reason or the server's detail
    * @return the cancellation, or null
-   * @throws IllegalStateException never
    */
-  static Cancellation ofCode(String code, String reason) {
-    if ("CANCELLED".equals(code)) {
-      return new Cancellation(Cause.CANCELLED, reason);
-    }
-    if ("TIMED_OUT".equals(code)) {
-      return new Cancellation(Cause.TIMED_OUT, reason);
-    }
-    return null;
+  static Cancellation ofCode(ErrorCode code, String reason) {
+    return switch (code) {
+      case CANCELLED -> new Cancellation(Cause.CANCELLED, reason);
+      case TIMED_OUT -> new Cancellation(Cause.TIMED_OUT, reason);
+      default -> null;
+    };
   }
 }

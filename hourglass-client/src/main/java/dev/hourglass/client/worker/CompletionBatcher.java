@@ -2,8 +2,10 @@ package dev.hourglass.client.worker;
 
 import dev.hourglass.client.Completion;
 import dev.hourglass.client.CompletionResult;
+import dev.hourglass.client.ErrorCode;
 import dev.hourglass.client.HourglassClient;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -29,8 +31,9 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class CompletionBatcher {
   /** Per-item refusals that say nothing about the lease: retry them one by one. */
-  private static final Set<String> TRANSIENT_CODES = Set.of("OVERLOADED", "UNAVAILABLE",
-      "NO_LEADER", "NOT_LEADER", "LEADER_NOT_READY");
+  private static final Set<ErrorCode> TRANSIENT_CODES = EnumSet.of(ErrorCode.OVERLOADED,
+      ErrorCode.UNAVAILABLE, ErrorCode.NO_LEADER, ErrorCode.NOT_LEADER,
+      ErrorCode.LEADER_NOT_READY);
 
   /** What became of one completion. */
   enum Outcome {
@@ -46,10 +49,10 @@ final class CompletionBatcher {
    * One completion's outcome.
    *
    * @param outcome what became of it
-   * @param code the refusal's code when REFUSED
+   * @param codeName the refusal's code as sent when REFUSED
    * @param detail the refusal's reason when REFUSED
    */
-  record Reply(Outcome outcome, String code, String detail) {
+  record Reply(Outcome outcome, String codeName, String detail) {
     static final Reply APPLIED = new Reply(Outcome.APPLIED, null, null);
     static final Reply UNSENT = new Reply(Outcome.UNSENT, null, null);
   }
@@ -123,6 +126,6 @@ final class CompletionBatcher {
     if (r == null || (!r.applied() && (r.code() == null || TRANSIENT_CODES.contains(r.code())))) {
       return Reply.UNSENT;
     }
-    return r.applied() ? Reply.APPLIED : new Reply(Outcome.REFUSED, r.code(), r.detail());
+    return r.applied() ? Reply.APPLIED : new Reply(Outcome.REFUSED, r.codeName(), r.detail());
   }
 }

@@ -1,7 +1,6 @@
 package dev.hourglass.client.worker;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.hourglass.client.Assignment;
 import dev.hourglass.client.HourglassClient;
 import dev.hourglass.client.internal.Json;
@@ -32,7 +31,6 @@ public final class JobContext {
    * The job's id.
    *
    * @return the id
-   * @throws IllegalStateException never
    */
   public String jobId() {
     return assignment.jobId();
@@ -43,7 +41,6 @@ public final class JobContext {
    * that they can refuse a write from an older generation (a zombie that lost its lease).
    *
    * @return the generation, 1 for the first lease
-   * @throws IllegalStateException never
    */
   public int generation() {
     return assignment.generation();
@@ -53,7 +50,6 @@ public final class JobContext {
    * The task type.
    *
    * @return the task type
-   * @throws IllegalStateException never
    */
   public String task() {
     return assignment.task();
@@ -63,7 +59,6 @@ public final class JobContext {
    * The job's queue.
    *
    * @return the queue
-   * @throws IllegalStateException never
    */
   public String queue() {
     return assignment.queue();
@@ -73,7 +68,6 @@ public final class JobContext {
    * The id of the worker running the job.
    *
    * @return the worker id
-   * @throws IllegalStateException never
    */
   public String workerId() {
     return workerId;
@@ -83,27 +77,16 @@ public final class JobContext {
    * The payload as JSON text.
    *
    * @return the text, or null when the job has no payload
-   * @throws IllegalStateException never
    */
   public String payload() {
     return assignment.payload();
   }
 
   /**
-   * The payload as a JSON tree.
-   *
-   * @return the tree; a missing node when the job has no payload
-   * @throws IllegalArgumentException never for payloads the server accepted
-   */
-  public JsonNode payloadJson() {
-    String p = assignment.payload();
-    return p == null ? Json.MAPPER.missingNode() : Json.parse(p, "payload");
-  }
-
-  /**
    * The payload bound to a type by Jackson (snake_case names).
    *
-   * @param type e.g. a record class or {@code Map.class}
+   * @param type e.g. a record class, {@code Map.class}, or Jackson's {@code JsonNode.class} for a
+   *     tree
    * @param <T> the type
    * @return the payload, or null when the job has none
    * @throws NonRetryableException if the payload does not fit the type (retrying cannot help)
@@ -142,7 +125,6 @@ public final class JobContext {
    * When the lease ends unless heartbeated again (the worker heartbeats for the handler).
    *
    * @return the lease end
-   * @throws IllegalStateException never
    */
   public Instant leaseExpiresAt() {
     return leaseExpiresAt;
@@ -154,7 +136,6 @@ public final class JobContext {
    *
    * @return true once the lease is lost (or given back at shutdown, or the job was cancelled or
    *     timed out: see {@link #isCancelled()})
-   * @throws IllegalStateException never
    */
   public boolean leaseLost() {
     return leaseLost;
@@ -167,7 +148,6 @@ public final class JobContext {
    * this in its loops and return. Whatever the handler returns afterwards is not reported.
    *
    * @return true once cancelled or timed out
-   * @throws IllegalStateException never
    */
   public boolean isCancelled() {
     return cancellation != null;
@@ -178,7 +158,6 @@ public final class JobContext {
    * canceller gave) or timed out.
    *
    * @return the cancellation, or empty while the job may run on
-   * @throws IllegalStateException never
    */
   public Optional<Cancellation> cancellation() {
     return Optional.ofNullable(cancellation);

@@ -9,7 +9,6 @@ public final class NonRetryableException extends RuntimeException {
    * Creates one.
    *
    * @param message what was wrong with the job, for the dead-letter queue
-   * @throws IllegalStateException never
    */
   public NonRetryableException(String message) {
     super(message);
@@ -20,7 +19,6 @@ public final class NonRetryableException extends RuntimeException {
    *
    * @param message what was wrong with the job
    * @param cause the underlying failure
-   * @throws IllegalStateException never
    */
   public NonRetryableException(String message, Throwable cause) {
     super(message, cause);

@@ -1,6 +1,7 @@
 package dev.hourglass.client.worker;
 
 import dev.hourglass.client.Assignment;
+import dev.hourglass.client.ErrorCode;
 import dev.hourglass.client.HourglassClient;
 import dev.hourglass.client.HourglassException;
 import dev.hourglass.client.JobState;
@@ -208,7 +209,6 @@ public final class Worker implements AutoCloseable {
    * The worker's id.
    *
    * @return the id
-   * @throws IllegalStateException never
    */
   public String workerId() {
     return workerId;
@@ -218,7 +218,6 @@ public final class Worker implements AutoCloseable {
    * Jobs whose handlers run now.
    *
    * @return the count
-   * @throws IllegalStateException never
    */
   public int inFlight() {
     return inFlight.size();
@@ -226,8 +225,6 @@ public final class Worker implements AutoCloseable {
 
   /**
    * Shuts down gracefully with the builder's shutdown timeout; see {@link #shutdown}. Idempotent.
-   *
-   * @throws IllegalStateException never
    */
   @Override
   public void close() {
@@ -239,12 +236,11 @@ public final class Worker implements AutoCloseable {
    * releases the jobs still running (they return to READY without spending an attempt; their
    * handlers are interrupted and their results ignored), lets the poll in flight end (within the
    * timeout's rest, at least 500 ms; anything it brings back is released), and deregisters.
-   * Idempotent.
+   * Idempotent. Failures to reach the server are logged, not thrown (unreleased jobs then
+   * return to READY when their leases expire).
    *
    * @param timeout how long running handlers may take to finish
    * @return true if every handler finished in time, false if some jobs were released
-   * @throws IllegalStateException never; failures to reach the server are logged (unreleased
-   *     jobs then return to READY when their leases expire)
    */
   public synchronized boolean shutdown(Duration timeout) {
     if (stopped || !started.get()) {
@@ -363,7 +359,7 @@ public final class Worker implements AutoCloseable {
         if (!polling) {
           return;
         }
-        if (e.status() == 404 && "UNKNOWN_WORKER".equals(e.code())) {
+        if (e.is(ErrorCode.UNKNOWN_WORKER)) {
           registered = false;
         }
         failures++;
@@ -477,7 +473,7 @@ public final class Worker implements AutoCloseable {
     CompletionBatcher.Reply reply = completions.complete(ctx.jobId(), ctx.generation(), result);
     switch (reply.outcome()) {
       case APPLIED -> safely(() -> listener.onCompleted(ctx, result));
-      case REFUSED -> lost(ctx, new HourglassException(409, reply.code(), "Conflict",
+      case REFUSED -> lost(ctx, new HourglassException(409, reply.codeName(), "Conflict",
           reply.detail(), null, null, null));
       case UNSENT -> reportAlone(ctx, result);
     }
@@ -611,7 +607,7 @@ public final class Worker implements AutoCloseable {
         if (!heartbeating) {
           return;
         }
-        if (e.status() == 404 && "NOT_FOUND".equals(e.code())) {
+        if (e.is(ErrorCode.NOT_FOUND)) {
           log.log(Level.INFO, "worker={0}: the server has no signal poll (an older version);"
               + " handlers hear of cancels at the next heartbeat", workerId);
           return;

@@ -3,6 +3,8 @@ package dev.hourglass.client.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hourglass.client.ErrorCode;
 import dev.hourglass.client.HourglassClient;
 import dev.hourglass.client.HourglassException;
 import dev.hourglass.client.Job;
@@ -73,7 +75,7 @@ class WorkerTest {
 
   @Test
   void submitLeaseAndCompleteThroughTheSdk() {
-    started(worker("w1").handler("echo", ctx -> Map.of("echo", ctx.payloadJson(),
+    started(worker("w1").handler("echo", ctx -> Map.of("echo", ctx.payloadAs(JsonNode.class),
         "generation", ctx.generation(), "worker", ctx.workerId())));
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
@@ -201,8 +203,8 @@ class WorkerTest {
     await().atMost(WAIT).until(() -> client.job(id).state() == JobState.SUCCEEDED);
     await().atMost(WAIT).until(() -> !lost.isEmpty());
     assertThat(lost.get(0).status()).isEqualTo(409);
-    assertThat(lost.get(0).code()).isIn("STALE_GENERATION", "NOT_LEASE_HOLDER",
-        "ILLEGAL_TRANSITION");
+    assertThat(lost.get(0).code()).isIn(ErrorCode.STALE_GENERATION, ErrorCode.NOT_LEASE_HOLDER,
+        ErrorCode.ILLEGAL_TRANSITION);
     await().atMost(WAIT).until(() -> w1Interrupted.getCount() == 0);
     Job job = client.job(id);
     assertThat(job.result()).isEqualTo("\"w2 finished\"");
@@ -225,7 +227,7 @@ class WorkerTest {
           .lease(Duration.ofSeconds(60)).pollWait(Duration.ofSeconds(1))
           .handler("wait", ctx -> {
             go.await();
-            return ctx.payloadJson();
+            return ctx.payloadAs(JsonNode.class);
           }).build().start();
       workers.add(w);
       List<String> ids = new ArrayList<>();
@@ -272,8 +274,8 @@ class WorkerTest {
     }));
     await().atMost(WAIT).until(() -> !lost.isEmpty());
     assertThat(lost.get(0).status()).isEqualTo(409);
-    assertThat(lost.get(0).code()).isIn("STALE_GENERATION", "NOT_LEASE_HOLDER",
-        "ILLEGAL_TRANSITION");
+    assertThat(lost.get(0).code()).isIn(ErrorCode.STALE_GENERATION, ErrorCode.NOT_LEASE_HOLDER,
+        ErrorCode.ILLEGAL_TRANSITION);
     await().atMost(WAIT).until(() -> client.job(id).state() == JobState.SUCCEEDED);
     assertThat(client.job(id).result()).isEqualTo("\"w2 finished\"");
     assertThat(w1Completed).hasValue(0);
