@@ -43,6 +43,10 @@ public enum ErrorCode {
   UNKNOWN_SCHEDULE,
   /** No such route: a wrong URL, or an older server without this call. */
   NOT_FOUND,
+  /** A known path called with a method it does not answer; the {@code Allow} header lists them. */
+  METHOD_NOT_ALLOWED,
+  /** A body that is not declared {@code application/json} (UTF-8). */
+  UNSUPPORTED_MEDIA_TYPE,
 
   // 409: the state does not allow it
   /** The generation named is older than the job's current one: a zombie's late answer. */
