@@ -1,6 +1,9 @@
 package dev.hourglass.server;
 
-import dev.hourglass.core.id.JobIds;
+import dev.hourglass.runtime.EngineBackend;
+import dev.hourglass.runtime.EngineLoop;
+import dev.hourglass.runtime.LocalBackend;
+import dev.hourglass.runtime.TimeSource;
 import dev.hourglass.wal.durable.DurableEngine;
 import dev.hourglass.wal.durable.DurableOptions;
 import io.helidon.webserver.WebServer;
@@ -10,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One Hourglass node: the HTTP API (Helidon SE on virtual threads) over an {@link ApplyLoop} that
+ * One Hourglass node: the HTTP API (Helidon SE on virtual threads) over an {@link EngineLoop} that
  * drives the engine, either behind this node's own {@link DurableEngine} log or, with {@link
  * ServerOptions#replication()}, as one replica of a Raft group. Embeddable: tests and the demo
  * start one on port 0.
@@ -28,12 +31,12 @@ public final class HourglassServer implements AutoCloseable {
 
   private final ServerOptions options;
   private final EngineBackend backend;
-  private final ApplyLoop loop;
+  private final EngineLoop loop;
   private final WebServer web;
   private final URI uri;
   private boolean stopped;
 
-  private HourglassServer(ServerOptions options, EngineBackend backend, ApplyLoop loop,
+  private HourglassServer(ServerOptions options, EngineBackend backend, EngineLoop loop,
       WebServer web) {
     this.options = options;
     this.backend = backend;
@@ -56,10 +59,11 @@ public final class HourglassServer implements AutoCloseable {
             options.engine(), options.fsync())))
         : ReplicatedBackend.start(options.replication(), options.dataDir(), options.engine());
     var metrics = new ServerMetrics(options.limits().timedJobsMax());
-    var loop = new ApplyLoop(backend, options.limits(), metrics, System::currentTimeMillis);
+    var time = TimeSource.system();
+    var loop = new EngineLoop(backend, options.limits().loop(), metrics, time);
     loop.start();
-    var api = new Api(loop, backend, options.limits(), options.auth(), metrics, JobIds.systemDefault(),
-        System::currentTimeMillis);
+    var api = new Api(loop, backend, options.limits(), options.auth(), metrics, time.jobIds(),
+        time::wallMillis);
     WebServer web;
     try {
       web = WebServer.builder()
@@ -87,7 +91,7 @@ public final class HourglassServer implements AutoCloseable {
     return server;
   }
 
-  private static void closeQuietly(ApplyLoop loop, EngineBackend backend) {
+  private static void closeQuietly(EngineLoop loop, EngineBackend backend) {
     try {
       loop.close();
     } catch (InterruptedException e) {

@@ -10,6 +10,9 @@ import dev.hourglass.core.command.Command;
 import dev.hourglass.core.engine.EngineConfig;
 import dev.hourglass.core.engine.EngineQueries;
 import dev.hourglass.core.event.Outcome;
+import dev.hourglass.runtime.EngineBackend;
+import dev.hourglass.runtime.EngineLoopException;
+import dev.hourglass.runtime.Leadership;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -61,7 +64,7 @@ final class ReplicatedBackend implements EngineBackend {
       if (e.getCause() instanceof LeaderNotReadyException) {
         throw notServing(replication.nodeId()); // refused before the log: nothing applied
       }
-      throw ApiException.unavailable(e.getMessage());
+      throw new EngineLoopException.Unavailable(e.getMessage());
     }
   }
 
@@ -88,10 +91,10 @@ final class ReplicatedBackend implements EngineBackend {
    * The refusal a replica that cannot serve answers with: 307 to the leader's API, or 503 while
    * there is none, or this replica is the leader but not ready yet.
    */
-  ApiException notServing(String leaderId) {
+  EngineLoopException.NotServing notServing(String leaderId) {
     URI http = leaderId == null || leaderId.equals(replication.nodeId()) ? null
         : replication.httpByNode().get(leaderId);
-    return ApiException.notLeader(replication.nodeId(), leaderId, http);
+    return new EngineLoopException.NotServing(replication.nodeId(), leaderId, http);
   }
 
   @Override
@@ -150,11 +153,11 @@ final class ReplicatedBackend implements EngineBackend {
    * applier's lock, so this replica applies nothing meanwhile (about 1 s per million jobs held);
    * hence admin-only, and one at a time per replica.
    *
-   * @throws ApiException 503 OVERLOADED while another digest is being computed here
+   * @throws EngineLoopException.Overloaded while another digest is being computed here
    */
   Map<String, Object> stateDigest() {
     if (!digesting.tryAcquire()) {
-      throw ApiException.overloaded("a state digest is being computed on replica "
+      throw new EngineLoopException.Overloaded("a state digest is being computed on replica "
           + replication.nodeId() + " already (one at a time: it pauses applying); retry later");
     }
     try {
