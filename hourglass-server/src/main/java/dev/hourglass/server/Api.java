@@ -1,5 +1,6 @@
 package dev.hourglass.server;
 
+import dev.hourglass.cluster.ReplicatedBackend;
 import dev.hourglass.core.command.Command;
 import dev.hourglass.core.command.JobSpec;
 import dev.hourglass.core.command.ScheduleSpec;

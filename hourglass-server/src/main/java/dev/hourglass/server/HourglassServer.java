@@ -1,5 +1,7 @@
 package dev.hourglass.server;
 
+import dev.hourglass.cluster.ClusterOptions;
+import dev.hourglass.cluster.ReplicatedBackend;
 import dev.hourglass.runtime.EngineBackend;
 import dev.hourglass.runtime.EngineLoop;
 import dev.hourglass.runtime.LocalBackend;
@@ -54,12 +56,12 @@ public final class HourglassServer implements AutoCloseable {
    *     a replica's Raft port cannot be bound
    */
   public static HourglassServer start(ServerOptions options) throws IOException {
+    var time = TimeSource.system();
     EngineBackend backend = options.replication() == null
         ? new LocalBackend(DurableEngine.open(DurableOptions.of(options.dataDir(),
             options.engine(), options.fsync())))
-        : ReplicatedBackend.start(options.replication(), options.dataDir(), options.engine());
+        : replica(options, time);
     var metrics = new ServerMetrics(options.limits().timedJobsMax());
-    var time = TimeSource.system();
     var loop = new EngineLoop(backend, options.limits().loop(), metrics, time);
     loop.start();
     var api = new Api(loop, backend, options.limits(), options.auth(), metrics, time.jobIds(),
@@ -89,6 +91,14 @@ public final class HourglassServer implements AutoCloseable {
         + " replication={}", server.uri(), options.dataDir(), options.fsync(), options.auth(),
         options.limits(), options.replication());
     return server;
+  }
+
+  /** Joins the Raft group; the leader stamps commands with {@code time}'s wall clock. */
+  private static ReplicatedBackend replica(ServerOptions options, TimeSource time)
+      throws IOException {
+    Replication r = options.replication();
+    return ReplicatedBackend.start(new ClusterOptions(r.nodeId(), r.peers(), options.dataDir(),
+        options.engine(), r.tuning(), time::wallMillis), r.httpByNode());
   }
 
   private static void closeQuietly(EngineLoop loop, EngineBackend backend) {
