@@ -47,7 +47,7 @@ public interface EngineBackend {
   /** This replica's id; "single" for a single node. */
   String nodeId();
 
-  /** This node's view of its group as a JSON-ready map (the body of {@code GET /api/v1/cluster}). */
+  /** This node's view of its group, JSON-ready (the body of {@code GET /api/v1/cluster}). */
   Map<String, Object> clusterStatus();
 
   /**

@@ -64,11 +64,11 @@ import org.slf4j.LoggerFactory;
  * was acknowledged before it was sent.
  *
  * <p><b>Replicas.</b> On a replica that is not the leader, {@code applyAll} refuses the batch
- * ({@link EngineLoopException.NotServing}, naming the leader when known): the loop answers the batch with that refusal, answers its parked
- * long polls empty (their workers poll again and are redirected), does not tick, and goes on. When
- * it becomes the leader (and has applied everything committed before), it resumes ticking with
- * its own clock and re-sends the assignments the engine still owes a notification for, as after a
- * restart.
+ * ({@link EngineLoopException.NotServing}, naming the leader when known): the loop answers the
+ * batch with that refusal, answers its parked long polls empty (their workers poll again and are
+ * redirected), does not tick, and goes on. When it becomes the leader (and has applied everything
+ * committed before), it resumes ticking with its own clock and re-sends the assignments the engine
+ * still owes a notification for, as after a restart.
  *
  * <p><b>Failure.</b> If the log fails, the state after the failing batch is unknown: the loop
  * answers every waiting request {@link EngineLoopException.LogFailed}, stops, and {@link
@@ -284,8 +284,8 @@ public final class EngineLoop implements AutoCloseable {
     }
     if (!inbox.offer(work)) {
       metrics.overloaded();
-      throw new EngineLoopException.Overloaded(("apply queue full: inboxCapacity=%d; the request was not"
-          + " applied; retry after a short backoff").formatted(limits.inboxCapacity()));
+      throw new EngineLoopException.Overloaded(("apply queue full: inboxCapacity=%d; the request"
+          + " was not applied; retry after a short backoff").formatted(limits.inboxCapacity()));
     }
   }
 
@@ -521,8 +521,8 @@ public final class EngineLoop implements AutoCloseable {
           l.reply.complete(granted);
         } else if (parked.size() >= limits.parkedLeasesMax()) {
           metrics.overloaded();
-          l.reply.completeExceptionally(new EngineLoopException.Overloaded(("too many parked long polls:"
-              + " parkedLeasesMax=%d worker=%s; nothing was leased; poll again after a short"
+          l.reply.completeExceptionally(new EngineLoopException.Overloaded(("too many parked long"
+              + " polls: parkedLeasesMax=%d worker=%s; nothing was leased; poll again after a short"
               + " backoff").formatted(limits.parkedLeasesMax(), l.workerId)));
         } else {
           parked.addLast(l);

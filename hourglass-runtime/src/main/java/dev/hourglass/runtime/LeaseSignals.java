@@ -18,10 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Long-polled lease signals (the server's {@code POST /api/v1/workers/{id}/signals}): a worker names the
- * leases it holds and waits; the answer comes as soon as one of its leases is cancelled or times
- * out, or empty at its wait's end. This is how a handler learns of a cancel within milliseconds
- * rather than at its next heartbeat.
+ * Long-polled lease signals (the server's {@code POST /api/v1/workers/{id}/signals}): a worker
+ * names the leases it holds and waits; the answer comes as soon as one of its leases is cancelled
+ * or times out, or empty at its wait's end. This is how a handler learns of a cancel within
+ * milliseconds rather than at its next heartbeat.
  *
  * <p>Implementation notes.
  *
@@ -46,7 +46,8 @@ public final class LeaseSignals {
   private static final Logger log = LoggerFactory.getLogger(LeaseSignals.class);
   /**
    * Why: a parked poll holds a future and a connection; past this many the server refuses new
-   * ones ({@link EngineLoopException.Overloaded}) rather than grow without bound. Far above any realistic count of workers.
+   * ones ({@link EngineLoopException.Overloaded}) rather than grow without bound. Far above any
+   * realistic count of workers.
    */
   public static final int WAITERS_MAX = 100_000;
 
@@ -85,10 +86,11 @@ public final class LeaseSignals {
    * @throws EngineLoopException.Overloaded when {@link #WAITERS_MAX} polls are parked or the
    *     loop is full
    */
-  public CompletableFuture<List<LeaseEnd>> await(String workerId, List<Held> held, long waitMillis) {
+  public CompletableFuture<List<LeaseEnd>> await(String workerId, List<Held> held,
+      long waitMillis) {
     if (byWorker.size() >= WAITERS_MAX && !byWorker.containsKey(workerId)) {
-      throw new EngineLoopException.Overloaded(("too many parked signal polls: waitersMax=%d; poll again"
-          + " after a short backoff").formatted(WAITERS_MAX));
+      throw new EngineLoopException.Overloaded(("too many parked signal polls: waitersMax=%d;"
+          + " poll again after a short backoff").formatted(WAITERS_MAX));
     }
     Waiter w = new Waiter(List.copyOf(held));
     Waiter previous = byWorker.put(workerId, w);
