@@ -72,7 +72,7 @@ public final class NodeMain {
 
   private static int serve(Path dataDir, InputStream in, PrintStream out, PrintStream err) {
     ObjectMapper mapper = new ObjectMapper();
-    JobIds jobIds = JobIds.systemDefault();
+    JobIds jobIds = JobIds.withThreadLocalRandom(System::currentTimeMillis);
     try (Node node = new Node(Hosts.opener(dataDir), System::currentTimeMillis, jobIds::next,
         mapper)) {
       err.println("hourglass node: data-dir=" + dataDir);

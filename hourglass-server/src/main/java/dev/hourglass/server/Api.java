@@ -1,5 +1,6 @@
 package dev.hourglass.server;
 
+import dev.hourglass.cluster.ReplicatedBackend;
 import dev.hourglass.core.command.Command;
 import dev.hourglass.core.command.JobSpec;
 import dev.hourglass.core.command.ScheduleSpec;
@@ -17,6 +18,10 @@ import dev.hourglass.core.view.JobState;
 import dev.hourglass.core.view.Page;
 import dev.hourglass.core.view.QueueView;
 import dev.hourglass.core.view.UnrunnableView;
+import dev.hourglass.runtime.EngineBackend;
+import dev.hourglass.runtime.EngineLoop;
+import dev.hourglass.runtime.EngineLoopException;
+import dev.hourglass.runtime.LeaseSignals;
 import dev.hourglass.server.Auth.Access;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
@@ -43,7 +48,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP/JSON API under {@code /api/v1} (documented in docs/API.md). Handlers run on Helidon's
  * virtual threads and never touch the engine: they parse, build a command stamped with the
- * server's clock, hand it to the {@link ApplyLoop} and wait for the answer. Thread-safe.
+ * server's clock, hand it to the {@link EngineLoop} and wait for the answer. Thread-safe.
  */
 final class Api {
   private static final Logger log = LoggerFactory.getLogger(Api.class);
@@ -51,7 +56,7 @@ final class Api {
   /** Why: a listing page is a bounded read on the engine thread. */
   static final int PAGE_LIMIT_DEFAULT = 100;
 
-  private final ApplyLoop loop;
+  private final EngineLoop loop;
   private final EngineBackend backend;
   private final Limits limits;
   private final Auth auth;
@@ -66,7 +71,7 @@ final class Api {
   /** Parked signal polls: cancels and timeouts reach a worker without waiting for a heartbeat. */
   private final LeaseSignals signals;
 
-  Api(ApplyLoop loop, EngineBackend backend, Limits limits, Auth auth, ServerMetrics metrics,
+  Api(EngineLoop loop, EngineBackend backend, Limits limits, Auth auth, ServerMetrics metrics,
       JobIds ids, LongSupplier wallMillis) {
     this.loop = loop;
     this.backend = backend;
@@ -78,7 +83,6 @@ final class Api {
     this.jobs = new Jobs();
     this.inFlight = new Semaphore(limits.requestsInFlightMax());
     this.signals = new LeaseSignals(loop);
-    loop.onApplied(signals::applied);
   }
 
   void routes(HttpRouting.Builder r) {
@@ -198,7 +202,7 @@ final class Api {
           var leadership = backend.leadership();
           if (!leadership.serving()) {
             throw ApiException.notLeader(backend.nodeId(), leadership.leaderId(),
-                leadership.leaderHttp());
+                leadership.leaderEndpoint());
           }
           admitted = admit(path);
         }
@@ -209,11 +213,10 @@ final class Api {
             inFlight.release();
           }
         }
+      } catch (EngineLoopException e) {
+        refuse(req, res, ApiException.from(e));
       } catch (ApiException e) {
-        if (e.redirectBase() != null) {
-          res.header(HeaderNames.LOCATION, redirectTarget(e.redirectBase(), req));
-        }
-        Http.problem(res, e);
+        refuse(req, res, e);
       } catch (RuntimeException e) {
         log.error("request failed: method={} path={}; answered 500, a bug",
             req.prologue().method().text(), req.path().path(), e);
@@ -222,6 +225,13 @@ final class Api {
                 + " applied"));
       }
     };
+  }
+
+  private static void refuse(ServerRequest req, ServerResponse res, ApiException e) {
+    if (e.redirectBase() != null) {
+      res.header(HeaderNames.LOCATION, redirectTarget(e.redirectBase(), req));
+    }
+    Http.problem(res, e);
   }
 
   private static boolean answeredByEveryReplica(String path) {
@@ -260,6 +270,9 @@ final class Api {
     } catch (ExecutionException e) {
       if (e.getCause() instanceof ApiException api) {
         throw api;
+      }
+      if (e.getCause() instanceof EngineLoopException refused) {
+        throw ApiException.from(refused);
       }
       if (e.getCause() instanceof IllegalArgumentException bad) {
         throw ApiException.badRequest("INVALID_ARGUMENT", bad.getMessage());
@@ -389,7 +402,7 @@ final class Api {
           + " was leased").formatted(waitMs, limits.leaseWaitMax().toMillis()));
     }
     long leaseMs = r.leaseMs() == null ? 0 : r.leaseMs();
-    List<ApplyLoop.Assignment> granted = await(loop.lease(r.workerId(), max,
+    List<EngineLoop.Assignment> granted = await(loop.lease(r.workerId(), max,
         Http.names(r.queues(), "queues"), Http.names(r.tasks(), "tasks"), leaseMs, waitMs),
         Duration.ofMillis(waitMs));
     List<Wire.Assignment> out = new ArrayList<>(granted.size());
@@ -778,9 +791,9 @@ final class Api {
               o instanceof Rejected x ? new Wire.CompletionResult(id, null, x.code().name(),
                   x.detail()) : new Wire.CompletionResult(id, JobState.SUCCEEDED.name(), null,
                   null)));
-        } catch (ApiException full) { // this item only: the ones before it are applied
-          futures.add(CompletableFuture.completedFuture(
-              new Wire.CompletionResult(id, null, full.code(), full.getMessage())));
+        } catch (EngineLoopException full) { // this item only: the ones before it are applied
+          futures.add(CompletableFuture.completedFuture(new Wire.CompletionResult(id, null,
+              ApiException.from(full).code(), full.getMessage())));
         }
       }
       List<Wire.CompletionResult> out = new ArrayList<>(futures.size());

@@ -2,6 +2,7 @@ package dev.hourglass.server;
 
 import dev.hourglass.core.event.ErrorCode;
 import dev.hourglass.core.event.Outcome.Rejected;
+import dev.hourglass.runtime.EngineLoopException;
 import java.net.URI;
 
 /**
@@ -78,7 +79,29 @@ final class ApiException extends RuntimeException {
 
   /** The engine refused a command: the status follows from its error code. */
   static ApiException rejected(Rejected r) {
-    return new ApiException(status(r.code()), r.code().name(), title(r.code()), r.detail());
+    return rejected(r.code(), r.detail());
+  }
+
+  private static ApiException rejected(ErrorCode code, String detail) {
+    return new ApiException(status(code), code.name(), title(code), detail);
+  }
+
+  /**
+   * The one place where the engine loop's refusals become HTTP answers: not serving is 307 to the
+   * leader (or 503), overloaded 503 with {@code Retry-After: 1}, an engine refusal the status of
+   * its code, and a stop, a timeout, a log failure or no majority 503 with {@code Retry-After: 5}.
+   */
+  static ApiException from(EngineLoopException e) {
+    return switch (e) {
+      case EngineLoopException.NotServing n -> notLeader(n.nodeId(), n.leaderId(),
+          n.leaderEndpoint());
+      case EngineLoopException.Overloaded o -> overloaded(o.getMessage());
+      case EngineLoopException.Rejected r -> rejected(r.code(), r.getMessage());
+      case EngineLoopException.TimedOut t -> unavailable(t.getMessage());
+      case EngineLoopException.LogFailed f -> unavailable(f.getMessage());
+      case EngineLoopException.Stopped s -> unavailable(s.getMessage());
+      case EngineLoopException.Unavailable u -> unavailable(u.getMessage());
+    };
   }
 
   static int status(ErrorCode code) {

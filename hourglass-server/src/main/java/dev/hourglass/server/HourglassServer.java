@@ -1,6 +1,11 @@
 package dev.hourglass.server;
 
-import dev.hourglass.core.id.JobIds;
+import dev.hourglass.cluster.ClusterOptions;
+import dev.hourglass.cluster.ReplicatedBackend;
+import dev.hourglass.runtime.EngineBackend;
+import dev.hourglass.runtime.EngineLoop;
+import dev.hourglass.runtime.LocalBackend;
+import dev.hourglass.runtime.TimeSource;
 import dev.hourglass.wal.durable.DurableEngine;
 import dev.hourglass.wal.durable.DurableOptions;
 import io.helidon.webserver.WebServer;
@@ -10,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One Hourglass node: the HTTP API (Helidon SE on virtual threads) over an {@link ApplyLoop} that
+ * One Hourglass node: the HTTP API (Helidon SE on virtual threads) over an {@link EngineLoop} that
  * drives the engine, either behind this node's own {@link DurableEngine} log or, with {@link
  * ServerOptions#replication()}, as one replica of a Raft group. Embeddable: tests and the demo
  * start one on port 0.
@@ -28,12 +33,12 @@ public final class HourglassServer implements AutoCloseable {
 
   private final ServerOptions options;
   private final EngineBackend backend;
-  private final ApplyLoop loop;
+  private final EngineLoop loop;
   private final WebServer web;
   private final URI uri;
   private boolean stopped;
 
-  private HourglassServer(ServerOptions options, EngineBackend backend, ApplyLoop loop,
+  private HourglassServer(ServerOptions options, EngineBackend backend, EngineLoop loop,
       WebServer web) {
     this.options = options;
     this.backend = backend;
@@ -51,15 +56,16 @@ public final class HourglassServer implements AutoCloseable {
    *     a replica's Raft port cannot be bound
    */
   public static HourglassServer start(ServerOptions options) throws IOException {
+    var time = TimeSource.system();
     EngineBackend backend = options.replication() == null
         ? new LocalBackend(DurableEngine.open(DurableOptions.of(options.dataDir(),
             options.engine(), options.fsync())))
-        : ReplicatedBackend.start(options.replication(), options.dataDir(), options.engine());
+        : replica(options, time);
     var metrics = new ServerMetrics(options.limits().timedJobsMax());
-    var loop = new ApplyLoop(backend, options.limits(), metrics, System::currentTimeMillis);
+    var loop = new EngineLoop(backend, options.limits().loop(), metrics, time);
     loop.start();
-    var api = new Api(loop, backend, options.limits(), options.auth(), metrics, JobIds.systemDefault(),
-        System::currentTimeMillis);
+    var api = new Api(loop, backend, options.limits(), options.auth(), metrics, time.jobIds(),
+        time::wallMillis);
     WebServer web;
     try {
       web = WebServer.builder()
@@ -87,7 +93,15 @@ public final class HourglassServer implements AutoCloseable {
     return server;
   }
 
-  private static void closeQuietly(ApplyLoop loop, EngineBackend backend) {
+  /** Joins the Raft group; the leader stamps commands with {@code time}'s wall clock. */
+  private static ReplicatedBackend replica(ServerOptions options, TimeSource time)
+      throws IOException {
+    Replication r = options.replication();
+    return ReplicatedBackend.start(new ClusterOptions(r.nodeId(), r.peers(), options.dataDir(),
+        options.engine(), r.tuning(), time::wallMillis), r.httpByNode());
+  }
+
+  private static void closeQuietly(EngineLoop loop, EngineBackend backend) {
     try {
       loop.close();
     } catch (InterruptedException e) {

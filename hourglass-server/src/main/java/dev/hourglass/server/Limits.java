@@ -1,10 +1,13 @@
 package dev.hourglass.server;
 
+import dev.hourglass.runtime.LoopLimits;
 import java.time.Duration;
 
 /**
  * Every bound the server enforces, in one place, each with the reason it exists. A test asserts
- * how they relate ({@code LimitsTest}).
+ * how they relate ({@code LimitsTest}). The engine loop's own bounds ({@link LoopLimits}: inbox,
+ * batch, parked long polls, reply timeout, tick spacing, idle wake) are part of it and handed to
+ * the loop by {@link #loop()}; the rest are the HTTP face's (bodies, admission, connections).
  *
  * @param payloadBytesMax one job's payload (its JSON text, UTF-8). Why: a job queue carries
  *     references to data, not the data; 1 MiB keeps one bad client from exhausting memory and
@@ -96,6 +99,12 @@ public record Limits(
           + " in [0, 50 ms] and not above the idle wake, connections >= parked long polls +"
           + " requests in flight; the server does not start");
     }
+  }
+
+  /** The bounds the engine loop enforces, a part of these. */
+  public LoopLimits loop() {
+    return new LoopLimits(inboxCapacity, applyBatchMax, applyBatchBytesMax, parkedLeasesMax,
+        replyTimeout, tickSpacingMin, idleWakeMax);
   }
 
   /** The same limits with another payload bound (and a body bound that fits it). */

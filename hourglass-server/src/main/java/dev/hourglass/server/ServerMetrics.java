@@ -7,6 +7,7 @@ import dev.hourglass.core.event.Event.WorkerDied;
 import dev.hourglass.core.view.JobState;
 import dev.hourglass.core.view.QueueView;
 import dev.hourglass.core.view.WorkerView;
+import dev.hourglass.runtime.EngineLoopListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -49,7 +50,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * request threads, one at a time; {@link #overloaded} from any thread. Micrometer meters and the
  * label caps are thread-safe.
  */
-final class ServerMetrics {
+final class ServerMetrics implements EngineLoopListener {
   /** Why: 100 queues cover a real deployment; past it, one more series instead of one each. */
   static final int QUEUE_LABELS_MAX = 100;
   /**
@@ -161,18 +162,21 @@ final class ServerMetrics {
         .register(registry);
   }
 
-  void overloaded() {
+  @Override
+  public void overloaded() {
     overloaded.increment();
   }
 
   /** Loop thread: one group commit of {@code commands} took {@code nanos}. */
-  void batchApplied(int commands, long nanos) {
+  @Override
+  public void batchApplied(int commands, long nanos) {
     logBatch.record(nanos, TimeUnit.NANOSECONDS);
     batchCommands.record(commands);
   }
 
   /** Loop thread: what one applied command changed, at engine time {@code nowMillis}. */
-  void events(List<Event> events, long nowMillis) {
+  @Override
+  public void events(List<Event> events, long nowMillis) {
     for (Event e : events) {
       switch (e) {
         case JobTransitioned t -> transitioned(t, nowMillis);

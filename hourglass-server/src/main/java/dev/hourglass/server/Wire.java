@@ -90,7 +90,7 @@ final class Wire {
 
   record BatchSubmitted(List<Submitted> jobs) {}
 
-  /** {@code redelivered}: sent again after a restart, same generation; see ApplyLoop. */
+  /** {@code redelivered}: sent again after a restart, same generation; see EngineLoop. */
   record Assignment(String jobId, int generation, String task, String queue,
       @JsonRawValue String payload, long leaseExpiresAt, boolean redelivered) {}
 

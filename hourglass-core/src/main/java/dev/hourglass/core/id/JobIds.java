@@ -21,14 +21,16 @@ public final class JobIds {
   }
 
   /**
-   * Wall clock and each thread's {@link ThreadLocalRandom}. Why not {@code SecureRandom}: ids need
-   * to be unique, not secret (access is guarded by tokens, not by unguessable ids), and a shared
-   * {@code SecureRandom} ({@code NativePRNG}, one lock) took about a fifth of the server's CPU in
-   * batched submits (JFR, docs/BENCHMARKS.md). 74 random bits per millisecond keep a collision
-   * out of reach, and the engine refuses a duplicate id rather than overwriting a job.
+   * Ids on the caller's wall clock with each thread's {@link ThreadLocalRandom}. The clock is
+   * passed in (the shells' time source, {@code dev.hourglass.runtime.TimeSource#jobIds}) because
+   * core reads no clock. Why not {@code SecureRandom}: ids need to be unique, not secret (access
+   * is guarded by tokens, not by unguessable ids), and a shared {@code SecureRandom} ({@code
+   * NativePRNG}, one lock) took about a fifth of the server's CPU in batched submits (JFR,
+   * docs/BENCHMARKS.md). 74 random bits per millisecond keep a collision out of reach, and the
+   * engine refuses a duplicate id rather than overwriting a job.
    */
-  public static JobIds systemDefault() {
-    return new JobIds(System::currentTimeMillis, ThreadLocalRandomSource.INSTANCE);
+  public static JobIds withThreadLocalRandom(LongSupplier clockMillis) {
+    return new JobIds(clockMillis, ThreadLocalRandomSource.INSTANCE);
   }
 
   /** Delegates to the calling thread's generator, so no lock is shared between threads. */

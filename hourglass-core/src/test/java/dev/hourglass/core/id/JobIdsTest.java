@@ -32,7 +32,7 @@ class JobIdsTest {
 
   @Test
   void theDefaultGeneratorNeverRepeatsAcrossThreads() throws Exception {
-    JobIds ids = JobIds.systemDefault();
+    JobIds ids = JobIds.withThreadLocalRandom(System::currentTimeMillis);
     Set<String> seen = ConcurrentHashMap.newKeySet();
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < 4; t++) {

@@ -1,4 +1,4 @@
-package dev.hourglass.server;
+package dev.hourglass.runtime;
 
 import dev.hourglass.core.command.Command;
 import dev.hourglass.core.command.Command.LeaseJobs;
@@ -24,28 +24,30 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Function;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The one thread that drives the engine's {@link EngineBackend} (this node's own log, or its Raft
- * group): HTTP handlers hand it work through a bounded inbox and wait on a future; the loop
- * answers.
+ * group): a shell's callers (HTTP handlers, an embedded API) hand it work through a bounded inbox
+ * and wait on a future; the loop answers. It knows no protocol: its refusals are {@link
+ * EngineLoopException}s, which each shell maps to its own answers in one place.
  *
  * <p>Implementation notes.
  *
- * <p><b>Group commit.</b> Each turn drains up to {@link Limits#applyBatchMax()} requests (and at
- * most {@link Limits#applyBatchBytesMax()} request bytes), hands all their commands to one {@link
- * EngineBackend#applyAll} (one fsync, or one Raft entry), and only then completes their futures. So every mutating
- * call is answered after its command is durable, and under load the fsync cost is shared.
+ * <p><b>Group commit.</b> Each turn drains up to {@link LoopLimits#applyBatchMax()} requests (and
+ * at most {@link LoopLimits#applyBatchBytesMax()} request bytes), hands all their commands to one
+ * {@link EngineBackend#applyAll} (one fsync, or one Raft entry), and only then completes their
+ * futures. So every mutating call is answered after its command is durable, and under load the
+ * fsync cost is shared.
  *
  * <p><b>Time.</b> The engine has no clock. Before a turn's commands, the loop proposes {@code
  * Tick(now)} when {@link EngineQueries#nextWakeupMillis()} has passed, and it sleeps on the inbox
  * only until that wake-up (or the earliest long-poll deadline), so due jobs, retries, lease
  * expiries, worker deaths and cron firings happen within a few milliseconds without any client
- * call. Ticks are spaced by at least {@link Limits#tickSpacingMin()} and never proposed when
- * nothing is due, so an idle server writes nothing.
+ * call. Ticks are spaced by at least {@link LoopLimits#tickSpacingMin()} and never proposed
+ * when nothing is due, so an idle node writes nothing. The clock is the shell's {@link
+ * TimeSource}.
  *
  * <p><b>Long polls.</b> A lease that grants nothing and may wait is parked (oldest first). A parked
  * lease waits without writing: it is retried (a logged {@code LeaseJobs}) only when the engine
@@ -62,21 +64,22 @@ import org.slf4j.LoggerFactory;
  * was acknowledged before it was sent.
  *
  * <p><b>Replicas.</b> On a replica that is not the leader, {@code applyAll} refuses the batch
- * (307 to the leader, or 503): the loop answers the batch with that refusal, answers its parked
- * long polls empty (their workers poll again and are redirected), does not tick, and goes on. When
- * it becomes the leader (and has applied everything committed before), it resumes ticking with
- * its own clock and re-sends the assignments the engine still owes a notification for, as after a
- * restart.
+ * ({@link EngineLoopException.NotServing}, naming the leader when known): the loop answers the
+ * batch with that refusal, answers its parked long polls empty (their workers poll again and are
+ * redirected), does not tick, and goes on. When it becomes the leader (and has applied everything
+ * committed before), it resumes ticking with its own clock and re-sends the assignments the engine
+ * still owes a notification for, as after a restart.
  *
  * <p><b>Failure.</b> If the log fails, the state after the failing batch is unknown: the loop
- * answers every waiting request 503, stops, and {@link #healthy()} turns false. A restart
+ * answers every waiting request {@link EngineLoopException.LogFailed}, stops, and {@link
+ * #healthy()} turns false. A restart
  * recovers from the log.
  *
  * <p>Thread-safety: {@link #write}, {@link #read}, {@link #lease} and {@link #healthy} may be
  * called from any thread; everything else runs on the loop thread.
  */
-final class ApplyLoop implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(ApplyLoop.class);
+public final class EngineLoop implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(EngineLoop.class);
 
   /** Work for the loop. */
   private sealed interface Work permits Write, Read, Lease, Stop {}
@@ -103,13 +106,12 @@ final class ApplyLoop implements AutoCloseable {
     }
   }
 
-  /** A job granted to a long poll, with what the worker needs to run it. */
   /**
    * A job handed to a worker. {@code redelivered} marks an assignment made before a restart that
    * the worker had not confirmed (by heartbeat or report): the notification may never have reached
    * it, so it is sent again, same generation; a worker already running it ignores the copy.
    */
-  record Assignment(String jobId, int generation, String task, String queue, String payload,
+  public record Assignment(String jobId, int generation, String task, String queue, String payload,
       long leaseExpiresAtMillis, boolean redelivered) {}
 
   /** A lease request; parked (kept) between turns while it waits. */
@@ -140,9 +142,9 @@ final class ApplyLoop implements AutoCloseable {
   private record Stop() implements Work {}
 
   private final EngineBackend backend;
-  private final Limits limits;
-  private final ServerMetrics metrics;
-  private final LongSupplier wallMillis;
+  private final LoopLimits limits;
+  private final EngineLoopListener metrics;
+  private final TimeSource time;
   private final ArrayBlockingQueue<Work> inbox;
   private final ArrayDeque<Lease> parked = new ArrayDeque<>();
   private final Thread thread;
@@ -163,25 +165,29 @@ final class ApplyLoop implements AutoCloseable {
   // --------------------------------------------------------------- applied-events listener
 
   /** Hears the events of every applied command, on the loop thread; must not block or throw. */
-  interface AppliedListener {
+  public interface AppliedListener {
     void applied(List<Event> events, EngineQueries queries);
   }
 
   private volatile AppliedListener appliedListener = (events, queries) -> {};
 
   /** Sets the one listener of applied events (the lease signals); safe at any time. */
-  void onApplied(AppliedListener listener) {
+  public void onApplied(AppliedListener listener) {
     this.appliedListener = listener;
   }
 
   // ---------------------------------------------------------------------------------------------
 
-  ApplyLoop(EngineBackend backend, Limits limits, ServerMetrics metrics,
-      LongSupplier wallMillis) {
+  /**
+   * A loop over {@code backend}; call {@link #start}. The backend stays the caller's: {@link
+   * #close} stops the loop, not the backend.
+   */
+  public EngineLoop(EngineBackend backend, LoopLimits limits, EngineLoopListener metrics,
+      TimeSource time) {
     this.backend = backend;
     this.limits = limits;
     this.metrics = metrics;
-    this.wallMillis = wallMillis;
+    this.time = time;
     this.inbox = new ArrayBlockingQueue<>(limits.inboxCapacity());
     this.thread = Thread.ofPlatform().name("hourglass-apply").unstarted(this::run);
   }
@@ -202,20 +208,22 @@ final class ApplyLoop implements AutoCloseable {
     }
   }
 
-  void start() {
+  public void start() {
     thread.start();
   }
 
-  boolean healthy() {
+  /** Whether the loop runs and its log has not failed. */
+  public boolean healthy() {
     return healthy && thread.isAlive();
   }
 
-  int parkedCount() {
+  /** Long polls parked now (racy outside the loop thread). */
+  public int parkedCount() {
     return parked.size(); // racy read, for metrics only
   }
 
   /** Applies one command durably, then computes the reply on the loop thread. */
-  <R> CompletableFuture<R> write(Command command, long bytes,
+  public <R> CompletableFuture<R> write(Command command, long bytes,
       BiFunction<Outcome, EngineQueries, R> finish) {
     var w = new Write<>(command, finish, new CompletableFuture<R>(), bytes);
     offer(w);
@@ -223,7 +231,7 @@ final class ApplyLoop implements AutoCloseable {
   }
 
   /** Answers a question on the loop thread, after the writes queued before it. */
-  <T> CompletableFuture<T> read(Function<EngineQueries, T> query) {
+  public <T> CompletableFuture<T> read(Function<EngineQueries, T> query) {
     var r = new Read<>(query, new CompletableFuture<T>());
     offer(r);
     return r.reply();
@@ -256,30 +264,33 @@ final class ApplyLoop implements AutoCloseable {
   /**
    * Leases up to {@code max} jobs of the given task types (empty: the worker's registered ones),
    * waiting up to {@code waitMillis} for one to become ready. Completes with no assignments at
-   * the deadline; exceptionally with {@link ApiException} when the engine refuses.
+   * the deadline; exceptionally with {@link EngineLoopException.Rejected} when the engine refuses.
+   *
+   * @throws EngineLoopException.Overloaded when the inbox is full
+   * @throws EngineLoopException.Stopped when the loop is stopping or stopped
    */
-  CompletableFuture<List<Assignment>> lease(String workerId, int max, List<String> queues,
+  public CompletableFuture<List<Assignment>> lease(String workerId, int max, List<String> queues,
       List<String> tasks, long leaseMillis, long waitMillis) {
     var l = new Lease(workerId, max, queues, tasks, leaseMillis,
-        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis));
+        time.monotonicNanos() + TimeUnit.MILLISECONDS.toNanos(waitMillis));
     offer(l);
     return l.reply;
   }
 
   private void offer(Work work) {
     if (!accepting || !healthy) {
-      throw ApiException.unavailable("the server is shutting down or its log failed; the request"
-          + " was not applied; retry against a healthy server");
+      throw new EngineLoopException.Stopped("the engine loop is stopping or its log failed; the"
+          + " request was not applied; retry against a healthy node");
     }
     if (!inbox.offer(work)) {
       metrics.overloaded();
-      throw ApiException.overloaded(("apply queue full: inboxCapacity=%d; the request was not"
-          + " applied; retry after a short backoff").formatted(limits.inboxCapacity()));
+      throw new EngineLoopException.Overloaded(("apply queue full: inboxCapacity=%d; the request"
+          + " was not applied; retry after a short backoff").formatted(limits.inboxCapacity()));
     }
   }
 
   /** Answers every parked long poll now (empty) and stops parking: the first step of shutdown. */
-  void releaseParkedLeases() {
+  public void releaseParkedLeases() {
     releaseParked = true;
     inbox.offer(new Read<>(q -> null, new CompletableFuture<>())); // wakes the loop
   }
@@ -324,8 +335,8 @@ final class ApplyLoop implements AutoCloseable {
       log.info("apply loop stopped: position={}", backend.position());
     } catch (IOException | RuntimeException | Error e) {
       healthy = false;
-      log.error("apply loop failed; the server answers 503 until restarted, which recovers from"
-          + " the log: position={}", backend.position(), e);
+      log.error("apply loop failed; the node refuses every request until restarted, which"
+          + " recovers from the log: position={}", backend.position(), e);
       fail(batch);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -343,7 +354,7 @@ final class ApplyLoop implements AutoCloseable {
    * became the leader.
    */
   private long waitNanos() {
-    long now = wallMillis.getAsLong();
+    long now = time.wallMillis();
     long wake = backend.mayTick()
         ? Math.max(backend.read(EngineQueries::nextWakeupMillis),
             lastTickMillis + limits.tickSpacingMin().toMillis())
@@ -352,7 +363,7 @@ final class ApplyLoop implements AutoCloseable {
         TimeUnit.MILLISECONDS.toNanos(Math.max(0, wake - now)));
     Lease oldest = earliestDeadline();
     if (oldest != null) {
-      nanos = Math.min(nanos, Math.max(0, oldest.deadlineNanos - System.nanoTime()));
+      nanos = Math.min(nanos, Math.max(0, oldest.deadlineNanos - time.monotonicNanos()));
     }
     return nanos;
   }
@@ -371,7 +382,7 @@ final class ApplyLoop implements AutoCloseable {
 
   /** One group commit: tick if due, retried parked leases, the batch's commands; then answers. */
   private void turn(List<Work> batch) throws IOException {
-    long now = wallMillis.getAsLong();
+    long now = time.wallMillis();
     boolean ticking = backend.mayTick();
     if (ticking && !wasTicking) {
       collectOwedNotifications();
@@ -408,11 +419,11 @@ final class ApplyLoop implements AutoCloseable {
       }
     }
     if (!commands.isEmpty()) {
-      long start = System.nanoTime();
+      long start = time.monotonicNanos();
       List<Outcome> applied;
       try {
         applied = backend.applyAll(commands);
-      } catch (ApiException refused) {
+      } catch (EngineLoopException refused) {
         // A replica that is not the leader, or no majority: nothing here was applied (or, after a
         // commit timeout, the outcome is unknown, as the refusal says). The node goes on.
         refuse(owners, refused);
@@ -420,7 +431,7 @@ final class ApplyLoop implements AutoCloseable {
       }
       List<Outcome> outcomes = applied;
       if (outcomes != null) {
-        metrics.batchApplied(commands.size(), System.nanoTime() - start);
+        metrics.batchApplied(commands.size(), time.monotonicNanos() - start);
         backend.read(q -> {
           answer(commands, owners, outcomes, q, now);
           return null;
@@ -436,7 +447,7 @@ final class ApplyLoop implements AutoCloseable {
     });
   }
 
-  private void refuse(List<Work> owners, ApiException refused) {
+  private void refuse(List<Work> owners, EngineLoopException refused) {
     for (Work w : owners) {
       if (w != null) {
         failOne(w, refused);
@@ -495,7 +506,8 @@ final class ApplyLoop implements AutoCloseable {
 
   private void answerLease(Lease l, Outcome outcome, EngineQueries queries) {
     switch (outcome) {
-      case Rejected r -> l.reply.completeExceptionally(ApiException.rejected(r));
+      case Rejected r -> l.reply.completeExceptionally(
+          new EngineLoopException.Rejected(r.code(), r.detail()));
       case Applied a -> {
         List<Assignment> granted = redeliveries(l.workerId, queries);
         for (Event e : a.events()) {
@@ -505,12 +517,12 @@ final class ApplyLoop implements AutoCloseable {
                 job.payload(), g.leaseExpiresAtMillis(), false));
           }
         }
-        if (!granted.isEmpty() || l.deadlineNanos - System.nanoTime() <= 0 || releaseParked) {
+        if (!granted.isEmpty() || l.deadlineNanos - time.monotonicNanos() <= 0 || releaseParked) {
           l.reply.complete(granted);
         } else if (parked.size() >= limits.parkedLeasesMax()) {
           metrics.overloaded();
-          l.reply.completeExceptionally(ApiException.overloaded(("too many parked long polls:"
-              + " parkedLeasesMax=%d worker=%s; nothing was leased; poll again after a short"
+          l.reply.completeExceptionally(new EngineLoopException.Overloaded(("too many parked long"
+              + " polls: parkedLeasesMax=%d worker=%s; nothing was leased; poll again after a short"
               + " backoff").formatted(limits.parkedLeasesMax(), l.workerId)));
         } else {
           parked.addLast(l);
@@ -541,7 +553,7 @@ final class ApplyLoop implements AutoCloseable {
   }
 
   private void expireParked() {
-    long now = System.nanoTime();
+    long now = time.monotonicNanos();
     for (Iterator<Lease> it = parked.iterator(); it.hasNext(); ) {
       Lease l = it.next();
       if (releaseParked || l.deadlineNanos - now <= 0) {
@@ -559,8 +571,8 @@ final class ApplyLoop implements AutoCloseable {
   }
 
   private void fail(List<Work> batch) {
-    ApiException e = ApiException.unavailable("the log failed while this request waited; it may"
-        + " or may not have been applied; check its effect after the server restarts");
+    var e = new EngineLoopException.LogFailed("the log failed while this request waited; it may"
+        + " or may not have been applied; check its effect after the node restarts");
     for (Work w : batch) {
       failOne(w, e);
     }
@@ -571,14 +583,14 @@ final class ApplyLoop implements AutoCloseable {
   }
 
   private void failQueued() {
-    ApiException e = ApiException.unavailable("the server stopped before applying this request;"
-        + " it was not applied; retry against a running server");
+    var e = new EngineLoopException.Stopped("the engine loop stopped before applying this"
+        + " request; it was not applied; retry against a running node");
     for (Work w; (w = inbox.poll()) != null; ) {
       failOne(w, e);
     }
   }
 
-  private static void failOne(Work w, ApiException e) {
+  private static void failOne(Work w, EngineLoopException e) {
     switch (w) {
       case Write<?> wr -> wr.reply().completeExceptionally(e);
       case Read<?> r -> r.reply().completeExceptionally(e);

@@ -1,4 +1,4 @@
-package dev.hourglass.server;
+package dev.hourglass.runtime;
 
 import dev.hourglass.core.engine.EngineQueries;
 import dev.hourglass.core.event.ErrorCode;
@@ -18,10 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Long-polled lease signals ({@code POST /api/v1/workers/{id}/signals}): a worker names the
- * leases it holds and waits; the answer comes as soon as one of its leases is cancelled or times
- * out, or empty at its wait's end. This is how a handler learns of a cancel within milliseconds
- * rather than at its next heartbeat.
+ * Long-polled lease signals (the server's {@code POST /api/v1/workers/{id}/signals}): a worker
+ * names the leases it holds and waits; the answer comes as soon as one of its leases is cancelled
+ * or times out, or empty at its wait's end. This is how a handler learns of a cancel within
+ * milliseconds rather than at its next heartbeat.
  *
  * <p>Implementation notes.
  *
@@ -42,16 +42,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safety: {@link #await} from any thread; {@link #applied} on the loop thread only.
  */
-final class LeaseSignals {
+public final class LeaseSignals {
   private static final Logger log = LoggerFactory.getLogger(LeaseSignals.class);
   /**
    * Why: a parked poll holds a future and a connection; past this many the server refuses new
-   * ones (503) rather than grow without bound. Far above any realistic count of workers.
+   * ones ({@link EngineLoopException.Overloaded}) rather than grow without bound. Far above any
+   * realistic count of workers.
    */
-  static final int WAITERS_MAX = 100_000;
+  public static final int WAITERS_MAX = 100_000;
 
   /** A lease a worker says it holds. */
-  record Held(String jobId, int generation) {}
+  public record Held(String jobId, int generation) {}
 
   private static final class Waiter {
     final List<Held> held;
@@ -62,30 +63,34 @@ final class LeaseSignals {
     }
   }
 
-  private final ApplyLoop loop;
+  private final EngineLoop loop;
   private final ConcurrentHashMap<String, Waiter> byWorker = new ConcurrentHashMap<>();
 
-  LeaseSignals(ApplyLoop loop) {
+  /** Signals fed by {@code loop}'s applied events; registers itself as its one listener. */
+  public LeaseSignals(EngineLoop loop) {
     this.loop = loop;
+    loop.onApplied(this::applied);
   }
 
   /** Parked signal polls now (racy, for stats). */
-  int parkedCount() {
+  public int parkedCount() {
     return byWorker.size();
   }
 
   /**
    * Waits up to {@code waitMillis} for a lease of {@code workerId} to be cancelled or time out.
    * Completes with those leases' ends, or empty at the deadline (or when a newer poll of the same
-   * worker replaces this one); exceptionally with 404 UNKNOWN_WORKER for a worker that is not
-   * registered.
+   * worker replaces this one); exceptionally with {@link EngineLoopException.Rejected} ({@code
+   * UNKNOWN_WORKER}) for a worker that is not registered.
    *
-   * @throws ApiException 503 when {@link #WAITERS_MAX} polls are parked or the loop is full
+   * @throws EngineLoopException.Overloaded when {@link #WAITERS_MAX} polls are parked or the
+   *     loop is full
    */
-  CompletableFuture<List<LeaseEnd>> await(String workerId, List<Held> held, long waitMillis) {
+  public CompletableFuture<List<LeaseEnd>> await(String workerId, List<Held> held,
+      long waitMillis) {
     if (byWorker.size() >= WAITERS_MAX && !byWorker.containsKey(workerId)) {
-      throw ApiException.overloaded(("too many parked signal polls: waitersMax=%d; poll again"
-          + " after a short backoff").formatted(WAITERS_MAX));
+      throw new EngineLoopException.Overloaded(("too many parked signal polls: waitersMax=%d;"
+          + " poll again after a short backoff").formatted(WAITERS_MAX));
     }
     Waiter w = new Waiter(List.copyOf(held));
     Waiter previous = byWorker.put(workerId, w);
@@ -96,7 +101,7 @@ final class LeaseSignals {
     CompletableFuture<List<LeaseEnd>> check;
     try {
       check = loop.read(q -> ended(q, workerId, w.held));
-    } catch (ApiException e) {
+    } catch (EngineLoopException e) {
       byWorker.remove(workerId, w);
       throw e;
     }
@@ -116,8 +121,8 @@ final class LeaseSignals {
   /** Loop thread: the named leases that were cancelled or timed out. */
   private static List<LeaseEnd> ended(EngineQueries q, String workerId, List<Held> held) {
     if (!q.workerKnown(workerId)) {
-      throw new ApiException(404, ErrorCode.UNKNOWN_WORKER.name(), "Not found", "no worker "
-          + workerId + " is registered; register it (or lease, which registers it) first");
+      throw new EngineLoopException.Rejected(ErrorCode.UNKNOWN_WORKER, "no worker " + workerId
+          + " is registered; register it (or lease, which registers it) first");
     }
     List<LeaseEnd> out = new ArrayList<>();
     for (Held h : held) {
@@ -132,7 +137,7 @@ final class LeaseSignals {
   }
 
   /** Loop thread, after each applied command: wakes the polls whose leases it ended. */
-  void applied(List<Event> events, EngineQueries q) {
+  private void applied(List<Event> events, EngineQueries q) {
     if (byWorker.isEmpty()) {
       return;
     }

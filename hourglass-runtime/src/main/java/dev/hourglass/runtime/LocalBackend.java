@@ -1,4 +1,4 @@
-package dev.hourglass.server;
+package dev.hourglass.runtime;
 
 import dev.hourglass.core.command.Command;
 import dev.hourglass.core.engine.EngineQueries;
@@ -14,10 +14,10 @@ import java.util.function.Function;
  * A single node: commands are durable once this node's write-ahead log forced them. Only the loop
  * thread mutates the engine, and reads run on the loop thread too, so no lock is needed.
  */
-final class LocalBackend implements EngineBackend {
+public final class LocalBackend implements EngineBackend {
   private final DurableEngine durable;
 
-  LocalBackend(DurableEngine durable) {
+  public LocalBackend(DurableEngine durable) {
     this.durable = durable;
   }
 

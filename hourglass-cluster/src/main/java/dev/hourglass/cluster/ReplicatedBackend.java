@@ -1,18 +1,13 @@
-package dev.hourglass.server;
+package dev.hourglass.cluster;
 
-import dev.hourglass.cluster.ClusterOptions;
-import dev.hourglass.cluster.ClusterUnavailableException;
-import dev.hourglass.cluster.HourglassStateMachine;
-import dev.hourglass.cluster.Member;
-import dev.hourglass.cluster.NotLeaderException;
-import dev.hourglass.cluster.ReplicatedEngine;
 import dev.hourglass.core.command.Command;
-import dev.hourglass.core.engine.EngineConfig;
 import dev.hourglass.core.engine.EngineQueries;
 import dev.hourglass.core.event.Outcome;
+import dev.hourglass.runtime.EngineBackend;
+import dev.hourglass.runtime.EngineLoopException;
+import dev.hourglass.runtime.Leadership;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,8 +18,9 @@ import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 
 /**
  * One replica of a Raft group (Apache Ratis): a batch of commands is one Raft entry, durable once
- * a majority has forced it to its log. Only the leader serves the API; a follower points callers
- * at the leader (307) or, while there is none, asks them to retry (503).
+ * a majority has forced it to its log. Only the leader serves; a follower refuses with {@link
+ * EngineLoopException.NotServing} naming the leader and its endpoint when known (the HTTP server
+ * answers 307 there, or 503 while there is none).
  *
  * <p>Fencing needs nothing beyond the engine's generations: a lease is answered only after the
  * entry that granted it is committed and applied, so every generation a worker ever holds is in
@@ -32,23 +28,32 @@ import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
  * deposed leader proposed without a commit was never answered to anyone, and its generation is
  * handed out afresh; a worker holding a generation the leader does not know is refused (409).
  */
-final class ReplicatedBackend implements EngineBackend {
+public final class ReplicatedBackend implements EngineBackend {
   private final ReplicatedEngine engine;
-  private final Replication replication;
+  private final String nodeId;
+  /** Each replica's client endpoint (its HTTP API) by node id, so that a follower can point. */
+  private final Map<String, URI> endpointByNode;
   /** One digest at a time: each one holds the applier's lock for a full pass over the state. */
   private final Semaphore digesting = new Semaphore(1);
 
-  private ReplicatedBackend(ReplicatedEngine engine, Replication replication) {
+  private ReplicatedBackend(ReplicatedEngine engine, String nodeId,
+      Map<String, URI> endpointByNode) {
     this.engine = engine;
-    this.replication = replication;
+    this.nodeId = nodeId;
+    this.endpointByNode = Map.copyOf(endpointByNode);
   }
 
-  /** Joins the group with Raft storage in {@code dataDir}; returns before a leader is elected. */
-  static ReplicatedBackend start(Replication replication, Path dataDir, EngineConfig config)
+  /**
+   * Joins the group with Raft storage in {@code options.dataDir()}; returns before a leader is
+   * elected.
+   *
+   * @param endpointByNode each replica's client endpoint by node id; a replica missing here is
+   *     refused without an endpoint (the HTTP server then answers 503 naming the leader)
+   */
+  public static ReplicatedBackend start(ClusterOptions options, Map<String, URI> endpointByNode)
       throws IOException {
-    var options = new ClusterOptions(replication.nodeId(), replication.peers(), dataDir, config,
-        replication.tuning(), System::currentTimeMillis);
-    return new ReplicatedBackend(ReplicatedEngine.start(options), replication);
+    return new ReplicatedBackend(ReplicatedEngine.start(options), options.nodeId(),
+        endpointByNode);
   }
 
   @Override
@@ -59,9 +64,9 @@ final class ReplicatedBackend implements EngineBackend {
       throw notServing(e.leaderId());
     } catch (ClusterUnavailableException e) {
       if (e.getCause() instanceof LeaderNotReadyException) {
-        throw notServing(replication.nodeId()); // refused before the log: nothing applied
+        throw notServing(nodeId); // refused before the log: nothing applied
       }
-      throw ApiException.unavailable(e.getMessage());
+      throw new EngineLoopException.Unavailable(e.getMessage());
     }
   }
 
@@ -73,25 +78,25 @@ final class ReplicatedBackend implements EngineBackend {
   @Override
   public Leadership leadership() {
     if (engine.isLeaderReady()) {
-      return new Leadership(true, replication.nodeId(), null);
+      return new Leadership(true, nodeId, null);
     }
     if (engine.isLeader()) {
       // Elected, still applying earlier terms' entries: Ratis refuses writes until it is ready.
-      return new Leadership(false, replication.nodeId(), null);
+      return new Leadership(false, nodeId, null);
     }
     String leader = engine.leaderId();
-    return new Leadership(false, leader, leader == null ? null : replication.httpByNode()
+    return new Leadership(false, leader, leader == null ? null : endpointByNode
         .get(leader));
   }
 
   /**
-   * The refusal a replica that cannot serve answers with: 307 to the leader's API, or 503 while
-   * there is none, or this replica is the leader but not ready yet.
+   * The refusal of a replica that cannot serve: pointing at the leader's endpoint, or at none
+   * while there is no leader, or this replica is the leader but not ready yet.
    */
-  ApiException notServing(String leaderId) {
-    URI http = leaderId == null || leaderId.equals(replication.nodeId()) ? null
-        : replication.httpByNode().get(leaderId);
-    return ApiException.notLeader(replication.nodeId(), leaderId, http);
+  EngineLoopException.NotServing notServing(String leaderId) {
+    URI http = leaderId == null || leaderId.equals(nodeId) ? null
+        : endpointByNode.get(leaderId);
+    return new EngineLoopException.NotServing(nodeId, leaderId, http);
   }
 
   @Override
@@ -111,14 +116,14 @@ final class ReplicatedBackend implements EngineBackend {
 
   @Override
   public String nodeId() {
-    return replication.nodeId();
+    return nodeId;
   }
 
   @Override
   public Map<String, Object> clusterStatus() {
     var m = new LinkedHashMap<String, Object>();
     m.put("mode", "cluster");
-    m.put("node_id", replication.nodeId());
+    m.put("node_id", nodeId);
     m.put("leader", engine.leaderId());
     m.put("term", engine.term());
     long commit = engine.commitIndex();
@@ -130,7 +135,7 @@ final class ReplicatedBackend implements EngineBackend {
       var x = new LinkedHashMap<String, Object>();
       x.put("node_id", member.nodeId());
       x.put("address", member.address());
-      URI http = replication.httpByNode().get(member.nodeId());
+      URI http = endpointByNode.get(member.nodeId());
       x.put("http", http == null ? null : http.toString());
       x.put("role", member.role());
       x.put("match_index", member.matchIndex());
@@ -150,17 +155,17 @@ final class ReplicatedBackend implements EngineBackend {
    * applier's lock, so this replica applies nothing meanwhile (about 1 s per million jobs held);
    * hence admin-only, and one at a time per replica.
    *
-   * @throws ApiException 503 OVERLOADED while another digest is being computed here
+   * @throws EngineLoopException.Overloaded while another digest is being computed here
    */
-  Map<String, Object> stateDigest() {
+  public Map<String, Object> stateDigest() {
     if (!digesting.tryAcquire()) {
-      throw ApiException.overloaded("a state digest is being computed on replica "
-          + replication.nodeId() + " already (one at a time: it pauses applying); retry later");
+      throw new EngineLoopException.Overloaded("a state digest is being computed on replica "
+          + nodeId + " already (one at a time: it pauses applying); retry later");
     }
     try {
       HourglassStateMachine.StateDigest d = engine.stateMachine().digest();
       var m = new LinkedHashMap<String, Object>();
-      m.put("node_id", replication.nodeId());
+      m.put("node_id", nodeId);
       m.put("applied_term", d.appliedTerm());
       m.put("applied_index", d.appliedIndex());
       m.put("state_crc32c", "%08x".formatted(d.crc32c()));

@@ -1,30 +1,29 @@
-package dev.hourglass.server;
+package dev.hourglass.runtime;
 
 import dev.hourglass.core.command.Command;
 import dev.hourglass.core.engine.EngineQueries;
 import dev.hourglass.core.event.Outcome;
 import java.io.IOException;
-import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
 /**
- * What the {@link ApplyLoop} drives: the engine behind this node's own write-ahead log ({@link
- * LocalBackend}), or this node's replica of a Raft group ({@link ReplicatedBackend}). The loop,
- * the API and the long polls are the same for both; only where a command becomes durable
- * differs (an fsync here, or a commit on a majority).
+ * What the {@link EngineLoop} drives: the engine behind this node's own write-ahead log ({@link
+ * LocalBackend}), or this node's replica of a Raft group ({@code ReplicatedBackend}, in
+ * hourglass-cluster). The loop, the API and the long polls are the same for both; only where a
+ * command becomes durable differs (an fsync here, or a commit on a majority).
  *
  * <p>Thread-safety: {@link #applyAll} is called only by the loop thread; the rest from any.
  */
-sealed interface EngineBackend permits LocalBackend, ReplicatedBackend {
+public interface EngineBackend {
 
   /**
    * Makes the commands durable and applies them, in order; answers their outcomes.
    *
-   * @throws ApiException when this node may not write now (a follower: 307 to the leader; no
-   *     leader, or no majority within the write timeout: 503). The loop answers the batch with
-   *     it and goes on; the node itself is fine.
+   * @throws EngineLoopException.NotServing when this node may not write now (a follower, or no
+   *     leader), or {@link EngineLoopException.Unavailable} when no majority committed within the
+   *     write timeout. The loop answers the batch with it and goes on; the node itself is fine.
    * @throws IOException when the local log failed: the loop stops, the node answers 503
    */
   List<Outcome> applyAll(List<Command> commands) throws IOException;
@@ -48,12 +47,12 @@ sealed interface EngineBackend permits LocalBackend, ReplicatedBackend {
   /** This replica's id; "single" for a single node. */
   String nodeId();
 
-  /** The body of {@code GET /api/v1/cluster}. */
+  /** This node's view of its group, JSON-ready (the body of {@code GET /api/v1/cluster}). */
   Map<String, Object> clusterStatus();
 
   /**
    * Why this node can no longer apply anything (a replica whose applier failed or whose Raft
-   * server stopped), or null. A single node's log failure shows as the apply loop's health.
+   * server stopped), or null. A single node's log failure shows as the loop's health.
    */
   default String failure() {
     return null;
@@ -61,13 +60,4 @@ sealed interface EngineBackend permits LocalBackend, ReplicatedBackend {
 
   /** Flushes and closes the log (and leaves the Raft group); idempotent enough for shutdown. */
   void close() throws IOException;
-
-  /**
-   * @param serving this node accepts API calls
-   * @param leaderId the leader's node id when this node is a follower that knows one, else null
-   * @param leaderHttp the leader's API base URL when known, else null (then the answer is 503)
-   */
-  record Leadership(boolean serving, String leaderId, URI leaderHttp) {
-    static final Leadership SINGLE_NODE = new Leadership(true, null, null);
-  }
 }

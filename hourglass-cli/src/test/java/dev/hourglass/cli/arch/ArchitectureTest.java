@@ -1,0 +1,120 @@
+package dev.hourglass.cli.arch;
+
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaAccess;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import java.io.File;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.RandomAccessFile;
+import java.time.Clock;
+import java.util.Timer;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The module graph, checked on the compiled classes (this module's tests see every product
+ * module). Maven keeps a module from depending on one it does not declare; these rules also catch
+ * what Maven cannot: core reading a clock, starting a thread or touching the disk or network
+ * (which would break deterministic replay), and the server reaching Raft types through the
+ * cluster module. Plain JUnit tests calling {@code rule.check}; each rule was seen to fail once
+ * against a deliberate violation.
+ */
+class ArchitectureTest {
+  private static final String CORE = "dev.hourglass.core..";
+  private static JavaClasses classes;
+
+  @BeforeAll
+  static void importProductClasses() {
+    classes = new ClassFileImporter()
+        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .importPackages("dev.hourglass");
+  }
+
+  @Test
+  void coreReadsNoClock() {
+    // An access, not only a call: System::currentTimeMillis passed as a clock is a reference.
+    ArchRule rule = noClasses().that().resideInAPackage(CORE)
+        .should().accessTargetWhere(DescribedPredicate.describe(
+            "System.currentTimeMillis, System.nanoTime or a java.time now()",
+            (JavaAccess<?> access) -> readsClock(access.getTargetOwner().getName(),
+                access.getName())))
+        .orShould().dependOnClassesThat().areAssignableTo(Clock.class)
+        .because("the engine's time is the command's timestamp; a clock read breaks replay");
+    rule.check(classes);
+  }
+
+  private static boolean readsClock(String owner, String method) {
+    return owner.equals(System.class.getName())
+        && (method.equals("currentTimeMillis") || method.equals("nanoTime"))
+        || owner.startsWith("java.time.") && method.equals("now");
+  }
+
+  @Test
+  void coreStartsNoThread() {
+    ArchRule rule = noClasses().that().resideInAPackage(CORE)
+        .should().dependOnClassesThat().areAssignableTo(Thread.class)
+        .orShould().dependOnClassesThat().areAssignableTo(ExecutorService.class)
+        .orShould().dependOnClassesThat().areAssignableTo(ThreadFactory.class)
+        .orShould().dependOnClassesThat().belongToAnyOf(Executors.class, Timer.class)
+        .because("the engine is confined to its caller's thread; the shells own threads");
+    rule.check(classes);
+  }
+
+  @Test
+  void coreTouchesNoFilesAndNoNetwork() {
+    ArchRule rule = noClasses().that().resideInAPackage(CORE)
+        .should().dependOnClassesThat().resideInAnyPackage("java.nio.file..", "java.net..")
+        .orShould().dependOnClassesThat().belongToAnyOf(File.class, FileInputStream.class,
+            FileOutputStream.class, RandomAccessFile.class)
+        .because("durability and transport are the shells' (wal, runtime, cluster, server)");
+    rule.check(classes);
+  }
+
+  @Test
+  void coreLogsNothing() {
+    ArchRule rule = noClasses().that().resideInAPackage(CORE)
+        .should().dependOnClassesThat().resideInAPackage("org.slf4j..")
+        .because("core returns events and the shell logs them");
+    rule.check(classes);
+  }
+
+  @Test
+  void coreDependsOnNothingOfOurs() {
+    ArchRule rule = noClasses().that().resideInAPackage(CORE)
+        .should().dependOnClassesThat(resideInAPackage("dev.hourglass..")
+            .and(not(resideInAPackage(CORE))));
+    rule.check(classes);
+  }
+
+  @Test
+  void runtimeDependsOnNoShell() {
+    ArchRule rule = noClasses().that().resideInAPackage("dev.hourglass.runtime..")
+        .should().dependOnClassesThat(resideInAnyPackage("dev.hourglass.server..",
+            "dev.hourglass.cluster..", "dev.hourglass.cli..", "dev.hourglass.node..",
+            "dev.hourglass.client..", "dev.hourglass.bench..", "io.helidon..",
+            "com.fasterxml.jackson..", "org.apache.ratis.."))
+        .because("the loop is shared by every shell; HTTP, JSON and Raft stay in theirs");
+    rule.check(classes);
+  }
+
+  @Test
+  void serverUsesNoRaftType() {
+    ArchRule rule = noClasses().that().resideInAPackage("dev.hourglass.server..")
+        .should().dependOnClassesThat().resideInAPackage("org.apache.ratis..")
+        .because("a replica is hourglass-cluster's ReplicatedBackend; the server sees only"
+            + " EngineBackend");
+    rule.check(classes);
+  }
+}

@@ -1,0 +1,148 @@
+package dev.hourglass.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hourglass.core.command.Command;
+import dev.hourglass.core.command.JobSpec;
+import dev.hourglass.core.engine.EngineConfig;
+import dev.hourglass.core.event.ErrorCode;
+import dev.hourglass.core.event.Event;
+import dev.hourglass.core.event.Outcome;
+import dev.hourglass.wal.FsyncPolicy;
+import dev.hourglass.wal.durable.DurableEngine;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The engine loop on this node's own log, with no HTTP in sight: what it answers, and the
+ * refusals a shell maps to its own protocol. Time is manual (a deadline passes only when a test
+ * moves it), so nothing here depends on the machine's speed.
+ */
+class EngineLoopTest {
+  private static final long T0 = 1_700_000_000_000L;
+
+  /** Wall and monotonic time that move only when a test says so. */
+  static final class ManualTime implements TimeSource {
+    final AtomicLong wall = new AtomicLong(T0);
+    final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+
+    @Override
+    public long wallMillis() {
+      return wall.get();
+    }
+
+    @Override
+    public long monotonicNanos() {
+      return nanos.get();
+    }
+  }
+
+  /** Counts what the loop reports. */
+  static final class RecordingListener implements EngineLoopListener {
+    final AtomicInteger batches = new AtomicInteger();
+    final AtomicInteger events = new AtomicInteger();
+
+    @Override
+    public void batchApplied(int commands, long nanos) {
+      batches.incrementAndGet();
+    }
+
+    @Override
+    public void events(List<Event> applied, long nowMillis) {
+      events.addAndGet(applied.size());
+    }
+  }
+
+  @TempDir Path dir;
+  final ManualTime time = new ManualTime();
+  final RecordingListener listener = new RecordingListener();
+  LocalBackend backend;
+  EngineLoop loop;
+
+  @BeforeEach
+  void start() throws Exception {
+    backend = new LocalBackend(DurableEngine.open(dir, EngineConfig.DEFAULTS,
+        new FsyncPolicy.NeverUnsafeForTests()));
+    loop = new EngineLoop(backend, LoopLimits.DEFAULTS, listener, time);
+    loop.start();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    loop.close();
+    backend.close();
+  }
+
+  private static <T> T get(CompletableFuture<T> f) throws Exception {
+    return f.get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aParkedLeaseIsAnsweredWithTheJobSubmittedWhileItWaits() throws Exception {
+    var lease = loop.lease("w1", 1, List.of(), List.of(), 30_000, 60_000);
+    // The lease is parked once the loop answered a read queued after it.
+    get(loop.read(q -> null));
+    assertThat(lease).isNotDone();
+    Outcome submitted = get(loop.write(new Command.SubmitJob(T0, JobSpec.of("j1", "t", "{}")), 0,
+        (o, q) -> o));
+    assertThat(submitted).isInstanceOf(Outcome.Applied.class);
+    List<EngineLoop.Assignment> granted = get(lease);
+    assertThat(granted).extracting(EngineLoop.Assignment::jobId).containsExactly("j1");
+    assertThat(granted.getFirst().redelivered()).isFalse();
+    assertThat(listener.batches.get()).isGreaterThanOrEqualTo(2);
+    assertThat(listener.events.get()).isPositive();
+  }
+
+  @Test
+  void aParkedLeaseEndsEmptyWhenItsDeadlinePasses() throws Exception {
+    var lease = loop.lease("w1", 1, List.of(), List.of(), 30_000, 5_000);
+    get(loop.read(q -> null));
+    assertThat(lease).isNotDone();
+    time.nanos.addAndGet(Duration.ofSeconds(6).toNanos());
+    get(loop.read(q -> null)); // a turn after the deadline
+    assertThat(get(lease)).isEmpty();
+  }
+
+  @Test
+  void anEngineRefusalOfALeaseIsRejectedWithItsCode() {
+    var lease = loop.lease("w1", 0, List.of(), List.of(), 30_000, 0);
+    assertThatThrownBy(() -> get(lease)).isInstanceOf(ExecutionException.class)
+        .cause().isInstanceOfSatisfying(EngineLoopException.Rejected.class,
+            r -> assertThat(r.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+  }
+
+  @Test
+  void aSignalPollForAnUnknownWorkerIsRejectedAsUnknownWorker() {
+    var signals = new LeaseSignals(loop);
+    var poll = signals.await("nobody", List.of(), 1_000);
+    assertThatThrownBy(() -> get(poll)).isInstanceOf(ExecutionException.class)
+        .cause().isInstanceOfSatisfying(EngineLoopException.Rejected.class,
+            r -> assertThat(r.code()).isEqualTo(ErrorCode.UNKNOWN_WORKER));
+  }
+
+  @Test
+  void aStoppedLoopRefusesNewWorkAsStopped() throws Exception {
+    loop.close();
+    assertThat(loop.healthy()).isFalse();
+    assertThatThrownBy(() -> loop.read(q -> null))
+        .isInstanceOf(EngineLoopException.Stopped.class);
+  }
+
+  @Test
+  void loopLimitsRefuseInconsistentBoundsNamingEveryValue() {
+    assertThatThrownBy(() -> new LoopLimits(0, 1, 1, 0, Duration.ofSeconds(1), Duration.ZERO,
+        Duration.ofSeconds(1))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("inboxCapacity=0");
+  }
+}
