@@ -71,9 +71,10 @@ final class Api {
   /** Parked signal polls: cancels and timeouts reach a worker without waiting for a heartbeat. */
   private final LeaseSignals signals;
 
-  Api(EngineLoop loop, EngineBackend backend, Limits limits, Auth auth, ServerMetrics metrics,
-      JobIds ids, LongSupplier wallMillis) {
+  Api(EngineLoop loop, LeaseSignals signals, EngineBackend backend, Limits limits, Auth auth,
+      ServerMetrics metrics, JobIds ids, LongSupplier wallMillis) {
     this.loop = loop;
+    this.signals = signals;
     this.backend = backend;
     this.limits = limits;
     this.auth = auth;
@@ -82,7 +83,6 @@ final class Api {
     this.wallMillis = wallMillis;
     this.jobs = new Jobs();
     this.inFlight = new Semaphore(limits.requestsInFlightMax());
-    this.signals = new LeaseSignals(loop);
   }
 
   void routes(HttpRouting.Builder r) {

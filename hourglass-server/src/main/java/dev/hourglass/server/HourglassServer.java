@@ -4,6 +4,7 @@ import dev.hourglass.cluster.ClusterOptions;
 import dev.hourglass.cluster.ReplicatedBackend;
 import dev.hourglass.runtime.EngineBackend;
 import dev.hourglass.runtime.EngineLoop;
+import dev.hourglass.runtime.LeaseSignals;
 import dev.hourglass.runtime.LocalBackend;
 import dev.hourglass.runtime.TimeSource;
 import dev.hourglass.wal.durable.DurableEngine;
@@ -64,8 +65,8 @@ public final class HourglassServer implements AutoCloseable {
     var metrics = new ServerMetrics(options.limits().timedJobsMax());
     var loop = new EngineLoop(backend, options.limits().loop(), metrics, time);
     loop.start();
-    var api = new Api(loop, backend, options.limits(), options.auth(), metrics, time.jobIds(),
-        time::wallMillis);
+    var api = new Api(loop, new LeaseSignals(loop), backend, options.limits(), options.auth(),
+        metrics, time.jobIds(), time::wallMillis);
     WebServer web;
     try {
       web = WebServer.builder()

@@ -86,9 +86,11 @@ class TaskFilterHttpTest {
     assertThat(register("any", null).status()).isEqualTo(201);
 
     JsonNode workers = http.get("/api/v1/workers").body().get("workers");
-    assertThat(workers).hasSize(2);
-    assertThat(workers.get(0).get("tasks").toString()).isEqualTo("[\"send-email\",\"send-sms\"]");
-    assertThat(workers.get(1).get("tasks").toString()).isEqualTo("[]");
+    assertThat(workers).hasSize(2); // listed by worker id
+    assertThat(workers.get(0).get("worker_id").asText()).isEqualTo("any");
+    assertThat(workers.get(0).get("tasks").toString()).isEqualTo("[]");
+    assertThat(workers.get(1).get("worker_id").asText()).isEqualTo("mailer");
+    assertThat(workers.get(1).get("tasks").toString()).isEqualTo("[\"send-email\",\"send-sms\"]");
 
     submit("q", "resize-image");
     var r = http.post("/api/v1/lease", "{\"worker_id\":\"mailer\",\"max\":4}");
