@@ -168,7 +168,8 @@ final class QuartzContender implements Contender {
    * ERRORs from its own threads as they find the store closed under them ("JobStore is shutdown",
    * a connection the dropped database closed), for some seconds after; those say nothing about
    * the run, so Quartz's errors are silenced from here on (the next Quartz instance turns them
-   * back on in open). The database is dropped with whatever connections are still open on it.
+   * back on in open). The database is dropped with whatever connections are still open on it,
+   * and HikariCP's warnings about those broken connections are silenced the same way.
    */
   @Override
   public void close() throws Exception {
@@ -183,8 +184,9 @@ final class QuartzContender implements Contender {
 
   private static void quartzErrors(boolean shown) {
     if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx) {
-      ctx.getLogger("org.quartz").setLevel(shown ? ch.qos.logback.classic.Level.WARN
-          : ch.qos.logback.classic.Level.OFF);
+      var level = shown ? ch.qos.logback.classic.Level.WARN : ch.qos.logback.classic.Level.OFF;
+      ctx.getLogger("org.quartz").setLevel(level);
+      ctx.getLogger("com.zaxxer.hikari").setLevel(level);
     }
   }
 }
