@@ -12,7 +12,7 @@ import java.nio.file.Path;
  */
 interface Contender extends AutoCloseable {
 
-  /** Row label, e.g. "Quartz JDBC (H2 file)". */
+  /** Row label, e.g. "Quartz JDBC (PostgreSQL)". */
   String name();
 
   /** Plainly what survives a crash, e.g. "in memory: nothing survives a crash". */

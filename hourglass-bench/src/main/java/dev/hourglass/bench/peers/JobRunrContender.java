@@ -3,24 +3,26 @@ package dev.hourglass.bench.peers;
 import static org.jobrunr.scheduling.JobBuilder.aJob;
 import static org.jobrunr.server.BackgroundJobServerConfiguration.usingStandardBackgroundJobServerConfiguration;
 
+import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
-import org.h2.jdbcx.JdbcConnectionPool;
 import org.jobrunr.configuration.JobRunr;
 import org.jobrunr.scheduling.JobBuilder;
 import org.jobrunr.scheduling.JobScheduler;
 import org.jobrunr.server.BackgroundJobServer;
 import org.jobrunr.storage.InMemoryStorageProvider;
 import org.jobrunr.storage.StorageProvider;
-import org.jobrunr.storage.sql.h2.H2StorageProvider;
+import org.jobrunr.storage.sql.postgres.PostgresStorageProvider;
 
 /**
- * JobRunr 8 (open source) with {@code InMemoryStorageProvider} or {@code H2StorageProvider} on an
- * embedded H2 file database. A job is the lambda {@code id -> JobRunrJobs.run(id)}.
+ * JobRunr 8 (open source) with {@code InMemoryStorageProvider} or {@code PostgresStorageProvider}
+ * on PostgreSQL ({@link LocalPostgres}) through a HikariCP pool; JobRunr creates its own tables
+ * (its default {@code DatabaseOptions.CREATE}). A job is the lambda {@code id ->
+ * JobRunrJobs.run(id)}.
  *
  * <p>Settings: {@code workerCount = threads}; poll interval {@value #POLL_SECONDS} s, the smallest
  * the open-source edition accepts (default 15 s): it bounds when scheduled jobs are moved to the
@@ -30,46 +32,50 @@ import org.jobrunr.storage.sql.h2.H2StorageProvider;
  */
 final class JobRunrContender implements Contender {
   static final int POLL_SECONDS = 5;
-  private final boolean h2;
-  private JdbcConnectionPool pool;
+  /** Null for the in-memory storage. */
+  private final LocalPostgres postgres;
+  private LocalPostgres.Database db;
+  private HikariDataSource pool;
   private JobScheduler jobs;
   private BackgroundJobServer server;
 
-  private JobRunrContender(boolean h2) {
-    this.h2 = h2;
+  private JobRunrContender(LocalPostgres postgres) {
+    this.postgres = postgres;
   }
 
   static JobRunrContender inMemory() {
-    return new JobRunrContender(false);
+    return new JobRunrContender(null);
   }
 
-  static JobRunrContender h2() {
-    return new JobRunrContender(true);
+  static JobRunrContender postgres(LocalPostgres postgres) {
+    return new JobRunrContender(postgres);
   }
 
   @Override
   public String name() {
-    return h2 ? "JobRunr (H2 file)" : "JobRunr InMemoryStorageProvider";
+    return postgres != null ? "JobRunr (PostgreSQL)" : "JobRunr InMemoryStorageProvider";
   }
 
   @Override
   public String durability() {
-    return h2 ? H2Files.DURABILITY : "in memory: nothing survives a crash";
+    return postgres != null ? postgres.durability() : "in memory: nothing survives a crash";
   }
 
   @Override
   public String settings(int threads) {
     return "workerCount=" + threads + ", pollInterval=" + POLL_SECONDS + " s (open-source"
-        + " minimum), enqueue(Stream) / create(Stream<JobBuilder>), other settings default";
+        + " minimum), enqueue(Stream) / create(Stream<JobBuilder>)"
+        + (postgres != null ? ", PostgresStorageProvider, HikariCP maximumPoolSize="
+            + (threads + 8) : "") + ", other settings default";
   }
 
   @Override
-  public void open(Path dir, int threads) {
+  public void open(Path dir, int threads) throws Exception {
     StorageProvider storage;
-    if (h2) {
-      pool = JdbcConnectionPool.create(H2Files.url(dir.resolve("jobrunr")), "sa", "");
-      pool.setMaxConnections(threads + 8);
-      storage = new H2StorageProvider(pool);
+    if (postgres != null) {
+      db = postgres.createDatabase();
+      pool = Hikari.pool(db, threads + 8);
+      storage = new PostgresStorageProvider(pool);
     } else {
       storage = new InMemoryStorageProvider();
     }
@@ -109,13 +115,16 @@ final class JobRunrContender implements Contender {
   }
 
   @Override
-  public void close() {
+  public void close() throws Exception {
     if (server != null) {
       server.stop();
     }
     JobRunr.destroy();
     if (pool != null) {
-      pool.dispose();
+      pool.close();
+    }
+    if (db != null) {
+      postgres.dropDatabase(db);
     }
   }
 }

@@ -1,8 +1,5 @@
 package dev.hourglass.bench.peers;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * Hourglass against the schedulers people use today, in one JVM and one run: burst, steady,
  * delayed (every system) and scale (Hourglass alone). Prints one table per workload and writes
  * them, with the settings and a chart, to {@code --out} (default {@code
- * hourglass-bench/target/peers.md} and {@code peers.svg} beside it).
+ * hourglass-bench/target/peers.md} and {@code peers.svg} beside it). The JDBC peers run on
+ * PostgreSQL with its default durability, as their users run them in production: a throwaway
+ * cluster that {@link LocalPostgres} starts for the run and removes afterwards.
  *
  * <p>Run: {@code ./hourglass bench [--quick]}, or after {@code mvn -pl hourglass-bench -am
  * package -DskipTests}: {@code java -Xmx8g -cp 'hourglass-bench/target/*:hourglass-bench/target/lib/*'
@@ -25,17 +26,23 @@ import org.slf4j.LoggerFactory;
  * [--threads=8] [--out=FILE]}.
  */
 public final class PeerBench {
-  /** System keys, in the order they run and are listed. */
-  static final Map<String, Supplier<Contender>> SYSTEMS = new LinkedHashMap<>();
+  /**
+   * System keys, in the order they run and are listed, each with how to make one from the run's
+   * PostgreSQL server (null when no selected system needs one).
+   */
+  static final Map<String, Function<LocalPostgres, Contender>> SYSTEMS = new LinkedHashMap<>();
+  /** The systems that store their jobs in PostgreSQL. */
+  static final Set<String> ON_POSTGRES = Set.of("quartz-postgres", "db-scheduler-postgres",
+      "jobrunr-postgres");
 
   static {
-    SYSTEMS.put("hourglass", HourglassEmbedded::new);
-    SYSTEMS.put("hourglass-http", HourglassHttp::new);
-    SYSTEMS.put("quartz-ram", QuartzContender::ram);
-    SYSTEMS.put("quartz-jdbc", QuartzContender::jdbc);
-    SYSTEMS.put("db-scheduler", DbSchedulerContender::new);
-    SYSTEMS.put("jobrunr-memory", JobRunrContender::inMemory);
-    SYSTEMS.put("jobrunr-h2", JobRunrContender::h2);
+    SYSTEMS.put("hourglass", pg -> new HourglassEmbedded());
+    SYSTEMS.put("hourglass-http", pg -> new HourglassHttp());
+    SYSTEMS.put("quartz-ram", pg -> QuartzContender.ram());
+    SYSTEMS.put("quartz-postgres", QuartzContender::postgres);
+    SYSTEMS.put("db-scheduler-postgres", DbSchedulerContender::new);
+    SYSTEMS.put("jobrunr-memory", pg -> JobRunrContender.inMemory());
+    SYSTEMS.put("jobrunr-postgres", JobRunrContender::postgres);
   }
 
   /** Sizes of one run. */
@@ -99,7 +106,7 @@ public final class PeerBench {
     System.out.println();
     System.out.println(report.markdown());
     System.out.println("written: " + out + " and " + svg);
-    System.exit(0); // peers leave non-daemon threads behind (H2, JobRunr)
+    System.exit(0); // peers leave non-daemon threads behind (Quartz, JobRunr)
   }
 
   static Report run(List<String> systems, List<String> workloads, int threads, Sizes sizes,
@@ -108,11 +115,18 @@ public final class PeerBench {
     long started = System.nanoTime();
     Report report = new Report(threads, sizes, quick);
     report.machine(Workloads.load());
-    report.postgres(postgresReachable());
     Workloads w = new Workloads(root, threads);
+    LocalPostgres postgres = null;
     try {
+      if (systems.stream().anyMatch(ON_POSTGRES::contains)) {
+        progress("starting a local PostgreSQL");
+        postgres = LocalPostgres.start();
+        report.postgres(postgres.description());
+        progress(postgres.description());
+      }
       for (String key : systems) {
-        runSystem(w, key, workloads, sizes, report);
+        LocalPostgres pg = postgres;
+        runSystem(w, key, () -> SYSTEMS.get(key).apply(pg), workloads, sizes, report);
       }
       if (workloads.contains("scale")) {
         for (int pending : sizes.scalePending()) {
@@ -121,15 +135,17 @@ public final class PeerBench {
         }
       }
     } finally {
+      if (postgres != null) {
+        postgres.close();
+      }
       Workloads.deleteTree(root);
     }
     report.finish((System.nanoTime() - started) / 1e9, Workloads.load());
     return report;
   }
 
-  private static void runSystem(Workloads w, String key, List<String> workloads, Sizes sizes,
-      Report report) throws Exception {
-    Supplier<Contender> factory = SYSTEMS.get(key);
+  private static void runSystem(Workloads w, String key, Supplier<Contender> factory,
+      List<String> workloads, Sizes sizes, Report report) throws Exception {
     try (Contender probe = factory.get()) {
       report.describe(key, probe);
     }
@@ -188,16 +204,6 @@ public final class PeerBench {
   static void progress(String line) {
     System.out.println("[peers] " + line);
     System.out.flush();
-  }
-
-  /** Whether a PostgreSQL server answers on the default local port. */
-  private static boolean postgresReachable() {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", 5432), 300);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
   }
 
   /** WARN for everything: Quartz, JobRunr and the server log lifecycle lines at INFO. */

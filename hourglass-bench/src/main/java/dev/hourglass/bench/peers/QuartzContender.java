@@ -3,15 +3,12 @@ package dev.hourglass.bench.peers;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.h2.jdbcx.JdbcConnectionPool;
 import org.quartz.Job;
 import org.quartz.JobBuilder;
 import org.quartz.JobDetail;
@@ -20,36 +17,41 @@ import org.quartz.Scheduler;
 import org.quartz.Trigger;
 import org.quartz.TriggerBuilder;
 import org.quartz.impl.StdSchedulerFactory;
-import org.quartz.utils.ConnectionProvider;
 import org.slf4j.LoggerFactory;
 
 /**
  * Quartz 2.5 with either store: {@code RAMJobStore} (everything in memory) or {@code JobStoreTX}
- * on an embedded H2 file database. Each benchmark job is a no-op {@code JobDetail} with one
- * one-shot trigger, both named {@code tag-id}.
+ * with {@code PostgreSQLDelegate} on PostgreSQL ({@link LocalPostgres}), its tables made by the
+ * {@code tables_postgres.sql} that ships in the Quartz jar, its connections from Quartz's own
+ * HikariCP provider. Each benchmark job is a no-op {@code JobDetail} with one one-shot trigger,
+ * both named {@code tag-id}.
  *
  * <p>Settings for throughput, following Quartz's configuration reference: a thread pool of {@code
  * threads}, and {@code batchTriggerAcquisitionMaxCount = threads} so the scheduler thread acquires
  * and fires up to a pool's worth of triggers per pass instead of one (with JDBC this requires
- * {@code acquireTriggersWithinLock=true}). Triggers are stored in batches of {@value #BATCH} per
- * transaction ({@code scheduleJobs}). Misfire threshold, idle wait and everything else: defaults.
+ * {@code acquireTriggersWithinLock=true}); {@code maxConnections = threads + 4}, above the
+ * reference's "at least the number of worker threads plus three". Triggers are stored in batches
+ * of {@value #BATCH} per transaction ({@code scheduleJobs}). Misfire threshold, idle wait and
+ * everything else: defaults.
  */
 final class QuartzContender implements Contender {
   private static final int BATCH = 1_000;
   private static final AtomicInteger INSTANCES = new AtomicInteger();
-  private final boolean jdbc;
+  /** Null for RAMJobStore. */
+  private final LocalPostgres postgres;
+  private LocalPostgres.Database db;
   private Scheduler scheduler;
 
-  private QuartzContender(boolean jdbc) {
-    this.jdbc = jdbc;
+  private QuartzContender(LocalPostgres postgres) {
+    this.postgres = postgres;
   }
 
   static QuartzContender ram() {
-    return new QuartzContender(false);
+    return new QuartzContender(null);
   }
 
-  static QuartzContender jdbc() {
-    return new QuartzContender(true);
+  static QuartzContender postgres(LocalPostgres postgres) {
+    return new QuartzContender(postgres);
   }
 
   /** Quartz's job class: instantiated by Quartz per firing, so it reports to the static recorder. */
@@ -60,51 +62,21 @@ final class QuartzContender implements Contender {
     }
   }
 
-  /** Hands Quartz connections from an H2 pool (Quartz's own providers need c3p0 or HikariCP). */
-  public static final class H2Provider implements ConnectionProvider {
-    private String url;
-    private int maxConnections = 10;
-    private JdbcConnectionPool pool;
-
-    public void setUrl(String url) {
-      this.url = url;
-    }
-
-    public void setMaxConnections(String n) {
-      this.maxConnections = Integer.parseInt(n);
-    }
-
-    @Override
-    public Connection getConnection() throws SQLException {
-      return pool.getConnection();
-    }
-
-    @Override
-    public void shutdown() {
-      pool.dispose();
-    }
-
-    @Override
-    public void initialize() {
-      pool = JdbcConnectionPool.create(url, "sa", "");
-      pool.setMaxConnections(maxConnections);
-    }
-  }
-
   @Override
   public String name() {
-    return jdbc ? "Quartz JDBC (H2 file)" : "Quartz RAMJobStore";
+    return postgres != null ? "Quartz JDBC (PostgreSQL)" : "Quartz RAMJobStore";
   }
 
   @Override
   public String durability() {
-    return jdbc ? H2Files.DURABILITY : "in memory: nothing survives a crash";
+    return postgres != null ? postgres.durability() : "in memory: nothing survives a crash";
   }
 
   @Override
   public String settings(int threads) {
     return "threadCount=" + threads + ", batchTriggerAcquisitionMaxCount=" + threads
-        + (jdbc ? ", JobStoreTX + StdJDBCDelegate, acquireTriggersWithinLock=true" : "")
+        + (postgres != null ? ", JobStoreTX + PostgreSQLDelegate, acquireTriggersWithinLock=true,"
+            + " HikariCP (provider=hikaricp) maxConnections=" + (threads + 4) : "")
         + ", one JobDetail + trigger per job, stored " + BATCH + " per scheduleJobs call, other"
         + " settings default";
   }
@@ -118,17 +90,19 @@ final class QuartzContender implements Contender {
     p.setProperty("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
     p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(threads));
     p.setProperty("org.quartz.scheduler.batchTriggerAcquisitionMaxCount", Integer.toString(threads));
-    if (jdbc) {
-      String url = H2Files.url(dir.resolve("quartz"));
-      createTables(url);
+    if (postgres != null) {
+      db = postgres.createDatabase();
+      createTables(db);
       p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
       p.setProperty("org.quartz.jobStore.driverDelegateClass",
-          "org.quartz.impl.jdbcjobstore.StdJDBCDelegate");
+          "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
       p.setProperty("org.quartz.jobStore.dataSource", "bench");
       p.setProperty("org.quartz.jobStore.acquireTriggersWithinLock", "true");
-      p.setProperty("org.quartz.dataSource.bench.connectionProvider.class",
-          H2Provider.class.getName());
-      p.setProperty("org.quartz.dataSource.bench.url", url);
+      p.setProperty("org.quartz.dataSource.bench.provider", "hikaricp");
+      p.setProperty("org.quartz.dataSource.bench.driver", "org.postgresql.Driver");
+      p.setProperty("org.quartz.dataSource.bench.URL", db.url());
+      p.setProperty("org.quartz.dataSource.bench.user", db.user());
+      p.setProperty("org.quartz.dataSource.bench.password", db.password());
       p.setProperty("org.quartz.dataSource.bench.maxConnections", Integer.toString(threads + 4));
     } else {
       p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
@@ -136,17 +110,17 @@ final class QuartzContender implements Contender {
     scheduler = new StdSchedulerFactory(p).getScheduler(); // in standby until start()
   }
 
-  /** Runs the H2 DDL that ships inside the Quartz jar. */
-  private static void createTables(String url) throws Exception {
+  /** Runs the PostgreSQL DDL that ships inside the Quartz jar. */
+  private static void createTables(LocalPostgres.Database db) throws Exception {
     String ddl;
     try (InputStream in = Scheduler.class.getResourceAsStream(
-        "/org/quartz/impl/jdbcjobstore/tables_h2.sql")) {
+        "/org/quartz/impl/jdbcjobstore/tables_postgres.sql")) {
       if (in == null) {
-        throw new IllegalStateException("tables_h2.sql is missing from the Quartz jar");
+        throw new IllegalStateException("tables_postgres.sql is missing from the Quartz jar");
       }
       ddl = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
-    H2Files.runScript(url, ddl);
+    LocalPostgres.runScript(db, ddl);
   }
 
   @Override
@@ -192,8 +166,10 @@ final class QuartzContender implements Contender {
    * acquiring and firing its batch, which both broke the ten-minute budget and stole CPU from the
    * next system measured. The jobs are no-ops; nothing of value is in flight. Quartz then logs
    * ERRORs from its own threads as they find the store closed under them ("JobStore is shutdown",
-   * an interrupted H2 read), for some seconds after; those say nothing about the run, so Quartz's
-   * errors are silenced from here on (the next Quartz instance turns them back on in open).
+   * a connection the dropped database closed), for some seconds after; those say nothing about
+   * the run, so Quartz's errors are silenced from here on (the next Quartz instance turns them
+   * back on in open). The database is dropped with whatever connections are still open on it,
+   * and HikariCP's warnings about those broken connections are silenced the same way.
    */
   @Override
   public void close() throws Exception {
@@ -201,12 +177,16 @@ final class QuartzContender implements Contender {
       quartzErrors(false);
       scheduler.shutdown(false);
     }
+    if (db != null) {
+      postgres.dropDatabase(db);
+    }
   }
 
   private static void quartzErrors(boolean shown) {
     if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx) {
-      ctx.getLogger("org.quartz").setLevel(shown ? ch.qos.logback.classic.Level.WARN
-          : ch.qos.logback.classic.Level.OFF);
+      var level = shown ? ch.qos.logback.classic.Level.WARN : ch.qos.logback.classic.Level.OFF;
+      ctx.getLogger("org.quartz").setLevel(level);
+      ctx.getLogger("com.zaxxer.hikari").setLevel(level);
     }
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -13,21 +14,32 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Proves every adapter PeerBench measures: a small burst on each system runs every job exactly
  * once, and a job submitted after start (the steady path) runs too. A broken adapter would make
- * the benchmark's figures meaningless, so CI runs this.
+ * the benchmark's figures meaningless, so CI runs this. The JDBC peers run on a {@link
+ * LocalPostgres} started here; without PostgreSQL installed the class fails (never skips), and the
+ * message names the install command ({@code ./hourglass test} runs it first).
  */
 class PeerAdaptersSmokeTest {
   private static final int JOBS = 200;
   private static Path root;
+  private static LocalPostgres postgres;
 
   @BeforeAll
   static void createRoot() throws Exception {
     PeerBench.quietLogging();
     root = Files.createTempDirectory("peers-smoke");
+    postgres = LocalPostgres.start();
   }
 
   @AfterAll
   static void deleteRoot() throws Exception {
+    if (postgres != null) {
+      postgres.close();
+    }
     Workloads.deleteTree(root);
+  }
+
+  private static Supplier<Contender> factory(String system) {
+    return () -> PeerBench.SYSTEMS.get(system).apply(postgres);
   }
 
   static Stream<String> systems() {
@@ -38,7 +50,7 @@ class PeerAdaptersSmokeTest {
   @MethodSource("systems")
   void burstRunsEveryJobExactlyOnce(String system) throws Exception {
     var w = new Workloads(root, 4);
-    var result = w.burst(PeerBench.SYSTEMS.get(system), JOBS, 30_000);
+    var result = w.burst(factory(system), JOBS, 30_000);
 
     assertThat(result.ran()).as("jobs that ran on " + system).isEqualTo(JOBS);
     assertThat(result.duplicates()).as("jobs that ran twice on " + system).isZero();
@@ -50,7 +62,7 @@ class PeerAdaptersSmokeTest {
   @MethodSource("systems")
   void delayedJobsRunOnceAfterTheirDueTime(String system) throws Exception {
     var w = new Workloads(root, 4);
-    var result = w.delayed(PeerBench.SYSTEMS.get(system), 50, 200, 1_000, 30_000);
+    var result = w.delayed(factory(system), 50, 200, 1_000, 30_000);
 
     assertThat(result.ran()).as("jobs that ran on " + system).isEqualTo(50);
     assertThat(result.duplicates()).as("jobs that ran twice on " + system).isZero();
