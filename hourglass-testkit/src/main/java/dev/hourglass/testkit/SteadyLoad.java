@@ -1,4 +1,4 @@
-package dev.hourglass.cluster.bench;
+package dev.hourglass.testkit;
 
 import dev.hourglass.cluster.ClusterClient;
 import dev.hourglass.cluster.ReplyCodec.Committed;
