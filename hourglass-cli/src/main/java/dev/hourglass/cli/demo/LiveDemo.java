@@ -51,7 +51,7 @@ import java.util.stream.Stream;
  * restarts the old one and watches it catch up; the same summary must still hold.
  */
 public final class LiveDemo {
-  /** Why: the issue promises the demo ends by itself in under 30 s. */
+  /** Why: the demo promises its users it ends by itself in under 30 s. */
   static final Duration TIME_LIMIT = Duration.ofSeconds(28);
   /** Why: three replica JVMs need 5-20 s on two cores before the first leader serves. */
   static final Duration CLUSTER_TIME_LIMIT = Duration.ofSeconds(75);
