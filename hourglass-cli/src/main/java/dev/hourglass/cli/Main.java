@@ -109,7 +109,8 @@ public final class Main implements Runnable {
 
   @Command(name = "node", mixinStandardHelpOptions = true,
       customSynopsis = "hourglass node [--data-dir DIR]",
-      description = "Speak the seed message protocol (JSON lines) on stdin/stdout.",
+      description = "Speak the message protocol of docs/PROTOCOL.md (JSON lines) on stdin/stdout,"
+          + " for conformance tests and teaching.",
       footer = "Options: --data-dir DIR (default: a temporary directory, deleted at the end)")
   static final class Node implements Callable<Integer> {
     @CommandLine.Unmatched String[] args = new String[0];

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.hourglass.client.worker.Worker;
-import dev.hourglass.server.LocalReplicaSet;
+import dev.hourglass.testkit.LocalReplicaSet;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

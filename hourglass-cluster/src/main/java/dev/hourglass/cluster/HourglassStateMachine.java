@@ -80,12 +80,12 @@ import org.slf4j.LoggerFactory;
  * Ratis triggers it automatically (RaftTuning) and purges the log up to it, so a replica that is
  * too far behind is sent the snapshot file by the leader (InstallSnapshot). For that to work,
  * pause() must move the lifecycle to PAUSED and reinitialize() must reload the installed file:
- * BaseStateMachine does neither, and the updater asserts PAUSED (shared notes, section 2, pitfall
- * 1).
+ * BaseStateMachine implements neither pause nor reinitialize, and StateMachineUpdater asserts
+ * PAUSED before it installs a snapshot, so without these two a lagging follower fails there.
  *
  * Failure policy. A command that fails to decode after commit, or an engine invariant violation,
  * is a bug or corruption: it propagates as an error from the applier, which stops this replica
- * (STYLE 5: never catch and continue). The other replicas continue without it.
+ * (never catch and continue: the replica restarts and replays a log it can trust). The other replicas continue without it.
  */
 /**
  * The scheduling engine as an Apache Ratis state machine. Thread-safety: see the implementation

@@ -3,14 +3,15 @@ package dev.hourglass.cluster;
 import java.time.Duration;
 
 /**
- * The Raft timing and snapshot settings, each chosen deliberately (shared notes, section 2).
+ * The Raft timing and snapshot settings, each chosen on this project's two-core test machines; the reasons are
+ * given per setting.
  *
  * @param electionTimeoutMin a follower that hears nothing from a leader this long (randomised up
  *     to {@code electionTimeoutMax}) starts an election. Ratis defaults to 150-300 ms, which on two
  *     busy cores made a new leader lose its majority's heartbeats; 500-1000 ms did not.
  * @param electionTimeoutMax see {@code electionTimeoutMin}
  * @param stepDownWait how long a leader that stepped down refuses to stand again. Ratis defaults to
- *     10 s, which turned one spurious step-down into an 11 s outage in the probe.
+ *     10 s, which turned one spurious step-down into an 11 s outage when measured here.
  * @param snapshotEveryEntries entries between automatic snapshots; the log is purged up to each
  *     snapshot, so this also bounds log replay at restart
  * @param snapshotsRetained snapshot files kept; Ratis keeps every one unless told otherwise

@@ -166,8 +166,10 @@ public final class ReplicatedEngine implements AutoCloseable {
   }
 
   /**
-   * Like {@link #applyAll}, and also returns the term and index the entry committed at: the term
-   * is the fencing epoch of any lease granted by it (token = term + job generation).
+   * Like {@link #applyAll}, and also returns the term and index the entry committed at, for
+   * callers that order what they saw across leaders. The term is no part of fencing: the job's
+   * generation alone is the token, since a lease is answered only once its entry is committed,
+   * so every leader that follows knows that generation (see {@link ReplicatedBackend}).
    *
    * @throws NotLeaderException if this replica is not the leader; nothing was proposed
    * @throws ClusterUnavailableException if the entry was not committed within the write timeout

@@ -36,7 +36,7 @@ final class Assignments {
 
   /**
    * Assigns a job to a worker, creating the job on first mention. Without a {@code generation},
-   * an assigned job is assigned again in its current generation (a duplicate, refused as the seed
+   * an assigned job is assigned again in its current generation (a duplicate, refused as the protocol
    * shows) and an unassigned one in the next (1 for a new job).
    */
   static ObjectNode assign(EngineHost host, Request request, long stampMillis) throws IOException {
@@ -69,7 +69,7 @@ final class Assignments {
     };
   }
 
-  /** The seed's refusal: the engine's reason, and the live assignment when there is one. */
+  /** The protocol's refusal: the engine's reason, and the live assignment when there is one. */
   private static ObjectNode rejected(
       EngineQueries queries, Request request, String jobId, Rejected r) {
     ObjectNode reply = request.reply("assignment_rejected");

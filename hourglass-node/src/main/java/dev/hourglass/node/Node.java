@@ -43,7 +43,7 @@ final class Node implements AutoCloseable {
    *       any amount of protocol time passing (a far-future {@code execute_jobs}).
    *   <li>Misfire threshold 0: every cron firing an {@code execute_jobs} finds in the past counts
    *       as missed, so catch-up ONCE runs a cron job once per call and moves it to its next
-   *       firing, as the seed describes, however much time passed.
+   *       firing, as the protocol describes, however much time passed.
    * </ul>
    */
   static final EngineConfig ENGINE_CONFIG = new EngineConfig(

@@ -16,7 +16,8 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
- * {@code hourglass node [--data-dir DIR]}: the stdio JSON-lines node of the seed protocol.
+ * {@code hourglass node [--data-dir DIR]}: the stdio JSON-lines node of the message
+ * protocol in docs/PROTOCOL.md.
  *
  * <p>Reads JSON values from {@code in} (one per line or pretty-printed), writes one reply line per
  * message to {@code out} (flushed per line), and diagnostics to {@code err} only. It recovers the

@@ -6,7 +6,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The simulated replica set of the seed protocol's {@code leader_crash}: replicas in the order
+ * The simulated replica set of the stdio protocol's {@code leader_crash}: replicas in the order
  * {@code init} listed them, which of them are down, the leader and the term.
  *
  * <p>The rule is deterministic and needs no messages: the leader is always the first replica in

@@ -219,7 +219,7 @@ final class Scheduling {
             : new CompleteJob(stampMillis, id, LOCAL_WORKER, generation, null));
   }
 
-  /** The job a request describes; max_attempts and base_ms default to the seed's 3 and 1000. */
+  /** The job a request describes; max_attempts and base_ms default to the protocol's 3 and 1000. */
   private JobSpec spec(Request request, String jobId) {
     String task = request.text("task", UNNAMED_TASK);
     int maxAttempts = (int) request.whole("max_attempts", DEFAULT_MAX_ATTEMPTS, 1,

@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * expected string is a regular expression the actual string must match entirely.
  *
  * <p>{@link #formatPattern} adds the stricter text check: the expected line's bytes, with only its
- * regex strings left open, so spacing and key order must be exactly as the seed prints them.
+ * regex strings left open, so spacing and key order must be exactly as the protocol's sample
+ * tests print them.
  */
 final class OutputMatcher {
   private static final ObjectMapper MAPPER = new ObjectMapper();

@@ -6,7 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The matcher must fail when it should, or the seed tests prove nothing. */
+/** The matcher must fail when it should, or the conformance tests prove
+ * nothing. */
 class OutputMatcherTest {
   private static final String SEED =
       "{\"type\": \"job_scheduled\", \"in_reply_to\": 1, \"job_id\": \".*\", \"next_run\": \".*\"}";

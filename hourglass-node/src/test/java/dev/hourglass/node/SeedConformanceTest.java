@@ -13,9 +13,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The four sample tests of the seed documents, run as a harness runs them: a fresh node process
- * per test, the seed's input verbatim on stdin (closed at its end), and the seed's expected lines
- * looked for in order among the output lines.
+ * The four sample tests of the message protocol (docs/PROTOCOL.md), run as a harness runs them:
+ * a fresh node process per test, the sample's input verbatim on stdin (closed at its end), and
+ * its expected lines looked for in order among the output lines.
  */
 class SeedConformanceTest {
   private static final Pattern UUID_V7 =

@@ -456,8 +456,7 @@ final class Api {
     String id = param(req, "id");
     var s = read(q -> q.schedule(id).map(Wire.Schedule::of).orElse(null));
     if (s == null) {
-      throw new ApiException(404, ErrorCode.UNKNOWN_SCHEDULE.name(), "Not found",
-          "no schedule " + id + " exists");
+      throw ApiException.rejected(Rejected.unknownSchedule(id));
     }
     Http.json(res, 200, s);
   }
@@ -716,8 +715,7 @@ final class Api {
       String id = param(req, "id");
       var job = read(q -> q.job(id).map(Wire.Job::of).orElse(null));
       if (job == null) {
-        throw new ApiException(404, ErrorCode.UNKNOWN_JOB.name(), "Not found", "no job " + id
-            + " exists (it may have been evicted after its retention period)");
+        throw ApiException.rejected(Rejected.unknownJob(id));
       }
       Http.json(res, 200, job);
     }

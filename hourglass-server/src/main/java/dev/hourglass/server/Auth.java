@@ -107,10 +107,6 @@ public final class Auth {
     return !digests.isEmpty();
   }
 
-  public int tokenCount() {
-    return digests.size();
-  }
-
   /** Throws 401 or 403 unless the Authorization header value grants {@code access}. */
   void check(Optional<String> authorization, Access access) {
     if (digests.isEmpty()) {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hourglass.server.HttpTestClient.Reply;
+import dev.hourglass.testkit.LocalReplicaSet;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpRequest;

@@ -1,5 +1,6 @@
 package dev.hourglass.cli.aot;
 
+import dev.hourglass.cli.demo.ReplicaProcesses;
 import dev.hourglass.client.HourglassClient;
 import dev.hourglass.client.HourglassException;
 import dev.hourglass.client.JobRequest;
@@ -7,7 +8,6 @@ import dev.hourglass.client.JobState;
 import dev.hourglass.client.worker.Worker;
 import dev.hourglass.cluster.Peer;
 import dev.hourglass.server.HourglassServer;
-import dev.hourglass.server.LocalReplicaSet;
 import dev.hourglass.server.Replication;
 import dev.hourglass.server.ServerOptions;
 import java.io.IOException;
@@ -87,7 +87,7 @@ public final class AotTraining {
   private static long[] trainReplicas(Path dir, Duration load)
       throws IOException, InterruptedException {
     List<Peer> peers = Peer.freeOnLoopback(3);
-    List<Integer> ports = LocalReplicaSet.freePorts(3);
+    List<Integer> ports = ReplicaProcesses.freePorts(3);
     Map<String, URI> httpByNode = new LinkedHashMap<>();
     for (int i = 0; i < peers.size(); i++) {
       httpByNode.put(peers.get(i).id(), URI.create("http://127.0.0.1:" + ports.get(i)));

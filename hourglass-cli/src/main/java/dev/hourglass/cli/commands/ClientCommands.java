@@ -8,18 +8,13 @@ import dev.hourglass.client.JobRequest;
 import dev.hourglass.client.JobState;
 import dev.hourglass.client.WorkerInfo;
 import dev.hourglass.client.WorkerPage;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -49,19 +44,8 @@ public final class ClientCommands {
     @Parameters(index = "0", paramLabel = "TASK", description = "Task type, e.g. sleep, echo.")
     String task;
 
-    @ArgGroup(exclusive = true)
-    PayloadSource payload;
+    @Mixin JobOptions job;
 
-    static final class PayloadSource {
-      @Option(names = "--payload", paramLabel = "JSON", description = "Payload as JSON text.")
-      String json;
-
-      @Option(names = "--payload-file", paramLabel = "FILE", description = "Payload from a file.")
-      Path file;
-    }
-
-    @Option(names = "--queue", description = "Queue (default: default).") String queue;
-    @Option(names = "--priority", description = "Higher runs first (default 0).") Integer priority;
     @Option(names = "--deadline", paramLabel = "INSTANT",
         description = "RFC 3339, e.g. 2030-01-01T00:00:00Z; earlier first among equal priority.")
     Instant deadline;
@@ -77,10 +61,6 @@ public final class ClientCommands {
     @Option(names = "--depends-on", split = ",", paramLabel = "JOB",
         description = "Jobs that must succeed first (comma-separated or repeated).")
     List<String> dependsOn;
-    @Option(names = "--max-attempts", description = "Attempts before the DLQ (default 3).")
-    Integer maxAttempts;
-    @Option(names = "--backoff", paramLabel = "DURATION", description = "Retry backoff base.")
-    String backoff;
     @Option(names = "--backoff-max", paramLabel = "DURATION",
         description = "Longest retry backoff (default 1h).")
     String backoffMax;
@@ -88,8 +68,6 @@ public final class ClientCommands {
         description = "Draw each retry delay from 0 to the exponential delay (default: on);"
             + " --no-backoff-jitter waits exactly the exponential delay.")
     Boolean backoffJitter;
-    @Option(names = "--timeout", paramLabel = "DURATION", description = "Per-attempt timeout.")
-    String timeout;
     @Option(names = "--idempotency-key", paramLabel = "KEY") String idempotencyKey;
     @Option(names = "--job-id", paramLabel = "ID", description = "Choose the job's id.")
     String jobId;
@@ -119,22 +97,7 @@ public final class ClientCommands {
 
     JobRequest request() {
       var b = JobRequest.builder(task);
-      if (payload != null && payload.json != null) {
-        b.payloadJson(payload.json);
-      } else if (payload != null) {
-        try {
-          b.payloadJson(Files.readString(payload.file, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-          throw new IllegalArgumentException("--payload-file " + payload.file + " cannot be"
-              + " read: " + e.getMessage());
-        }
-      }
-      if (queue != null) {
-        b.queue(queue);
-      }
-      if (priority != null) {
-        b.priority(priority);
-      }
+      job.applyTo(b);
       if (deadline != null) {
         b.deadline(deadline);
       }
@@ -156,20 +119,11 @@ public final class ClientCommands {
       if (dependsOn != null) {
         b.dependsOn(dependsOn);
       }
-      if (maxAttempts != null) {
-        b.maxAttempts(maxAttempts);
-      }
-      if (backoff != null) {
-        b.backoff(duration(backoff, "--backoff"));
-      }
       if (backoffMax != null) {
         b.backoffMax(duration(backoffMax, "--backoff-max"));
       }
       if (backoffJitter != null) {
         b.backoffJitter(backoffJitter);
-      }
-      if (timeout != null) {
-        b.timeout(duration(timeout, "--timeout"));
       }
       if (idempotencyKey != null) {
         b.idempotencyKey(idempotencyKey);

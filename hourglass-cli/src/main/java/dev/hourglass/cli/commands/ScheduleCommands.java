@@ -3,14 +3,10 @@ package dev.hourglass.cli.commands;
 import dev.hourglass.client.HourglassClient;
 import dev.hourglass.client.JobRequest;
 import dev.hourglass.client.Schedule;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -78,27 +74,8 @@ public final class ScheduleCommands extends ClientCommands.Base {
     @Option(names = "--schedule-id", description = "Its id (default generated).")
     String scheduleId;
 
-    @ArgGroup(exclusive = true)
-    PayloadSource payload;
-
-    static final class PayloadSource {
-      @Option(names = "--payload", paramLabel = "JSON", description = "Payload as JSON text.")
-      String json;
-
-      @Option(names = "--payload-file", paramLabel = "FILE", description = "Payload from a file.")
-      Path file;
-    }
-
-    @Option(names = "--queue", description = "Queue of the jobs (default: default).")
-    String queue;
-    @Option(names = "--priority", description = "Priority of the jobs (default 0).")
-    Integer priority;
-    @Option(names = "--max-attempts", description = "Attempts per job before the DLQ.")
-    Integer maxAttempts;
-    @Option(names = "--backoff", paramLabel = "DURATION", description = "Retry backoff base.")
-    String backoff;
-    @Option(names = "--timeout", paramLabel = "DURATION", description = "Per-attempt timeout.")
-    String timeout;
+    /** The jobs it creates: payload, queue, priority, retries. */
+    @Mixin JobOptions job;
     @Option(names = "--overlap", paramLabel = "POLICY",
         description = "When the previous job is still live: allow (default), skip, queue_one.")
     String overlap;
@@ -117,36 +94,12 @@ public final class ScheduleCommands extends ClientCommands.Base {
 
     JobRequest request() {
       var b = JobRequest.builder(task).cron(cron);
-      if (payload != null && payload.json != null) {
-        b.payloadJson(payload.json);
-      } else if (payload != null) {
-        try {
-          b.payloadJson(Files.readString(payload.file, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-          throw new IllegalArgumentException("--payload-file " + payload.file + " cannot be"
-              + " read: " + e.getMessage());
-        }
-      }
+      job.applyTo(b);
       if (timeZone != null) {
         b.timeZone(timeZone);
       }
       if (scheduleId != null) {
         b.scheduleId(scheduleId);
-      }
-      if (queue != null) {
-        b.queue(queue);
-      }
-      if (priority != null) {
-        b.priority(priority);
-      }
-      if (maxAttempts != null) {
-        b.maxAttempts(maxAttempts);
-      }
-      if (backoff != null) {
-        b.backoff(ClientCommands.duration(backoff, "--backoff"));
-      }
-      if (timeout != null) {
-        b.timeout(ClientCommands.duration(timeout, "--timeout"));
       }
       if (overlap != null) {
         b.overlap(Schedule.Overlap.parse(overlap));

@@ -10,7 +10,6 @@ import dev.hourglass.client.JobRequest;
 import dev.hourglass.client.JobState;
 import dev.hourglass.client.WorkerInfo;
 import dev.hourglass.server.HourglassServer;
-import dev.hourglass.server.LocalReplicaSet;
 import dev.hourglass.server.ServerOptions;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -52,7 +51,7 @@ import java.util.stream.Stream;
  * restarts the old one and watches it catch up; the same summary must still hold.
  */
 public final class LiveDemo {
-  /** Why: the issue promises the demo ends by itself in under 30 s. */
+  /** Why: the demo promises its users it ends by itself in under 30 s. */
   static final Duration TIME_LIMIT = Duration.ofSeconds(28);
   /** Why: three replica JVMs need 5-20 s on two cores before the first leader serves. */
   static final Duration CLUSTER_TIME_LIMIT = Duration.ofSeconds(75);
@@ -82,7 +81,7 @@ public final class LiveDemo {
   private final boolean tty;
   private final boolean keepRunning;
   private final boolean cluster;
-  private LocalReplicaSet replicas;
+  private ReplicaProcesses replicas;
   /** The API: one URL, or every replica's, comma-separated (the client fails over). */
   private String serverUrl;
   private boolean leaderKilled;
@@ -171,8 +170,8 @@ public final class LiveDemo {
   }
 
   private void startReplicas() throws IOException, InterruptedException {
-    replicas = new LocalReplicaSet(dir.resolve("cluster"), 3,
-        List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), List.of());
+    replicas = new ReplicaProcesses(dir.resolve("cluster"), 3,
+        List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
     replicas.startAll();
     serverUrl = replicas.urls().stream().map(Object::toString).collect(Collectors.joining(","));
     client = HourglassClient.builder(serverUrl).failoverTimeout(Duration.ofSeconds(30)).build();

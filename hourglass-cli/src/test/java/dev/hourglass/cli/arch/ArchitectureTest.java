@@ -110,6 +110,16 @@ class ArchitectureTest {
   }
 
   @Test
+  void noProductClassUsesTheTestkit() {
+    // The testkit is on this module's test classpath, so its own classes are imported too.
+    ArchRule rule = noClasses().that().resideOutsideOfPackage("dev.hourglass.testkit..")
+        .should().dependOnClassesThat().resideInAPackage("dev.hourglass.testkit..")
+        .because("hourglass-testkit (local replica processes, workloads) is for tests and"
+            + " benchmarks and ships in no product jar; the demo has its own ReplicaProcesses");
+    rule.check(classes);
+  }
+
+  @Test
   void serverUsesNoRaftType() {
     ArchRule rule = noClasses().that().resideInAPackage("dev.hourglass.server..")
         .should().dependOnClassesThat().resideInAPackage("org.apache.ratis..")

@@ -2,8 +2,8 @@ package dev.hourglass.core.command;
 
 /**
  * Retry delay: {@code d = min(cap, base * 2^failures)} where {@code failures} counts the failed
- * attempts so far, starting at 1 (so the first retry waits {@code 2 * base}, as the seed protocol
- * specifies). With jitter ("full jitter"), the delay is drawn from {@code [0, d]} instead, so that
+ * attempts so far, starting at 1 (so the first retry waits {@code 2 * base}, as the message protocol
+ * of docs/PROTOCOL.md specifies). With jitter ("full jitter"), the delay is drawn from {@code [0, d]} instead, so that
  * jobs which failed together (a dependency went down) do not all retry together. The draw is not
  * random: it is a hash of the job id and the failure count, so it is spread out over jobs and
  * attempts, yet the same on every replay of the log and on every replica.

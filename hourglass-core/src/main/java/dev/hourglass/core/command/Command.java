@@ -38,7 +38,7 @@ public sealed interface Command {
 
   /**
    * Makes a SCHEDULED job (waiting for its run-at time) or a FAILED job (waiting for its retry)
-   * READY now: the "run now" button of a dashboard, and the seed protocol's {@code execute_job}.
+   * READY now: the "run now" button of a dashboard, and the stdio protocol's {@code execute_job}.
    */
   record RunJobNow(long atMillis, String jobId) implements Command {}
 
@@ -86,7 +86,7 @@ public sealed interface Command {
   }
 
   /**
-   * Assigns one specific job to a worker in a given generation (the seed protocol's {@code
+   * Assigns one specific job to a worker in a given generation (the stdio protocol's {@code
    * assign_job}). A generation equal to the live one is a duplicate and is rejected; a higher one
    * supersedes the live assignment.
    */

@@ -325,7 +325,7 @@ public final class Engine {
   private Rejected cancel(CancelJob c) {
     Job job = jobs.get(c.jobId());
     if (job == null) {
-      return unknownJob(c.jobId());
+      return Rejected.unknownJob(c.jobId());
     }
     if (!job.state.canMoveTo(JobState.CANCELLED)) {
       return illegal(job, "cancel");
@@ -381,7 +381,7 @@ public final class Engine {
   private Rejected redrive(RedriveJob c) {
     Job job = jobs.get(c.jobId());
     if (job == null) {
-      return unknownJob(c.jobId());
+      return Rejected.unknownJob(c.jobId());
     }
     if (job.state != JobState.DEAD) {
       return illegal(job, "redrive (only DEAD jobs can be re-driven)");
@@ -396,7 +396,7 @@ public final class Engine {
   private Rejected runNow(RunJobNow c) {
     Job job = jobs.get(c.jobId());
     if (job == null) {
-      return unknownJob(c.jobId());
+      return Rejected.unknownJob(c.jobId());
     }
     if (job.state != JobState.SCHEDULED && job.state != JobState.FAILED) {
       return illegal(job, "run-now (only SCHEDULED and FAILED jobs wait for a time)");
@@ -677,7 +677,7 @@ public final class Engine {
   private Rejected assign(AssignJob c) {
     Job job = jobs.get(c.jobId());
     if (job == null) {
-      return unknownJob(c.jobId());
+      return Rejected.unknownJob(c.jobId());
     }
     Rejected bad = SpecValidator.name("worker_id", c.workerId());
     if (bad != null) {
@@ -720,7 +720,7 @@ public final class Engine {
   /** Checks that a report comes from the job's live lease holder; null when it does. */
   private Rejected checkHolder(Job job, String jobId, String workerId, int generation, String op) {
     if (job == null) {
-      return unknownJob(jobId);
+      return Rejected.unknownJob(jobId);
     }
     if (generation < job.generation) {
       return new Rejected(ErrorCode.STALE_GENERATION, op + " of job " + job.id + " names generation "
@@ -1094,7 +1094,7 @@ public final class Engine {
   private Rejected setSchedulePaused(SetSchedulePaused c) {
     ScheduleState s = schedules.get(c.scheduleId());
     if (s == null) {
-      return unknownSchedule(c.scheduleId());
+      return Rejected.unknownSchedule(c.scheduleId());
     }
     s.paused = c.paused();
     return null;
@@ -1103,7 +1103,7 @@ public final class Engine {
   private Rejected deleteSchedule(DeleteSchedule c) {
     ScheduleState s = schedules.remove(c.scheduleId());
     if (s == null) {
-      return unknownSchedule(c.scheduleId());
+      return Rejected.unknownSchedule(c.scheduleId());
     }
     if (firings.contains(s)) {
       firings.remove(s);
@@ -1364,15 +1364,6 @@ public final class Engine {
 
   // ---------------------------------------------------------------------------------------------
   // Rejections
-
-  private static Rejected unknownJob(String jobId) {
-    return new Rejected(ErrorCode.UNKNOWN_JOB, "no job " + jobId
-        + " exists (it may have been evicted after its retention period)");
-  }
-
-  private static Rejected unknownSchedule(String scheduleId) {
-    return new Rejected(ErrorCode.UNKNOWN_SCHEDULE, "no schedule " + scheduleId + " exists");
-  }
 
   private static Rejected illegal(Job job, String command) {
     return new Rejected(ErrorCode.ILLEGAL_TRANSITION, command + " of job " + job.id

@@ -67,16 +67,6 @@ public record EngineConfig(
         misfireThresholdMillis, bytes, finishedJobsMax, workerRetentionMillis);
   }
 
-  public EngineConfig withDefaultLeaseMillis(long millis) {
-    return new EngineConfig(retentionMillis, millis, defaultWorkerTimeoutMillis,
-        misfireThresholdMillis, payloadBytesMax, finishedJobsMax, workerRetentionMillis);
-  }
-
-  public EngineConfig withDefaultWorkerTimeoutMillis(long millis) {
-    return new EngineConfig(retentionMillis, defaultLeaseMillis, millis, misfireThresholdMillis,
-        payloadBytesMax, finishedJobsMax, workerRetentionMillis);
-  }
-
   public EngineConfig withMisfireThresholdMillis(long millis) {
     return new EngineConfig(retentionMillis, defaultLeaseMillis, defaultWorkerTimeoutMillis,
         millis, payloadBytesMax, finishedJobsMax, workerRetentionMillis);

@@ -48,7 +48,10 @@ final class QueueState {
     return maxRunning > 0 && running >= maxRunning;
   }
 
-  /** True when the queue's settings are the defaults a new queue gets. */
+  /**
+   * True when the queue's settings are those a new queue gets: not paused, no concurrency limit.
+   * A setting added to this class must be added here too, or {@code Engine.dropIfIdle} forgets it.
+   */
   boolean isDefault() {
     return !paused && maxRunning == 0;
   }

@@ -27,6 +27,20 @@ public sealed interface Outcome {
       this(code, detail, null);
     }
 
+    /**
+     * No job has this id: the engine's refusal, and the HTTP API's 404 for a read, in one
+     * wording.
+     */
+    public static Rejected unknownJob(String jobId) {
+      return new Rejected(ErrorCode.UNKNOWN_JOB, "no job " + jobId
+          + " exists (it may have been evicted after its retention period)");
+    }
+
+    /** No schedule has this id; shared by the engine and the HTTP API like {@link #unknownJob}. */
+    public static Rejected unknownSchedule(String scheduleId) {
+      return new Rejected(ErrorCode.UNKNOWN_SCHEDULE, "no schedule " + scheduleId + " exists");
+    }
+
     @Override
     public boolean isApplied() {
       return false;

@@ -32,7 +32,6 @@ public enum JobState {
   DEAD,
   CANCELLED;
 
-  private static final JobState[] VALUES = values();
   private Set<JobState> next;
 
   static {
@@ -62,9 +61,5 @@ public enum JobState {
   /** Finished for the purpose of dependants and overlap: succeeded, dead or cancelled. */
   public boolean isFinished() {
     return this == SUCCEEDED || this == CANCELLED || this == DEAD;
-  }
-
-  public static JobState ofOrdinal(int ordinal) {
-    return VALUES[ordinal];
   }
 }

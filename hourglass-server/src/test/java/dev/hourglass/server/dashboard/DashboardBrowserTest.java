@@ -21,7 +21,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 
 /**
- * The dashboard end to end in real headless chromium (issue #7). Goal: against a server holding
+ * The dashboard end to end in real headless chromium. Goal: against a server holding
  * a DAG, plain jobs, a dead job and a dead worker, every page shows what the API says, the DAG
  * graph has one node per job, the re-drive button moves the dead job to READY, and a server
  * with tokens gets a token prompt instead of a blank page. One PNG per page lands in

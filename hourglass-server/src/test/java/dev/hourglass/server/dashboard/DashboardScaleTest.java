@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 
 /**
- * The issue's bound: with 1,000,000 jobs in the engine the overview renders in under 1 s, measured
+ * The dashboard's promised bound: with 1,000,000 jobs in the engine the overview renders in under 1 s, measured
  * in the browser from navigation start to the counts being in the page (the page marks that
  * moment with performance.mark). Also times the first page of the jobs list, which must not grow
  * with the number of jobs (it reads one page through the cursor API). Prints both; the figures
@@ -26,7 +26,7 @@ class DashboardScaleTest {
   static final int JOBS = 1_000_000;
   /** The API's batch limit is 10,000 jobs; 10,000 per request keeps loading to seconds. */
   static final int BATCH = 10_000;
-  /** The bound, asserted with no slack: the measured figure is far below it. */
+  /** The promised bound, asserted with no slack: the measured figure is far below it. */
   static final double OVERVIEW_MILLIS_MAX = 1_000;
 
   /** Generous: one page of the API plus at most 3 follow-ups, whatever the number of jobs. */

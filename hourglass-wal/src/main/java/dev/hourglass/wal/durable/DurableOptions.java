@@ -42,11 +42,6 @@ public record DurableOptions(
         repairCorruption, segmentBytesMax);
   }
 
-  public DurableOptions withSnapshotEveryMillis(long millis) {
-    return new DurableOptions(dataDir, engine, fsync, snapshotEveryRecords, millis,
-        repairCorruption, segmentBytesMax);
-  }
-
   public DurableOptions withRepairCorruption(boolean repair) {
     return new DurableOptions(dataDir, engine, fsync, snapshotEveryRecords, snapshotEveryMillis,
         repair, segmentBytesMax);

@@ -1,13 +1,12 @@
-package dev.hourglass.cluster;
+package dev.hourglass.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.hourglass.cluster.ClusterClient;
 import dev.hourglass.cluster.ClusterQuery.Status;
-import dev.hourglass.cluster.bench.LocalCluster;
-import dev.hourglass.cluster.bench.SteadyLoad;
-import dev.hourglass.cluster.bench.SteadyLoad.Grant;
 import dev.hourglass.core.view.JobState;
+import dev.hourglass.testkit.SteadyLoad.Grant;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

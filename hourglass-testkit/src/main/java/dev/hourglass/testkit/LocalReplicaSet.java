@@ -1,7 +1,6 @@
-package dev.hourglass.server;
+package dev.hourglass.testkit;
 
 import dev.hourglass.cluster.Peer;
-import dev.hourglass.cluster.bench.LocalProcesses;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -13,12 +12,19 @@ import java.util.stream.Collectors;
 
 /**
  * A Raft group of {@code n} Hourglass servers as real JVM processes on 127.0.0.1, each running
- * {@link ServerMain} as a replica with this JVM's classpath: for `hourglass demo --cluster`, the
- * cluster tests and the failover benchmark. Each replica's output goes to {@code
- * <baseDir>/<id>.log}; {@link #close} kills every process it started. Not thread-safe: drive it
- * from one thread.
+ * {@code dev.hourglass.server.ServerMain} as a replica with this JVM's classpath, through {@link
+ * LocalProcesses} like {@link LocalCluster}: for the HTTP cluster tests and the cluster
+ * benchmark. Each replica's output goes to {@code <baseDir>/<id>.log}; {@link #close} kills every
+ * process it started. Not thread-safe: drive it from one thread.
  */
 public final class LocalReplicaSet implements AutoCloseable {
+  /**
+   * The replica's main class, by name: the server's own tests use this kit, so the kit cannot
+   * depend on the server module (Maven allows no cycle, whatever the scope). The caller's
+   * classpath has the server on it; a rename fails ClusterHttpTest at once.
+   */
+  static final String SERVER_MAIN = "dev.hourglass.server.ServerMain";
+
   private final List<Peer> peers;
   private final List<URI> http;
   private final LocalProcesses processes;
@@ -37,7 +43,7 @@ public final class LocalReplicaSet implements AutoCloseable {
     this.http = List.copyOf(urls);
     String peersHttp = peersHttp();
     this.processes = new LocalProcesses(baseDir, peers.stream().map(Peer::id).toList(), jvmArgs,
-        ServerMain.class.getName(), i -> {
+        SERVER_MAIN, i -> {
           List<String> args = new ArrayList<>(List.of("--node-id", peers.get(i).id(), "--peers",
               Peer.formatList(peers), "--peers-http", peersHttp, "--port",
               Integer.toString(http.get(i).getPort()), "--data-dir",

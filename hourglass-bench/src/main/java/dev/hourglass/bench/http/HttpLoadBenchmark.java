@@ -1,6 +1,9 @@
-package dev.hourglass.server;
+package dev.hourglass.bench.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hourglass.server.HourglassServer;
+import dev.hourglass.server.ServerOptions;
 import dev.hourglass.wal.FsyncPolicy;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,13 +21,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * HTTP load benchmark (a test-scoped main, not a test): an embedded server with the durable log
- * and the load generator in one JVM on the same cores, over real HTTP on 127.0.0.1.
+ * HTTP load benchmark: an embedded server with the durable log and the load generator in one JVM
+ * on the same cores, over real HTTP on 127.0.0.1.
  *
  * <pre>
- *   mvn -q -pl hourglass-server -am test-compile -DskipTests
- *   java -cp "hourglass-server/target/test-classes:hourglass-server/target/classes:$(cat cp)" \
- *       dev.hourglass.server.HttpLoadBenchmark [seconds-per-phase=5] [fsync=always]
+ *   ./hourglass bench http-load [seconds-per-phase=5] [fsync=always]
  * </pre>
  *
  * <p>Phases: durable submit in batches of 1,000; one job per request; end-to-end submit, lease
@@ -32,6 +33,7 @@ import java.util.concurrent.atomic.LongAdder;
  * time from a submit to the answer of a parked long poll. Each phase warms up for 2 s first.
  */
 public final class HttpLoadBenchmark {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Duration WARMUP = Duration.ofSeconds(2);
 
   private final URI base;
@@ -292,7 +294,7 @@ public final class HttpLoadBenchmark {
       b = json == null ? b.GET() : b.header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString(json));
       HttpResponse<byte[]> r = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-      JsonNode node = Http.MAPPER.readTree(r.body());
+      JsonNode node = MAPPER.readTree(r.body());
       if (r.statusCode() >= 300) {
         throw new IllegalStateException("HTTP " + r.statusCode() + ": " + node);
       }

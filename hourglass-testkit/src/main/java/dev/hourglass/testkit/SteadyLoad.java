@@ -1,4 +1,4 @@
-package dev.hourglass.cluster.bench;
+package dev.hourglass.testkit;
 
 import dev.hourglass.cluster.ClusterClient;
 import dev.hourglass.cluster.ReplyCodec.Committed;
@@ -35,7 +35,10 @@ public final class SteadyLoad implements Runnable {
   public static final long LEASE_MILLIS = 120_000;
   public static final String WORKER = "w1";
 
-  /** One grant as the proposer saw it; the fencing token is (term, generation). */
+  /**
+   * One grant as the proposer saw it. The fencing token is the generation alone; the term the
+   * grant committed in lets a test order grants made by different leaders.
+   */
   public record Grant(String jobId, int generation, long term, long expiresAtMillis) {}
 
   private final ClusterClient client;

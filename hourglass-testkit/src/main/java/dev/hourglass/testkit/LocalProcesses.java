@@ -1,4 +1,4 @@
-package dev.hourglass.cluster.bench;
+package dev.hourglass.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,7 +12,7 @@ import java.util.function.IntFunction;
 
 /**
  * {@code n} JVM processes on this machine, each running {@code mainClass} with this JVM's
- * classpath and its own arguments, for local clusters in tests, benchmarks and the demo. Process
+ * classpath and its own arguments, for local clusters in tests and benchmarks. Process
  * {@code i}'s stdout and stderr are appended to {@code <baseDir>/<name i>.log}; {@link #close}
  * kills every process still running. Not thread-safe: drive it from one thread.
  */

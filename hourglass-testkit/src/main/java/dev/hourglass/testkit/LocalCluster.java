@@ -1,4 +1,4 @@
-package dev.hourglass.cluster.bench;
+package dev.hourglass.testkit;
 
 import dev.hourglass.cluster.ClusterMain;
 import dev.hourglass.cluster.Peer;
@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * Three (or n) Raft-only replicas as real JVM processes on 127.0.0.1, each running {@link
  * ClusterMain}, for the Raft-level tests and the failover benchmark (the HTTP server's replica
- * set is {@code dev.hourglass.server.LocalReplicaSet}). Not thread-safe: drive it from one thread.
+ * set is {@link LocalReplicaSet}). Not thread-safe: drive it from one thread.
  */
 public final class LocalCluster implements AutoCloseable {
   private final List<Peer> peers;

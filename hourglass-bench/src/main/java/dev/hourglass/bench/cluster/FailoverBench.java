@@ -1,10 +1,12 @@
-package dev.hourglass.cluster.bench;
+package dev.hourglass.bench.cluster;
 
 import dev.hourglass.cluster.ClusterClient;
 import dev.hourglass.core.command.Command;
 import dev.hourglass.core.command.Command.SubmitJob;
 import dev.hourglass.core.command.Command.SubmitJobs;
 import dev.hourglass.core.command.JobSpec;
+import dev.hourglass.testkit.LocalCluster;
+import dev.hourglass.testkit.SteadyLoad;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Replicated submit throughput and failover time with three replica processes on 127.0.0.1.
  *
  * <pre>
- * java -cp ... dev.hourglass.cluster.bench.FailoverBench [--kills 50] [--seconds 10]
+ * ./hourglass bench failover [--kills 50] [--seconds 10]
  *     [--batch 1000] [--window 64]
  * </pre>
  *

@@ -1,10 +1,10 @@
-package dev.hourglass.cluster;
+package dev.hourglass.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.hourglass.cluster.bench.LocalCluster;
+import dev.hourglass.cluster.ClusterClient;
 import dev.hourglass.core.command.Command.SubmitJobs;
 import dev.hourglass.core.command.JobSpec;
 import dev.hourglass.core.view.JobState;

@@ -1,5 +1,7 @@
-package dev.hourglass.server;
+package dev.hourglass.bench.cluster;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hourglass.testkit.LocalReplicaSet;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,11 +22,11 @@ import java.util.function.IntFunction;
 
 /**
  * Three `hourglass server` replica processes on 127.0.0.1 driven over HTTP from this (fourth)
- * JVM: replicated durable submit throughput, failover time, and elections at a steady load. A
- * test-scoped main; see docs/BENCHMARKS.md (Cluster over HTTP) for the command.
+ * JVM: replicated durable submit throughput, failover time, and elections at a steady load; see
+ * docs/BENCHMARKS.md (Cluster over HTTP).
  *
  * <pre>
- * ClusterHttpBenchmark [--seconds 10] [--kills 50] [--election-timeout 150-300]
+ * ./hourglass bench cluster-http [--seconds 10] [--kills 50] [--election-timeout 150-300]
  *     [--steady-minutes 0] [--steady-rate 0] [--steady-outstanding 2000] [--jvm "-Xmx1g"]
  *     [--skip-throughput] [--skip-batched] [--settle-ms 300] [--submit-pause-ms 2]
  * </pre>
@@ -36,6 +38,7 @@ import java.util.function.IntFunction;
  * term changes (each is an election) in {@code GET /api/v1/cluster}: with no kills, any is spurious.
  */
 public final class ClusterHttpBenchmark {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
   private final LocalReplicaSet replicas;
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2)).executor(Executors.newVirtualThreadPerTaskExecutor())
@@ -288,7 +291,7 @@ public final class ClusterHttpBenchmark {
       try {
         var r = http.send(HttpRequest.newBuilder(u.resolve("/api/v1/cluster")).build(),
             HttpResponse.BodyHandlers.ofString());
-        max = Math.max(max, Http.MAPPER.readTree(r.body()).get("term").asLong());
+        max = Math.max(max, MAPPER.readTree(r.body()).get("term").asLong());
       } catch (Exception down) {
         // a replica that does not answer has no say
       }
@@ -347,10 +350,10 @@ public final class ClusterHttpBenchmark {
     long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
     while (System.nanoTime() < deadline) {
       try {
-        var mine = Http.MAPPER.readTree(http.send(HttpRequest.newBuilder(replicas.urls().get(i)
+        var mine = MAPPER.readTree(http.send(HttpRequest.newBuilder(replicas.urls().get(i)
             .resolve("/api/v1/cluster")).build(), HttpResponse.BodyHandlers.ofString()).body());
         int leader = leaderGuess.get();
-        var theirs = Http.MAPPER.readTree(http.send(HttpRequest.newBuilder(replicas.urls()
+        var theirs = MAPPER.readTree(http.send(HttpRequest.newBuilder(replicas.urls()
             .get(leader).resolve("/api/v1/cluster")).build(), HttpResponse.BodyHandlers
             .ofString()).body());
         if (!mine.path("leader").isNull() && mine.get("last_applied_index").asLong()
