@@ -71,6 +71,7 @@ public final class ReplicatedEngine implements AutoCloseable {
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
   private LeaderTicker ticker;
+  private final StuckFollowerWatchdog watchdog;
   private volatile boolean closing;
 
   private ReplicatedEngine(ClusterOptions options, RaftServer server,
@@ -81,6 +82,8 @@ public final class ReplicatedEngine implements AutoCloseable {
     this.groupId = RaftGroupId.valueOf(ClusterOptions.GROUP_UUID);
     this.selfId = RaftPeerId.valueOf(options.nodeId());
     this.division = server.getDivision(groupId);
+    this.watchdog = new StuckFollowerWatchdog(server, division, groupId, selfId,
+        System::currentTimeMillis, options.tuning());
   }
 
   /**
@@ -101,6 +104,7 @@ public final class ReplicatedEngine implements AutoCloseable {
     try {
       server.start();
       var engine = new ReplicatedEngine(options, server, sm);
+      engine.watchdog.start();
       log.info("node={} started peers={} dataDir={} tuning={}", options.nodeId(),
           Peer.formatList(options.peers()), options.dataDir(), options.tuning());
       return engine;
@@ -385,6 +389,7 @@ public final class ReplicatedEngine implements AutoCloseable {
     if (t != null) {
       t.close();
     }
+    watchdog.close();
     server.close();
     log.info("node={} closed", options.nodeId());
   }

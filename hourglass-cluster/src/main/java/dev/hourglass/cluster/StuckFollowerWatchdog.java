@@ -1,0 +1,120 @@
+package dev.hourglass.cluster;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.TransferLeadershipRequest;
+import org.apache.ratis.server.RaftServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * While this replica leads, checks its followers once a second and hands leadership to a
+ * caught-up follower when one follower has stopped catching up although it answers (see {@link
+ * StuckFollowers} for the Ratis defect this works around and for when it acts). A new leader
+ * starts each follower's replication state afresh, so the stuck follower then catches up.
+ *
+ * <p>Thread-safety: one scheduler thread runs every check; {@link #close} may be called from any
+ * thread.
+ */
+final class StuckFollowerWatchdog implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(StuckFollowerWatchdog.class);
+  private static final long CHECK_PERIOD_MILLIS = 1_000;
+
+  private final RaftServer server;
+  private final RaftServer.Division division;
+  private final RaftGroupId groupId;
+  private final RaftPeerId selfId;
+  private final LongSupplier clockMillis;
+  private final StuckFollowers stuckFollowers;
+  private final long transferTimeoutMillis;
+  private final ClientId clientId = ClientId.randomId();
+  private final AtomicLong callIds = new AtomicLong();
+  private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
+      r -> Thread.ofPlatform().daemon().name("hourglass-stuck-follower-watchdog").unstarted(r));
+
+  StuckFollowerWatchdog(RaftServer server, RaftServer.Division division, RaftGroupId groupId,
+      RaftPeerId selfId, LongSupplier clockMillis, RaftTuning tuning) {
+    this.server = server;
+    this.division = division;
+    this.groupId = groupId;
+    this.selfId = selfId;
+    this.clockMillis = clockMillis;
+    this.stuckFollowers = StuckFollowers.forTuning(tuning);
+    this.transferTimeoutMillis = tuning.writeTimeout().toMillis();
+  }
+
+  void start() {
+    scheduler.scheduleWithFixedDelay(this::checkQuietly, CHECK_PERIOD_MILLIS, CHECK_PERIOD_MILLIS,
+        TimeUnit.MILLISECONDS);
+  }
+
+  private void checkQuietly() {
+    try {
+      check();
+    } catch (RuntimeException e) {
+      // Ratis tears the leader state down concurrently with a role change; the next check sees
+      // the new role.
+      log.debug("stuck-follower check skipped: node={}", selfId, e);
+    }
+  }
+
+  private void check() {
+    var info = division.getInfo();
+    long[] match = info.isLeader() && info.isLeaderReady() ? info.getFollowerMatchIndices() : null;
+    if (match == null) {
+      stuckFollowers.reset();
+      return;
+    }
+    List<ServerRpcProto> followers = info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList();
+    List<StuckFollowers.Observation> seen = new ArrayList<>();
+    for (int i = 0; i < Math.min(followers.size(), match.length); i++) {
+      ServerRpcProto f = followers.get(i);
+      seen.add(new StuckFollowers.Observation(RaftPeerId.valueOf(f.getId().getId()).toString(),
+          match[i], f.getLastRpcElapsedTimeMs()));
+    }
+    long now = clockMillis.getAsLong();
+    long leaderLastIndex = division.getRaftLog().getNextIndex() - 1;
+    List<String> stuck = stuckFollowers.observe(now, leaderLastIndex, seen);
+    if (stuck.isEmpty()) {
+      return;
+    }
+    StuckFollowers.Observation target = null;
+    for (StuckFollowers.Observation o : seen) {
+      if (!stuck.contains(o.followerId())
+          && (target == null || o.matchIndex() > target.matchIndex())) {
+        target = o;
+      }
+    }
+    if (target == null) {
+      return; // every follower is stuck: no leader change would leave a majority caught up
+    }
+    stuckFollowers.acted(now);
+    log.warn("followers {} answer but have not caught up for a while (Ratis keeps their match"
+        + " index above what they hold after an older leader's uncommitted tail was truncated);"
+        + " handing leadership to {} (match index {} of {}) so that a new leader replicates to"
+        + " them afresh: node={} term={}", stuck, target.followerId(), target.matchIndex(),
+        leaderLastIndex, selfId, info.getCurrentTerm());
+    try {
+      server.transferLeadershipAsync(new TransferLeadershipRequest(clientId, selfId, groupId,
+          callIds.incrementAndGet(), RaftPeerId.valueOf(target.followerId()),
+          transferTimeoutMillis));
+    } catch (java.io.IOException e) {
+      log.warn("leadership transfer to {} failed to start: node={}", target.followerId(), selfId,
+          e);
+    }
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+  }
+}

@@ -1,0 +1,66 @@
+package dev.hourglass.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hourglass.cluster.StuckFollowers.Observation;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Goal: the leader hands over leadership only for a follower that answers and yet has not caught
+ * up for a while; never for one that is down, one that is moving, or one that is caught up; and
+ * at most once per cooldown.
+ */
+class StuckFollowersTest {
+  private final StuckFollowers stuck = new StuckFollowers(10_000, 10_000, 60_000);
+
+  @Test
+  void aFollowerThatAnswersButWhoseMatchIndexStaysBehindIsStuckAfterTheThreshold() {
+    assertThat(stuck.observe(0, 1_342, List.of(new Observation("s2", 1_064, 200)))).isEmpty();
+    assertThat(stuck.observe(9_999, 1_400, List.of(new Observation("s2", 1_064, 5_000))))
+        .isEmpty();
+    assertThat(stuck.observe(10_000, 1_450, List.of(new Observation("s2", 1_064, 5_000))))
+        .containsExactly("s2");
+  }
+
+  @Test
+  void aFollowerThatIsDownIsNeverStuck() {
+    stuck.observe(0, 1_342, List.of(new Observation("s2", 1_064, 200)));
+    assertThat(stuck.observe(30_000, 2_000, List.of(new Observation("s2", 1_064, 30_200))))
+        .isEmpty();
+  }
+
+  @Test
+  void aSlowFollowerWhoseMatchIndexMovesIsNotStuck() {
+    for (int second = 0; second <= 60; second++) {
+      assertThat(stuck.observe(second * 1_000L, 100_000,
+          List.of(new Observation("s2", second * 100L, 100)))).isEmpty();
+    }
+  }
+
+  @Test
+  void aCaughtUpFollowerIsNotStuckHoweverLongNothingIsWritten() {
+    stuck.observe(0, 500, List.of(new Observation("s2", 500, 100)));
+    assertThat(stuck.observe(120_000, 500, List.of(new Observation("s2", 500, 100)))).isEmpty();
+  }
+
+  @Test
+  void afterActingItWaitsACooldownAndThenAFreshThreshold() {
+    stuck.observe(0, 1_342, List.of(new Observation("s2", 1_064, 200)));
+    assertThat(stuck.observe(10_000, 1_342, List.of(new Observation("s2", 1_064, 200))))
+        .containsExactly("s2");
+    stuck.acted(10_000);
+    assertThat(stuck.observe(30_000, 1_342, List.of(new Observation("s2", 1_064, 200))))
+        .as("within the cooldown").isEmpty();
+    assertThat(stuck.observe(70_000, 1_342, List.of(new Observation("s2", 1_064, 200))))
+        .as("the stall is timed again from the action").containsExactly("s2");
+  }
+
+  @Test
+  void leadershipLostForgetsWhatWasSeen() {
+    stuck.observe(0, 1_342, List.of(new Observation("s2", 1_064, 200)));
+    stuck.reset();
+    assertThat(stuck.observe(10_000, 1_342, List.of(new Observation("s2", 1_064, 200))))
+        .as("the stall is timed from the first observation after the reset").isEmpty();
+  }
+}
