@@ -3,6 +3,8 @@ package dev.hourglass.spring;
 import dev.hourglass.client.HourglassClient;
 import dev.hourglass.client.worker.WorkerListener;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -105,6 +107,21 @@ public class HourglassAutoConfiguration {
     HourglassHealthIndicator hourglassHealthIndicator(HourglassClient client,
         ObjectProvider<HourglassWorkerLifecycle> worker) {
       return new HourglassHealthIndicator(client, worker.getIfAvailable());
+    }
+  }
+
+  /**
+   * A span around each attempt, when the application has the OpenTelemetry API: through its
+   * {@code OpenTelemetry} bean, else the global one (a no-op until something installs an SDK).
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "io.opentelemetry.api.OpenTelemetry")
+  @ConditionalOnProperty(prefix = "hourglass.worker", name = "enabled", havingValue = "true")
+  static class Tracing {
+    @Bean
+    @ConditionalOnMissingBean
+    TracingInterceptor hourglassTracingInterceptor(ObjectProvider<OpenTelemetry> otel) {
+      return new TracingInterceptor(otel.getIfAvailable(GlobalOpenTelemetry::get));
     }
   }
 
