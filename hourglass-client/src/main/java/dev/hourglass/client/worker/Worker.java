@@ -215,6 +215,18 @@ public final class Worker implements AutoCloseable {
   }
 
   /**
+   * Whether the server knows this worker: true after its first successful registration, false
+   * again while the server has forgotten it (it answered 404 or {@code UNKNOWN_WORKER}, e.g.
+   * after declaring it dead) until the poller registers it anew. For health checks; it reflects
+   * the last call, not a fresh one.
+   *
+   * @return true while registered
+   */
+  public boolean registered() {
+    return registered;
+  }
+
+  /**
    * Jobs whose handlers run now.
    *
    * @return the count
@@ -278,6 +290,7 @@ public final class Worker implements AutoCloseable {
             + " expire by themselves", workerId, e.getMessage());
       }
     }
+    registered = false;
     jobThreads.shutdownNow();
     log.log(Level.INFO, "hourglass worker stopped: worker={0} released={1}", workerId,
         rest.size());

@@ -90,6 +90,18 @@ class WorkerTest {
         .isEqualTo("w1"));
   }
 
+  /** registered() follows the server: false before start, true once known, false after close. */
+  @Test
+  void registeredIsTrueWhileTheServerKnowsTheWorker() {
+    Worker w = worker("reg").handler("echo", ctx -> null).build();
+    assertThat(w.registered()).isFalse();
+    workers.add(w.start());
+    await().atMost(WAIT).until(w::registered);
+    assertThat(client.workers()).anySatisfy(i -> assertThat(i.workerId()).isEqualTo("reg"));
+    w.close();
+    assertThat(w.registered()).isFalse();
+  }
+
   /**
    * A mixed fleet on one queue: each worker leases only the task types it has handlers for, so
    * no job is failed by a worker that cannot run it (one attempt each: a wrong-worker failure
