@@ -20,7 +20,7 @@ public record ClusterOptions(String nodeId, List<Peer> peers, Path dataDir,
     EngineConfig engineConfig, RaftTuning tuning, LongSupplier clockMillis) {
 
   /**
-   * The Raft group id, fixed so that every replica (and a client) derives the same one without
+   * The Raft group id, fixed so that every replica derives the same one without
    * configuration. One group per cluster; a second cluster on the same hosts uses other ports.
    */
   public static final UUID GROUP_UUID = UUID.fromString("4867a5c1-0000-4000-8000-686f75726773");
@@ -31,15 +31,6 @@ public record ClusterOptions(String nodeId, List<Peer> peers, Path dataDir,
       throw new IllegalArgumentException("--node-id " + nodeId + " is not among --peers "
           + Peer.formatList(peers));
     }
-  }
-
-  public static ClusterOptions of(String nodeId, List<Peer> peers, Path dataDir) {
-    return new ClusterOptions(nodeId, peers, dataDir, EngineConfig.DEFAULTS, RaftTuning.DEFAULTS,
-        System::currentTimeMillis);
-  }
-
-  public ClusterOptions withTuning(RaftTuning t) {
-    return new ClusterOptions(nodeId, peers, dataDir, engineConfig, t, clockMillis);
   }
 
   public Peer self() {

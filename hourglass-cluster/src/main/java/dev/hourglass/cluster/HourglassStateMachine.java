@@ -68,7 +68,7 @@ import org.slf4j.LoggerFactory;
  * place".
  *
  * Threads and the engine. Ratis calls applyTransaction, takeSnapshot, pause and reinitialize from
- * its single StateMachineUpdater thread, and query from RPC threads. The Engine is not thread-safe,
+ * its single StateMachineUpdater thread, and read() from any thread. The Engine is not thread-safe,
  * so every access goes through `engineLock`: the updater holds it per entry, and read() holds it
  * for the duration of one query function. A lock rather than routing reads through Ratis query()
  * because the HTTP server's reads (job lookups, listings, metrics) are frequent and cheap, and a
@@ -362,17 +362,6 @@ public final class HourglassStateMachine extends BaseStateMachine {
     public void write(byte[] b, int off, int len) {
       crc.update(b, off, len);
       bytes += len;
-    }
-  }
-
-  /** Serves {@link ClusterQuery} requests sent through Ratis (a client in another process). */
-  @Override
-  public CompletableFuture<Message> query(Message request) {
-    try {
-      byte[] reply = ClusterQuery.answer(request.getContent().toByteArray(), this);
-      return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(reply)));
-    } catch (IOException | RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
     }
   }
 

@@ -19,7 +19,6 @@ import java.time.Duration;
  *     purged after a snapshot, so this is also the granularity of log purging.
  * @param writeTimeout how long {@link ReplicatedEngine#applyAll} waits for a commit before it
  *     reports the cluster unavailable (the entry may still commit later)
- * @param tickPeriod how often the leader checks whether a Tick is due
  */
 public record RaftTuning(
     Duration electionTimeoutMin,
@@ -28,13 +27,12 @@ public record RaftTuning(
     long snapshotEveryEntries,
     int snapshotsRetained,
     long logSegmentBytes,
-    Duration writeTimeout,
-    Duration tickPeriod) {
+    Duration writeTimeout) {
 
   /** Production defaults for a small machine. */
   public static final RaftTuning DEFAULTS =
       new RaftTuning(Duration.ofMillis(500), Duration.ofMillis(1000), Duration.ofSeconds(1),
-          50_000, 2, 8L << 20, Duration.ofSeconds(5), Duration.ofMillis(20));
+          50_000, 2, 8L << 20, Duration.ofSeconds(5));
 
   public RaftTuning {
     if (electionTimeoutMin.toMillis() < 50
@@ -49,27 +47,26 @@ public record RaftTuning(
       throw new IllegalArgumentException("snapshotEveryEntries and snapshotsRetained must be >= 1: "
           + snapshotEveryEntries + ", " + snapshotsRetained);
     }
-    if (writeTimeout.compareTo(electionTimeoutMax) <= 0 || tickPeriod.isNegative()
-        || tickPeriod.isZero()) {
-      throw new IllegalArgumentException("writeTimeout must exceed electionTimeoutMax and tickPeriod"
-          + " be positive: writeTimeout=" + writeTimeout + " tickPeriod=" + tickPeriod);
+    if (writeTimeout.compareTo(electionTimeoutMax) <= 0) {
+      throw new IllegalArgumentException("writeTimeout must exceed electionTimeoutMax:"
+          + " writeTimeout=" + writeTimeout + " electionTimeoutMax=" + electionTimeoutMax);
     }
   }
 
   public RaftTuning withSnapshotEveryEntries(long entries) {
     return new RaftTuning(electionTimeoutMin, electionTimeoutMax, stepDownWait, entries,
-        snapshotsRetained, logSegmentBytes, writeTimeout, tickPeriod);
+        snapshotsRetained, logSegmentBytes, writeTimeout);
   }
 
   public RaftTuning withLogSegmentBytes(long bytes) {
     return new RaftTuning(electionTimeoutMin, electionTimeoutMax, stepDownWait,
-        snapshotEveryEntries, snapshotsRetained, bytes, writeTimeout, tickPeriod);
+        snapshotEveryEntries, snapshotsRetained, bytes, writeTimeout);
   }
 
   /** Election timeouts, randomised in {@code [min, max)}; see the class comment for the trade. */
   public RaftTuning withElectionTimeout(Duration min, Duration max) {
     return new RaftTuning(min, max, stepDownWait, snapshotEveryEntries, snapshotsRetained,
-        logSegmentBytes, writeTimeout, tickPeriod);
+        logSegmentBytes, writeTimeout);
   }
 
   /**
@@ -93,6 +90,6 @@ public record RaftTuning(
 
   public RaftTuning withWriteTimeout(Duration timeout) {
     return new RaftTuning(electionTimeoutMin, electionTimeoutMax, stepDownWait,
-        snapshotEveryEntries, snapshotsRetained, logSegmentBytes, timeout, tickPeriod);
+        snapshotEveryEntries, snapshotsRetained, logSegmentBytes, timeout);
   }
 }

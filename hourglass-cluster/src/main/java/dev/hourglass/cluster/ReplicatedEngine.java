@@ -13,7 +13,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
@@ -70,7 +69,6 @@ public final class ReplicatedEngine implements AutoCloseable {
   private final RaftPeerId selfId;
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
-  private LeaderTicker ticker;
   private final StuckFollowerWatchdog watchdog;
   private volatile boolean closing;
 
@@ -118,8 +116,8 @@ public final class ReplicatedEngine implements AutoCloseable {
     }
   }
 
-  /** The group every replica and client of a cluster shares. */
-  public static RaftGroup group(List<Peer> peers) {
+  /** The group every replica shares. */
+  private static RaftGroup group(List<Peer> peers) {
     List<RaftPeer> raftPeers = new ArrayList<>();
     for (Peer p : peers) {
       raftPeers.add(RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build());
@@ -170,8 +168,8 @@ public final class ReplicatedEngine implements AutoCloseable {
   }
 
   /**
-   * Like {@link #applyAll}, and also returns the term and index the entry committed at, for
-   * callers that order what they saw across leaders. The term is no part of fencing: the job's
+   * Like {@link #applyAll}, and also returns the term and index the entry committed at (this
+   * package's tests check the leader's stamps against them). The term is no part of fencing: the job's
    * generation alone is the token, since a lease is answered only once its entry is committed,
    * so every leader that follows knows that generation (see {@link ReplicatedBackend}).
    *
@@ -179,7 +177,7 @@ public final class ReplicatedEngine implements AutoCloseable {
    * @throws ClusterUnavailableException if the entry was not committed within the write timeout
    * @throws IllegalArgumentException if the batch is empty, too large or malformed
    */
-  public Committed applyBatch(List<Command> commands) {
+  Committed applyBatch(List<Command> commands) {
     if (!division.getInfo().isLeader()) {
       throw notLeader();
     }
@@ -280,13 +278,6 @@ public final class ReplicatedEngine implements AutoCloseable {
     return id == null ? null : id.toString();
   }
 
-  /** The leader's Raft address as known here, or null while there is none. */
-  public String leaderAddress() {
-    RaftPeerId id = division.getInfo().getLeaderId();
-    RaftPeer peer = id == null ? null : division.getGroup().getPeer(id);
-    return peer == null ? null : peer.getAddress();
-  }
-
   public long term() {
     return division.getInfo().getCurrentTerm();
   }
@@ -343,20 +334,6 @@ public final class ReplicatedEngine implements AutoCloseable {
   }
 
   /**
-   * Starts proposing Ticks while this replica is the ready leader; {@code onTick} receives each
-   * applied Tick's outcomes (on the ticker thread) so that the server can wake long polls.
-   *
-   * @throws IllegalStateException if a ticker is already running
-   */
-  public synchronized LeaderTicker startTicker(Consumer<List<Outcome>> onTick) {
-    if (ticker != null) {
-      throw new IllegalStateException("ticker already running: node=" + options.nodeId());
-    }
-    ticker = LeaderTicker.start(this, options.clockMillis(), options.tuning().tickPeriod(), onTick);
-    return ticker;
-  }
-
-  /**
    * Why this replica can no longer follow the group, or null while it can: its applier failed
    * on a committed entry, or its Raft server stopped without {@link #close} being called. Either
    * way it applies nothing more; restarting the process recovers it from its log.
@@ -381,14 +358,6 @@ public final class ReplicatedEngine implements AutoCloseable {
   @Override
   public void close() throws IOException {
     closing = true;
-    LeaderTicker t;
-    synchronized (this) {
-      t = ticker;
-      ticker = null;
-    }
-    if (t != null) {
-      t.close();
-    }
     watchdog.close();
     server.close();
     log.info("node={} closed", options.nodeId());

@@ -9,6 +9,7 @@ import dev.hourglass.core.command.Command.CompleteJob;
 import dev.hourglass.core.command.Command.SubmitJobs;
 import dev.hourglass.core.command.Command.Tick;
 import dev.hourglass.core.command.JobSpec;
+import dev.hourglass.core.engine.EngineConfig;
 import dev.hourglass.core.event.ErrorCode;
 import dev.hourglass.core.event.Event;
 import dev.hourglass.core.event.Outcome;
@@ -18,6 +19,7 @@ import dev.hourglass.core.event.Outcome.Rejected;
 import dev.hourglass.core.view.JobState;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -73,7 +75,8 @@ class CodecTest {
         .containsExactly(new Peer("s1", "127.0.0.1", 9001), new Peer("s2", "127.0.0.1", 9002));
     assertThatThrownBy(() -> Peer.parseList("s1=h:1,s1=h:2"))
         .hasMessageContaining("duplicate peer id=s1");
-    assertThatThrownBy(() -> ClusterMain.parse(new String[] {"--node-id", "s9", "--peers",
-        "s1=h:1", "--data-dir", "d"})).hasMessageContaining("not among --peers");
+    assertThatThrownBy(() -> new ClusterOptions("s9", Peer.parseList("s1=h:1"), Path.of("d"),
+        EngineConfig.DEFAULTS, RaftTuning.DEFAULTS, System::currentTimeMillis))
+        .hasMessageContaining("not among --peers");
   }
 }

@@ -33,7 +33,8 @@ public final class ServerMain {
       + " [--bind 127.0.0.1] [--fsync always|batch(5ms)|never] [--tokens-file FILE]"
       + " [--allow-unauthenticated] [--payload-max-bytes N] [--worker-retention 1h]"
       + " [--misfire-threshold 60s] [--node-id ID --peers"
-      + " ID=HOST:PORT,... [--peers-http ID=HOST:PORT,...] [--election-timeout MIN-MAX]]";
+      + " ID=HOST:PORT,... [--peers-http ID=HOST:PORT,...] [--election-timeout MIN-MAX]"
+      + " [--raft-snapshot-every N] [--raft-segment-bytes N]]";
 
   /**
    * Every option, one per line of at most 80 columns, for {@code --help}; a constant, so that
@@ -59,7 +60,11 @@ public final class ServerMain {
       + "  --peers LIST             s1=127.0.0.1:9001,s2=...,s3=... (Raft endpoints)\n"
       + "  --peers-http LIST        s1=127.0.0.1:7071,... each replica's API, so that\n"
       + "                           followers can redirect to the leader\n"
-      + "  --election-timeout MS    MIN-MAX, default 500-1000\n";
+      + "  --election-timeout MS    MIN-MAX, default 500-1000\n"
+      + "  --raft-snapshot-every N  log entries between snapshots, default 50000; the\n"
+      + "                           log is purged up to each (bounds restart replay)\n"
+      + "  --raft-segment-bytes N   Raft log segment size, default 8388608; only closed\n"
+      + "                           segments are purged\n";
 
   private static final String ALLOW_UNAUTHENTICATED = "--allow-unauthenticated";
 
@@ -206,6 +211,8 @@ public final class ServerMain {
     String peers = null;
     String peersHttp = null;
     String electionTimeout = null;
+    Long snapshotEvery = null;
+    Long segmentBytes = null;
     boolean allowUnauthenticated = false;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -230,6 +237,8 @@ public final class ServerMain {
         case "--peers" -> peers = v;
         case "--peers-http" -> peersHttp = v;
         case "--election-timeout" -> electionTimeout = v;
+        case "--raft-snapshot-every" -> snapshotEvery = (long) integer(a, v);
+        case "--raft-segment-bytes" -> segmentBytes = (long) integer(a, v);
         default -> throw new IllegalArgumentException("unknown option \"" + a + "\"");
       }
       i++;
@@ -238,7 +247,8 @@ public final class ServerMain {
       throw new IllegalArgumentException("--data-dir is required");
     }
     Replication replication = null;
-    if (nodeId != null || peers != null || peersHttp != null || electionTimeout != null) {
+    if (nodeId != null || peers != null || peersHttp != null || electionTimeout != null
+        || snapshotEvery != null || segmentBytes != null) {
       if (nodeId == null || peers == null) {
         throw new IllegalArgumentException("a replica needs both --node-id and --peers (and"
             + " --peers-http so that followers can redirect to the leader)");
@@ -248,6 +258,14 @@ public final class ServerMain {
       if (electionTimeout != null) {
         replication = replication.withTuning(replication.tuning()
             .withElectionTimeout(electionTimeout));
+      }
+      if (snapshotEvery != null) {
+        replication = replication.withTuning(replication.tuning()
+            .withSnapshotEveryEntries(snapshotEvery));
+      }
+      if (segmentBytes != null) {
+        replication = replication.withTuning(replication.tuning()
+            .withLogSegmentBytes(segmentBytes));
       }
     }
     return new Parsed(ServerOptions.of(dataDir).withBind(bind).withPort(port).withFsync(fsync)

@@ -1,6 +1,7 @@
 package dev.hourglass.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -83,5 +84,24 @@ class ServerMainTest {
     assertThat(err()).isEmpty();
     assertThat(ServerMain.loopback("0.0.0.0")).isFalse();
     assertThat(ServerMain.loopback("::")).isFalse();
+  }
+
+  @Test
+  void raftSnapshotAndSegmentFlagsTuneTheReplicaAndNeedOne() throws Exception {
+    var tuned = ServerMain.parse(new String[] {"--data-dir", "d", "--node-id", "s1", "--peers",
+        "s1=127.0.0.1:9001", "--raft-snapshot-every", "200", "--raft-segment-bytes", "65536"},
+        null).options().replication().tuning();
+    assertThat(tuned.snapshotEveryEntries()).isEqualTo(200);
+    assertThat(tuned.logSegmentBytes()).isEqualTo(65536);
+
+    assertThatThrownBy(() -> ServerMain.parse(new String[] {"--data-dir", "d",
+        "--raft-snapshot-every", "200"}, null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--node-id");
+    assertThatThrownBy(() -> ServerMain.parse(new String[] {"--data-dir", "d", "--node-id", "s1",
+        "--peers", "s1=127.0.0.1:9001", "--raft-segment-bytes", "100"}, null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("logSegmentBytes");
+    assertThatThrownBy(() -> ServerMain.parse(new String[] {"--data-dir", "d", "--node-id", "s1",
+        "--peers", "s1=127.0.0.1:9001", "--raft-snapshot-every", "0"}, null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("snapshotEveryEntries");
   }
 }

@@ -13,8 +13,7 @@ import java.util.stream.Collectors;
 /**
  * A Raft group of {@code n} Hourglass servers as real JVM processes on 127.0.0.1, each running
  * {@code dev.hourglass.server.ServerMain} as a replica with this JVM's classpath, through {@link
- * LocalProcesses} like {@link LocalCluster}: for the HTTP cluster tests and the cluster
- * benchmark. Each replica's output goes to {@code <baseDir>/<id>.log}; {@link #close} kills every
+ * LocalProcesses}: for the process-level cluster tests and the cluster benchmark. Each replica's output goes to {@code <baseDir>/<id>.log}; {@link #close} kills every
  * process it started. Not thread-safe: drive it from one thread.
  */
 public final class LocalReplicaSet implements AutoCloseable {
@@ -120,6 +119,11 @@ public final class LocalReplicaSet implements AutoCloseable {
   /** SIGKILL, and wait until the process is gone (its ports and locks released). */
   public void kill(int i) {
     processes.kill(i);
+  }
+
+  /** Replica {@code i}'s output (stdout and stderr), appended across its restarts. */
+  public Path log(int i) {
+    return processes.log(i);
   }
 
   /** The last lines of a replica's log, for failure messages. */
