@@ -81,7 +81,7 @@ public final class ReplicatedEngine implements AutoCloseable {
     this.selfId = RaftPeerId.valueOf(options.nodeId());
     this.division = server.getDivision(groupId);
     this.watchdog = new StuckFollowerWatchdog(server, division, groupId, selfId,
-        System::currentTimeMillis, options.tuning());
+        () -> System.nanoTime() / 1_000_000, options.tuning());
   }
 
   /**

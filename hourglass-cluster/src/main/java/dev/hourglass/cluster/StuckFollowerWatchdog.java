@@ -33,7 +33,7 @@ final class StuckFollowerWatchdog implements AutoCloseable {
   private final RaftServer.Division division;
   private final RaftGroupId groupId;
   private final RaftPeerId selfId;
-  private final LongSupplier clockMillis;
+  private final LongSupplier monotonicMillis;
   private final StuckFollowers stuckFollowers;
   private final long transferTimeoutMillis;
   private final ClientId clientId = ClientId.randomId();
@@ -42,12 +42,12 @@ final class StuckFollowerWatchdog implements AutoCloseable {
       r -> Thread.ofPlatform().daemon().name("hourglass-stuck-follower-watchdog").unstarted(r));
 
   StuckFollowerWatchdog(RaftServer server, RaftServer.Division division, RaftGroupId groupId,
-      RaftPeerId selfId, LongSupplier clockMillis, RaftTuning tuning) {
+      RaftPeerId selfId, LongSupplier monotonicMillis, RaftTuning tuning) {
     this.server = server;
     this.division = division;
     this.groupId = groupId;
     this.selfId = selfId;
-    this.clockMillis = clockMillis;
+    this.monotonicMillis = monotonicMillis;
     this.stuckFollowers = StuckFollowers.forTuning(tuning);
     this.transferTimeoutMillis = tuning.writeTimeout().toMillis();
   }
@@ -76,12 +76,16 @@ final class StuckFollowerWatchdog implements AutoCloseable {
     }
     List<ServerRpcProto> followers = info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList();
     List<StuckFollowers.Observation> seen = new ArrayList<>();
+    long logStart = division.getRaftLog().getStartIndex();
     for (int i = 0; i < Math.min(followers.size(), match.length); i++) {
       ServerRpcProto f = followers.get(i);
+      // A follower behind the start of the leader's log is being sent a snapshot, during which
+      // its match index rightly stands still: never counted as stalling.
+      long elapsed = match[i] + 1 < logStart ? -1 : f.getLastRpcElapsedTimeMs();
       seen.add(new StuckFollowers.Observation(RaftPeerId.valueOf(f.getId().getId()).toString(),
-          match[i], f.getLastRpcElapsedTimeMs()));
+          match[i], elapsed));
     }
-    long now = clockMillis.getAsLong();
+    long now = monotonicMillis.getAsLong();
     long leaderLastIndex = division.getRaftLog().getNextIndex() - 1;
     List<String> stuck = stuckFollowers.observe(now, leaderLastIndex, seen);
     if (stuck.isEmpty()) {
@@ -89,13 +93,13 @@ final class StuckFollowerWatchdog implements AutoCloseable {
     }
     StuckFollowers.Observation target = null;
     for (StuckFollowers.Observation o : seen) {
-      if (!stuck.contains(o.followerId())
+      if (!stuck.contains(o.followerId()) && stuckFollowers.answers(o)
           && (target == null || o.matchIndex() > target.matchIndex())) {
         target = o;
       }
     }
     if (target == null) {
-      return; // every follower is stuck: no leader change would leave a majority caught up
+      return; // no other follower is up and moving: a leader change would not help
     }
     stuckFollowers.acted(now);
     log.warn("followers {} answer but have not caught up for a while (Ratis keeps their match"

@@ -68,20 +68,29 @@ final class StuckFollowers {
     List<String> stuck = new ArrayList<>();
     Map<String, Progress> seen = new HashMap<>();
     for (Observation f : followers) {
+      boolean stalling = f.matchIndex() < leaderLastIndex && answers(f);
       Progress before = progress.get(f.followerId());
-      Progress now = before == null || before.matchIndex() != f.matchIndex()
-          ? new Progress(f.matchIndex(), nowMillis) : before;
-      seen.put(f.followerId(), now);
-      boolean behind = f.matchIndex() < leaderLastIndex;
-      boolean answers = f.lastReplyElapsedMillis() >= 0
-          && f.lastReplyElapsedMillis() <= answeredWithinMillis;
-      if (behind && answers && nowMillis - now.sinceMillis() >= stuckAfterMillis) {
-        stuck.add(f.followerId());
+      // The stall is timed only while the follower is continuously behind, answering and not
+      // moving: a caught-up follower behind by one fresh entry, or one that was down and has
+      // just answered again, starts a new count.
+      Progress now = !stalling ? null
+          : before == null || before.matchIndex() != f.matchIndex()
+              ? new Progress(f.matchIndex(), nowMillis) : before;
+      if (now != null) {
+        seen.put(f.followerId(), now);
+        if (nowMillis - now.sinceMillis() >= stuckAfterMillis) {
+          stuck.add(f.followerId());
+        }
       }
     }
     progress.clear();
     progress.putAll(seen);
     return nowMillis - lastActionMillis < cooldownMillis ? List.of() : stuck;
+  }
+
+  /** Whether the follower replied to the leader recently enough to count as up. */
+  boolean answers(Observation f) {
+    return f.lastReplyElapsedMillis() >= 0 && f.lastReplyElapsedMillis() <= answeredWithinMillis;
   }
 
   /** The caller acted on a stuck follower at {@code nowMillis}: wait a cooldown before the next. */

@@ -45,6 +45,27 @@ class StuckFollowersTest {
   }
 
   @Test
+  void aCaughtUpFollowerOneFreshEntryBehindAfterAQuietSpellIsNotStuck() {
+    stuck.observe(0, 500, List.of(new Observation("s2", 500, 100)));
+    // Nothing written for a minute, then one entry the follower has not acknowledged yet.
+    assertThat(stuck.observe(60_000, 501, List.of(new Observation("s2", 500, 100)))).isEmpty();
+    assertThat(stuck.observe(61_000, 502, List.of(new Observation("s2", 502, 100)))).isEmpty();
+  }
+
+  @Test
+  void aFollowerThatWasDownIsTimedFromWhenItAnswersAgain() {
+    stuck.observe(0, 1_000, List.of(new Observation("s2", 900, 200)));
+    stuck.observe(5_000, 1_500, List.of(new Observation("s2", 900, 5_200)));
+    assertThat(stuck.observe(30_000, 3_000, List.of(new Observation("s2", 900, 30_200))))
+        .as("down").isEmpty();
+    assertThat(stuck.observe(31_000, 3_100, List.of(new Observation("s2", 900, 100))))
+        .as("answering again: a fresh count starts").isEmpty();
+    assertThat(stuck.observe(40_000, 3_900, List.of(new Observation("s2", 900, 100)))).isEmpty();
+    assertThat(stuck.observe(41_000, 4_000, List.of(new Observation("s2", 900, 100))))
+        .containsExactly("s2");
+  }
+
+  @Test
   void afterActingItWaitsACooldownAndThenAFreshThreshold() {
     stuck.observe(0, 1_342, List.of(new Observation("s2", 1_064, 200)));
     assertThat(stuck.observe(10_000, 1_342, List.of(new Observation("s2", 1_064, 200))))

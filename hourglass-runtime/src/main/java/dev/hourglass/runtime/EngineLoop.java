@@ -388,6 +388,13 @@ public final class EngineLoop implements AutoCloseable {
       collectOwedNotifications();
     }
     wasTicking = ticking;
+    if (!parked.isEmpty() && !backend.leadership().serving()) {
+      // A replica that lost its leadership (an election, a transfer) may see no request that it
+      // would refuse; its parked polls would otherwise wait out their deadline while the new
+      // leader has jobs. Answered empty, their workers poll again and are sent to the leader.
+      answerParked();
+      retryParked = false;
+    }
     List<Command> commands = new ArrayList<>(batch.size() + 1);
     List<Work> owners = new ArrayList<>(batch.size() + 1);
     if (ticking && backend.read(EngineQueries::nextWakeupMillis) <= now
@@ -467,6 +474,10 @@ public final class EngineLoop implements AutoCloseable {
         metrics.events(a.events(), now);
         appliedListener.applied(a.events(), queries);
         madeReady |= mayUnblockParkedLeases(commands.get(i), a.events());
+        // A lease that got jobs may have been counted, when it was chosen, as taking more of the
+        // grantable jobs than it did (wouldGrant is bounded by its free slots, not by the jobs
+        // in its lanes), leaving a parked lease for another queue unchosen: check once more.
+        madeReady |= owners.get(i) instanceof Lease && grantedAny(a.events());
       }
       switch (owners.get(i)) {
         case null -> {}
@@ -477,6 +488,15 @@ public final class EngineLoop implements AutoCloseable {
       }
     }
     retryParked = madeReady && !parked.isEmpty();
+  }
+
+  private static boolean grantedAny(List<Event> events) {
+    for (Event e : events) {
+      if (e instanceof LeaseGranted) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -104,6 +104,26 @@ class EngineLoopTest {
     assertThat(listener.events.get()).isPositive();
   }
 
+  /**
+   * Two jobs become READY in one command, one for each of two parked polls: the first poll may
+   * take up to eight jobs, so counting it as taking eight once used up the two grantable jobs and
+   * left the second poll parked until its deadline next to a job it could run.
+   */
+  @Test
+  void eachParkedLeaseGetsTheJobOfItsQueueWhenBothBecomeReadyTogether() throws Exception {
+    var wide = loop.lease("w1", 8, List.of("a"), List.of(), 30_000, 60_000);
+    var narrow = loop.lease("w2", 1, List.of("b"), List.of(), 30_000, 60_000);
+    get(loop.read(q -> null));
+    assertThat(wide).isNotDone();
+    assertThat(narrow).isNotDone();
+    get(loop.write(new Command.SubmitJobs(T0, List.of(JobSpec.of("ja", "t", "{}").withQueue("a"),
+        JobSpec.of("jb", "t", "{}").withQueue("b"))), 0, (o, q) -> o));
+    assertThat(get(wide)).extracting(EngineLoop.Assignment::jobId).containsExactly("ja");
+    // Manual time never reaches the 60 s deadline: only a wake-up can answer this poll.
+    assertThat(narrow.get(20, TimeUnit.SECONDS)).extracting(EngineLoop.Assignment::jobId)
+        .containsExactly("jb");
+  }
+
   @Test
   void aParkedLeaseEndsEmptyWhenItsDeadlinePasses() throws Exception {
     var lease = loop.lease("w1", 1, List.of(), List.of(), 30_000, 5_000);
