@@ -15,6 +15,7 @@ final class ApiException extends RuntimeException {
   private final String title;
   private final String retryAfterSeconds;
   private final URI redirectBase;
+  private final boolean closesConnection;
 
   ApiException(int status, String code, String title, String detail) {
     this(status, code, title, detail, null);
@@ -26,12 +27,28 @@ final class ApiException extends RuntimeException {
 
   private ApiException(int status, String code, String title, String detail,
       String retryAfterSeconds, URI redirectBase) {
+    this(status, code, title, detail, retryAfterSeconds, redirectBase, false);
+  }
+
+  private ApiException(int status, String code, String title, String detail,
+      String retryAfterSeconds, URI redirectBase, boolean closesConnection) {
     super(detail, null, false, false); // expected failures: no stack trace to fill
     this.status = status;
     this.code = code;
     this.title = title;
     this.retryAfterSeconds = retryAfterSeconds;
     this.redirectBase = redirectBase;
+    this.closesConnection = closesConnection;
+  }
+
+  /** The same refusal, answered with {@code Connection: close} (part of the body is unread). */
+  ApiException closingConnection() {
+    return new ApiException(status, code, title, getMessage(), retryAfterSeconds, redirectBase,
+        true);
+  }
+
+  boolean closesConnection() {
+    return closesConnection;
   }
 
   static ApiException badRequest(String code, String detail) {

@@ -99,19 +99,36 @@ final class Http {
   }
 
   /**
-   * The raw body of a JSON request: refused with 413 before reading when Content-Length is over
-   * the limit, and with 415 when there is a body that is not declared {@code application/json}.
+   * How much of a refused body the server reads and throws away before it answers. A client
+   * sends its whole body before it reads the answer; a server that answers early and closes the
+   * connection with those bytes unread in its receive buffer makes TCP send a reset, and the
+   * reset destroys the 413 or 415 before the client has read it (the client sees "connection
+   * reset" or an empty answer instead of the reason). Reading the rest avoids that and keeps the
+   * connection usable. Tomcat's {@code maxSwallowSize} makes the same trade with the same bound;
+   * above it the answer says {@code Connection: close} and a client still sending may see a
+   * reset.
+   */
+  static final long SWALLOW_BYTES_MAX = 2L << 20;
+
+  /**
+   * The raw body of a JSON request: refused with 413 when Content-Length is over the limit (the
+   * body is discarded unread, never parsed), and with 415 when there is a body that is not
+   * declared {@code application/json}.
    */
   static byte[] bytes(ServerRequest req, int limit) {
     var length = req.headers().contentLength();
-    if (length.isPresent() && length.getAsLong() > limit) {
-      throw tooLarge(length.getAsLong(), limit);
-    }
     if (!req.content().hasEntity() || (length.isPresent() && length.getAsLong() == 0)) {
       return new byte[0]; // no body: the content type does not matter
     }
-    requireJson(req.headers().first(HeaderNames.CONTENT_TYPE).orElse(null));
     try (InputStream in = req.content().inputStream()) {
+      if (length.isPresent() && length.getAsLong() > limit) {
+        throw refusedAfterSwallowing(in, tooLarge(length.getAsLong(), limit));
+      }
+      try {
+        requireJson(req.headers().first(HeaderNames.CONTENT_TYPE).orElse(null));
+      } catch (ApiException e) {
+        throw refusedAfterSwallowing(in, e);
+      }
       if (length.isPresent()) {
         // The usual case: read exactly the declared bytes. readNBytes(limit + 1) would allocate
         // and zero buffers sized for the limit on every small request (the top frame in a
@@ -126,11 +143,30 @@ final class Http {
       }
       byte[] bytes = in.readNBytes(limit + 1);
       if (bytes.length > limit) {
-        throw tooLarge(-1, limit);
+        throw refusedAfterSwallowing(in, tooLarge(-1, limit));
       }
       return bytes;
     } catch (IOException e) {
       throw new UncheckedIOException("reading the request body failed", e);
+    }
+  }
+
+  /**
+   * The refusal to throw once the rest of the body is read and discarded (up to
+   * {@link #SWALLOW_BYTES_MAX}); when the body is longer, or reading it fails, the refusal closes
+   * the connection instead.
+   */
+  private static ApiException refusedAfterSwallowing(InputStream in, ApiException refusal) {
+    try {
+      long left = SWALLOW_BYTES_MAX;
+      byte[] sink = new byte[8192];
+      int n;
+      while (left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) >= 0) {
+        left -= n;
+      }
+      return left > 0 || in.read() < 0 ? refusal : refusal.closingConnection();
+    } catch (IOException | RuntimeException e) {
+      return refusal.closingConnection();
     }
   }
 
@@ -297,8 +333,8 @@ final class Http {
     if (e.retryAfterSeconds() != null) {
       res.header(HeaderNames.RETRY_AFTER, e.retryAfterSeconds());
     }
-    if (e.status() == 413) {
-      res.header(HeaderNames.CONNECTION, "close"); // do not read the rest of a huge body
+    if (e.closesConnection()) {
+      res.header(HeaderNames.CONNECTION, "close"); // the rest of a huge body stays unread
     }
     res.status(e.status()).header(HeaderNames.CONTENT_TYPE, PROBLEM_JSON).send(bytes);
   }

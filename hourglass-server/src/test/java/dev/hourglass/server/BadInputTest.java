@@ -4,7 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hourglass.wal.FsyncPolicy;
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -115,6 +125,68 @@ class BadInputTest {
     assertThat(r.str("code")).isEqualTo("BODY_TOO_LARGE");
     assertThat(r.str("detail")).contains("limit=" + server.options().limits().bodyBytesMax());
     assertThat(state()).isEqualTo(before);
+  }
+
+  /**
+   * A client writes its whole body before it reads the answer. The server reads and discards an
+   * oversize body before it answers, so the 413 arrives instead of a reset, and the connection
+   * stays usable for the next request.
+   */
+  @Test
+  void oversizeBodyIsReadAndDiscardedSoTheAnswerArrivesAndTheConnectionStaysOpen()
+      throws Exception {
+    byte[] body = ("{\"task\":\"t\",\"payload\":\"" + "w".repeat(300_000) + "\"}")
+        .getBytes(StandardCharsets.UTF_8);
+    try (var socket = new Socket("127.0.0.1", server.port())) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      InputStream in = new BufferedInputStream(socket.getInputStream());
+      for (int round = 0; round < 3; round++) {
+        out.write(("POST /api/v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+            + "\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        out.write(body);
+        out.flush();
+        RawResponse refused = RawResponse.read(in);
+        assertThat(refused.status()).as(refused.body()).isEqualTo(413);
+        assertThat(refused.body()).contains("BODY_TOO_LARGE");
+        assertThat(refused.headers().get("connection")).isNotEqualToIgnoringCase("close");
+      }
+      out.write("GET /api/v1/jobs/parent HTTP/1.1\r\nHost: x\r\n\r\n"
+          .getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      RawResponse next = RawResponse.read(in);
+      assertThat(next.status()).as(next.body()).isEqualTo(200);
+      assertThat(next.body()).contains("\"parent\"");
+    }
+  }
+
+  /** One HTTP/1.1 answer with a Content-Length body, read from a raw connection. */
+  record RawResponse(int status, Map<String, String> headers, String body) {
+    static RawResponse read(InputStream in) throws IOException {
+      String statusLine = line(in);
+      int status = Integer.parseInt(statusLine.split(" ")[1]);
+      Map<String, String> headers = new HashMap<>();
+      for (String h = line(in); !h.isEmpty(); h = line(in)) {
+        int colon = h.indexOf(':');
+        headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+            h.substring(colon + 1).trim());
+      }
+      byte[] body = in.readNBytes(Integer.parseInt(headers.getOrDefault("content-length", "0")));
+      return new RawResponse(status, headers, new String(body, StandardCharsets.UTF_8));
+    }
+
+    private static String line(InputStream in) throws IOException {
+      var sb = new StringBuilder();
+      for (int c = in.read(); c != '\n'; c = in.read()) {
+        if (c < 0) {
+          throw new EOFException("the connection closed inside an answer: " + sb);
+        }
+        if (c != '\r') {
+          sb.append((char) c);
+        }
+      }
+      return sb.toString();
+    }
   }
 
   @Test
