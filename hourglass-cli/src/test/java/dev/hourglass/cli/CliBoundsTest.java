@@ -4,38 +4,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hourglass.client.HourglassClient;
 import dev.hourglass.client.Job;
-import dev.hourglass.server.HourglassServer;
-import dev.hourglass.server.ServerOptions;
+import dev.hourglass.server.HourglassServerExtension;
 import dev.hourglass.wal.FsyncPolicy;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** hourglass submit's backoff options and hourglass workers' paging, against a real server. */
 class CliBoundsTest {
-  @TempDir Path dir;
-  HourglassServer server;
+  @RegisterExtension
+  final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
+      .withFsync(new FsyncPolicy.NeverUnsafeForTests()));
   String url;
 
   record Run(int exit, String out, String err) {}
 
   @BeforeEach
   void start() throws Exception {
-    server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0)
-        .withFsync(new FsyncPolicy.NeverUnsafeForTests()));
     url = server.uri().toString();
-  }
-
-  @AfterEach
-  void stop() {
-    server.stop();
   }
 
   private Run run(String... args) {

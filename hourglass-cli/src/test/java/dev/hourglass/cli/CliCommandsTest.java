@@ -3,37 +3,31 @@ package dev.hourglass.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hourglass.client.Schedule;
-import dev.hourglass.server.HourglassServer;
-import dev.hourglass.server.ServerOptions;
+import dev.hourglass.server.HourglassServerExtension;
 import dev.hourglass.wal.FsyncPolicy;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The client subcommands against a real embedded server. */
 class CliCommandsTest {
   @TempDir Path dir;
-  HourglassServer server;
+  @RegisterExtension
+  final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
+      .withFsync(new FsyncPolicy.NeverUnsafeForTests()));
   String url;
 
   record Run(int exit, String out, String err) {}
 
   @BeforeEach
   void start() throws Exception {
-    server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0)
-        .withFsync(new FsyncPolicy.NeverUnsafeForTests()));
     url = server.uri().toString();
-  }
-
-  @AfterEach
-  void stop() {
-    server.stop();
   }
 
   private Run run(String... args) {

@@ -10,8 +10,7 @@ import dev.hourglass.client.JobRequest;
 import dev.hourglass.client.JobState;
 import dev.hourglass.client.WorkerInfo;
 import dev.hourglass.client.worker.JobHandler;
-import dev.hourglass.server.HourglassServer;
-import dev.hourglass.server.ServerOptions;
+import dev.hourglass.server.HourglassServerExtension;
 import dev.hourglass.wal.FsyncPolicy;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -33,6 +32,7 @@ import javax.tools.ToolProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -43,14 +43,14 @@ class WorkerCommandTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   @TempDir Path dir;
-  HourglassServer server;
+  @RegisterExtension
+  final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
+      .withFsync(new FsyncPolicy.NeverUnsafeForTests()));
   HourglassClient client;
   final List<Process> procs = new ArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
-    server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0)
-        .withFsync(new FsyncPolicy.NeverUnsafeForTests()));
     client = HourglassClient.builder(server.uri().toString()).build();
   }
 
@@ -61,7 +61,6 @@ class WorkerCommandTest {
       p.waitFor(10, TimeUnit.SECONDS);
     }
     client.close();
-    server.stop();
   }
 
   /** A JobHandler and a HandlerProvider (listed for ServiceLoader), in package {@code userland}. */

@@ -8,10 +8,8 @@ import dev.hourglass.client.worker.JobContext;
 import dev.hourglass.client.worker.Worker;
 import dev.hourglass.client.worker.WorkerListener;
 import dev.hourglass.server.Auth;
-import dev.hourglass.server.HourglassServer;
-import dev.hourglass.server.ServerOptions;
+import dev.hourglass.server.HourglassServerExtension;
 import dev.hourglass.wal.FsyncPolicy;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -19,7 +17,7 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The SDK against a server with tokens: each role's calls, and clear refusals of the rest. */
 class HourglassClientAuthTest {
@@ -27,17 +25,16 @@ class HourglassClientAuthTest {
   private static final String WORKER = "worker-secret-1";
   private static final String ADMIN = "admin-secret-1";
 
-  @TempDir Path dir;
-  HourglassServer server;
+  @RegisterExtension
+  final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
+      .withFsync(new FsyncPolicy.NeverUnsafeForTests())
+      .withAuth(Auth.parse("client:" + CLIENT + ",worker:" + WORKER + ",admin:" + ADMIN)));
   HourglassClient asClient;
   HourglassClient asWorker;
   HourglassClient asAdmin;
 
   @BeforeEach
   void start() throws Exception {
-    server = HourglassServer.start(ServerOptions.of(dir).withPort(0)
-        .withFsync(new FsyncPolicy.NeverUnsafeForTests())
-        .withAuth(Auth.parse("client:" + CLIENT + ",worker:" + WORKER + ",admin:" + ADMIN)));
     asClient = connect(CLIENT);
     asWorker = connect(WORKER);
     asAdmin = connect(ADMIN);
@@ -48,7 +45,6 @@ class HourglassClientAuthTest {
     asClient.close();
     asWorker.close();
     asAdmin.close();
-    server.stop();
   }
 
   private HourglassClient connect(String token) {

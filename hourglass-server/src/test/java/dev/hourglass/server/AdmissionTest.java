@@ -6,12 +6,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Calls beyond {@link Limits#requestsInFlightMax()} are refused at once with 503 OVERLOADED and
@@ -19,22 +16,11 @@ import org.junit.jupiter.api.io.TempDir;
  * when its call ends. A call is held in flight by sending its headers and only half its body.
  */
 class AdmissionTest {
-  @TempDir Path dir;
-  HourglassServer server;
-  HttpTestClient http;
+  @RegisterExtension
+  final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
+      .withLimits(Limits.DEFAULTS.withRequestsInFlightMax(1)));
+  final HttpTestClient http = server.http();
   String refusalId;
-
-  @BeforeEach
-  void start() throws Exception {
-    server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0)
-        .withLimits(Limits.DEFAULTS.withRequestsInFlightMax(1)));
-    http = new HttpTestClient(server.uri());
-  }
-
-  @AfterEach
-  void stop() {
-    server.stop();
-  }
 
   @Test
   void excessCallsAreRefusedAtOnceAndAdmittedAgainWhenACallEnds() throws Exception {

@@ -4,29 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hourglass.wal.FsyncPolicy;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class AuthTest {
-  @TempDir static Path dir;
-  static HourglassServer server;
-  static HttpTestClient anonymous;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0)
-        .withFsync(new FsyncPolicy.Always())
-        .withAuth(Auth.parse("client:client-secret-1, worker:worker-secret-1\nadmin:admin-secret-1")));
-    anonymous = new HttpTestClient(server.uri());
-  }
-
-  @AfterAll
-  static void stop() {
-    server.stop();
-  }
+  @RegisterExtension
+  static final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
+      .withFsync(new FsyncPolicy.Always())
+      .withAuth(Auth.parse("client:client-secret-1, worker:worker-secret-1\nadmin:admin-secret-1")));
+  static final HttpTestClient anonymous = server.http();
 
   @Test
   void missingOrUnknownTokenGets401AndChangesNothing() {

@@ -2,11 +2,8 @@ package dev.hourglass.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Inputs that once stopped the apply loop or answered 500 (a null in a name list, a delay that
@@ -15,20 +12,9 @@ import org.junit.jupiter.api.io.TempDir;
  * freed concurrency slot is HeldBackLongPollTest's.
  */
 class BadInputLeavesServerHealthyTest {
-  @TempDir static Path dir;
-  static HourglassServer server;
-  static HttpTestClient http;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = HourglassServer.start(ServerOptions.of(dir).withPort(0));
-    http = new HttpTestClient(server.uri());
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final HourglassServerExtension server = HourglassServerExtension.defaults();
+  static final HttpTestClient http = server.http();
 
   @Test
   void nullNamesAndOverflowingDelaysAre400AndTheServerStaysHealthy() {

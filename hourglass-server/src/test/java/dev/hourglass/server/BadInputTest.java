@@ -15,12 +15,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.nio.file.Path;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -30,24 +28,17 @@ import org.junit.jupiter.params.provider.MethodSource;
  * server runs with a 1 KiB payload bound so that oversize cases stay small.
  */
 class BadInputTest {
-  @TempDir static Path dir;
-  static HourglassServer server;
-  static HttpTestClient http;
+  @RegisterExtension
+  static final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
+      .withFsync(new FsyncPolicy.Always()).withLimits(Limits.DEFAULTS.withPayloadBytesMax(1024)));
+  static final HttpTestClient http = server.http();
   static String runningJob;
 
   @BeforeAll
   static void start() throws Exception {
-    server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0)
-        .withFsync(new FsyncPolicy.Always()).withLimits(Limits.DEFAULTS.withPayloadBytesMax(1024)));
-    http = new HttpTestClient(server.uri());
     http.post("/api/v1/jobs", "{\"job_id\":\"parent\",\"task\":\"t\"}");
     http.post("/api/v1/lease", "{\"worker_id\":\"w1\",\"max\":1}");
     runningJob = "parent";
-  }
-
-  @AfterAll
-  static void stop() {
-    server.stop();
   }
 
   static Stream<Arguments> badRequests() {

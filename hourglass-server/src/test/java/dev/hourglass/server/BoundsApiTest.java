@@ -13,29 +13,18 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Retry jitter, worker paging and retention, and idle queues, over HTTP on 127.0.0.1. */
 class BoundsApiTest {
   @TempDir static Path dir;
-  static HourglassServer server;
-  static HttpTestClient http;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0)
-        .withFsync(new FsyncPolicy.NeverUnsafeForTests())
-        .withEngine(EngineConfig.DEFAULTS.withWorkerRetentionMillis(0)));
-    http = new HttpTestClient(server.uri());
-  }
-
-  @AfterAll
-  static void stop() {
-    server.stop();
-  }
+  @RegisterExtension
+  static final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
+      .withFsync(new FsyncPolicy.NeverUnsafeForTests())
+      .withEngine(EngineConfig.DEFAULTS.withWorkerRetentionMillis(0)));
+  static final HttpTestClient http = server.http();
 
   /** Submits jobs, fails each once, and answers each retry's delay (due time - failure time). */
   static List<Long> firstRetryDelays(String queue, String extra, int jobs) {

@@ -5,15 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hourglass.wal.FsyncPolicy;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Cancels and timeouts as the lease holder sees them over HTTP (409 CANCELLED / TIMED_OUT, and
@@ -23,22 +20,11 @@ class CancelSignalsTest {
   /** Generous for a loaded machine; the point is "long before the poll's 30 s wait". */
   private static final Duration PROMPTLY = Duration.ofSeconds(10);
 
-  @TempDir static Path dir;
-  static HourglassServer server;
-  static HttpTestClient http;
+  @RegisterExtension
+  static final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
+      .withFsync(new FsyncPolicy.NeverUnsafeForTests()));
+  static final HttpTestClient http = server.http();
   static final AtomicInteger QUEUES = new AtomicInteger();
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0)
-        .withFsync(new FsyncPolicy.NeverUnsafeForTests()));
-    http = new HttpTestClient(server.uri());
-  }
-
-  @AfterAll
-  static void stop() {
-    server.stop();
-  }
 
   static String freshQueue() {
     return "cq" + QUEUES.incrementAndGet();

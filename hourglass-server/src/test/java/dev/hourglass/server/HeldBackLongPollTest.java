@@ -4,17 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A long poll held back from READY jobs (a queue's or a task's limit, a paused queue, a worker at
@@ -36,21 +33,10 @@ class HeldBackLongPollTest {
   /** The first lease of a poll, and room for one tick. */
   static final long HELD_WRITES_MAX = 2;
 
-  @TempDir Path dir;
-  HourglassServer server;
-  HttpTestClient http;
-
-  @BeforeEach
-  void start() throws Exception {
-    server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0)
-        .withBind("127.0.0.1"));
-    http = new HttpTestClient(server.uri());
-  }
-
-  @AfterEach
-  void stop() {
-    server.stop();
-  }
+  @RegisterExtension
+  final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
+      .withBind("127.0.0.1"));
+  final HttpTestClient http = server.http();
 
   String submit(String queue, String task) {
     var r = http.post("/api/v1/jobs", "{\"task\":\"" + task + "\",\"queue\":\"" + queue

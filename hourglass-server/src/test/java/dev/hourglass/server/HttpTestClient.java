@@ -8,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /** A small JSON client over java.net.http for tests and the benchmark. Thread-safe. */
 final class HttpTestClient {
@@ -19,14 +20,15 @@ final class HttpTestClient {
   }
 
   private final HttpClient client;
-  private final URI base;
+  /** The server's address, read at each request (a per-test server moves to a new port). */
+  private final Supplier<URI> base;
   private final String token;
 
   HttpTestClient(URI base) {
-    this(base, null);
+    this(() -> base, null);
   }
 
-  HttpTestClient(URI base, String token) {
+  HttpTestClient(Supplier<URI> base, String token) {
     this.base = base;
     this.token = token;
     this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -56,7 +58,7 @@ final class HttpTestClient {
   }
 
   HttpRequest.Builder builder(String path) {
-    var b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(70));
+    var b = HttpRequest.newBuilder(base.get().resolve(path)).timeout(Duration.ofSeconds(70));
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
     }

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hourglass.wal.FsyncPolicy;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,9 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Prometheus metrics as a scraper sees them: a real server on 127.0.0.1, real HTTP calls, and
@@ -32,21 +30,14 @@ import org.junit.jupiter.api.io.TempDir;
 class MetricsTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
 
-  @TempDir Path dir;
-  HourglassServer server;
-  HttpTestClient http;
+  @RegisterExtension
+  final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
+      .withFsync(new FsyncPolicy.NeverUnsafeForTests()));
+  final HttpTestClient http = server.http();
   final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
-
-  @BeforeEach
-  void start() throws Exception {
-    server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0)
-        .withFsync(new FsyncPolicy.NeverUnsafeForTests()));
-    http = new HttpTestClient(server.uri());
-  }
 
   @AfterEach
   void stop() throws InterruptedException {
-    server.stop();
     pool.shutdownNow();
     assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
   }

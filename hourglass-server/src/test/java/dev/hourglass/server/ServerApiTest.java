@@ -5,34 +5,20 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hourglass.wal.FsyncPolicy;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The API over real HTTP on 127.0.0.1 against one server with the durable log (fsync always). */
 class ServerApiTest {
-  @TempDir static Path dir;
-  static HourglassServer server;
-  static HttpTestClient http;
+  @RegisterExtension
+  static final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
+      .withFsync(new FsyncPolicy.Always()));
+  static final HttpTestClient http = server.http();
   static final AtomicInteger QUEUES = new AtomicInteger();
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0)
-        .withFsync(new FsyncPolicy.Always()));
-    http = new HttpTestClient(server.uri());
-  }
-
-  @AfterAll
-  static void stop() {
-    server.stop();
-  }
 
   /** Each test uses its own queue so that leases never pick another test's jobs. */
   static String freshQueue() {

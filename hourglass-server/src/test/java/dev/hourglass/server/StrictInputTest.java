@@ -8,14 +8,12 @@ import dev.hourglass.wal.FsyncPolicy;
 import io.helidon.webserver.http.HttpRouting;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -26,23 +24,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  * changes nothing, never a 500 and never a silent coercion.
  */
 class StrictInputTest {
-  @TempDir static Path dir;
-  static HourglassServer server;
-  static HttpTestClient http;
+  @RegisterExtension
+  static final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
+      .withFsync(new FsyncPolicy.NeverUnsafeForTests()));
+  static final HttpTestClient http = server.http();
 
   @BeforeAll
   static void start() throws Exception {
-    server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0)
-        .withFsync(new FsyncPolicy.NeverUnsafeForTests()));
-    http = new HttpTestClient(server.uri());
     // READY, not leased: nothing here may change by itself while the tests run.
     assertThat(http.post("/api/v1/jobs", "{\"job_id\":\"parent\",\"task\":\"t\"}").status())
         .isEqualTo(201);
-  }
-
-  @AfterAll
-  static void stop() {
-    server.stop();
   }
 
   /** Every POST and PUT route the API registers, with its parameters filled in. */

@@ -3,13 +3,10 @@ package dev.hourglass.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Task types over HTTP: a lease and a worker registration name the task types a worker can run;
@@ -18,21 +15,10 @@ import org.junit.jupiter.api.io.TempDir;
  * "no live worker can run it" depends on every worker the server knows.
  */
 class TaskFilterHttpTest {
-  @TempDir Path dir;
-  HourglassServer server;
-  HttpTestClient http;
-
-  @BeforeEach
-  void start() throws Exception {
-    server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0)
-        .withBind("127.0.0.1"));
-    http = new HttpTestClient(server.uri());
-  }
-
-  @AfterEach
-  void stop() {
-    server.stop();
-  }
+  @RegisterExtension
+  final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
+      .withBind("127.0.0.1"));
+  final HttpTestClient http = server.http();
 
   String submit(String queue, String task) {
     var r = http.post("/api/v1/jobs", "{\"task\":\"" + task + "\",\"queue\":\"" + queue
