@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  * what Maven cannot: core reading a clock, starting a thread or touching the disk or network
  * (which would break deterministic replay), and the server reaching Raft types through the
  * cluster module. Plain JUnit tests calling {@code rule.check}; each rule was seen to fail once
- * against a deliberate violation.
+ * against a deliberate violation. docs/ARCHITECTURE.md draws the graph these rules keep.
  */
 class ArchitectureTest {
   private static final String CORE = "dev.hourglass.core..";
@@ -100,12 +100,51 @@ class ArchitectureTest {
 
   @Test
   void runtimeDependsOnNoShell() {
-    ArchRule rule = noClasses().that().resideInAPackage("dev.hourglass.runtime..")
-        .should().dependOnClassesThat(resideInAnyPackage("dev.hourglass.server..",
-            "dev.hourglass.cluster..", "dev.hourglass.cli..", "dev.hourglass.node..",
-            "dev.hourglass.client..", "dev.hourglass.bench..", "io.helidon..",
-            "com.fasterxml.jackson..", "org.apache.ratis.."))
-        .because("the loop is shared by every shell; HTTP, JSON and Raft stay in theirs");
+    mayNotUse("dev.hourglass.runtime..", "the loop is shared by every shell; HTTP, JSON and Raft"
+        + " stay in theirs", "dev.hourglass.server..", "dev.hourglass.cluster..",
+        "dev.hourglass.cli..", "dev.hourglass.node..", "dev.hourglass.client..",
+        "dev.hourglass.bench..", "io.helidon..", "com.fasterxml.jackson..", "org.apache.ratis..");
+  }
+
+  @Test
+  void walDependsOnCoreAlone() {
+    mayNotUse("dev.hourglass.wal..", "the log serves every shell that keeps one; it knows only the"
+        + " engine", "dev.hourglass.runtime..", "dev.hourglass.cluster..", "dev.hourglass.server..",
+        "dev.hourglass.cli..", "dev.hourglass.node..", "dev.hourglass.client..",
+        "dev.hourglass.bench..");
+  }
+
+  @Test
+  void clusterUsesNoServerAndNoClient() {
+    mayNotUse("dev.hourglass.cluster..", "a replica is a backend of the server's loop; the server"
+        + " depends on the cluster, never the other way round", "dev.hourglass.server..",
+        "dev.hourglass.cli..", "dev.hourglass.node..", "dev.hourglass.client..",
+        "dev.hourglass.bench..");
+  }
+
+  @Test
+  void clientUsesNoEngineModule() {
+    mayNotUse("dev.hourglass.client..", "workers and applications see the HTTP API only, never the"
+        + " engine or the server", "dev.hourglass.core..", "dev.hourglass.wal..",
+        "dev.hourglass.runtime..", "dev.hourglass.cluster..", "dev.hourglass.server..",
+        "dev.hourglass.node..", "dev.hourglass.cli..", "dev.hourglass.bench..");
+  }
+
+  @Test
+  void onlyTheCliUsesTheServer() {
+    ArchRule rule = noClasses().that().resideOutsideOfPackages("dev.hourglass.server..",
+            "dev.hourglass.cli..", "dev.hourglass.bench..", "dev.hourglass.testkit..")
+        .should().dependOnClassesThat().resideInAPackage("dev.hourglass.server..")
+        .because("the server is a shell of the engine; other modules run the engine through"
+            + " hourglass-runtime");
+    rule.check(classes);
+  }
+
+  @Test
+  void noProductClassUsesTheBench() {
+    ArchRule rule = noClasses().that().resideOutsideOfPackage("dev.hourglass.bench..")
+        .should().dependOnClassesThat().resideInAPackage("dev.hourglass.bench..")
+        .because("hourglass-bench (benchmarks and their peers) ships in no product jar");
     rule.check(classes);
   }
 
@@ -121,10 +160,15 @@ class ArchitectureTest {
 
   @Test
   void serverUsesNoRaftType() {
-    ArchRule rule = noClasses().that().resideInAPackage("dev.hourglass.server..")
-        .should().dependOnClassesThat().resideInAPackage("org.apache.ratis..")
-        .because("a replica is hourglass-cluster's ReplicatedBackend; the server sees only"
-            + " EngineBackend");
-    rule.check(classes);
+    mayNotUse("dev.hourglass.server..", "a replica is hourglass-cluster's ReplicatedBackend; the"
+        + " server sees only EngineBackend", "org.apache.ratis..");
+  }
+
+  /** Checks that no class in {@code module} depends on a class in any of {@code forbidden}. */
+  private static void mayNotUse(String module, String because, String... forbidden) {
+    noClasses().that().resideInAPackage(module)
+        .should().dependOnClassesThat(resideInAnyPackage(forbidden))
+        .because(because)
+        .check(classes);
   }
 }
