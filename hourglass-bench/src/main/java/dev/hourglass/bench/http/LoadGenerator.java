@@ -387,7 +387,7 @@ public final class LoadGenerator {
   }
 
   /**
-   * A phase: actors loop on their connections; after the warm-up the probes are read, and
+   * A phase: actors loop on their connections; after the warm-up the {@link Probes} are read, and
    * again after the measured window; only requests that ended inside the window count.
    */
   final class Phase {
