@@ -6,9 +6,6 @@ import dev.hourglass.client.HourglassClient;
 import dev.hourglass.client.Job;
 import dev.hourglass.server.HourglassServerExtension;
 import dev.hourglass.wal.FsyncPolicy;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,33 +19,13 @@ class CliBoundsTest {
       .withFsync(new FsyncPolicy.NeverUnsafeForTests()));
   String url;
 
-  record Run(int exit, String out, String err) {}
-
   @BeforeEach
   void start() throws Exception {
     url = server.uri().toString();
   }
 
   private Run run(String... args) {
-    var out = new ByteArrayOutputStream();
-    var err = new ByteArrayOutputStream();
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try {
-      var cl = Main.commandLine();
-      cl.setErr(new java.io.PrintWriter(System.err, true));
-      String[] all = java.util.Arrays.copyOf(args, args.length + 2);
-      all[args.length] = "--server";
-      all[args.length + 1] = url;
-      int exit = cl.execute(all);
-      return new Run(exit, out.toString(StandardCharsets.UTF_8),
-          err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+    return Run.against(url, args);
   }
 
   /** Submits with the given options, fails the job once, and answers the retry's delay. */

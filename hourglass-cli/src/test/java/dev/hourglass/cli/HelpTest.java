@@ -2,10 +2,6 @@ package dev.hourglass.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -17,26 +13,8 @@ import picocli.CommandLine;
  * tree is walked, so a command added later is covered without touching this test.
  */
 class HelpTest {
-  record Run(int exit, String out, String err) {}
-
   private static Run run(String... args) {
-    var out = new ByteArrayOutputStream();
-    var err = new ByteArrayOutputStream();
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try {
-      var cl = Main.commandLine();
-      cl.setOut(new PrintWriter(System.out, true));
-      cl.setErr(new PrintWriter(System.err, true));
-      int exit = cl.execute(args);
-      return new Run(exit, out.toString(StandardCharsets.UTF_8),
-          err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+    return Run.of(args);
   }
 
   /** Every command path below the root, e.g. [schedules, create], parents before children. */
