@@ -91,9 +91,20 @@ final class Simulation {
     int acknowledgedJobs;
     int completionsAccepted;
     int jobsAtEnd;
+    /** A hash of the final state's bytes: equal for two runs of one seed. */
+    int stateHash;
 
     int faults() {
       return crashes + dropped + duplicated + stalls + workerCrashes;
+    }
+
+    /** What must be equal when a seed is replayed. */
+    String fingerprint() {
+      return "requests=%d commands=%d crashes=%d %s dropped=%d duplicated=%d torn=%d zero=%d"
+          .formatted(requests, commandsLogged, crashes, crashesByPoint, dropped, duplicated,
+              tornTails, zeroTails)
+          + " acknowledged=%d completed=%d jobs=%d state=%08x".formatted(acknowledgedJobs,
+              completionsAccepted, jobsAtEnd, stateHash);
     }
   }
 
@@ -707,6 +718,7 @@ final class Simulation {
     try {
       p.loop.close();
       byte[] running = EngineSnapshot.toBytes(p.durable.engine());
+      stats.stateHash = Arrays.hashCode(running);
       p.durable.close();
       process = null;
       DurableEngine again = DurableEngine.open(options(false));

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  */
 class SimulationTest {
   static final int SEEDS = Integer.getInteger("sim.seeds", 200);
-  static final int STEPS = Integer.getInteger("sim.steps", 300);
+  static final int STEPS = Integer.getInteger("sim.steps", 400);
   /** Why: shrinking re-runs the simulation; this bounds how long a failure takes to report. */
   static final int SHRINK_RUNS_MAX = Integer.getInteger("sim.shrinkRuns", 400);
 
@@ -69,6 +69,24 @@ class SimulationTest {
     sum.tornTails += one.tornTails;
     sum.zeroTails += one.zeroTails;
     sum.bitFlips += one.bitFlips;
+  }
+
+  /** Two runs of one seed make the same choices, see the same faults and end in the same state. */
+  @Test
+  void aSeedReplaysExactly() {
+    for (long seed = 1; seed <= 3; seed++) {
+      List<Action> actions = Action.generate(seed, STEPS, Simulation.CLIENTS, Simulation.WORKERS);
+      Simulation first = new Simulation(seed, actions);
+      Simulation second = new Simulation(seed, actions);
+      if (first.run() != null || second.run() != null) {
+        throw new AssertionError("seed " + seed + " failed; everySeedKeepsEveryInvariant says how");
+      }
+      if (!first.stats().fingerprint().equals(second.stats().fingerprint())) {
+        throw new AssertionError("seed " + seed + " did not replay exactly:\n  "
+            + first.stats().fingerprint() + "\n  " + second.stats().fingerprint());
+      }
+      System.out.println("simulation: seed " + seed + " replayed: " + first.stats().fingerprint());
+    }
   }
 
   /** The CI seeds: fixed, so a build is reproducible; -Dsim.random=true draws fresh ones. */
