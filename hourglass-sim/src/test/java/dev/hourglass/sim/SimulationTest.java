@@ -17,6 +17,8 @@ class SimulationTest {
   static final int SEEDS = Integer.getInteger("sim.seeds", 200);
   static final int STEPS = Integer.getInteger("sim.steps", 400);
   /** Why: shrinking re-runs the simulation; this bounds how long a failure takes to report. */
+  /** Runs every seed and lists the failing ones, instead of stopping at the first. */
+  static final boolean KEEP_GOING = Boolean.getBoolean("sim.keepGoing");
   static final int SHRINK_RUNS_MAX = Integer.getInteger("sim.shrinkRuns", 400);
 
   @Test
@@ -29,12 +31,16 @@ class SimulationTest {
     long faults = 0;
     long crashes = 0;
     Simulation.Stats sum = new Simulation.Stats();
+    List<String> failed = new ArrayList<>();
     for (long seed : seeds) {
       List<Action> actions = actionsOf(seed);
       Simulation sim = new Simulation(seed, actions);
       Simulation.Failure failure = sim.run();
-      if (failure != null) {
+      if (failure != null && !KEEP_GOING) {
         throw new AssertionError(report(seed, actions, failure));
+      }
+      if (failure != null) {
+        failed.add(seed + " (" + Shrinker.kindOf(failure.violation()) + ")");
       }
       requests += sim.stats().requests;
       commands += sim.stats().commandsLogged;
@@ -47,6 +53,10 @@ class SimulationTest {
         + " commandsLogged=%d (%.0f/s) faultsPerRun=%.1f schedulerCrashesPerRun=%.1f%n",
         seeds.length, STEPS, seconds, requests, requests / seconds, commands,
         commands / seconds, (double) faults / seeds.length, (double) crashes / seeds.length);
+    if (!failed.isEmpty()) {
+      throw new AssertionError("simulation: %d of %d seeds failed: %s".formatted(failed.size(),
+          seeds.length, failed));
+    }
     System.out.printf("simulation totals: acknowledgedJobs=%d completionsAccepted=%d jobsAtEnd=%d"
         + " crashesByPoint=%s restartsDuringRecovery=%d repairs=%d dropped=%d duplicated=%d"
         + " stalls=%d workerCrashes=%d tornTails=%d zeroTails=%d bitFlips=%d%n",
