@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -74,7 +75,8 @@ public final class NodeMain {
   private static int serve(Path dataDir, InputStream in, PrintStream out, PrintStream err) {
     ObjectMapper mapper = new ObjectMapper();
     JobIds jobIds = JobIds.withThreadLocalRandom(System::currentTimeMillis);
-    try (Node node = new Node(Hosts.opener(dataDir), System::currentTimeMillis, jobIds::next,
+    LongSupplier wallClock = System::currentTimeMillis;
+    try (Node node = new Node(Hosts.opener(dataDir, wallClock), wallClock, jobIds::next,
         mapper)) {
       err.println("hourglass node: data-dir=" + dataDir);
       return serve(node, mapper, in, out, err);

@@ -35,7 +35,7 @@ class DurabilityTest {
   void aRestartReadsTheLogOnDiskAndNothingElse() throws Exception {
     // Goal: prove that scheduler_crash lets go of the directory and scheduler_restart rebuilds
     // from the files, by changing the log behind the crashed node's back.
-    try (Node node = new Node(Hosts.opener(dir), () -> 1_000L, () -> "unused", MAPPER)) {
+    try (Node node = new Node(Hosts.opener(dir, () -> 1_000L), () -> 1_000L, () -> "unused", MAPPER)) {
       node.start();
       node.handle(value("{\"type\":\"assign_job\",\"job_id\":\"job1\",\"worker_id\":\"w1\"}"));
       node.handle(value("{\"type\":\"scheduler_crash\"}"));

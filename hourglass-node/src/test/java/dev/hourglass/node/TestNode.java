@@ -46,7 +46,8 @@ final class TestNode {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     String input = String.join("\n", inputLines) + "\n";
-    try (Node node = new Node(Hosts.opener(dataDir), () -> clockMillis, () -> "id-" + lastId.incrementAndGet(), MAPPER);
+    try (Node node = new Node(Hosts.opener(dataDir, () -> clockMillis), () -> clockMillis,
+            () -> "id-" + lastId.incrementAndGet(), MAPPER);
         PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8)) {
       exitCode = NodeMain.serve(node, MAPPER,

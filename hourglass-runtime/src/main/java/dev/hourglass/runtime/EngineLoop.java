@@ -75,8 +75,14 @@ import org.slf4j.LoggerFactory;
  * #healthy()} turns false. A restart
  * recovers from the log.
  *
+ * <p><b>Driven mode.</b> {@link #driven} makes a loop without a thread of its own: the caller
+ * pumps it with {@link #step} or {@link #runUntilIdle}, and it never sleeps, so with a manual
+ * {@link TimeSource} it reads no clock but that one. A turn is the same method in both modes;
+ * the simulator and the stdio node run the loop this way, deterministically, on one thread.
+ *
  * <p>Thread-safety: {@link #write}, {@link #read}, {@link #lease} and {@link #healthy} may be
- * called from any thread; everything else runs on the loop thread.
+ * called from any thread; everything else runs on the loop thread (in driven mode: the thread
+ * that pumps the loop, which must be one thread at a time).
  */
 public final class EngineLoop implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EngineLoop.class);
@@ -147,7 +153,10 @@ public final class EngineLoop implements AutoCloseable {
   private final TimeSource time;
   private final ArrayBlockingQueue<Work> inbox;
   private final ArrayDeque<Lease> parked = new ArrayDeque<>();
+  /** The loop thread, or null for a driven loop. */
   private final Thread thread;
+  /** The batch list the loop reuses between turns; confined to the loop (or pumping) thread. */
+  private final List<Work> batch = new ArrayList<>();
   private volatile boolean healthy = true;
   private volatile boolean accepting = true;
   private volatile boolean releaseParked;
@@ -184,12 +193,28 @@ public final class EngineLoop implements AutoCloseable {
    */
   public EngineLoop(EngineBackend backend, LoopLimits limits, EngineLoopListener metrics,
       TimeSource time) {
+    this(backend, limits, metrics, time, true);
+  }
+
+  private EngineLoop(EngineBackend backend, LoopLimits limits, EngineLoopListener metrics,
+      TimeSource time, boolean threaded) {
     this.backend = backend;
     this.limits = limits;
     this.metrics = metrics;
     this.time = time;
     this.inbox = new ArrayBlockingQueue<>(limits.inboxCapacity());
-    this.thread = Thread.ofPlatform().name("hourglass-apply").unstarted(this::run);
+    this.thread = threaded ? Thread.ofPlatform().name("hourglass-apply").unstarted(this::run)
+        : null;
+  }
+
+  /**
+   * A loop without a thread: nothing happens until the caller calls {@link #step} or {@link
+   * #runUntilIdle}, on one thread at a time. It never sleeps and reads only {@code time}, so a
+   * manual clock makes it deterministic. {@link #close} answers what is queued and stops it.
+   */
+  public static EngineLoop driven(EngineBackend backend, LoopLimits limits,
+      EngineLoopListener metrics, TimeSource time) {
+    return new EngineLoop(backend, limits, metrics, time, false);
   }
 
   /** Called when this node starts serving with ticks: after recovery, or on becoming leader. */
@@ -209,12 +234,16 @@ public final class EngineLoop implements AutoCloseable {
   }
 
   public void start() {
+    if (thread == null) {
+      throw new IllegalStateException("a driven loop has no thread to start; call step() or"
+          + " runUntilIdle() instead");
+    }
     thread.start();
   }
 
-  /** Whether the loop runs and its log has not failed. */
+  /** Whether the loop runs (a driven one: was not closed) and its log has not failed. */
   public boolean healthy() {
-    return healthy && thread.isAlive();
+    return healthy && (thread == null ? accepting : thread.isAlive());
   }
 
   /** Long polls parked now (racy outside the loop thread). */
@@ -300,6 +329,14 @@ public final class EngineLoop implements AutoCloseable {
   public void close() throws InterruptedException {
     releaseParked = true;
     accepting = false;
+    if (thread == null) {
+      if (healthy) {
+        runUntilIdle();
+        answerParked();
+      }
+      failQueued();
+      return;
+    }
     while (thread.isAlive() && !inbox.offer(new Stop(), 10, TimeUnit.MILLISECONDS)) {
       // the loop drains the inbox, so room appears unless it died
     }
@@ -310,34 +347,16 @@ public final class EngineLoop implements AutoCloseable {
   // The loop thread
 
   private void run() {
-    List<Work> batch = new ArrayList<>();
     try {
       boolean stop = false;
       while (!stop) {
-        batch.clear();
         Work first = retryParked ? inbox.poll() : inbox.poll(waitNanos(), TimeUnit.NANOSECONDS);
-        long bytes = 0;
-        for (Work w = first; w != null; ) {
-          if (w instanceof Stop) {
-            stop = true;
-            break;
-          }
-          batch.add(w);
-          bytes += w instanceof Write<?> wr ? wr.bytes() : 0;
-          if (batch.size() >= limits.applyBatchMax() || bytes >= limits.applyBatchBytesMax()) {
-            break;
-          }
-          w = inbox.poll();
-        }
-        turn(batch);
+        stop = drainAndTurn(first);
       }
       answerParked();
       log.info("apply loop stopped: position={}", backend.position());
     } catch (IOException | RuntimeException | Error e) {
-      healthy = false;
-      log.error("apply loop failed; the node refuses every request until restarted, which"
-          + " recovers from the log: position={}", backend.position(), e);
-      fail(batch);
+      failed(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       healthy = false;
@@ -346,6 +365,105 @@ public final class EngineLoop implements AutoCloseable {
       healthy = healthy && accepting;
       failQueued();
     }
+  }
+
+  /**
+   * The loop body of both modes: takes {@code first} and what else the inbox holds (up to the
+   * batch bounds) into {@link #batch}, and runs one turn over it. Returns whether a {@link Stop}
+   * was taken.
+   */
+  private boolean drainAndTurn(Work first) throws IOException {
+    batch.clear();
+    boolean stop = false;
+    long bytes = 0;
+    for (Work w = first; w != null; ) {
+      if (w instanceof Stop) {
+        stop = true;
+        break;
+      }
+      batch.add(w);
+      bytes += w instanceof Write<?> wr ? wr.bytes() : 0;
+      if (batch.size() >= limits.applyBatchMax() || bytes >= limits.applyBatchBytesMax()) {
+        break;
+      }
+      w = inbox.poll();
+    }
+    turn(batch);
+    return stop;
+  }
+
+  private void failed(Throwable e) {
+    healthy = false;
+    log.error("apply loop failed; the node refuses every request until restarted, which"
+        + " recovers from the log: position={}", backend.position(), e);
+    fail(batch);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Driven mode: the caller's thread pumps the loop
+
+  /**
+   * Runs one turn of a {@link #driven} loop if there is anything to do: queued requests, parked
+   * leases to retry or whose deadline passed, or a due tick. Returns whether it ran one. After a
+   * log failure it does nothing and {@link #healthy} is false, as a threaded loop would stop.
+   *
+   * @throws IllegalStateException on a threaded loop
+   */
+  public boolean step() {
+    if (thread != null) {
+      throw new IllegalStateException("step() drives a driven loop; this one has its own thread");
+    }
+    if (!healthy) {
+      return false;
+    }
+    Work first = inbox.poll();
+    long now = time.wallMillis();
+    if (first == null && !retryParked && !(backend.mayTick() && tickDue(now))
+        && !parkedDeadlinePassed()) {
+      return false;
+    }
+    try {
+      drainAndTurn(first);
+    } catch (IOException | RuntimeException | Error e) {
+      failed(e);
+      failQueued();
+    }
+    return true;
+  }
+
+  /**
+   * Runs turns of a {@link #driven} loop until it has nothing left to do at the clock's current
+   * time; returns how many it ran.
+   *
+   * @throws IllegalStateException if it does not settle within {@link #DRIVEN_TURNS_MAX} turns
+   */
+  public int runUntilIdle() {
+    int turns = 0;
+    while (step()) {
+      if (++turns > DRIVEN_TURNS_MAX) {
+        throw new IllegalStateException(("the driven loop did not settle: turns=%d bound=%d"
+            + " nowMillis=%d parked=%d; something keeps it busy at a frozen clock")
+            .formatted(turns, DRIVEN_TURNS_MAX, time.wallMillis(), parked.size()));
+      }
+    }
+    return turns;
+  }
+
+  /**
+   * Why: at a frozen clock each turn either empties part of the bounded inbox or settles a tick
+   * or a retry that cannot repeat; far more turns than the inbox holds means a loop that spins.
+   */
+  static final int DRIVEN_TURNS_MAX = 1_000_000;
+
+  private boolean parkedDeadlinePassed() {
+    Lease oldest = earliestDeadline();
+    return oldest != null && (releaseParked || oldest.deadlineNanos - time.monotonicNanos() <= 0);
+  }
+
+  /** Whether a tick at {@code now} is due: something is due and ticks are spaced enough. */
+  private boolean tickDue(long now) {
+    return backend.read(EngineQueries::nextWakeupMillis) <= now
+        && now - lastTickMillis >= limits.tickSpacingMin().toMillis();
   }
 
   /**
@@ -397,8 +515,7 @@ public final class EngineLoop implements AutoCloseable {
     }
     List<Command> commands = new ArrayList<>(batch.size() + 1);
     List<Work> owners = new ArrayList<>(batch.size() + 1);
-    if (ticking && backend.read(EngineQueries::nextWakeupMillis) <= now
-        && now - lastTickMillis >= limits.tickSpacingMin().toMillis()) {
+    if (ticking && tickDue(now)) {
       commands.add(new Tick(now));
       owners.add(null);
       lastTickMillis = now;
