@@ -283,7 +283,7 @@ public final class CommandCodec {
     return trace == null ? spec : spec.withTrace(trace);
   }
 
-  /** A trace context as two strings, {@code traceparent} and {@code tracestate}; null as two nulls. */
+  /** A trace context as two strings, {@code traceparent} and {@code tracestate}; none: nulls. */
   public static void writeTrace(DataOutput out, TraceContext t) throws IOException {
     writeString(out, t == null ? null : t.traceparent());
     writeString(out, t == null ? null : t.tracestate());

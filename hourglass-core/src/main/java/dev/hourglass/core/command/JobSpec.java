@@ -116,7 +116,7 @@ public record JobSpec(
   }
 
   public JobSpec withTrace(TraceContext t) {
-    return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
-        maxAttempts, backoff, timeoutMillis, idempotencyKey, t);
+    return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis,
+        dependsOn, maxAttempts, backoff, timeoutMillis, idempotencyKey, t);
   }
 }
