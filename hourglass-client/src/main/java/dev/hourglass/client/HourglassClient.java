@@ -2,6 +2,7 @@ package dev.hourglass.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hourglass.client.internal.CurrentTrace;
 import dev.hourglass.client.internal.Json;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -122,7 +123,7 @@ public final class HourglassClient implements AutoCloseable {
       throw new IllegalArgumentException("this request has a cron expression, so it creates a"
           + " schedule, not a job: call createSchedule(request)");
     }
-    return Submitted.of(call("POST", V1 + "/jobs", job.toJson()));
+    return Submitted.of(call("POST", V1 + "/jobs", traced(job)));
   }
 
   /**
@@ -145,7 +146,7 @@ public final class HourglassClient implements AutoCloseable {
         throw new IllegalArgumentException("jobs[" + i + "] has a cron expression; a batch"
             + " cannot create schedules: call createSchedule for it");
       }
-      arr.add(jobs.get(i).toJson());
+      arr.add(traced(jobs.get(i)));
     }
     return list(call("POST", V1 + "/jobs:batch", body), "jobs", Submitted::of);
   }
@@ -552,7 +553,17 @@ public final class HourglassClient implements AutoCloseable {
       throw new IllegalArgumentException("a schedule needs a cron expression: set"
           + " JobRequest.builder(task).cron(\"*/5 * * * *\")");
     }
-    return Schedule.of(call("POST", V1 + "/schedules", request.toJson()));
+    return Schedule.of(call("POST", V1 + "/schedules", traced(request)));
+  }
+
+  /**
+   * The request's body with the caller's trace context: the one it gave, else the current
+   * OpenTelemetry span's when OpenTelemetry is present (each job of a batch gets the submitter's).
+   */
+  private static ObjectNode traced(JobRequest request) {
+    ObjectNode body = (ObjectNode) request.toJson();
+    CurrentTrace.addTo(body);
+    return body;
   }
 
   /**

@@ -30,6 +30,8 @@ import java.util.List;
  * @param result the result's JSON text, or null
  * @param reason why it was cancelled or died, or null
  * @param attempts every attempt, oldest first
+ * @param traceparent the submitter's W3C traceparent, or null
+ * @param tracestate the submitter's W3C tracestate, or null
  */
 public record Job(
     String jobId,
@@ -51,7 +53,43 @@ public record Job(
     String idempotencyKey,
     String result,
     String reason,
-    List<Attempt> attempts) {
+    List<Attempt> attempts,
+    String traceparent,
+    String tracestate) {
+
+  /**
+   * A job without a trace context (the shape before jobs carried one).
+   *
+   * @param jobId the id
+   * @param state the state
+   * @param queue the queue
+   * @param task the task type
+   * @param payload the payload's JSON text, or null
+   * @param priority higher runs first
+   * @param deadline the deadline, or null
+   * @param runAt the requested run time, or null
+   * @param generation the fencing token of the current (or last) attempt
+   * @param failures attempts that failed so far
+   * @param maxAttempts attempts before the dead-letter queue
+   * @param createdAt when the server accepted it
+   * @param dueAt when it is due, or null
+   * @param finishedAt when it reached a terminal state, or null
+   * @param dependsOn its parents
+   * @param scheduleId the schedule that created it, or null
+   * @param idempotencyKey its idempotency key, or null
+   * @param result the result's JSON text, or null
+   * @param reason why it was cancelled or died, or null
+   * @param attempts every attempt, oldest first
+   */
+  public Job(String jobId, JobState state, String queue, String task, String payload,
+      int priority, Instant deadline, Instant runAt, int generation, int failures,
+      int maxAttempts, Instant createdAt, Instant dueAt, Instant finishedAt,
+      List<String> dependsOn, String scheduleId, String idempotencyKey, String result,
+      String reason, List<Attempt> attempts) {
+    this(jobId, state, queue, task, payload, priority, deadline, runAt, generation, failures,
+        maxAttempts, createdAt, dueAt, finishedAt, dependsOn, scheduleId, idempotencyKey, result,
+        reason, attempts, null, null);
+  }
 
   /**
    * One attempt to run the job.
@@ -100,6 +138,6 @@ public record Job(
         Json.instant(n, "created_at"), Json.instant(n, "due_at"), Json.instant(n, "finished_at"),
         Json.strings(n, "depends_on"), Json.text(n, "schedule_id"),
         Json.text(n, "idempotency_key"), Json.raw(n, "result"), Json.text(n, "reason"),
-        List.copyOf(attempts));
+        List.copyOf(attempts), Json.text(n, "traceparent"), Json.text(n, "tracestate"));
   }
 }

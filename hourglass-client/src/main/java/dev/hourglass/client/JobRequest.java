@@ -368,6 +368,33 @@ public final class JobRequest {
     }
 
     /**
+     * The submitter's W3C trace context, for a caller that propagates it by hand. Without it,
+     * {@link HourglassClient} fills in the current OpenTelemetry context's when OpenTelemetry is
+     * present. The server keeps it with the job and hands it to every attempt (and a schedule
+     * to every job it fires); it refuses a malformed value (400) rather than repair it.
+     *
+     * @param traceparent e.g. {@code 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01}
+     * @return this builder
+     * @throws NullPointerException if traceparent is null
+     */
+    public Builder traceparent(String traceparent) {
+      body.put("traceparent", Objects.requireNonNull(traceparent, "traceparent"));
+      return this;
+    }
+
+    /**
+     * The W3C {@code tracestate} that goes with {@link #traceparent}.
+     *
+     * @param tracestate e.g. {@code rojo=00f067aa0ba902b7}
+     * @return this builder
+     * @throws NullPointerException if tracestate is null
+     */
+    public Builder tracestate(String tracestate) {
+      body.put("tracestate", Objects.requireNonNull(tracestate, "tracestate"));
+      return this;
+    }
+
+    /**
      * Builds the request. The server validates the combination of options.
      *
      * @return the request

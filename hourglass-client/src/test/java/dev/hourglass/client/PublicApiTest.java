@@ -44,6 +44,15 @@ class PublicApiTest {
             API_PACKAGES);
     assertThat(d.requires()).filteredOn(r -> r.name().startsWith("com.fasterxml"))
         .allMatch(r -> !r.modifiers().contains(ModuleDescriptor.Requires.Modifier.TRANSITIVE));
+    // What the SDK needs at run time: the JDK and Jackson. OpenTelemetry only if present.
+    for (var r : d.requires()) {
+      boolean optional = r.modifiers().contains(ModuleDescriptor.Requires.Modifier.STATIC);
+      if (r.name().startsWith("io.opentelemetry.")) {
+        assertThat(optional).as("requires static %s", r.name()).isTrue();
+      } else {
+        assertThat(r.name()).matches("java\\..*|com\\.fasterxml\\.jackson\\..*");
+      }
+    }
   }
 
   @Test

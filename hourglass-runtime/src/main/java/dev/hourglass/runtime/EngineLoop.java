@@ -3,6 +3,7 @@ package dev.hourglass.runtime;
 import dev.hourglass.core.command.Command;
 import dev.hourglass.core.command.Command.LeaseJobs;
 import dev.hourglass.core.command.Command.Tick;
+import dev.hourglass.core.command.TraceContext;
 import dev.hourglass.core.engine.EngineQueries;
 import dev.hourglass.core.event.Event;
 import dev.hourglass.core.event.Event.JobTransitioned;
@@ -116,9 +117,11 @@ public final class EngineLoop implements AutoCloseable {
    * A job handed to a worker. {@code redelivered} marks an assignment made before a restart that
    * the worker had not confirmed (by heartbeat or report): the notification may never have reached
    * it, so it is sent again, same generation; a worker already running it ignores the copy.
+   * {@code attempt} is the job's failures so far + 1; {@code trace} its submitter's trace context,
+   * or null.
    */
   public record Assignment(String jobId, int generation, String task, String queue, String payload,
-      long leaseExpiresAtMillis, boolean redelivered) {}
+      long leaseExpiresAtMillis, boolean redelivered, int attempt, TraceContext trace) {}
 
   /** A lease request; parked (kept) between turns while it waits. */
   private static final class Lease implements Work {
@@ -284,7 +287,7 @@ public final class EngineLoop implements AutoCloseable {
       if (live != null && live.workerId().equals(workerId) && !live.acknowledged()
           && live.generation() == o.generation()) {
         out.add(new Assignment(o.jobId(), job.generation(), job.task(), job.queue(),
-            job.payload(), live.leaseExpiresAtMillis(), true));
+            job.payload(), live.leaseExpiresAtMillis(), true, job.failures() + 1, job.trace()));
       }
     }
     return out;
@@ -651,7 +654,7 @@ public final class EngineLoop implements AutoCloseable {
           if (e instanceof LeaseGranted g) {
             JobView job = queries.job(g.jobId()).orElseThrow();
             granted.add(new Assignment(g.jobId(), g.generation(), g.task(), job.queue(),
-                job.payload(), g.leaseExpiresAtMillis(), false));
+                job.payload(), g.leaseExpiresAtMillis(), false, job.failures() + 1, job.trace()));
           }
         }
         if (!granted.isEmpty() || l.deadlineNanos - time.monotonicNanos() <= 0 || releaseParked) {

@@ -408,7 +408,9 @@ final class Api {
     List<Wire.Assignment> out = new ArrayList<>(granted.size());
     for (var a : granted) {
       out.add(new Wire.Assignment(a.jobId(), a.generation(), a.task(), a.queue(), a.payload(),
-          a.leaseExpiresAtMillis(), a.redelivered()));
+          a.leaseExpiresAtMillis(), a.redelivered(), a.attempt(),
+          a.trace() == null ? null : a.trace().traceparent(),
+          a.trace() == null ? null : a.trace().tracestate()));
     }
     Http.json(res, 200, new Wire.Assignments(out));
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.hourglass.core.command.Backoff;
 import dev.hourglass.core.command.JobSpec;
 import dev.hourglass.core.command.ScheduleSpec;
+import dev.hourglass.core.command.TraceContext;
 import dev.hourglass.core.id.JobIds;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -88,7 +89,16 @@ final class JobSpecs {
     return new JobSpec(jobId, r.queue() == null ? JobSpec.DEFAULT_QUEUE : r.queue(), r.task(),
         payload, r.priority() == null ? 0 : r.priority(), deadline, 0, List.of(),
         r.maxAttempts() == null ? JobSpec.DEFAULT_MAX_ATTEMPTS : r.maxAttempts(), backoff,
-        r.timeoutMs() == null ? 0 : r.timeoutMs(), null);
+        r.timeoutMs() == null ? 0 : r.timeoutMs(), null, trace(r, where));
+  }
+
+  /** The W3C trace context, checked strictly: a malformed value is refused, never repaired. */
+  private static TraceContext trace(Wire.JobRequest r, String where) {
+    String problem = TraceContext.problem(r.traceparent(), r.tracestate());
+    if (problem != null) {
+      throw bad(where + problem);
+    }
+    return r.traceparent() == null ? null : new TraceContext(r.traceparent(), r.tracestate());
   }
 
   /** Any JSON value, kept as its JSON text; absent and null are both "no payload". */

@@ -19,7 +19,10 @@ final class Wire {
 
   // ----------------------------------------------------------------------------- requests
 
-  /** One job to submit, or with {@code cron}, a schedule to create. */
+  /**
+   * One job to submit, or with {@code cron}, a schedule to create. {@code traceparent} and
+   * {@code tracestate}: the submitter's W3C trace context (a schedule gives it to every firing).
+   */
   record JobRequest(
       String jobId,
       String task,
@@ -41,7 +44,9 @@ final class Wire {
       String scheduleId,
       String overlap,
       String catchUp,
-      Long catchUpWindowMs) {}
+      Long catchUpWindowMs,
+      String traceparent,
+      String tracestate) {}
 
   record BatchRequest(List<JobRequest> jobs) {}
 
@@ -90,9 +95,14 @@ final class Wire {
 
   record BatchSubmitted(List<Submitted> jobs) {}
 
-  /** {@code redelivered}: sent again after a restart, same generation; see EngineLoop. */
+  /**
+   * {@code redelivered}: sent again after a restart, same generation; see EngineLoop. {@code
+   * attempt}: failures so far + 1. {@code traceparent}, {@code tracestate}: the job's trace
+   * context, absent when it has none.
+   */
   record Assignment(String jobId, int generation, String task, String queue,
-      @JsonRawValue String payload, long leaseExpiresAt, boolean redelivered) {}
+      @JsonRawValue String payload, long leaseExpiresAt, boolean redelivered, int attempt,
+      String traceparent, String tracestate) {}
 
   record Assignments(List<Assignment> assignments) {}
 
@@ -126,7 +136,9 @@ final class Wire {
       String idempotencyKey,
       @JsonRawValue String result,
       String reason,
-      List<Attempt> attempts) {
+      List<Attempt> attempts,
+      String traceparent,
+      String tracestate) {
     static Job of(JobView j) {
       return new Job(j.jobId(), j.state().name(), j.queue(), j.task(), j.payload(), j.priority(),
           j.deadlineMillis() == JobSpec.NO_DEADLINE ? null : j.deadlineMillis(),
@@ -135,7 +147,9 @@ final class Wire {
           j.finishedAtMillis() == 0 ? null : j.finishedAtMillis(), j.dependsOn(), j.dependents(),
           j.scheduleId(),
           j.idempotencyKey(), j.result(), j.reason(),
-          j.attempts().stream().map(Attempt::of).toList());
+          j.attempts().stream().map(Attempt::of).toList(),
+          j.trace() == null ? null : j.trace().traceparent(),
+          j.trace() == null ? null : j.trace().tracestate());
     }
   }
 
@@ -145,14 +159,17 @@ final class Wire {
 
   record Schedule(String scheduleId, String cron, String timeZone, String task, String queue,
       @JsonRawValue String payload, String overlap, String catchUp, boolean paused,
-      Long nextFireAt, Long lastFireAt, long fired, long skipped, int liveJobs) {
+      Long nextFireAt, Long lastFireAt, long fired, long skipped, int liveJobs,
+      String traceparent, String tracestate) {
     static Schedule of(ScheduleView s) {
       var spec = s.spec();
+      var trace = spec.template().trace();
       return new Schedule(spec.scheduleId(), spec.cron(), spec.timeZone(), spec.template().task(),
           spec.template().queue(), spec.template().payload(), spec.overlap().name(),
           spec.catchUp().name(), s.paused(), s.nextFireAtMillis() < 0 ? null : s.nextFireAtMillis(),
           s.lastFireAtMillis() == 0 ? null : s.lastFireAtMillis(), s.fired(), s.skipped(),
-          s.liveJobs());
+          s.liveJobs(), trace == null ? null : trace.traceparent(),
+          trace == null ? null : trace.tracestate());
     }
   }
 

@@ -107,18 +107,38 @@ public final class JobContext {
   /**
    * Which attempt this is, counting those that count against the job's max attempts: 1 for the
    * first, {@code failures + 1} in general (an attempt given back by a shutting-down worker does
-   * not count). The lease does not carry it, so the first call reads the job from the server.
+   * not count). The lease carries it; from an older server that does not send it, the first call
+   * reads the job from the server.
    *
    * @return the attempt, 1 or more
    * @throws dev.hourglass.client.HourglassException if the server cannot be reached
    */
   public int attempt() {
-    int a = attempt;
+    int a = attempt > 0 ? attempt : assignment.attempt();
     if (a == 0) {
       a = client.job(jobId()).failures() + 1;
       attempt = a;
     }
     return a;
+  }
+
+  /**
+   * The W3C traceparent of whoever submitted the job (stored with it by the client when an
+   * OpenTelemetry context was current), for a span that links this attempt to the submitter's.
+   *
+   * @return the traceparent, or null when the job has none
+   */
+  public String traceparent() {
+    return assignment.traceparent();
+  }
+
+  /**
+   * The W3C tracestate that goes with {@link #traceparent()}.
+   *
+   * @return the tracestate, or null
+   */
+  public String tracestate() {
+    return assignment.tracestate();
   }
 
   /**

@@ -31,6 +31,7 @@ import dev.hourglass.core.command.Command.Tick;
 import dev.hourglass.core.command.Command.WorkerHeartbeat;
 import dev.hourglass.core.command.JobSpec;
 import dev.hourglass.core.command.ScheduleSpec;
+import dev.hourglass.core.command.TraceContext;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
@@ -54,9 +55,15 @@ import java.util.List;
  * their original tags 5 and 8 and layouts; with one, they are tags 23 and 24, the same fields
  * followed by the task names. So logs written before task sets existed read unchanged, and a
  * fleet that names no tasks writes the bytes it always wrote.
+ *
+ * <p>Format 2 appends the job's trace context to every job spec (in submits and in schedule
+ * templates): {@code traceparent} and {@code tracestate} as strings, null when absent. Format 1
+ * records are still read, as specs without a trace context.
  */
 public final class CommandCodec {
-  public static final int FORMAT = 1;
+  public static final int FORMAT = 2;
+  /** Job specs without a trace context. */
+  public static final int FORMAT_1 = 1;
 
   private CommandCodec() {}
 
@@ -188,19 +195,19 @@ public final class CommandCodec {
 
   public static Command decode(DataInput in) throws IOException {
     int format = in.readUnsignedByte();
-    if (format != FORMAT) {
-      throw new IOException("unknown command format " + format + "; this build reads format "
-          + FORMAT + " (was the log written by a newer Hourglass?)");
+    if (format != FORMAT && format != FORMAT_1) {
+      throw new IOException("unknown command format " + format + "; this build reads formats 1"
+          + " to " + FORMAT + " (was the log written by a newer Hourglass?)");
     }
     int tag = in.readUnsignedByte();
     long at = in.readLong();
     return switch (tag) {
-      case 1 -> new SubmitJob(at, readSpec(in));
+      case 1 -> new SubmitJob(at, readSpec(in, format));
       case 2 -> {
         int n = Bytes.readSize(in);
         List<JobSpec> specs = new ArrayList<>(Math.min(n, 1024));
         for (int i = 0; i < n; i++) {
-          specs.add(readSpec(in));
+          specs.add(readSpec(in, format));
         }
         yield new SubmitJobs(at, specs);
       }
@@ -221,7 +228,7 @@ public final class CommandCodec {
       case 16 -> new SetQueuePaused(at, readString(in), in.readBoolean());
       case 17 -> new SetQueueConcurrency(at, readString(in), in.readInt());
       case 18 -> new SetTaskConcurrency(at, readString(in), in.readInt());
-      case 19 -> new PutSchedule(at, readSchedule(in));
+      case 19 -> new PutSchedule(at, readSchedule(in, format));
       case 20 -> new SetSchedulePaused(at, readString(in), in.readBoolean());
       case 21 -> new DeleteSchedule(at, readString(in));
       case 22 -> new RunJobNow(at, readString(in));
@@ -261,12 +268,36 @@ public final class CommandCodec {
     writeBackoff(out, s.backoff());
     out.writeLong(s.timeoutMillis());
     writeString(out, s.idempotencyKey());
+    writeTrace(out, s.trace());
   }
 
-  public static JobSpec readSpec(DataInput in) throws IOException {
-    return new JobSpec(readString(in), readString(in), readString(in), readString(in),
+  /** Reads a spec written in {@code format} (a spec of format 1 has no trace context). */
+  public static JobSpec readSpec(DataInput in, int format) throws IOException {
+    JobSpec spec = new JobSpec(readString(in), readString(in), readString(in), readString(in),
         in.readInt(), in.readLong(), in.readLong(), readStrings(in), in.readInt(),
         readBackoff(in), in.readLong(), readString(in));
+    if (format == FORMAT_1) {
+      return spec;
+    }
+    TraceContext trace = readTrace(in, spec.jobId());
+    return trace == null ? spec : spec.withTrace(trace);
+  }
+
+  /** A trace context as two strings, {@code traceparent} and {@code tracestate}; none: nulls. */
+  public static void writeTrace(DataOutput out, TraceContext t) throws IOException {
+    writeString(out, t == null ? null : t.traceparent());
+    writeString(out, t == null ? null : t.tracestate());
+  }
+
+  /** Reads what {@link #writeTrace} wrote; {@code jobId} names the job in the message. */
+  public static TraceContext readTrace(DataInput in, String jobId) throws IOException {
+    String traceparent = readString(in);
+    String tracestate = readString(in);
+    if (traceparent == null && tracestate != null) {
+      throw new IOException("corrupt record: job " + jobId + " has a tracestate without a"
+          + " traceparent");
+    }
+    return traceparent == null ? null : new TraceContext(traceparent, tracestate);
   }
 
   public static void writeBackoff(DataOutput out, Backoff b) throws IOException {
@@ -295,11 +326,12 @@ public final class CommandCodec {
     out.writeLong(s.catchUpWindowMillis());
   }
 
-  public static ScheduleSpec readSchedule(DataInput in) throws IOException {
+  /** Reads a schedule whose template was written in command {@code format}. */
+  public static ScheduleSpec readSchedule(DataInput in, int format) throws IOException {
     String id = readString(in);
     String cron = readString(in);
     String zone = readString(in);
-    JobSpec template = readSpec(in);
+    JobSpec template = readSpec(in, format);
     ScheduleSpec.Overlap overlap = enumAt(ScheduleSpec.Overlap.values(), in.readUnsignedByte());
     ScheduleSpec.CatchUp catchUp = enumAt(ScheduleSpec.CatchUp.values(), in.readUnsignedByte());
     return new ScheduleSpec(id, cron, zone, template, overlap, catchUp, in.readLong());

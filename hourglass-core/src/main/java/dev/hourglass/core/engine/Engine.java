@@ -263,12 +263,13 @@ public final class Engine {
             spec.priority(), spec.deadlineMillis(), now, spec.maxAttempts(), spec.backoff(),
             spec.timeoutMillis());
     if (spec.idempotencyKey() != null || !spec.dependsOn().isEmpty() || scheduleId != null
-        || spec.runAtMillis() != 0) {
+        || spec.runAtMillis() != 0 || spec.trace() != null) {
       JobExtras x = job.extras();
       x.idempotencyKey = spec.idempotencyKey();
       x.parents = resolvedParents(spec.dependsOn(), aliases);
       x.scheduleId = scheduleId;
       x.runAtMillis = spec.runAtMillis();
+      x.trace = spec.trace();
     }
     jobs.add(job);
     Job doomedBy = null;
@@ -1220,10 +1221,10 @@ public final class Engine {
     }
     JobSpec spec = s.spec.template();
     // run-at = the fire time: already reached, so the job is READY now, and its view shows when
-    // the firing was due.
+    // the firing was due. Each firing carries the schedule's trace context.
     spec = new JobSpec(jobId, spec.queue(), spec.task(), spec.payload(), spec.priority(),
         spec.deadlineMillis(), fireAt, List.of(), spec.maxAttempts(), spec.backoff(),
-        spec.timeoutMillis(), null);
+        spec.timeoutMillis(), null, spec.trace());
     s.fired++;
     s.lastFireAtMillis = fireAt;
     s.liveJobIds.add(jobId);

@@ -383,7 +383,7 @@ public final class EngineQueries {
         x == null || x.dependents == null ? List.of() : List.copyOf(x.dependents),
         x == null ? null : x.scheduleId,
         x == null ? null : x.idempotencyKey, x == null ? null : x.result,
-        x == null ? null : x.reason, attempts);
+        x == null ? null : x.reason, attempts, x == null ? null : x.trace);
   }
 
   private static Map<JobState, Long> counts(long[] byState) {

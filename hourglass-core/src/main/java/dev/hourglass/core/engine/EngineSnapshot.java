@@ -35,10 +35,13 @@ public final class EngineSnapshot {
   /**
    * 2 added the dead-worker retention to the config, a worker's task types (after its leases) and
    * {@code cancelledBy} to a job's extras; format 1 is still read, with the default retention, no
-   * task filter and no cancelling parent recorded.
+   * task filter and no cancelling parent recorded. 3 added a job's trace context to its extras
+   * and writes schedule templates in command format 2 (with theirs); formats 1 and 2 are read as
+   * jobs and templates without one.
    */
-  public static final int FORMAT = 2;
+  public static final int FORMAT = 3;
   private static final int FORMAT_1 = 1;
+  private static final int FORMAT_2 = 2;
 
   private EngineSnapshot() {}
 
@@ -139,7 +142,7 @@ public final class EngineSnapshot {
     JobExtras x = j.extras;
     boolean hasExtras = x != null && (x.idempotencyKey != null || !x.parents.isEmpty()
         || x.scheduleId != null || x.result != null || x.reason != null || x.runAtMillis != 0
-        || x.cancelledBy != null);
+        || x.cancelledBy != null || x.trace != null);
     out.writeBoolean(hasExtras);
     if (hasExtras) {
       writeString(out, x.idempotencyKey);
@@ -149,6 +152,7 @@ public final class EngineSnapshot {
       writeString(out, x.reason);
       out.writeLong(x.runAtMillis);
       writeString(out, j.state == JobState.CANCELLED ? x.cancelledBy : null);
+      CommandCodec.writeTrace(out, x.trace);
     }
     List<Attempt> attempts = j.attemptsOldestFirst();
     out.writeInt(attempts.size());
@@ -192,7 +196,7 @@ public final class EngineSnapshot {
       throw new IOException("not an engine snapshot: bad magic number");
     }
     int format = in.readInt();
-    if (format != FORMAT && format != FORMAT_1) {
+    if (format != FORMAT && format != FORMAT_1 && format != FORMAT_2) {
       throw new IOException("engine snapshot format " + format + " is not readable by this build"
           + " (reads 1 to " + FORMAT + ")");
     }
@@ -274,7 +278,7 @@ public final class EngineSnapshot {
     }
     int schedules = readSize(in);
     for (int i = 0; i < schedules; i++) {
-      readSchedule(in, e);
+      readSchedule(in, e, format == FORMAT ? CommandCodec.FORMAT : CommandCodec.FORMAT_1);
     }
     return e;
   }
@@ -297,6 +301,9 @@ public final class EngineSnapshot {
       x.reason = readString(in);
       x.runAtMillis = in.readLong();
       x.cancelledBy = format == FORMAT_1 ? null : readString(in);
+      if (format != FORMAT_1 && format != FORMAT_2) {
+        x.trace = CommandCodec.readTrace(in, j.id);
+      }
     }
     int attempts = readSize(in);
     for (int i = 0; i < attempts; i++) {
@@ -363,8 +370,9 @@ public final class EngineSnapshot {
     }
   }
 
-  private static void readSchedule(DataInput in, Engine e) throws IOException {
-    var spec = CommandCodec.readSchedule(in);
+  private static void readSchedule(DataInput in, Engine e, int commandFormat)
+      throws IOException {
+    var spec = CommandCodec.readSchedule(in, commandFormat);
     CronSchedule cron;
     try {
       cron = CronSchedule.parse(spec.cron(), spec.timeZone());

@@ -1,5 +1,6 @@
 package dev.hourglass.core.engine;
 
+import dev.hourglass.core.command.TraceContext;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,4 +37,6 @@ final class JobExtras {
   int staleFinishedEntries;
   /** Run-at as submitted, kept for display. */
   long runAtMillis;
+  /** The submitter's W3C trace context, answered with each assignment; null for none. */
+  TraceContext trace;
 }

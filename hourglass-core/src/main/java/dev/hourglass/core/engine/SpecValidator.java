@@ -1,6 +1,7 @@
 package dev.hourglass.core.engine;
 
 import dev.hourglass.core.command.JobSpec;
+import dev.hourglass.core.command.TraceContext;
 import dev.hourglass.core.event.ErrorCode;
 import dev.hourglass.core.event.Outcome.Rejected;
 import dev.hourglass.core.id.Ids;
@@ -49,6 +50,14 @@ final class SpecValidator {
       String problem = Ids.keyProblem("idempotency_key", spec.idempotencyKey());
       if (problem != null) {
         return new Rejected(ErrorCode.INVALID_ARGUMENT, problem);
+      }
+    }
+    if (spec.trace() != null) {
+      String problem = TraceContext.problem(spec.trace().traceparent(),
+          spec.trace().tracestate());
+      if (problem != null || spec.trace().traceparent() == null) {
+        return invalid("job %s: %s", spec.jobId(),
+            problem != null ? problem : "its trace context has no traceparent");
       }
     }
     if (spec.dependsOn().size() > EngineConfig.DEPENDENCIES_MAX) {

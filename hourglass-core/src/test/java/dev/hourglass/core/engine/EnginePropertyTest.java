@@ -240,6 +240,11 @@ class EnginePropertyTest {
       if (random.nextInt(3) == 0) {
         s = s.withQueue(queueName());
       }
+      if (random.nextInt(4) == 0) {
+        s = s.withTrace(new dev.hourglass.core.command.TraceContext(String.format(
+            "00-%032x-%016x-01", 1 + random.nextInt(1000), 1 + random.nextInt(1000)),
+            random.nextBoolean() ? null : "k=" + random.nextInt(100)));
+      }
       return s;
     }
 
