@@ -28,6 +28,23 @@ public interface EngineBackend {
    */
   List<Outcome> applyAll(List<Command> commands) throws IOException;
 
+  /**
+   * Like {@link #applyAll(List)}, and then, in the same durable step where the backend can, the
+   * commands {@code followUp} chooses from the first ones' outcomes and the state they left: a
+   * parked long poll that a job just submitted can serve. A single node makes all of them durable
+   * with one force, so a job handed to a waiting worker costs one fsync instead of two. Answers
+   * the outcomes of both, in order. {@code followUp} runs on the calling thread and may read the
+   * state through {@link #read}.
+   *
+   * <p>The default never calls {@code followUp}: a replica's state machine applies only what a
+   * majority already committed, so it cannot choose the second commands after the first applied
+   * and still commit them together; the loop then retries its parked polls in its next batch.
+   */
+  default List<Outcome> applyAll(List<Command> commands,
+      Function<List<Outcome>, List<Command>> followUp) throws IOException {
+    return applyAll(commands);
+  }
+
   /** Runs {@code query} against the applied state; do not let the queries object escape. */
   <T> T read(Function<EngineQueries, T> query);
 

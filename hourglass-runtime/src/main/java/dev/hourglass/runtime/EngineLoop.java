@@ -547,20 +547,28 @@ public final class EngineLoop implements AutoCloseable {
     }
     if (!commands.isEmpty()) {
       long start = time.monotonicNanos();
+      int batchSize = commands.size();
+      var followUp = new ParkedFollowUp(commands, owners, now);
       List<Outcome> applied;
       try {
-        applied = backend.applyAll(commands);
+        applied = backend.applyAll(commands, followUp::leasesServedBy);
       } catch (EngineLoopException refused) {
         // A replica that is not the leader, or no majority: nothing here was applied (or, after a
         // commit timeout, the outcome is unknown, as the refusal says). The node goes on.
         refuse(owners, refused);
         applied = null;
+      } catch (IOException | RuntimeException | Error e) {
+        followUp.parkAgain(); // so that the failure is answered to them too
+        throw e;
       }
+      commands.addAll(followUp.commands);
+      owners.addAll(followUp.owners);
       List<Outcome> outcomes = applied;
       if (outcomes != null) {
         metrics.batchApplied(commands.size(), time.monotonicNanos() - start);
+        int readyFrom = followUp.ran ? batchSize : 0;
         backend.read(q -> {
-          answer(commands, owners, outcomes, q, now);
+          answer(commands, owners, outcomes, q, now, readyFrom);
           return null;
         });
       }
@@ -585,19 +593,20 @@ public final class EngineLoop implements AutoCloseable {
     }
   }
 
+  /**
+   * Answers every command's owner. {@code readyFrom}: the first command whose effect may let a
+   * parked lease succeed now; the ones before it were already weighed by a {@link ParkedFollowUp}
+   * in the same durable step.
+   */
   private void answer(List<Command> commands, List<Work> owners, List<Outcome> outcomes,
-      EngineQueries queries, long now) {
+      EngineQueries queries, long now, int readyFrom) {
     boolean madeReady = false;
     for (int i = 0; i < outcomes.size(); i++) {
       Outcome outcome = outcomes.get(i);
       if (outcome instanceof Applied a) {
         metrics.events(a.events(), now);
         appliedListener.applied(a.events(), queries);
-        madeReady |= mayUnblockParkedLeases(commands.get(i), a.events());
-        // A lease that got jobs may have been counted, when it was chosen, as taking more of the
-        // grantable jobs than it did (wouldGrant is bounded by its free slots, not by the jobs
-        // in its lanes), leaving a parked lease for another queue unchosen: check once more.
-        madeReady |= owners.get(i) instanceof Lease && grantedAny(a.events());
+        madeReady |= i >= readyFrom && mayServeParked(commands.get(i), owners.get(i), a.events());
       }
       switch (owners.get(i)) {
         case null -> {}
@@ -608,6 +617,67 @@ public final class EngineLoop implements AutoCloseable {
       }
     }
     retryParked = madeReady && !parked.isEmpty();
+  }
+
+  /**
+   * Whether, after this command, a parked lease might succeed: the engine's state changed in a
+   * way lane choice reads, or a lease got jobs (it may have been counted, when it was chosen, as
+   * taking more of the grantable jobs than it did, since wouldGrant is bounded by its free slots
+   * and not by the jobs in its lanes, leaving a parked lease for another queue unchosen).
+   */
+  private static boolean mayServeParked(Command command, Work owner, List<Event> events) {
+    return mayUnblockParkedLeases(command, events)
+        || (owner instanceof Lease && grantedAny(events));
+  }
+
+  /**
+   * The parked long polls that a batch just applied lets the engine serve, chosen after the
+   * batch applied and before it is durable, so that their leases join the batch's group commit
+   * (one fsync from a submit to the waiting worker's grant instead of two). Their answers go out
+   * with the batch's, after the commit. Only a backend that commits both together calls it.
+   */
+  private final class ParkedFollowUp {
+    private final List<Command> batch;
+    private final List<Work> batchOwners;
+    private final long now;
+    final List<Command> commands = new ArrayList<>();
+    final List<Work> owners = new ArrayList<>();
+    boolean ran;
+
+    ParkedFollowUp(List<Command> batch, List<Work> batchOwners, long now) {
+      this.batch = batch;
+      this.batchOwners = batchOwners;
+      this.now = now;
+    }
+
+    List<Command> leasesServedBy(List<Outcome> outcomes) {
+      ran = true;
+      if (parked.isEmpty() || !madeReady(outcomes)) {
+        return List.of();
+      }
+      for (Lease l : backend.read(EngineLoop.this::chooseParkedToRetry)) {
+        commands.add(l.command(now));
+        owners.add(l);
+      }
+      return commands;
+    }
+
+    private boolean madeReady(List<Outcome> outcomes) {
+      for (int i = 0; i < outcomes.size(); i++) {
+        if (outcomes.get(i) instanceof Applied a
+            && mayServeParked(batch.get(i), batchOwners.get(i), a.events())) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** The step failed: its leases wait with the other parked ones for the failure's answer. */
+    void parkAgain() {
+      for (Work w : owners) {
+        parked.addLast((Lease) w);
+      }
+    }
   }
 
   private static boolean grantedAny(List<Event> events) {

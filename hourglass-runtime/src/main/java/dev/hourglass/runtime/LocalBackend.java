@@ -27,6 +27,12 @@ public final class LocalBackend implements EngineBackend {
   }
 
   @Override
+  public List<Outcome> applyAll(List<Command> commands,
+      Function<List<Outcome>, List<Command>> followUp) throws IOException {
+    return durable.applyAll(commands, followUp);
+  }
+
+  @Override
   public <T> T read(Function<EngineQueries, T> query) {
     return query.apply(durable.queries());
   }

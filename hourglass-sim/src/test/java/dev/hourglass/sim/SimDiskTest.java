@@ -62,6 +62,11 @@ class SimDiskTest {
     } catch (java.io.IOException expected) {
       // the power failed before the force: the record was never acknowledged
     }
+    // The command was applied in memory before its force failed: the engine must refuse to build
+    // on a state the log lacks.
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> first.apply(new Command.SubmitJob(1_000, JobSpec.of("after", "t", "{}"))))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("Reopen");
     try {
       first.close();
     } catch (java.io.IOException expected) {
