@@ -19,6 +19,8 @@ import java.util.List;
  * @param backoff how long to wait before each retry
  * @param timeoutMillis how long one attempt may run before it is failed; 0 means no limit
  * @param idempotencyKey a second submit with the same key returns the first job; null for none
+ * @param fairnessKey who the job is for (a tenant, a customer): a queue whose policy is fair
+ *     serves its keys in turn; null for none (all such jobs share one key)
  */
 public record JobSpec(
     String jobId,
@@ -32,7 +34,8 @@ public record JobSpec(
     int maxAttempts,
     Backoff backoff,
     long timeoutMillis,
-    String idempotencyKey) {
+    String idempotencyKey,
+    String fairnessKey) {
 
   public static final long NO_DEADLINE = Long.MAX_VALUE;
   public static final String DEFAULT_QUEUE = "default";
@@ -40,6 +43,19 @@ public record JobSpec(
 
   public JobSpec {
     dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
+  }
+
+  /** A job without a fairness key. */
+  public JobSpec(String jobId, String queue, String task, String payload, int priority,
+      long deadlineMillis, long runAtMillis, List<String> dependsOn, int maxAttempts,
+      Backoff backoff, long timeoutMillis, String idempotencyKey) {
+    this(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
+        maxAttempts, backoff, timeoutMillis, idempotencyKey, null);
+  }
+
+  public JobSpec withFairnessKey(String key) {
+    return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
+        maxAttempts, backoff, timeoutMillis, idempotencyKey, key);
   }
 
   /** A job with every option at its default: default queue, priority 0, run now, 3 attempts. */
@@ -61,46 +77,46 @@ public record JobSpec(
 
   public JobSpec withQueue(String q) {
     return new JobSpec(jobId, q, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
-        maxAttempts, backoff, timeoutMillis, idempotencyKey);
+        maxAttempts, backoff, timeoutMillis, idempotencyKey, fairnessKey);
   }
 
   public JobSpec withPriority(int p) {
     return new JobSpec(jobId, queue, task, payload, p, deadlineMillis, runAtMillis, dependsOn,
-        maxAttempts, backoff, timeoutMillis, idempotencyKey);
+        maxAttempts, backoff, timeoutMillis, idempotencyKey, fairnessKey);
   }
 
   public JobSpec withDeadline(long millis) {
     return new JobSpec(jobId, queue, task, payload, priority, millis, runAtMillis, dependsOn,
-        maxAttempts, backoff, timeoutMillis, idempotencyKey);
+        maxAttempts, backoff, timeoutMillis, idempotencyKey, fairnessKey);
   }
 
   public JobSpec withRunAt(long millis) {
     return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, millis, dependsOn,
-        maxAttempts, backoff, timeoutMillis, idempotencyKey);
+        maxAttempts, backoff, timeoutMillis, idempotencyKey, fairnessKey);
   }
 
   public JobSpec withDependsOn(List<String> parents) {
     return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, parents,
-        maxAttempts, backoff, timeoutMillis, idempotencyKey);
+        maxAttempts, backoff, timeoutMillis, idempotencyKey, fairnessKey);
   }
 
   public JobSpec withMaxAttempts(int n) {
     return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
-        n, backoff, timeoutMillis, idempotencyKey);
+        n, backoff, timeoutMillis, idempotencyKey, fairnessKey);
   }
 
   public JobSpec withBackoff(Backoff b) {
     return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
-        maxAttempts, b, timeoutMillis, idempotencyKey);
+        maxAttempts, b, timeoutMillis, idempotencyKey, fairnessKey);
   }
 
   public JobSpec withTimeout(long millis) {
     return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
-        maxAttempts, backoff, millis, idempotencyKey);
+        maxAttempts, backoff, millis, idempotencyKey, fairnessKey);
   }
 
   public JobSpec withIdempotencyKey(String key) {
     return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
-        maxAttempts, backoff, timeoutMillis, key);
+        maxAttempts, backoff, timeoutMillis, key, fairnessKey);
   }
 }

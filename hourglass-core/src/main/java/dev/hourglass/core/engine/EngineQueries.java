@@ -221,6 +221,26 @@ public final class EngineQueries {
   }
 
   /**
+   * {@link #wouldGrant} as a lease stamped {@code atMillis} would find it: rate limits refill up
+   * to that time (the engine's own clock moves only with commands).
+   */
+  public int wouldGrant(String workerId, int max, List<String> queues, List<String> tasks,
+      long atMillis) {
+    return engine.wouldGrant(workerId, max, queues, tasks, atMillis);
+  }
+
+  /**
+   * For a lease that would grant nothing at {@code atMillis}: the earliest time at which a rate
+   * limit that holds back one of its eligible lanes has a token again, or {@code Long.MAX_VALUE}
+   * when only another command can help it. A shell parks such a poll and retries it then, not
+   * before (no spinning). Read-only; O(lanes of the queues served).
+   */
+  public long nextGrantAtMillis(String workerId, List<String> queues, List<String> tasks,
+      long atMillis) {
+    return engine.nextGrantAtMillis(workerId, queues, tasks, atMillis);
+  }
+
+  /**
    * An upper bound on the jobs all leases together could be granted now (0: none, whatever they
    * ask). O(lanes). The server uses it to stop retrying parked long polls once the jobs that
    * could be granted are spoken for.

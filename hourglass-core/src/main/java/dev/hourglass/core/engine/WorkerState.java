@@ -21,6 +21,13 @@ final class WorkerState extends HeapMember {
   long lastSeenMillis;
   boolean alive = true;
   final AttemptChain leases = new AttemptChain(AttemptChain.Kind.WORKER_LEASES);
+  /** ROUND_ROBIN: the queue of its last round-robin grant; the next starts after it. */
+  String lastQueue;
+  /**
+   * WEIGHTED: the smooth weighted round robin's current weight per queue, in the order the
+   * queues were first served (a linked map: it is written to snapshots in this order).
+   */
+  final java.util.LinkedHashMap<String, Long> currentWeights = new java.util.LinkedHashMap<>();
 
   WorkerState(String id, int capacity, List<String> queues, long heartbeatTimeoutMillis) {
     this.id = id;

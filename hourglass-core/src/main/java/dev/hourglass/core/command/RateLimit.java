@@ -1,0 +1,18 @@
+package dev.hourglass.core.command;
+
+/**
+ * A token bucket: on average at most {@code ratePerSecond} jobs start per second, and at most
+ * {@code burst} at once after a quiet spell. The rate is held in thousandths of a job per second
+ * so that refills are exact integer arithmetic on every replica (no floating point in the state).
+ *
+ * @param milliPerSecond the rate in thousandths of a job per second; 0 means no limit
+ * @param burst the bucket's size in jobs, at least 1 when there is a rate
+ */
+public record RateLimit(long milliPerSecond, int burst) {
+  /** No rate limit. */
+  public static final RateLimit NONE = new RateLimit(0, 0);
+
+  public boolean isNone() {
+    return milliPerSecond == 0;
+  }
+}
