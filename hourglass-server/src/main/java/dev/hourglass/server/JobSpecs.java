@@ -88,7 +88,7 @@ final class JobSpecs {
     return new JobSpec(jobId, r.queue() == null ? JobSpec.DEFAULT_QUEUE : r.queue(), r.task(),
         payload, r.priority() == null ? 0 : r.priority(), deadline, 0, List.of(),
         r.maxAttempts() == null ? JobSpec.DEFAULT_MAX_ATTEMPTS : r.maxAttempts(), backoff,
-        r.timeoutMs() == null ? 0 : r.timeoutMs(), null);
+        r.timeoutMs() == null ? 0 : r.timeoutMs(), null, r.fairnessKey());
   }
 
   /** Any JSON value, kept as its JSON text; absent and null are both "no payload". */

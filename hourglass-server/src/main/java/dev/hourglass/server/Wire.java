@@ -41,13 +41,14 @@ final class Wire {
       String scheduleId,
       String overlap,
       String catchUp,
-      Long catchUpWindowMs) {}
+      Long catchUpWindowMs,
+      String fairnessKey) {}
 
   record BatchRequest(List<JobRequest> jobs) {}
 
   /** {@code tasks}: the task types the worker can run; absent or empty: its registered ones. */
   record LeaseRequest(String workerId, Integer max, Long waitMs, List<String> queues,
-      Long leaseMs, List<String> tasks) {}
+      Long leaseMs, List<String> tasks, String strategy) {}
 
   record CompleteRequest(String workerId, Integer generation, JsonNode result) {}
 
@@ -74,7 +75,12 @@ final class Wire {
   record WorkerRequest(String workerId, Integer capacity, List<String> queues,
       Long heartbeatTimeoutMs, List<String> tasks) {}
 
-  record LimitsRequest(Integer maxRunning) {}
+  /** Each field given changes that setting only; at least one is required. */
+  record LimitsRequest(Integer maxRunning, Integer weight, java.math.BigDecimal ratePerSecond,
+      Integer burst) {}
+
+  /** A queue's fairness: "round_robin" (its keys in turn) or "none". */
+  record PolicyRequest(String fairness, java.util.Map<String, Integer> keyWeights) {}
 
   /** The body of a call that takes no fields (pause, resume, re-drive, worker heartbeat). */
   record NoFields() {}
@@ -126,7 +132,8 @@ final class Wire {
       String idempotencyKey,
       @JsonRawValue String result,
       String reason,
-      List<Attempt> attempts) {
+      List<Attempt> attempts,
+      String fairnessKey) {
     static Job of(JobView j) {
       return new Job(j.jobId(), j.state().name(), j.queue(), j.task(), j.payload(), j.priority(),
           j.deadlineMillis() == JobSpec.NO_DEADLINE ? null : j.deadlineMillis(),
@@ -135,7 +142,7 @@ final class Wire {
           j.finishedAtMillis() == 0 ? null : j.finishedAtMillis(), j.dependsOn(), j.dependents(),
           j.scheduleId(),
           j.idempotencyKey(), j.result(), j.reason(),
-          j.attempts().stream().map(Attempt::of).toList());
+          j.attempts().stream().map(Attempt::of).toList(), j.fairnessKey());
     }
   }
 
@@ -168,7 +175,8 @@ final class Wire {
   /** {@code unrunnable}: READY jobs by task type that no live worker can run (see API.md). */
   record Queue(String queue, boolean paused, int maxRunning, int running,
       java.util.Map<String, Long> counts, java.util.Map<String, Long> readyByPriority,
-      java.util.Map<String, Long> unrunnable) {}
+      java.util.Map<String, Long> unrunnable, int weight, Double ratePerSecond, Integer burst,
+      String fairness, java.util.Map<String, Integer> keyWeights, long activeKeys) {}
 
   record Problem(String type, String title, int status, String detail, String code) {}
 }

@@ -140,7 +140,10 @@ public sealed interface Command {
   record SetTaskConcurrency(long atMillis, String task, int maxRunning) implements Command {}
 
   /** A queue's share under the {@code WEIGHTED} lease strategy; 1 is the default. */
-  record SetQueueWeight(long atMillis, String queue, int weight) implements Command {}
+  record SetQueueWeight(long atMillis, String queue, int weight) implements Command {
+    /** Bounds a weight: a share, not a count; keeps the weighted rotation far from overflow. */
+    public static final int WEIGHT_MAX = 10_000;
+  }
 
   /** Limits how fast a queue's jobs start across all workers; {@link RateLimit#NONE} removes it. */
   record SetQueueRate(long atMillis, String queue, RateLimit rate) implements Command {}

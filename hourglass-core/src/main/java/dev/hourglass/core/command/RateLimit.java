@@ -11,6 +11,12 @@ package dev.hourglass.core.command;
 public record RateLimit(long milliPerSecond, int burst) {
   /** No rate limit. */
   public static final RateLimit NONE = new RateLimit(0, 0);
+  /**
+   * Bounds the rate (a million jobs a second, in thousandths) so that a refill never overflows.
+   */
+  public static final long MILLI_PER_SECOND_MAX = 1_000_000_000L;
+  /** Bounds the burst: a burst is a handful of jobs, not a backlog. */
+  public static final int BURST_MAX = 1_000_000;
 
   public boolean isNone() {
     return milliPerSecond == 0;

@@ -36,8 +36,7 @@ import java.util.Set;
  * <p>Called only from the engine's thread, like the engine.
  */
 final class Policies {
-  /** Bounds a queue's weight: a share, not a count; keeps current weights far from overflow. */
-  static final int WEIGHT_MAX = 10_000;
+  static final int WEIGHT_MAX = SetQueueWeight.WEIGHT_MAX;
   /** Bounds the keys a fair queue names weights for: a few tiers or big tenants, not all keys. */
   static final int KEY_WEIGHTS_MAX = 1_000;
   /** Bounds a key's weight: its jobs per turn. */

@@ -16,13 +16,8 @@ import dev.hourglass.core.command.RateLimit;
 final class RateBucket {
   /** Units per job. */
   static final long UNIT = 1_000_000;
-  /**
-   * Bounds the rate (a million jobs a second, in thousandths) so that a refill never overflows:
-   * rate x elapsed is computed only up to the time the bucket needs to fill.
-   */
-  static final long MILLI_PER_SECOND_MAX = 1_000_000_000L;
-  /** Bounds the burst: a burst is a handful of jobs, not a backlog. */
-  static final int BURST_MAX = 1_000_000;
+  static final long MILLI_PER_SECOND_MAX = RateLimit.MILLI_PER_SECOND_MAX;
+  static final int BURST_MAX = RateLimit.BURST_MAX;
 
   final RateLimit limit;
   long units;

@@ -29,7 +29,8 @@ public record JobView(
     String idempotencyKey,
     String result,
     String reason,
-    List<AttemptView> attempts) {
+    List<AttemptView> attempts,
+    String fairnessKey) {
 
   /** The live attempt, if the job is RUNNING. */
   public AttemptView liveAttempt() {
