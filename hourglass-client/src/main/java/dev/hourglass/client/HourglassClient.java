@@ -365,6 +365,26 @@ public final class HourglassClient implements AutoCloseable {
    */
   public List<Assignment> lease(String workerId, int max, Duration wait, List<String> queues,
       Duration lease, List<String> tasks) {
+    return lease(workerId, max, wait, queues, lease, tasks, LeaseStrategy.PRIORITY);
+  }
+
+  /**
+   * Leases as {@link #lease(String, int, Duration, List, Duration, List)} does, dividing the
+   * grants over the queues by {@code strategy}.
+   *
+   * @param workerId the worker
+   * @param max 1 to 10,000 jobs
+   * @param wait how long to wait, at most {@link #LEASE_WAIT_MAX}
+   * @param queues the queues to lease from; empty for the worker's registered queues
+   * @param lease each lease's length; {@link Duration#ZERO} for the server's default (30 s)
+   * @param tasks the task types to lease; empty for the worker's registered ones (any if none)
+   * @param strategy how the grants are divided over the queues
+   * @return the jobs granted, possibly none
+   * @throws IllegalArgumentException if wait is negative or above 60 s
+   * @throws HourglassException if the server refuses (400) or cannot be reached
+   */
+  public List<Assignment> lease(String workerId, int max, Duration wait, List<String> queues,
+      Duration lease, List<String> tasks, LeaseStrategy strategy) {
     checkWait(wait);
     ObjectNode body = Json.MAPPER.createObjectNode();
     body.put("worker_id", workerId).put("max", max).put("wait_ms", wait.toMillis());
@@ -378,6 +398,9 @@ public final class HourglassClient implements AutoCloseable {
     if (!tasks.isEmpty()) {
       var arr = body.putArray("tasks");
       tasks.forEach(arr::add);
+    }
+    if (strategy != LeaseStrategy.PRIORITY) {
+      body.put("strategy", strategy.wireName());
     }
     return list(call("POST", V1 + "/lease", body, requestTimeout.plus(wait)), "assignments",
         Assignment::of);
