@@ -576,7 +576,7 @@ final class Api {
     var c = new Command.RegisterWorker(now(), id, r.capacity() == null ? 1 : r.capacity(),
         Http.names(r.queues(), "queues"),
         r.heartbeatTimeoutMs() == null ? 0 : r.heartbeatTimeoutMs(),
-        Http.names(r.tasks(), "tasks"));
+        Http.names(r.tasks(), "tasks"), PolicyRequests.reserve(r.reserve()));
     Http.json(res, 201, write(c, 0, (o, q) -> {
       throwIfRejected(o);
       return workerNamed(q, id);

@@ -139,6 +139,20 @@ final class PolicyRequests {
     return new Command.SetQueueFairness(now, queue, fair, new LinkedHashMap<>(weights));
   }
 
+  /** A worker's reserved slots by queue; null values are refused here, the rest by the engine. */
+  static Map<String, Integer> reserve(Map<String, Integer> reserve) {
+    if (reserve == null) {
+      return Map.of();
+    }
+    for (var e : reserve.entrySet()) {
+      if (e.getValue() == null) {
+        throw bad("reserve[" + e.getKey() + "] is null; give a number of slots; nothing was"
+            + " applied");
+      }
+    }
+    return reserve;
+  }
+
   /** A task type's limits as the limits call answers them. */
   static Map<String, Object> task(TaskLimitView t) {
     Map<String, Object> out = new LinkedHashMap<>();

@@ -73,7 +73,7 @@ final class Wire {
 
   /** {@code tasks}: the task types the worker can run; absent or empty: any. */
   record WorkerRequest(String workerId, Integer capacity, List<String> queues,
-      Long heartbeatTimeoutMs, List<String> tasks) {}
+      Long heartbeatTimeoutMs, List<String> tasks, java.util.Map<String, Integer> reserve) {}
 
   /** Each field given changes that setting only; at least one is required. */
   record LimitsRequest(Integer maxRunning, Integer weight, java.math.BigDecimal ratePerSecond,
@@ -165,10 +165,11 @@ final class Wire {
 
   /** {@code queues} and {@code tasks}: empty means every queue, every task type. */
   record Worker(String workerId, int capacity, List<String> queues, List<String> tasks,
-      int inFlight, long lastSeenAt, long heartbeatTimeoutMs, boolean alive) {
+      int inFlight, long lastSeenAt, long heartbeatTimeoutMs, boolean alive,
+      java.util.Map<String, Integer> reserve) {
     static Worker of(WorkerView w) {
       return new Worker(w.workerId(), w.capacity(), w.queues(), w.tasks(), w.inFlight(),
-          w.lastSeenMillis(), w.heartbeatTimeoutMillis(), w.alive());
+          w.lastSeenMillis(), w.heartbeatTimeoutMillis(), w.alive(), w.reserve());
     }
   }
 

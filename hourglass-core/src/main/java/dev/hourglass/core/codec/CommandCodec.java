@@ -68,7 +68,8 @@ import java.util.Map;
  * spec with a fairness key is written with its key after the other fields, under new tags for the
  * three commands that carry specs: 30 (submit one), 31 (submit a batch, used when any spec has a
  * key), 32 (put schedule). Tags 26 to 29 set a queue's weight, a queue's and a task type's rate
- * limit, and a queue's fairness.
+ * limit, and a queue's fairness. Tag 33 is a {@code RegisterWorker} that reserves capacity (tag
+ * 23's fields, its task set possibly empty, then the reservations).
  */
 public final class CommandCodec {
   public static final int FORMAT = 1;
@@ -119,7 +120,10 @@ public final class CommandCodec {
         out.writeInt(c.capacity());
         writeStrings(out, c.queues());
         out.writeLong(c.heartbeatTimeoutMillis());
-        if (!c.tasks().isEmpty()) {
+        if (!c.reserve().isEmpty()) {
+          writeStrings(out, c.tasks());
+          writeIntMap(out, c.reserve());
+        } else if (!c.tasks().isEmpty()) {
           writeStrings(out, c.tasks());
         }
       }
@@ -185,11 +189,7 @@ public final class CommandCodec {
       case SetQueueFairness c -> {
         writeString(out, c.queue());
         out.writeBoolean(c.fair());
-        out.writeInt(c.keyWeights().size());
-        for (var e : c.keyWeights().entrySet()) {
-          writeString(out, e.getKey());
-          out.writeInt(e.getValue());
-        }
+        writeIntMap(out, c.keyWeights());
       }
       case SetSchedulePaused c -> {
         writeString(out, c.scheduleId());
@@ -205,7 +205,7 @@ public final class CommandCodec {
       case SubmitJobs c -> keyed(c.specs()) ? 31 : 2;
       case CancelJob c -> 3;
       case RedriveJob c -> 4;
-      case RegisterWorker c -> c.tasks().isEmpty() ? 5 : 23;
+      case RegisterWorker c -> !c.reserve().isEmpty() ? 33 : c.tasks().isEmpty() ? 5 : 23;
       case WorkerHeartbeat c -> 6;
       case DeregisterWorker c -> 7;
       case LeaseJobs c -> c.strategy() != LeaseStrategy.PRIORITY ? 25
@@ -290,6 +290,8 @@ public final class CommandCodec {
         yield new SubmitJobs(at, specs);
       }
       case 32 -> new PutSchedule(at, readSchedule(in, true));
+      case 33 -> new RegisterWorker(at, readString(in), in.readInt(), readStrings(in),
+          in.readLong(), readStrings(in), readKeyWeights(in));
       default -> throw new IOException("corrupt command record: unknown command tag " + tag);
     };
   }
@@ -337,6 +339,14 @@ public final class CommandCodec {
 
   private static RateLimit readRate(DataInput in) throws IOException {
     return new RateLimit(in.readLong(), in.readInt());
+  }
+
+  private static void writeIntMap(DataOutput out, Map<String, Integer> map) throws IOException {
+    out.writeInt(map.size());
+    for (var e : map.entrySet()) {
+      writeString(out, e.getKey());
+      out.writeInt(e.getValue());
+    }
   }
 
   private static Map<String, Integer> readKeyWeights(DataInput in) throws IOException {

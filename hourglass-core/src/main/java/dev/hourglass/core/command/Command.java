@@ -46,13 +46,23 @@ public sealed interface Command {
 
   /**
    * Registers (or re-registers) a worker with its capacity, the queues it serves and the task
-   * types it can run (empty: every queue, every task).
+   * types it can run (empty: every queue, every task). {@code reserve} sets aside slots for
+   * queues: while a reserved slot is unused, only its queue's jobs may take it.
    */
   record RegisterWorker(long atMillis, String workerId, int capacity, List<String> queues,
-      long heartbeatTimeoutMillis, List<String> tasks) implements Command {
+      long heartbeatTimeoutMillis, List<String> tasks, Map<String, Integer> reserve)
+      implements Command {
     public RegisterWorker {
       queues = List.copyOf(queues);
       tasks = List.copyOf(tasks);
+      reserve = reserve == null ? Map.of()
+          : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(reserve));
+    }
+
+    /** A worker that reserves none of its capacity. */
+    public RegisterWorker(long atMillis, String workerId, int capacity, List<String> queues,
+        long heartbeatTimeoutMillis, List<String> tasks) {
+      this(atMillis, workerId, capacity, queues, heartbeatTimeoutMillis, tasks, Map.of());
     }
 
     /** A worker that can run every task type. */

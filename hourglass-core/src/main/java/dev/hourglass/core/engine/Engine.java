@@ -431,6 +431,9 @@ public final class Engine {
           c.workerId());
     }
     bad = TaskFilter.validate(c.tasks(), c.workerId());
+    if (bad == null) {
+      bad = Policies.checkReserve(c);
+    }
     if (bad != null) {
       return bad;
     }
@@ -446,6 +449,7 @@ public final class Engine {
       w.heartbeatTimeoutMillis = timeout;
     }
     w.setTasks(c.tasks());
+    w.setReserve(c.reserve(), w.leases.jobs());
     touch(w);
     return null;
   }
@@ -535,11 +539,15 @@ public final class Engine {
       return bad;
     }
     WorkerState w = workerOnContact(c.workerId(), c.max(), c.queues(), c.tasks());
-    List<String> served = c.queues().isEmpty() ? w.queues : c.queues();
+    List<String> asked = c.queues().isEmpty() ? w.queues : c.queues();
     Set<String> tasks = leaseTasks(w, c.tasks());
     long leaseMillis = c.leaseMillis() == 0 ? config.defaultLeaseMillis() : c.leaseMillis();
     int wanted = Math.min(c.max(), w.freeSlots());
     for (int i = 0; i < wanted; i++) {
+      List<String> served = w.grantableQueues(asked);
+      if (served != asked && served.isEmpty()) {
+        break; // only reserved slots are free, and their queues are not asked for
+      }
       Job job = switch (c.strategy()) {
         case PRIORITY -> bestJob(served, tasks, now, false);
         case FIFO -> bestJob(served, tasks, now, true);
@@ -590,7 +598,11 @@ public final class Engine {
     if (free < 1) {
       return 0;
     }
-    List<String> served = !queuesAsked.isEmpty() || w == null ? queuesAsked : w.queues;
+    List<String> asked = !queuesAsked.isEmpty() || w == null ? queuesAsked : w.queues;
+    List<String> served = w == null ? asked : w.grantableQueues(asked);
+    if (served != asked && served.isEmpty()) {
+      return 0;
+    }
     Set<String> tasks = w == null ? TaskFilter.of(tasksAsked) : leaseTasks(w, tasksAsked);
     return bestJob(served, tasks, Math.max(now, atMillis), false) == null ? 0 : free;
   }
@@ -611,7 +623,11 @@ public final class Engine {
     if (w != null && w.freeSlots() < 1) {
       return Long.MAX_VALUE;
     }
-    List<String> served = !queuesAsked.isEmpty() || w == null ? queuesAsked : w.queues;
+    List<String> asked = !queuesAsked.isEmpty() || w == null ? queuesAsked : w.queues;
+    List<String> served = w == null ? asked : w.grantableQueues(asked);
+    if (served != asked && served.isEmpty()) {
+      return Long.MAX_VALUE;
+    }
     Set<String> tasks = w == null ? TaskFilter.of(tasksAsked) : leaseTasks(w, tasksAsked);
     long at = Math.max(now, atMillis);
     long next = Long.MAX_VALUE;
@@ -1393,6 +1409,7 @@ public final class Engine {
         WorkerState w = workers.get(live.workerId);
         if (w != null) {
           w.leases.remove(live);
+          w.countRunning(job, -1);
         }
         queue(job.queue).running--;
         TaskLimit limit = taskLimits.get(job.task);
@@ -1421,7 +1438,9 @@ public final class Engine {
       case RUNNING -> {
         leases.add(job);
         Attempt live = job.lastAttempt;
-        workers.get(live.workerId).leases.add(live);
+        WorkerState w = workers.get(live.workerId);
+        w.leases.add(live);
+        w.countRunning(job, 1);
         queue(job.queue).running++;
         taskLimit(job.task).running++;
         if (!live.acknowledged) {

@@ -190,7 +190,8 @@ public final class EngineQueries {
 
   private static WorkerView view(WorkerState w) {
     return new WorkerView(w.id, w.capacity, w.queues, w.leases.size(), w.lastSeenMillis,
-        w.heartbeatTimeoutMillis, w.alive, w.tasks);
+        w.heartbeatTimeoutMillis, w.alive, w.tasks,
+        java.util.Collections.unmodifiableMap(new LinkedHashMap<>(w.reserve)));
   }
 
   /**

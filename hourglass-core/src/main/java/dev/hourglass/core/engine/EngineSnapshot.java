@@ -112,7 +112,7 @@ public final class EngineSnapshot {
   /**
    * The scheduling policies, after everything else: jobs' and schedule templates' fairness keys;
    * queues with a weight, rate limit or fairness (and each fair ring's key order and turn); task
-   * types with a rate limit; workers' strategy rotation. Each list holds only the entries that
+   * types with a rate limit; workers' strategy rotation and reserved slots. Each list holds only the entries that
    * differ from the defaults, in the engine's order.
    */
   private static void writePolicies(Engine e, DataOutput out) throws IOException {
@@ -183,7 +183,7 @@ public final class EngineSnapshot {
     }
     List<WorkerState> rotating = new ArrayList<>();
     for (WorkerState w : e.workers.values()) {
-      if (w.lastQueue != null || !w.currentWeights.isEmpty()) {
+      if (w.lastQueue != null || !w.currentWeights.isEmpty() || !w.reserve.isEmpty()) {
         rotating.add(w);
       }
     }
@@ -195,6 +195,11 @@ public final class EngineSnapshot {
       for (var cw : w.currentWeights.entrySet()) {
         writeString(out, cw.getKey());
         out.writeLong(cw.getValue());
+      }
+      out.writeInt(w.reserve.size());
+      for (var r : w.reserve.entrySet()) {
+        writeString(out, r.getKey());
+        out.writeInt(r.getValue());
       }
     }
   }
@@ -286,6 +291,12 @@ public final class EngineSnapshot {
       for (int k = 0; k < n; k++) {
         w.currentWeights.put(readString(in), in.readLong());
       }
+      int reserved = readSize(in);
+      var reserve = new java.util.LinkedHashMap<String, Integer>();
+      for (int k = 0; k < reserved; k++) {
+        reserve.put(readString(in), in.readInt());
+      }
+      w.setReserve(reserve, w.leases.jobs());
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.hourglass.core.engine;
 
+import dev.hourglass.core.command.JobSpec;
+import dev.hourglass.core.view.JobState;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -17,11 +19,11 @@ import java.util.TreeSet;
  * ahead of it; a key whose last ready job leaves is unlinked in O(1) and forgotten, so memory is
  * bounded by the keys with work, not by every key ever seen. A key with weight w is served w
  * times in a row before the cursor moves on ({@link #served}). Inside a key, jobs are ordered as
- * the plain lanes order them: higher priority, then earlier deadline, then older. A key holds its
- * one job in a field and only a key with two or more gets a sorted set, since with a million keys
- * most hold one job.
+ * the plain lanes order them: higher priority, then earlier deadline, then older. A key keeps
+ * in-order arrivals in a small FIFO ring (O(1), sequential memory) and only the others in a
+ * sorted set, as a plain lane does.
  *
- * <p>So every operation is O(log k) in the jobs of one key, plus an O(1) hash lookup of the key:
+ * <p>So every operation is O(1), or O(log k) in the jobs of one key, plus a hash lookup of the key:
  * there is no pass over the keys, however many there are. The jobs are also in their plain lanes
  * (the counts and listings read those); this ring only decides which one a lease takes.
  *
@@ -35,10 +37,23 @@ final class FairRing {
   /** The key of jobs submitted without one. */
   static final String NO_KEY = "";
 
+  /**
+   * One key's READY jobs: like a plain lane, a FIFO ring for jobs that arrive in order (one
+   * priority, no deadline, each newer than the last) and a sorted set for the rest, the head being
+   * the better of the two heads. Ring entries leave lazily: an entry is live only while its job is
+   * READY with the {@link Job#readyStamp} it entered with; stale ones are dropped at the head, and
+   * the ring is reset whenever its last live job leaves.
+   */
   private static final class Key {
     final String name;
-    Job only;
-    TreeSet<Job> many;
+    private Job[] ring;
+    private int[] stamps;
+    private int ringHead;
+    private int ringSize;
+    private int ringLive;
+    private int ringPriority;
+    private long ringTailSeq;
+    private TreeSet<Job> sorted;
     int size;
     Key prev;
     Key next;
@@ -48,35 +63,87 @@ final class FairRing {
     }
 
     Job head() {
-      return many != null ? many.first() : only;
+      Job r = liveRingHead();
+      Job t = sorted == null || sorted.isEmpty() ? null : sorted.first();
+      if (r == null || t == null) {
+        return r == null ? t : r;
+      }
+      return ORDER.compare(r, t) <= 0 ? r : t;
+    }
+
+    private Job liveRingHead() {
+      while (ringSize > 0) {
+        Job j = ring[ringHead];
+        if (j.state == JobState.READY && j.readyStamp == stamps[ringHead]) {
+          return j;
+        }
+        ring[ringHead] = null;
+        ringHead = (ringHead + 1) & (ring.length - 1);
+        ringSize--;
+      }
+      return null;
     }
 
     void add(Job job) {
-      if (size == 0) {
-        only = job;
-      } else {
-        if (many == null) {
-          many = new TreeSet<>(ORDER);
-          many.add(only);
-          only = null;
+      boolean inOrder = job.deadlineMillis == JobSpec.NO_DEADLINE
+          && (ringLive == 0 || job.priority == ringPriority && job.seq > ringTailSeq);
+      if (!inOrder) {
+        if (sorted == null) {
+          sorted = new TreeSet<>(ORDER);
         }
-        many.add(job);
+        sorted.add(job);
+      } else {
+        if (ringLive == 0) {
+          clearRing();
+          ringPriority = job.priority;
+        }
+        push(job);
+        ringTailSeq = job.seq;
+        ringLive++;
       }
       size++;
     }
 
+    /** Removes a job that is leaving READY (still READY now); call before its state changes. */
     void remove(Job job) {
-      if (many != null) {
-        Invariants.check(many.remove(job), "job %s is not in its fairness key %s", job.id, name);
-        if (many.size() == 1) {
-          only = many.first();
-          many = null;
+      if (sorted == null || !sorted.remove(job)) {
+        Invariants.check(ringLive > 0, "job %s is not in its fairness key %s", job.id, name);
+        ringLive--;
+        if (ringLive == 0) {
+          clearRing();
         }
-      } else {
-        Invariants.check(only == job, "job %s is not in its fairness key %s", job.id, name);
-        only = null;
       }
       size--;
+    }
+
+    private void push(Job job) {
+      if (ring == null) {
+        ring = new Job[2];
+        stamps = new int[2];
+      } else if (ringSize == ring.length) {
+        Job[] bigger = new Job[ring.length * 2];
+        int[] biggerStamps = new int[ring.length * 2];
+        for (int i = 0; i < ringSize; i++) {
+          int from = (ringHead + i) & (ring.length - 1);
+          bigger[i] = ring[from];
+          biggerStamps[i] = stamps[from];
+        }
+        ring = bigger;
+        stamps = biggerStamps;
+        ringHead = 0;
+      }
+      int slot = (ringHead + ringSize) & (ring.length - 1);
+      ring[slot] = job;
+      stamps[slot] = job.readyStamp;
+      ringSize++;
+    }
+
+    private void clearRing() {
+      if (ring != null) {
+        java.util.Arrays.fill(ring, null);
+      }
+      ringHead = 0;
+      ringSize = 0;
     }
   }
 

@@ -62,7 +62,8 @@ final class Policies {
 
   static Job weighted(Engine e, WorkerState w, List<String> served, Set<String> tasks) {
     List<String> order = served.isEmpty() ? new ArrayList<>(e.queues.keySet()) : served;
-    Set<String> seen = order.size() > 1 ? new HashSet<>() : null;
+    // A queue named twice counts once; a short list is checked in place, without a set.
+    Set<String> seen = order.size() > 16 ? new HashSet<>() : null;
     Job pick = null;
     String pickName = null;
     long pickWeight = 0;
@@ -70,7 +71,7 @@ final class Policies {
     for (int i = 0; i < order.size(); i++) {
       String name = order.get(i);
       QueueState q = e.queues.get(name);
-      if (q == null || seen != null && !seen.add(name)) {
+      if (q == null || (seen != null ? !seen.add(name) : order.subList(0, i).contains(name))) {
         continue;
       }
       Job job = e.bestJobOf(q, tasks, null, e.now, false);
@@ -207,6 +208,35 @@ final class Policies {
       q.fairRings.clear();
     }
     e.dropIfIdle(q);
+    return null;
+  }
+
+  static Rejected checkReserve(dev.hourglass.core.command.Command.RegisterWorker c) {
+    long total = 0;
+    for (var entry : c.reserve().entrySet()) {
+      Rejected bad = SpecValidator.name("reserve queue", entry.getKey());
+      if (bad != null) {
+        return bad;
+      }
+      Integer n = entry.getValue();
+      if (n == null || n < 1) {
+        return SpecValidator.invalid("reserve[%s]=%s of worker %s must be at least 1",
+            entry.getKey(), n, c.workerId());
+      }
+      total += n;
+    }
+    if (total > c.capacity()) {
+      return SpecValidator.invalid("worker %s reserves %d slots (%s) but has capacity=%d",
+          c.workerId(), total, c.reserve(), c.capacity());
+    }
+    if (!c.queues().isEmpty()) {
+      for (String q : c.reserve().keySet()) {
+        if (!c.queues().contains(q)) {
+          return SpecValidator.invalid("worker %s reserves slots for queue %s, which it does"
+              + " not serve (queues=%s)", c.workerId(), q, c.queues());
+        }
+      }
+    }
     return null;
   }
 

@@ -160,6 +160,32 @@ class PoliciesTest {
         .isEqualTo(Long.MAX_VALUE);
   }
 
+  /**
+   * Goal: slots a worker reserves for a queue are taken only by that queue's jobs, so a flood of
+   * heavy jobs never takes the last slot from light ones; unreserved slots take anything.
+   */
+  @Test
+  void aReservedSlotTakesOnlyItsQueuesJobs() {
+    f.applied(new Command.RegisterWorker(f.now, "w", 3, List.of(), 3_600_000, List.of(),
+        Map.of("light", 1)));
+    fill("heavy", 10);
+    assertThat(leaseQueues("w", 3, LeaseStrategy.PRIORITY)).containsExactly("heavy", "heavy");
+    EngineQueries q = f.engine.queries();
+    assertThat(q.wouldGrant("w", 1, List.of(), List.of())).as("only the reserved slot").isZero();
+    assertThat(q.nextGrantAtMillis("w", List.of(), List.of(), f.now)).isEqualTo(Long.MAX_VALUE);
+    fill("light", 2);
+    assertThat(q.wouldGrant("w", 1, List.of(), List.of())).isEqualTo(1);
+    assertThat(leaseQueues("w", 3, LeaseStrategy.PRIORITY)).containsExactly("light");
+    // Every slot is used now; a finished heavy job frees an unreserved slot for anything.
+    Job heavy = f.engine.jobs.get("heavy-0");
+    f.applied(new Command.CompleteJob(f.now, heavy.id, "w", heavy.generation, null));
+    assertThat(leaseQueues("w", 3, LeaseStrategy.PRIORITY)).containsExactly("heavy");
+    assertThat(f.rejected(new Command.RegisterWorker(f.now, "w", 2, List.of(), 3_600_000,
+        List.of(), Map.of("light", 3))).detail()).contains("capacity=2");
+    assertThat(f.rejected(new Command.RegisterWorker(f.now, "w", 4, List.of("heavy"), 3_600_000,
+        List.of(), Map.of("light", 1))).detail()).contains("does not serve");
+  }
+
   @Test
   void badPolicySettingsAreRejectedAndChangeNothing() {
     assertThat(f.rejected(new Command.SetQueueWeight(f.now, "q", 0)).code())
@@ -326,7 +352,10 @@ class PoliciesTest {
     int midAt = 0;
     int granted = 0;
     for (int w = 0; w < 3; w++) {
-      log.add(new Command.RegisterWorker(now, "w" + w, 10_000, List.of(), 3_600_000));
+      // w0 reserves slots: with this capacity they never bind, but they go through the codec
+      // and the snapshot like the rest of the state.
+      log.add(new Command.RegisterWorker(now, "w" + w, 10_000, List.of(), 3_600_000, List.of(),
+          w == 0 ? Map.of("a", 2) : Map.of()));
     }
     for (Command c : log) {
       assertThat(engine.apply(c)).isInstanceOf(Applied.class);
@@ -564,6 +593,8 @@ class PoliciesTest {
         new LeaseJobs(5, "w", 2, List.of("a"), 100, List.of(), LeaseStrategy.WEIGHTED),
         new LeaseJobs(5, "w", 2, List.of(), 100, List.of("t"), LeaseStrategy.FIFO),
         new Command.SetQueueWeight(6, "a", 3),
+        new Command.RegisterWorker(6, "w", 4, List.of(), 100, List.of(), Map.of("light", 2)),
+        new Command.RegisterWorker(6, "w", 4, List.of(), 100, List.of("t"), Map.of("light", 2)),
         new Command.SetQueueRate(7, "a", new RateLimit(1500, 4)),
         new Command.SetTaskRate(8, "t", RateLimit.NONE),
         new Command.SetQueueFairness(9, "a", true, new LinkedHashMap<>(Map.of("gold", 4))),
