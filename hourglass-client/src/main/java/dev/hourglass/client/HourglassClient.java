@@ -293,6 +293,26 @@ public final class HourglassClient implements AutoCloseable {
    */
   public WorkerInfo registerWorker(String workerId, int capacity, List<String> queues,
       Duration heartbeatTimeout, List<String> tasks) {
+    return registerWorker(workerId, capacity, queues, heartbeatTimeout, tasks, Map.of());
+  }
+
+  /**
+   * Registers (or re-registers) a worker that reserves part of its capacity for some queues:
+   * while a reserved slot is unused, only its queue's jobs take it, so a flood of other jobs
+   * never takes the last slot from them.
+   *
+   * @param workerId its id
+   * @param capacity jobs it may hold at once
+   * @param queues the queues it serves; empty for all
+   * @param heartbeatTimeout silent this long, it is declared dead and its jobs retried
+   * @param tasks the task types it can run; empty for any
+   * @param reserve slots set aside per queue (at most the capacity in all); empty for none
+   * @return the worker as the server sees it
+   * @throws HourglassException 400 if capacity, timeout, a task name or a reservation is out of
+   *     range, or unreachable
+   */
+  public WorkerInfo registerWorker(String workerId, int capacity, List<String> queues,
+      Duration heartbeatTimeout, List<String> tasks, Map<String, Integer> reserve) {
     ObjectNode body = Json.MAPPER.createObjectNode();
     body.put("worker_id", workerId).put("capacity", capacity)
         .put("heartbeat_timeout_ms", heartbeatTimeout.toMillis());
@@ -301,6 +321,10 @@ public final class HourglassClient implements AutoCloseable {
     if (!tasks.isEmpty()) {
       var t = body.putArray("tasks");
       tasks.forEach(t::add);
+    }
+    if (!reserve.isEmpty()) {
+      var r = body.putObject("reserve");
+      reserve.forEach(r::put);
     }
     return WorkerInfo.of(call("POST", V1 + "/workers", body));
   }

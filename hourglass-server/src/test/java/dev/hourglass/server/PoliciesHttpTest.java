@@ -54,7 +54,7 @@ class PoliciesHttpTest {
   private List<JsonNode> lease(String worker, int max, String strategy, String... queues) {
     String list = String.join("\",\"", queues);
     var r = http.post("/api/v1/lease", "{\"worker_id\":\"" + worker + "\",\"max\":" + max
-        + ",\"queues\":[\"" + list + "\"]" + (strategy == null ? "" : ",\"strategy\":\""
+        + (queues.length == 0 ? "" : ",\"queues\":[\"" + list + "\"]") + (strategy == null ? "" : ",\"strategy\":\""
         + strategy + "\"") + "}");
     assertThat(r.status()).as(r.text()).isEqualTo(200);
     List<JsonNode> out = new ArrayList<>();
@@ -151,6 +151,23 @@ class PoliciesHttpTest {
     var queue = queueNamed("r");
     assertThat(queue.get("rate_per_second").asDouble()).isEqualTo(10.0);
     assertThat(queue.get("burst").asInt()).isEqualTo(5);
+  }
+
+  @Test
+  void aWorkersReservedSlotIsLeftForItsQueue() {
+    var reg = http.post("/api/v1/workers", "{\"worker_id\":\"w\",\"capacity\":3,"
+        + "\"reserve\":{\"light\":1}}");
+    ok(reg);
+    assertThat(reg.body().get("reserve").get("light").asInt()).isEqualTo(1);
+    submit("heavy", 10, null);
+    assertThat(lease("w", 3, null)).as("the reserved slot stays free").hasSize(2);
+    submit("light", 1, null);
+    assertThat(lease("w", 3, null)).singleElement()
+        .satisfies(a -> assertThat(a.get("queue").asText()).isEqualTo("light"));
+    var bad = http.post("/api/v1/workers", "{\"worker_id\":\"w2\",\"capacity\":1,"
+        + "\"reserve\":{\"light\":2}}");
+    assertThat(bad.status()).as(bad.text()).isEqualTo(400);
+    assertThat(bad.str("detail")).contains("capacity=1");
   }
 
   @Test

@@ -49,6 +49,9 @@ public final class WorkerCommand implements Callable<Integer> {
       description = "How leases divide capacity over the queues: priority (default), fifo,"
           + " round_robin, weighted.")
   LeaseStrategy strategy;
+  @Option(names = "--reserve", split = ",", paramLabel = "QUEUE=SLOTS",
+      description = "Slots only that queue's jobs may take, e.g. light=2 (default: none).")
+  Map<String, Integer> reserve = new LinkedHashMap<>();
   @Option(names = "--lease-ms", defaultValue = "30000", description = "Lease length.")
   long leaseMs;
   @Option(names = "--poll-ms", defaultValue = "5000", description = "Long-poll wait.")
@@ -85,6 +88,7 @@ public final class WorkerCommand implements Callable<Integer> {
     PrintStream out = System.out;
     try (HourglassClient client = conn.client()) {
       var b = Worker.builder(client).capacity(capacity).queues(queues).strategy(strategy)
+          .reserve(reserve)
           .lease(Duration.ofMillis(leaseMs)).pollWait(Duration.ofMillis(pollMs));
       if (id != null) {
         b.workerId(id);

@@ -106,6 +106,7 @@ public final class Worker implements AutoCloseable {
    */
   private final List<String> tasks;
   private final LeaseStrategy strategy;
+  private final Map<String, Integer> reserve;
   private final Duration lease;
   private final Duration heartbeatInterval;
   private final Duration heartbeatTimeout;
@@ -155,6 +156,7 @@ public final class Worker implements AutoCloseable {
     this.handlers = Map.copyOf(b.handlers);
     this.tasks = List.copyOf(b.handlers.keySet());
     this.strategy = b.strategy;
+    this.reserve = Map.copyOf(b.reserve);
     this.lease = b.lease;
     this.heartbeatInterval = b.heartbeatInterval != null ? b.heartbeatInterval
         : lease.dividedBy(3);
@@ -348,7 +350,7 @@ public final class Worker implements AutoCloseable {
       int taken = 0;
       try {
         if (!registered) {
-          client.registerWorker(workerId, capacity, queues, heartbeatTimeout, tasks);
+          client.registerWorker(workerId, capacity, queues, heartbeatTimeout, tasks, reserve);
           registered = true;
         }
         slots.acquire();
@@ -726,6 +728,7 @@ public final class Worker implements AutoCloseable {
     private int capacity = 4;
     private List<String> queues = List.of();
     private LeaseStrategy strategy = LeaseStrategy.PRIORITY;
+    private Map<String, Integer> reserve = Map.of();
     private final Map<String, JobHandler> handlers = new LinkedHashMap<>();
     private Duration lease = Duration.ofSeconds(30);
     private Duration heartbeatInterval;
@@ -794,6 +797,25 @@ public final class Worker implements AutoCloseable {
      */
     public Builder strategy(LeaseStrategy s) {
       this.strategy = Objects.requireNonNull(s, "strategy");
+      return this;
+    }
+
+    /**
+     * Slots set aside per queue (default none): while unused, only that queue's jobs take them,
+     * so a flood of heavy jobs never takes the last slot from light ones. The server refuses
+     * reservations above the capacity, or for a queue the worker does not serve.
+     *
+     * @param slotsByQueue slots per queue, each at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if a count is below 1
+     */
+    public Builder reserve(Map<String, Integer> slotsByQueue) {
+      slotsByQueue.forEach((q, n) -> {
+        if (n == null || n < 1) {
+          throw new IllegalArgumentException("reserve[" + q + "]=" + n + " must be at least 1");
+        }
+      });
+      this.reserve = new LinkedHashMap<>(slotsByQueue);
       return this;
     }
 
