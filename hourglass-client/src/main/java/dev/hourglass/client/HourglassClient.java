@@ -669,6 +669,16 @@ public final class HourglassClient implements AutoCloseable {
   }
 
   /**
+   * Lists queues with their scheduling policies (weight, rate limit, fairness).
+   *
+   * @return every queue's policy, in the order of {@link #queues()}
+   * @throws HourglassException if unreachable or the token is refused
+   */
+  public List<QueuePolicy> queuePolicies() {
+    return list(call("GET", V1 + "/queues", null), "queues", QueuePolicy::of);
+  }
+
+  /**
    * Pauses a queue: it accepts submits but leases nothing. Needs admin.
    *
    * @param queue the queue

@@ -184,6 +184,10 @@ class PoliciesHttpTest {
     assertThat(q.get("fairness").asText()).isEqualTo("round_robin");
     assertThat(q.get("key_weights").get("gold").asInt()).isEqualTo(4);
     assertThat(q.get("active_keys").asLong()).isEqualTo(2);
+    String metrics = http.get("/metrics").text();
+    assertThat(metrics).contains("hourglass_queue_policy{queue=\"q\",setting=\"weight\"} 4")
+        .contains("hourglass_queue_policy{queue=\"q\",setting=\"rate_per_second\"} 2.5")
+        .contains("hourglass_queue_policy{queue=\"q\",setting=\"fair_keys\"} 2");
     ok(http.put("/api/v1/tasks/t/limits", "{\"rate_per_second\":1}"));
     assertThat(http.put("/api/v1/tasks/t/limits", "{\"max_running\":3}").body()
         .get("rate_per_second").asDouble()).isEqualTo(1.0);

@@ -195,6 +195,10 @@ final class Policies {
     if (bad == null) {
       bad = checkKeyWeights(c.queue(), c.keyWeights());
     }
+    if (bad == null && !c.fair() && !c.keyWeights().isEmpty()) {
+      bad = SpecValidator.invalid("key_weights of queue %s need fairness round_robin; a plain"
+          + " queue has no keys", c.queue());
+    }
     if (bad != null) {
       return bad;
     }

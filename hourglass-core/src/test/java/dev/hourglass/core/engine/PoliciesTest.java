@@ -196,6 +196,8 @@ class PoliciesTest {
         .contains("rate_per_second");
     assertThat(f.rejected(new Command.SetQueueFairness(f.now, "q", true, Map.of("k", 0)))
         .detail()).contains("key_weights[k]=0");
+    assertThat(f.rejected(new Command.SetQueueFairness(f.now, "q", false, Map.of("k", 2)))
+        .detail()).contains("need fairness round_robin");
     assertThat(f.rejected(new Command.SubmitJob(f.now, JobSpec.of("j", "t", null)
         .withFairnessKey(""))).detail()).contains("fairness_key");
   }
