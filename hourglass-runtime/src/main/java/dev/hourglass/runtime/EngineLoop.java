@@ -441,14 +441,7 @@ public final class EngineLoop implements AutoCloseable {
       owners.add(null);
       lastTickMillis = now;
     }
-    boolean tokenDue = !parked.isEmpty() && earliestWake() <= now;
-    if (retryParked || tokenDue) {
-      retryParked = false;
-      for (Lease l : backend.read(q -> chooseParkedToRetry(q, now, tokenDue))) {
-        commands.add(l.command(now));
-        owners.add(l);
-      }
-    }
+    addParkedRetries(commands, owners, now);
     List<Read<?>> reads = new ArrayList<>();
     for (Work w : batch) {
       switch (w) {
@@ -491,6 +484,21 @@ public final class EngineLoop implements AutoCloseable {
       }
       return null;
     });
+  }
+
+  /**
+   * Adds the parked leases worth retrying this turn: after a turn that could have freed a job
+   * for them, or when a rate limit holding one back has its next token.
+   */
+  private void addParkedRetries(List<Command> commands, List<Work> owners, long now) {
+    boolean tokenDue = !parked.isEmpty() && earliestWake() <= now;
+    if (retryParked || tokenDue) {
+      retryParked = false;
+      for (Lease l : backend.read(q -> chooseParkedToRetry(q, now, tokenDue))) {
+        commands.add(l.command(now));
+        owners.add(l);
+      }
+    }
   }
 
   private void refuse(List<Work> owners, EngineLoopException refused) {

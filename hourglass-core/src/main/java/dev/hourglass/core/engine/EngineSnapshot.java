@@ -138,6 +138,11 @@ public final class EngineSnapshot {
       writeString(out, s.id());
       writeString(out, s.spec.template().fairnessKey());
     }
+    writeQueuePolicies(e, out);
+    writeWorkerPolicies(e, out);
+  }
+
+  private static void writeQueuePolicies(Engine e, DataOutput out) throws IOException {
     List<QueueState> queues = new ArrayList<>();
     for (QueueState q : e.queues.values()) {
       if (q.weight != 1 || q.rate != null || q.fair) {
@@ -181,6 +186,9 @@ public final class EngineSnapshot {
       writeString(out, task);
       writeBucket(out, e.taskLimits.get(task).rate);
     }
+  }
+
+  private static void writeWorkerPolicies(Engine e, DataOutput out) throws IOException {
     List<WorkerState> rotating = new ArrayList<>();
     for (WorkerState w : e.workers.values()) {
       if (w.lastQueue != null || !w.currentWeights.isEmpty() || !w.reserve.isEmpty()) {
@@ -247,6 +255,11 @@ public final class EngineSnapshot {
           spec.timeZone(), spec.template().withFairnessKey(readString(in)), spec.overlap(),
           spec.catchUp(), spec.catchUpWindowMillis());
     }
+    readQueuePolicies(in, e);
+    readWorkerPolicies(in, e);
+  }
+
+  private static void readQueuePolicies(DataInput in, Engine e) throws IOException {
     int queues = readSize(in);
     for (int i = 0; i < queues; i++) {
       QueueState q = e.queue(readString(in));
@@ -279,6 +292,9 @@ public final class EngineSnapshot {
     for (int i = 0; i < rated; i++) {
       e.taskLimit(readString(in)).rate = readBucket(in);
     }
+  }
+
+  private static void readWorkerPolicies(DataInput in, Engine e) throws IOException {
     int rotating = readSize(in);
     for (int i = 0; i < rotating; i++) {
       String id = readString(in);
@@ -466,16 +482,22 @@ public final class EngineSnapshot {
     if (format == FORMAT) {
       readPolicies(in, e);
     }
-    // Format 1 kept task limits set back to 0 and queues that had become idle; this build drops
-    // them, so a restored engine holds what a live one would. Done last, once the policies (which
-    // keep a queue or a task entry that has no jobs) are read.
+    dropIdle(e);
+    return e;
+  }
+
+  /**
+   * Format 1 kept task limits set back to 0 and queues that had become idle; this build drops
+   * them, so a restored engine holds what a live one would. Done last, once the policies (which
+   * keep a queue or a task entry that has no jobs) are read.
+   */
+  private static void dropIdle(Engine e) {
     for (var limit : List.copyOf(e.taskLimits.entrySet())) {
       e.dropIfIdle(limit.getKey(), limit.getValue());
     }
     for (QueueState q : List.copyOf(e.queues.values())) {
       e.dropIfIdle(q);
     }
-    return e;
   }
 
   private static Job readJob(DataInput in, int format) throws IOException {
