@@ -221,7 +221,7 @@ function renderQueues(el, queues) {
         `${u.task} in ${u.queue}: ${formatNumber(u.n)}`)),
       " Start a worker with a handler for these task types.") : null;
     return [notice, table(["Queue", "Ready", "Ready by priority", "Running", "Waiting", "Dead",
-      "No worker can run", ""],
+      "No worker can run", "Policy", ""],
       queues.map((q) => h("tr", { "data-testid": "queue-row", "data-queue": q.queue },
         h("td", {}, h("a", { href: `#/jobs?queue=${encodeURIComponent(q.queue)}` }, q.queue)),
         h("td", { class: "num" }, formatNumber(q.counts.READY || 0), " ",
@@ -236,9 +236,22 @@ function renderQueues(el, queues) {
         h("td", { "data-testid": "queue-unrunnable" }, Object.entries(q.unrunnable || {})
           .map(([task, n]) => h("span", { class: "chip unrunnable" },
             `${task}: ${formatNumber(n)}`))),
+        h("td", { "data-testid": "queue-policy" }, policyChips(q)),
         h("td", {}, q.paused ? h("span", { class: "badge st-DEAD" }, "paused") : ""))),
       "queues")];
   });
+}
+
+// A queue's scheduling policy as chips: its weight (when not 1), its rate limit, its fairness.
+function policyChips(q) {
+  const chips = [];
+  if (q.weight && q.weight !== 1) chips.push(`weight ${q.weight}`);
+  if (q.rate_per_second != null) chips.push(`${q.rate_per_second}/s, burst ${q.burst}`);
+  if (q.fairness === "round_robin") {
+    const weighted = Object.entries(q.key_weights || {}).map(([k, w]) => `${k}×${w}`).join(" ");
+    chips.push(`fair: ${formatNumber(q.active_keys || 0)} keys${weighted ? " (" + weighted + ")" : ""}`);
+  }
+  return chips.map((c) => h("span", { class: "chip" }, c));
 }
 
 // ------------------------------------------------------------------------------------------
@@ -407,7 +420,9 @@ function workers(root) {
         h("td", { class: "mono" }, w.worker_id),
         h("td", {}, w.alive ? h("span", { class: "badge st-SUCCEEDED" }, "alive")
           : h("span", { class: "badge st-DEAD", "data-testid": "worker-dead" }, "dead")),
-        h("td", {}, (w.queues || []).length ? w.queues.join(", ") : "all"),
+        h("td", {}, (w.queues || []).length ? w.queues.join(", ") : "all",
+          Object.entries(w.reserve || {}).map(([q, n]) =>
+            h("span", { class: "chip", "data-testid": "worker-reserve" }, `${q}: ${n} reserved`))),
         h("td", { "data-testid": "worker-tasks" },
           (w.tasks || []).length ? w.tasks.join(", ") : "any"),
         h("td", { class: "num" }, `${w.in_flight} `, bar(w.in_flight, w.capacity)),

@@ -146,6 +146,26 @@ class CliCommandsTest {
   }
 
   @Test
+  void queuesShowTheirSchedulingPolicy() throws Exception {
+    run("submit", "t", "--queue", "shared");
+    var http = java.net.http.HttpClient.newHttpClient();
+    for (String[] put : new String[][] {
+        {"/api/v1/queues/shared/limits", "{\"weight\":3,\"rate_per_second\":10,\"burst\":5}"},
+        {"/api/v1/queues/shared/policy", "{\"fairness\":\"round_robin\","
+            + "\"key_weights\":{\"gold\":4}}"}}) {
+      String base = url.replaceAll("/$", "");
+      var reply = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base
+          + put[0])).header("Content-Type", "application/json")
+          .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(put[1])).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
+    }
+    Run list = run("queues");
+    assertThat(list.out()).contains("POLICY")
+        .containsPattern("shared .* weight=3 rate=10/s burst=5 fair\\(1 keys; gold x4\\)");
+  }
+
+  @Test
   void workersAreListedWithTheTaskTypesTheyRun() {
     try (var client = dev.hourglass.client.HourglassClient.builder(url).build()) {
       client.registerWorker("mailer", 2, java.util.List.of(), java.time.Duration.ofMinutes(5),

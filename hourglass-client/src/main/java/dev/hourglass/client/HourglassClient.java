@@ -294,6 +294,26 @@ public final class HourglassClient implements AutoCloseable {
    */
   public WorkerInfo registerWorker(String workerId, int capacity, List<String> queues,
       Duration heartbeatTimeout, List<String> tasks) {
+    return registerWorker(workerId, capacity, queues, heartbeatTimeout, tasks, Map.of());
+  }
+
+  /**
+   * Registers (or re-registers) a worker that reserves part of its capacity for some queues:
+   * while a reserved slot is unused, only its queue's jobs take it, so a flood of other jobs
+   * never takes the last slot from them.
+   *
+   * @param workerId its id
+   * @param capacity jobs it may hold at once
+   * @param queues the queues it serves; empty for all
+   * @param heartbeatTimeout silent this long, it is declared dead and its jobs retried
+   * @param tasks the task types it can run; empty for any
+   * @param reserve slots set aside per queue (at most the capacity in all); empty for none
+   * @return the worker as the server sees it
+   * @throws HourglassException 400 if capacity, timeout, a task name or a reservation is out of
+   *     range, or unreachable
+   */
+  public WorkerInfo registerWorker(String workerId, int capacity, List<String> queues,
+      Duration heartbeatTimeout, List<String> tasks, Map<String, Integer> reserve) {
     ObjectNode body = Json.MAPPER.createObjectNode();
     body.put("worker_id", workerId).put("capacity", capacity)
         .put("heartbeat_timeout_ms", heartbeatTimeout.toMillis());
@@ -302,6 +322,10 @@ public final class HourglassClient implements AutoCloseable {
     if (!tasks.isEmpty()) {
       var t = body.putArray("tasks");
       tasks.forEach(t::add);
+    }
+    if (!reserve.isEmpty()) {
+      var r = body.putObject("reserve");
+      reserve.forEach(r::put);
     }
     return WorkerInfo.of(call("POST", V1 + "/workers", body));
   }
@@ -366,6 +390,26 @@ public final class HourglassClient implements AutoCloseable {
    */
   public List<Assignment> lease(String workerId, int max, Duration wait, List<String> queues,
       Duration lease, List<String> tasks) {
+    return lease(workerId, max, wait, queues, lease, tasks, LeaseStrategy.PRIORITY);
+  }
+
+  /**
+   * Leases as {@link #lease(String, int, Duration, List, Duration, List)} does, dividing the
+   * grants over the queues by {@code strategy}.
+   *
+   * @param workerId the worker
+   * @param max 1 to 10,000 jobs
+   * @param wait how long to wait, at most {@link #LEASE_WAIT_MAX}
+   * @param queues the queues to lease from; empty for the worker's registered queues
+   * @param lease each lease's length; {@link Duration#ZERO} for the server's default (30 s)
+   * @param tasks the task types to lease; empty for the worker's registered ones (any if none)
+   * @param strategy how the grants are divided over the queues
+   * @return the jobs granted, possibly none
+   * @throws IllegalArgumentException if wait is negative or above 60 s
+   * @throws HourglassException if the server refuses (400) or cannot be reached
+   */
+  public List<Assignment> lease(String workerId, int max, Duration wait, List<String> queues,
+      Duration lease, List<String> tasks, LeaseStrategy strategy) {
     checkWait(wait);
     ObjectNode body = Json.MAPPER.createObjectNode();
     body.put("worker_id", workerId).put("max", max).put("wait_ms", wait.toMillis());
@@ -379,6 +423,9 @@ public final class HourglassClient implements AutoCloseable {
     if (!tasks.isEmpty()) {
       var arr = body.putArray("tasks");
       tasks.forEach(arr::add);
+    }
+    if (strategy != LeaseStrategy.PRIORITY) {
+      body.put("strategy", strategy.wireName());
     }
     return list(call("POST", V1 + "/lease", body, requestTimeout.plus(wait)), "assignments",
         Assignment::of);
@@ -630,6 +677,16 @@ public final class HourglassClient implements AutoCloseable {
    */
   public List<QueueInfo> queues() {
     return list(call("GET", V1 + "/queues", null), "queues", QueueInfo::of);
+  }
+
+  /**
+   * Lists queues with their scheduling policies (weight, rate limit, fairness).
+   *
+   * @return every queue's policy, in the order of {@link #queues()}
+   * @throws HourglassException if unreachable or the token is refused
+   */
+  public List<QueuePolicy> queuePolicies() {
+    return list(call("GET", V1 + "/queues", null), "queues", QueuePolicy::of);
   }
 
   /**

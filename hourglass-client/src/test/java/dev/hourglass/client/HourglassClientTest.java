@@ -141,6 +141,28 @@ class HourglassClientTest {
   }
 
   @Test
+  void aRoundRobinLeaseAlternatesBetweenQueuesAndAFairnessKeyIsSent() {
+    client.registerWorker("w1", 10, List.of(), Duration.ofMinutes(5));
+    for (int i = 0; i < 3; i++) {
+      client.submit(JobRequest.builder("t").queue("qa").fairnessKey("tenant-a").build());
+    }
+    for (int i = 0; i < 3; i++) {
+      client.submit(JobRequest.builder("t").queue("qb").build());
+    }
+    List<String> queues = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      for (var a : client.lease("w1", 1, Duration.ZERO, List.of("qa", "qb"), Duration.ZERO,
+          List.of(), LeaseStrategy.ROUND_ROBIN)) {
+        queues.add(a.queue());
+      }
+    }
+    assertThat(queues).containsExactly("qa", "qb", "qa", "qb");
+    assertThatThrownBy(() -> client.submit(JobRequest.builder("t").fairnessKey("").build()))
+        .isInstanceOfSatisfying(HourglassException.class,
+            e -> assertThat(e.getMessage()).contains("fairness_key"));
+  }
+
+  @Test
   void completeAllAppliesEachCompletionOnItsOwnAndRefusesAStaleOne() {
     for (int i = 0; i < 3; i++) {
       client.submit(JobRequest.builder("t").jobId("c" + i).build());

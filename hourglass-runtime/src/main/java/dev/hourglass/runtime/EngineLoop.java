@@ -3,6 +3,7 @@ package dev.hourglass.runtime;
 import dev.hourglass.core.command.Command;
 import dev.hourglass.core.command.Command.LeaseJobs;
 import dev.hourglass.core.command.Command.Tick;
+import dev.hourglass.core.command.LeaseStrategy;
 import dev.hourglass.core.command.TraceContext;
 import dev.hourglass.core.engine.EngineQueries;
 import dev.hourglass.core.event.Event;
@@ -60,6 +61,11 @@ import org.slf4j.LoggerFactory;
  * about one poll, not every parked one. A retry that grants nothing (another command of the turn
  * took the job) changes nothing and so triggers nothing: a held-back poll cannot spin through the
  * log. A parked lease whose deadline passes is answered with no assignments.
+ *
+ * <p>A rate limit is the one thing that frees up by time alone, with no command. A lease held back
+ * by one is parked with the time its next token is due ({@link EngineQueries#nextGrantAtMillis});
+ * the loop sleeps no longer than that, and at that time checks (read-only, at that time) and
+ * retries it. Before then nothing re-runs it, so a rate-limited poll does not spin either.
  *
  * <p><b>Reads</b> run on this thread after the turn's commands, so a read sees every write that
  * was acknowledged before it was sent.
@@ -131,20 +137,27 @@ public final class EngineLoop implements AutoCloseable {
     final List<String> tasks;
     final long leaseMillis;
     final long deadlineNanos;
+    final LeaseStrategy strategy;
     final CompletableFuture<List<Assignment>> reply = new CompletableFuture<>();
+    /**
+     * While parked: when a rate limit that holds it back has a token again (wall millis), so the
+     * loop retries it then; {@code Long.MAX_VALUE} when only another command can help it.
+     */
+    long wakeAtMillis = Long.MAX_VALUE;
 
     Lease(String workerId, int max, List<String> queues, List<String> tasks, long leaseMillis,
-        long deadlineNanos) {
+        long deadlineNanos, LeaseStrategy strategy) {
       this.workerId = workerId;
       this.max = max;
       this.queues = queues;
       this.tasks = tasks;
       this.leaseMillis = leaseMillis;
       this.deadlineNanos = deadlineNanos;
+      this.strategy = strategy;
     }
 
     LeaseJobs command(long now) {
-      return new LeaseJobs(now, workerId, max, queues, leaseMillis, tasks);
+      return new LeaseJobs(now, workerId, max, queues, leaseMillis, tasks, strategy);
     }
   }
 
@@ -303,8 +316,20 @@ public final class EngineLoop implements AutoCloseable {
    */
   public CompletableFuture<List<Assignment>> lease(String workerId, int max, List<String> queues,
       List<String> tasks, long leaseMillis, long waitMillis) {
+    return lease(workerId, max, queues, tasks, leaseMillis, waitMillis, LeaseStrategy.PRIORITY);
+  }
+
+  /**
+   * {@link #lease(String, int, List, List, long, long)} dividing the grants over the queues by
+   * {@code strategy}.
+   *
+   * @throws EngineLoopException.Overloaded when the inbox is full
+   * @throws EngineLoopException.Stopped when the loop is stopping or stopped
+   */
+  public CompletableFuture<List<Assignment>> lease(String workerId, int max, List<String> queues,
+      List<String> tasks, long leaseMillis, long waitMillis, LeaseStrategy strategy) {
     var l = new Lease(workerId, max, queues, tasks, leaseMillis,
-        time.monotonicNanos() + TimeUnit.MILLISECONDS.toNanos(waitMillis));
+        time.monotonicNanos() + TimeUnit.MILLISECONDS.toNanos(waitMillis), strategy);
     offer(l);
     return l.reply;
   }
@@ -486,7 +511,20 @@ public final class EngineLoop implements AutoCloseable {
     if (oldest != null) {
       nanos = Math.min(nanos, Math.max(0, oldest.deadlineNanos - time.monotonicNanos()));
     }
+    long tokenAt = earliestWake();
+    if (tokenAt != Long.MAX_VALUE) {
+      nanos = Math.min(nanos, TimeUnit.MILLISECONDS.toNanos(Math.max(0, tokenAt - now)));
+    }
     return nanos;
+  }
+
+  /** The earliest time a parked poll held back by a rate limit may be granted (wall millis). */
+  private long earliestWake() {
+    long min = Long.MAX_VALUE;
+    for (Lease l : parked) {
+      min = Math.min(min, l.wakeAtMillis);
+    }
+    return min;
   }
 
   private static final long LEADERSHIP_POLL_MILLIS = 10;
@@ -523,13 +561,7 @@ public final class EngineLoop implements AutoCloseable {
       owners.add(null);
       lastTickMillis = now;
     }
-    if (retryParked) {
-      retryParked = false;
-      for (Lease l : backend.read(this::chooseParkedToRetry)) {
-        commands.add(l.command(now));
-        owners.add(l);
-      }
-    }
+    addParkedRetries(commands, owners, now);
     List<Read<?>> reads = new ArrayList<>();
     for (Work w : batch) {
       switch (w) {
@@ -582,6 +614,21 @@ public final class EngineLoop implements AutoCloseable {
     });
   }
 
+  /**
+   * Adds the parked leases worth retrying this turn: after a turn that could have freed a job
+   * for them, or when a rate limit holding one back has its next token.
+   */
+  private void addParkedRetries(List<Command> commands, List<Work> owners, long now) {
+    boolean tokenDue = !parked.isEmpty() && earliestWake() <= now;
+    if (retryParked || tokenDue) {
+      retryParked = false;
+      for (Lease l : backend.read(q -> chooseParkedToRetry(q, now, tokenDue))) {
+        commands.add(l.command(now));
+        owners.add(l);
+      }
+    }
+  }
+
   private void refuse(List<Work> owners, EngineLoopException refused) {
     for (Work w : owners) {
       if (w != null) {
@@ -611,7 +658,7 @@ public final class EngineLoop implements AutoCloseable {
       switch (owners.get(i)) {
         case null -> {}
         case Write<?> wr -> wr.answer(outcome, queries);
-        case Lease l -> answerLease(l, outcome, queries);
+        case Lease l -> answerLease(l, outcome, queries, now);
         case Read<?> r -> throw new IllegalStateException("reads carry no command");
         case Stop s -> throw new IllegalStateException("stop carries no command");
       }
@@ -655,7 +702,7 @@ public final class EngineLoop implements AutoCloseable {
       if (parked.isEmpty() || !madeReady(outcomes)) {
         return List.of();
       }
-      for (Lease l : backend.read(EngineLoop.this::chooseParkedToRetry)) {
+      for (Lease l : backend.read(q -> chooseParkedToRetry(q, now, false))) {
         commands.add(l.command(now));
         owners.add(l);
       }
@@ -702,7 +749,9 @@ public final class EngineLoop implements AutoCloseable {
   private static boolean mayUnblockParkedLeases(Command command, List<Event> events) {
     if (command instanceof Command.SetQueuePaused || command instanceof Command.SetQueueConcurrency
         || command instanceof Command.SetTaskConcurrency
-        || command instanceof Command.RegisterWorker) {
+        || command instanceof Command.RegisterWorker || command instanceof Command.SetQueueRate
+        || command instanceof Command.SetTaskRate || command instanceof Command.SetQueueFairness
+        || command instanceof Command.SetQueueWeight) {
       return true;
     }
     for (Event e : events) {
@@ -714,7 +763,7 @@ public final class EngineLoop implements AutoCloseable {
     return false;
   }
 
-  private void answerLease(Lease l, Outcome outcome, EngineQueries queries) {
+  private void answerLease(Lease l, Outcome outcome, EngineQueries queries, long now) {
     switch (outcome) {
       case Rejected r -> l.reply.completeExceptionally(
           new EngineLoopException.Rejected(r.code(), r.detail()));
@@ -735,6 +784,7 @@ public final class EngineLoop implements AutoCloseable {
               + " polls: parkedLeasesMax=%d worker=%s; nothing was leased; poll again after a short"
               + " backoff").formatted(limits.parkedLeasesMax(), l.workerId)));
         } else {
+          l.wakeAtMillis = wakeAt(queries, l, now);
           parked.addLast(l);
         }
       }
@@ -747,19 +797,36 @@ public final class EngineLoop implements AutoCloseable {
    * Removed from {@link #parked}; a retry that still grants nothing parks again at the back.
    * Read-only; O(lanes) when nothing can be granted, else O(parked x lanes of their queues).
    */
-  private List<Lease> chooseParkedToRetry(EngineQueries queries) {
+  private List<Lease> chooseParkedToRetry(EngineQueries queries, long now, boolean tokenDue) {
     List<Lease> chosen = new ArrayList<>();
     long grantable = queries.grantableJobsMax();
-    for (Iterator<Lease> it = parked.iterator(); it.hasNext() && grantable > 0; ) {
+    for (Iterator<Lease> it = parked.iterator(); it.hasNext() && (grantable > 0 || tokenDue); ) {
       Lease l = it.next();
-      int would = queries.wouldGrant(l.workerId, l.max, l.queues, l.tasks);
-      if (would > 0) {
-        it.remove();
-        chosen.add(l);
-        grantable -= would;
+      if (grantable > 0) {
+        int would = queries.wouldGrant(l.workerId, l.max, l.queues, l.tasks, now);
+        if (would > 0) {
+          it.remove();
+          chosen.add(l);
+          grantable -= would;
+          continue;
+        }
+      }
+      if (l.wakeAtMillis <= now) {
+        l.wakeAtMillis = wakeAt(queries, l, now);
       }
     }
     return chosen;
+  }
+
+  /**
+   * When a parked poll that got nothing at {@code now} should be retried without any other
+   * command: when a rate limit holding it back has its next token. Never {@code now} or earlier
+   * (that poll can run now and was only outrun by others in its turn, which the granting lease
+   * itself retries), so a poll that cannot be granted is never re-run in a loop.
+   */
+  private static long wakeAt(EngineQueries queries, Lease l, long now) {
+    long at = queries.nextGrantAtMillis(l.workerId, l.queues, l.tasks, now);
+    return at <= now ? Long.MAX_VALUE : at;
   }
 
   private void expireParked() {

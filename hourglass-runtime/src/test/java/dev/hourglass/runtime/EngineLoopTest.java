@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hourglass.core.command.Command;
 import dev.hourglass.core.command.JobSpec;
+import dev.hourglass.core.command.RateLimit;
 import dev.hourglass.core.engine.EngineConfig;
 import dev.hourglass.core.event.ErrorCode;
 import dev.hourglass.core.event.Event;
@@ -122,6 +123,34 @@ class EngineLoopTest {
     // Manual time never reaches the 60 s deadline: only a wake-up can answer this poll.
     assertThat(narrow.get(20, TimeUnit.SECONDS)).extracting(EngineLoop.Assignment::jobId)
         .containsExactly("jb");
+  }
+
+  /**
+   * Goal: a poll held back only by a rate limit parks without writing anything (no command is
+   * applied however often the loop turns), and is granted once the wall clock reaches the time
+   * its next token is due, with no other command to wake it.
+   */
+  @Test
+  void aRateLimitedPollParksWithoutWritingAndIsGrantedWhenItsTokenIsDue() throws Exception {
+    get(loop.write(new Command.SetQueueRate(T0, "slow", new RateLimit(1_000, 1)), 0, (o, q) -> o));
+    get(loop.write(new Command.SubmitJobs(T0, List.of(JobSpec.of("j1", "t", "{}")
+        .withQueue("slow"), JobSpec.of("j2", "t", "{}").withQueue("slow"))), 0, (o, q) -> o));
+    assertThat(get(loop.lease("w1", 1, List.of("slow"), List.of(), 30_000, 0)))
+        .extracting(EngineLoop.Assignment::jobId).containsExactly("j1");
+    var held = loop.lease("w2", 1, List.of("slow"), List.of(), 30_000, 60_000);
+    get(loop.read(q -> null));
+    int batches = listener.batches.get();
+    time.wall.addAndGet(999);
+    for (int i = 0; i < 5; i++) {
+      get(loop.read(q -> null));
+    }
+    assertThat(held).isNotDone();
+    assertThat(listener.batches.get()).as("commands applied while the token was not due")
+        .isEqualTo(batches);
+    time.wall.addAndGet(1);
+    get(loop.read(q -> null)); // a turn at the time the token is due
+    assertThat(held.get(20, TimeUnit.SECONDS)).extracting(EngineLoop.Assignment::jobId)
+        .containsExactly("j2");
   }
 
   @Test

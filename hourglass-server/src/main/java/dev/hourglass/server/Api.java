@@ -3,6 +3,7 @@ package dev.hourglass.server;
 import dev.hourglass.cluster.ReplicatedBackend;
 import dev.hourglass.core.command.Command;
 import dev.hourglass.core.command.JobSpec;
+import dev.hourglass.core.command.LeaseStrategy;
 import dev.hourglass.core.command.ScheduleSpec;
 import dev.hourglass.core.engine.EngineConfig;
 import dev.hourglass.core.engine.EngineQueries;
@@ -109,6 +110,7 @@ final class Api {
     route(r, Method.POST, V1 + "/queues/{name}/resume",
         guard(Access.ADMIN, (q, s) -> pauseQueue(q, s, false)));
     route(r, Method.PUT, V1 + "/queues/{name}/limits", guard(Access.ADMIN, this::queueLimits));
+    route(r, Method.PUT, V1 + "/queues/{name}/policy", guard(Access.ADMIN, this::queuePolicy));
     route(r, Method.PUT, V1 + "/tasks/{name}/limits", guard(Access.ADMIN, this::taskLimits));
     route(r, Method.POST, V1 + "/workers", guard(Access.WORKER, this::registerWorker));
     route(r, Method.GET, V1 + "/workers", guard(Access.READ, this::listWorkers));
@@ -402,9 +404,11 @@ final class Api {
           + " was leased").formatted(waitMs, limits.leaseWaitMax().toMillis()));
     }
     long leaseMs = r.leaseMs() == null ? 0 : r.leaseMs();
+    LeaseStrategy strategy = r.strategy() == null ? LeaseStrategy.PRIORITY
+        : PolicyRequests.strategy(r.strategy());
     List<EngineLoop.Assignment> granted = await(loop.lease(r.workerId(), max,
-        Http.names(r.queues(), "queues"), Http.names(r.tasks(), "tasks"), leaseMs, waitMs),
-        Duration.ofMillis(waitMs));
+        Http.names(r.queues(), "queues"), Http.names(r.tasks(), "tasks"), leaseMs, waitMs,
+        strategy), Duration.ofMillis(waitMs));
     List<Wire.Assignment> out = new ArrayList<>(granted.size());
     for (var a : granted) {
       out.add(new Wire.Assignment(a.jobId(), a.generation(), a.task(), a.queue(), a.payload(),
@@ -495,8 +499,12 @@ final class Api {
     q.countsByState().forEach((s, n) -> counts.put(s.name(), n));
     var ready = new LinkedHashMap<String, Long>();
     q.readyByPriority().forEach((p, n) -> ready.put(Integer.toString(p), n));
+    var p = q.policy();
     return new Wire.Queue(q.name(), q.paused(), q.maxRunning(), q.running(), counts, ready,
-        unrunnable.getOrDefault(q.name(), Map.of()));
+        unrunnable.getOrDefault(q.name(), Map.of()), p.weight(),
+        p.rate().isNone() ? null : p.rate().milliPerSecond() / 1000.0,
+        p.rate().isNone() ? null : p.rate().burst(), p.fair() ? "round_robin" : "none",
+        p.keyWeights(), p.activeKeys());
   }
 
   /** READY jobs no live worker can run, by queue, then task: O(lanes + workers' filters). */
@@ -522,24 +530,43 @@ final class Api {
     }));
   }
 
+  /**
+   * Sets the limits given ({@code max_running}, {@code weight}, {@code rate_per_second} with
+   * {@code burst}), each by its own command, all checked before the first is applied.
+   */
   private void queueLimits(ServerRequest req, ServerResponse res) {
     String name = param(req, "name");
     var r = Http.body(req, limits.bodyBytesMax(), Wire.LimitsRequest.class);
-    int max = required(r.maxRunning(), "max_running", "limits");
-    Http.json(res, 200, write(new Command.SetQueueConcurrency(now(), name, max), 0, (o, q) -> {
-      throwIfRejected(o);
-      return queueNamed(q, name);
-    }));
+    List<Command> commands = PolicyRequests.queueLimits(name, r, now());
+    Http.json(res, 200, applyAll(commands, q -> queueNamed(q, name)));
   }
 
   private void taskLimits(ServerRequest req, ServerResponse res) {
     String name = param(req, "name");
     var r = Http.body(req, limits.bodyBytesMax(), Wire.LimitsRequest.class);
-    int max = required(r.maxRunning(), "max_running", "limits");
-    Http.json(res, 200, write(new Command.SetTaskConcurrency(now(), name, max), 0, (o, q) -> {
+    List<Command> commands = PolicyRequests.taskLimits(name, r, now());
+    Http.json(res, 200, applyAll(commands, q -> PolicyRequests.task(q.taskLimit(name))));
+  }
+
+  private void queuePolicy(ServerRequest req, ServerResponse res) {
+    String name = param(req, "name");
+    var r = Http.body(req, limits.bodyBytesMax(), Wire.PolicyRequest.class);
+    Http.json(res, 200, applyAll(List.of(PolicyRequests.fairness(name, r, now())),
+        q -> queueNamed(q, name)));
+  }
+
+  /** Applies checked commands in order, each after the previous one, and answers with a read. */
+  private <R> R applyAll(List<Command> commands, java.util.function.Function<EngineQueries, R> then) {
+    for (int i = 0; i < commands.size() - 1; i++) {
+      write(commands.get(i), 0, (o, q) -> {
+        throwIfRejected(o);
+        return null;
+      });
+    }
+    return write(commands.getLast(), 0, (o, q) -> {
       throwIfRejected(o);
-      return Map.of("task", name, "max_running", max);
-    }));
+      return then.apply(q);
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -551,7 +578,7 @@ final class Api {
     var c = new Command.RegisterWorker(now(), id, r.capacity() == null ? 1 : r.capacity(),
         Http.names(r.queues(), "queues"),
         r.heartbeatTimeoutMs() == null ? 0 : r.heartbeatTimeoutMs(),
-        Http.names(r.tasks(), "tasks"));
+        Http.names(r.tasks(), "tasks"), PolicyRequests.reserve(r.reserve()));
     Http.json(res, 201, write(c, 0, (o, q) -> {
       throwIfRejected(o);
       return workerNamed(q, id);

@@ -89,7 +89,8 @@ final class JobSpecs {
     return new JobSpec(jobId, r.queue() == null ? JobSpec.DEFAULT_QUEUE : r.queue(), r.task(),
         payload, r.priority() == null ? 0 : r.priority(), deadline, 0, List.of(),
         r.maxAttempts() == null ? JobSpec.DEFAULT_MAX_ATTEMPTS : r.maxAttempts(), backoff,
-        r.timeoutMs() == null ? 0 : r.timeoutMs(), null, trace(r, where));
+        r.timeoutMs() == null ? 0 : r.timeoutMs(), null, trace(r, where),
+        r.fairnessKey());
   }
 
   /** The W3C trace context, checked strictly: a malformed value is refused, never repaired. */

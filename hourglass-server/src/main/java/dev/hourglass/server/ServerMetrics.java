@@ -87,6 +87,7 @@ final class ServerMetrics implements EngineLoopListener {
   private final Timer logBatch;
   private final DistributionSummary batchCommands;
   private final MultiGauge queueReady;
+  private final MultiGauge queuePolicy;
   private final MultiGauge jobsByState;
   private final MultiGauge heartbeatAge;
   // Gauges hold their object weakly: these fields keep the numbers reachable, so a scrape never
@@ -138,6 +139,9 @@ final class ServerMetrics implements EngineLoopListener {
         .register(registry);
     queueReady = MultiGauge.builder("hourglass.queue.ready")
         .description("READY jobs by queue and priority").register(registry);
+    queuePolicy = MultiGauge.builder("hourglass.queue.policy")
+        .description("a queue's scheduling policy: weight, rate_per_second, burst, fair_keys")
+        .register(registry);
     jobsByState = MultiGauge.builder("hourglass.jobs")
         .description("jobs held by queue and state").register(registry);
     heartbeatAge = MultiGauge.builder("hourglass.worker.heartbeat.age").baseUnit("seconds")
@@ -355,6 +359,35 @@ final class ServerMetrics implements EngineLoopListener {
         MultiGauge.Row.of(Tags.of("queue", queue, "state", st.name()), n))));
     queueReady.register(readyRows, true);
     jobsByState.register(stateRows, true);
+    queuePolicy.register(policyRows(queues), true);
+  }
+
+  /**
+   * One row per setting of each queue whose policy is not the default (a weight, a rate limit,
+   * fairness); queues past the label cap are left out, since summing their settings means
+   * nothing.
+   */
+  private List<MultiGauge.Row<?>> policyRows(List<QueueView> queues) {
+    List<MultiGauge.Row<?>> rows = new ArrayList<>();
+    for (QueueView q : queues) {
+      var p = q.policy();
+      String queue = queueLabels.label(q.name());
+      if (queue.equals(OTHER) || p.equals(QueueView.Policy.DEFAULT)) {
+        continue;
+      }
+      rows.add(MultiGauge.Row.of(Tags.of("queue", queue, "setting", "weight"), p.weight()));
+      if (!p.rate().isNone()) {
+        rows.add(MultiGauge.Row.of(Tags.of("queue", queue, "setting", "rate_per_second"),
+            p.rate().milliPerSecond() / 1000.0));
+        rows.add(MultiGauge.Row.of(Tags.of("queue", queue, "setting", "burst"),
+            p.rate().burst()));
+      }
+      if (p.fair()) {
+        rows.add(MultiGauge.Row.of(Tags.of("queue", queue, "setting", "fair_keys"),
+            p.activeKeys()));
+      }
+    }
+    return rows;
   }
 
   private void refreshWorkers(List<WorkerView> workers, long nowMillis) {

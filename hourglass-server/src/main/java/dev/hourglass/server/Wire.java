@@ -46,13 +46,14 @@ final class Wire {
       String catchUp,
       Long catchUpWindowMs,
       String traceparent,
-      String tracestate) {}
+      String tracestate,
+      String fairnessKey) {}
 
   record BatchRequest(List<JobRequest> jobs) {}
 
   /** {@code tasks}: the task types the worker can run; absent or empty: its registered ones. */
   record LeaseRequest(String workerId, Integer max, Long waitMs, List<String> queues,
-      Long leaseMs, List<String> tasks) {}
+      Long leaseMs, List<String> tasks, String strategy) {}
 
   record CompleteRequest(String workerId, Integer generation, JsonNode result) {}
 
@@ -77,9 +78,14 @@ final class Wire {
 
   /** {@code tasks}: the task types the worker can run; absent or empty: any. */
   record WorkerRequest(String workerId, Integer capacity, List<String> queues,
-      Long heartbeatTimeoutMs, List<String> tasks) {}
+      Long heartbeatTimeoutMs, List<String> tasks, java.util.Map<String, Integer> reserve) {}
 
-  record LimitsRequest(Integer maxRunning) {}
+  /** Each field given changes that setting only; at least one is required. */
+  record LimitsRequest(Integer maxRunning, Integer weight, java.math.BigDecimal ratePerSecond,
+      Integer burst) {}
+
+  /** A queue's fairness: "round_robin" (its keys in turn) or "none". */
+  record PolicyRequest(String fairness, java.util.Map<String, Integer> keyWeights) {}
 
   /** The body of a call that takes no fields (pause, resume, re-drive, worker heartbeat). */
   record NoFields() {}
@@ -138,7 +144,8 @@ final class Wire {
       String reason,
       List<Attempt> attempts,
       String traceparent,
-      String tracestate) {
+      String tracestate,
+      String fairnessKey) {
     static Job of(JobView j) {
       return new Job(j.jobId(), j.state().name(), j.queue(), j.task(), j.payload(), j.priority(),
           j.deadlineMillis() == JobSpec.NO_DEADLINE ? null : j.deadlineMillis(),
@@ -149,7 +156,8 @@ final class Wire {
           j.idempotencyKey(), j.result(), j.reason(),
           j.attempts().stream().map(Attempt::of).toList(),
           j.trace() == null ? null : j.trace().traceparent(),
-          j.trace() == null ? null : j.trace().tracestate());
+          j.trace() == null ? null : j.trace().tracestate(),
+          j.fairnessKey());
     }
   }
 
@@ -175,17 +183,19 @@ final class Wire {
 
   /** {@code queues} and {@code tasks}: empty means every queue, every task type. */
   record Worker(String workerId, int capacity, List<String> queues, List<String> tasks,
-      int inFlight, long lastSeenAt, long heartbeatTimeoutMs, boolean alive) {
+      int inFlight, long lastSeenAt, long heartbeatTimeoutMs, boolean alive,
+      java.util.Map<String, Integer> reserve) {
     static Worker of(WorkerView w) {
       return new Worker(w.workerId(), w.capacity(), w.queues(), w.tasks(), w.inFlight(),
-          w.lastSeenMillis(), w.heartbeatTimeoutMillis(), w.alive());
+          w.lastSeenMillis(), w.heartbeatTimeoutMillis(), w.alive(), w.reserve());
     }
   }
 
   /** {@code unrunnable}: READY jobs by task type that no live worker can run (see API.md). */
   record Queue(String queue, boolean paused, int maxRunning, int running,
       java.util.Map<String, Long> counts, java.util.Map<String, Long> readyByPriority,
-      java.util.Map<String, Long> unrunnable) {}
+      java.util.Map<String, Long> unrunnable, int weight, Double ratePerSecond, Integer burst,
+      String fairness, java.util.Map<String, Integer> keyWeights, long activeKeys) {}
 
   record Problem(String type, String title, int status, String detail, String code) {}
 }

@@ -2,6 +2,7 @@ package dev.hourglass.cli.commands;
 
 import dev.hourglass.client.HourglassClient;
 import dev.hourglass.client.QueueInfo;
+import dev.hourglass.client.QueuePolicy;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
@@ -31,14 +32,19 @@ public final class QueueCommands extends ClientCommands.Base {
       Output.json(out, all);
       return 0;
     }
+    Map<String, QueuePolicy> policies = new java.util.HashMap<>();
+    for (QueuePolicy p : client.queuePolicies()) {
+      policies.put(p.queue(), p);
+    }
     var t = new Table("QUEUE", "STATE", "DEPTH", "RUNNING", "MAX RUNNING", "SCHEDULED",
-        "PENDING", "FAILED", "DEAD", "SUCCEEDED", "READY BY PRIORITY", "UNRUNNABLE");
+        "PENDING", "FAILED", "DEAD", "SUCCEEDED", "READY BY PRIORITY", "UNRUNNABLE", "POLICY");
     for (QueueInfo q : all) {
       t.row(q.queue(), q.paused() ? "PAUSED" : "active", count(q, "READY"), q.running(),
           q.maxRunning() == 0 ? "-" : q.maxRunning(), count(q, "SCHEDULED"),
           count(q, "PENDING"), count(q, "FAILED"), count(q, "DEAD"), count(q, "SUCCEEDED"),
           byPriority(q.readyByPriority()),
-          q.unrunnable().values().stream().mapToLong(Long::longValue).sum());
+          q.unrunnable().values().stream().mapToLong(Long::longValue).sum(),
+          policy(policies.get(q.queue())));
     }
     t.print(out);
     for (QueueInfo q : all) {
@@ -46,6 +52,28 @@ public final class QueueCommands extends ClientCommands.Base {
           + " worker can run: start a worker with a handler for it%n", q.queue(), n, task));
     }
     return 0;
+  }
+
+  /** "weight=3 rate=10/s burst=20 fair(4 keys; gold x4)", or "-" for the defaults. */
+  static String policy(QueuePolicy p) {
+    if (p == null || p.isDefault()) {
+      return "-";
+    }
+    List<String> parts = new java.util.ArrayList<>();
+    if (p.weight() != 1) {
+      parts.add("weight=" + p.weight());
+    }
+    if (p.ratePerSecond() != null) {
+      parts.add("rate=" + java.math.BigDecimal.valueOf(p.ratePerSecond()).stripTrailingZeros()
+          .toPlainString() + "/s burst=" + p.burst());
+    }
+    if ("round_robin".equals(p.fairness())) {
+      String weights = p.keyWeights().entrySet().stream().map(e -> e.getKey() + " x"
+          + e.getValue()).collect(Collectors.joining(", "));
+      parts.add("fair(" + p.activeKeys() + " keys" + (weights.isEmpty() ? "" : "; " + weights)
+          + ")");
+    }
+    return String.join(" ", parts);
   }
 
   private static long count(QueueInfo q, String state) {

@@ -3,6 +3,7 @@ package dev.hourglass.cli.commands;
 import dev.hourglass.client.HourglassClient;
 import dev.hourglass.client.HourglassException;
 import dev.hourglass.client.JobState;
+import dev.hourglass.client.LeaseStrategy;
 import dev.hourglass.client.worker.Cancellation;
 import dev.hourglass.client.worker.HandlerProvider;
 import dev.hourglass.client.worker.JobContext;
@@ -44,6 +45,13 @@ public final class WorkerCommand implements Callable<Integer> {
   int capacity;
   @Option(names = "--queue", split = ",", description = "Queues to serve (default: all).")
   List<String> queues = List.of();
+  @Option(names = "--strategy", defaultValue = "PRIORITY", converter = StrategyName.class,
+      description = "How leases divide capacity over the queues: priority (default), fifo,"
+          + " round_robin, weighted.")
+  LeaseStrategy strategy;
+  @Option(names = "--reserve", split = ",", paramLabel = "QUEUE=SLOTS",
+      description = "Slots only that queue's jobs may take, e.g. light=2 (default: none).")
+  Map<String, Integer> reserve = new LinkedHashMap<>();
   @Option(names = "--lease-ms", defaultValue = "30000", description = "Lease length.")
   long leaseMs;
   @Option(names = "--poll-ms", defaultValue = "5000", description = "Long-poll wait.")
@@ -61,11 +69,26 @@ public final class WorkerCommand implements Callable<Integer> {
   boolean noBuiltins;
   @Option(names = "--quiet", description = "Print no line per job.") boolean quiet;
 
+  /** The strategy by its API name ({@code round_robin}), as the HTTP API and docs spell it. */
+  static final class StrategyName implements picocli.CommandLine.ITypeConverter<LeaseStrategy> {
+    @Override
+    public LeaseStrategy convert(String value) {
+      for (LeaseStrategy s : LeaseStrategy.values()) {
+        if (s.wireName().equals(value) || s.name().equals(value)) {
+          return s;
+        }
+      }
+      throw new picocli.CommandLine.TypeConversionException("--strategy " + value
+          + " is not one of priority, fifo, round_robin, weighted");
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
     try (HourglassClient client = conn.client()) {
-      var b = Worker.builder(client).capacity(capacity).queues(queues)
+      var b = Worker.builder(client).capacity(capacity).queues(queues).strategy(strategy)
+          .reserve(reserve)
           .lease(Duration.ofMillis(leaseMs)).pollWait(Duration.ofMillis(pollMs));
       if (id != null) {
         b.workerId(id);

@@ -6,6 +6,7 @@ import dev.hourglass.client.HourglassClient;
 import dev.hourglass.client.HourglassException;
 import dev.hourglass.client.JobState;
 import dev.hourglass.client.LeaseSignal;
+import dev.hourglass.client.LeaseStrategy;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
@@ -104,6 +105,8 @@ public final class Worker implements AutoCloseable {
    * READY for workers that can (a worker can only get a job it has a handler for).
    */
   private final List<String> tasks;
+  private final LeaseStrategy strategy;
+  private final Map<String, Integer> reserve;
   private final Duration lease;
   private final Duration heartbeatInterval;
   private final Duration heartbeatTimeout;
@@ -152,6 +155,8 @@ public final class Worker implements AutoCloseable {
     this.queues = List.copyOf(b.queues);
     this.handlers = Map.copyOf(b.handlers);
     this.tasks = List.copyOf(b.handlers.keySet());
+    this.strategy = b.strategy;
+    this.reserve = Map.copyOf(b.reserve);
     this.lease = b.lease;
     this.heartbeatInterval = b.heartbeatInterval != null ? b.heartbeatInterval
         : lease.dividedBy(3);
@@ -345,7 +350,7 @@ public final class Worker implements AutoCloseable {
       int taken = 0;
       try {
         if (!registered) {
-          client.registerWorker(workerId, capacity, queues, heartbeatTimeout, tasks);
+          client.registerWorker(workerId, capacity, queues, heartbeatTimeout, tasks, reserve);
           registered = true;
         }
         slots.acquire();
@@ -353,7 +358,8 @@ public final class Worker implements AutoCloseable {
         while (taken < capacity && slots.tryAcquire()) {
           taken++;
         }
-        List<Assignment> got = client.lease(workerId, taken, pollWait, queues, lease, tasks);
+        List<Assignment> got = client.lease(workerId, taken, pollWait, queues, lease, tasks,
+            strategy);
         slots.release(taken - got.size());
         taken = 0;
         for (Assignment a : got) {
@@ -721,6 +727,8 @@ public final class Worker implements AutoCloseable {
     private String workerId;
     private int capacity = 4;
     private List<String> queues = List.of();
+    private LeaseStrategy strategy = LeaseStrategy.PRIORITY;
+    private Map<String, Integer> reserve = Map.of();
     private final Map<String, JobHandler> handlers = new LinkedHashMap<>();
     private Duration lease = Duration.ofSeconds(30);
     private Duration heartbeatInterval;
@@ -776,6 +784,38 @@ public final class Worker implements AutoCloseable {
      */
     public Builder queues(List<String> names) {
       this.queues = List.copyOf(names);
+      return this;
+    }
+
+    /**
+     * How each lease divides the worker's free slots over its queues (default {@link
+     * LeaseStrategy#PRIORITY}).
+     *
+     * @param s the strategy
+     * @return this builder
+     * @throws NullPointerException if null
+     */
+    public Builder strategy(LeaseStrategy s) {
+      this.strategy = Objects.requireNonNull(s, "strategy");
+      return this;
+    }
+
+    /**
+     * Slots set aside per queue (default none): while unused, only that queue's jobs take them,
+     * so a flood of heavy jobs never takes the last slot from light ones. The server refuses
+     * reservations above the capacity, or for a queue the worker does not serve.
+     *
+     * @param slotsByQueue slots per queue, each at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if a count is below 1
+     */
+    public Builder reserve(Map<String, Integer> slotsByQueue) {
+      slotsByQueue.forEach((q, n) -> {
+        if (n == null || n < 1) {
+          throw new IllegalArgumentException("reserve[" + q + "]=" + n + " must be at least 1");
+        }
+      });
+      this.reserve = new LinkedHashMap<>(slotsByQueue);
       return this;
     }
 

@@ -22,14 +22,20 @@ import dev.hourglass.core.command.Command.RegisterWorker;
 import dev.hourglass.core.command.Command.RunJobNow;
 import dev.hourglass.core.command.Command.ReleaseJob;
 import dev.hourglass.core.command.Command.SetQueueConcurrency;
+import dev.hourglass.core.command.Command.SetQueueFairness;
 import dev.hourglass.core.command.Command.SetQueuePaused;
+import dev.hourglass.core.command.Command.SetQueueRate;
+import dev.hourglass.core.command.Command.SetQueueWeight;
 import dev.hourglass.core.command.Command.SetSchedulePaused;
 import dev.hourglass.core.command.Command.SetTaskConcurrency;
+import dev.hourglass.core.command.Command.SetTaskRate;
 import dev.hourglass.core.command.Command.SubmitJob;
 import dev.hourglass.core.command.Command.SubmitJobs;
 import dev.hourglass.core.command.Command.Tick;
 import dev.hourglass.core.command.Command.WorkerHeartbeat;
 import dev.hourglass.core.command.JobSpec;
+import dev.hourglass.core.command.LeaseStrategy;
+import dev.hourglass.core.command.RateLimit;
 import dev.hourglass.core.command.ScheduleSpec;
 import dev.hourglass.core.command.TraceContext;
 import java.io.ByteArrayInputStream;
@@ -41,7 +47,9 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The binary form of commands, as written to the write-ahead log and replicated through Raft.
@@ -59,6 +67,14 @@ import java.util.List;
  * <p>Format 2 appends the job's trace context to every job spec (in submits and in schedule
  * templates): {@code traceparent} and {@code tracestate} as strings, null when absent. Format 1
  * records are still read, as specs without a trace context.
+ *
+ * <p>Scheduling policies follow the same rule. A lease with a strategy other than priority is tag
+ * 25 (the fields of tag 24, its task set possibly empty, then the strategy's ordinal byte). A job
+ * spec with a fairness key is written with its key after the other fields, under new tags for the
+ * three commands that carry specs: 30 (submit one), 31 (submit a batch, used when any spec has a
+ * key), 32 (put schedule). Tags 26 to 29 set a queue's weight, a queue's and a task type's rate
+ * limit, and a queue's fairness. Tag 33 is a {@code RegisterWorker} that reserves capacity (tag
+ * 23's fields, its task set possibly empty, then the reservations).
  */
 public final class CommandCodec {
   public static final int FORMAT = 2;
@@ -92,11 +108,12 @@ public final class CommandCodec {
     out.writeByte(tag(command));
     out.writeLong(command.atMillis());
     switch (command) {
-      case SubmitJob c -> writeSpec(out, c.spec());
+      case SubmitJob c -> writeSpec(out, c.spec(), keyed(c.spec()));
       case SubmitJobs c -> {
+        boolean keyed = keyed(c.specs());
         out.writeInt(c.specs().size());
         for (JobSpec spec : c.specs()) {
-          writeSpec(out, spec);
+          writeSpec(out, spec, keyed);
         }
       }
       case CancelJob c -> {
@@ -110,7 +127,10 @@ public final class CommandCodec {
         out.writeInt(c.capacity());
         writeStrings(out, c.queues());
         out.writeLong(c.heartbeatTimeoutMillis());
-        if (!c.tasks().isEmpty()) {
+        if (!c.reserve().isEmpty()) {
+          writeStrings(out, c.tasks());
+          writeIntMap(out, c.reserve());
+        } else if (!c.tasks().isEmpty()) {
           writeStrings(out, c.tasks());
         }
       }
@@ -121,7 +141,10 @@ public final class CommandCodec {
         out.writeInt(c.max());
         writeStrings(out, c.queues());
         out.writeLong(c.leaseMillis());
-        if (!c.tasks().isEmpty()) {
+        if (c.strategy() != LeaseStrategy.PRIORITY) {
+          writeStrings(out, c.tasks());
+          out.writeByte(c.strategy().ordinal());
+        } else if (!c.tasks().isEmpty()) {
           writeStrings(out, c.tasks());
         }
       }
@@ -157,7 +180,24 @@ public final class CommandCodec {
         writeString(out, c.task());
         out.writeInt(c.maxRunning());
       }
-      case PutSchedule c -> writeSchedule(out, c.spec());
+      case PutSchedule c -> writeSchedule(out, c.spec(), keyed(c.spec().template()));
+      case SetQueueWeight c -> {
+        writeString(out, c.queue());
+        out.writeInt(c.weight());
+      }
+      case SetQueueRate c -> {
+        writeString(out, c.queue());
+        writeRate(out, c.rate());
+      }
+      case SetTaskRate c -> {
+        writeString(out, c.task());
+        writeRate(out, c.rate());
+      }
+      case SetQueueFairness c -> {
+        writeString(out, c.queue());
+        out.writeBoolean(c.fair());
+        writeIntMap(out, c.keyWeights());
+      }
       case SetSchedulePaused c -> {
         writeString(out, c.scheduleId());
         out.writeBoolean(c.paused());
@@ -168,14 +208,15 @@ public final class CommandCodec {
 
   private static int tag(Command command) {
     return switch (command) {
-      case SubmitJob c -> 1;
-      case SubmitJobs c -> 2;
+      case SubmitJob c -> keyed(c.spec()) ? 30 : 1;
+      case SubmitJobs c -> keyed(c.specs()) ? 31 : 2;
       case CancelJob c -> 3;
       case RedriveJob c -> 4;
-      case RegisterWorker c -> c.tasks().isEmpty() ? 5 : 23;
+      case RegisterWorker c -> !c.reserve().isEmpty() ? 33 : c.tasks().isEmpty() ? 5 : 23;
       case WorkerHeartbeat c -> 6;
       case DeregisterWorker c -> 7;
-      case LeaseJobs c -> c.tasks().isEmpty() ? 8 : 24;
+      case LeaseJobs c -> c.strategy() != LeaseStrategy.PRIORITY ? 25
+          : c.tasks().isEmpty() ? 8 : 24;
       case AssignJob c -> 9;
       case AcknowledgeAssignment c -> 10;
       case HeartbeatJob c -> 11;
@@ -186,7 +227,11 @@ public final class CommandCodec {
       case SetQueuePaused c -> 16;
       case SetQueueConcurrency c -> 17;
       case SetTaskConcurrency c -> 18;
-      case PutSchedule c -> 19;
+      case PutSchedule c -> keyed(c.spec().template()) ? 32 : 19;
+      case SetQueueWeight c -> 26;
+      case SetQueueRate c -> 27;
+      case SetTaskRate c -> 28;
+      case SetQueueFairness c -> 29;
       case SetSchedulePaused c -> 20;
       case DeleteSchedule c -> 21;
       case RunJobNow c -> 22;
@@ -236,6 +281,24 @@ public final class CommandCodec {
           in.readLong(), nonEmpty(readStrings(in), tag));
       case 24 -> new LeaseJobs(at, readString(in), in.readInt(), readStrings(in), in.readLong(),
           nonEmpty(readStrings(in), tag));
+      case 25 -> new LeaseJobs(at, readString(in), in.readInt(), readStrings(in), in.readLong(),
+          readStrings(in), strategy(in));
+      case 26 -> new SetQueueWeight(at, readString(in), in.readInt());
+      case 27 -> new SetQueueRate(at, readString(in), readRate(in));
+      case 28 -> new SetTaskRate(at, readString(in), readRate(in));
+      case 29 -> new SetQueueFairness(at, readString(in), in.readBoolean(), readKeyWeights(in));
+      case 30 -> new SubmitJob(at, readSpec(in, format, true));
+      case 31 -> {
+        int n = Bytes.readSize(in);
+        List<JobSpec> specs = new ArrayList<>(Math.min(n, 1024));
+        for (int i = 0; i < n; i++) {
+          specs.add(readSpec(in, format, true));
+        }
+        yield new SubmitJobs(at, specs);
+      }
+      case 32 -> new PutSchedule(at, readSchedule(in, format, true));
+      case 33 -> new RegisterWorker(at, readString(in), in.readInt(), readStrings(in),
+          in.readLong(), readStrings(in), readKeyWeights(in));
       default -> throw new IOException("corrupt command record: unknown command tag " + tag);
     };
   }
@@ -253,6 +316,67 @@ public final class CommandCodec {
     writeString(out, jobId);
     writeString(out, workerId);
     out.writeInt(generation);
+  }
+
+  private static boolean keyed(JobSpec s) {
+    return s != null && s.fairnessKey() != null;
+  }
+
+  private static boolean keyed(List<JobSpec> specs) {
+    for (JobSpec s : specs) {
+      if (keyed(s)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static LeaseStrategy strategy(DataInput in) throws IOException {
+    LeaseStrategy s = enumAt(LeaseStrategy.values(), in.readUnsignedByte());
+    if (s == LeaseStrategy.PRIORITY) {
+      throw new IOException("corrupt command record: tag 25 with the default strategy");
+    }
+    return s;
+  }
+
+  private static void writeRate(DataOutput out, RateLimit r) throws IOException {
+    out.writeLong(r.milliPerSecond());
+    out.writeInt(r.burst());
+  }
+
+  private static RateLimit readRate(DataInput in) throws IOException {
+    return new RateLimit(in.readLong(), in.readInt());
+  }
+
+  private static void writeIntMap(DataOutput out, Map<String, Integer> map) throws IOException {
+    out.writeInt(map.size());
+    for (var e : map.entrySet()) {
+      writeString(out, e.getKey());
+      out.writeInt(e.getValue());
+    }
+  }
+
+  private static Map<String, Integer> readKeyWeights(DataInput in) throws IOException {
+    int n = Bytes.readSize(in);
+    Map<String, Integer> weights = new LinkedHashMap<>();
+    for (int i = 0; i < n; i++) {
+      weights.put(readString(in), in.readInt());
+    }
+    return weights;
+  }
+
+  /** A spec, with its fairness key after the other fields when {@code keyed}. */
+  public static void writeSpec(DataOutput out, JobSpec s, boolean keyed) throws IOException {
+    writeSpec(out, s);
+    if (keyed) {
+      writeString(out, s.fairnessKey());
+    }
+  }
+
+  /** Reads a spec written in {@code format}, with its fairness key after it when {@code keyed}. */
+  public static JobSpec readSpec(DataInput in, int format, boolean keyed) throws IOException {
+    JobSpec s = readSpec(in, format);
+    return keyed ? s.withFairnessKey(readString(in)) : s;
   }
 
   public static void writeSpec(DataOutput out, JobSpec s) throws IOException {
@@ -275,7 +399,7 @@ public final class CommandCodec {
   public static JobSpec readSpec(DataInput in, int format) throws IOException {
     JobSpec spec = new JobSpec(readString(in), readString(in), readString(in), readString(in),
         in.readInt(), in.readLong(), in.readLong(), readStrings(in), in.readInt(),
-        readBackoff(in), in.readLong(), readString(in));
+        readBackoff(in), in.readLong(), readString(in), null, null);
     if (format == FORMAT_1) {
       return spec;
     }
@@ -317,10 +441,16 @@ public final class CommandCodec {
   }
 
   public static void writeSchedule(DataOutput out, ScheduleSpec s) throws IOException {
+    writeSchedule(out, s, false);
+  }
+
+  /** A schedule, its template's fairness key included when {@code keyed}. */
+  public static void writeSchedule(DataOutput out, ScheduleSpec s, boolean keyed)
+      throws IOException {
     writeString(out, s.scheduleId());
     writeString(out, s.cron());
     writeString(out, s.timeZone());
-    writeSpec(out, s.template());
+    writeSpec(out, s.template(), keyed);
     out.writeByte(s.overlap().ordinal());
     out.writeByte(s.catchUp().ordinal());
     out.writeLong(s.catchUpWindowMillis());
@@ -328,10 +458,16 @@ public final class CommandCodec {
 
   /** Reads a schedule whose template was written in command {@code format}. */
   public static ScheduleSpec readSchedule(DataInput in, int format) throws IOException {
+    return readSchedule(in, format, false);
+  }
+
+  /** Reads a schedule, its template's fairness key included when {@code keyed}. */
+  public static ScheduleSpec readSchedule(DataInput in, int format, boolean keyed)
+      throws IOException {
     String id = readString(in);
     String cron = readString(in);
     String zone = readString(in);
-    JobSpec template = readSpec(in, format);
+    JobSpec template = readSpec(in, format, keyed);
     ScheduleSpec.Overlap overlap = enumAt(ScheduleSpec.Overlap.values(), in.readUnsignedByte());
     ScheduleSpec.CatchUp catchUp = enumAt(ScheduleSpec.CatchUp.values(), in.readUnsignedByte());
     return new ScheduleSpec(id, cron, zone, template, overlap, catchUp, in.readLong());

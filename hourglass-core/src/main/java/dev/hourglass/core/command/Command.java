@@ -1,6 +1,8 @@
 package dev.hourglass.core.command;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Every change to the engine's state is one of these records. A command carries the wall-clock
@@ -44,13 +46,23 @@ public sealed interface Command {
 
   /**
    * Registers (or re-registers) a worker with its capacity, the queues it serves and the task
-   * types it can run (empty: every queue, every task).
+   * types it can run (empty: every queue, every task). {@code reserve} sets aside slots for
+   * queues: while a reserved slot is unused, only its queue's jobs may take it.
    */
   record RegisterWorker(long atMillis, String workerId, int capacity, List<String> queues,
-      long heartbeatTimeoutMillis, List<String> tasks) implements Command {
+      long heartbeatTimeoutMillis, List<String> tasks, Map<String, Integer> reserve)
+      implements Command {
     public RegisterWorker {
       queues = List.copyOf(queues);
       tasks = List.copyOf(tasks);
+      reserve = reserve == null ? Map.of()
+          : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(reserve));
+    }
+
+    /** A worker that reserves none of its capacity. */
+    public RegisterWorker(long atMillis, String workerId, int capacity, List<String> queues,
+        long heartbeatTimeoutMillis, List<String> tasks) {
+      this(atMillis, workerId, capacity, queues, heartbeatTimeoutMillis, tasks, Map.of());
     }
 
     /** A worker that can run every task type. */
@@ -70,12 +82,20 @@ public sealed interface Command {
    * A worker pulls up to {@code max} ready jobs from the given queues (its registered queues when
    * empty) whose task type is one of {@code tasks} (its registered task types when empty; a worker
    * registered without task types runs any); each granted job is leased for {@code leaseMillis}.
+   * The {@code strategy} says how the grants are divided over the queues.
    */
   record LeaseJobs(long atMillis, String workerId, int max, List<String> queues, long leaseMillis,
-      List<String> tasks) implements Command {
+      List<String> tasks, LeaseStrategy strategy) implements Command {
     public LeaseJobs {
       queues = List.copyOf(queues);
       tasks = List.copyOf(tasks);
+      strategy = strategy == null ? LeaseStrategy.PRIORITY : strategy;
+    }
+
+    /** A lease in priority order, today's default. */
+    public LeaseJobs(long atMillis, String workerId, int max, List<String> queues, long leaseMillis,
+        List<String> tasks) {
+      this(atMillis, workerId, max, queues, leaseMillis, tasks, LeaseStrategy.PRIORITY);
     }
 
     /** A lease of any task type the worker registered (any at all when it registered none). */
@@ -128,6 +148,29 @@ public sealed interface Command {
 
   /** Limits how many jobs of a task type run at once across all workers; 0 removes the limit. */
   record SetTaskConcurrency(long atMillis, String task, int maxRunning) implements Command {}
+
+  /** A queue's share under the {@code WEIGHTED} lease strategy; 1 is the default. */
+  record SetQueueWeight(long atMillis, String queue, int weight) implements Command {
+    /** Bounds a weight: a share, not a count; keeps the weighted rotation far from overflow. */
+    public static final int WEIGHT_MAX = 10_000;
+  }
+
+  /** Limits how fast a queue's jobs start across all workers; {@link RateLimit#NONE} removes it. */
+  record SetQueueRate(long atMillis, String queue, RateLimit rate) implements Command {}
+
+  /** Limits how fast a task type's jobs start across all workers; NONE removes the limit. */
+  record SetTaskRate(long atMillis, String task, RateLimit rate) implements Command {}
+
+  /**
+   * Makes a queue fair (its jobs' fairness keys are served in turn, {@code keyWeights} jobs per
+   * turn for the keys named, 1 for the others) or plain again ({@code fair} false).
+   */
+  record SetQueueFairness(long atMillis, String queue, boolean fair,
+      Map<String, Integer> keyWeights) implements Command {
+    public SetQueueFairness {
+      keyWeights = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(keyWeights));
+    }
+  }
 
   /** Creates a recurring schedule, or replaces the definition of an existing one. */
   record PutSchedule(long atMillis, ScheduleSpec spec) implements Command {}

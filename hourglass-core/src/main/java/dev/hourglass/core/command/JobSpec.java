@@ -21,6 +21,8 @@ import java.util.List;
  * @param idempotencyKey a second submit with the same key returns the first job; null for none
  * @param trace the submitter's W3C trace context, or null; kept with the job and answered with
  *     each assignment so that every attempt's span can link to the submitter's span
+ * @param fairnessKey who the job is for (a tenant, a customer): a queue whose policy is fair
+ *     serves its keys in turn; null for none (all such jobs share one key)
  */
 public record JobSpec(
     String jobId,
@@ -35,7 +37,8 @@ public record JobSpec(
     Backoff backoff,
     long timeoutMillis,
     String idempotencyKey,
-    TraceContext trace) {
+    TraceContext trace,
+    String fairnessKey) {
 
   public static final long NO_DEADLINE = Long.MAX_VALUE;
   public static final String DEFAULT_QUEUE = "default";
@@ -45,12 +48,17 @@ public record JobSpec(
     dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
   }
 
-  /** A job without a trace context. */
+  /** A job without a trace context or a fairness key. */
   public JobSpec(String jobId, String queue, String task, String payload, int priority,
       long deadlineMillis, long runAtMillis, List<String> dependsOn, int maxAttempts,
       Backoff backoff, long timeoutMillis, String idempotencyKey) {
     this(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
-        maxAttempts, backoff, timeoutMillis, idempotencyKey, null);
+        maxAttempts, backoff, timeoutMillis, idempotencyKey, null, null);
+  }
+
+  public JobSpec withFairnessKey(String key) {
+    return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
+        maxAttempts, backoff, timeoutMillis, idempotencyKey, trace, key);
   }
 
   /** A job with every option at its default: default queue, priority 0, run now, 3 attempts. */
@@ -72,51 +80,51 @@ public record JobSpec(
 
   public JobSpec withQueue(String q) {
     return new JobSpec(jobId, q, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
-        maxAttempts, backoff, timeoutMillis, idempotencyKey, trace);
+        maxAttempts, backoff, timeoutMillis, idempotencyKey, trace, fairnessKey);
   }
 
   public JobSpec withPriority(int p) {
     return new JobSpec(jobId, queue, task, payload, p, deadlineMillis, runAtMillis, dependsOn,
-        maxAttempts, backoff, timeoutMillis, idempotencyKey, trace);
+        maxAttempts, backoff, timeoutMillis, idempotencyKey, trace, fairnessKey);
   }
 
   public JobSpec withDeadline(long millis) {
     return new JobSpec(jobId, queue, task, payload, priority, millis, runAtMillis, dependsOn,
-        maxAttempts, backoff, timeoutMillis, idempotencyKey, trace);
+        maxAttempts, backoff, timeoutMillis, idempotencyKey, trace, fairnessKey);
   }
 
   public JobSpec withRunAt(long millis) {
     return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, millis, dependsOn,
-        maxAttempts, backoff, timeoutMillis, idempotencyKey, trace);
+        maxAttempts, backoff, timeoutMillis, idempotencyKey, trace, fairnessKey);
   }
 
   public JobSpec withDependsOn(List<String> parents) {
     return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, parents,
-        maxAttempts, backoff, timeoutMillis, idempotencyKey, trace);
+        maxAttempts, backoff, timeoutMillis, idempotencyKey, trace, fairnessKey);
   }
 
   public JobSpec withMaxAttempts(int n) {
     return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
-        n, backoff, timeoutMillis, idempotencyKey, trace);
+        n, backoff, timeoutMillis, idempotencyKey, trace, fairnessKey);
   }
 
   public JobSpec withBackoff(Backoff b) {
     return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
-        maxAttempts, b, timeoutMillis, idempotencyKey, trace);
+        maxAttempts, b, timeoutMillis, idempotencyKey, trace, fairnessKey);
   }
 
   public JobSpec withTimeout(long millis) {
     return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
-        maxAttempts, backoff, millis, idempotencyKey, trace);
+        maxAttempts, backoff, millis, idempotencyKey, trace, fairnessKey);
   }
 
   public JobSpec withIdempotencyKey(String key) {
     return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
-        maxAttempts, backoff, timeoutMillis, key, trace);
+        maxAttempts, backoff, timeoutMillis, key, trace, fairnessKey);
   }
 
   public JobSpec withTrace(TraceContext t) {
     return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis,
-        dependsOn, maxAttempts, backoff, timeoutMillis, idempotencyKey, t);
+        dependsOn, maxAttempts, backoff, timeoutMillis, idempotencyKey, t, fairnessKey);
   }
 }

@@ -16,9 +16,13 @@ import dev.hourglass.core.command.Command.RegisterWorker;
 import dev.hourglass.core.command.Command.RunJobNow;
 import dev.hourglass.core.command.Command.ReleaseJob;
 import dev.hourglass.core.command.Command.SetQueueConcurrency;
+import dev.hourglass.core.command.Command.SetQueueFairness;
 import dev.hourglass.core.command.Command.SetQueuePaused;
+import dev.hourglass.core.command.Command.SetQueueRate;
+import dev.hourglass.core.command.Command.SetQueueWeight;
 import dev.hourglass.core.command.Command.SetSchedulePaused;
 import dev.hourglass.core.command.Command.SetTaskConcurrency;
+import dev.hourglass.core.command.Command.SetTaskRate;
 import dev.hourglass.core.command.Command.SubmitJob;
 import dev.hourglass.core.command.Command.SubmitJobs;
 import dev.hourglass.core.command.Command.Tick;
@@ -92,7 +96,8 @@ import java.util.Set;
  *
  * <p><b>Cost.</b> Submit, lease, heartbeat, complete and fail are O(log n) in the jobs of the
  * structures they touch (O(1) for in-order FIFO lanes); lease scans the non-empty lanes of the
- * worker's queues. A tick costs O(k log n) for k jobs that come due. Counts are kept up to date by
+ * worker's queues (a fair queue: its fair rings, one per task type; see {@link FairRing}), and
+ * the strategies, rate limits and reservations add O(1) per queue served ({@link Policies}). A tick costs O(k log n) for k jobs that come due. Counts are kept up to date by
  * every transition, so reading them is O(1).
  *
  * <p>Not thread-safe: confine an engine to one thread (the server's apply loop, the Raft state
@@ -180,6 +185,10 @@ public final class Engine {
           case PutSchedule c -> putSchedule(c);
           case SetSchedulePaused c -> setSchedulePaused(c);
           case DeleteSchedule c -> deleteSchedule(c);
+          case SetQueueWeight c -> Policies.setQueueWeight(this, c);
+          case SetQueueRate c -> Policies.setQueueRate(this, c);
+          case SetTaskRate c -> Policies.setTaskRate(this, c);
+          case SetQueueFairness c -> Policies.setQueueFairness(this, c);
         };
     if (rejected != null) {
       Invariants.check(events.isEmpty(), "a rejected command changed state: %s", events);
@@ -262,6 +271,7 @@ public final class Engine {
         new Job(spec.jobId(), nextSeq++, spec.queue(), spec.task(), spec.payload(),
             spec.priority(), spec.deadlineMillis(), now, spec.maxAttempts(), spec.backoff(),
             spec.timeoutMillis());
+    job.fairnessKey = spec.fairnessKey();
     if (spec.idempotencyKey() != null || !spec.dependsOn().isEmpty() || scheduleId != null
         || spec.runAtMillis() != 0 || spec.trace() != null) {
       JobExtras x = job.extras();
@@ -423,6 +433,9 @@ public final class Engine {
           c.workerId());
     }
     bad = TaskFilter.validate(c.tasks(), c.workerId());
+    if (bad == null) {
+      bad = Policies.checkReserve(c);
+    }
     if (bad != null) {
       return bad;
     }
@@ -438,6 +451,7 @@ public final class Engine {
       w.heartbeatTimeoutMillis = timeout;
     }
     w.setTasks(c.tasks());
+    w.setReserve(c.reserve(), w.leases.jobs());
     touch(w);
     return null;
   }
@@ -527,18 +541,43 @@ public final class Engine {
       return bad;
     }
     WorkerState w = workerOnContact(c.workerId(), c.max(), c.queues(), c.tasks());
-    List<String> served = c.queues().isEmpty() ? w.queues : c.queues();
+    List<String> asked = c.queues().isEmpty() ? w.queues : c.queues();
     Set<String> tasks = leaseTasks(w, c.tasks());
     long leaseMillis = c.leaseMillis() == 0 ? config.defaultLeaseMillis() : c.leaseMillis();
     int wanted = Math.min(c.max(), w.freeSlots());
     for (int i = 0; i < wanted; i++) {
-      ReadyLane lane = bestLane(served, tasks);
-      if (lane == null) {
+      List<String> served = w.grantableQueues(asked);
+      if (served != asked && served.isEmpty()) {
+        break; // only reserved slots are free, and their queues are not asked for
+      }
+      Job job = switch (c.strategy()) {
+        case PRIORITY -> bestJob(served, tasks, now, false);
+        case FIFO -> bestJob(served, tasks, now, true);
+        case ROUND_ROBIN -> Policies.roundRobin(this, w, served, tasks);
+        case WEIGHTED -> Policies.weighted(this, w, served, tasks);
+      };
+      if (job == null) {
         break;
       }
-      grant(lane.peek(), w, 0, leaseMillis);
+      take(job);
+      grant(job, w, 0, leaseMillis);
     }
     return null;
+  }
+
+  /** The policies' share of a grant: the fair ring's turn and the rate limits' tokens. */
+  private void take(Job job) {
+    QueueState q = queue(job.queue);
+    if (q.fair) {
+      q.fairRing(job.task).served(job);
+    }
+    if (q.rate != null) {
+      q.rate.take(now);
+    }
+    TaskLimit limit = taskLimits.get(job.task);
+    if (limit != null && limit.rate != null) {
+      limit.rate.take(now);
+    }
   }
 
   /** The task filter of a lease: its own task types, else its worker's registered ones. */
@@ -547,28 +586,74 @@ public final class Engine {
   }
 
   /**
-   * How many jobs {@code LeaseJobs(workerId, max, queues, tasks)} would grant now: 0 when none,
-   * else an upper bound (at most {@code max} and the worker's free slots). The same lane choice
-   * as the lease itself, read-only, and O(lanes of the queues served): the server asks it before
-   * it retries a parked long poll, so a poll held back by a limit, a pause, a full worker or its
-   * task filter writes nothing while it waits.
+   * How many jobs {@code LeaseJobs(workerId, max, queues, tasks)} would grant at {@code
+   * atMillis}: 0 when none, else an upper bound (at most {@code max} and the worker's free
+   * slots). The same lane choice as the lease itself (any strategy takes a job whenever one is
+   * eligible), read-only, and O(lanes of the queues served): the server asks it before it retries
+   * a parked long poll, so a poll held back by a limit, a rate, a pause, a full worker or its task
+   * filter writes nothing while it waits.
    */
-  int wouldGrant(String workerId, int max, List<String> queuesAsked, List<String> tasksAsked) {
+  int wouldGrant(String workerId, int max, List<String> queuesAsked, List<String> tasksAsked,
+      long atMillis) {
     WorkerState w = workers.get(workerId);
     int free = w == null ? max : Math.min(max, w.freeSlots());
     if (free < 1) {
       return 0;
     }
-    List<String> served = !queuesAsked.isEmpty() || w == null ? queuesAsked : w.queues;
+    List<String> asked = !queuesAsked.isEmpty() || w == null ? queuesAsked : w.queues;
+    List<String> served = w == null ? asked : w.grantableQueues(asked);
+    if (served != asked && served.isEmpty()) {
+      return 0;
+    }
     Set<String> tasks = w == null ? TaskFilter.of(tasksAsked) : leaseTasks(w, tasksAsked);
-    return bestLane(served, tasks) == null ? 0 : free;
+    return bestJob(served, tasks, Math.max(now, atMillis), false) == null ? 0 : free;
+  }
+
+  int wouldGrant(String workerId, int max, List<String> queuesAsked, List<String> tasksAsked) {
+    return wouldGrant(workerId, max, queuesAsked, tasksAsked, now);
+  }
+
+  /**
+   * When a lease that {@link #wouldGrant} nothing at {@code atMillis} could next get a job without
+   * any other command: the earliest time a rate limit that holds back one of its eligible lanes
+   * has a token again. {@code Long.MAX_VALUE} when nothing but a command (a submit, a finished
+   * job, a setting) can help it. Read-only; O(lanes of the queues served).
+   */
+  long nextGrantAtMillis(String workerId, List<String> queuesAsked, List<String> tasksAsked,
+      long atMillis) {
+    WorkerState w = workers.get(workerId);
+    if (w != null && w.freeSlots() < 1) {
+      return Long.MAX_VALUE;
+    }
+    List<String> asked = !queuesAsked.isEmpty() || w == null ? queuesAsked : w.queues;
+    List<String> served = w == null ? asked : w.grantableQueues(asked);
+    if (served != asked && served.isEmpty()) {
+      return Long.MAX_VALUE;
+    }
+    Set<String> tasks = w == null ? TaskFilter.of(tasksAsked) : leaseTasks(w, tasksAsked);
+    long at = Math.max(now, atMillis);
+    long next = Long.MAX_VALUE;
+    if (served.isEmpty()) {
+      for (QueueState q : queues.values()) {
+        next = Math.min(next, Policies.nextTokenAt(this, q, tasks, at));
+      }
+    } else {
+      for (int i = 0; i < served.size(); i++) {
+        QueueState q = queues.get(served.get(i));
+        if (q != null) {
+          next = Math.min(next, Policies.nextTokenAt(this, q, tasks, at));
+        }
+      }
+    }
+    return next;
   }
 
   /**
    * An upper bound on how many jobs all leases together could be granted now: per queue that is
    * neither paused nor at its limit, its READY jobs whose task is not at its limit, capped by the
    * queue's free slots and each lane by its task's free slots. O(lanes); 0 means no lease can
-   * get anything, whatever it asks.
+   * get anything, whatever it asks. Rate limits are left out, which keeps it an upper bound at
+   * any later time too.
    */
   long grantableJobsMax() {
     long total = 0;
@@ -593,48 +678,71 @@ public final class Engine {
   }
 
   /**
-   * The lane whose head should run next among the queues served and the task types admitted
-   * ({@code tasks} null: any), or null if none is eligible.
+   * The job that should run next among the queues served and the task types admitted ({@code
+   * tasks} null: any) at {@code atMillis}, in priority order, or by age alone when {@code fifo};
+   * null if none is eligible.
    */
-  private ReadyLane bestLane(List<String> served, Set<String> tasks) {
-    ReadyLane best = null;
+  Job bestJob(List<String> served, Set<String> tasks, long atMillis, boolean fifo) {
+    Job best = null;
     if (served.isEmpty()) {
       for (QueueState q : queues.values()) {
-        best = bestLaneOf(q, tasks, best);
+        best = bestJobOf(q, tasks, best, atMillis, fifo);
       }
       return best;
     }
     for (int i = 0; i < served.size(); i++) {
       QueueState q = queues.get(served.get(i));
       if (q != null) {
-        best = bestLaneOf(q, tasks, best);
+        best = bestJobOf(q, tasks, best, atMillis, fifo);
       }
     }
     return best;
   }
 
-  private ReadyLane bestLaneOf(QueueState q, Set<String> tasks, ReadyLane best) {
-    if (q.paused || q.atLimit()) {
+  /**
+   * The better of {@code best} and the job queue {@code q} would give next: in a plain queue the
+   * best head of its eligible lanes, in a fair queue the best front-key job of its eligible rings.
+   */
+  Job bestJobOf(QueueState q, Set<String> tasks, Job best, long atMillis, boolean fifo) {
+    if (q.paused || q.atLimit() || (q.rate != null && !q.rate.hasToken(atMillis))) {
       return best;
     }
-    Job bestJob = best == null ? null : best.peek();
+    if (q.fair) {
+      for (FairRing ring : q.fairRings.values()) {
+        if (ring.size() > 0 && taskEligible(ring.task, tasks, atMillis)) {
+          best = better(ring.peek(), best, fifo);
+        }
+      }
+      return best;
+    }
     List<ReadyLane> lanes = q.lanes;
     for (int i = 0; i < lanes.size(); i++) {
       ReadyLane lane = lanes.get(i);
-      if (lane.size() == 0 || !TaskFilter.admits(tasks, lane.task)) {
-        continue;
-      }
-      TaskLimit limit = taskLimits.get(lane.task);
-      if (limit != null && limit.atLimit()) {
-        continue;
-      }
-      Job head = lane.peek();
-      if (bestJob == null || runsBefore(head, bestJob)) {
-        best = lane;
-        bestJob = head;
+      if (lane.size() > 0 && taskEligible(lane.task, tasks, atMillis)) {
+        best = better(lane.peek(), best, fifo);
       }
     }
     return best;
+  }
+
+  /** Whether a lease with task filter {@code tasks} may take a job of {@code task} now. */
+  boolean taskEligible(String task, Set<String> tasks, long atMillis) {
+    if (!TaskFilter.admits(tasks, task)) {
+      return false;
+    }
+    TaskLimit limit = taskLimits.get(task);
+    return limit == null
+        || !limit.atLimit() && (limit.rate == null || limit.rate.hasToken(atMillis));
+  }
+
+  private static Job better(Job head, Job best, boolean fifo) {
+    if (best == null) {
+      return head;
+    }
+    if (fifo) {
+      return head.seq < best.seq ? head : best;
+    }
+    return runsBefore(head, best) ? head : best;
   }
 
   /** Higher priority first, then earlier deadline, then oldest first. */
@@ -1037,7 +1145,7 @@ public final class Engine {
   }
 
   void dropIfIdle(String task, TaskLimit limit) {
-    if (limit.maxRunning == 0 && limit.running == 0) {
+    if (limit.maxRunning == 0 && limit.running == 0 && limit.rate == null) {
       taskLimits.remove(task);
     }
   }
@@ -1224,7 +1332,7 @@ public final class Engine {
     // the firing was due. Each firing carries the schedule's trace context.
     spec = new JobSpec(jobId, spec.queue(), spec.task(), spec.payload(), spec.priority(),
         spec.deadlineMillis(), fireAt, List.of(), spec.maxAttempts(), spec.backoff(),
-        spec.timeoutMillis(), null, spec.trace());
+        spec.timeoutMillis(), null, spec.trace(), spec.fairnessKey());
     s.fired++;
     s.lastFireAtMillis = fireAt;
     s.liveJobIds.add(jobId);
@@ -1290,13 +1398,20 @@ public final class Engine {
   private void leave(Job job, JobState from) {
     switch (from) {
       case SCHEDULED, FAILED -> due.remove(job);
-      case READY -> queue(job.queue).lane(job.task, job.priority).remove(job);
+      case READY -> {
+        QueueState q = queue(job.queue);
+        q.lane(job.task, job.priority).remove(job);
+        if (q.fair) {
+          q.fairRing(job.task).remove(job);
+        }
+      }
       case RUNNING -> {
         leases.remove(job);
         Attempt live = job.lastAttempt;
         WorkerState w = workers.get(live.workerId);
         if (w != null) {
           w.leases.remove(live);
+          w.countRunning(job, -1);
         }
         queue(job.queue).running--;
         TaskLimit limit = taskLimits.get(job.task);
@@ -1316,12 +1431,18 @@ public final class Engine {
       case SCHEDULED, FAILED -> due.add(job);
       case READY -> {
         job.readyStamp++;
-        queue(job.queue).lane(job.task, job.priority).add(job);
+        QueueState q = queue(job.queue);
+        q.lane(job.task, job.priority).add(job);
+        if (q.fair) {
+          q.fairRing(job.task).add(job);
+        }
       }
       case RUNNING -> {
         leases.add(job);
         Attempt live = job.lastAttempt;
-        workers.get(live.workerId).leases.add(live);
+        WorkerState w = workers.get(live.workerId);
+        w.leases.add(live);
+        w.countRunning(job, 1);
         queue(job.queue).running++;
         taskLimit(job.task).running++;
         if (!live.acknowledged) {

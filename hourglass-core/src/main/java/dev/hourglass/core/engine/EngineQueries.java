@@ -104,8 +104,15 @@ public final class EngineQueries {
         ready.merge(lane.priority, (long) lane.size(), Long::sum);
       }
     }
+    long activeKeys = 0;
+    for (FairRing ring : q.fairRings.values()) {
+      activeKeys += ring.keyCount();
+    }
+    var policy = new QueueView.Policy(q.weight,
+        q.rate == null ? dev.hourglass.core.command.RateLimit.NONE : q.rate.limit, q.fair,
+        java.util.Collections.unmodifiableMap(new LinkedHashMap<>(q.keyWeights)), activeKeys);
     return new QueueView(q.name, q.paused, q.maxRunning, q.running, counts(q.countsByState),
-        ready);
+        ready, policy);
   }
 
   /** How many queues and task entries the engine holds (for bounds checks and metrics). */
@@ -124,6 +131,27 @@ public final class EngineQueries {
   public QueueView queue(String name) {
     QueueState q = engine.queues.get(name);
     return q != null ? queueView(q) : queueView(new QueueState(name));
+  }
+
+  /** A task type's limits; one the engine holds no entry for has none. */
+  public dev.hourglass.core.view.TaskLimitView taskLimit(String task) {
+    TaskLimit t = engine.taskLimits.get(task);
+    return t == null
+        ? new dev.hourglass.core.view.TaskLimitView(task, 0, 0,
+            dev.hourglass.core.command.RateLimit.NONE)
+        : new dev.hourglass.core.view.TaskLimitView(task, t.maxRunning, t.running,
+            t.rate == null ? dev.hourglass.core.command.RateLimit.NONE : t.rate.limit);
+  }
+
+  /** The task types with a concurrency or rate limit, in the engine's order. */
+  public List<dev.hourglass.core.view.TaskLimitView> taskLimits() {
+    List<dev.hourglass.core.view.TaskLimitView> out = new ArrayList<>();
+    engine.taskLimits.forEach((task, t) -> {
+      if (t.maxRunning > 0 || t.rate != null) {
+        out.add(taskLimit(task));
+      }
+    });
+    return out;
   }
 
   /** Every worker, in registration order; O(workers), so listings should page instead. */
@@ -162,7 +190,8 @@ public final class EngineQueries {
 
   private static WorkerView view(WorkerState w) {
     return new WorkerView(w.id, w.capacity, w.queues, w.leases.size(), w.lastSeenMillis,
-        w.heartbeatTimeoutMillis, w.alive, w.tasks);
+        w.heartbeatTimeoutMillis, w.alive, w.tasks,
+        java.util.Collections.unmodifiableMap(new LinkedHashMap<>(w.reserve)));
   }
 
   /**
@@ -218,6 +247,26 @@ public final class EngineQueries {
    */
   public int wouldGrant(String workerId, int max, List<String> queues, List<String> tasks) {
     return engine.wouldGrant(workerId, max, queues, tasks);
+  }
+
+  /**
+   * {@link #wouldGrant} as a lease stamped {@code atMillis} would find it: rate limits refill up
+   * to that time (the engine's own clock moves only with commands).
+   */
+  public int wouldGrant(String workerId, int max, List<String> queues, List<String> tasks,
+      long atMillis) {
+    return engine.wouldGrant(workerId, max, queues, tasks, atMillis);
+  }
+
+  /**
+   * For a lease that would grant nothing at {@code atMillis}: the earliest time at which a rate
+   * limit that holds back one of its eligible lanes has a token again, or {@code Long.MAX_VALUE}
+   * when only another command can help it. A shell parks such a poll and retries it then, not
+   * before (no spinning). Read-only; O(lanes of the queues served).
+   */
+  public long nextGrantAtMillis(String workerId, List<String> queues, List<String> tasks,
+      long atMillis) {
+    return engine.nextGrantAtMillis(workerId, queues, tasks, atMillis);
   }
 
   /**
@@ -383,7 +432,7 @@ public final class EngineQueries {
         x == null || x.dependents == null ? List.of() : List.copyOf(x.dependents),
         x == null ? null : x.scheduleId,
         x == null ? null : x.idempotencyKey, x == null ? null : x.result,
-        x == null ? null : x.reason, attempts, x == null ? null : x.trace);
+        x == null ? null : x.reason, attempts, x == null ? null : x.trace, job.fairnessKey);
   }
 
   private static Map<JobState, Long> counts(long[] byState) {

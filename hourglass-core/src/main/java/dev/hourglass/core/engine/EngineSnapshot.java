@@ -28,7 +28,8 @@ import java.util.List;
  *
  * <p>Layout: magic, format, config, clock and sequence, queues, task limits, workers, jobs (in
  * submission order, with attempts), the ordered sets (unacknowledged assignments, dead letters,
- * retention order), schedules. See docs/WAL_FORMAT.md.
+ * retention order), schedules, then (format 3) the scheduling policies (see {@link
+ * #writePolicies}). See docs/WAL_FORMAT.md.
  */
 public final class EngineSnapshot {
   private static final int MAGIC = 0x48475331; // "HGS1"
@@ -36,8 +37,9 @@ public final class EngineSnapshot {
    * 2 added the dead-worker retention to the config, a worker's task types (after its leases) and
    * {@code cancelledBy} to a job's extras; format 1 is still read, with the default retention, no
    * task filter and no cancelling parent recorded. 3 added a job's trace context to its extras
-   * and writes schedule templates in command format 2 (with theirs); formats 1 and 2 are read as
-   * jobs and templates without one.
+   * and writes schedule templates in command format 2 (with theirs), and appended the scheduling
+   * policies section; formats 1 and 2 are read as jobs and templates without a trace context and
+   * an engine with no policies.
    */
   public static final int FORMAT = 3;
   private static final int FORMAT_1 = 1;
@@ -105,6 +107,214 @@ public final class EngineSnapshot {
     out.writeInt(e.schedules.size());
     for (ScheduleState s : e.schedules.values()) {
       writeSchedule(out, s);
+    }
+    writePolicies(e, out);
+  }
+
+  /**
+   * The scheduling policies, after everything else: jobs' and schedule templates' fairness keys;
+   * queues with a weight, rate limit or fairness (and each fair ring's key order and turn); task
+   * types with a rate limit; workers' strategy rotation and reserved slots. Each list holds only the entries that
+   * differ from the defaults, in the engine's order.
+   */
+  private static void writePolicies(Engine e, DataOutput out) throws IOException {
+    List<Job> keyed = new ArrayList<>();
+    e.jobs.forEachInOrder(j -> {
+      if (j.fairnessKey != null) {
+        keyed.add(j);
+      }
+    });
+    out.writeInt(keyed.size());
+    for (Job j : keyed) {
+      writeString(out, j.id);
+      writeString(out, j.fairnessKey);
+    }
+    List<ScheduleState> keyedSchedules = new ArrayList<>();
+    for (ScheduleState s : e.schedules.values()) {
+      if (s.spec.template().fairnessKey() != null) {
+        keyedSchedules.add(s);
+      }
+    }
+    out.writeInt(keyedSchedules.size());
+    for (ScheduleState s : keyedSchedules) {
+      writeString(out, s.id());
+      writeString(out, s.spec.template().fairnessKey());
+    }
+    writeQueuePolicies(e, out);
+    writeWorkerPolicies(e, out);
+  }
+
+  private static void writeQueuePolicies(Engine e, DataOutput out) throws IOException {
+    List<QueueState> queues = new ArrayList<>();
+    for (QueueState q : e.queues.values()) {
+      if (q.weight != 1 || q.rate != null || q.fair) {
+        queues.add(q);
+      }
+    }
+    out.writeInt(queues.size());
+    for (QueueState q : queues) {
+      writeString(out, q.name);
+      out.writeInt(q.weight);
+      writeBucket(out, q.rate);
+      out.writeBoolean(q.fair);
+      if (q.fair) {
+        out.writeInt(q.keyWeights.size());
+        for (var kw : q.keyWeights.entrySet()) {
+          writeString(out, kw.getKey());
+          out.writeInt(kw.getValue());
+        }
+        List<FairRing> rings = new ArrayList<>();
+        for (FairRing ring : q.fairRings.values()) {
+          if (ring.size() > 0) {
+            rings.add(ring);
+          }
+        }
+        out.writeInt(rings.size());
+        for (FairRing ring : rings) {
+          writeString(out, ring.task);
+          writeStrings(out, ring.order());
+          out.writeInt(ring.turnUsed());
+        }
+      }
+    }
+    List<String> rated = new ArrayList<>();
+    e.taskLimits.forEach((task, limit) -> {
+      if (limit.rate != null) {
+        rated.add(task);
+      }
+    });
+    out.writeInt(rated.size());
+    for (String task : rated) {
+      writeString(out, task);
+      writeBucket(out, e.taskLimits.get(task).rate);
+    }
+  }
+
+  private static void writeWorkerPolicies(Engine e, DataOutput out) throws IOException {
+    List<WorkerState> rotating = new ArrayList<>();
+    for (WorkerState w : e.workers.values()) {
+      if (w.lastQueue != null || !w.currentWeights.isEmpty() || !w.reserve.isEmpty()) {
+        rotating.add(w);
+      }
+    }
+    out.writeInt(rotating.size());
+    for (WorkerState w : rotating) {
+      writeString(out, w.id);
+      writeString(out, w.lastQueue);
+      out.writeInt(w.currentWeights.size());
+      for (var cw : w.currentWeights.entrySet()) {
+        writeString(out, cw.getKey());
+        out.writeLong(cw.getValue());
+      }
+      out.writeInt(w.reserve.size());
+      for (var r : w.reserve.entrySet()) {
+        writeString(out, r.getKey());
+        out.writeInt(r.getValue());
+      }
+    }
+  }
+
+  private static void writeBucket(DataOutput out, RateBucket b) throws IOException {
+    out.writeBoolean(b != null);
+    if (b != null) {
+      out.writeLong(b.limit.milliPerSecond());
+      out.writeInt(b.limit.burst());
+      out.writeLong(b.units);
+      out.writeLong(b.refilledAtMillis);
+    }
+  }
+
+  private static RateBucket readBucket(DataInput in) throws IOException {
+    if (!in.readBoolean()) {
+      return null;
+    }
+    var limit = new dev.hourglass.core.command.RateLimit(in.readLong(), in.readInt());
+    String problem = RateBucket.problem("snapshot", "bucket", limit);
+    if (problem != null || limit.isNone()) {
+      throw new IOException("corrupt engine snapshot: rate limit " + limit + ": " + problem);
+    }
+    RateBucket b = new RateBucket(limit, in.readLong());
+    b.units = in.readLong();
+    b.refilledAtMillis = in.readLong();
+    return b;
+  }
+
+  private static void readPolicies(DataInput in, Engine e) throws IOException {
+    int keyed = readSize(in);
+    for (int i = 0; i < keyed; i++) {
+      Job j = existing(e, readString(in));
+      j.fairnessKey = readString(in);
+    }
+    int keyedSchedules = readSize(in);
+    for (int i = 0; i < keyedSchedules; i++) {
+      String id = readString(in);
+      ScheduleState s = e.schedules.get(id);
+      if (s == null) {
+        throw new IOException("corrupt engine snapshot: fairness key of unknown schedule " + id);
+      }
+      var spec = s.spec;
+      s.spec = new dev.hourglass.core.command.ScheduleSpec(spec.scheduleId(), spec.cron(),
+          spec.timeZone(), spec.template().withFairnessKey(readString(in)), spec.overlap(),
+          spec.catchUp(), spec.catchUpWindowMillis());
+    }
+    readQueuePolicies(in, e);
+    readWorkerPolicies(in, e);
+  }
+
+  private static void readQueuePolicies(DataInput in, Engine e) throws IOException {
+    int queues = readSize(in);
+    for (int i = 0; i < queues; i++) {
+      QueueState q = e.queue(readString(in));
+      q.weight = in.readInt();
+      q.rate = readBucket(in);
+      if (in.readBoolean()) {
+        int n = readSize(in);
+        var weights = new java.util.LinkedHashMap<String, Integer>();
+        for (int k = 0; k < n; k++) {
+          weights.put(readString(in), in.readInt());
+        }
+        q.keyWeights = weights.isEmpty() ? java.util.Map.of() : weights;
+        q.fair = true;
+        Policies.fillRings(q);
+        int rings = readSize(in);
+        for (int r = 0; r < rings; r++) {
+          String task = readString(in);
+          FairRing ring = q.fairRings.get(task);
+          List<String> order = readStrings(in);
+          int used = in.readInt();
+          if (ring == null) {
+            throw new IOException("corrupt engine snapshot: fair ring " + q.name + "/" + task
+                + " holds no ready job");
+          }
+          ring.restore(order, used);
+        }
+      }
+    }
+    int rated = readSize(in);
+    for (int i = 0; i < rated; i++) {
+      e.taskLimit(readString(in)).rate = readBucket(in);
+    }
+  }
+
+  private static void readWorkerPolicies(DataInput in, Engine e) throws IOException {
+    int rotating = readSize(in);
+    for (int i = 0; i < rotating; i++) {
+      String id = readString(in);
+      WorkerState w = e.workers.get(id);
+      if (w == null) {
+        throw new IOException("corrupt engine snapshot: rotation of unknown worker " + id);
+      }
+      w.lastQueue = readString(in);
+      int n = readSize(in);
+      for (int k = 0; k < n; k++) {
+        w.currentWeights.put(readString(in), in.readLong());
+      }
+      int reserved = readSize(in);
+      var reserve = new java.util.LinkedHashMap<String, Integer>();
+      for (int k = 0; k < reserved; k++) {
+        reserve.put(readString(in), in.readInt());
+      }
+      w.setReserve(reserve, w.leases.jobs());
     }
   }
 
@@ -238,14 +448,6 @@ public final class EngineSnapshot {
       e.jobs.add(readJob(in, format));
     }
     rebuildStructures(e, leaseIds);
-    // Format 1 kept task limits set back to 0 and queues that had become idle; this build drops
-    // them, so a restored engine holds what a live one would.
-    for (var limit : List.copyOf(e.taskLimits.entrySet())) {
-      e.dropIfIdle(limit.getKey(), limit.getValue());
-    }
-    for (QueueState q : List.copyOf(e.queues.values())) {
-      e.dropIfIdle(q);
-    }
     for (String id : readStrings(in)) {
       Job j = existing(e, id);
       if (j.state != JobState.RUNNING) {
@@ -280,7 +482,25 @@ public final class EngineSnapshot {
     for (int i = 0; i < schedules; i++) {
       readSchedule(in, e, format == FORMAT ? CommandCodec.FORMAT : CommandCodec.FORMAT_1);
     }
+    if (format == FORMAT) {
+      readPolicies(in, e);
+    }
+    dropIdle(e);
     return e;
+  }
+
+  /**
+   * Format 1 kept task limits set back to 0 and queues that had become idle; this build drops
+   * them, so a restored engine holds what a live one would. Done last, once the policies (which
+   * keep a queue or a task entry that has no jobs) are read.
+   */
+  private static void dropIdle(Engine e) {
+    for (var limit : List.copyOf(e.taskLimits.entrySet())) {
+      e.dropIfIdle(limit.getKey(), limit.getValue());
+    }
+    for (QueueState q : List.copyOf(e.queues.values())) {
+      e.dropIfIdle(q);
+    }
   }
 
   private static Job readJob(DataInput in, int format) throws IOException {

@@ -53,6 +53,8 @@ final class Job extends HeapMember {
    */
   Attempt lastAttempt;
   JobExtras extras;
+  /** Who the job is for, as a fair queue rotates them; null for none. */
+  String fairnessKey;
 
   Job(
       String id,

@@ -15,6 +15,17 @@ final class QueueState {
   /** At most this many of the queue's jobs run at once; 0 means no limit. */
   int maxRunning;
   int running;
+  /** The queue's share under the WEIGHTED lease strategy. */
+  int weight = 1;
+  /** How fast its jobs may start; null for no limit. */
+  RateBucket rate;
+  /**
+   * Whether its fairness keys are served in turn; then {@link #fairRings} holds its READY jobs
+   * (also in their lanes) by task type, and {@link #keyWeights} the keys' turns.
+   */
+  boolean fair;
+  Map<String, Integer> keyWeights = Map.of();
+  final Map<String, FairRing> fairRings = new LinkedHashMap<>();
   /** Jobs of this queue per state, indexed by JobState ordinal. */
   final long[] countsByState = new long[dev.hourglass.core.view.JobState.values().length];
 
@@ -44,16 +55,32 @@ final class QueueState {
     return lane;
   }
 
+  /** The fair ring of a task type, created on first use. */
+  FairRing fairRing(String task) {
+    FairRing ring = fairRings.get(task);
+    if (ring == null) {
+      ring = new FairRing(this, task);
+      fairRings.put(task, ring);
+    }
+    return ring;
+  }
+
+  int keyWeight(String key) {
+    Integer w = keyWeights.get(key);
+    return w == null ? 1 : w;
+  }
+
   boolean atLimit() {
     return maxRunning > 0 && running >= maxRunning;
   }
 
   /**
-   * True when the queue's settings are those a new queue gets: not paused, no concurrency limit.
+   * True when the queue's settings are those a new queue gets: not paused, no concurrency limit,
+   * weight 1, no rate limit, not fair.
    * A setting added to this class must be added here too, or {@code Engine.dropIfIdle} forgets it.
    */
   boolean isDefault() {
-    return !paused && maxRunning == 0;
+    return !paused && maxRunning == 0 && weight == 1 && rate == null && !fair;
   }
 
   /** True when the queue holds no job in any state (so no lane holds one either). */

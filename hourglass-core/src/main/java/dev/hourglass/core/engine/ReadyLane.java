@@ -83,6 +83,17 @@ final class ReadyLane {
     return ORDER.compare(fromRing, fromHeap) <= 0 ? fromRing : fromHeap;
   }
 
+  /** Adds the lane's jobs to {@code out}, unordered; O(lane size), for a policy change only. */
+  void addAllTo(java.util.Collection<Job> out) {
+    for (int i = 0; i < ringSize; i++) {
+      int at = (head + i) & (ring.length - 1);
+      if (isLive(ring[at], stamps[at])) {
+        out.add(ring[at]);
+      }
+    }
+    outOfOrder.addAllTo(out);
+  }
+
   private Job ringHead() {
     while (ringSize > 0) {
       Job j = ring[head];

@@ -60,6 +60,12 @@ final class SpecValidator {
             problem != null ? problem : "its trace context has no traceparent");
       }
     }
+    if (spec.fairnessKey() != null) {
+      String problem = Ids.keyProblem("fairness_key", spec.fairnessKey());
+      if (problem != null) {
+        return new Rejected(ErrorCode.INVALID_ARGUMENT, problem);
+      }
+    }
     if (spec.dependsOn().size() > EngineConfig.DEPENDENCIES_MAX) {
       return invalid("job %s depends on %d jobs; at most %d are allowed", spec.jobId(),
           spec.dependsOn().size(), EngineConfig.DEPENDENCIES_MAX);

@@ -31,7 +31,8 @@ public record JobView(
     String result,
     String reason,
     List<AttemptView> attempts,
-    TraceContext trace) {
+    TraceContext trace,
+    String fairnessKey) {
 
   /** The live attempt, if the job is RUNNING. */
   public AttemptView liveAttempt() {

@@ -7,6 +7,7 @@ import java.util.List;
  *
  * @param queues the queues it serves; empty: every queue
  * @param tasks the task types it can run; empty: every task type
+ * @param reserve slots set aside per queue; empty for none
  */
 public record WorkerView(
     String workerId,
@@ -16,4 +17,5 @@ public record WorkerView(
     long lastSeenMillis,
     long heartbeatTimeoutMillis,
     boolean alive,
-    List<String> tasks) {}
+    List<String> tasks,
+    java.util.Map<String, Integer> reserve) {}
