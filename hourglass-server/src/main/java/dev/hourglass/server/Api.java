@@ -15,6 +15,7 @@ import dev.hourglass.core.event.Outcome.Rejected;
 import dev.hourglass.core.id.JobIds;
 import dev.hourglass.core.view.JobFilter;
 import dev.hourglass.core.view.JobState;
+import dev.hourglass.core.view.LeaseEnd;
 import dev.hourglass.core.view.Page;
 import dev.hourglass.core.view.QueueView;
 import dev.hourglass.core.view.UnrunnableView;
@@ -22,6 +23,8 @@ import dev.hourglass.runtime.EngineBackend;
 import dev.hourglass.runtime.EngineLoop;
 import dev.hourglass.runtime.EngineLoopException;
 import dev.hourglass.runtime.LeaseSignals;
+import dev.hourglass.runtime.PartitionPlacement;
+import dev.hourglass.runtime.Partitions;
 import dev.hourglass.server.Auth.Access;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
@@ -56,8 +59,10 @@ final class Api {
   /** Why: a listing page is a bounded read on the engine thread. */
   static final int PAGE_LIMIT_DEFAULT = 100;
 
-  private final EngineLoop loop;
+  private final Partitions parts;
+  /** Partition 0's backend: a replica's, or the single node's first log. */
   private final EngineBackend backend;
+  private final List<EngineBackend> backends;
   private final Limits limits;
   private final Auth auth;
   private final ServerMetrics metrics;
@@ -68,14 +73,11 @@ final class Api {
   private final List<Route> table = new ArrayList<>();
   /** Permits for API calls being handled; see {@link Limits#requestsInFlightMax()}. */
   private final Semaphore inFlight;
-  /** Parked signal polls: cancels and timeouts reach a worker without waiting for a heartbeat. */
-  private final LeaseSignals signals;
-
-  Api(EngineLoop loop, LeaseSignals signals, EngineBackend backend, Limits limits, Auth auth,
+  Api(Partitions parts, List<EngineBackend> backends, Limits limits, Auth auth,
       ServerMetrics metrics, JobIds ids, LongSupplier wallMillis) {
-    this.loop = loop;
-    this.signals = signals;
-    this.backend = backend;
+    this.parts = parts;
+    this.backends = backends;
+    this.backend = backends == null ? null : backends.get(0);
     this.limits = limits;
     this.auth = auth;
     this.metrics = metrics;
@@ -118,6 +120,7 @@ final class Api {
         guard(Access.WORKER, this::workerSignals));
     route(r, Method.DELETE, V1 + "/workers/{id}", guard(Access.WORKER, this::deregisterWorker));
     route(r, Method.GET, V1 + "/stats", guard(Access.READ, this::stats));
+    route(r, Method.GET, V1 + "/partitions", guard(Access.READ, this::partitions));
     route(r, Method.GET, V1 + "/cluster", guard(Access.READ,
         (req, res) -> Http.json(res, 200, backend.clusterStatus())));
     route(r, Method.GET, V1 + "/cluster/digest", guard(Access.ADMIN, (req, res) -> {
@@ -287,14 +290,116 @@ final class Api {
     }
   }
 
-  private <T> T read(java.util.function.Function<EngineQueries, T> query) {
-    return await(loop.read(query), Duration.ZERO);
+  /** A read on the partition that holds {@code id} (a job or schedule id). */
+  private <T> T read(String id, java.util.function.Function<EngineQueries, T> query) {
+    return await(parts.loopForId(id).read(query), Duration.ZERO);
   }
 
-  /** Applies one command; answers the job's (or target's) state, or throws its refusal. */
-  private <R> R write(Command command, long bytes,
+  /** The same read on every partition, concurrently; the answers by partition. */
+  private <T> List<T> readAll(java.util.function.Function<EngineQueries, T> query) {
+    List<CompletableFuture<T>> futures = new ArrayList<>(parts.count());
+    for (EngineLoop l : parts.loops()) {
+      futures.add(l.read(query));
+    }
+    List<T> out = new ArrayList<>(futures.size());
+    for (var f : futures) {
+      out.add(await(f, Duration.ZERO));
+    }
+    return out;
+  }
+
+  /**
+   * Applies one command on the partition that holds {@code id}; answers the job's (or target's)
+   * state, or throws its refusal.
+   */
+  private <R> R write(String id, Command command, long bytes,
       java.util.function.BiFunction<Outcome, EngineQueries, R> finish) {
-    return await(loop.write(command, bytes, finish), Duration.ZERO);
+    return await(parts.loopForId(id).write(command, bytes, finish), Duration.ZERO);
+  }
+
+  /**
+   * Applies a setting on every partition, concurrently (its command built per partition); the
+   * answers by partition, each the outcome's {@code finish}. A refusal is thrown after all have
+   * answered.
+   */
+  private <R> List<R> writeAll(java.util.function.IntFunction<Command> command,
+      java.util.function.BiFunction<Outcome, EngineQueries, R> finish) {
+    List<CompletableFuture<R>> futures = new ArrayList<>(parts.count());
+    for (int p = 0; p < parts.count(); p++) {
+      futures.add(parts.loop(p).write(command.apply(p), 0, finish));
+    }
+    List<R> out = new ArrayList<>(futures.size());
+    ApiException refused = null;
+    for (var f : futures) {
+      try {
+        out.add(await(f, Duration.ZERO));
+      } catch (ApiException e) {
+        refused = refused == null ? e : refused;
+        out.add(null);
+      }
+    }
+    if (refused != null) {
+      throw refused;
+    }
+    return out;
+  }
+
+  /**
+   * Like {@link #writeAll}, for worker calls: a worker that leased in only some partitions is
+   * known only there, so the call succeeds if any partition accepts it (answering the first
+   * acceptance), and is refused with the first refusal if none does.
+   */
+  private <R> R writeAny(Command command, java.util.function.BiFunction<Outcome, EngineQueries,
+      R> finish) {
+    List<CompletableFuture<R>> futures = new ArrayList<>(parts.count());
+    for (EngineLoop l : parts.loops()) {
+      futures.add(l.write(command, 0, finish));
+    }
+    R first = null;
+    ApiException refused = null;
+    for (var f : futures) {
+      try {
+        R r = await(f, Duration.ZERO);
+        first = first == null ? r : first;
+      } catch (ApiException e) {
+        refused = refused == null ? e : refused;
+      }
+    }
+    if (first == null) {
+      throw refused;
+    }
+    return first;
+  }
+
+  /**
+   * The partition of each job of a submit (see {@link PartitionPlacement}); a submit that would
+   * need two partitions for one pipeline is refused with 422 PARTITION_CONFLICT.
+   */
+  private int[] place(List<Wire.JobRequest> jobs) {
+    if (parts.count() == 1) {
+      return new int[jobs.size()];
+    }
+    List<PartitionPlacement.Item> items = new ArrayList<>(jobs.size());
+    for (int i = 0; i < jobs.size(); i++) {
+      Wire.JobRequest j = jobs.get(i);
+      JobSpecs.checkPartitionKey(j, jobs.size() == 1 ? "" : "jobs[" + i + "]: ");
+      items.add(new PartitionPlacement.Item(j.jobId(), j.partitionKey(),
+          j.dependsOn() == null ? List.of() : j.dependsOn(), j.idempotencyKey()));
+    }
+    try {
+      return PartitionPlacement.place(items, parts.count(), parts::spread);
+    } catch (PartitionPlacement.Conflict e) {
+      throw new ApiException(422, "PARTITION_CONFLICT", "Unprocessable content",
+          e.getMessage() + "; nothing was applied");
+    }
+  }
+
+  /** The job's id: the client's, or a generated one that routes to partition {@code p}. */
+  private String idIn(int p, Wire.JobRequest r) {
+    if (r.jobId() != null) {
+      return r.jobId();
+    }
+    return parts.count() == 1 ? ids.next() : parts.idIn(p, ids::next);
   }
 
   private static Map<String, Object> stateOf(String jobId, EngineQueries q) {
@@ -368,19 +473,20 @@ final class Api {
     if (failure != null) {
       throw ApiException.unavailable("not ready: this replica applies nothing more: " + failure);
     }
-    if (!loop.healthy()) {
-      throw ApiException.unavailable("not ready: the apply loop is stopped (shutting down, or"
+    if (!parts.healthy()) {
+      throw ApiException.unavailable("not ready: an apply loop is stopped (shutting down, or"
           + " its log failed)");
     }
-    read(q -> null); // the loop answers, so it is not stuck
+    readAll(q -> null); // every loop answers, so none is stuck
     Http.json(res, 200, Map.of("status", "ready"));
   }
 
   private void metrics(ServerRequest req, ServerResponse res) {
     // On the loop thread, so the parked count is exact (the parked list is the loop's own).
-    var snapshot = read(q -> new ServerMetrics.Snapshot(q.queues(), q.workers(),
-        loop.parkedCount()));
-    metrics.refreshUnrunnable(read(EngineQueries::unrunnable));
+    var views = readAll(q -> new PartitionViews.Part(q.queues(), q.workers(), q.unrunnable()));
+    var snapshot = new ServerMetrics.Snapshot(PartitionViews.queues(views),
+        PartitionViews.workers(views), parts.parkedCount());
+    metrics.refreshUnrunnable(PartitionViews.unrunnable(views));
     res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
         .send(metrics.scrape(snapshot, now()));
   }
@@ -402,9 +508,13 @@ final class Api {
           + " was leased").formatted(waitMs, limits.leaseWaitMax().toMillis()));
     }
     long leaseMs = r.leaseMs() == null ? 0 : r.leaseMs();
-    List<EngineLoop.Assignment> granted = await(loop.lease(r.workerId(), max,
-        Http.names(r.queues(), "queues"), Http.names(r.tasks(), "tasks"), leaseMs, waitMs),
-        Duration.ofMillis(waitMs));
+    List<EngineLoop.Assignment> granted;
+    try {
+      granted = parts.lease(r.workerId(), max, Http.names(r.queues(), "queues"),
+          Http.names(r.tasks(), "tasks"), leaseMs, waitMs);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("INVALID_ARGUMENT", e.getMessage());
+    }
     List<Wire.Assignment> out = new ArrayList<>(granted.size());
     for (var a : granted) {
       out.add(new Wire.Assignment(a.jobId(), a.generation(), a.task(), a.queue(), a.payload(),
@@ -418,14 +528,14 @@ final class Api {
 
   private void deadLetters(ServerRequest req, ServerResponse res) {
     int limit = intQuery(req, "limit", PAGE_LIMIT_DEFAULT, 1, EngineQueries.PAGE_SIZE_MAX);
-    var dead = read(q -> q.deadLetters(limit));
-    Http.json(res, 200, Map.of("jobs", dead.stream().map(Wire.Job::of).toList()));
+    var dead = readAll(q -> q.deadLetters(limit));
+    Http.json(res, 200, Map.of("jobs", PartitionViews.deadLetters(dead, limit)));
   }
 
   private void redrive(ServerRequest req, ServerResponse res) {
     String id = param(req, "id");
     noFields(req);
-    Http.json(res, 200, write(new Command.RedriveJob(now(), id), 0, (o, q) -> {
+    Http.json(res, 200, write(id, new Command.RedriveJob(now(), id), 0, (o, q) -> {
       throwIfRejected(o);
       return stateOf(id, q);
     }));
@@ -440,7 +550,7 @@ final class Api {
   }
 
   void putSchedule(ScheduleSpec spec, ServerResponse res) {
-    var created = write(new Command.PutSchedule(now(), spec), 0, (o, q) -> {
+    var created = write(spec.scheduleId(), new Command.PutSchedule(now(), spec), 0, (o, q) -> {
       throwIfRejected(o);
       return Wire.Schedule.of(q.schedule(spec.scheduleId()).orElseThrow());
     });
@@ -448,13 +558,13 @@ final class Api {
   }
 
   private void listSchedules(ServerRequest req, ServerResponse res) {
-    var all = read(q -> q.schedules().stream().map(Wire.Schedule::of).toList());
-    Http.json(res, 200, Map.of("schedules", all));
+    var all = readAll(q -> q.schedules().stream().map(Wire.Schedule::of).toList());
+    Http.json(res, 200, Map.of("schedules", PartitionViews.schedules(all)));
   }
 
   private void getSchedule(ServerRequest req, ServerResponse res) {
     String id = param(req, "id");
-    var s = read(q -> q.schedule(id).map(Wire.Schedule::of).orElse(null));
+    var s = read(id, q -> q.schedule(id).map(Wire.Schedule::of).orElse(null));
     if (s == null) {
       throw ApiException.rejected(Rejected.unknownSchedule(id));
     }
@@ -464,7 +574,8 @@ final class Api {
   private void pauseSchedule(ServerRequest req, ServerResponse res, boolean paused) {
     String id = param(req, "id");
     noFields(req);
-    Http.json(res, 200, write(new Command.SetSchedulePaused(now(), id, paused), 0, (o, q) -> {
+    Http.json(res, 200, write(id, new Command.SetSchedulePaused(now(), id, paused), 0,
+        (o, q) -> {
       throwIfRejected(o);
       return Wire.Schedule.of(q.schedule(id).orElseThrow());
     }));
@@ -472,7 +583,7 @@ final class Api {
 
   private void deleteSchedule(ServerRequest req, ServerResponse res) {
     String id = param(req, "id");
-    Http.json(res, 200, write(new Command.DeleteSchedule(now(), id), 0, (o, q) -> {
+    Http.json(res, 200, write(id, new Command.DeleteSchedule(now(), id), 0, (o, q) -> {
       throwIfRejected(o);
       return Map.of("schedule_id", id, "deleted", true);
     }));
@@ -482,10 +593,10 @@ final class Api {
   // Queues and task limits
 
   private void listQueues(ServerRequest req, ServerResponse res) {
-    Http.json(res, 200, Map.of("queues", read(q -> {
-      var unrunnable = unrunnableByQueue(q);
-      return q.queues().stream().map(v -> queue(v, unrunnable)).toList();
-    })));
+    var views = readAll(q -> new PartitionViews.Part(q.queues(), List.of(), q.unrunnable()));
+    var unrunnable = unrunnableByQueue(PartitionViews.unrunnable(views));
+    Http.json(res, 200, Map.of("queues", PartitionViews.queues(views).stream()
+        .map(v -> queue(v, unrunnable)).toList()));
   }
 
   private static Wire.Queue queue(QueueView q, Map<String, Map<String, Long>> unrunnable) {
@@ -498,46 +609,83 @@ final class Api {
   }
 
   /** READY jobs no live worker can run, by queue, then task: O(lanes + workers' filters). */
-  private static Map<String, Map<String, Long>> unrunnableByQueue(EngineQueries q) {
+  private static Map<String, Map<String, Long>> unrunnableByQueue(List<UnrunnableView> all) {
     var out = new HashMap<String, Map<String, Long>>();
-    for (UnrunnableView u : q.unrunnable()) {
+    for (UnrunnableView u : all) {
       out.computeIfAbsent(u.queue(), k -> new LinkedHashMap<>()).put(u.task(), u.ready());
     }
     return out;
   }
 
-  /** A queue dropped (idle at its defaults) or never used reads as its defaults. */
-  private Wire.Queue queueNamed(EngineQueries q, String name) {
-    return queue(q.queue(name), unrunnableByQueue(q));
+  /**
+   * A queue over every partition, from each partition's view of it after a setting changed; a
+   * queue dropped (idle at its defaults) or never used reads as its defaults.
+   */
+  private Wire.Queue queueNamed(List<PartitionViews.Part> views) {
+    return queue(PartitionViews.queues(views).get(0),
+        unrunnableByQueue(PartitionViews.unrunnable(views)));
+  }
+
+  private static PartitionViews.Part queuePart(EngineQueries q, String name) {
+    return new PartitionViews.Part(List.of(q.queue(name)), List.of(), q.unrunnable().stream()
+        .filter(u -> u.queue().equals(name)).toList());
   }
 
   private void pauseQueue(ServerRequest req, ServerResponse res, boolean paused) {
     String name = param(req, "name");
     noFields(req);
-    Http.json(res, 200, write(new Command.SetQueuePaused(now(), name, paused), 0, (o, q) -> {
+    long now = now();
+    var views = writeAll(p -> new Command.SetQueuePaused(now, name, paused), (o, q) -> {
       throwIfRejected(o);
-      return queueNamed(q, name);
-    }));
+      return queuePart(q, name);
+    });
+    parts.nudge();
+    Http.json(res, 200, queueNamed(views));
+  }
+
+  /**
+   * Partition {@code p}'s share of a global {@code max_running}: the budget is split, so the
+   * sum over partitions is the limit (never N x the limit); 0 (no limit) stays 0.
+   */
+  private int share(int max, int p, String what, String name) {
+    int n = parts.count();
+    if (max > 0 && max < n) {
+      throw new ApiException(422, "LIMIT_BELOW_PARTITIONS", "Unprocessable content", ("%s %s:"
+          + " max_running=%d is below the node's %d partitions; the limit is split over the"
+          + " partitions, each needs at least 1 (0 would mean no limit); give at least %d, or 0"
+          + " for no limit; nothing was applied").formatted(what, name, max, n, n));
+    }
+    return max <= 0 ? max : max / n + (p < max % n ? 1 : 0);
   }
 
   private void queueLimits(ServerRequest req, ServerResponse res) {
     String name = param(req, "name");
     var r = Http.body(req, limits.bodyBytesMax(), Wire.LimitsRequest.class);
     int max = required(r.maxRunning(), "max_running", "limits");
-    Http.json(res, 200, write(new Command.SetQueueConcurrency(now(), name, max), 0, (o, q) -> {
-      throwIfRejected(o);
-      return queueNamed(q, name);
-    }));
+    share(max, 0, "queue", name);
+    long now = now();
+    var views = writeAll(p -> new Command.SetQueueConcurrency(now, name,
+        share(max, p, "queue", name)), (o, q) -> {
+          throwIfRejected(o);
+          return queuePart(q, name);
+        });
+    parts.nudge();
+    Http.json(res, 200, queueNamed(views));
   }
 
   private void taskLimits(ServerRequest req, ServerResponse res) {
     String name = param(req, "name");
     var r = Http.body(req, limits.bodyBytesMax(), Wire.LimitsRequest.class);
     int max = required(r.maxRunning(), "max_running", "limits");
-    Http.json(res, 200, write(new Command.SetTaskConcurrency(now(), name, max), 0, (o, q) -> {
-      throwIfRejected(o);
-      return Map.of("task", name, "max_running", max);
-    }));
+    share(max, 0, "task", name);
+    long now = now();
+    writeAll(p -> new Command.SetTaskConcurrency(now, name, share(max, p, "task", name)),
+        (o, q) -> {
+          throwIfRejected(o);
+          return true;
+        });
+    parts.nudge();
+    Http.json(res, 200, Map.of("task", name, "max_running", max));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -550,10 +698,12 @@ final class Api {
         Http.names(r.queues(), "queues"),
         r.heartbeatTimeoutMs() == null ? 0 : r.heartbeatTimeoutMs(),
         Http.names(r.tasks(), "tasks"));
-    Http.json(res, 201, write(c, 0, (o, q) -> {
+    var views = writeAll(p -> c, (o, q) -> {
       throwIfRejected(o);
       return workerNamed(q, id);
-    }));
+    });
+    parts.nudge();
+    Http.json(res, 201, views.get(0));
   }
 
   private static Wire.Worker workerNamed(EngineQueries q, String id) {
@@ -564,17 +714,16 @@ final class Api {
   private void listWorkers(ServerRequest req, ServerResponse res) {
     String cursor = query(req, "cursor");
     int limit = intQuery(req, "limit", PAGE_LIMIT_DEFAULT, 1, EngineQueries.PAGE_SIZE_MAX);
-    Http.json(res, 200, read(q -> {
-      var page = q.workers(cursor, limit);
-      return new Wire.WorkerPage(page.items().stream().map(Wire.Worker::of).toList(),
-          page.nextCursor());
-    }));
+    var pages = readAll(q -> q.workers(cursor, limit));
+    var page = PartitionViews.workers(pages, limit);
+    Http.json(res, 200, new Wire.WorkerPage(page.items().stream().map(Wire.Worker::of).toList(),
+        page.nextCursor()));
   }
 
   private void workerHeartbeat(ServerRequest req, ServerResponse res) {
     String id = param(req, "id");
     noFields(req);
-    Http.json(res, 200, write(new Command.WorkerHeartbeat(now(), id), 0, (o, q) -> {
+    Http.json(res, 200, writeAny(new Command.WorkerHeartbeat(now(), id), (o, q) -> {
       throwIfRejected(o);
       return workerNamed(q, id);
     }));
@@ -603,7 +752,7 @@ final class Api {
       held.add(new LeaseSignals.Held(required(h.jobId(), "leases[" + i + "].job_id", "signals"),
           required(h.generation(), "leases[" + i + "].generation", "signals")));
     }
-    var ends = await(signals.await(id, held, waitMs), Duration.ofMillis(waitMs));
+    var ends = await(signalsOf(id, held, waitMs), Duration.ofMillis(waitMs));
     List<Wire.Signal> out = new ArrayList<>(ends.size());
     for (var e : ends) {
       out.add(new Wire.Signal(e.jobId(), e.generation(), e.kind().name(), e.reason()));
@@ -611,28 +760,95 @@ final class Api {
     Http.json(res, 200, new Wire.Signals(out));
   }
 
+  /**
+   * A signal poll over every partition: each partition watches the leases it holds (and any it
+   * grants meanwhile); the first partition with a signal answers. A partition where the worker
+   * never leased does not know it; only when none knows it is the poll refused.
+   */
+  private CompletableFuture<List<LeaseEnd>> signalsOf(String id, List<LeaseSignals.Held> held,
+      long waitMs) {
+    if (parts.count() == 1) {
+      return parts.signals(0).await(id, held, waitMs);
+    }
+    List<List<LeaseSignals.Held>> byPartition = new ArrayList<>();
+    for (int p = 0; p < parts.count(); p++) {
+      byPartition.add(new ArrayList<>());
+    }
+    for (var h : held) {
+      byPartition.get(parts.partitionOf(h.jobId())).add(h);
+    }
+    var out = new CompletableFuture<List<LeaseEnd>>();
+    var pending = new java.util.concurrent.atomic.AtomicInteger(parts.count());
+    var known = new java.util.concurrent.atomic.AtomicBoolean();
+    var refused = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+    for (int p = 0; p < parts.count(); p++) {
+      CompletableFuture<List<LeaseEnd>> f;
+      try {
+        f = parts.signals(p).await(id, byPartition.get(p), waitMs);
+      } catch (EngineLoopException e) {
+        f = CompletableFuture.failedFuture(e);
+      }
+      f.whenComplete((ends, e) -> {
+        if (e == null) {
+          known.set(true);
+          if (!ends.isEmpty()) {
+            out.complete(ends);
+          }
+        } else {
+          refused.compareAndSet(null, e);
+        }
+        if (pending.decrementAndGet() == 0) {
+          if (known.get()) {
+            out.complete(List.of());
+          } else {
+            out.completeExceptionally(refused.get());
+          }
+        }
+      });
+    }
+    return out;
+  }
+
   private void deregisterWorker(ServerRequest req, ServerResponse res) {
     String id = param(req, "id");
-    Http.json(res, 200, write(new Command.DeregisterWorker(now(), id), 0, (o, q) -> {
+    Http.json(res, 200, writeAny(new Command.DeregisterWorker(now(), id), (o, q) -> {
       throwIfRejected(o);
       return Map.of("worker_id", id, "deregistered", true);
     }));
   }
 
   private void stats(ServerRequest req, ServerResponse res) {
-    Http.json(res, 200, read(q -> {
+    var stats = readAll(q -> new PartitionViews.Stats(q.countsByState(), q.jobsHeld(),
+        q.unrunnable().stream().mapToLong(UnrunnableView::ready).sum(), q.nextWakeupMillis()));
+    var counts = new LinkedHashMap<String, Object>();
+    PartitionViews.counts(stats).forEach((s, n) -> counts.put(s.name(), n));
+    var m = new LinkedHashMap<String, Object>();
+    m.put("counts", counts);
+    m.put("jobs_held", stats.stream().mapToLong(PartitionViews.Stats::jobsHeld).sum());
+    m.put("parked_long_polls", parts.parkedCount());
+    m.put("parked_signal_polls", parts.parkedSignalCount());
+    m.put("unrunnable", stats.stream().mapToLong(PartitionViews.Stats::unrunnable).sum());
+    long wake = stats.stream().mapToLong(PartitionViews.Stats::nextWakeupMillis).min()
+        .orElse(Long.MAX_VALUE);
+    m.put("next_wakeup_at", wake == Long.MAX_VALUE ? null : wake);
+    Http.json(res, 200, m);
+  }
+
+  /** Each partition's counts by state and log position: {@code GET /api/v1/partitions}. */
+  private void partitions(ServerRequest req, ServerResponse res) {
+    var stats = readAll(q -> new PartitionViews.Stats(q.countsByState(), q.jobsHeld(), 0,
+        Long.MAX_VALUE));
+    List<Map<String, Object>> out = new ArrayList<>(stats.size());
+    for (int p = 0; p < stats.size(); p++) {
       var counts = new LinkedHashMap<String, Object>();
-      q.countsByState().forEach((s, n) -> counts.put(s.name(), n));
+      stats.get(p).counts().forEach((s, n) -> counts.put(s.name(), n));
       var m = new LinkedHashMap<String, Object>();
+      m.put("partition", p);
       m.put("counts", counts);
-      m.put("jobs_held", q.jobsHeld());
-      m.put("parked_long_polls", loop.parkedCount());
-      m.put("parked_signal_polls", signals.parkedCount());
-      m.put("unrunnable", q.unrunnable().stream().mapToLong(UnrunnableView::ready).sum());
-      long wake = q.nextWakeupMillis();
-      m.put("next_wakeup_at", wake == Long.MAX_VALUE ? null : wake);
-      return m;
-    }));
+      m.put("log_position", backends.get(p).position());
+      out.add(m);
+    }
+    Http.json(res, 200, Map.of("partitions", out));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -661,8 +877,10 @@ final class Api {
         return;
       }
       long now = now();
-      JobSpec spec = JobSpecs.job(r, ids, now, limits, "");
-      Wire.Submitted s = write(new Command.SubmitJob(now, spec), body.length, (o, q) -> {
+      int p = place(List.of(r))[0];
+      JobSpec spec = JobSpecs.job(r, idIn(p, r), now, limits, "");
+      Wire.Submitted s = write(spec.jobId(), new Command.SubmitJob(now, spec), body.length,
+          (o, q) -> {
         throwIfRejected(o);
         for (Event e : ((Applied) o).events()) {
           if (e instanceof JobDeduplicated d) {
@@ -683,28 +901,82 @@ final class Api {
                 r.jobs() == null ? 0 : r.jobs().size()));
       }
       long now = now();
+      for (int i = 0; i < r.jobs().size(); i++) {
+        required(r.jobs().get(i), "jobs[" + i + "]", "batch");
+      }
+      int[] placed = place(r.jobs());
       List<JobSpec> specs = new ArrayList<>(r.jobs().size());
       for (int i = 0; i < r.jobs().size(); i++) {
-        Wire.JobRequest j = required(r.jobs().get(i), "jobs[" + i + "]", "batch");
-        specs.add(JobSpecs.job(j, ids, now, limits, "jobs[" + i + "]: "));
+        Wire.JobRequest j = r.jobs().get(i);
+        specs.add(JobSpecs.job(j, idIn(placed[i], j), now, limits, "jobs[" + i + "]: "));
       }
-      var out = write(new Command.SubmitJobs(now, specs), body.length, (o, q) -> {
-        throwIfRejected(o);
-        Map<String, String> dedup = new HashMap<>();
-        for (Event e : ((Applied) o).events()) {
-          if (e instanceof JobDeduplicated d) {
-            dedup.put(d.idempotencyKey(), d.jobId());
-          }
-        }
-        List<Wire.Submitted> list = new ArrayList<>(specs.size());
-        for (JobSpec s : specs) {
-          String existing = s.idempotencyKey() == null ? null : dedup.get(s.idempotencyKey());
-          String id = existing != null ? existing : s.jobId();
-          list.add(new Wire.Submitted(id, q.state(id).name(), existing != null ? true : null));
-        }
-        return new Wire.BatchSubmitted(list);
-      });
+      if (parts.count() > 1 && java.util.Arrays.stream(placed).distinct().count() > 1) {
+        Http.json(res, 201, submitSplit(now, specs, placed, body.length));
+        return;
+      }
+      var out = write(specs.get(0).jobId(), new Command.SubmitJobs(now, specs), body.length,
+          (o, q) -> submitted(specs, o, q));
       Http.json(res, 201, out);
+    }
+
+    /** The answer to one partition's part of a batch: each job's id and state, in order. */
+    private static Wire.BatchSubmitted submitted(List<JobSpec> specs, Outcome o,
+        EngineQueries q) {
+      throwIfRejected(o);
+      Map<String, String> dedup = new HashMap<>();
+      for (Event e : ((Applied) o).events()) {
+        if (e instanceof JobDeduplicated d) {
+          dedup.put(d.idempotencyKey(), d.jobId());
+        }
+      }
+      List<Wire.Submitted> list = new ArrayList<>(specs.size());
+      for (JobSpec s : specs) {
+        String existing = s.idempotencyKey() == null ? null : dedup.get(s.idempotencyKey());
+        String id = existing != null ? existing : s.jobId();
+        list.add(new Wire.Submitted(id, q.state(id).name(), existing != null ? true : null));
+      }
+      return new Wire.BatchSubmitted(list);
+    }
+
+    /**
+     * A batch whose jobs belong to several partitions: one SubmitJobs per partition, applied
+     * concurrently, each atomic. When a part is refused, the answer is its refusal and names
+     * the jobs that the other parts did apply (a retry with idempotency keys is then safe).
+     */
+    private Wire.BatchSubmitted submitSplit(long now, List<JobSpec> specs, int[] placed,
+        long bytes) {
+      Map<Integer, List<Integer>> byPartition = new java.util.TreeMap<>();
+      for (int i = 0; i < specs.size(); i++) {
+        byPartition.computeIfAbsent(placed[i], k -> new ArrayList<>()).add(i);
+      }
+      Map<Integer, CompletableFuture<Wire.BatchSubmitted>> futures = new LinkedHashMap<>();
+      for (var e : byPartition.entrySet()) {
+        List<JobSpec> part = e.getValue().stream().map(specs::get).toList();
+        futures.put(e.getKey(), parts.loop(e.getKey()).write(new Command.SubmitJobs(now, part),
+            bytes * part.size() / specs.size(), (o, q) -> submitted(part, o, q)));
+      }
+      Wire.Submitted[] out = new Wire.Submitted[specs.size()];
+      ApiException refused = null;
+      List<String> applied = new ArrayList<>();
+      for (var e : futures.entrySet()) {
+        List<Integer> idx = byPartition.get(e.getKey());
+        try {
+          var answer = await(e.getValue(), Duration.ZERO);
+          for (int k = 0; k < idx.size(); k++) {
+            out[idx.get(k)] = answer.jobs().get(k);
+            applied.add(answer.jobs().get(k).jobId());
+          }
+        } catch (ApiException x) {
+          refused = refused == null ? x : refused;
+        }
+      }
+      if (refused != null) {
+        throw new ApiException(refused.status(), refused.code(), refused.title(),
+            refused.getMessage() + (applied.isEmpty() ? "" : ("; this batch spans partitions and"
+                + " each partition's part is applied on its own: the jobs of the other parts"
+                + " were applied: " + applied)));
+      }
+      return new Wire.BatchSubmitted(List.of(out));
     }
 
     private <T> T parse(byte[] body, Class<T> type) {
@@ -713,7 +985,8 @@ final class Api {
 
     void get(ServerRequest req, ServerResponse res) {
       String id = param(req, "id");
-      var job = read(q -> q.job(id).map(Wire.Job::of).orElse(null));
+      int p = parts.partitionOf(id);
+      var job = read(id, q -> q.job(id).map(j -> Wire.Job.of(j, p)).orElse(null));
       if (job == null) {
         throw ApiException.rejected(Rejected.unknownJob(id));
       }
@@ -734,17 +1007,37 @@ final class Api {
       var filter = new JobFilter(s, query(req, "queue"), query(req, "task"));
       String cursor = query(req, "cursor");
       int limit = intQuery(req, "limit", PAGE_LIMIT_DEFAULT, 1, EngineQueries.PAGE_SIZE_MAX);
-      Page<Wire.Job> page = read(q -> {
-        var p = q.jobs(filter, cursor, limit);
-        return new Page<>(p.items().stream().map(Wire.Job::of).toList(), p.nextCursor());
-      });
+      Page<Wire.Job> page;
+      if (parts.count() == 1) {
+        page = await(parts.loop(0).read(q -> {
+          var p = q.jobs(filter, cursor, limit);
+          return new Page<>(p.items().stream().map(j -> Wire.Job.of(j, 0)).toList(),
+              p.nextCursor());
+        }), Duration.ZERO);
+      } else {
+        String[] cursors = PartitionViews.splitCursor(cursor, parts.count());
+        List<CompletableFuture<PartitionViews.Scan>> futures = new ArrayList<>();
+        for (int p = 0; p < parts.count(); p++) {
+          String c = cursors[p];
+          int partition = p;
+          futures.add(c == null
+              ? CompletableFuture.completedFuture(new PartitionViews.Scan(List.of(), null))
+              : parts.loop(p).read(q -> PartitionViews.positioned(q, filter, c, limit,
+                  partition)));
+        }
+        List<PartitionViews.Scan> found = new ArrayList<>();
+        for (var f : futures) {
+          found.add(await(f, Duration.ZERO));
+        }
+        page = PartitionViews.mergeJobs(found, cursors, limit);
+      }
       Http.json(res, 200, new Wire.JobPage(page.items(), page.nextCursor()));
     }
 
     void cancel(ServerRequest req, ServerResponse res) {
       String id = param(req, "id");
       var r = Http.body(req, limits.bodyBytesMax(), Wire.CancelRequest.class);
-      Http.json(res, 200, write(new Command.CancelJob(now(), id, r.reason()), 0, (o, q) -> {
+      Http.json(res, 200, write(id, new Command.CancelJob(now(), id, r.reason()), 0, (o, q) -> {
         throwIfRejected(o);
         return stateOf(id, q);
       }));
@@ -785,7 +1078,7 @@ final class Api {
       for (Command c : commands) {
         String id = ((Command.CompleteJob) c).jobId();
         try {
-          futures.add(loop.write(c, body.length / commands.size(), (o, q) ->
+          futures.add(parts.loopForId(id).write(c, body.length / commands.size(), (o, q) ->
               o instanceof Rejected x ? new Wire.CompletionResult(id, null, x.code().name(),
                   x.detail()) : new Wire.CompletionResult(id, JobState.SUCCEEDED.name(), null,
                   null)));
@@ -820,7 +1113,7 @@ final class Api {
       }
       var c = new Command.HeartbeatJob(now(), id, required(r.workerId(), "worker_id",
           "heartbeat"), required(r.generation(), "generation", "heartbeat"), leaseMs);
-      Http.json(res, 200, write(c, 0, (o, q) -> {
+      Http.json(res, 200, write(id, c, 0, (o, q) -> {
         throwIfRejected(o);
         var m = stateOf(id, q);
         var live = q.job(id).orElseThrow().liveAttempt();
@@ -843,7 +1136,7 @@ final class Api {
         case Command.ReleaseJob x -> x.jobId();
         default -> throw new IllegalArgumentException("not a report: " + c);
       };
-      Http.json(res, 200, write(c, 0, (o, q) -> {
+      Http.json(res, 200, write(id, c, 0, (o, q) -> {
         throwIfRejected(o);
         return stateOf(id, q);
       }));

@@ -41,7 +41,8 @@ final class Wire {
       String scheduleId,
       String overlap,
       String catchUp,
-      Long catchUpWindowMs) {}
+      Long catchUpWindowMs,
+      String partitionKey) {}
 
   record BatchRequest(List<JobRequest> jobs) {}
 
@@ -126,8 +127,14 @@ final class Wire {
       String idempotencyKey,
       @JsonRawValue String result,
       String reason,
-      List<Attempt> attempts) {
+      List<Attempt> attempts,
+      Integer partition) {
     static Job of(JobView j) {
+      return of(j, null);
+    }
+
+    /** The job as held by partition {@code partition} (null: not said). */
+    static Job of(JobView j, Integer partition) {
       return new Job(j.jobId(), j.state().name(), j.queue(), j.task(), j.payload(), j.priority(),
           j.deadlineMillis() == JobSpec.NO_DEADLINE ? null : j.deadlineMillis(),
           j.runAtMillis() == 0 ? null : j.runAtMillis(), j.generation(), j.failures(),
@@ -135,7 +142,7 @@ final class Wire {
           j.finishedAtMillis() == 0 ? null : j.finishedAtMillis(), j.dependsOn(), j.dependents(),
           j.scheduleId(),
           j.idempotencyKey(), j.result(), j.reason(),
-          j.attempts().stream().map(Attempt::of).toList());
+          j.attempts().stream().map(Attempt::of).toList(), partition);
     }
   }
 
