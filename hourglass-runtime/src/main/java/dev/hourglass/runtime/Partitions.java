@@ -1,9 +1,11 @@
 package dev.hourglass.runtime;
 
+import dev.hourglass.core.command.Command;
 import dev.hourglass.core.engine.EngineQueries;
 import dev.hourglass.core.event.Event;
 import dev.hourglass.core.event.Event.JobTransitioned;
 import dev.hourglass.core.view.JobState;
+import dev.hourglass.core.view.WorkerView;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * partition starves, priority order is strict within a partition and only approximate across
  * partitions. A worker's first poll leases once in every partition (registering it there and
  * re-sending what a restart left owed to it), and a round with nothing to grant still leases in
- * its starting partition, so a bad request is refused as before and the worker stays seen. When a
+ * its starting partition, so a bad request is refused as before and the worker stays seen (and
+ * a partition where it holds leases but takes nothing hears a worker heartbeat before the worker
+ * would be declared dead there: {@link #keepSeen}). When a
  * round grants nothing the poll parks as a {@link Waiter}: each loop's applied-events hook wakes
  * the waiters its engine would now grant to (a job became READY or left RUNNING), oldest first,
  * while its grantable jobs last. The waiter is registered before a last check of every
@@ -55,11 +59,20 @@ public final class Partitions implements AutoCloseable {
   private final List<LeaseSignals> signals;
   private final int parkedMax;
   private final Duration replyTimeout;
+  private final TimeSource time;
   private final AtomicInteger rotor = new AtomicInteger();
   private final AtomicLong waiterSeq = new AtomicLong();
   private final ConcurrentSkipListMap<Long, Waiter> waiters = new ConcurrentSkipListMap<>();
-  /** "worker\0partition" of every worker that has leased in a partition since this start. */
+  /**
+   * "worker\0partition" of every worker that has leased in a partition since this start; at
+   * most {@link #CONTACTED_MAX} (then forgotten, which costs only one extra lease per partition).
+   */
   private final Set<String> contacted = ConcurrentHashMap.newKeySet();
+  /** Why: worker ids may churn; the set must not grow without bound. */
+  private static final int CONTACTED_MAX = 100_000;
+
+  /** What a round learns of one partition: how many it would grant, and the worker there. */
+  private record Probe(int would, WorkerView worker) {}
 
   /** A parked poll of the gateway. */
   private record Waiter(String workerId, int max, List<String> queues, List<String> tasks,
@@ -69,8 +82,9 @@ public final class Partitions implements AutoCloseable {
    * The gateway over {@code loops} (partition i is {@code loops.get(i)}), with one {@link
    * LeaseSignals} per loop. Takes over each loop's applied-events hook.
    */
-  public Partitions(List<EngineLoop> loops, LoopLimits limits) {
+  public Partitions(List<EngineLoop> loops, LoopLimits limits, TimeSource time) {
     this.loops = List.copyOf(loops);
+    this.time = time;
     this.parkedMax = limits.parkedLeasesMax();
     this.replyTimeout = limits.replyTimeout();
     List<LeaseSignals> s = new ArrayList<>(loops.size());
@@ -225,20 +239,27 @@ public final class Partitions implements AutoCloseable {
       List<String> tasks, long leaseMillis) {
     int n = loops.size();
     int start = spread();
-    List<CompletableFuture<Integer>> would = new ArrayList<>(n);
+    List<CompletableFuture<Probe>> probes = new ArrayList<>(n);
     for (EngineLoop l : loops) {
-      would.add(l.read(q -> q.wouldGrant(workerId, max, queues, tasks)));
+      probes.add(l.read(q -> new Probe(q.wouldGrant(workerId, max, queues, tasks),
+          q.worker(workerId).orElse(null))));
+    }
+    if (contacted.size() > CONTACTED_MAX) {
+      contacted.clear();
     }
     int[] take = new int[n];
     boolean[] touch = new boolean[n];
+    Probe[] probe = new Probe[n];
     int remaining = max;
     for (int i = 0; i < n; i++) {
       int p = (start + i) % n;
-      int k = Math.min(remaining, await(would.get(p), 0));
+      probe[p] = await(probes.get(p), 0);
+      int k = Math.min(remaining, probe[p].would());
       take[p] = k;
       remaining -= k;
       touch[p] = contacted.add(workerId + "\0" + p);
     }
+    keepSeen(workerId, probe, take, touch);
     if (remaining == max) {
       touch[start] = true; // validates the request and keeps the worker seen, as one poll did
     }
@@ -272,6 +293,28 @@ public final class Partitions implements AutoCloseable {
       throw refused;
     }
     return out;
+  }
+
+  /**
+   * A poll that leases in one partition keeps its worker seen there only: in a partition where it
+   * holds leases but takes nothing this round, it is declared dead once silent for its heartbeat
+   * timeout, and its leases there are lost, though with one partition its polls alone would have
+   * kept it alive. So past half that timeout the round sends such a partition a worker heartbeat
+   * (a write at most about twice per timeout per partition, and only while it holds leases).
+   */
+  private void keepSeen(String workerId, Probe[] probe, int[] take, boolean[] touch) {
+    long now = time.wallMillis();
+    for (int p = 0; p < probe.length; p++) {
+      WorkerView w = probe[p].worker();
+      if (take[p] == 0 && !touch[p] && w != null && w.inFlight() > 0
+          && now - w.lastSeenMillis() > w.heartbeatTimeoutMillis() / 2) {
+        try {
+          loops.get(p).write(new Command.WorkerHeartbeat(now, workerId), 0, (o, q) -> null);
+        } catch (EngineLoopException e) {
+          // full or stopping: the next poll tries again
+        }
+      }
+    }
   }
 
   private int wouldGrantAnywhere(Waiter w) {

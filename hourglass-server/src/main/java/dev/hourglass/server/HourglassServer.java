@@ -88,7 +88,7 @@ public final class HourglassServer implements AutoCloseable {
     for (EngineBackend b : backends) {
       loops.add(new EngineLoop(b, options.limits().loop(), listener, time));
     }
-    var partitions = new Partitions(loops, options.limits().loop());
+    var partitions = new Partitions(loops, options.limits().loop(), time);
     loops.forEach(EngineLoop::start);
     var api = new Api(partitions, List.copyOf(backends), options.limits(), options.auth(),
         metrics, time.jobIds(), time::wallMillis);

@@ -312,4 +312,40 @@ class PartitionsHttpTest {
         .hasMessageContaining("holds 1 partition but").hasMessageContaining("--partitions 4");
     HourglassServer.start(ServerOptions.of(data).withPort(0).withPartitions(2)).stop();
   }
+
+  /**
+   * Goal: a worker whose polls keep taking jobs from one partition is not declared dead in
+   * another where it holds a lease (with one partition its polls alone keep it seen there).
+   */
+  @Test
+  void aWorkerBusyInOnePartitionStaysAliveWhereItHoldsALease() throws Exception {
+    String q = freshQueue();
+    String w = "busy";
+    assertThat(http.post("/api/v1/workers", "{\"worker_id\":\"" + w + "\",\"capacity\":10,"
+        + "\"heartbeat_timeout_ms\":4000}").status()).isEqualTo(201);
+    String held = submit("{\"task\":\"t\",\"queue\":\"" + q + "\",\"partition_key\":\""
+        + keyIn(0, "held") + "\"}").str("job_id");
+    var first = http.post("/api/v1/lease", "{\"worker_id\":\"" + w + "\",\"max\":1,"
+        + "\"lease_ms\":600000,\"queues\":[\"" + q + "\"]}").body().get("assignments");
+    assertThat(first).hasSize(1);
+    assertThat(first.get(0).get("job_id").asText()).isEqualTo(held);
+    long end = System.nanoTime() + 10_000_000_000L;
+    int rounds = 0;
+    while (System.nanoTime() < end) {
+      submit("{\"task\":\"t\",\"queue\":\"" + q + "\",\"partition_key\":\""
+          + keyIn(1, "busy") + "\"}");
+      var a = http.post("/api/v1/lease", "{\"worker_id\":\"" + w + "\",\"max\":1,"
+          + "\"queues\":[\"" + q + "\"]}").body().get("assignments");
+      for (JsonNode x : a) {
+        http.post("/api/v1/jobs/" + x.get("job_id").asText() + "/complete", "{\"worker_id\":\""
+            + w + "\",\"generation\":" + x.get("generation").asInt() + "}");
+      }
+      rounds++;
+    }
+    var job = http.get("/api/v1/jobs/" + held).body();
+    assertThat(job.get("state").asText()).as("after %d rounds: %s", rounds, job)
+        .isEqualTo("RUNNING");
+    assertThat(job.get("generation").asInt()).isEqualTo(1);
+  }
+
 }
