@@ -36,10 +36,12 @@ import org.slf4j.LoggerFactory;
  * once.
  *
  * <p><b>One long poll.</b> A round asks every partition (a read) how many jobs the worker's lease
- * would get there ({@link EngineQueries#wouldGrant}), splits {@code max} over them starting at a
- * rotating partition, and leases (without waiting) in those that have any, concurrently; so no
- * partition starves, priority order is strict within a partition and only approximate across
- * partitions. A worker's first poll leases once in every partition (registering it there and
+ * would get there ({@link EngineQueries#wouldGrant}) and the best priority READY in the queues
+ * polled, splits {@code max} over them, best priority first and otherwise starting at a rotating
+ * partition, and leases (without waiting) in those that have any, concurrently; so no partition
+ * starves, and priority order is strict within a partition and approximate across partitions (a
+ * round may take a partition's lower-priority jobs before another's higher ones; task filters
+ * and polls of every queue are not ranked). A worker's first poll leases once in every partition (registering it there and
  * re-sending what a restart left owed to it), and a round with nothing to grant still leases in
  * its starting partition, so a bad request is refused as before and the worker stays seen (and
  * a partition where it holds leases but takes nothing hears a worker heartbeat before the worker
@@ -71,8 +73,11 @@ public final class Partitions implements AutoCloseable {
   /** Why: worker ids may churn; the set must not grow without bound. */
   private static final int CONTACTED_MAX = 100_000;
 
-  /** What a round learns of one partition: how many it would grant, and the worker there. */
-  private record Probe(int would, WorkerView worker) {}
+  /**
+   * What a round learns of one partition: how many jobs it would grant, the highest priority of
+   * a READY job in the queues polled ({@link Integer#MIN_VALUE} when unknown), and the worker.
+   */
+  private record Probe(int would, int top, WorkerView worker) {}
 
   /** A parked poll of the gateway. */
   private record Waiter(String workerId, int max, List<String> queues, List<String> tasks,
@@ -241,8 +246,7 @@ public final class Partitions implements AutoCloseable {
     int start = spread();
     List<CompletableFuture<Probe>> probes = new ArrayList<>(n);
     for (EngineLoop l : loops) {
-      probes.add(l.read(q -> new Probe(q.wouldGrant(workerId, max, queues, tasks),
-          q.worker(workerId).orElse(null))));
+      probes.add(l.read(q -> probe(q, workerId, max, queues, tasks)));
     }
     if (contacted.size() > CONTACTED_MAX) {
       contacted.clear();
@@ -250,10 +254,16 @@ public final class Partitions implements AutoCloseable {
     int[] take = new int[n];
     boolean[] touch = new boolean[n];
     Probe[] probe = new Probe[n];
-    int remaining = max;
+    List<Integer> order = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       int p = (start + i) % n;
       probe[p] = await(probes.get(p), 0);
+      order.add(p);
+    }
+    // Best READY priority first; the rotation breaks ties, so equal partitions take turns.
+    order.sort((a, b) -> Integer.compare(probe[b].top(), probe[a].top()));
+    int remaining = max;
+    for (int p : order) {
       int k = Math.min(remaining, probe[p].would());
       take[p] = k;
       remaining -= k;
@@ -294,6 +304,31 @@ public final class Partitions implements AutoCloseable {
     }
     return out;
   }
+
+  /** Loop thread: one partition's answer to a round (see {@link Probe}). */
+  private static Probe probe(EngineQueries q, String workerId, int max, List<String> queues,
+      List<String> tasks) {
+    int would = q.wouldGrant(workerId, max, queues, tasks);
+    WorkerView worker = q.worker(workerId).orElse(null);
+    int top = Integer.MIN_VALUE;
+    List<String> polled = !queues.isEmpty() ? queues
+        : worker == null ? List.of() : worker.queues();
+    if (would > 0 && polled.size() <= QUEUES_RANKED_MAX) {
+      for (String name : polled) {
+        for (int priority : q.queue(name).readyByPriority().keySet()) {
+          top = Math.max(top, priority); // highest first: the first key is the queue's best
+          break;
+        }
+      }
+    }
+    return new Probe(would, top, worker);
+  }
+
+  /**
+   * Why: ranking partitions reads each polled queue's lanes; a poll of every queue (or of very
+   * many) is not ranked, only rotated.
+   */
+  private static final int QUEUES_RANKED_MAX = 16;
 
   /**
    * A poll that leases in one partition keeps its worker seen there only: in a partition where it

@@ -15,7 +15,6 @@ import dev.hourglass.core.event.Outcome.Rejected;
 import dev.hourglass.core.id.JobIds;
 import dev.hourglass.core.view.JobFilter;
 import dev.hourglass.core.view.JobState;
-import dev.hourglass.core.view.LeaseEnd;
 import dev.hourglass.core.view.Page;
 import dev.hourglass.core.view.QueueView;
 import dev.hourglass.core.view.UnrunnableView;
@@ -23,7 +22,6 @@ import dev.hourglass.runtime.EngineBackend;
 import dev.hourglass.runtime.EngineLoop;
 import dev.hourglass.runtime.EngineLoopException;
 import dev.hourglass.runtime.LeaseSignals;
-import dev.hourglass.runtime.PartitionPlacement;
 import dev.hourglass.runtime.Partitions;
 import dev.hourglass.server.Auth.Access;
 import io.helidon.http.HeaderNames;
@@ -53,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * virtual threads and never touch the engine: they parse, build a command stamped with the
  * server's clock, hand it to the {@link EngineLoop} and wait for the answer. Thread-safe.
  */
-final class Api {
+final class Api implements PartitionedCalls.Awaiter {
   private static final Logger log = LoggerFactory.getLogger(Api.class);
   private static final String V1 = "/api/v1";
   /** Why: a listing page is a bounded read on the engine thread. */
@@ -69,6 +67,7 @@ final class Api {
   private final JobIds ids;
   private final LongSupplier wallMillis;
   private final Jobs jobs;
+  private final PartitionedCalls calls;
   /** Every registered route, so that a known path with another method answers 405. */
   private final List<Route> table = new ArrayList<>();
   /** Permits for API calls being handled; see {@link Limits#requestsInFlightMax()}. */
@@ -84,6 +83,7 @@ final class Api {
     this.ids = ids;
     this.wallMillis = wallMillis;
     this.jobs = new Jobs();
+    this.calls = new PartitionedCalls(parts, ids, this);
     this.inFlight = new Semaphore(limits.requestsInFlightMax());
   }
 
@@ -267,7 +267,8 @@ final class Api {
   }
 
   /** Waits for the loop's answer; unwraps refusals; a stalled loop answers 503. */
-  <T> T await(CompletableFuture<T> future, Duration extra) {
+  @Override
+  public <T> T await(CompletableFuture<T> future, Duration extra) {
     try {
       return future.get(limits.replyTimeout().plus(extra).toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
@@ -369,37 +370,6 @@ final class Api {
       throw refused;
     }
     return first;
-  }
-
-  /**
-   * The partition of each job of a submit (see {@link PartitionPlacement}); a submit that would
-   * need two partitions for one pipeline is refused with 422 PARTITION_CONFLICT.
-   */
-  private int[] place(List<Wire.JobRequest> jobs) {
-    if (parts.count() == 1) {
-      return new int[jobs.size()];
-    }
-    List<PartitionPlacement.Item> items = new ArrayList<>(jobs.size());
-    for (int i = 0; i < jobs.size(); i++) {
-      Wire.JobRequest j = jobs.get(i);
-      JobSpecs.checkPartitionKey(j, jobs.size() == 1 ? "" : "jobs[" + i + "]: ");
-      items.add(new PartitionPlacement.Item(j.jobId(), j.partitionKey(),
-          j.dependsOn() == null ? List.of() : j.dependsOn(), j.idempotencyKey()));
-    }
-    try {
-      return PartitionPlacement.place(items, parts.count(), parts::spread);
-    } catch (PartitionPlacement.Conflict e) {
-      throw new ApiException(422, "PARTITION_CONFLICT", "Unprocessable content",
-          e.getMessage() + "; nothing was applied");
-    }
-  }
-
-  /** The job's id: the client's, or a generated one that routes to partition {@code p}. */
-  private String idIn(int p, Wire.JobRequest r) {
-    if (r.jobId() != null) {
-      return r.jobId();
-    }
-    return parts.count() == 1 ? ids.next() : parts.idIn(p, ids::next);
   }
 
   private static Map<String, Object> stateOf(String jobId, EngineQueries q) {
@@ -752,61 +722,12 @@ final class Api {
       held.add(new LeaseSignals.Held(required(h.jobId(), "leases[" + i + "].job_id", "signals"),
           required(h.generation(), "leases[" + i + "].generation", "signals")));
     }
-    var ends = await(signalsOf(id, held, waitMs), Duration.ofMillis(waitMs));
+    var ends = await(calls.signalsOf(id, held, waitMs), Duration.ofMillis(waitMs));
     List<Wire.Signal> out = new ArrayList<>(ends.size());
     for (var e : ends) {
       out.add(new Wire.Signal(e.jobId(), e.generation(), e.kind().name(), e.reason()));
     }
     Http.json(res, 200, new Wire.Signals(out));
-  }
-
-  /**
-   * A signal poll over every partition: each partition watches the leases it holds (and any it
-   * grants meanwhile); the first partition with a signal answers. A partition where the worker
-   * never leased does not know it; only when none knows it is the poll refused.
-   */
-  private CompletableFuture<List<LeaseEnd>> signalsOf(String id, List<LeaseSignals.Held> held,
-      long waitMs) {
-    if (parts.count() == 1) {
-      return parts.signals(0).await(id, held, waitMs);
-    }
-    List<List<LeaseSignals.Held>> byPartition = new ArrayList<>();
-    for (int p = 0; p < parts.count(); p++) {
-      byPartition.add(new ArrayList<>());
-    }
-    for (var h : held) {
-      byPartition.get(parts.partitionOf(h.jobId())).add(h);
-    }
-    var out = new CompletableFuture<List<LeaseEnd>>();
-    var pending = new java.util.concurrent.atomic.AtomicInteger(parts.count());
-    var known = new java.util.concurrent.atomic.AtomicBoolean();
-    var refused = new java.util.concurrent.atomic.AtomicReference<Throwable>();
-    for (int p = 0; p < parts.count(); p++) {
-      CompletableFuture<List<LeaseEnd>> f;
-      try {
-        f = parts.signals(p).await(id, byPartition.get(p), waitMs);
-      } catch (EngineLoopException e) {
-        f = CompletableFuture.failedFuture(e);
-      }
-      f.whenComplete((ends, e) -> {
-        if (e == null) {
-          known.set(true);
-          if (!ends.isEmpty()) {
-            out.complete(ends);
-          }
-        } else {
-          refused.compareAndSet(null, e);
-        }
-        if (pending.decrementAndGet() == 0) {
-          if (known.get()) {
-            out.complete(List.of());
-          } else {
-            out.completeExceptionally(refused.get());
-          }
-        }
-      });
-    }
-    return out;
   }
 
   private void deregisterWorker(ServerRequest req, ServerResponse res) {
@@ -877,8 +798,8 @@ final class Api {
         return;
       }
       long now = now();
-      int p = place(List.of(r))[0];
-      JobSpec spec = JobSpecs.job(r, idIn(p, r), now, limits, "");
+      int p = calls.place(List.of(r))[0];
+      JobSpec spec = JobSpecs.job(r, calls.idIn(p, r), now, limits, "");
       Wire.Submitted s = write(spec.jobId(), new Command.SubmitJob(now, spec), body.length,
           (o, q) -> {
         throwIfRejected(o);
@@ -904,79 +825,19 @@ final class Api {
       for (int i = 0; i < r.jobs().size(); i++) {
         required(r.jobs().get(i), "jobs[" + i + "]", "batch");
       }
-      int[] placed = place(r.jobs());
+      int[] placed = calls.place(r.jobs());
       List<JobSpec> specs = new ArrayList<>(r.jobs().size());
       for (int i = 0; i < r.jobs().size(); i++) {
         Wire.JobRequest j = r.jobs().get(i);
-        specs.add(JobSpecs.job(j, idIn(placed[i], j), now, limits, "jobs[" + i + "]: "));
+        specs.add(JobSpecs.job(j, calls.idIn(placed[i], j), now, limits, "jobs[" + i + "]: "));
       }
       if (parts.count() > 1 && java.util.Arrays.stream(placed).distinct().count() > 1) {
-        Http.json(res, 201, submitSplit(now, specs, placed, body.length));
+        Http.json(res, 201, calls.submitSplit(now, specs, placed, body.length));
         return;
       }
       var out = write(specs.get(0).jobId(), new Command.SubmitJobs(now, specs), body.length,
-          (o, q) -> submitted(specs, o, q));
+          (o, q) -> PartitionedCalls.submitted(specs, o, q));
       Http.json(res, 201, out);
-    }
-
-    /** The answer to one partition's part of a batch: each job's id and state, in order. */
-    private static Wire.BatchSubmitted submitted(List<JobSpec> specs, Outcome o,
-        EngineQueries q) {
-      throwIfRejected(o);
-      Map<String, String> dedup = new HashMap<>();
-      for (Event e : ((Applied) o).events()) {
-        if (e instanceof JobDeduplicated d) {
-          dedup.put(d.idempotencyKey(), d.jobId());
-        }
-      }
-      List<Wire.Submitted> list = new ArrayList<>(specs.size());
-      for (JobSpec s : specs) {
-        String existing = s.idempotencyKey() == null ? null : dedup.get(s.idempotencyKey());
-        String id = existing != null ? existing : s.jobId();
-        list.add(new Wire.Submitted(id, q.state(id).name(), existing != null ? true : null));
-      }
-      return new Wire.BatchSubmitted(list);
-    }
-
-    /**
-     * A batch whose jobs belong to several partitions: one SubmitJobs per partition, applied
-     * concurrently, each atomic. When a part is refused, the answer is its refusal and names
-     * the jobs that the other parts did apply (a retry with idempotency keys is then safe).
-     */
-    private Wire.BatchSubmitted submitSplit(long now, List<JobSpec> specs, int[] placed,
-        long bytes) {
-      Map<Integer, List<Integer>> byPartition = new java.util.TreeMap<>();
-      for (int i = 0; i < specs.size(); i++) {
-        byPartition.computeIfAbsent(placed[i], k -> new ArrayList<>()).add(i);
-      }
-      Map<Integer, CompletableFuture<Wire.BatchSubmitted>> futures = new LinkedHashMap<>();
-      for (var e : byPartition.entrySet()) {
-        List<JobSpec> part = e.getValue().stream().map(specs::get).toList();
-        futures.put(e.getKey(), parts.loop(e.getKey()).write(new Command.SubmitJobs(now, part),
-            bytes * part.size() / specs.size(), (o, q) -> submitted(part, o, q)));
-      }
-      Wire.Submitted[] out = new Wire.Submitted[specs.size()];
-      ApiException refused = null;
-      List<String> applied = new ArrayList<>();
-      for (var e : futures.entrySet()) {
-        List<Integer> idx = byPartition.get(e.getKey());
-        try {
-          var answer = await(e.getValue(), Duration.ZERO);
-          for (int k = 0; k < idx.size(); k++) {
-            out[idx.get(k)] = answer.jobs().get(k);
-            applied.add(answer.jobs().get(k).jobId());
-          }
-        } catch (ApiException x) {
-          refused = refused == null ? x : refused;
-        }
-      }
-      if (refused != null) {
-        throw new ApiException(refused.status(), refused.code(), refused.title(),
-            refused.getMessage() + (applied.isEmpty() ? "" : ("; this batch spans partitions and"
-                + " each partition's part is applied on its own: the jobs of the other parts"
-                + " were applied: " + applied)));
-      }
-      return new Wire.BatchSubmitted(List.of(out));
     }
 
     private <T> T parse(byte[] body, Class<T> type) {

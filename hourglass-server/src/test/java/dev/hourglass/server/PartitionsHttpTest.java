@@ -348,4 +348,28 @@ class PartitionsHttpTest {
     assertThat(job.get("generation").asInt()).isEqualTo(1);
   }
 
+
+  @Test
+  void aPollTakesTheBestPriorityOfAnyPartitionFirst() {
+    String q = freshQueue();
+    int[] priorities = {1, 9, 5, 7};
+    for (int p = 0; p < N; p++) {
+      for (int round = 0; round < 2; round++) { // twice, so the rotation cannot explain it
+        submit("{\"task\":\"t\",\"queue\":\"" + q + "\",\"priority\":" + priorities[p]
+            + ",\"partition_key\":\"" + keyIn(p, "prio" + round + "-") + "\"}");
+      }
+    }
+    assertThat(http.post("/api/v1/workers", "{\"worker_id\":\"ranked\",\"capacity\":10}")
+        .status()).isEqualTo(201);
+    List<Integer> taken = new ArrayList<>();
+    for (int i = 0; i < 2 * N; i++) {
+      var a = http.post("/api/v1/lease", "{\"worker_id\":\"ranked\",\"max\":1,"
+          + "\"queues\":[\"" + q + "\"]}").body().get("assignments");
+      assertThat(a).hasSize(1);
+      taken.add(http.get("/api/v1/jobs/" + a.get(0).get("job_id").asText()).body()
+          .get("priority").asInt());
+    }
+    assertThat(taken).containsExactly(9, 9, 7, 7, 5, 5, 1, 1);
+  }
+
 }

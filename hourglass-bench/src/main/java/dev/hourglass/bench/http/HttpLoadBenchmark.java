@@ -303,7 +303,7 @@ public final class HttpLoadBenchmark {
     return b.append("]}").toString();
   }
 
-  private JsonNode post(String path, String json) {
+  JsonNode post(String path, String json) {
     try {
       var b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60));
       b = json == null ? b.GET() : b.header("Content-Type", "application/json")
