@@ -299,7 +299,9 @@ public final class Partitions implements AutoCloseable {
       }
     }
     if (refused != null && out.isEmpty()) {
-      contacted.removeIf(c -> c.startsWith(workerId + "\0"));
+      for (int p = 0; p < n; p++) {
+        contacted.remove(workerId + "\0" + p); // so that the next poll is checked again
+      }
       throw refused;
     }
     return out;

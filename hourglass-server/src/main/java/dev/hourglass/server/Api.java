@@ -457,6 +457,8 @@ final class Api implements PartitionedCalls.Awaiter {
     var snapshot = new ServerMetrics.Snapshot(PartitionViews.queues(views),
         PartitionViews.workers(views), parts.parkedCount());
     metrics.refreshUnrunnable(PartitionViews.unrunnable(views));
+    metrics.refreshPartitions(readAll(q -> (long) q.jobsHeld()),
+        backends.stream().map(EngineBackend::position).toList());
     res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
         .send(metrics.scrape(snapshot, now()));
   }

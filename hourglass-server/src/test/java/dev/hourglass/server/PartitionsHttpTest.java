@@ -372,4 +372,22 @@ class PartitionsHttpTest {
     assertThat(taken).containsExactly(9, 9, 7, 7, 5, 5, 1, 1);
   }
 
+
+  @Test
+  void metricsShowEachPartitionAndBadPollsAreRefusedAsWithOne() {
+    submit("{\"task\":\"t\",\"queue\":\"" + freshQueue() + "\"}");
+    String text = http.get("/metrics").text();
+    for (int p = 0; p < N; p++) {
+      assertThat(text).contains("hourglass_partition_jobs{partition=\"" + p + "\"}")
+          .contains("hourglass_partition_log_position{partition=\"" + p + "\"}");
+    }
+    for (int i = 0; i < 2; i++) { // the second poll of the worker too, not only its first
+      var bad = http.post("/api/v1/lease", "{\"worker_id\":\"bad worker\",\"max\":1}");
+      assertThat(bad.status()).as(bad.text()).isEqualTo(400);
+      assertThat(bad.str("code")).isEqualTo("INVALID_ARGUMENT");
+    }
+    var tooMany = http.post("/api/v1/lease", "{\"worker_id\":\"w\",\"max\":0}");
+    assertThat(tooMany.status()).isEqualTo(400);
+  }
+
 }
