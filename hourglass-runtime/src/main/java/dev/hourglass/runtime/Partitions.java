@@ -4,6 +4,7 @@ import dev.hourglass.core.command.Command;
 import dev.hourglass.core.engine.EngineQueries;
 import dev.hourglass.core.event.Event;
 import dev.hourglass.core.event.Event.JobTransitioned;
+import dev.hourglass.core.event.Outcome;
 import dev.hourglass.core.view.JobState;
 import dev.hourglass.core.view.WorkerView;
 import java.time.Duration;
@@ -74,8 +75,9 @@ public final class Partitions implements AutoCloseable {
   private static final int CONTACTED_MAX = 100_000;
 
   /**
-   * What a round learns of one partition: how many jobs it would grant, the highest priority of
-   * a READY job in the queues polled ({@link Integer#MIN_VALUE} when unknown), and the worker.
+   * What a round learns of one partition: at most how many jobs it would grant (bounded by the
+   * READY jobs of the queues polled; task filters are not counted), the highest priority of a
+   * READY job in those queues ({@link Integer#MIN_VALUE} when unknown), and the worker.
    */
   private record Probe(int would, int top, WorkerView worker) {}
 
@@ -260,6 +262,7 @@ public final class Partitions implements AutoCloseable {
       probe[p] = await(probes.get(p), 0);
       order.add(p);
     }
+    registerWhereUnknown(workerId, max, queues, tasks, probe);
     // Best READY priority first; the rotation breaks ties, so equal partitions take turns.
     order.sort((a, b) -> Integer.compare(probe[b].top(), probe[a].top()));
     int remaining = max;
@@ -307,6 +310,42 @@ public final class Partitions implements AutoCloseable {
     return out;
   }
 
+  /**
+   * A lease registers an unknown worker with its own {@code max} as the capacity; a round that
+   * leased only a share of {@code max} in a partition would register it there with that share,
+   * and the worker could never hold more there. So a partition that does not know the worker
+   * first gets its registration: as another partition knows it, else as this poll would have
+   * registered it (capacity {@code max}, the polled queues and task types). Usually the first
+   * poll only; also validates the worker id.
+   */
+  private void registerWhereUnknown(String workerId, int max, List<String> queues,
+      List<String> tasks, Probe[] probe) {
+    WorkerView known = null;
+    boolean missing = false;
+    for (Probe p : probe) {
+      missing |= p.worker() == null;
+      known = known == null ? p.worker() : known;
+    }
+    if (!missing) {
+      return;
+    }
+    long now = time.wallMillis();
+    var c = known == null ? new Command.RegisterWorker(now, workerId, max, queues, 0, tasks)
+        : new Command.RegisterWorker(now, workerId, known.capacity(), known.queues(),
+            known.heartbeatTimeoutMillis(), known.tasks());
+    List<CompletableFuture<Outcome>> writes = new ArrayList<>();
+    for (int p = 0; p < probe.length; p++) {
+      if (probe[p].worker() == null) {
+        writes.add(loops.get(p).write(c, 0, (o, q) -> o));
+      }
+    }
+    for (var f : writes) {
+      if (await(f, 0) instanceof Outcome.Rejected r) {
+        throw new EngineLoopException.Rejected(r.code(), r.detail());
+      }
+    }
+  }
+
   /** Loop thread: one partition's answer to a round (see {@link Probe}). */
   private static Probe probe(EngineQueries q, String workerId, int max, List<String> queues,
       List<String> tasks) {
@@ -315,15 +354,23 @@ public final class Partitions implements AutoCloseable {
     int top = Integer.MIN_VALUE;
     List<String> polled = !queues.isEmpty() ? queues
         : worker == null ? List.of() : worker.queues();
-    if (would > 0 && polled.size() <= QUEUES_RANKED_MAX) {
+    // wouldGrant bounds by max and free slots only; the READY jobs bound it too, so that a round
+    // splits max over the partitions that hold the jobs instead of giving it all to the first.
+    long ready = q.readyCount();
+    if (would > 0 && !polled.isEmpty() && polled.size() <= QUEUES_RANKED_MAX) {
+      ready = 0;
       for (String name : polled) {
-        for (int priority : q.queue(name).readyByPriority().keySet()) {
-          top = Math.max(top, priority); // highest first: the first key is the queue's best
+        var byPriority = q.queue(name).readyByPriority(); // highest first
+        for (var e : byPriority.entrySet()) {
+          top = Math.max(top, e.getKey());
           break;
+        }
+        for (long n : byPriority.values()) {
+          ready += n;
         }
       }
     }
-    return new Probe(would, top, worker);
+    return new Probe((int) Math.min(would, ready), top, worker);
   }
 
   /**

@@ -390,4 +390,31 @@ class PartitionsHttpTest {
     assertThat(tooMany.status()).isEqualTo(400);
   }
 
+
+  /**
+   * Goal: a worker that never registered gets, in every partition, the capacity of its first
+   * poll (as with one partition), not the share of that poll a partition happened to serve.
+   */
+  @Test
+  void aWorkerRegisteredByItsFirstPollHasItsFullCapacityInEveryPartition() {
+    String q = freshQueue();
+    for (int p = 0; p < N; p++) {
+      for (int i = 0; i < 8; i++) {
+        submit("{\"task\":\"t\",\"queue\":\"" + q + "\",\"partition_key\":\""
+            + keyIn(p, "cap" + i + "-") + "\"}");
+      }
+    }
+    int held = 0;
+    for (int i = 0; i < 3; i++) {
+      held += http.post("/api/v1/lease", "{\"worker_id\":\"unregistered\",\"max\":10,"
+          + "\"queues\":[\"" + q + "\"]}").body().get("assignments").size();
+    }
+    assertThat(held).isEqualTo(30);
+    for (JsonNode w : http.get("/api/v1/workers").body().get("workers")) {
+      if (w.get("worker_id").asText().equals("unregistered")) {
+        assertThat(w.get("capacity").asInt()).isEqualTo(10);
+      }
+    }
+  }
+
 }
