@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
     subcommands = {Main.Demo.class, Main.Server.class, WorkerCommand.class,
         ClientCommands.Submit.class, ClientCommands.Status.class, ClientCommands.Jobs.class,
         ClientCommands.Workers.class, ClientCommands.Dlq.class, ClientCommands.Cancel.class,
-        ScheduleCommands.class, QueueCommands.class, ClusterCommand.class, Main.Node.class,
+        ScheduleCommands.class, QueueCommands.class, ClusterCommand.class,
+        ClusterCommand.PartitionsCommand.class, Main.Node.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -178,6 +178,16 @@ class CliCommandsTest {
   }
 
   @Test
+  void partitionsPrintsEachPartitionsCountsAndLogPosition() {
+    assertThat(run("submit", "t").exit()).isZero();
+    Run table = run("partitions");
+    assertThat(table.exit()).as(table.err()).isZero();
+    assertThat(table.out()).contains("PARTITION").contains("LOG POSITION")
+        .containsPattern("(?m)^0 +1 ");
+    assertThat(run("partitions", "--json").out()).contains("\"log_position\" : 1");
+  }
+
+  @Test
   void workersAndTheDeadLetterQueue() {
     try (var client = dev.hourglass.client.HourglassClient.builder(url).build()) {
       run("submit", "t", "--job-id", "d", "--max-attempts", "1");

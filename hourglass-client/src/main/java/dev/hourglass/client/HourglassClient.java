@@ -766,6 +766,16 @@ public final class HourglassClient implements AutoCloseable {
   }
 
   /**
+   * The node's partitions: each one's counts by state and log position.
+   *
+   * @return one entry per partition, in order (one for a node without partitions)
+   * @throws HourglassException when the server refuses or cannot be reached
+   */
+  public List<PartitionInfo> partitions() {
+    return PartitionInfo.listOf(call("GET", V1 + "/partitions", null));
+  }
+
+  /**
    * Whether the server answers {@code /readyz} with 200.
    *
    * @return true when ready; false when unreachable, stopping, or its log failed

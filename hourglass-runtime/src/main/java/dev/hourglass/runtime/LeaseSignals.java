@@ -137,7 +137,7 @@ public final class LeaseSignals {
   }
 
   /** Loop thread, after each applied command: wakes the polls whose leases it ended. */
-  private void applied(List<Event> events, EngineQueries q) {
+  void applied(List<Event> events, EngineQueries q) {
     if (byWorker.isEmpty()) {
       return;
     }

@@ -4,6 +4,7 @@ import dev.hourglass.cluster.ReplicatedBackend;
 import dev.hourglass.core.command.Command;
 import dev.hourglass.core.command.JobSpec;
 import dev.hourglass.core.command.LeaseStrategy;
+import dev.hourglass.core.command.RateLimit;
 import dev.hourglass.core.command.ScheduleSpec;
 import dev.hourglass.core.engine.EngineConfig;
 import dev.hourglass.core.engine.EngineQueries;
@@ -23,6 +24,7 @@ import dev.hourglass.runtime.EngineBackend;
 import dev.hourglass.runtime.EngineLoop;
 import dev.hourglass.runtime.EngineLoopException;
 import dev.hourglass.runtime.LeaseSignals;
+import dev.hourglass.runtime.Partitions;
 import dev.hourglass.server.Auth.Access;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
@@ -51,38 +53,39 @@ import org.slf4j.LoggerFactory;
  * virtual threads and never touch the engine: they parse, build a command stamped with the
  * server's clock, hand it to the {@link EngineLoop} and wait for the answer. Thread-safe.
  */
-final class Api {
+final class Api implements PartitionedCalls.Awaiter {
   private static final Logger log = LoggerFactory.getLogger(Api.class);
   private static final String V1 = "/api/v1";
   /** Why: a listing page is a bounded read on the engine thread. */
   static final int PAGE_LIMIT_DEFAULT = 100;
 
-  private final EngineLoop loop;
+  private final Partitions parts;
+  /** Partition 0's backend: a replica's, or the single node's first log. */
   private final EngineBackend backend;
+  private final List<EngineBackend> backends;
   private final Limits limits;
   private final Auth auth;
   private final ServerMetrics metrics;
   private final JobIds ids;
   private final LongSupplier wallMillis;
   private final Jobs jobs;
+  private final PartitionedCalls calls;
   /** Every registered route, so that a known path with another method answers 405. */
   private final List<Route> table = new ArrayList<>();
   /** Permits for API calls being handled; see {@link Limits#requestsInFlightMax()}. */
   private final Semaphore inFlight;
-  /** Parked signal polls: cancels and timeouts reach a worker without waiting for a heartbeat. */
-  private final LeaseSignals signals;
-
-  Api(EngineLoop loop, LeaseSignals signals, EngineBackend backend, Limits limits, Auth auth,
+  Api(Partitions parts, List<EngineBackend> backends, Limits limits, Auth auth,
       ServerMetrics metrics, JobIds ids, LongSupplier wallMillis) {
-    this.loop = loop;
-    this.signals = signals;
-    this.backend = backend;
+    this.parts = parts;
+    this.backends = backends;
+    this.backend = backends == null ? null : backends.get(0);
     this.limits = limits;
     this.auth = auth;
     this.metrics = metrics;
     this.ids = ids;
     this.wallMillis = wallMillis;
     this.jobs = new Jobs();
+    this.calls = new PartitionedCalls(parts, ids, this);
     this.inFlight = new Semaphore(limits.requestsInFlightMax());
   }
 
@@ -120,6 +123,7 @@ final class Api {
         guard(Access.WORKER, this::workerSignals));
     route(r, Method.DELETE, V1 + "/workers/{id}", guard(Access.WORKER, this::deregisterWorker));
     route(r, Method.GET, V1 + "/stats", guard(Access.READ, this::stats));
+    route(r, Method.GET, V1 + "/partitions", guard(Access.READ, this::partitions));
     route(r, Method.GET, V1 + "/cluster", guard(Access.READ,
         (req, res) -> Http.json(res, 200, backend.clusterStatus())));
     route(r, Method.GET, V1 + "/cluster/digest", guard(Access.ADMIN, (req, res) -> {
@@ -266,7 +270,8 @@ final class Api {
   }
 
   /** Waits for the loop's answer; unwraps refusals; a stalled loop answers 503. */
-  <T> T await(CompletableFuture<T> future, Duration extra) {
+  @Override
+  public <T> T await(CompletableFuture<T> future, Duration extra) {
     try {
       return future.get(limits.replyTimeout().plus(extra).toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
@@ -289,14 +294,85 @@ final class Api {
     }
   }
 
-  private <T> T read(java.util.function.Function<EngineQueries, T> query) {
-    return await(loop.read(query), Duration.ZERO);
+  /** A read on the partition that holds {@code id} (a job or schedule id). */
+  private <T> T read(String id, java.util.function.Function<EngineQueries, T> query) {
+    return await(parts.loopForId(id).read(query), Duration.ZERO);
   }
 
-  /** Applies one command; answers the job's (or target's) state, or throws its refusal. */
-  private <R> R write(Command command, long bytes,
+  /** The same read on every partition, concurrently; the answers by partition. */
+  private <T> List<T> readAll(java.util.function.Function<EngineQueries, T> query) {
+    List<CompletableFuture<T>> futures = new ArrayList<>(parts.count());
+    for (EngineLoop l : parts.loops()) {
+      futures.add(l.read(query));
+    }
+    List<T> out = new ArrayList<>(futures.size());
+    for (var f : futures) {
+      out.add(await(f, Duration.ZERO));
+    }
+    return out;
+  }
+
+  /**
+   * Applies one command on the partition that holds {@code id}; answers the job's (or target's)
+   * state, or throws its refusal.
+   */
+  private <R> R write(String id, Command command, long bytes,
       java.util.function.BiFunction<Outcome, EngineQueries, R> finish) {
-    return await(loop.write(command, bytes, finish), Duration.ZERO);
+    return await(parts.loopForId(id).write(command, bytes, finish), Duration.ZERO);
+  }
+
+  /**
+   * Applies a setting on every partition, concurrently (its command built per partition); the
+   * answers by partition, each the outcome's {@code finish}. A refusal is thrown after all have
+   * answered.
+   */
+  private <R> List<R> writeAll(java.util.function.IntFunction<Command> command,
+      java.util.function.BiFunction<Outcome, EngineQueries, R> finish) {
+    List<CompletableFuture<R>> futures = new ArrayList<>(parts.count());
+    for (int p = 0; p < parts.count(); p++) {
+      futures.add(parts.loop(p).write(command.apply(p), 0, finish));
+    }
+    List<R> out = new ArrayList<>(futures.size());
+    ApiException refused = null;
+    for (var f : futures) {
+      try {
+        out.add(await(f, Duration.ZERO));
+      } catch (ApiException e) {
+        refused = refused == null ? e : refused;
+        out.add(null);
+      }
+    }
+    if (refused != null) {
+      throw refused;
+    }
+    return out;
+  }
+
+  /**
+   * Like {@link #writeAll}, for worker calls: a worker that leased in only some partitions is
+   * known only there, so the call succeeds if any partition accepts it (answering the first
+   * acceptance), and is refused with the first refusal if none does.
+   */
+  private <R> R writeAny(Command command, java.util.function.BiFunction<Outcome, EngineQueries,
+      R> finish) {
+    List<CompletableFuture<R>> futures = new ArrayList<>(parts.count());
+    for (EngineLoop l : parts.loops()) {
+      futures.add(l.write(command, 0, finish));
+    }
+    R first = null;
+    ApiException refused = null;
+    for (var f : futures) {
+      try {
+        R r = await(f, Duration.ZERO);
+        first = first == null ? r : first;
+      } catch (ApiException e) {
+        refused = refused == null ? e : refused;
+      }
+    }
+    if (first == null) {
+      throw refused;
+    }
+    return first;
   }
 
   private static Map<String, Object> stateOf(String jobId, EngineQueries q) {
@@ -370,19 +446,22 @@ final class Api {
     if (failure != null) {
       throw ApiException.unavailable("not ready: this replica applies nothing more: " + failure);
     }
-    if (!loop.healthy()) {
-      throw ApiException.unavailable("not ready: the apply loop is stopped (shutting down, or"
+    if (!parts.healthy()) {
+      throw ApiException.unavailable("not ready: an apply loop is stopped (shutting down, or"
           + " its log failed)");
     }
-    read(q -> null); // the loop answers, so it is not stuck
+    readAll(q -> null); // every loop answers, so none is stuck
     Http.json(res, 200, Map.of("status", "ready"));
   }
 
   private void metrics(ServerRequest req, ServerResponse res) {
     // On the loop thread, so the parked count is exact (the parked list is the loop's own).
-    var snapshot = read(q -> new ServerMetrics.Snapshot(q.queues(), q.workers(),
-        loop.parkedCount()));
-    metrics.refreshUnrunnable(read(EngineQueries::unrunnable));
+    var views = readAll(q -> new PartitionViews.Part(q.queues(), q.workers(), q.unrunnable()));
+    var snapshot = new ServerMetrics.Snapshot(PartitionViews.queues(views),
+        PartitionViews.workers(views), parts.parkedCount());
+    metrics.refreshUnrunnable(PartitionViews.unrunnable(views));
+    metrics.refreshPartitions(readAll(q -> (long) q.jobsHeld()),
+        backends.stream().map(EngineBackend::position).toList());
     res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
         .send(metrics.scrape(snapshot, now()));
   }
@@ -406,9 +485,13 @@ final class Api {
     long leaseMs = r.leaseMs() == null ? 0 : r.leaseMs();
     LeaseStrategy strategy = r.strategy() == null ? LeaseStrategy.PRIORITY
         : PolicyRequests.strategy(r.strategy());
-    List<EngineLoop.Assignment> granted = await(loop.lease(r.workerId(), max,
-        Http.names(r.queues(), "queues"), Http.names(r.tasks(), "tasks"), leaseMs, waitMs,
-        strategy), Duration.ofMillis(waitMs));
+    List<EngineLoop.Assignment> granted;
+    try {
+      granted = parts.lease(r.workerId(), max, Http.names(r.queues(), "queues"),
+          Http.names(r.tasks(), "tasks"), leaseMs, waitMs, strategy);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("INVALID_ARGUMENT", e.getMessage());
+    }
     List<Wire.Assignment> out = new ArrayList<>(granted.size());
     for (var a : granted) {
       out.add(new Wire.Assignment(a.jobId(), a.generation(), a.task(), a.queue(), a.payload(),
@@ -424,14 +507,14 @@ final class Api {
 
   private void deadLetters(ServerRequest req, ServerResponse res) {
     int limit = intQuery(req, "limit", PAGE_LIMIT_DEFAULT, 1, EngineQueries.PAGE_SIZE_MAX);
-    var dead = read(q -> q.deadLetters(limit));
-    Http.json(res, 200, Map.of("jobs", dead.stream().map(Wire.Job::of).toList()));
+    var dead = readAll(q -> q.deadLetters(limit));
+    Http.json(res, 200, Map.of("jobs", PartitionViews.deadLetters(dead, limit)));
   }
 
   private void redrive(ServerRequest req, ServerResponse res) {
     String id = param(req, "id");
     noFields(req);
-    Http.json(res, 200, write(new Command.RedriveJob(now(), id), 0, (o, q) -> {
+    Http.json(res, 200, write(id, new Command.RedriveJob(now(), id), 0, (o, q) -> {
       throwIfRejected(o);
       return stateOf(id, q);
     }));
@@ -446,7 +529,7 @@ final class Api {
   }
 
   void putSchedule(ScheduleSpec spec, ServerResponse res) {
-    var created = write(new Command.PutSchedule(now(), spec), 0, (o, q) -> {
+    var created = write(spec.scheduleId(), new Command.PutSchedule(now(), spec), 0, (o, q) -> {
       throwIfRejected(o);
       return Wire.Schedule.of(q.schedule(spec.scheduleId()).orElseThrow());
     });
@@ -454,13 +537,13 @@ final class Api {
   }
 
   private void listSchedules(ServerRequest req, ServerResponse res) {
-    var all = read(q -> q.schedules().stream().map(Wire.Schedule::of).toList());
-    Http.json(res, 200, Map.of("schedules", all));
+    var all = readAll(q -> q.schedules().stream().map(Wire.Schedule::of).toList());
+    Http.json(res, 200, Map.of("schedules", PartitionViews.schedules(all)));
   }
 
   private void getSchedule(ServerRequest req, ServerResponse res) {
     String id = param(req, "id");
-    var s = read(q -> q.schedule(id).map(Wire.Schedule::of).orElse(null));
+    var s = read(id, q -> q.schedule(id).map(Wire.Schedule::of).orElse(null));
     if (s == null) {
       throw ApiException.rejected(Rejected.unknownSchedule(id));
     }
@@ -470,7 +553,8 @@ final class Api {
   private void pauseSchedule(ServerRequest req, ServerResponse res, boolean paused) {
     String id = param(req, "id");
     noFields(req);
-    Http.json(res, 200, write(new Command.SetSchedulePaused(now(), id, paused), 0, (o, q) -> {
+    Http.json(res, 200, write(id, new Command.SetSchedulePaused(now(), id, paused), 0,
+        (o, q) -> {
       throwIfRejected(o);
       return Wire.Schedule.of(q.schedule(id).orElseThrow());
     }));
@@ -478,7 +562,7 @@ final class Api {
 
   private void deleteSchedule(ServerRequest req, ServerResponse res) {
     String id = param(req, "id");
-    Http.json(res, 200, write(new Command.DeleteSchedule(now(), id), 0, (o, q) -> {
+    Http.json(res, 200, write(id, new Command.DeleteSchedule(now(), id), 0, (o, q) -> {
       throwIfRejected(o);
       return Map.of("schedule_id", id, "deleted", true);
     }));
@@ -488,10 +572,10 @@ final class Api {
   // Queues and task limits
 
   private void listQueues(ServerRequest req, ServerResponse res) {
-    Http.json(res, 200, Map.of("queues", read(q -> {
-      var unrunnable = unrunnableByQueue(q);
-      return q.queues().stream().map(v -> queue(v, unrunnable)).toList();
-    })));
+    var views = readAll(q -> new PartitionViews.Part(q.queues(), List.of(), q.unrunnable()));
+    var unrunnable = unrunnableByQueue(PartitionViews.unrunnable(views));
+    Http.json(res, 200, Map.of("queues", PartitionViews.queues(views).stream()
+        .map(v -> queue(v, unrunnable)).toList()));
   }
 
   private static Wire.Queue queue(QueueView q, Map<String, Map<String, Long>> unrunnable) {
@@ -508,26 +592,53 @@ final class Api {
   }
 
   /** READY jobs no live worker can run, by queue, then task: O(lanes + workers' filters). */
-  private static Map<String, Map<String, Long>> unrunnableByQueue(EngineQueries q) {
+  private static Map<String, Map<String, Long>> unrunnableByQueue(List<UnrunnableView> all) {
     var out = new HashMap<String, Map<String, Long>>();
-    for (UnrunnableView u : q.unrunnable()) {
+    for (UnrunnableView u : all) {
       out.computeIfAbsent(u.queue(), k -> new LinkedHashMap<>()).put(u.task(), u.ready());
     }
     return out;
   }
 
-  /** A queue dropped (idle at its defaults) or never used reads as its defaults. */
-  private Wire.Queue queueNamed(EngineQueries q, String name) {
-    return queue(q.queue(name), unrunnableByQueue(q));
+  /**
+   * A queue over every partition, from each partition's view of it after a setting changed; a
+   * queue dropped (idle at its defaults) or never used reads as its defaults.
+   */
+  private Wire.Queue queueNamed(List<PartitionViews.Part> views) {
+    return queue(PartitionViews.queues(views).get(0),
+        unrunnableByQueue(PartitionViews.unrunnable(views)));
+  }
+
+  private static PartitionViews.Part queuePart(EngineQueries q, String name) {
+    return new PartitionViews.Part(List.of(q.queue(name)), List.of(), q.unrunnable().stream()
+        .filter(u -> u.queue().equals(name)).toList());
   }
 
   private void pauseQueue(ServerRequest req, ServerResponse res, boolean paused) {
     String name = param(req, "name");
     noFields(req);
-    Http.json(res, 200, write(new Command.SetQueuePaused(now(), name, paused), 0, (o, q) -> {
+    long now = now();
+    var views = writeAll(p -> new Command.SetQueuePaused(now, name, paused), (o, q) -> {
       throwIfRejected(o);
-      return queueNamed(q, name);
-    }));
+      return queuePart(q, name);
+    });
+    parts.nudge();
+    Http.json(res, 200, queueNamed(views));
+  }
+
+  /**
+   * Partition {@code p}'s share of a global {@code max_running}: the budget is split, so the
+   * sum over partitions is the limit (never N x the limit); 0 (no limit) stays 0.
+   */
+  private int share(int max, int p, String what, String name) {
+    int n = parts.count();
+    if (max > 0 && max < n) {
+      throw new ApiException(422, "LIMIT_BELOW_PARTITIONS", "Unprocessable content", ("%s %s:"
+          + " max_running=%d is below the node's %d partitions; the limit is split over the"
+          + " partitions, each needs at least 1 (0 would mean no limit); give at least %d, or 0"
+          + " for no limit; nothing was applied").formatted(what, name, max, n, n));
+    }
+    return max <= 0 ? max : max / n + (p < max % n ? 1 : 0);
   }
 
   /**
@@ -538,35 +649,97 @@ final class Api {
     String name = param(req, "name");
     var r = Http.body(req, limits.bodyBytesMax(), Wire.LimitsRequest.class);
     List<Command> commands = PolicyRequests.queueLimits(name, r, now());
-    Http.json(res, 200, applyAll(commands, q -> queueNamed(q, name)));
+    var views = applyOnEvery(commands, name, (o, q) -> {
+      throwIfRejected(o);
+      return queuePart(q, name);
+    });
+    parts.nudge();
+    Http.json(res, 200, queueNamed(views));
   }
 
   private void taskLimits(ServerRequest req, ServerResponse res) {
     String name = param(req, "name");
     var r = Http.body(req, limits.bodyBytesMax(), Wire.LimitsRequest.class);
     List<Command> commands = PolicyRequests.taskLimits(name, r, now());
-    Http.json(res, 200, applyAll(commands, q -> PolicyRequests.task(q.taskLimit(name))));
+    var views = applyOnEvery(commands, name, (o, q) -> {
+      throwIfRejected(o);
+      return q.taskLimit(name);
+    });
+    parts.nudge();
+    Http.json(res, 200, PolicyRequests.task(views));
   }
 
   private void queuePolicy(ServerRequest req, ServerResponse res) {
     String name = param(req, "name");
     var r = Http.body(req, limits.bodyBytesMax(), Wire.PolicyRequest.class);
-    Http.json(res, 200, applyAll(List.of(PolicyRequests.fairness(name, r, now())),
-        q -> queueNamed(q, name)));
+    var views = applyOnEvery(List.of(PolicyRequests.fairness(name, r, now())), name, (o, q) -> {
+      throwIfRejected(o);
+      return queuePart(q, name);
+    });
+    parts.nudge();
+    Http.json(res, 200, queueNamed(views));
   }
 
-  /** Applies checked commands in order, each after the previous one, and answers with a read. */
-  private <R> R applyAll(List<Command> commands, java.util.function.Function<EngineQueries, R> then) {
+  /**
+   * Applies a limits or policy body's commands on every partition, in order, each after the
+   * previous one; a global limit (max_running, a rate) is split so that the partitions' shares
+   * add up to it (see {@link #share}). All shares are checked before the first command applies.
+   * Answers {@code finish} of the last command from every partition.
+   */
+  private <R> List<R> applyOnEvery(List<Command> commands, String name,
+      java.util.function.BiFunction<Outcome, EngineQueries, R> finish) {
+    int n = parts.count();
+    List<List<Command>> shares = new ArrayList<>(n);
+    for (int p = 0; p < n; p++) {
+      List<Command> mine = new ArrayList<>(commands.size());
+      for (Command c : commands) {
+        mine.add(shareOf(c, p, name));
+      }
+      shares.add(mine);
+    }
     for (int i = 0; i < commands.size() - 1; i++) {
-      write(commands.get(i), 0, (o, q) -> {
+      int at = i;
+      writeAll(p -> shares.get(p).get(at), (o, q) -> {
         throwIfRejected(o);
         return null;
       });
     }
-    return write(commands.getLast(), 0, (o, q) -> {
-      throwIfRejected(o);
-      return then.apply(q);
-    });
+    return writeAll(p -> shares.get(p).getLast(), finish);
+  }
+
+  /** Partition {@code p}'s share of a command that sets a global limit; others unchanged. */
+  private Command shareOf(Command c, int p, String name) {
+    return switch (c) {
+      case Command.SetQueueConcurrency q -> new Command.SetQueueConcurrency(q.atMillis(),
+          q.queue(), share(q.maxRunning(), p, "queue", name));
+      case Command.SetTaskConcurrency t -> new Command.SetTaskConcurrency(t.atMillis(), t.task(),
+          share(t.maxRunning(), p, "task", name));
+      case Command.SetQueueRate q -> new Command.SetQueueRate(q.atMillis(), q.queue(),
+          rateShare(q.rate(), p, "queue", name));
+      case Command.SetTaskRate t -> new Command.SetTaskRate(t.atMillis(), t.task(),
+          rateShare(t.rate(), p, "task", name));
+      default -> c;
+    };
+  }
+
+  /**
+   * Partition {@code p}'s share of a rate limit: the rate and the burst split like max_running,
+   * so that the partitions together start at most the rate (and the burst) the user set.
+   */
+  private RateLimit rateShare(RateLimit rate, int p, String what, String name) {
+    int n = parts.count();
+    if (rate.isNone() || n == 1) {
+      return rate;
+    }
+    if (rate.burst() < n || rate.milliPerSecond() < n) {
+      throw new ApiException(422, "LIMIT_BELOW_PARTITIONS", "Unprocessable content", ("%s %s:"
+          + " rate_per_second=%s with burst=%d cannot be split over the node's %d partitions;"
+          + " each needs a burst of at least 1; give a burst of at least %d; nothing was applied")
+          .formatted(what, name, rate.milliPerSecond() / 1000.0, rate.burst(), n, n));
+    }
+    long milli = rate.milliPerSecond() / n + (p < rate.milliPerSecond() % n ? 1 : 0);
+    int burst = rate.burst() / n + (p < rate.burst() % n ? 1 : 0);
+    return new RateLimit(milli, burst);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -579,10 +752,12 @@ final class Api {
         Http.names(r.queues(), "queues"),
         r.heartbeatTimeoutMs() == null ? 0 : r.heartbeatTimeoutMs(),
         Http.names(r.tasks(), "tasks"), PolicyRequests.reserve(r.reserve()));
-    Http.json(res, 201, write(c, 0, (o, q) -> {
+    var views = writeAll(p -> c, (o, q) -> {
       throwIfRejected(o);
       return workerNamed(q, id);
-    }));
+    });
+    parts.nudge();
+    Http.json(res, 201, views.get(0));
   }
 
   private static Wire.Worker workerNamed(EngineQueries q, String id) {
@@ -593,17 +768,16 @@ final class Api {
   private void listWorkers(ServerRequest req, ServerResponse res) {
     String cursor = query(req, "cursor");
     int limit = intQuery(req, "limit", PAGE_LIMIT_DEFAULT, 1, EngineQueries.PAGE_SIZE_MAX);
-    Http.json(res, 200, read(q -> {
-      var page = q.workers(cursor, limit);
-      return new Wire.WorkerPage(page.items().stream().map(Wire.Worker::of).toList(),
-          page.nextCursor());
-    }));
+    var pages = readAll(q -> q.workers(cursor, limit));
+    var page = PartitionViews.workers(pages, limit);
+    Http.json(res, 200, new Wire.WorkerPage(page.items().stream().map(Wire.Worker::of).toList(),
+        page.nextCursor()));
   }
 
   private void workerHeartbeat(ServerRequest req, ServerResponse res) {
     String id = param(req, "id");
     noFields(req);
-    Http.json(res, 200, write(new Command.WorkerHeartbeat(now(), id), 0, (o, q) -> {
+    Http.json(res, 200, writeAny(new Command.WorkerHeartbeat(now(), id), (o, q) -> {
       throwIfRejected(o);
       return workerNamed(q, id);
     }));
@@ -632,7 +806,7 @@ final class Api {
       held.add(new LeaseSignals.Held(required(h.jobId(), "leases[" + i + "].job_id", "signals"),
           required(h.generation(), "leases[" + i + "].generation", "signals")));
     }
-    var ends = await(signals.await(id, held, waitMs), Duration.ofMillis(waitMs));
+    var ends = await(calls.signalsOf(id, held, waitMs), Duration.ofMillis(waitMs));
     List<Wire.Signal> out = new ArrayList<>(ends.size());
     for (var e : ends) {
       out.add(new Wire.Signal(e.jobId(), e.generation(), e.kind().name(), e.reason()));
@@ -642,26 +816,44 @@ final class Api {
 
   private void deregisterWorker(ServerRequest req, ServerResponse res) {
     String id = param(req, "id");
-    Http.json(res, 200, write(new Command.DeregisterWorker(now(), id), 0, (o, q) -> {
+    Http.json(res, 200, writeAny(new Command.DeregisterWorker(now(), id), (o, q) -> {
       throwIfRejected(o);
       return Map.of("worker_id", id, "deregistered", true);
     }));
   }
 
   private void stats(ServerRequest req, ServerResponse res) {
-    Http.json(res, 200, read(q -> {
+    var stats = readAll(q -> new PartitionViews.Stats(q.countsByState(), q.jobsHeld(),
+        q.unrunnable().stream().mapToLong(UnrunnableView::ready).sum(), q.nextWakeupMillis()));
+    var counts = new LinkedHashMap<String, Object>();
+    PartitionViews.counts(stats).forEach((s, n) -> counts.put(s.name(), n));
+    var m = new LinkedHashMap<String, Object>();
+    m.put("counts", counts);
+    m.put("jobs_held", stats.stream().mapToLong(PartitionViews.Stats::jobsHeld).sum());
+    m.put("parked_long_polls", parts.parkedCount());
+    m.put("parked_signal_polls", parts.parkedSignalCount());
+    m.put("unrunnable", stats.stream().mapToLong(PartitionViews.Stats::unrunnable).sum());
+    long wake = stats.stream().mapToLong(PartitionViews.Stats::nextWakeupMillis).min()
+        .orElse(Long.MAX_VALUE);
+    m.put("next_wakeup_at", wake == Long.MAX_VALUE ? null : wake);
+    Http.json(res, 200, m);
+  }
+
+  /** Each partition's counts by state and log position: {@code GET /api/v1/partitions}. */
+  private void partitions(ServerRequest req, ServerResponse res) {
+    var stats = readAll(q -> new PartitionViews.Stats(q.countsByState(), q.jobsHeld(), 0,
+        Long.MAX_VALUE));
+    List<Map<String, Object>> out = new ArrayList<>(stats.size());
+    for (int p = 0; p < stats.size(); p++) {
       var counts = new LinkedHashMap<String, Object>();
-      q.countsByState().forEach((s, n) -> counts.put(s.name(), n));
+      stats.get(p).counts().forEach((s, n) -> counts.put(s.name(), n));
       var m = new LinkedHashMap<String, Object>();
+      m.put("partition", p);
       m.put("counts", counts);
-      m.put("jobs_held", q.jobsHeld());
-      m.put("parked_long_polls", loop.parkedCount());
-      m.put("parked_signal_polls", signals.parkedCount());
-      m.put("unrunnable", q.unrunnable().stream().mapToLong(UnrunnableView::ready).sum());
-      long wake = q.nextWakeupMillis();
-      m.put("next_wakeup_at", wake == Long.MAX_VALUE ? null : wake);
-      return m;
-    }));
+      m.put("log_position", backends.get(p).position());
+      out.add(m);
+    }
+    Http.json(res, 200, Map.of("partitions", out));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -690,8 +882,10 @@ final class Api {
         return;
       }
       long now = now();
-      JobSpec spec = JobSpecs.job(r, ids, now, limits, "");
-      Wire.Submitted s = write(new Command.SubmitJob(now, spec), body.length, (o, q) -> {
+      int p = calls.place(List.of(r))[0];
+      JobSpec spec = JobSpecs.job(r, calls.idIn(p, r), now, limits, "");
+      Wire.Submitted s = write(spec.jobId(), new Command.SubmitJob(now, spec), body.length,
+          (o, q) -> {
         throwIfRejected(o);
         for (Event e : ((Applied) o).events()) {
           if (e instanceof JobDeduplicated d) {
@@ -712,27 +906,21 @@ final class Api {
                 r.jobs() == null ? 0 : r.jobs().size()));
       }
       long now = now();
+      for (int i = 0; i < r.jobs().size(); i++) {
+        required(r.jobs().get(i), "jobs[" + i + "]", "batch");
+      }
+      int[] placed = calls.place(r.jobs());
       List<JobSpec> specs = new ArrayList<>(r.jobs().size());
       for (int i = 0; i < r.jobs().size(); i++) {
-        Wire.JobRequest j = required(r.jobs().get(i), "jobs[" + i + "]", "batch");
-        specs.add(JobSpecs.job(j, ids, now, limits, "jobs[" + i + "]: "));
+        Wire.JobRequest j = r.jobs().get(i);
+        specs.add(JobSpecs.job(j, calls.idIn(placed[i], j), now, limits, "jobs[" + i + "]: "));
       }
-      var out = write(new Command.SubmitJobs(now, specs), body.length, (o, q) -> {
-        throwIfRejected(o);
-        Map<String, String> dedup = new HashMap<>();
-        for (Event e : ((Applied) o).events()) {
-          if (e instanceof JobDeduplicated d) {
-            dedup.put(d.idempotencyKey(), d.jobId());
-          }
-        }
-        List<Wire.Submitted> list = new ArrayList<>(specs.size());
-        for (JobSpec s : specs) {
-          String existing = s.idempotencyKey() == null ? null : dedup.get(s.idempotencyKey());
-          String id = existing != null ? existing : s.jobId();
-          list.add(new Wire.Submitted(id, q.state(id).name(), existing != null ? true : null));
-        }
-        return new Wire.BatchSubmitted(list);
-      });
+      if (parts.count() > 1 && java.util.Arrays.stream(placed).distinct().count() > 1) {
+        Http.json(res, 201, calls.submitSplit(now, specs, placed, body.length));
+        return;
+      }
+      var out = write(specs.get(0).jobId(), new Command.SubmitJobs(now, specs), body.length,
+          (o, q) -> PartitionedCalls.submitted(specs, o, q));
       Http.json(res, 201, out);
     }
 
@@ -742,7 +930,8 @@ final class Api {
 
     void get(ServerRequest req, ServerResponse res) {
       String id = param(req, "id");
-      var job = read(q -> q.job(id).map(Wire.Job::of).orElse(null));
+      int p = parts.partitionOf(id);
+      var job = read(id, q -> q.job(id).map(j -> Wire.Job.of(j, p)).orElse(null));
       if (job == null) {
         throw ApiException.rejected(Rejected.unknownJob(id));
       }
@@ -763,17 +952,37 @@ final class Api {
       var filter = new JobFilter(s, query(req, "queue"), query(req, "task"));
       String cursor = query(req, "cursor");
       int limit = intQuery(req, "limit", PAGE_LIMIT_DEFAULT, 1, EngineQueries.PAGE_SIZE_MAX);
-      Page<Wire.Job> page = read(q -> {
-        var p = q.jobs(filter, cursor, limit);
-        return new Page<>(p.items().stream().map(Wire.Job::of).toList(), p.nextCursor());
-      });
+      Page<Wire.Job> page;
+      if (parts.count() == 1) {
+        page = await(parts.loop(0).read(q -> {
+          var p = q.jobs(filter, cursor, limit);
+          return new Page<>(p.items().stream().map(j -> Wire.Job.of(j, 0)).toList(),
+              p.nextCursor());
+        }), Duration.ZERO);
+      } else {
+        String[] cursors = PartitionViews.splitCursor(cursor, parts.count());
+        List<CompletableFuture<PartitionViews.Scan>> futures = new ArrayList<>();
+        for (int p = 0; p < parts.count(); p++) {
+          String c = cursors[p];
+          int partition = p;
+          futures.add(c == null
+              ? CompletableFuture.completedFuture(new PartitionViews.Scan(List.of(), null))
+              : parts.loop(p).read(q -> PartitionViews.positioned(q, filter, c, limit,
+                  partition)));
+        }
+        List<PartitionViews.Scan> found = new ArrayList<>();
+        for (var f : futures) {
+          found.add(await(f, Duration.ZERO));
+        }
+        page = PartitionViews.mergeJobs(found, cursors, limit);
+      }
       Http.json(res, 200, new Wire.JobPage(page.items(), page.nextCursor()));
     }
 
     void cancel(ServerRequest req, ServerResponse res) {
       String id = param(req, "id");
       var r = Http.body(req, limits.bodyBytesMax(), Wire.CancelRequest.class);
-      Http.json(res, 200, write(new Command.CancelJob(now(), id, r.reason()), 0, (o, q) -> {
+      Http.json(res, 200, write(id, new Command.CancelJob(now(), id, r.reason()), 0, (o, q) -> {
         throwIfRejected(o);
         return stateOf(id, q);
       }));
@@ -814,7 +1023,7 @@ final class Api {
       for (Command c : commands) {
         String id = ((Command.CompleteJob) c).jobId();
         try {
-          futures.add(loop.write(c, body.length / commands.size(), (o, q) ->
+          futures.add(parts.loopForId(id).write(c, body.length / commands.size(), (o, q) ->
               o instanceof Rejected x ? new Wire.CompletionResult(id, null, x.code().name(),
                   x.detail()) : new Wire.CompletionResult(id, JobState.SUCCEEDED.name(), null,
                   null)));
@@ -849,7 +1058,7 @@ final class Api {
       }
       var c = new Command.HeartbeatJob(now(), id, required(r.workerId(), "worker_id",
           "heartbeat"), required(r.generation(), "generation", "heartbeat"), leaseMs);
-      Http.json(res, 200, write(c, 0, (o, q) -> {
+      Http.json(res, 200, write(id, c, 0, (o, q) -> {
         throwIfRejected(o);
         var m = stateOf(id, q);
         var live = q.job(id).orElseThrow().liveAttempt();
@@ -872,7 +1081,7 @@ final class Api {
         case Command.ReleaseJob x -> x.jobId();
         default -> throw new IllegalArgumentException("not a report: " + c);
       };
-      Http.json(res, 200, write(c, 0, (o, q) -> {
+      Http.json(res, 200, write(id, c, 0, (o, q) -> {
         throwIfRejected(o);
         return stateOf(id, q);
       }));

@@ -3,15 +3,21 @@ package dev.hourglass.server;
 import dev.hourglass.cluster.ClusterOptions;
 import dev.hourglass.cluster.ReplicatedBackend;
 import dev.hourglass.runtime.EngineBackend;
+import dev.hourglass.core.event.Event;
 import dev.hourglass.runtime.EngineLoop;
-import dev.hourglass.runtime.LeaseSignals;
+import dev.hourglass.runtime.EngineLoopListener;
 import dev.hourglass.runtime.LocalBackend;
+import dev.hourglass.runtime.PartitionLayout;
+import dev.hourglass.runtime.Partitions;
 import dev.hourglass.runtime.TimeSource;
 import dev.hourglass.wal.durable.DurableEngine;
 import dev.hourglass.wal.durable.DurableOptions;
 import io.helidon.webserver.WebServer;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,17 +39,20 @@ public final class HourglassServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HourglassServer.class);
 
   private final ServerOptions options;
+  /** Partition 0's backend: the only one of a single-partition node or a replica. */
   private final EngineBackend backend;
-  private final EngineLoop loop;
+  private final List<EngineBackend> backends;
+  private final Partitions partitions;
   private final WebServer web;
   private final URI uri;
   private boolean stopped;
 
-  private HourglassServer(ServerOptions options, EngineBackend backend, EngineLoop loop,
-      WebServer web) {
+  private HourglassServer(ServerOptions options, List<EngineBackend> backends,
+      Partitions partitions, WebServer web) {
     this.options = options;
-    this.backend = backend;
-    this.loop = loop;
+    this.backends = backends;
+    this.backend = backends.get(0);
+    this.partitions = partitions;
     this.web = web;
     String host = options.bind().contains(":") ? "[" + options.bind() + "]" : options.bind();
     this.uri = URI.create("http://" + host + ":" + web.port());
@@ -58,14 +67,30 @@ public final class HourglassServer implements AutoCloseable {
    */
   public static HourglassServer start(ServerOptions options) throws IOException {
     var time = TimeSource.system();
-    EngineBackend backend = options.replication() == null
-        ? new LocalBackend(DurableEngine.open(DurableOptions.of(options.dataDir(),
-            options.engine(), options.fsync())))
-        : replica(options, time);
+    List<EngineBackend> backends = new ArrayList<>();
+    try {
+      if (options.replication() == null) {
+        for (Path dir : PartitionLayout.directories(options.dataDir(), options.partitions())) {
+          backends.add(new LocalBackend(DurableEngine.open(DurableOptions.of(dir,
+              options.engine(), options.fsync()))));
+        }
+      } else {
+        backends.add(replica(options, time));
+      }
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(List.of(), backends);
+      throw e;
+    }
     var metrics = new ServerMetrics(options.limits().timedJobsMax());
-    var loop = new EngineLoop(backend, options.limits().loop(), metrics, time);
-    loop.start();
-    var api = new Api(loop, new LeaseSignals(loop), backend, options.limits(), options.auth(),
+    // Why serialized: the metrics' own maps are confined to one thread; N loops take turns.
+    EngineLoopListener listener = backends.size() == 1 ? metrics : serialized(metrics);
+    List<EngineLoop> loops = new ArrayList<>(backends.size());
+    for (EngineBackend b : backends) {
+      loops.add(new EngineLoop(b, options.limits().loop(), listener, time));
+    }
+    var partitions = new Partitions(loops, options.limits().loop(), time);
+    loops.forEach(EngineLoop::start);
+    var api = new Api(partitions, List.copyOf(backends), options.limits(), options.auth(),
         metrics, time.jobIds(), time::wallMillis);
     WebServer web;
     try {
@@ -83,14 +108,14 @@ public final class HourglassServer implements AutoCloseable {
           .build()
           .start();
     } catch (RuntimeException e) {
-      closeQuietly(loop, backend);
+      closeQuietly(loops, backends);
       throw new IOException("HTTP listener did not start: bind=" + options.bind() + " port="
           + options.port() + "; " + e.getMessage(), e);
     }
-    var server = new HourglassServer(options, backend, loop, web);
-    log.info("hourglass server started: url={} dataDir={} fsync={} auth={} limits={}"
-        + " replication={}", server.uri(), options.dataDir(), options.fsync(), options.auth(),
-        options.limits(), options.replication());
+    var server = new HourglassServer(options, backends, partitions, web);
+    log.info("hourglass server started: url={} dataDir={} partitions={} fsync={} auth={}"
+        + " limits={} replication={}", server.uri(), options.dataDir(), options.partitions(),
+        options.fsync(), options.auth(), options.limits(), options.replication());
     return server;
   }
 
@@ -102,17 +127,41 @@ public final class HourglassServer implements AutoCloseable {
         options.engine(), r.tuning(), time::wallMillis), r.httpByNode());
   }
 
-  private static void closeQuietly(EngineLoop loop, EngineBackend backend) {
-    try {
-      loop.close();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+  private static void closeQuietly(List<EngineLoop> loops, List<EngineBackend> backends) {
+    for (EngineLoop loop : loops) {
+      try {
+        loop.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
-    try {
-      backend.close();
-    } catch (IOException e) {
-      log.warn("closing the engine after a failed start failed: {}", e.toString());
+    for (EngineBackend backend : backends) {
+      try {
+        backend.close();
+      } catch (IOException e) {
+        log.warn("closing the engine after a failed start failed: {}", e.toString());
+      }
     }
+  }
+
+  /** One listener for many loops: each call under one lock. */
+  private static EngineLoopListener serialized(EngineLoopListener inner) {
+    return new EngineLoopListener() {
+      @Override
+      public synchronized void batchApplied(int commands, long nanos) {
+        inner.batchApplied(commands, nanos);
+      }
+
+      @Override
+      public synchronized void events(List<Event> events, long nowMillis) {
+        inner.events(events, nowMillis);
+      }
+
+      @Override
+      public synchronized void overloaded() {
+        inner.overloaded();
+      }
+    };
   }
 
   /** The port actually bound (useful with port 0). */
@@ -130,7 +179,7 @@ public final class HourglassServer implements AutoCloseable {
   }
 
   public boolean healthy() {
-    return loop.healthy() && backend.failure() == null;
+    return partitions.healthy() && backend.failure() == null;
   }
 
   /**
@@ -148,21 +197,24 @@ public final class HourglassServer implements AutoCloseable {
     }
     stopped = true;
     long start = System.nanoTime();
-    loop.releaseParkedLeases();
+    partitions.releaseParkedLeases();
     web.stop();
     try {
-      loop.close();
+      partitions.close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    try {
-      backend.close();
-    } catch (IOException e) {
-      log.error("closing the log failed; the next start recovers from what reached the disk",
-          e);
+    for (EngineBackend b : backends) {
+      try {
+        b.close();
+      } catch (IOException e) {
+        log.error("closing the log failed; the next start recovers from what reached the disk",
+            e);
+      }
     }
     log.info("hourglass server stopped: url={} position={} durationMillis={}", uri(),
-        backend.position(), (System.nanoTime() - start) / 1_000_000);
+        backends.stream().map(b -> Long.toString(b.position())).toList(),
+        (System.nanoTime() - start) / 1_000_000);
   }
 
   @Override

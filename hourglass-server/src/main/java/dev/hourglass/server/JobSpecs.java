@@ -5,6 +5,7 @@ import dev.hourglass.core.command.Backoff;
 import dev.hourglass.core.command.JobSpec;
 import dev.hourglass.core.command.ScheduleSpec;
 import dev.hourglass.core.command.TraceContext;
+import dev.hourglass.core.id.Ids;
 import dev.hourglass.core.id.JobIds;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -23,6 +24,12 @@ final class JobSpecs {
 
   /** A one-off job; {@code where} prefixes messages (e.g. "jobs[3]: ") inside a batch. */
   static JobSpec job(Wire.JobRequest r, JobIds ids, long nowMillis, Limits limits, String where) {
+    return job(r, r.jobId() != null ? r.jobId() : ids.next(), nowMillis, limits, where);
+  }
+
+  /** A one-off job with the id {@code jobId} (the client's, or one generated for it). */
+  static JobSpec job(Wire.JobRequest r, String jobId, long nowMillis, Limits limits,
+      String where) {
     if (r.cron() != null || r.timeZone() != null || r.scheduleId() != null || r.overlap() != null
         || r.catchUp() != null || r.catchUpWindowMs() != null) {
       throw bad(where + "cron, time_zone, schedule_id, overlap, catch_up and catch_up_window_ms"
@@ -32,6 +39,7 @@ final class JobSpecs {
     if (r.delayMs() != null && r.runAt() != null) {
       throw bad(where + "give either delay_ms or run_at, not both");
     }
+    checkPartitionKey(r, where);
     long runAt = 0;
     if (r.delayMs() != null) {
       if (r.delayMs() < 0) {
@@ -45,9 +53,19 @@ final class JobSpecs {
     } else if (r.runAt() != null) {
       runAt = time(r.runAt(), "run_at", where);
     }
-    return base(r, r.jobId() != null ? r.jobId() : ids.next(), limits, where).withRunAt(runAt)
+    return base(r, jobId, limits, where).withRunAt(runAt)
         .withDependsOn(Http.names(r.dependsOn(), where + "depends_on"))
         .withIdempotencyKey(r.idempotencyKey());
+  }
+
+  /** A partition key is a key like an idempotency key: 1 to 200 UTF-8 bytes, no controls. */
+  static void checkPartitionKey(Wire.JobRequest r, String where) {
+    if (r.partitionKey() != null) {
+      String problem = Ids.keyProblem(where + "partition_key", r.partitionKey());
+      if (problem != null) {
+        throw bad(problem);
+      }
+    }
   }
 
   /** A schedule from a request that carries {@code cron}. */
@@ -56,9 +74,11 @@ final class JobSpecs {
       throw bad("cron is missing: a schedule needs a cron expression such as \"*/5 * * * *\"");
     }
     if (r.delayMs() != null || r.runAt() != null || r.dependsOn() != null
-        || r.idempotencyKey() != null || r.jobId() != null) {
-      throw bad("a schedule takes no delay_ms, run_at, depends_on, idempotency_key or job_id:"
-          + " each firing creates the job <schedule_id>@<fire time>");
+        || r.idempotencyKey() != null || r.jobId() != null || r.partitionKey() != null) {
+      throw bad("a schedule takes no delay_ms, run_at, depends_on, idempotency_key, job_id or"
+          + " partition_key: each firing creates the job <schedule_id>@<fire time>, in the"
+          + " schedule's partition (a schedule_id \"<key>~name\" shares the partition of"
+          + " partition_key \"<key>\")");
     }
     String id = r.scheduleId() != null ? r.scheduleId() : "schedule-" + ids.next();
     JobSpec template = base(r, id, limits, "");

@@ -164,6 +164,25 @@ final class PolicyRequests {
     return out;
   }
 
+  /**
+   * One task type's limits over every partition: each holds a share of a limit, and the shares
+   * add up to what the user set (rates in exact thousandths, so the sum is exact too).
+   */
+  static Map<String, Object> task(List<TaskLimitView> partitions) {
+    TaskLimitView first = partitions.getFirst();
+    int maxRunning = 0;
+    int running = 0;
+    long milli = 0;
+    int burst = 0;
+    for (TaskLimitView t : partitions) {
+      maxRunning += t.maxRunning();
+      running += t.running();
+      milli += t.rate().milliPerSecond();
+      burst += t.rate().burst();
+    }
+    return task(new TaskLimitView(first.task(), maxRunning, running, new RateLimit(milli, burst)));
+  }
+
   private static ApiException bad(String detail) {
     return ApiException.badRequest("INVALID_ARGUMENT", detail);
   }

@@ -32,7 +32,7 @@ public final class ServerMain {
   public static final String SYNOPSIS = "hourglass server --data-dir DIR [--port 7070]"
       + " [--bind 127.0.0.1] [--fsync always|batch(5ms)|never] [--tokens-file FILE]"
       + " [--allow-unauthenticated] [--payload-max-bytes N] [--worker-retention 1h]"
-      + " [--misfire-threshold 60s] [--node-id ID --peers"
+      + " [--misfire-threshold 60s] [--partitions N] [--node-id ID --peers"
       + " ID=HOST:PORT,... [--peers-http ID=HOST:PORT,...] [--election-timeout MIN-MAX]"
       + " [--raft-snapshot-every N] [--raft-segment-bytes N]]";
 
@@ -48,6 +48,8 @@ public final class ServerMain {
       + "                           HOURGLASS_TOKENS=role:token,...\n"
       + "  --allow-unauthenticated  listen beyond loopback without tokens (warns)\n"
       + "  --fsync POLICY           always (default), batch(5ms), never (tests only)\n"
+      + "  --partitions N           default 1; engines (log, apply thread) behind the\n"
+      + "                           one API; fixed when the data directory is created\n"
       + "  --payload-max-bytes N    default 1048576\n"
       + "  --worker-retention D     default 1h; how long a dead worker stays listed\n"
       + "                           (0 forgets it at death)\n"
@@ -213,6 +215,7 @@ public final class ServerMain {
     String electionTimeout = null;
     Long snapshotEvery = null;
     Long segmentBytes = null;
+    int partitions = 1;
     boolean allowUnauthenticated = false;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -227,6 +230,7 @@ public final class ServerMain {
       switch (a) {
         case "--data-dir" -> dataDir = Path.of(v);
         case "--port" -> port = integer(a, v);
+        case "--partitions" -> partitions = integer(a, v);
         case "--bind" -> bind = v;
         case "--fsync" -> fsync = FsyncPolicy.parse(v);
         case "--tokens-file" -> auth = Auth.fromFile(Path.of(v));
@@ -269,7 +273,8 @@ public final class ServerMain {
       }
     }
     return new Parsed(ServerOptions.of(dataDir).withBind(bind).withPort(port).withFsync(fsync)
-        .withAuth(auth).withLimits(limits).withEngine(engine).withReplication(replication),
+        .withAuth(auth).withLimits(limits).withEngine(engine).withReplication(replication)
+        .withPartitions(partitions),
         allowUnauthenticated);
   }
 

@@ -291,6 +291,30 @@ final class ServerMetrics implements EngineLoopListener {
       .description("READY jobs that no live worker can run (its queue or task type), by task")
       .register(registry);
 
+  private final MultiGauge partitionJobs = MultiGauge.builder("hourglass.partition.jobs")
+      .description("jobs held by each partition (a node without partitions has partition 0)")
+      .register(registry);
+  private final MultiGauge partitionLogPosition = MultiGauge.builder(
+      "hourglass.partition.log.position")
+      .description("the position of each partition's last durable command in its log")
+      .register(registry);
+
+  /**
+   * Sets the per-partition gauges: an uneven spread of keys, or one partition whose log stops
+   * moving, shows here while the node's totals look normal. N series each (N is bounded).
+   */
+  void refreshPartitions(List<Long> jobsHeld, List<Long> logPositions) {
+    List<MultiGauge.Row<?>> jobs = new ArrayList<>();
+    List<MultiGauge.Row<?>> positions = new ArrayList<>();
+    for (int p = 0; p < jobsHeld.size(); p++) {
+      jobs.add(MultiGauge.Row.of(Tags.of("partition", Integer.toString(p)), jobsHeld.get(p)));
+      positions.add(MultiGauge.Row.of(Tags.of("partition", Integer.toString(p)),
+          logPositions.get(p)));
+    }
+    partitionJobs.register(jobs, true);
+    partitionLogPosition.register(positions, true);
+  }
+
   /** Sets {@code hourglass_jobs_unrunnable} from the engine's list (see EngineQueries). */
   void refreshUnrunnable(List<dev.hourglass.core.view.UnrunnableView> lanes) {
     Map<String, Long> byTask = new HashMap<>();

@@ -2,6 +2,7 @@ package dev.hourglass.server;
 
 import dev.hourglass.core.engine.EngineConfig;
 import dev.hourglass.wal.FsyncPolicy;
+import dev.hourglass.runtime.PartitionRouting;
 import java.nio.file.Path;
 
 /**
@@ -18,6 +19,9 @@ import java.nio.file.Path;
  * @param replication null for a single node; else this node is one replica of a Raft group and
  *     {@code dataDir} holds its Raft log and snapshots ({@code fsync} does not apply: Ratis forces
  *     every entry before it counts toward a commit)
+ * @param partitions how many independent engines (each with its own log and apply thread) the
+ *     node runs behind its one API; 1 (the default) is the layout and behaviour of a node
+ *     without partitions; fixed when the data directory is created (docs/ARCHITECTURE.md)
  */
 public record ServerOptions(
     Path dataDir,
@@ -27,7 +31,8 @@ public record ServerOptions(
     Auth auth,
     Limits limits,
     EngineConfig engine,
-    Replication replication) {
+    Replication replication,
+    int partitions) {
 
   public static final String BIND_DEFAULT = "127.0.0.1";
   public static final int PORT_DEFAULT = 7070;
@@ -36,6 +41,15 @@ public record ServerOptions(
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port=" + port + " is outside [0, 65535]; 0 picks a free"
           + " port");
+    }
+    if (partitions < 1 || partitions > PartitionRouting.PARTITIONS_MAX) {
+      throw new IllegalArgumentException("partitions=" + partitions + " is outside [1, "
+          + PartitionRouting.PARTITIONS_MAX + "]");
+    }
+    if (replication != null && partitions != 1) {
+      throw new IllegalArgumentException("--partitions " + partitions + " with --peers: a"
+          + " replicated node runs one partition for now (one Raft group per partition is not"
+          + " built yet)");
     }
     if (engine.payloadBytesMax() < limits.payloadBytesMax()) {
       // The engine would refuse what the server let through, as a 400 instead of a 413.
@@ -46,35 +60,47 @@ public record ServerOptions(
   /** Defaults: 127.0.0.1:7070, fsync always, no tokens, default limits and engine settings. */
   public static ServerOptions of(Path dataDir) {
     return new ServerOptions(dataDir, BIND_DEFAULT, PORT_DEFAULT, new FsyncPolicy.Always(),
-        Auth.none(), Limits.DEFAULTS, EngineConfig.DEFAULTS, null);
+        Auth.none(), Limits.DEFAULTS, EngineConfig.DEFAULTS, null, 1);
   }
 
   public ServerOptions withPort(int p) {
-    return new ServerOptions(dataDir, bind, p, fsync, auth, limits, engine, replication);
+    return new ServerOptions(dataDir, bind, p, fsync, auth, limits, engine, replication,
+        partitions);
   }
 
   public ServerOptions withBind(String b) {
-    return new ServerOptions(dataDir, b, port, fsync, auth, limits, engine, replication);
+    return new ServerOptions(dataDir, b, port, fsync, auth, limits, engine, replication,
+        partitions);
   }
 
   public ServerOptions withFsync(FsyncPolicy f) {
-    return new ServerOptions(dataDir, bind, port, f, auth, limits, engine, replication);
+    return new ServerOptions(dataDir, bind, port, f, auth, limits, engine, replication,
+        partitions);
   }
 
   public ServerOptions withAuth(Auth a) {
-    return new ServerOptions(dataDir, bind, port, fsync, a, limits, engine, replication);
+    return new ServerOptions(dataDir, bind, port, fsync, a, limits, engine, replication,
+        partitions);
   }
 
   public ServerOptions withLimits(Limits l) {
-    return new ServerOptions(dataDir, bind, port, fsync, auth, l, engine, replication);
+    return new ServerOptions(dataDir, bind, port, fsync, auth, l, engine, replication,
+        partitions);
   }
 
   /** Runs this server as one replica of a Raft group (null: a single node). */
   public ServerOptions withReplication(Replication r) {
-    return new ServerOptions(dataDir, bind, port, fsync, auth, limits, engine, r);
+    return new ServerOptions(dataDir, bind, port, fsync, auth, limits, engine, r,
+        partitions);
   }
 
   public ServerOptions withEngine(EngineConfig e) {
-    return new ServerOptions(dataDir, bind, port, fsync, auth, limits, e, replication);
+    return new ServerOptions(dataDir, bind, port, fsync, auth, limits, e, replication,
+        partitions);
+  }
+
+  /** Runs {@code n} partitions behind the one API (1: none). */
+  public ServerOptions withPartitions(int n) {
+    return new ServerOptions(dataDir, bind, port, fsync, auth, limits, engine, replication, n);
   }
 }

@@ -47,7 +47,8 @@ final class Wire {
       Long catchUpWindowMs,
       String traceparent,
       String tracestate,
-      String fairnessKey) {}
+      String fairnessKey,
+      String partitionKey) {}
 
   record BatchRequest(List<JobRequest> jobs) {}
 
@@ -145,8 +146,14 @@ final class Wire {
       List<Attempt> attempts,
       String traceparent,
       String tracestate,
-      String fairnessKey) {
+      String fairnessKey,
+      Integer partition) {
     static Job of(JobView j) {
+      return of(j, null);
+    }
+
+    /** The job as held by partition {@code partition} (null: not said). */
+    static Job of(JobView j, Integer partition) {
       return new Job(j.jobId(), j.state().name(), j.queue(), j.task(), j.payload(), j.priority(),
           j.deadlineMillis() == JobSpec.NO_DEADLINE ? null : j.deadlineMillis(),
           j.runAtMillis() == 0 ? null : j.runAtMillis(), j.generation(), j.failures(),
@@ -157,7 +164,7 @@ final class Wire {
           j.attempts().stream().map(Attempt::of).toList(),
           j.trace() == null ? null : j.trace().traceparent(),
           j.trace() == null ? null : j.trace().tracestate(),
-          j.fairnessKey());
+          j.fairnessKey(), partition);
     }
   }
 

@@ -104,4 +104,29 @@ class ServerMainTest {
         "--peers", "s1=127.0.0.1:9001", "--raft-snapshot-every", "0"}, null))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("snapshotEveryEntries");
   }
+
+  @Test
+  void partitionsDefaultToOneAreCheckedAndARestartWithAnotherCountIsRefused() throws Exception {
+    assertThat(ServerMain.parse(new String[] {"--data-dir", "d"}, null).options().partitions())
+        .isEqualTo(1);
+    assertThat(ServerMain.parse(new String[] {"--data-dir", "d", "--partitions", "4"}, null)
+        .options().partitions()).isEqualTo(4);
+    assertThatThrownBy(() -> ServerMain.parse(new String[] {"--data-dir", "d", "--partitions",
+        "0"}, null)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("partitions=0 is outside [1, 256]");
+    assertThatThrownBy(() -> ServerMain.parse(new String[] {"--data-dir", "d", "--partitions",
+        "2", "--node-id", "s1", "--peers", "s1=127.0.0.1:9001"}, null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--peers");
+
+    String data = dir.resolve("p").toString();
+    var first = start(null, "--data-dir", data, "--port", "0", "--partitions", "2", "--fsync",
+        "never");
+    assertThat(first.server()).as(err()).isNotNull();
+    first.server().stop();
+    var again = start(null, "--data-dir", data, "--port", "0", "--partitions", "3");
+    assertThat(again.server()).isNull();
+    assertThat(again.exitCode()).isNotZero();
+    assertThat(err()).contains("holds 2 partitions").contains("--partitions 3");
+  }
+
 }

@@ -38,7 +38,7 @@ class StrictInputTest {
 
   /** Every POST and PUT route the API registers, with its parameters filled in. */
   static List<String[]> writeRoutes() {
-    var api = new Api(null, null, null, Limits.DEFAULTS, Auth.none(), null, null, () -> 0);
+    var api = new Api(null, null, Limits.DEFAULTS, Auth.none(), null, null, () -> 0);
     api.routes(HttpRouting.builder());
     List<String[]> out = new ArrayList<>();
     for (String route : api.routeTable()) {

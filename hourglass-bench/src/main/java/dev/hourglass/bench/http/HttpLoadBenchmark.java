@@ -40,7 +40,7 @@ public final class HttpLoadBenchmark {
   private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
   private final Duration phase;
-  private static HttpLoadBenchmark CURRENT;
+  static HttpLoadBenchmark CURRENT;
   private double lastBatches;
   private double lastCommands;
   private double lastSeconds;
@@ -76,7 +76,7 @@ public final class HttpLoadBenchmark {
     return 0;
   }
 
-  private HttpLoadBenchmark(URI base, Duration phase) {
+  HttpLoadBenchmark(URI base, Duration phase) {
     this.base = base;
     this.phase = phase;
   }
@@ -100,7 +100,7 @@ public final class HttpLoadBenchmark {
 
   // ------------------------------------------------------------------------------- phases
 
-  private void submitBatches() throws Exception {
+  Result submitBatches() throws Exception {
     String body = batchBody("bench-batch", 1_000);
     var r = run("submit, batches of 1,000", 4, phase, (jobs, lat) -> {
       long t = System.nanoTime();
@@ -109,6 +109,7 @@ public final class HttpLoadBenchmark {
       jobs.add(1_000);
     });
     r.print("jobs/s", "per request");
+    return r;
   }
 
   private void submitSingles() throws Exception {
@@ -122,7 +123,7 @@ public final class HttpLoadBenchmark {
     r.print("jobs/s", "per request");
   }
 
-  private void endToEndBatched() throws Exception {
+  Result endToEndBatched() throws Exception {
     String body = batchBody("e2e-batch", 1_000);
     var stop = new AtomicBoolean();
     try (var producers = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -154,6 +155,7 @@ public final class HttpLoadBenchmark {
       });
       stop.set(true);
       r.print("jobs/s completed", "per lease+complete round");
+      return r;
     }
   }
 
@@ -229,7 +231,13 @@ public final class HttpLoadBenchmark {
     void run(LongAdder jobs, List<Long> latencies) throws Exception;
   }
 
-  record Result(String name, double jobsPerSecond, long[] latencies) {
+  /** A phase's outcome; {@code cpuNanos}: this process's CPU time over the measured window. */
+  record Result(String name, double jobsPerSecond, long[] latencies, long jobs, long cpuNanos) {
+    /** CPU seconds this process spent per million jobs (server and load generator together). */
+    double cpuSecondsPerMillionJobs() {
+      return jobs == 0 ? Double.NaN : cpuNanos / 1e9 / (jobs / 1e6);
+    }
+
     void print(String unit, String latencyOf) {
       Arrays.sort(latencies);
       System.out.print(CURRENT.commitStats());
@@ -244,10 +252,16 @@ public final class HttpLoadBenchmark {
     return measure(threads, d, step).withName(name);
   }
 
-  private record Measured(double jobsPerSecond, long[] latencies) {
+  private record Measured(double jobsPerSecond, long[] latencies, long jobs, long cpuNanos) {
     Result withName(String n) {
-      return new Result(n, jobsPerSecond, latencies);
+      return new Result(n, jobsPerSecond, latencies, jobs, cpuNanos);
     }
+  }
+
+  /** This process's CPU time so far, all threads. */
+  static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   private Measured measure(int threads, Duration d, Step step) throws Exception {
@@ -255,6 +269,7 @@ public final class HttpLoadBenchmark {
     List<List<Long>> all = new ArrayList<>();
     long end = System.nanoTime() + d.toNanos();
     long start = System.nanoTime();
+    long cpuStart = cpuNanos();
     try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
       for (int t = 0; t < threads; t++) {
         List<Long> lat = new ArrayList<>();
@@ -269,7 +284,7 @@ public final class HttpLoadBenchmark {
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     long[] latencies = all.stream().flatMap(List::stream).mapToLong(Long::longValue).toArray();
-    return new Measured(jobs.sum() / seconds, latencies);
+    return new Measured(jobs.sum() / seconds, latencies, jobs.sum(), cpuNanos() - cpuStart);
   }
 
   private static double pct(long[] sorted, int p) {
@@ -288,7 +303,7 @@ public final class HttpLoadBenchmark {
     return b.append("]}").toString();
   }
 
-  private JsonNode post(String path, String json) {
+  JsonNode post(String path, String json) {
     try {
       var b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60));
       b = json == null ? b.GET() : b.header("Content-Type", "application/json")

@@ -2,6 +2,7 @@ package dev.hourglass.cli.commands;
 
 import dev.hourglass.client.ClusterStatus;
 import dev.hourglass.client.HourglassClient;
+import dev.hourglass.client.PartitionInfo;
 import java.io.PrintStream;
 import picocli.CommandLine.Command;
 
@@ -52,6 +53,30 @@ public final class ClusterCommand implements Runnable {
       for (ClusterStatus.Member m : s.members()) {
         t.row(m.nodeId(), m.role(), m.address(), m.http(),
             m.matchIndex() < 0 ? "?" : m.matchIndex(), m.lag() == null ? "?" : m.lag());
+      }
+      t.print(out);
+      return 0;
+    }
+  }
+
+  /** {@code hourglass partitions}: each partition's counts by state and log position. */
+  @Command(name = "partitions", mixinStandardHelpOptions = true,
+      description = "Show the node's partitions: jobs per state and log position of each.")
+  public static final class PartitionsCommand extends ClientCommands.Base {
+    @Override
+    int run(HourglassClient client, PrintStream out) {
+      var all = client.partitions();
+      if (conn.json()) {
+        Output.json(out, all);
+        return 0;
+      }
+      var t = new Table("PARTITION", "READY", "RUNNING", "SCHEDULED", "PENDING", "DEAD",
+          "SUCCEEDED", "LOG POSITION");
+      for (PartitionInfo p : all) {
+        t.row(p.partition(), p.counts().getOrDefault("READY", 0L),
+            p.counts().getOrDefault("RUNNING", 0L), p.counts().getOrDefault("SCHEDULED", 0L),
+            p.counts().getOrDefault("PENDING", 0L), p.counts().getOrDefault("DEAD", 0L),
+            p.counts().getOrDefault("SUCCEEDED", 0L), p.logPosition());
       }
       t.print(out);
       return 0;
