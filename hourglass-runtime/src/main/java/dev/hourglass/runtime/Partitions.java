@@ -237,10 +237,14 @@ public final class Partitions implements AutoCloseable {
       waiters.put(key, w);
       try {
         if (wouldGrantAnywhere(w) == 0) {
-          w.wake.get(left, TimeUnit.NANOSECONDS);
+          // A poll held back by a rate limit is not woken by any command when the next token is
+          // due: it looks again then (and not before, so it does not spin).
+          w.wake.get(Math.min(left, nanosUntilNextToken(w)), TimeUnit.NANOSECONDS);
         }
       } catch (TimeoutException e) {
-        return List.of();
+        if (deadline - System.nanoTime() <= 0) {
+          return List.of();
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return List.of();
@@ -410,6 +414,24 @@ public final class Partitions implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * How long until a rate limit that holds back one of {@code w}'s lanes in any partition has a
+   * token again; {@code Long.MAX_VALUE} when only another command can help it.
+   */
+  private long nanosUntilNextToken(Waiter w) {
+    long now = time.wallMillis();
+    List<CompletableFuture<Long>> next = new ArrayList<>(loops.size());
+    for (EngineLoop l : loops) {
+      next.add(l.read(q -> q.nextGrantAtMillis(w.workerId, w.queues, w.tasks, now)));
+    }
+    long earliest = Long.MAX_VALUE;
+    for (var f : next) {
+      earliest = Math.min(earliest, await(f, 0));
+    }
+    return earliest == Long.MAX_VALUE ? Long.MAX_VALUE
+        : TimeUnit.MILLISECONDS.toNanos(Math.max(1, earliest - now));
   }
 
   private int wouldGrantAnywhere(Waiter w) {

@@ -289,6 +289,36 @@ class PartitionsHttpTest {
         .isLessThanOrEqualTo(6 + (int) Math.ceil(10 * seconds));
   }
 
+  /**
+   * A long poll held back by a rate limit looks again when a partition's next token is due: no
+   * command wakes it then, and it must not wait out its whole wait_ms next to a job it may run.
+   */
+  @Test
+  void aPollHeldBackByARateLimitIsServedWhenTheNextTokenIsDue() {
+    String q = freshQueue();
+    var set = http.put("/api/v1/queues/" + q + "/limits", "{\"rate_per_second\":4,\"burst\":4}");
+    assertThat(set.status()).as(set.text()).isEqualTo(200);
+    for (int p = 0; p < N; p++) {
+      for (int i = 0; i < 3; i++) {
+        submit("{\"task\":\"t\",\"queue\":\"" + q + "\",\"partition_key\":\""
+            + keyIn(p, "tok" + i + "-") + "\"}");
+      }
+    }
+    int drained = 0;
+    for (int i = 0; i < 4; i++) { // the burst: one token in each partition
+      drained += http.post("/api/v1/lease", "{\"worker_id\":\"tok\",\"max\":10,\"queues\":[\""
+          + q + "\"]}").body().get("assignments").size();
+    }
+    assertThat(drained).isBetween(1, 8);
+    long start = System.nanoTime();
+    var r = http.post("/api/v1/lease", "{\"worker_id\":\"tok\",\"max\":1,\"wait_ms\":20000,"
+        + "\"queues\":[\"" + q + "\"]}");
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    assertThat(r.body().get("assignments").size()).as(r.text()).isEqualTo(1);
+    // A partition refills one token a second here; 20 s is what the poll would wait unwoken.
+    assertThat(millis).isLessThan(10_000);
+  }
+
   @Test
   void randomMixOfKeysPipelinesAndSchedulesFindsEveryJob() {
     long seed = Long.getLong("partitions.seed", System.nanoTime());
