@@ -1400,9 +1400,12 @@ public final class Engine {
       case SCHEDULED, FAILED -> due.remove(job);
       case READY -> {
         QueueState q = queue(job.queue);
-        q.lane(job.task, job.priority).remove(job);
+        ReadyLane lane = q.lane(job.task, job.priority);
         if (q.fair) {
+          lane.count(-1);
           q.fairRing(job.task).remove(job);
+        } else {
+          lane.remove(job);
         }
       }
       case RUNNING -> {
@@ -1432,9 +1435,12 @@ public final class Engine {
       case READY -> {
         job.readyStamp++;
         QueueState q = queue(job.queue);
-        q.lane(job.task, job.priority).add(job);
+        ReadyLane lane = q.lane(job.task, job.priority);
         if (q.fair) {
+          lane.count(1);
           q.fairRing(job.task).add(job);
+        } else {
+          lane.add(job);
         }
       }
       case RUNNING -> {

@@ -24,8 +24,9 @@ import java.util.TreeSet;
  * sorted set, as a plain lane does.
  *
  * <p>So every operation is O(1), or O(log k) in the jobs of one key, plus a hash lookup of the key:
- * there is no pass over the keys, however many there are. The jobs are also in their plain lanes
- * (the counts and listings read those); this ring only decides which one a lease takes.
+ * there is no pass over the keys, however many there are. The jobs are only here: their plain
+ * lanes keep just their counts (which views, limits and listings read), so a job of a fair queue
+ * costs one structure, as in a plain queue.
  *
  * <p>The ring order is state: it is written to the snapshot and restored by {@link #restore}.
  */
@@ -114,6 +115,18 @@ final class FairRing {
         }
       }
       size--;
+    }
+
+    void addLiveTo(java.util.Collection<Job> out) {
+      for (int i = 0; i < ringSize; i++) {
+        int at = (ringHead + i) & (ring.length - 1);
+        if (ring[at].state == JobState.READY && ring[at].readyStamp == stamps[at]) {
+          out.add(ring[at]);
+        }
+      }
+      if (sorted != null) {
+        out.addAll(sorted);
+      }
     }
 
     private void push(Job job) {
@@ -240,6 +253,13 @@ final class FairRing {
     }
     k.prev = null;
     k.next = null;
+  }
+
+  /** Adds the ring's jobs to {@code out}, unordered; O(jobs), for a policy change only. */
+  void moveAllTo(java.util.Collection<Job> out) {
+    for (Key k : keys.values()) {
+      k.addLiveTo(out);
+    }
   }
 
   /** The keys in serving order, from the front; O(keys), for snapshots only. */

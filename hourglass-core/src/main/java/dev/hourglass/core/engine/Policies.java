@@ -102,18 +102,10 @@ final class Policies {
     }
     long queueAt = q.rate == null ? at : q.rate.nextTokenAtMillis(at);
     long next = Long.MAX_VALUE;
-    if (q.fair) {
-      for (FairRing ring : q.fairRings.values()) {
-        if (ring.size() > 0) {
-          next = Math.min(next, taskTokenAt(e, ring.task, tasks, queueAt));
-        }
-      }
-    } else {
-      for (int i = 0; i < q.lanes.size(); i++) {
-        ReadyLane lane = q.lanes.get(i);
-        if (lane.size() > 0) {
-          next = Math.min(next, taskTokenAt(e, lane.task, tasks, queueAt));
-        }
+    for (int i = 0; i < q.lanes.size(); i++) { // a fair queue's lanes count its jobs too
+      ReadyLane lane = q.lanes.get(i);
+      if (lane.size() > 0) {
+        next = Math.min(next, taskTokenAt(e, lane.task, tasks, queueAt));
       }
     }
     return next;
@@ -209,7 +201,7 @@ final class Policies {
       fillRings(q);
     } else if (!c.fair() && q.fair) {
       q.fair = false;
-      q.fairRings.clear();
+      emptyRings(q);
     }
     e.dropIfIdle(q);
     return null;
@@ -264,19 +256,37 @@ final class Policies {
   }
 
   /**
-   * Puts a queue's READY jobs into its fair rings, oldest first, so that keys join the ring in
+   * Moves a queue's READY jobs from its lanes (which keep their counts) into its fair rings, oldest first, so that keys join the ring in
    * the order of their oldest ready job. O(r log r) in the queue's READY jobs, once, when an
    * operator makes the queue fair (and when a snapshot is read).
    */
   static void fillRings(QueueState q) {
     List<Job> ready = new ArrayList<>();
     for (ReadyLane lane : q.lanes) {
-      lane.addAllTo(ready);
+      lane.moveAllTo(ready);
     }
     ready.sort((a, b) -> Long.compare(a.seq, b.seq));
     for (Job j : ready) {
       Invariants.check(j.state == JobState.READY, "job %s in a lane is %s", j.id, j.state);
       q.fairRing(j.task).add(j);
+    }
+  }
+
+  /**
+   * Moves a queue's READY jobs from its fair rings back into its lanes, oldest first, when an
+   * operator makes the queue plain again. O(r log r) in the queue's READY jobs, once.
+   */
+  private static void emptyRings(QueueState q) {
+    List<Job> ready = new ArrayList<>();
+    for (FairRing ring : q.fairRings.values()) {
+      ring.moveAllTo(ready);
+    }
+    q.fairRings.clear();
+    ready.sort((a, b) -> Long.compare(a.seq, b.seq));
+    for (Job j : ready) {
+      ReadyLane lane = q.lane(j.task, j.priority);
+      lane.count(-1);
+      lane.add(j);
     }
   }
 }

@@ -6,6 +6,8 @@ import java.util.Comparator;
 
 /**
  * The READY jobs of one (queue, task, priority), ordered by earliest deadline, then oldest first.
+ * In a fair queue the lane holds only their count ({@link #count}): the jobs are in the queue's
+ * {@link FairRing}.
  *
  * <p>Implementation notes. Almost every job arrives in order: no deadline, and a submission
  * sequence higher than any job already here. Those go to a FIFO ring (O(1), sequential memory,
@@ -83,15 +85,36 @@ final class ReadyLane {
     return ORDER.compare(fromRing, fromHeap) <= 0 ? fromRing : fromHeap;
   }
 
-  /** Adds the lane's jobs to {@code out}, unordered; O(lane size), for a policy change only. */
-  void addAllTo(java.util.Collection<Job> out) {
+  /**
+   * Counts a READY job of a fair queue in or out: such a job lives in its queue's {@link
+   * FairRing}, and the lane only keeps the count that views, limits and listings read.
+   */
+  void count(int delta) {
+    live += delta;
+    Invariants.check(live >= 0, "lane %s/%s/%d counts %d jobs", queue, task, priority, live);
+  }
+
+  /**
+   * Moves the lane's jobs to {@code out}, unordered, and empties its structures but keeps its
+   * count: its queue has become fair, so the jobs now live in the fair ring. O(lane size log
+   * lane size), for a policy change only.
+   */
+  void moveAllTo(java.util.Collection<Job> out) {
     for (int i = 0; i < ringSize; i++) {
       int at = (head + i) & (ring.length - 1);
       if (isLive(ring[at], stamps[at])) {
         out.add(ring[at]);
       }
     }
-    outOfOrder.addAllTo(out);
+    for (Job j = outOfOrder.poll(); j != null; j = outOfOrder.poll()) {
+      out.add(j);
+    }
+    ring = new Job[16];
+    stamps = new int[16];
+    head = 0;
+    ringSize = 0;
+    ringStale = 0;
+    ringTailSeq = Long.MIN_VALUE;
   }
 
   private Job ringHead() {
