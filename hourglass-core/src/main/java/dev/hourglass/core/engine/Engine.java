@@ -96,7 +96,7 @@ import java.util.Set;
  *
  * <p><b>Cost.</b> Submit, lease, heartbeat, complete and fail are O(log n) in the jobs of the
  * structures they touch (O(1) for in-order FIFO lanes); lease scans the non-empty lanes of the
- * worker's queues (a fair queue: its fair rings, one per task type; see {@link FairRing}), and
+ * worker's queues (a fair queue: one heap top per task type; see {@link FairRing}), and
  * the strategies, rate limits and reservations add O(1) per queue served ({@link Policies}). A tick costs O(k log n) for k jobs that come due. Counts are kept up to date by
  * every transition, so reading them is O(1).
  *
@@ -569,7 +569,7 @@ public final class Engine {
   private void take(Job job) {
     QueueState q = queue(job.queue);
     if (q.fair) {
-      q.fairRing(job.task).served(job);
+      q.fairRing.served(job);
     }
     if (q.rate != null) {
       q.rate.take(now);
@@ -701,19 +701,16 @@ public final class Engine {
 
   /**
    * The better of {@code best} and the job queue {@code q} would give next: in a plain queue the
-   * best head of its eligible lanes, in a fair queue the best front-key job of its eligible rings.
+   * best head of its eligible lanes, in a fair queue the best eligible job of the first key in its
+   * ring that has one.
    */
   Job bestJobOf(QueueState q, Set<String> tasks, Job best, long atMillis, boolean fifo) {
     if (q.paused || q.atLimit() || (q.rate != null && !q.rate.hasToken(atMillis))) {
       return best;
     }
     if (q.fair) {
-      for (FairRing ring : q.fairRings.values()) {
-        if (ring.size() > 0 && taskEligible(ring.task, tasks, atMillis)) {
-          best = better(ring.peek(), best, fifo);
-        }
-      }
-      return best;
+      Job next = q.fairRing.next(this, tasks, atMillis);
+      return next == null ? best : better(next, best, fifo);
     }
     List<ReadyLane> lanes = q.lanes;
     for (int i = 0; i < lanes.size(); i++) {
@@ -1403,7 +1400,7 @@ public final class Engine {
         ReadyLane lane = q.lane(job.task, job.priority);
         if (q.fair) {
           lane.count(-1);
-          q.fairRing(job.task).remove(job);
+          q.fairRing.remove(job);
         } else {
           lane.remove(job);
         }
@@ -1438,7 +1435,7 @@ public final class Engine {
         ReadyLane lane = q.lane(job.task, job.priority);
         if (q.fair) {
           lane.count(1);
-          q.fairRing(job.task).add(job);
+          q.fairRing.add(job);
         } else {
           lane.add(job);
         }

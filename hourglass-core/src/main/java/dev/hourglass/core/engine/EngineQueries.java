@@ -104,10 +104,7 @@ public final class EngineQueries {
         ready.merge(lane.priority, (long) lane.size(), Long::sum);
       }
     }
-    long activeKeys = 0;
-    for (FairRing ring : q.fairRings.values()) {
-      activeKeys += ring.keyCount();
-    }
+    long activeKeys = q.fairRing == null ? 0 : q.fairRing.keyCount();
     var policy = new QueueView.Policy(q.weight,
         q.rate == null ? dev.hourglass.core.command.RateLimit.NONE : q.rate.limit, q.fair,
         java.util.Collections.unmodifiableMap(new LinkedHashMap<>(q.keyWeights)), activeKeys);

@@ -113,7 +113,8 @@ public final class EngineSnapshot {
 
   /**
    * The scheduling policies, after everything else: jobs' and schedule templates' fairness keys;
-   * queues with a weight, rate limit or fairness (and each fair ring's key order and turn); task
+   * queues with a weight, rate limit or fairness (and the fair ring's key order and
+   * partial turns); task
    * types with a rate limit; workers' strategy rotation and reserved slots. Each list holds only the entries that
    * differ from the defaults, in the engine's order.
    */
@@ -163,17 +164,13 @@ public final class EngineSnapshot {
           writeString(out, kw.getKey());
           out.writeInt(kw.getValue());
         }
-        List<FairRing> rings = new ArrayList<>();
-        for (FairRing ring : q.fairRings.values()) {
-          if (ring.size() > 0) {
-            rings.add(ring);
-          }
-        }
-        out.writeInt(rings.size());
-        for (FairRing ring : rings) {
-          writeString(out, ring.task);
-          writeStrings(out, ring.order());
-          out.writeInt(ring.turnUsed());
+        List<String> order = q.fairRing.order();
+        writeStrings(out, order);
+        var turns = q.fairRing.partialTurns(order);
+        out.writeInt(turns.size());
+        for (var turn : turns.entrySet()) {
+          writeString(out, turn.getKey());
+          out.writeInt(turn.getValue());
         }
       }
     }
@@ -276,18 +273,22 @@ public final class EngineSnapshot {
         q.keyWeights = weights.isEmpty() ? java.util.Map.of() : weights;
         q.fair = true;
         Policies.fillRings(q);
-        int rings = readSize(in);
-        for (int r = 0; r < rings; r++) {
-          String task = readString(in);
-          FairRing ring = q.fairRings.get(task);
-          List<String> order = readStrings(in);
-          int used = in.readInt();
-          if (ring == null) {
-            throw new IOException("corrupt engine snapshot: fair ring " + q.name + "/" + task
-                + " holds no ready job");
+        List<String> order = readStrings(in);
+        int partial = readSize(in);
+        var turns = new java.util.HashMap<String, Integer>();
+        for (int t = 0; t < partial; t++) {
+          String key = readString(in);
+          int served = in.readInt();
+          if (served < 1 || turns.put(key, served) != null) {
+            throw new IOException("corrupt engine snapshot: fair queue " + q.name + " key " + key
+                + " has a partial turn of " + served + " or two of them");
           }
-          ring.restore(order, used);
         }
+        if (order.size() != q.fairRing.keyCount()) {
+          throw new IOException("corrupt engine snapshot: fair queue " + q.name + " names "
+              + order.size() + " keys in its ring, " + q.fairRing.keyCount() + " hold ready jobs");
+        }
+        q.fairRing.restore(order, turns);
       }
     }
     int rated = readSize(in);

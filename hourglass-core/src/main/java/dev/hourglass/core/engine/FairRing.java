@@ -7,46 +7,109 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The READY jobs of one task type in a fair queue, by fairness key: the keys with ready jobs in a
- * ring, served in turn, and each key's jobs in priority order.
+ * The READY jobs of a fair queue, by fairness key: one ring of the keys with ready jobs for the
+ * whole queue, served in turn whatever their task types, and each key's jobs in priority order.
  *
- * <p>Implementation notes. The ring is a circular doubly linked list of the keys that have READY
- * jobs, with a cursor on the key to serve next ({@link #front}). A key that gets its first ready
- * job joins at the back (just before the cursor), so it is served within one round of the keys
- * ahead of it; a key whose last ready job leaves is unlinked in O(1) and forgotten, so memory is
- * bounded by the keys with work, not by every key ever seen. A key with weight w is served w
- * times in a row before the cursor moves on ({@link #served}). Inside a key, jobs are ordered as
- * the plain lanes order them: higher priority, then earlier deadline, then older. A key keeps
- * in-order arrivals in a small FIFO ring (O(1), sequential memory) and only the others in a
- * sorted set, as a plain lane does.
+ * <p>Implementation notes. The ring is a position per key, its {@link Key#stamp}: a key that gets
+ * its first ready job, or ends its turn, takes the next value of a counter, so the front of the
+ * ring is the key with the lowest stamp and sending a key to the back is giving it a new stamp.
+ * A key's jobs are split by task type ({@link KeyJobs}), and each task type keeps the keys that
+ * have jobs of that type in a heap by stamp ({@link TaskKeys}). A lease looks at the heap tops of
+ * the task types it may take (its task filter, task limits) and serves the lowest stamp: the
+ * first key in the queue's ring that has a job the lease may run, with no pass over the keys.
+ * From that key it takes the best job of those task types: higher priority, then earlier
+ * deadline, then older. A worker that runs only some task types therefore gets only those, and
+ * skips (without consuming their turn) the keys that have none of them.
  *
- * <p>So every operation is O(1), or O(log k) in the jobs of one key, plus a hash lookup of the key:
- * there is no pass over the keys, however many there are. The jobs are only here: their plain
- * lanes keep just their counts (which views, limits and listings read), so a job of a fair queue
- * costs one structure, as in a plain queue.
+ * <p>A key with weight w is given w jobs ({@link Key#served}) before it goes to the back; a key
+ * whose last ready job leaves is forgotten, its partial turn with it, so memory follows the keys
+ * with work. Inside one task type of one key, in-order arrivals (one priority, no deadline, each
+ * newer than the last) sit in a small FIFO ring and the others in a sorted set, as in a plain
+ * lane.
  *
- * <p>The ring order is state: it is written to the snapshot and restored by {@link #restore}.
+ * <p>Cost: adding or removing a job is a hash lookup of its key, O(log k) in the keys of its task
+ * type when the key gains or loses that type, and O(1) (in order) or O(log j) in the key's jobs
+ * of that type; a lease's choice is one heap top per task type of the queue (what a plain queue
+ * pays per lane); ending a turn re-keys the key in the heaps of its task types, O(t log k). The
+ * jobs are only here: the queue's plain lanes keep just their counts.
+ *
+ * <p>The ring order and the partial turns are state, written to the snapshot ({@link #order},
+ * {@link #partialTurns}) and put back by {@link #restore}; the stamps themselves are not written,
+ * as only their order matters. Called only from the engine's thread.
  */
 final class FairRing {
   /** Higher priority, then earlier deadline, then older (seq is unique). */
-  static final Comparator<Job> ORDER = Comparator.<Job>comparingInt(j -> -j.priority)
-      .thenComparingLong(j -> j.deadlineMillis).thenComparingLong(j -> j.seq);
+  static final Comparator<Job> ORDER = FairRing::compare;
 
   /** The key of jobs submitted without one. */
   static final String NO_KEY = "";
 
-  /**
-   * One key's READY jobs: like a plain lane, a FIFO ring for jobs that arrive in order (one
-   * priority, no deadline, each newer than the last) and a sorted set for the rest, the head being
-   * the better of the two heads. Ring entries leave lazily: an entry is live only while its job is
-   * READY with the {@link Job#readyStamp} it entered with; stale ones are dropped at the head, and
-   * the ring is reset whenever its last live job leaves.
-   */
+  /** A key with ready jobs: its place in the ring, its partial turn, its jobs by task type. */
   private static final class Key {
     final String name;
+    /** Lower is served sooner; unique within the ring. */
+    long stamp;
+    /** The jobs given in its current turn, below its weight. */
+    int served;
+    /** Its jobs by task type, linked through {@link KeyJobs#nextOfKey}: usually just one. */
+    KeyJobs first;
+
+    Key(String name, long stamp) {
+      this.name = name;
+      this.stamp = stamp;
+    }
+
+    KeyJobs of(String task) {
+      for (KeyJobs kj = first; kj != null; kj = kj.nextOfKey) {
+        if (kj.lane.task.equals(task)) {
+          return kj;
+        }
+      }
+      return null;
+    }
+
+    void unlink(KeyJobs gone) {
+      if (first == gone) {
+        first = gone.nextOfKey;
+        return;
+      }
+      KeyJobs kj = first;
+      while (kj.nextOfKey != gone) {
+        kj = kj.nextOfKey;
+      }
+      kj.nextOfKey = gone.nextOfKey;
+    }
+  }
+
+  /** One task type of the queue: the keys that have READY jobs of it, by stamp. */
+  static final class TaskKeys {
+    final String task;
+    private final IndexedHeap<KeyJobs> keys = new IndexedHeap<>(kj -> kj.key.stamp, kj -> 0, null);
+    private int jobs;
+
+    TaskKeys(String task) {
+      this.task = task;
+    }
+
+    int size() {
+      return jobs;
+    }
+  }
+
+  /**
+   * One key's READY jobs of one task type: a FIFO ring for jobs that arrive in order and a sorted
+   * set for the rest, the head being the better of the two heads. Ring entries leave lazily: an
+   * entry is live only while its job is READY with the {@link Job#readyStamp} it entered with;
+   * stale ones are dropped at the head, and the ring is reset whenever its last live job leaves.
+   */
+  private static final class KeyJobs extends HeapMember {
+    final Key key;
+    final TaskKeys lane;
+    KeyJobs nextOfKey;
     private Job[] ring;
     private int[] stamps;
     private int ringHead;
@@ -56,11 +119,10 @@ final class FairRing {
     private long ringTailSeq;
     private TreeSet<Job> sorted;
     int size;
-    Key prev;
-    Key next;
 
-    Key(String name) {
-      this.name = name;
+    KeyJobs(Key key, TaskKeys lane) {
+      this.key = key;
+      this.lane = lane;
     }
 
     Job head() {
@@ -69,13 +131,13 @@ final class FairRing {
       if (r == null || t == null) {
         return r == null ? t : r;
       }
-      return ORDER.compare(r, t) <= 0 ? r : t;
+      return compare(r, t) <= 0 ? r : t;
     }
 
     private Job liveRingHead() {
       while (ringSize > 0) {
         Job j = ring[ringHead];
-        if (j.state == JobState.READY && j.readyStamp == stamps[ringHead]) {
+        if (isLive(j, stamps[ringHead])) {
           return j;
         }
         ring[ringHead] = null;
@@ -83,6 +145,10 @@ final class FairRing {
         ringSize--;
       }
       return null;
+    }
+
+    private static boolean isLive(Job job, int stamp) {
+      return job.state == JobState.READY && job.readyStamp == stamp;
     }
 
     void add(Job job) {
@@ -108,7 +174,7 @@ final class FairRing {
     /** Removes a job that is leaving READY (still READY now); call before its state changes. */
     void remove(Job job) {
       if (sorted == null || !sorted.remove(job)) {
-        Invariants.check(ringLive > 0, "job %s is not in its fairness key %s", job.id, name);
+        Invariants.check(ringLive > 0, "job %s is not in its fairness key %s", job.id, key.name);
         ringLive--;
         if (ringLive == 0) {
           clearRing();
@@ -120,7 +186,7 @@ final class FairRing {
     void addLiveTo(java.util.Collection<Job> out) {
       for (int i = 0; i < ringSize; i++) {
         int at = (ringHead + i) & (ring.length - 1);
-        if (ring[at].state == JobState.READY && ring[at].readyStamp == stamps[at]) {
+        if (isLive(ring[at], stamps[at])) {
           out.add(ring[at]);
         }
       }
@@ -160,21 +226,32 @@ final class FairRing {
     }
   }
 
-  final String task;
   private final QueueState queue;
   private final Map<String, Key> keys = new HashMap<>();
-  private Key front;
-  /** How many jobs the front key has been given in its current turn. */
-  private int turnUsed;
+  private final Map<String, TaskKeys> byTask = new HashMap<>();
+  /** The task types in the order they first had a job here, for the lease's pass over them. */
+  final List<TaskKeys> tasks = new ArrayList<>();
+  /** The last stamp given; the next key to join or end its turn gets the one after. */
+  private long clock;
   private int jobs;
 
-  FairRing(QueueState queue, String task) {
+  FairRing(QueueState queue) {
     this.queue = queue;
-    this.task = task;
   }
 
   static String keyOf(Job job) {
     return job.fairnessKey == null ? NO_KEY : job.fairnessKey;
+  }
+
+  /** Higher priority, then earlier deadline, then older. */
+  static int compare(Job a, Job b) {
+    if (a.priority != b.priority) {
+      return a.priority > b.priority ? -1 : 1;
+    }
+    if (a.deadlineMillis != b.deadlineMillis) {
+      return a.deadlineMillis < b.deadlineMillis ? -1 : 1;
+    }
+    return Long.compare(a.seq, b.seq);
   }
 
   int size() {
@@ -189,107 +266,147 @@ final class FairRing {
     String name = keyOf(job);
     Key k = keys.get(name);
     if (k == null) {
-      k = new Key(name);
+      k = new Key(name, ++clock);
       keys.put(name, k);
-      link(k);
     }
-    k.add(job);
+    KeyJobs kj = k.of(job.task);
+    if (kj == null) {
+      TaskKeys lane = byTask.get(job.task);
+      if (lane == null) {
+        lane = new TaskKeys(job.task);
+        byTask.put(job.task, lane);
+        tasks.add(lane);
+      }
+      kj = new KeyJobs(k, lane);
+      kj.nextOfKey = k.first;
+      k.first = kj;
+      lane.keys.add(kj);
+    }
+    kj.add(job);
+    kj.lane.jobs++;
     jobs++;
   }
 
+  /** Removes a job that is leaving READY (still READY now); call before its state changes. */
   void remove(Job job) {
     Key k = keys.get(keyOf(job));
-    Invariants.check(k != null, "READY job %s has no fairness key entry", job.id);
-    k.remove(job);
+    KeyJobs kj = k == null ? null : k.of(job.task);
+    Invariants.check(kj != null, "READY job %s has no entry under its fairness key in queue %s",
+        job.id, queue.name);
+    kj.remove(job);
+    kj.lane.jobs--;
     jobs--;
-    if (k.size == 0) {
-      unlink(k);
-      keys.remove(k.name);
-    }
-  }
-
-  /** The job the next lease from this ring takes: the front key's best. */
-  Job peek() {
-    return front == null ? null : front.head();
-  }
-
-  /** Called when {@code job}, the ring's {@link #peek}, is about to be leased. */
-  void served(Job job) {
-    Invariants.check(front != null && front.name.equals(keyOf(job)),
-        "job %s leased out of turn from fair queue %s", job.id, queue.name);
-    turnUsed++;
-    if (turnUsed >= queue.keyWeight(front.name)) {
-      front = front.next;
-      turnUsed = 0;
-    }
-  }
-
-  private void link(Key k) {
-    if (front == null) {
-      k.prev = k;
-      k.next = k;
-      front = k;
-      turnUsed = 0;
-      return;
-    }
-    Key back = front.prev;
-    k.prev = back;
-    k.next = front;
-    back.next = k;
-    front.prev = k;
-  }
-
-  private void unlink(Key k) {
-    if (k.next == k) {
-      front = null;
-      turnUsed = 0;
-    } else {
-      k.prev.next = k.next;
-      k.next.prev = k.prev;
-      if (front == k) {
-        front = k.next;
-        turnUsed = 0;
+    if (kj.size == 0) {
+      kj.lane.keys.remove(kj);
+      k.unlink(kj);
+      if (k.first == null) {
+        keys.remove(k.name);
       }
     }
-    k.prev = null;
-    k.next = null;
+  }
+
+  /**
+   * The job the next lease takes from this queue, among the task types it may take now (its task
+   * filter {@code taskFilter}, the task limits): the best such job of the first key in the ring that has one. One heap top per
+   * task type of the queue; null when no admitted task type has a job.
+   */
+  Job next(Engine e, Set<String> taskFilter, long atMillis) {
+    KeyJobs pick = null;
+    Job pickJob = null;
+    for (int i = 0; i < tasks.size(); i++) {
+      TaskKeys lane = tasks.get(i);
+      if (lane.jobs == 0 || !e.taskEligible(lane.task, taskFilter, atMillis)) {
+        continue;
+      }
+      KeyJobs top = lane.keys.peek();
+      if (pick == null || top.key.stamp < pick.key.stamp) {
+        pick = top;
+        pickJob = top.head();
+      } else if (top.key == pick.key) {
+        Job head = top.head();
+        if (compare(head, pickJob) < 0) {
+          pick = top;
+          pickJob = head;
+        }
+      }
+    }
+    return pickJob;
+  }
+
+  /**
+   * Called when {@code job}, which {@link #next} chose, is about to be leased: its key has had one
+   * more job of its turn, and goes to the back of the ring once it has had its weight.
+   */
+  void served(Job job) {
+    Key k = keys.get(keyOf(job));
+    KeyJobs kj = k == null ? null : k.of(job.task);
+    Invariants.check(kj != null && kj.lane.keys.peek() == kj,
+        "job %s leased out of turn from fair queue %s", job.id, queue.name);
+    k.served++;
+    if (k.served >= queue.keyWeight(k.name)) {
+      k.served = 0;
+      k.stamp = ++clock;
+      for (KeyJobs t = k.first; t != null; t = t.nextOfKey) {
+        t.lane.keys.update(t);
+      }
+    }
   }
 
   /** Adds the ring's jobs to {@code out}, unordered; O(jobs), for a policy change only. */
   void moveAllTo(java.util.Collection<Job> out) {
     for (Key k : keys.values()) {
-      k.addLiveTo(out);
+      for (KeyJobs kj = k.first; kj != null; kj = kj.nextOfKey) {
+        kj.addLiveTo(out);
+      }
     }
   }
 
-  /** The keys in serving order, from the front; O(keys), for snapshots only. */
+  /** The keys in serving order, from the front; O(k log k), for snapshots only. */
   List<String> order() {
-    List<String> out = new ArrayList<>(keys.size());
-    for (Key k = front; k != null; k = k.next == front ? null : k.next) {
+    List<Key> byStamp = new ArrayList<>(keys.values());
+    byStamp.sort((a, b) -> Long.compare(a.stamp, b.stamp));
+    List<String> out = new ArrayList<>(byStamp.size());
+    for (Key k : byStamp) {
       out.add(k.name);
     }
     return out;
   }
 
-  int turnUsed() {
-    return turnUsed;
+  /** The keys in the middle of a turn and their jobs so far, in {@code order}, for snapshots. */
+  Map<String, Integer> partialTurns(List<String> order) {
+    Map<String, Integer> out = new java.util.LinkedHashMap<>();
+    for (String name : order) {
+      int served = keys.get(name).served;
+      if (served > 0) {
+        out.put(name, served);
+      }
+    }
+    return out;
   }
 
-  /** Puts the ring back in a snapshot's order; the keys must be exactly those held. */
-  void restore(List<String> order, int used) {
-    Invariants.check(order.size() == keys.size(), "fair ring of %s/%s: snapshot names %d keys,"
-        + " %d hold ready jobs", queue.name, task, order.size(), keys.size());
-    for (Key k : keys.values()) { // clearing links only: the iteration order does not matter
-      k.prev = null;
-      k.next = null;
+  /**
+   * Puts the ring back in a snapshot's order with its partial turns; the keys must be exactly
+   * those that hold ready jobs.
+   */
+  void restore(List<String> order, Map<String, Integer> turns) {
+    Invariants.check(order.size() == keys.size(), "fair ring of %s: snapshot names %d keys, %d"
+        + " hold ready jobs", queue.name, order.size(), keys.size());
+    for (Key k : keys.values()) { // marking only: the iteration order does not matter
+      k.stamp = 0;
     }
-    front = null;
+    clock = 0;
     for (String name : order) {
       Key k = keys.get(name);
-      Invariants.check(k != null && k.next == null, "fair ring of %s/%s: key %s is unknown or"
-          + " named twice", queue.name, task, name);
-      link(k);
+      Invariants.check(k != null && k.stamp == 0, "fair ring of %s: key %s is unknown or named"
+          + " twice", queue.name, name);
+      k.stamp = ++clock;
+      Integer served = turns.get(name);
+      k.served = served == null ? 0 : served;
     }
-    turnUsed = used;
+    for (Key k : keys.values()) {
+      for (KeyJobs kj = k.first; kj != null; kj = kj.nextOfKey) {
+        kj.lane.keys.update(kj);
+      }
+    }
   }
 }

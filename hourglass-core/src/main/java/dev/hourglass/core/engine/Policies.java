@@ -20,7 +20,7 @@ import java.util.Set;
  * commands that set a queue's weight, rate limits and fairness.
  *
  * <p>Implementation notes. Each strategy picks a queue, then the queue's own best job (its lanes'
- * heads in priority order, or its fair rings' fronts), so the cost of one grant stays what the
+ * heads in priority order, or its fair ring's next job), so the cost of one grant stays what the
  * priority path costs: one pass over the eligible lanes of the queues served, never a pass over
  * jobs or fairness keys.
  *
@@ -266,9 +266,10 @@ final class Policies {
       lane.moveAllTo(ready);
     }
     ready.sort((a, b) -> Long.compare(a.seq, b.seq));
+    q.fairRing = new FairRing(q);
     for (Job j : ready) {
       Invariants.check(j.state == JobState.READY, "job %s in a lane is %s", j.id, j.state);
-      q.fairRing(j.task).add(j);
+      q.fairRing.add(j);
     }
   }
 
@@ -278,10 +279,8 @@ final class Policies {
    */
   private static void emptyRings(QueueState q) {
     List<Job> ready = new ArrayList<>();
-    for (FairRing ring : q.fairRings.values()) {
-      ring.moveAllTo(ready);
-    }
-    q.fairRings.clear();
+    q.fairRing.moveAllTo(ready);
+    q.fairRing = null;
     ready.sort((a, b) -> Long.compare(a.seq, b.seq));
     for (Job j : ready) {
       ReadyLane lane = q.lane(j.task, j.priority);

@@ -20,12 +20,13 @@ final class QueueState {
   /** How fast its jobs may start; null for no limit. */
   RateBucket rate;
   /**
-   * Whether its fairness keys are served in turn; then {@link #fairRings} holds its READY jobs
-   * (also in their lanes) by task type, and {@link #keyWeights} the keys' turns.
+   * Whether its fairness keys are served in turn; then {@link #fairRing} holds its READY jobs
+   * (the lanes only count them), and {@link #keyWeights} the keys' turns.
    */
   boolean fair;
   Map<String, Integer> keyWeights = Map.of();
-  final Map<String, FairRing> fairRings = new LinkedHashMap<>();
+  /** The queue's READY jobs by fairness key while it is fair; null while it is plain. */
+  FairRing fairRing;
   /** Jobs of this queue per state, indexed by JobState ordinal. */
   final long[] countsByState = new long[dev.hourglass.core.view.JobState.values().length];
 
@@ -53,16 +54,6 @@ final class QueueState {
     ofTask.add(lane);
     lanes.add(lane);
     return lane;
-  }
-
-  /** The fair ring of a task type, created on first use. */
-  FairRing fairRing(String task) {
-    FairRing ring = fairRings.get(task);
-    if (ring == null) {
-      ring = new FairRing(this, task);
-      fairRings.put(task, ring);
-    }
-    return ring;
   }
 
   int keyWeight(String key) {

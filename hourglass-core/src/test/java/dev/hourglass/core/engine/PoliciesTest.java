@@ -126,6 +126,41 @@ class PoliciesTest {
     assertThat(ids.stream().filter(id -> id.startsWith("small")).count()).isEqualTo(5);
   }
 
+  private List<String> leaseIds(String worker, int n, String... tasks) {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      for (Event e : f.applied(new LeaseJobs(f.now, worker, 1, List.of("fair"), 60_000,
+          List.of(tasks), LeaseStrategy.PRIORITY))) {
+        if (e instanceof LeaseGranted g) {
+          ids.add(g.jobId());
+        }
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * Goal: a fair queue turns its keys queue-wide, across task types: a key whose jobs are of
+   * another task type than the others' does not get a turn of its own per type (and so several
+   * jobs in a row), and a worker that runs one task type gets only that type, skipping the keys
+   * that have none of it without using up their turn.
+   */
+  @Test
+  void aFairQueueTurnsItsKeysAcrossTaskTypesAndATaskFilterStillHolds() {
+    f.applied(new Command.SetQueueFairness(f.now, "fair", true, Map.of()));
+    for (String key : List.of("a", "b", "c")) {
+      for (int i = 1; i <= 3; i++) {
+        f.submit(JobSpec.of(key + i, key.equals("b") ? "y" : "x", null).withQueue("fair")
+            .withFairnessKey(key));
+      }
+    }
+    workers(f, "any", "xs", "ys");
+    assertThat(leaseIds("any", 3)).containsExactly("a1", "b1", "c1");
+    assertThat(leaseIds("xs", 3, "x")).containsExactly("a2", "c2", "a3");
+    assertThat(leaseIds("any", 2)).containsExactly("b2", "c3");
+    assertThat(leaseIds("ys", 2, "y")).containsExactly("b3");
+  }
+
   @Test
   void keyWeightsGiveAKeySeveralJobsPerTurnAndPriorityOrdersInsideAKey() {
     f.applied(new Command.SetQueueFairness(f.now, "fair", true, Map.of("gold", 2)));
@@ -206,7 +241,7 @@ class PoliciesTest {
   // Seeded comparisons with a plain model
 
   /** A READY job as the model sees it. */
-  private record MJob(String id, String queue, int priority, long seq, String key) {}
+  private record MJob(String id, String queue, String task, int priority, long seq, String key) {}
 
   /** The rules, written as plainly as possible: scans over lists, nothing clever. */
   private static final class Model {
@@ -215,23 +250,52 @@ class PoliciesTest {
     final Map<String, String> lastQueue = new HashMap<>();
     final Map<String, Map<String, Long>> current = new HashMap<>();
     final Map<String, List<String>> rings = new HashMap<>(); // fair queue -> keys, front first
-    final Map<String, Integer> used = new HashMap<>();
+    final Map<String, Map<String, Integer>> used = new HashMap<>(); // fair queue -> key -> jobs
     final Map<String, Map<String, Integer>> keyWeights = new HashMap<>();
+    List<String> tasks = List.of(); // the lease's task filter; empty: any
 
     MJob bestIn(String queue, boolean fifo) {
-      MJob best = null;
       List<String> ring = rings.get(queue);
+      if (ring == null) {
+        return bestOf(queue, null, fifo);
+      }
+      // A fair queue: the first key in the ring with a job the lease may run, across task types.
+      for (String key : ring) {
+        MJob best = bestOf(queue, key, false);
+        if (best != null) {
+          return best;
+        }
+      }
+      return null;
+    }
+
+    private MJob bestOf(String queue, String key, boolean fifo) {
+      MJob best = null;
       for (MJob j : ready) {
-        if (!j.queue.equals(queue) || ring != null && !j.key.equals(ring.get(0))) {
+        if (!j.queue.equals(queue) || key != null && !j.key.equals(key)
+            || !tasks.isEmpty() && !tasks.contains(j.task)) {
           continue;
         }
         // In a fair queue the key's own order (priority) holds under every strategy.
-        if (best == null || (fifo && ring == null ? j.seq < best.seq : j.priority > best.priority
+        if (best == null || (fifo ? j.seq < best.seq : j.priority > best.priority
             || j.priority == best.priority && j.seq < best.seq)) {
           best = j;
         }
       }
       return best;
+    }
+
+    /** A fair queue's ring from scratch: its keys in the order of their oldest ready job. */
+    void makeFair(String queue, Map<String, Integer> weights) {
+      List<String> ring = new ArrayList<>();
+      for (MJob j : ready) {
+        if (j.queue.equals(queue) && !ring.contains(j.key)) {
+          ring.add(j.key);
+        }
+      }
+      rings.put(queue, ring);
+      used.put(queue, new HashMap<>());
+      keyWeights.put(queue, weights);
     }
 
     MJob pick(String worker, List<String> queues, LeaseStrategy s) {
@@ -291,38 +355,36 @@ class PoliciesTest {
       List<String> ring = rings.get(j.queue);
       if (ring != null && !ring.contains(j.key)) {
         ring.add(j.key);
-        if (ring.size() == 1) {
-          used.put(j.queue, 0);
-        }
       }
     }
 
+    /** A key that had its weight in jobs goes to the back; one with no ready job leaves. */
     void grant(MJob j) {
       List<String> ring = rings.get(j.queue);
       if (ring != null) {
-        int u = used.get(j.queue) + 1;
-        if (u >= keyWeights.get(j.queue).getOrDefault(j.key, 1)) {
-          ring.add(ring.remove(0));
-          u = 0;
+        Map<String, Integer> u = used.get(j.queue);
+        int n = u.getOrDefault(j.key, 0) + 1;
+        if (n >= keyWeights.get(j.queue).getOrDefault(j.key, 1)) {
+          ring.remove(j.key);
+          ring.add(j.key);
+          n = 0;
         }
-        used.put(j.queue, u);
+        u.put(j.key, n);
       }
       ready.remove(j);
       if (ring != null && ready.stream().noneMatch(r -> r.queue.equals(j.queue)
           && r.key.equals(j.key))) {
-        if (ring.get(0).equals(j.key)) {
-          used.put(j.queue, 0);
-        }
         ring.remove(j.key);
+        used.get(j.queue).remove(j.key);
       }
     }
   }
 
   /**
-   * Goal: over random submits (random queue, priority, key), weight changes and leases (random
-   * worker, size, queue list and strategy), the engine grants exactly the jobs the model does,
-   * in the same order; and the same commands replayed, through the codec and from a mid-run
-   * snapshot, give the same state.
+   * Goal: over random submits (random queue, task type, priority, key), weight changes, a queue
+   * made fair and plain again, and leases (random worker, size, queue list, task filter and
+   * strategy), the engine grants exactly the jobs the model does, in the same order; and the
+   * same commands replayed, through the codec and from a mid-run snapshot, give the same state.
    */
   @Test
   void grantsMatchThePlainModelForEveryStrategy() throws Exception {
@@ -341,14 +403,12 @@ class PoliciesTest {
     Map<String, MJob> byId = new HashMap<>();
     long now = 1_000;
     long seq = 0;
-    String fairQueue = rnd.nextBoolean() ? "c" : null;
-    if (fairQueue != null) {
-      Map<String, Integer> kw = new LinkedHashMap<>();
-      kw.put("k0", 1 + rnd.nextInt(3));
-      log.add(new Command.SetQueueFairness(now, fairQueue, true, kw));
-      model.rings.put(fairQueue, new ArrayList<>());
-      model.used.put(fairQueue, 0);
-      model.keyWeights.put(fairQueue, kw);
+    List<String> taskTypes = List.of("t", "u", "v");
+    Map<String, Integer> kw = new LinkedHashMap<>();
+    kw.put("k0", 1 + rnd.nextInt(3));
+    if (rnd.nextBoolean()) {
+      log.add(new Command.SetQueueFairness(now, "c", true, kw));
+      model.makeFair("c", kw);
     }
     byte[] mid = null;
     int midAt = 0;
@@ -369,13 +429,22 @@ class PoliciesTest {
       if (what < 5) {
         String q = queues.get(rnd.nextInt(queues.size()));
         String key = "k" + rnd.nextInt(4);
+        String task = taskTypes.get(rnd.nextInt(taskTypes.size()));
         int prio = rnd.nextInt(3);
         String id = "j" + step;
-        c = new Command.SubmitJob(now, new JobSpec(id, q, "t", null, prio, JobSpec.NO_DEADLINE,
+        c = new Command.SubmitJob(now, new JobSpec(id, q, task, null, prio, JobSpec.NO_DEADLINE,
             0, List.of(), 3, dev.hourglass.core.command.Backoff.DEFAULT, 0, null, null, key));
-        MJob j = new MJob(id, q, prio, ++seq, key);
+        MJob j = new MJob(id, q, task, prio, ++seq, key);
         byId.put(id, j);
         model.add(j);
+      } else if (what == 5 && rnd.nextInt(8) == 0) {
+        boolean fair = !model.rings.containsKey("c");
+        c = new Command.SetQueueFairness(now, "c", fair, fair ? kw : Map.of());
+        if (fair) {
+          model.makeFair("c", kw);
+        } else {
+          model.rings.remove("c");
+        }
       } else if (what == 5) {
         String q = queues.get(rnd.nextInt(queues.size()));
         int w = 1 + rnd.nextInt(4);
@@ -388,7 +457,11 @@ class PoliciesTest {
         served = served.subList(0, 1 + rnd.nextInt(served.size()));
         LeaseStrategy s = LeaseStrategy.values()[rnd.nextInt(4)];
         int max = 1 + rnd.nextInt(3);
-        c = new LeaseJobs(now, worker, max, served, 60_000, List.of(), s);
+        List<String> tasks = new ArrayList<>(taskTypes);
+        java.util.Collections.shuffle(tasks, rnd);
+        tasks = rnd.nextInt(3) == 0 ? List.of() : List.copyOf(tasks.subList(0, 1 + rnd.nextInt(2)));
+        model.tasks = tasks;
+        c = new LeaseJobs(now, worker, max, served, 60_000, tasks, s);
         List<String> expected = new ArrayList<>();
         for (int i = 0; i < max; i++) {
           MJob j = model.pick(worker, served, s);
