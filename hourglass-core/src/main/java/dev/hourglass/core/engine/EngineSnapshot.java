@@ -272,7 +272,7 @@ public final class EngineSnapshot {
         }
         q.keyWeights = weights.isEmpty() ? java.util.Map.of() : weights;
         q.fair = true;
-        Policies.fillRings(q);
+        Policies.fillRing(q);
         List<String> order = readStrings(in);
         int partial = readSize(in);
         var turns = new java.util.HashMap<String, Integer>();

@@ -18,12 +18,14 @@ import java.util.TreeSet;
  * its first ready job, or ends its turn, takes the next value of a counter, so the front of the
  * ring is the key with the lowest stamp and sending a key to the back is giving it a new stamp.
  * A key's jobs are split by task type ({@link KeyJobs}), and each task type keeps the keys that
- * have jobs of that type in a heap by stamp ({@link TaskKeys}). A lease looks at the heap tops of
- * the task types it may take (its task filter, task limits) and serves the lowest stamp: the
- * first key in the queue's ring that has a job the lease may run, with no pass over the keys.
- * From that key it takes the best job of those task types: higher priority, then earlier
- * deadline, then older. A worker that runs only some task types therefore gets only those, and
- * skips (without consuming their turn) the keys that have none of them.
+ * have jobs of that type in stamp order ({@link TaskKeys}): a linked list, as new and re-stamped
+ * keys always go to the back, plus a heap for the rare key that gains a task type while it
+ * waits in the ring. A lease looks at the first key of each task type it may take (its task
+ * filter, the task limits) and serves the lowest stamp: the first key in the queue's ring that
+ * has a job the lease may run, with no pass over the keys. From that key it takes the best job
+ * of those task types: higher priority, then earlier deadline, then older. A worker that runs
+ * only some task types therefore gets only those, and skips the keys that have none of them
+ * without using up their turn.
  *
  * <p>A key with weight w is given w jobs ({@link Key#served}) before it goes to the back; a key
  * whose last ready job leaves is forgotten, its partial turn with it, so memory follows the keys
@@ -31,11 +33,11 @@ import java.util.TreeSet;
  * newer than the last) sit in a small FIFO ring and the others in a sorted set, as in a plain
  * lane.
  *
- * <p>Cost: adding or removing a job is a hash lookup of its key, O(log k) in the keys of its task
- * type when the key gains or loses that type, and O(1) (in order) or O(log j) in the key's jobs
- * of that type; a lease's choice is one heap top per task type of the queue (what a plain queue
- * pays per lane); ending a turn re-keys the key in the heaps of its task types, O(t log k). The
- * jobs are only here: the queue's plain lanes keep just their counts.
+ * <p>Cost: adding or removing a job is a hash lookup of its key plus O(1) (in order) or O(log j)
+ * in the key's jobs of its type; a key joining or leaving a task type is O(1) (O(log k) through
+ * the heap); a lease's choice is one list head per task type of the queue (what a plain queue
+ * pays per lane); ending a turn moves the key to the back of each of its task types' lists, O(t)
+ * for t types. The jobs are only here: the queue's plain lanes keep just their counts.
  *
  * <p>The ring order and the partial turns are state, written to the snapshot ({@link #order},
  * {@link #partialTurns}) and put back by {@link #restore}; the stamps themselves are not written,
@@ -85,18 +87,76 @@ final class FairRing {
     }
   }
 
-  /** One task type of the queue: the keys that have READY jobs of it, by stamp. */
+  /**
+   * One task type of the queue: the keys that have READY jobs of it, by stamp. A key enters with
+   * the highest stamp yet when it is new or ends its turn, so those go to the back of a linked
+   * list that stays in stamp order (O(1)); only a key already in the ring that gains this task
+   * type enters with an older stamp, and waits in a heap by stamp until its turn ends. The first
+   * key is the lower of the two heads.
+   */
   static final class TaskKeys {
     final String task;
-    private final IndexedHeap<KeyJobs> keys = new IndexedHeap<>(kj -> kj.key.stamp, kj -> 0, null);
+    private KeyJobs first;
+    private KeyJobs last;
+    private IndexedHeap<KeyJobs> late;
     private int jobs;
 
     TaskKeys(String task) {
       this.task = task;
     }
 
-    int size() {
-      return jobs;
+    KeyJobs top() {
+      KeyJobs fromLate = late == null ? null : late.peek();
+      if (fromLate == null) {
+        return first;
+      }
+      return first == null || fromLate.key.stamp < first.key.stamp ? fromLate : first;
+    }
+
+    void insert(KeyJobs kj) {
+      if (last == null || kj.key.stamp > last.key.stamp) {
+        kj.prev = last;
+        if (last == null) {
+          first = kj;
+        } else {
+          last.next = kj;
+        }
+        last = kj;
+        return;
+      }
+      if (late == null) {
+        late = new IndexedHeap<>(x -> x.key.stamp, x -> 0, null);
+      }
+      late.add(kj);
+    }
+
+    void remove(KeyJobs kj) {
+      if (kj.heapIndex >= 0) {
+        late.remove(kj);
+        return;
+      }
+      if (kj.prev == null) {
+        first = kj.next;
+      } else {
+        kj.prev.next = kj.next;
+      }
+      if (kj.next == null) {
+        last = kj.prev;
+      } else {
+        kj.next.prev = kj.prev;
+      }
+      kj.prev = null;
+      kj.next = null;
+    }
+
+    /** Empties the list and the heap, leaving the keys' jobs alone; for a restore only. */
+    void clear() {
+      while (first != null) {
+        remove(first);
+      }
+      while (late != null && late.poll() != null) {
+        // polled: every key leaves the heap
+      }
     }
   }
 
@@ -110,6 +170,9 @@ final class FairRing {
     final Key key;
     final TaskKeys lane;
     KeyJobs nextOfKey;
+    /** Neighbours in its task type's list (in stamp order), while not in its late heap. */
+    KeyJobs prev;
+    KeyJobs next;
     private Job[] ring;
     private int[] stamps;
     private int ringHead;
@@ -135,6 +198,9 @@ final class FairRing {
     }
 
     private Job liveRingHead() {
+      if (ringSize == ringLive) { // no stale entry: the head is live, no need to read its stamp
+        return ringSize == 0 ? null : ring[ringHead];
+      }
       while (ringSize > 0) {
         Job j = ring[ringHead];
         if (isLive(j, stamps[ringHead])) {
@@ -173,7 +239,14 @@ final class FairRing {
 
     /** Removes a job that is leaving READY (still READY now); call before its state changes. */
     void remove(Job job) {
-      if (sorted == null || !sorted.remove(job)) {
+      if (ringSize > 0 && ringSize == ringLive && ring[ringHead] == job) {
+        // The usual case, a lease taking the head: it leaves at once, so the ring stays free of
+        // stale entries and the next head needs no stamp check.
+        ring[ringHead] = null;
+        ringHead = (ringHead + 1) & (ring.length - 1);
+        ringSize--;
+        ringLive--;
+      } else if (sorted == null || !sorted.remove(job)) {
         Invariants.check(ringLive > 0, "job %s is not in its fairness key %s", job.id, key.name);
         ringLive--;
         if (ringLive == 0) {
@@ -234,6 +307,13 @@ final class FairRing {
   /** The last stamp given; the next key to join or end its turn gets the one after. */
   private long clock;
   private int jobs;
+  /**
+   * The job {@link #next} last chose and where it is, so that leasing it ({@link #served}, then
+   * {@link #remove}) skips two lookups of its key. Not state, only a shortcut: while set, the job
+   * is READY in that entry (its removal clears it).
+   */
+  private Job lastJob;
+  private KeyJobs lastEntry;
 
   FairRing(QueueState queue) {
     this.queue = queue;
@@ -280,7 +360,7 @@ final class FairRing {
       kj = new KeyJobs(k, lane);
       kj.nextOfKey = k.first;
       k.first = kj;
-      lane.keys.add(kj);
+      lane.insert(kj);
     }
     kj.add(job);
     kj.lane.jobs++;
@@ -289,15 +369,19 @@ final class FairRing {
 
   /** Removes a job that is leaving READY (still READY now); call before its state changes. */
   void remove(Job job) {
-    Key k = keys.get(keyOf(job));
-    KeyJobs kj = k == null ? null : k.of(job.task);
+    KeyJobs kj = entryOf(job);
     Invariants.check(kj != null, "READY job %s has no entry under its fairness key in queue %s",
         job.id, queue.name);
+    Key k = kj.key;
+    if (job == lastJob) {
+      lastJob = null;
+      lastEntry = null;
+    }
     kj.remove(job);
     kj.lane.jobs--;
     jobs--;
     if (kj.size == 0) {
-      kj.lane.keys.remove(kj);
+      kj.lane.remove(kj);
       k.unlink(kj);
       if (k.first == null) {
         keys.remove(k.name);
@@ -307,8 +391,8 @@ final class FairRing {
 
   /**
    * The job the next lease takes from this queue, among the task types it may take now (its task
-   * filter {@code taskFilter}, the task limits): the best such job of the first key in the ring that has one. One heap top per
-   * task type of the queue; null when no admitted task type has a job.
+   * filter {@code taskFilter}, the task limits): the best such job of the first key in the ring
+   * that has one; null when none has. One look at the first key of each task type of the queue.
    */
   Job next(Engine e, Set<String> taskFilter, long atMillis) {
     KeyJobs pick = null;
@@ -318,7 +402,7 @@ final class FairRing {
       if (lane.jobs == 0 || !e.taskEligible(lane.task, taskFilter, atMillis)) {
         continue;
       }
-      KeyJobs top = lane.keys.peek();
+      KeyJobs top = lane.top();
       if (pick == null || top.key.stamp < pick.key.stamp) {
         pick = top;
         pickJob = top.head();
@@ -330,7 +414,19 @@ final class FairRing {
         }
       }
     }
+    if (pickJob != null) {
+      lastJob = pickJob;
+      lastEntry = pick;
+    }
     return pickJob;
+  }
+
+  private KeyJobs entryOf(Job job) {
+    if (job == lastJob) {
+      return lastEntry;
+    }
+    Key k = keys.get(keyOf(job));
+    return k == null ? null : k.of(job.task);
   }
 
   /**
@@ -338,16 +434,17 @@ final class FairRing {
    * more job of its turn, and goes to the back of the ring once it has had its weight.
    */
   void served(Job job) {
-    Key k = keys.get(keyOf(job));
-    KeyJobs kj = k == null ? null : k.of(job.task);
-    Invariants.check(kj != null && kj.lane.keys.peek() == kj,
+    KeyJobs kj = entryOf(job);
+    Invariants.check(kj != null && kj.lane.top() == kj,
         "job %s leased out of turn from fair queue %s", job.id, queue.name);
+    Key k = kj.key;
     k.served++;
     if (k.served >= queue.keyWeight(k.name)) {
       k.served = 0;
       k.stamp = ++clock;
       for (KeyJobs t = k.first; t != null; t = t.nextOfKey) {
-        t.lane.keys.update(t);
+        t.lane.remove(t);
+        t.lane.insert(t); // the highest stamp: to the back of the list
       }
     }
   }
@@ -394,6 +491,9 @@ final class FairRing {
     for (Key k : keys.values()) { // marking only: the iteration order does not matter
       k.stamp = 0;
     }
+    for (TaskKeys lane : tasks) {
+      lane.clear();
+    }
     clock = 0;
     for (String name : order) {
       Key k = keys.get(name);
@@ -402,10 +502,8 @@ final class FairRing {
       k.stamp = ++clock;
       Integer served = turns.get(name);
       k.served = served == null ? 0 : served;
-    }
-    for (Key k : keys.values()) {
       for (KeyJobs kj = k.first; kj != null; kj = kj.nextOfKey) {
-        kj.lane.keys.update(kj);
+        kj.lane.insert(kj); // in stamp order: each goes to the back of its list
       }
     }
   }

@@ -198,10 +198,10 @@ final class Policies {
     q.keyWeights = c.keyWeights().isEmpty() ? Map.of() : new LinkedHashMap<>(c.keyWeights());
     if (c.fair() && !q.fair) {
       q.fair = true;
-      fillRings(q);
+      fillRing(q);
     } else if (!c.fair() && q.fair) {
       q.fair = false;
-      emptyRings(q);
+      emptyRing(q);
     }
     e.dropIfIdle(q);
     return null;
@@ -256,11 +256,12 @@ final class Policies {
   }
 
   /**
-   * Moves a queue's READY jobs from its lanes (which keep their counts) into its fair rings, oldest first, so that keys join the ring in
-   * the order of their oldest ready job. O(r log r) in the queue's READY jobs, once, when an
-   * operator makes the queue fair (and when a snapshot is read).
+   * Moves a queue's READY jobs from its lanes (which keep their counts) into a new fair ring,
+   * oldest first, so that keys join the ring in the order of their oldest ready job. O(r log r)
+   * in the queue's READY jobs, once, when an operator makes the queue fair (and when a snapshot
+   * is read).
    */
-  static void fillRings(QueueState q) {
+  static void fillRing(QueueState q) {
     List<Job> ready = new ArrayList<>();
     for (ReadyLane lane : q.lanes) {
       lane.moveAllTo(ready);
@@ -274,10 +275,10 @@ final class Policies {
   }
 
   /**
-   * Moves a queue's READY jobs from its fair rings back into its lanes, oldest first, when an
+   * Moves a queue's READY jobs from its fair ring back into its lanes, oldest first, when an
    * operator makes the queue plain again. O(r log r) in the queue's READY jobs, once.
    */
-  private static void emptyRings(QueueState q) {
+  private static void emptyRing(QueueState q) {
     List<Job> ready = new ArrayList<>();
     q.fairRing.moveAllTo(ready);
     q.fairRing = null;

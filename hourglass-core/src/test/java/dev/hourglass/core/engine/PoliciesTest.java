@@ -161,6 +161,32 @@ class PoliciesTest {
     assertThat(leaseIds("ys", 2, "y")).containsExactly("b3");
   }
 
+  /**
+   * Goal: a key that gets a job of another task type keeps its place in the ring: it is ahead of
+   * a key that joined after it, also for a worker of that task type alone, before and after a
+   * snapshot.
+   */
+  @Test
+  void aKeyThatGainsATaskTypeKeepsItsPlaceInTheRing() throws Exception {
+    f.applied(new Command.SetQueueFairness(f.now, "fair", true, Map.of()));
+    f.submit(JobSpec.of("a-x", "x", null).withQueue("fair").withFairnessKey("a"));
+    f.submit(JobSpec.of("b-y", "y", null).withQueue("fair").withFairnessKey("b"));
+    f.submit(JobSpec.of("c-y", "y", null).withQueue("fair").withFairnessKey("c"));
+    f.submit(JobSpec.of("a-y", "y", null).withQueue("fair").withFairnessKey("a"));
+    workers(f, "ys");
+    Engine restored = EngineSnapshot.read(new FastDataInput(
+        new ByteArrayInputStream(EngineSnapshot.toBytes(f.engine)), 4096));
+    assertThat(leaseIds("ys", 3, "y")).containsExactly("a-y", "b-y", "c-y");
+    List<String> fromSnapshot = new ArrayList<>();
+    for (Event e : ((Applied) restored.apply(new LeaseJobs(f.now, "ys", 3, List.of("fair"),
+        60_000, List.of("y"), LeaseStrategy.PRIORITY))).events()) {
+      if (e instanceof LeaseGranted g) {
+        fromSnapshot.add(g.jobId());
+      }
+    }
+    assertThat(fromSnapshot).containsExactly("a-y", "b-y", "c-y");
+  }
+
   @Test
   void keyWeightsGiveAKeySeveralJobsPerTurnAndPriorityOrdersInsideAKey() {
     f.applied(new Command.SetQueueFairness(f.now, "fair", true, Map.of("gold", 2)));
