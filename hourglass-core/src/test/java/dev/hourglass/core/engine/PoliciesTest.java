@@ -14,6 +14,7 @@ import dev.hourglass.core.event.Event;
 import dev.hourglass.core.event.Event.LeaseGranted;
 import dev.hourglass.core.event.Outcome;
 import dev.hourglass.core.event.Outcome.Applied;
+import dev.hourglass.core.view.UnrunnableView;
 import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -185,6 +186,37 @@ class PoliciesTest {
       }
     }
     assertThat(fromSnapshot).containsExactly("a-y", "b-y", "c-y");
+  }
+
+  /**
+   * Goal: a fair queue's jobs live in its ring, yet the counts that views and limits read stay
+   * right (a key with jobs of two task types is one active key), and making the queue plain
+   * again, and fair again, hands every job back in order.
+   */
+  @Test
+  void aFairQueueCountsItsReadyJobsAndGivesThemBackWhenMadePlain() {
+    f.applied(new Command.SetQueueFairness(f.now, "fair", true, Map.of()));
+    for (int i = 0; i < 6; i++) { // keys k0..k2, each with one job of task x and one of task y
+      f.submit(new JobSpec("j" + i, "fair", i % 2 == 0 ? "x" : "y", null, i % 3,
+          JobSpec.NO_DEADLINE, 0, List.of(), 3, dev.hourglass.core.command.Backoff.DEFAULT, 0,
+          null, null, "k" + (i % 3)));
+    }
+    var view = f.engine.queries().queues().get(0);
+    assertThat(view.readyByPriority()).containsExactly(Map.entry(2, 2L), Map.entry(1, 2L),
+        Map.entry(0, 2L));
+    assertThat(view.policy().activeKeys()).isEqualTo(3);
+    assertThat(f.engine.queries().unrunnable()).extracting(UnrunnableView::ready)
+        .containsExactly(3L, 3L);
+    workers(f, "w");
+    assertThat(leaseIds("w", 2)).containsExactly("j0", "j1");
+    f.applied(new Command.SetQueueFairness(f.now, "fair", false, Map.of()));
+    assertThat(f.engine.grantableJobsMax()).isEqualTo(4);
+    assertThat(leaseIds("w", 2)).containsExactly("j2", "j5");
+    f.applied(new Command.SetQueueFairness(f.now, "fair", true, Map.of()));
+    assertThat(f.engine.queries().queues().get(0).readyByPriority())
+        .containsExactly(Map.entry(1, 1L), Map.entry(0, 1L));
+    assertThat(leaseIds("w", 3)).containsExactly("j3", "j4");
+    assertThat(f.engine.queries().queues().get(0).readyByPriority()).isEmpty();
   }
 
   @Test
