@@ -91,7 +91,9 @@ final class ReadyLane {
    */
   void count(int delta) {
     live += delta;
-    Invariants.check(live >= 0, "lane %s/%s/%d counts %d jobs", queue, task, priority, live);
+    if (live < 0) { // checked first: the message's boxed arguments cost on every call otherwise
+      Invariants.check(false, "lane %s/%s/%d counts %d jobs", queue, task, priority, live);
+    }
   }
 
   /**
