@@ -165,6 +165,9 @@ final class FairRing {
    * set for the rest, the head being the better of the two heads. Ring entries leave lazily: an
    * entry is live only while its job is READY with the {@link Job#readyStamp} it entered with;
    * stale ones are dropped at the head, and the ring is reset whenever its last live job leaves.
+   * Entering the ring sets the job's stamp to the entry's number ({@link #pushed}), which the
+   * entry's place gives back, so the ring needs no array of stamps beside its jobs (a job leaves
+   * no other structure's entries behind while it is here: the lanes of a fair queue only count).
    */
   private static final class KeyJobs extends HeapMember {
     final Key key;
@@ -174,7 +177,8 @@ final class FairRing {
     KeyJobs prev;
     KeyJobs next;
     private Job[] ring;
-    private int[] stamps;
+    /** Entries ever pushed; the entry at offset i from the head is number pushed - size + i. */
+    private int pushed;
     private int ringHead;
     private int ringSize;
     private int ringLive;
@@ -203,7 +207,7 @@ final class FairRing {
       }
       while (ringSize > 0) {
         Job j = ring[ringHead];
-        if (isLive(j, stamps[ringHead])) {
+        if (isLive(j, pushed - ringSize)) {
           return j;
         }
         ring[ringHead] = null;
@@ -259,7 +263,7 @@ final class FairRing {
     void addLiveTo(java.util.Collection<Job> out) {
       for (int i = 0; i < ringSize; i++) {
         int at = (ringHead + i) & (ring.length - 1);
-        if (isLive(ring[at], stamps[at])) {
+        if (isLive(ring[at], pushed - ringSize + i)) {
           out.add(ring[at]);
         }
       }
@@ -271,22 +275,16 @@ final class FairRing {
     private void push(Job job) {
       if (ring == null) {
         ring = new Job[2];
-        stamps = new int[2];
       } else if (ringSize == ring.length) {
         Job[] bigger = new Job[ring.length * 2];
-        int[] biggerStamps = new int[ring.length * 2];
         for (int i = 0; i < ringSize; i++) {
-          int from = (ringHead + i) & (ring.length - 1);
-          bigger[i] = ring[from];
-          biggerStamps[i] = stamps[from];
+          bigger[i] = ring[(ringHead + i) & (ring.length - 1)];
         }
         ring = bigger;
-        stamps = biggerStamps;
         ringHead = 0;
       }
-      int slot = (ringHead + ringSize) & (ring.length - 1);
-      ring[slot] = job;
-      stamps[slot] = job.readyStamp;
+      ring[(ringHead + ringSize) & (ring.length - 1)] = job;
+      job.readyStamp = pushed++; // int wrap-around is harmless: entries are compared for equality
       ringSize++;
     }
 

@@ -43,7 +43,10 @@ final class Job extends HeapMember {
   int failures;
   /** Parents that have not succeeded yet; the job stays PENDING while this is above zero. */
   int unmetParents;
-  /** Bumped each time the job enters READY, so stale FIFO-ring entries can be recognised. */
+  /**
+   * Bumped each time the job enters READY, so stale FIFO-ring entries can be recognised; a fair
+   * queue's ring sets it to the number of the job's entry (see {@code FairRing}).
+   */
   int readyStamp;
   /**
    * The latest attempt, linked to the earlier ones through {@link Attempt#previous}; null until

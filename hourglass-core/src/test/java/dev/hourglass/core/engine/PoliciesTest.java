@@ -346,7 +346,9 @@ class PoliciesTest {
     /** A fair queue's ring from scratch: its keys in the order of their oldest ready job. */
     void makeFair(String queue, Map<String, Integer> weights) {
       List<String> ring = new ArrayList<>();
-      for (MJob j : ready) {
+      List<MJob> oldestFirst = new ArrayList<>(ready); // a released job is back out of order
+      oldestFirst.sort(java.util.Comparator.comparingLong(MJob::seq));
+      for (MJob j : oldestFirst) {
         if (j.queue.equals(queue) && !ring.contains(j.key)) {
           ring.add(j.key);
         }
@@ -429,7 +431,13 @@ class PoliciesTest {
         }
         u.put(j.key, n);
       }
+      leave(j);
+    }
+
+    /** A job leaves READY (leased or cancelled); a key with no ready job left leaves the ring. */
+    void leave(MJob j) {
       ready.remove(j);
+      List<String> ring = rings.get(j.queue);
       if (ring != null && ready.stream().noneMatch(r -> r.queue.equals(j.queue)
           && r.key.equals(j.key))) {
         ring.remove(j.key);
@@ -439,8 +447,8 @@ class PoliciesTest {
   }
 
   /**
-   * Goal: over random submits (random queue, task type, priority, key), weight changes, a queue
-   * made fair and plain again, and leases (random worker, size, queue list, task filter and
+   * Goal: over random submits (random queue, task type, priority, key), cancels, releases,
+   * weight changes, a queue made fair and plain again, and leases (random worker, size, queue list, task filter and
    * strategy), the engine grants exactly the jobs the model does, in the same order; and the
    * same commands replayed, through the codec and from a mid-run snapshot, give the same state.
    */
@@ -459,6 +467,8 @@ class PoliciesTest {
     List<Command> log = new ArrayList<>();
     List<String> queues = List.of("a", "b", "c", "d");
     Map<String, MJob> byId = new HashMap<>();
+    Map<String, LeaseGranted> leased = new HashMap<>();
+    List<String> leasedIds = new ArrayList<>(); // in grant order, so the pick is seeded
     long now = 1_000;
     long seq = 0;
     List<String> taskTypes = List.of("t", "u", "v");
@@ -484,7 +494,21 @@ class PoliciesTest {
       now += rnd.nextInt(3);
       int what = rnd.nextInt(10);
       Command c;
-      if (what < 5) {
+      if (what == 6 && rnd.nextInt(3) == 0) {
+        // A READY job cancelled, or a leased one released back to READY (out of order).
+        if (rnd.nextBoolean() && !model.ready.isEmpty()) {
+          MJob j = model.ready.get(rnd.nextInt(model.ready.size()));
+          c = new Command.CancelJob(now, j.id(), "test");
+          model.leave(j);
+        } else if (!leasedIds.isEmpty()) {
+          String id = leasedIds.remove(rnd.nextInt(leasedIds.size()));
+          LeaseGranted g = leased.remove(id);
+          c = new Command.ReleaseJob(now, id, g.workerId(), g.generation());
+          model.add(byId.get(id));
+        } else {
+          continue;
+        }
+      } else if (what < 5) {
         String q = queues.get(rnd.nextInt(queues.size()));
         String key = "k" + rnd.nextInt(4);
         String task = taskTypes.get(rnd.nextInt(taskTypes.size()));
@@ -535,6 +559,8 @@ class PoliciesTest {
         for (Event e : ((Applied) o).events()) {
           if (e instanceof LeaseGranted g) {
             got.add(g.jobId());
+            leased.put(g.jobId(), g);
+            leasedIds.add(g.jobId());
           }
         }
         assertThat(got).as("seed=%d step=%d %s", seed, step, c).isEqualTo(expected);
