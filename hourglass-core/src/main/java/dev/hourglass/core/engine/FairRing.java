@@ -37,7 +37,8 @@ import java.util.TreeSet;
  * in the key's jobs of its type; a key joining or leaving a task type is O(1) (O(log k) through
  * the heap); a lease's choice is one list head per task type of the queue (what a plain queue
  * pays per lane); ending a turn moves the key to the back of each of its task types' lists, O(t)
- * for t types. The jobs are only here: the queue's plain lanes keep just their counts.
+ * for t types (O(log k) for one it waited on in the heap). The jobs are only here: the queue's
+ * plain lanes keep just their counts.
  *
  * <p>The ring order and the partial turns are state, written to the snapshot ({@link #order},
  * {@link #partialTurns}) and put back by {@link #restore}; the stamps themselves are not written,
