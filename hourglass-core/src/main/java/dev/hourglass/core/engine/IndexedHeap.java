@@ -102,14 +102,6 @@ final class IndexedHeap<T extends HeapMember> {
     siftUp(member.heapIndex);
   }
 
-  /** Adds every member to {@code out}, in the heap's array order (not sorted). */
-  @SuppressWarnings("unchecked")
-  void addAllTo(java.util.Collection<? super T> out) {
-    for (int i = 0; i < size; i++) {
-      out.add((T) items[i]);
-    }
-  }
-
   boolean contains(T member) {
     int i = member.heapIndex;
     return i >= 0 && i < size && items[i] == member;
