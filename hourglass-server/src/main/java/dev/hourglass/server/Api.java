@@ -466,7 +466,8 @@ final class Api implements PartitionedCalls.Awaiter {
   // Health and metrics
 
   private void ready(ServerRequest req, ServerResponse res) {
-    String failure = backend.failure();
+    String failure = backends.stream().map(EngineBackend::failure)
+        .filter(java.util.Objects::nonNull).findFirst().orElse(null);
     if (failure != null) {
       throw ApiException.unavailable("not ready: this replica applies nothing more: " + failure);
     }

@@ -23,9 +23,9 @@ import java.util.List;
  * replica that does: the batch, encoded as the Raft entry it becomes, is posted to that replica's
  * {@link #PATH}, which proposes it in the partition's group and answers the committed outcomes.
  * Internal: the caller authenticates with an admin token of the shared tokens file, since the
- * entry may hold any command. A refusal because the receiver leads the partition no more is 421
- * (nothing was proposed; the sender answers 503 and the client retries); any other failure leaves
- * the outcome unknown.
+ * entry may hold any command. A refused connection, or a refusal because the receiver leads the
+ * partition no more (421), means nothing was proposed: the sender answers 503 {@code NO_LEADER}
+ * and the client retries; any other failure leaves the outcome unknown.
  *
  * <p>Thread-safety: {@link #forward} may be called from any thread (one per partition loop).
  */
@@ -58,6 +58,9 @@ final class Forwarding implements ReplicatedBackend.Forwarder {
     HttpResponse<byte[]> r;
     try {
       r = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (java.net.ConnectException e) {
+      // Nothing was sent: the leader is gone (its partition elects), so the caller may retry.
+      throw new NotLeaderException(leader.toString(), null, null);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted waiting for the leader", e);

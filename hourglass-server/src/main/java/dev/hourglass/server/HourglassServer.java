@@ -220,7 +220,7 @@ public final class HourglassServer implements AutoCloseable {
   }
 
   public boolean healthy() {
-    return partitions.healthy() && backend.failure() == null;
+    return partitions.healthy() && failure() == null;
   }
 
   /**
@@ -228,7 +228,13 @@ public final class HourglassServer implements AutoCloseable {
    * applier failed), or null; {@code hourglass server} exits when it is not null.
    */
   public String failure() {
-    return backend.failure();
+    for (EngineBackend b : backends) {
+      String failure = b.failure(); // a replica with partitions: any of its groups
+      if (failure != null) {
+        return failure;
+      }
+    }
+    return null;
   }
 
   /** Graceful stop (see the class comment); returns once the log is flushed and closed. */
