@@ -465,6 +465,15 @@ public final class Partitions implements AutoCloseable {
     return sum;
   }
 
+  /**
+   * Wakes the parked polls that a partition's engine would now grant to, for commands applied
+   * there without its loop: a replica applies what other replicas proposed for that partition.
+   * Call it with the partition's engine locked (its applier's thread), cheap and non-blocking.
+   */
+  public void appliedElsewhere(List<Event> events, EngineQueries q) {
+    applied(events, q);
+  }
+
   /** Loop thread: wakes the parked polls this partition's engine would now grant to. */
   private void applied(List<Event> events, EngineQueries q) {
     if (waiters.isEmpty() || !mayUnblock(events)) {
