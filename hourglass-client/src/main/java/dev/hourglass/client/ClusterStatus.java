@@ -16,9 +16,30 @@ import java.util.List;
  * @param commitIndex the highest log index known committed
  * @param lastAppliedIndex the highest log index applied to the answering replica's engine
  * @param members every member, in configuration order
+ * @param partitions with partitions, each partition's Raft group as the answering replica sees
+ *     it (the fields above are partition 0's); empty without partitions
  */
 public record ClusterStatus(String mode, String nodeId, String leader, long term,
-    long commitIndex, long lastAppliedIndex, List<Member> members) {
+    long commitIndex, long lastAppliedIndex, List<Member> members, List<Partition> partitions) {
+
+  /** A status without partitions. */
+  public ClusterStatus(String mode, String nodeId, String leader, long term, long commitIndex,
+      long lastAppliedIndex, List<Member> members) {
+    this(mode, nodeId, leader, term, commitIndex, lastAppliedIndex, members, List.of());
+  }
+
+  /**
+   * One partition's Raft group.
+   *
+   * @param partition its number
+   * @param leader its leader's node id, or null while there is none
+   * @param term its Raft term
+   * @param commitIndex the highest index of its log known committed
+   * @param lastAppliedIndex the highest index applied on the answering replica
+   * @param members its members; match index and lag are known only when its leader answered
+   */
+  public record Partition(int partition, String leader, long term, long commitIndex,
+      long lastAppliedIndex, List<Member> members) {}
 
   /**
    * One member.
@@ -34,14 +55,24 @@ public record ClusterStatus(String mode, String nodeId, String leader, long term
       Long lag) {}
 
   static ClusterStatus of(JsonNode n) {
+    List<Partition> partitions = new ArrayList<>();
+    for (JsonNode p : n.path("partitions")) {
+      partitions.add(new Partition(p.path("partition").asInt(), Json.text(p, "leader"),
+          p.path("term").asLong(), p.path("commit_index").asLong(-1),
+          p.path("last_applied_index").asLong(-1), members(p)));
+    }
+    return new ClusterStatus(Json.text(n, "mode"), Json.text(n, "node_id"),
+        Json.text(n, "leader"), n.path("term").asLong(), n.path("commit_index").asLong(-1),
+        n.path("last_applied_index").asLong(-1), members(n), List.copyOf(partitions));
+  }
+
+  private static List<Member> members(JsonNode n) {
     List<Member> members = new ArrayList<>();
     for (JsonNode m : n.path("members")) {
       members.add(new Member(Json.text(m, "node_id"), Json.text(m, "address"),
           Json.text(m, "http"), Json.text(m, "role"), m.path("match_index").asLong(-1),
           m.path("lag").isNumber() ? m.get("lag").asLong() : null));
     }
-    return new ClusterStatus(Json.text(n, "mode"), Json.text(n, "node_id"),
-        Json.text(n, "leader"), n.path("term").asLong(), n.path("commit_index").asLong(-1),
-        n.path("last_applied_index").asLong(-1), List.copyOf(members));
+    return List.copyOf(members);
   }
 }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.LongSupplier;
+import org.apache.ratis.protocol.RaftGroupId;
 
 /**
  * Everything one replica needs to start.
@@ -24,6 +25,16 @@ public record ClusterOptions(String nodeId, List<Peer> peers, Path dataDir,
    * configuration. One group per cluster; a second cluster on the same hosts uses other ports.
    */
   public static final UUID GROUP_UUID = UUID.fromString("4867a5c1-0000-4000-8000-686f75726773");
+
+  /**
+   * Partition {@code p}'s Raft group id: {@link #GROUP_UUID} for partition 0 (so a cluster without
+   * partitions keeps its group), and for the others the same id with {@code p} added to its low
+   * bits, so every replica derives them without configuration.
+   */
+  public static RaftGroupId groupId(int p) {
+    return RaftGroupId.valueOf(new UUID(GROUP_UUID.getMostSignificantBits(),
+        GROUP_UUID.getLeastSignificantBits() + p));
+  }
 
   public ClusterOptions {
     peers = List.copyOf(peers);

@@ -105,6 +105,10 @@ public final class HourglassStateMachine extends BaseStateMachine {
       new java.util.concurrent.atomic.AtomicLong();
   private volatile Throwable applyFailure;
   private volatile long failApplyingAt = Long.MIN_VALUE;
+  /** Hears every applied command's events, on the applier thread; see {@link #onApplied}. */
+  private volatile AppliedListener appliedListener;
+  /** Signalled after each applied entry, for {@link #awaitApplied}. */
+  private final Object appliedMonitor = new Object();
 
   /**
    * @param engineConfig must be identical on every replica, or their states diverge
@@ -143,6 +147,9 @@ public final class HourglassStateMachine extends BaseStateMachine {
   public void reinitialize() throws IOException {
     loadLatestSnapshot();
     snapshotsInstalled.incrementAndGet();
+    synchronized (appliedMonitor) {
+      appliedMonitor.notifyAll();
+    }
     log.info("node={} installed snapshot from the leader: lastApplied={}", getId(),
         getLastAppliedTermIndex());
     if (getLifeCycleState() == LifeCycle.State.PAUSED) {
@@ -230,14 +237,22 @@ public final class HourglassStateMachine extends BaseStateMachine {
           + entry.getTerm() + " index=" + entry.getIndex(), e);
     }
     List<Outcome> outcomes = new ArrayList<>(commands.size());
+    AppliedListener listener = appliedListener;
     engineLock.lock();
     try {
       for (Command c : commands) {
-        outcomes.add(engine.apply(c));
+        Outcome o = engine.apply(c);
+        outcomes.add(o);
+        if (listener != null && o instanceof Outcome.Applied a && !a.events().isEmpty()) {
+          listener.applied(a.events(), engine.queries());
+        }
       }
       updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
     } finally {
       engineLock.unlock();
+    }
+    synchronized (appliedMonitor) {
+      appliedMonitor.notifyAll();
     }
     if (trx.getServerRole() != RaftPeerRole.LEADER) {
       return CompletableFuture.completedFuture(Message.EMPTY);
@@ -297,6 +312,43 @@ public final class HourglassStateMachine extends BaseStateMachine {
     } finally {
       engineLock.unlock();
     }
+  }
+
+  /**
+   * Hears the events of every command this replica applies, whoever proposed it, on the applier
+   * thread and under the applier's lock: so that a replica wakes its parked long polls for jobs
+   * that became ready through another replica. Must be quick and must not throw.
+   */
+  public interface AppliedListener {
+    void applied(List<dev.hourglass.core.event.Event> events, EngineQueries queries);
+  }
+
+  /** Sets the one {@link AppliedListener}; null removes it. */
+  public void onApplied(AppliedListener listener) {
+    this.appliedListener = listener;
+  }
+
+  /**
+   * Waits until this replica has applied the entry at {@code index}, at most {@code
+   * timeoutMillis}; answers whether it has.
+   */
+  public boolean awaitApplied(long index, long timeoutMillis) throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+    synchronized (appliedMonitor) {
+      while (appliedIndex() < index) {
+        long left = (deadline - System.nanoTime()) / 1_000_000;
+        if (left <= 0) {
+          return false;
+        }
+        appliedMonitor.wait(left);
+      }
+      return true;
+    }
+  }
+
+  private long appliedIndex() {
+    TermIndex last = getLastAppliedTermIndex();
+    return last == null ? -1 : last.getIndex();
   }
 
   /** The engine's canonical snapshot bytes, for comparing replicas in this package's tests. */

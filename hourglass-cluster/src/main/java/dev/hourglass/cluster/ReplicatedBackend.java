@@ -35,12 +35,34 @@ public final class ReplicatedBackend implements EngineBackend {
   private final Map<String, URI> endpointByNode;
   /** One digest at a time: each one holds the applier's lock for a full pass over the state. */
   private final Semaphore digesting = new Semaphore(1);
+  /** Sends this replica's writes to the partition's leader; null: refuse them (307 or 503). */
+  private final Forwarder forwarder;
+  /** How long a forwarded write waits to be applied here too; from the write timeout. */
+  private final long applyWaitMillis;
 
   private ReplicatedBackend(ReplicatedEngine engine, String nodeId,
-      Map<String, URI> endpointByNode) {
+      Map<String, URI> endpointByNode, Forwarder forwarder, long applyWaitMillis) {
     this.engine = engine;
     this.nodeId = nodeId;
     this.endpointByNode = Map.copyOf(endpointByNode);
+    this.forwarder = forwarder;
+    this.applyWaitMillis = applyWaitMillis;
+  }
+
+  /**
+   * Carries a batch this replica cannot commit (it does not lead the partition) to the replica
+   * that leads it, which proposes it as its own: so that every replica answers every call, though
+   * a worker's one long poll spans partitions led by different replicas.
+   */
+  public interface Forwarder {
+    /**
+     * Sends the encoded entry to the replica at {@code leader} for {@code partition}'s group and
+     * answers the reply it committed ({@link ReplyCodec} form).
+     *
+     * @throws NotLeaderException when that replica refused it unproposed (it leads no more)
+     * @throws IOException when the outcome is unknown (no answer, or a failed commit)
+     */
+    byte[] forward(URI leader, int partition, byte[] entry) throws IOException;
   }
 
   /**
@@ -53,7 +75,23 @@ public final class ReplicatedBackend implements EngineBackend {
   public static ReplicatedBackend start(ClusterOptions options, Map<String, URI> endpointByNode)
       throws IOException {
     return new ReplicatedBackend(ReplicatedEngine.start(options), options.nodeId(),
-        endpointByNode);
+        endpointByNode, null, 0);
+  }
+
+  /**
+   * One replica of {@code partitions} Raft groups hosted by one Ratis server (see {@link
+   * ReplicatedEngine#startGroups}); element {@code p} serves partition {@code p}. With a {@code
+   * forwarder}, a replica that does not lead a partition forwards that partition's writes to its
+   * leader instead of refusing them; returns before any leader is elected.
+   */
+  public static List<ReplicatedBackend> startGroups(ClusterOptions options, int partitions,
+      Map<String, URI> endpointByNode, Forwarder forwarder) throws IOException {
+    List<ReplicatedBackend> out = new ArrayList<>(partitions);
+    for (ReplicatedEngine e : ReplicatedEngine.startGroups(options, partitions)) {
+      out.add(new ReplicatedBackend(e, options.nodeId(), endpointByNode, forwarder,
+          options.tuning().writeTimeout().toMillis()));
+    }
+    return out;
   }
 
   @Override
@@ -61,6 +99,9 @@ public final class ReplicatedBackend implements EngineBackend {
     try {
       return engine.applyAll(commands);
     } catch (NotLeaderException e) {
+      if (forwarder != null && e.leaderId() != null && !e.leaderId().equals(nodeId)) {
+        return forward(e.leaderId(), commands);
+      }
       throw notServing(e.leaderId());
     } catch (ClusterUnavailableException e) {
       if (e.getCause() instanceof LeaderNotReadyException) {
@@ -85,8 +126,64 @@ public final class ReplicatedBackend implements EngineBackend {
       return new Leadership(false, nodeId, null);
     }
     String leader = engine.leaderId();
+    if (forwarder != null && leader != null && !leader.equals(nodeId)
+        && endpointByNode.containsKey(leader)) {
+      return new Leadership(true, leader, null); // writes are forwarded there
+    }
     return new Leadership(false, leader, leader == null ? null : endpointByNode
         .get(leader));
+  }
+
+  /**
+   * Has the leader commit the batch, then waits until this replica applied it too, so that what
+   * the caller reads here next (the loop's follow-up reads, the client's next call) includes it.
+   */
+  private List<Outcome> forward(String leaderId, List<Command> commands) {
+    URI leader = endpointByNode.get(leaderId);
+    if (leader == null) {
+      throw new EngineLoopException.NotServing(nodeId, leaderId, null);
+    }
+    ReplyCodec.Committed c;
+    try {
+      c = ReplyCodec.decode(forwarder.forward(leader, engine.partition(),
+          EntryCodec.encode(commands)));
+    } catch (NotLeaderException e) {
+      throw new EngineLoopException.NotServing(nodeId, null, null); // unproposed: retry
+    } catch (IOException e) {
+      throw new EngineLoopException.Unavailable(("forwarding a write for partition %d to its"
+          + " leader %s at %s failed: %s; the outcome is unknown, retry with idempotency keys")
+          .formatted(engine.partition(), leaderId, leader, e.getMessage()));
+    }
+    if (c.outcomes().size() != commands.size()) {
+      throw new IllegalStateException("the leader " + leaderId + " answered "
+          + c.outcomes().size() + " outcomes for " + commands.size() + " commands");
+    }
+    try {
+      engine.stateMachine().awaitApplied(c.index(), applyWaitMillis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return c.outcomes();
+  }
+
+  /**
+   * Commits an entry another replica forwarded for this replica's partition and answers the
+   * encoded reply ({@link Forwarder#forward}).
+   *
+   * @throws NotLeaderException if this replica does not lead the partition; nothing proposed
+   * @throws ClusterUnavailableException if the commit's outcome is unknown
+   * @throws IllegalArgumentException if the entry is malformed or too large
+   */
+  public byte[] commitForwarded(byte[] entry) {
+    return ReplyCodec.encode(engine.applyForwarded(entry));
+  }
+
+  /**
+   * Hears every command this replica applies for the partition, whoever proposed it (see {@link
+   * HourglassStateMachine.AppliedListener}).
+   */
+  public void onApplied(HourglassStateMachine.AppliedListener listener) {
+    engine.stateMachine().onApplied(listener);
   }
 
   /**
@@ -124,6 +221,23 @@ public final class ReplicatedBackend implements EngineBackend {
     var m = new LinkedHashMap<String, Object>();
     m.put("mode", "cluster");
     m.put("node_id", nodeId);
+    m.putAll(groupStatus());
+    return m;
+  }
+
+  /**
+   * This partition's group as this replica sees it: its leader, term, indices and, on the leader,
+   * each member's lag (a follower knows no other member's match index).
+   */
+  public Map<String, Object> partitionStatus() {
+    var m = new LinkedHashMap<String, Object>();
+    m.put("partition", engine.partition());
+    m.putAll(groupStatus());
+    return m;
+  }
+
+  private Map<String, Object> groupStatus() {
+    var m = new LinkedHashMap<String, Object>();
     m.put("leader", engine.leaderId());
     m.put("term", engine.term());
     long commit = engine.commitIndex();

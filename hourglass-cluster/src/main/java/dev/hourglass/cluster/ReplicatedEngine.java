@@ -20,6 +20,7 @@ import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -62,7 +63,9 @@ public final class ReplicatedEngine implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReplicatedEngine.class);
 
   private final ClusterOptions options;
+  private final SharedServer shared;
   private final RaftServer server;
+  private final int partition;
   private final RaftServer.Division division;
   private final HourglassStateMachine stateMachine;
   private final RaftGroupId groupId;
@@ -72,14 +75,16 @@ public final class ReplicatedEngine implements AutoCloseable {
   private final StuckFollowerWatchdog watchdog;
   private volatile boolean closing;
 
-  private ReplicatedEngine(ClusterOptions options, RaftServer server,
-      HourglassStateMachine stateMachine) throws IOException {
+  private ReplicatedEngine(ClusterOptions options, SharedServer shared, RaftGroupId groupId,
+      int partition) throws IOException {
     this.options = options;
-    this.server = server;
-    this.stateMachine = stateMachine;
-    this.groupId = RaftGroupId.valueOf(ClusterOptions.GROUP_UUID);
+    this.shared = shared;
+    this.server = shared.server;
+    this.groupId = groupId;
+    this.partition = partition;
     this.selfId = RaftPeerId.valueOf(options.nodeId());
     this.division = server.getDivision(groupId);
+    this.stateMachine = (HourglassStateMachine) division.getStateMachine();
     this.watchdog = new StuckFollowerWatchdog(server, division, groupId, selfId,
         () -> System.nanoTime() / 1_000_000, options.tuning());
   }
@@ -91,21 +96,56 @@ public final class ReplicatedEngine implements AutoCloseable {
    * @throws IOException if storage or the port cannot be opened; the server is closed again
    */
   public static ReplicatedEngine start(ClusterOptions options) throws IOException {
-    var sm = new HourglassStateMachine(options.engineConfig(), options.clockMillis());
+    return startGroups(options, 1).get(0);
+  }
+
+  /**
+   * Starts this replica of {@code groups} Raft groups, one per partition, all hosted by one Ratis
+   * server (one Raft port, one storage directory, a state machine per group): group 0 is the one
+   * group of a cluster without partitions ({@link ClusterOptions#groupId}), so such a cluster
+   * starts as before. Groups found in {@code dataDir} are recovered; the others are added, so a
+   * replica's first start creates them. With more than one group, member {@code p mod size} of
+   * group {@code p} has the higher leader priority: leaders spread over the members, and a
+   * leadership returns to its member once that member is back and caught up. Returns before any
+   * leader is elected; element {@code p} is partition {@code p}'s group.
+   *
+   * @throws IOException if storage or the port cannot be opened; the server is closed again
+   */
+  public static List<ReplicatedEngine> startGroups(ClusterOptions options, int groups)
+      throws IOException {
+    RaftPeerId self = RaftPeerId.valueOf(options.nodeId());
     RaftServer server = RaftServer.newBuilder()
-        .setServerId(RaftPeerId.valueOf(options.nodeId()))
-        .setGroup(group(options.peers()))
-        .setStateMachine(sm)
+        .setServerId(self)
+        .setGroup(group(options.peers(), 0, groups))
+        .setStateMachineRegistry(id -> new HourglassStateMachine(options.engineConfig(),
+            options.clockMillis()))
         .setProperties(properties(options))
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
     try {
       server.start();
-      var engine = new ReplicatedEngine(options, server, sm);
-      engine.watchdog.start();
-      log.info("node={} started peers={} dataDir={} tuning={}", options.nodeId(),
-          Peer.formatList(options.peers()), options.dataDir(), options.tuning());
-      return engine;
+      var known = new java.util.HashSet<RaftGroupId>();
+      server.getGroupIds().forEach(known::add);
+      var clientId = ClientId.randomId();
+      for (int p = 1; p < groups; p++) {
+        if (!known.contains(ClusterOptions.groupId(p))) {
+          RaftClientReply added = server.groupManagement(GroupManagementRequest.newAdd(clientId,
+              self, p, group(options.peers(), p, groups)));
+          if (!added.isSuccess()) {
+            throw new IOException("adding the Raft group of partition " + p + " failed: "
+                + added.getException());
+          }
+        }
+      }
+      var shared = new SharedServer(server, groups);
+      List<ReplicatedEngine> engines = new ArrayList<>(groups);
+      for (int p = 0; p < groups; p++) {
+        engines.add(new ReplicatedEngine(options, shared, ClusterOptions.groupId(p), p));
+      }
+      engines.forEach(e -> e.watchdog.start());
+      log.info("node={} started peers={} groups={} dataDir={} tuning={}", options.nodeId(),
+          Peer.formatList(options.peers()), groups, options.dataDir(), options.tuning());
+      return engines;
     } catch (IOException | RuntimeException e) {
       try {
         server.close();
@@ -116,13 +156,35 @@ public final class ReplicatedEngine implements AutoCloseable {
     }
   }
 
-  /** The group every replica shares. */
-  private static RaftGroup group(List<Peer> peers) {
-    List<RaftPeer> raftPeers = new ArrayList<>();
-    for (Peer p : peers) {
-      raftPeers.add(RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build());
+  /** One Ratis server shared by the groups of a replica: closed when its last group closes. */
+  private static final class SharedServer {
+    final RaftServer server;
+    private int open;
+
+    SharedServer(RaftServer server, int groups) {
+      this.server = server;
+      this.open = groups;
     }
-    return RaftGroup.valueOf(RaftGroupId.valueOf(ClusterOptions.GROUP_UUID), raftPeers);
+
+    synchronized void release() throws IOException {
+      if (--open == 0) {
+        server.close();
+      }
+    }
+  }
+
+  /**
+   * Partition {@code p}'s group of {@code groups}; with more than one, member {@code p mod size}
+   * has the higher leader priority (see {@link #startGroups}).
+   */
+  static RaftGroup group(List<Peer> peers, int p, int groups) {
+    List<RaftPeer> raftPeers = new ArrayList<>();
+    for (int i = 0; i < peers.size(); i++) {
+      Peer peer = peers.get(i);
+      raftPeers.add(RaftPeer.newBuilder().setId(peer.id()).setAddress(peer.address())
+          .setPriority(groups > 1 && i == p % peers.size() ? 1 : 0).build());
+    }
+    return RaftGroup.valueOf(ClusterOptions.groupId(p), raftPeers);
   }
 
   /** The Ratis settings for one replica; each one is a deliberate choice (see RaftTuning). */
@@ -263,6 +325,27 @@ public final class ReplicatedEngine implements AutoCloseable {
     return options.nodeId();
   }
 
+  /** The partition whose group this is (0 without partitions). */
+  public int partition() {
+    return partition;
+  }
+
+  /**
+   * Replicates an entry another replica encoded (it forwards a batch for a partition this
+   * replica leads); see {@link #applyBatch}.
+   *
+   * @throws IllegalArgumentException if the entry does not decode
+   */
+  Committed applyForwarded(byte[] entry) {
+    List<Command> commands;
+    try {
+      commands = EntryCodec.decode(java.nio.ByteBuffer.wrap(entry));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("forwarded entry does not decode: " + e.getMessage(), e);
+    }
+    return applyBatch(commands);
+  }
+
   public boolean isLeader() {
     return division.getInfo().isLeader();
   }
@@ -359,7 +442,7 @@ public final class ReplicatedEngine implements AutoCloseable {
   public void close() throws IOException {
     closing = true;
     watchdog.close();
-    server.close();
-    log.info("node={} closed", options.nodeId());
+    shared.release();
+    log.info("node={} partition={} closed", options.nodeId(), partition);
   }
 }

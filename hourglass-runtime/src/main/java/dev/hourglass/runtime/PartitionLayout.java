@@ -1,10 +1,13 @@
 package dev.hourglass.runtime;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,7 +20,7 @@ import java.util.List;
  * ({@code log/}, {@code snapshots/}), and records nothing, so an existing directory keeps working.
  * N > 1 partitions use {@code partition-0/} to {@code partition-<N-1>/}, each a complete engine
  * directory, and the count is recorded in the file {@code partitions} (one line, the number),
- * written before any partition is created. A directory with no such file that holds a log or
+ * written and made durable (file and directory forced) before any partition is used. A directory with no such file that holds a log or
  * snapshots has one partition.
  *
  * <p>Stateless and thread-safe; the data directory lock is taken by each partition's engine.
@@ -53,14 +56,27 @@ public final class PartitionLayout {
     if (recorded == 0) {
       Files.createDirectories(dataDir);
       Path tmp = dataDir.resolve(COUNT_FILE + ".tmp");
-      Files.writeString(tmp, partitions + "\n", StandardCharsets.US_ASCII);
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        ch.write(ByteBuffer.wrap((partitions + "\n").getBytes(StandardCharsets.US_ASCII)));
+        ch.force(true);
+      }
       Files.move(tmp, dataDir.resolve(COUNT_FILE), StandardCopyOption.ATOMIC_MOVE);
     }
     List<Path> out = new ArrayList<>(partitions);
     for (int p = 0; p < partitions; p++) {
-      out.add(dataDir.resolve("partition-" + p));
+      out.add(Files.createDirectories(dataDir.resolve("partition-" + p)));
     }
+    // Why: until the directory is forced, a power loss can keep the partitions' directories (and
+    // the jobs in them) but lose the count, and the next start would take any count.
+    forceDirectory(dataDir);
     return out;
+  }
+
+  private static void forceDirectory(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
   }
 
   /** The recorded count; 1 for a single-partition directory; 0 for a new (or empty) one. */

@@ -53,8 +53,13 @@ import org.slf4j.LoggerFactory;
  * while its grantable jobs last. The waiter is registered before a last check of every
  * partition, so a job made ready in between is seen by one or the other.
  *
+ * <p><b>Driven.</b> {@link #driven} makes a gateway over {@link EngineLoop#driven} loops for one
+ * thread (the simulator): waiting for an answer runs every loop until the answer is there instead
+ * of blocking, an answer that running them cannot produce is refused at once as a timeout would
+ * be, and a poll never parks: it is one round, and its caller polls again. Nothing else differs.
+ *
  * <p>Thread-safety: everything may be called from any thread; {@link #applied} runs on the loop
- * threads.
+ * threads. A driven gateway: the one thread that pumps its loops.
  */
 public final class Partitions implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Partitions.class);
@@ -64,6 +69,7 @@ public final class Partitions implements AutoCloseable {
   private final int parkedMax;
   private final Duration replyTimeout;
   private final TimeSource time;
+  private final boolean driven;
   private final AtomicInteger rotor = new AtomicInteger();
   private final AtomicLong waiterSeq = new AtomicLong();
   private final ConcurrentSkipListMap<Long, Waiter> waiters = new ConcurrentSkipListMap<>();
@@ -91,8 +97,21 @@ public final class Partitions implements AutoCloseable {
    * LeaseSignals} per loop. Takes over each loop's applied-events hook.
    */
   public Partitions(List<EngineLoop> loops, LoopLimits limits, TimeSource time) {
+    this(loops, limits, time, false);
+  }
+
+  /**
+   * A gateway over {@link EngineLoop#driven} loops, for the thread that pumps them: see the class
+   * notes.
+   */
+  public static Partitions driven(List<EngineLoop> loops, LoopLimits limits, TimeSource time) {
+    return new Partitions(loops, limits, time, true);
+  }
+
+  private Partitions(List<EngineLoop> loops, LoopLimits limits, TimeSource time, boolean driven) {
     this.loops = List.copyOf(loops);
     this.time = time;
+    this.driven = driven;
     this.parkedMax = limits.parkedLeasesMax();
     this.replyTimeout = limits.replyTimeout();
     List<LeaseSignals> s = new ArrayList<>(loops.size());
@@ -216,15 +235,15 @@ public final class Partitions implements AutoCloseable {
   public List<EngineLoop.Assignment> lease(String workerId, int max, List<String> queues,
       List<String> tasks, long leaseMillis, long waitMillis, LeaseStrategy strategy) {
     if (loops.size() == 1) {
-      return await(loops.get(0).lease(workerId, max, queues, tasks, leaseMillis, waitMillis,
-          strategy), waitMillis);
+      return await(loops.get(0).lease(workerId, max, queues, tasks, leaseMillis,
+          driven ? 0 : waitMillis, strategy), waitMillis);
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
     while (true) {
       List<EngineLoop.Assignment> got = round(workerId, max, queues, tasks, leaseMillis,
           strategy);
       long left = deadline - System.nanoTime();
-      if (!got.isEmpty() || left <= 0) {
+      if (!got.isEmpty() || left <= 0 || driven) {
         return got;
       }
       if (waiters.size() >= parkedMax) {
@@ -446,6 +465,15 @@ public final class Partitions implements AutoCloseable {
     return sum;
   }
 
+  /**
+   * Wakes the parked polls that a partition's engine would now grant to, for commands applied
+   * there without its loop: a replica applies what other replicas proposed for that partition.
+   * Call it with the partition's engine locked (its applier's thread), cheap and non-blocking.
+   */
+  public void appliedElsewhere(List<Event> events, EngineQueries q) {
+    applied(events, q);
+  }
+
   /** Loop thread: wakes the parked polls this partition's engine would now grant to. */
   private void applied(List<Event> events, EngineQueries q) {
     if (waiters.isEmpty() || !mayUnblock(events)) {
@@ -484,8 +512,12 @@ public final class Partitions implements AutoCloseable {
 
   /** Waits for a loop's answer; unwraps its refusal. */
   public <T> T await(CompletableFuture<T> future, long extraMillis) {
+    if (driven) {
+      drive(future);
+    }
     try {
-      return future.get(replyTimeout.toMillis() + extraMillis, TimeUnit.MILLISECONDS);
+      return future.get(driven ? 0 : replyTimeout.toMillis() + extraMillis,
+          TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof RuntimeException r) {
         throw r;
@@ -498,6 +530,17 @@ public final class Partitions implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new EngineLoopException.Unavailable("interrupted while waiting; the request may"
           + " still apply");
+    }
+  }
+
+  /** A driven gateway's wait: runs every loop until {@code future} is done or none has work. */
+  private void drive(CompletableFuture<?> future) {
+    boolean ran = true;
+    while (!future.isDone() && ran) {
+      ran = false;
+      for (EngineLoop l : loops) {
+        ran |= l.runUntilIdle() > 0;
+      }
     }
   }
 

@@ -125,7 +125,11 @@ final class Api implements PartitionedCalls.Awaiter {
     route(r, Method.GET, V1 + "/stats", guard(Access.READ, this::stats));
     route(r, Method.GET, V1 + "/partitions", guard(Access.READ, this::partitions));
     route(r, Method.GET, V1 + "/cluster", guard(Access.READ,
-        (req, res) -> Http.json(res, 200, backend.clusterStatus())));
+        (req, res) -> Http.json(res, 200, clusterStatus())));
+    if (forwards()) {
+      route(r, Method.POST, Forwarding.PATH, guard(Access.ADMIN,
+          (req, res) -> Forwarding.serve(backends, req, res)));
+    }
     route(r, Method.GET, V1 + "/cluster/digest", guard(Access.ADMIN, (req, res) -> {
       if (!(backend instanceof ReplicatedBackend replica)) {
         throw ApiException.notFound("this server runs as a single node: there are no replicas"
@@ -206,7 +210,8 @@ final class Api implements PartitionedCalls.Awaiter {
         boolean admitted = false;
         if (path.startsWith(V1 + "/") && !answeredByEveryReplica(path)) {
           var leadership = backend.leadership();
-          if (!leadership.serving()) {
+          // With partitions, every replica serves every call: it forwards what it cannot commit.
+          if (!leadership.serving() && !forwards()) {
             throw ApiException.notLeader(backend.nodeId(), leadership.leaderId(),
                 leadership.leaderEndpoint());
           }
@@ -231,6 +236,25 @@ final class Api implements PartitionedCalls.Awaiter {
                 + " applied"));
       }
     };
+  }
+
+  /** A replica of a partitioned cluster: it forwards writes for partitions led elsewhere. */
+  private boolean forwards() {
+    return backends != null && backends.size() > 1 && backend instanceof ReplicatedBackend;
+  }
+
+  /**
+   * This replica's view of the cluster: partition 0's group at the top (as without partitions),
+   * and with partitions, each partition's group (leader, term, indices; lags on its leader).
+   */
+  private Map<String, Object> clusterStatus() {
+    if (!forwards()) {
+      return backend.clusterStatus();
+    }
+    var m = new java.util.LinkedHashMap<>(backend.clusterStatus());
+    m.put("partitions", backends.stream()
+        .map(b -> ((ReplicatedBackend) b).partitionStatus()).toList());
+    return m;
   }
 
   private static void refuse(ServerRequest req, ServerResponse res, ApiException e) {
@@ -442,7 +466,8 @@ final class Api implements PartitionedCalls.Awaiter {
   // Health and metrics
 
   private void ready(ServerRequest req, ServerResponse res) {
-    String failure = backend.failure();
+    String failure = backends.stream().map(EngineBackend::failure)
+        .filter(java.util.Objects::nonNull).findFirst().orElse(null);
     if (failure != null) {
       throw ApiException.unavailable("not ready: this replica applies nothing more: " + failure);
     }
@@ -451,6 +476,14 @@ final class Api implements PartitionedCalls.Awaiter {
           + " its log failed)");
     }
     readAll(q -> null); // every loop answers, so none is stuck
+    if (forwards()) {
+      for (int p = 0; p < backends.size(); p++) {
+        if (!backends.get(p).leadership().serving()) {
+          throw ApiException.unavailable("not ready: partition " + p + " has no leader that"
+              + " serves yet (an election is under way, or no majority is reachable)");
+        }
+      }
+    }
     Http.json(res, 200, Map.of("status", "ready"));
   }
 

@@ -54,13 +54,16 @@ public final class Auth {
   static final int TOKEN_LENGTH_MIN = 8;
 
   private final List<Map.Entry<byte[], Role>> digests;
+  /** The first admin token, which a replica presents to another when it forwards a write. */
+  private final String adminToken;
 
-  private Auth(List<Map.Entry<byte[], Role>> digests) {
+  private Auth(List<Map.Entry<byte[], Role>> digests, String adminToken) {
     this.digests = digests;
+    this.adminToken = adminToken;
   }
 
   public static Auth none() {
-    return new Auth(List.of());
+    return new Auth(List.of(), null);
   }
 
   /**
@@ -88,7 +91,9 @@ public final class Auth {
       entries.put(token, role);
     }
     return new Auth(entries.entrySet().stream()
-        .map(e -> Map.entry(sha256(e.getKey()), e.getValue())).toList());
+        .map(e -> Map.entry(sha256(e.getKey()), e.getValue())).toList(),
+        entries.entrySet().stream().filter(e -> e.getValue() == Role.ADMIN)
+            .map(Map.Entry::getKey).findFirst().orElse(null));
   }
 
   public static Auth fromFile(Path file) throws IOException {
@@ -105,6 +110,11 @@ public final class Auth {
 
   public boolean enabled() {
     return !digests.isEmpty();
+  }
+
+  /** The token a replica presents to the others (the first admin token), or null without one. */
+  String adminToken() {
+    return adminToken;
   }
 
   /** Throws 401 or 403 unless the Authorization header value grants {@code access}. */

@@ -15,6 +15,7 @@ import dev.hourglass.wal.durable.DurableOptions;
 import io.helidon.webserver.WebServer;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,8 +75,10 @@ public final class HourglassServer implements AutoCloseable {
           backends.add(new LocalBackend(DurableEngine.open(DurableOptions.of(dir,
               options.engine(), options.fsync()))));
         }
-      } else {
+      } else if (options.partitions() == 1) {
         backends.add(replica(options, time));
+      } else {
+        backends.addAll(replicas(options, time));
       }
     } catch (IOException | RuntimeException e) {
       closeQuietly(List.of(), backends);
@@ -89,6 +92,15 @@ public final class HourglassServer implements AutoCloseable {
       loops.add(new EngineLoop(b, options.limits().loop(), listener, time));
     }
     var partitions = new Partitions(loops, options.limits().loop(), time);
+    if (backends.size() > 1) {
+      for (EngineBackend b : backends) {
+        if (b instanceof ReplicatedBackend replica) {
+          // Commands other replicas forward or propose apply here without this loop: their
+          // events must wake this replica's parked polls as well.
+          replica.onApplied(partitions::appliedElsewhere);
+        }
+      }
+    }
     loops.forEach(EngineLoop::start);
     var api = new Api(partitions, List.copyOf(backends), options.limits(), options.auth(),
         metrics, time.jobIds(), time::wallMillis);
@@ -125,6 +137,35 @@ public final class HourglassServer implements AutoCloseable {
     Replication r = options.replication();
     return ReplicatedBackend.start(new ClusterOptions(r.nodeId(), r.peers(), options.dataDir(),
         options.engine(), r.tuning(), time::wallMillis), r.httpByNode());
+  }
+
+  /**
+   * Joins one Raft group per partition (one Ratis server, see ReplicatedEngine#startGroups);
+   * writes for a partition this replica does not lead are forwarded to its leader's API.
+   */
+  private static List<ReplicatedBackend> replicas(ServerOptions options, TimeSource time)
+      throws IOException {
+    Replication r = options.replication();
+    Path dir = options.dataDir();
+    boolean hasGroup0 = Files.isDirectory(dir.resolve(ClusterOptions.GROUP_UUID.toString()));
+    boolean counted = Files.exists(dir.resolve(PartitionLayout.COUNT_FILE));
+    if (hasGroup0 && !counted) {
+      throw new IOException(("data directory %s holds a replica without partitions, but the"
+          + " server was started with --partitions %d; start it without --partitions (every"
+          + " job's partition follows from the count, so it is fixed when the directory is"
+          + " created)").formatted(dir, options.partitions()));
+    }
+    PartitionLayout.directories(dir, options.partitions()); // records or checks the count
+    if (options.auth().enabled() && options.auth().adminToken() == null) {
+      throw new IOException("--partitions with --peers and tokens needs an admin token in the"
+          + " tokens: replicas present it to each other when they forward a write to the"
+          + " partition's leader");
+    }
+    var forwarding = new Forwarding(options.auth().adminToken(),
+        r.tuning().writeTimeout().plusSeconds(5));
+    return ReplicatedBackend.startGroups(new ClusterOptions(r.nodeId(), r.peers(), dir,
+        options.engine(), r.tuning(), time::wallMillis), options.partitions(), r.httpByNode(),
+        forwarding);
   }
 
   private static void closeQuietly(List<EngineLoop> loops, List<EngineBackend> backends) {
@@ -179,7 +220,7 @@ public final class HourglassServer implements AutoCloseable {
   }
 
   public boolean healthy() {
-    return partitions.healthy() && backend.failure() == null;
+    return partitions.healthy() && failure() == null;
   }
 
   /**
@@ -187,7 +228,13 @@ public final class HourglassServer implements AutoCloseable {
    * applier failed), or null; {@code hourglass server} exits when it is not null.
    */
   public String failure() {
-    return backend.failure();
+    for (EngineBackend b : backends) {
+      String failure = b.failure(); // a replica with partitions: any of its groups
+      if (failure != null) {
+        return failure;
+      }
+    }
+    return null;
   }
 
   /** Graceful stop (see the class comment); returns once the log is flushed and closed. */

@@ -46,11 +46,6 @@ public record ServerOptions(
       throw new IllegalArgumentException("partitions=" + partitions + " is outside [1, "
           + PartitionRouting.PARTITIONS_MAX + "]");
     }
-    if (replication != null && partitions != 1) {
-      throw new IllegalArgumentException("--partitions " + partitions + " with --peers: a"
-          + " replicated node runs one partition for now (one Raft group per partition is not"
-          + " built yet)");
-    }
     if (engine.payloadBytesMax() < limits.payloadBytesMax()) {
       // The engine would refuse what the server let through, as a 400 instead of a 413.
       engine = engine.withPayloadBytesMax(limits.payloadBytesMax());

@@ -9,6 +9,7 @@ import dev.hourglass.core.view.JobFilter;
 import dev.hourglass.core.view.JobState;
 import dev.hourglass.core.view.JobView;
 import dev.hourglass.core.view.Page;
+import dev.hourglass.runtime.PartitionRouting;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -35,6 +36,12 @@ import java.util.Set;
  * answers, or during the snapshot after it) were durable but unheard; after each recovery the
  * oracle therefore refreshes what it knows from the recovered state itself.
  *
+ * With N partitions every check runs on each partition's engine, and the global ones on all of
+ * them: a job lives in exactly one partition, the one its id routes to (PartitionRouting), which
+ * is also where every later call by id looks for it; a job's parents live in its partition (a
+ * parent's success releases its children inside one engine); an idempotency key names at most
+ * one job in all partitions, and every answer to a request with that key names the same job.
+ *
  * Not thread-safe: the simulator's thread only (the loop runs on it).
  */
 
@@ -44,6 +51,8 @@ final class Oracle {
   private final Map<String, Integer> completedAccepted = new HashMap<>();
   private final Map<String, Integer> succeededApplied = new HashMap<>();
   private final Map<String, Integer> newestGeneration = new HashMap<>();
+  /** The job each idempotency key was answered with. */
+  private final Map<String, String> jobOfKey = new HashMap<>();
   private String violation;
 
   String violation() {
@@ -83,6 +92,15 @@ final class Oracle {
     acknowledged.addAll(jobIds);
   }
 
+  /** A client was told that its request with idempotency key {@code key} made (or is) a job. */
+  void keyAnswered(String key, String jobId) {
+    String first = jobOfKey.putIfAbsent(key, jobId);
+    if (first != null && !first.equals(jobId)) {
+      fail("an idempotency key made two jobs: key=%s jobs %s and %s".formatted(key, first,
+          jobId));
+    }
+  }
+
   /**
    * A worker's report, as the loop answers it: one that names an older generation than the
    * newest granted must be refused; an accepted completion must be the job's only one.
@@ -105,23 +123,26 @@ final class Oracle {
     }
   }
 
-  /** After a recovery: nothing acknowledged is lost, no generation went back; then refresh. */
-  void recovered(EngineQueries q, int boot) {
+  /**
+   * After a recovery of every partition ({@code parts.get(i)} is partition i): nothing
+   * acknowledged is lost, each found where its id routes; no generation went back; then refresh.
+   */
+  void recovered(List<EngineQueries> parts, int boot) {
     for (String id : acknowledged) {
-      if (q.job(id).isEmpty()) {
+      if (partOf(parts, id).job(id).isEmpty()) {
         fail("an acknowledged job was lost: job=%s after recovery of boot %d".formatted(id, boot));
         return;
       }
     }
     for (Map.Entry<String, Integer> e : completedAccepted.entrySet()) {
-      JobState state = q.state(e.getKey());
+      JobState state = partOf(parts, e.getKey()).state(e.getKey());
       if (state != JobState.SUCCEEDED) {
         fail("an accepted completion was lost: job=%s is %s after recovery of boot %d"
             .formatted(e.getKey(), state, boot));
         return;
       }
     }
-    for (JobView job : allJobs(q)) {
+    for (JobView job : allJobs(parts)) {
       int newest = newestGeneration.getOrDefault(job.jobId(), 0);
       if (job.generation() < newest) {
         fail("generation went backwards across a crash: job=%s generation=%d newest=%d boot=%d"
@@ -137,9 +158,43 @@ final class Oracle {
   /**
    * The engine's own invariants, from the outside: each job has at most one live lease, a job
    * is RUNNING exactly when it has one, in its current generation; the counts by state match a
-   * recount of every held job.
+   * recount of every held job. Then the invariants across partitions (see the notes).
    */
-  void engineInvariants(EngineQueries q) {
+  void engineInvariants(List<EngineQueries> parts) {
+    for (EngineQueries q : parts) {
+      engineInvariants(q);
+    }
+    Map<String, Integer> partitionOfJob = new HashMap<>();
+    Map<String, String> jobWithKey = new HashMap<>();
+    int n = parts.size();
+    for (int p = 0; p < n && violation == null; p++) {
+      for (JobView job : allJobs(parts.get(p))) {
+        Integer other = partitionOfJob.put(job.jobId(), p);
+        int routed = PartitionRouting.partitionOfId(job.jobId(), n);
+        if (other != null || routed != p) {
+          fail("a job is not where its id routes: job=%s found in partition %d%s, routes to %d"
+              .formatted(job.jobId(), p, other == null ? "" : " and " + other, routed));
+          return;
+        }
+        for (String parent : job.dependsOn()) {
+          if (PartitionRouting.partitionOfId(parent, n) != p) {
+            fail("a dependency crosses partitions: job=%s in partition %d, parent=%s in %d"
+                .formatted(job.jobId(), p, parent, PartitionRouting.partitionOfId(parent, n)));
+            return;
+          }
+        }
+        String key = job.idempotencyKey();
+        String first = key == null ? null : jobWithKey.putIfAbsent(key, job.jobId());
+        if (first != null) {
+          fail("an idempotency key made two jobs: key=%s jobs %s and %s".formatted(key, first,
+              job.jobId()));
+          return;
+        }
+      }
+    }
+  }
+
+  private void engineInvariants(EngineQueries q) {
     Map<String, Integer> live = new HashMap<>();
     for (Outcome.Assignment a : q.liveAssignments()) {
       if (live.put(a.jobId(), a.generation()) != null) {
@@ -174,16 +229,29 @@ final class Oracle {
     }
   }
 
-  /** Jobs not yet terminal, by id (for liveness). */
-  static List<String> unfinished(EngineQueries q) {
+  /** Jobs not yet terminal in any partition, by id (for liveness). */
+  static List<String> unfinished(List<EngineQueries> parts) {
     List<String> open = new ArrayList<>();
-    for (JobView job : allJobs(q)) {
+    for (JobView job : allJobs(parts)) {
       if (job.state() != JobState.SUCCEEDED && job.state() != JobState.DEAD
           && job.state() != JobState.CANCELLED) {
         open.add(job.jobId() + "=" + job.state());
       }
     }
     return open;
+  }
+
+  /** The partition that holds {@code id}: the one its id routes to. */
+  static EngineQueries partOf(List<EngineQueries> parts, String id) {
+    return parts.get(PartitionRouting.partitionOfId(id, parts.size()));
+  }
+
+  static List<JobView> allJobs(List<EngineQueries> parts) {
+    List<JobView> all = new ArrayList<>();
+    for (EngineQueries q : parts) {
+      all.addAll(allJobs(q));
+    }
+    return all;
   }
 
   static List<JobView> allJobs(EngineQueries q) {

@@ -15,6 +15,10 @@ import dev.hourglass.runtime.EngineLoopListener;
 import dev.hourglass.runtime.Leadership;
 import dev.hourglass.runtime.LocalBackend;
 import dev.hourglass.runtime.LoopLimits;
+import dev.hourglass.runtime.PartitionLayout;
+import dev.hourglass.runtime.PartitionPlacement;
+import dev.hourglass.runtime.PartitionRouting;
+import dev.hourglass.runtime.Partitions;
 import dev.hourglass.runtime.TimeSource;
 import dev.hourglass.sim.Action.CrashPoint;
 import dev.hourglass.wal.FsyncPolicy;
@@ -22,6 +26,8 @@ import dev.hourglass.wal.WalCorruptedException;
 import dev.hourglass.wal.durable.DurableEngine;
 import dev.hourglass.wal.durable.DurableOptions;
 import java.io.IOException;
+import java.nio.file.FileSystem;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -55,6 +61,16 @@ import java.util.function.Function;
  * with valid records after the damage is the documented behaviour; the simulator then does what
  * the operator is told to do (reopen with repairCorruption) and counts it.
  *
+ * The process runs N partitions (PartitionLayout's directories on the one disk, one DurableEngine
+ * and one driven EngineLoop each, all sharing the clock and the power): a request is placed the
+ * way the server places it (PartitionPlacement for submits, with ids generated to route where the
+ * job goes; PartitionRouting for every call by id or schedule id), and a worker's poll over N > 1
+ * partitions is a round of the real gateway (Partitions.driven), which runs the loops on this
+ * thread. A driven gateway does not park a poll; the simulator models the parked poll by running
+ * another round every PARK_RECHECK_MILLIS until one grants or the wait ends. A crash of any
+ * partition's log is a power loss of the whole process, and each partition recovers from its own
+ * log.
+ *
  * After the actions, faults stop and every worker works diligently: every job must end within a
  * bounded simulated time, and a clean restart must recover byte-identical state.
  */
@@ -72,10 +88,22 @@ final class Simulation {
   static final long QUANTUM_MILLIS = 20;
   /** Why: jobs run at most 5 s late, back off at most 2 s, leases last at most 4 s. */
   static final long LIVENESS_BOUND_MILLIS = 120_000;
+  /** The most partitions a seed chooses (1 to this), unless {@code sim.partitions} fixes it. */
+  static final int PARTITIONS_MAX = 4;
+  /**
+   * Why: a driven gateway does not park a poll, so a parked poll over N partitions is modelled
+   * by another round this often (the gateway's waiter is woken by any job becoming ready).
+   */
+  static final long PARK_RECHECK_MILLIS = 50;
 
   /** What one run saw, for the report. */
   static final class Stats {
+    int partitions;
     long requests;
+    /** Submits refused because one pipeline would need two partitions (nothing applied). */
+    int placementConflicts;
+    /** Batches applied as one command per partition. */
+    int splitBatches;
     long commandsLogged;
     int crashes;
     final Map<String, Integer> crashesByPoint = new LinkedHashMap<>();
@@ -100,9 +128,10 @@ final class Simulation {
 
     /** What must be equal when a seed is replayed. */
     String fingerprint() {
-      return "requests=%d commands=%d crashes=%d %s dropped=%d duplicated=%d torn=%d zero=%d"
-          .formatted(requests, commandsLogged, crashes, crashesByPoint, dropped, duplicated,
-              tornTails, zeroTails)
+      return "partitions=%d requests=%d commands=%d crashes=%d %s dropped=%d duplicated=%d torn=%d"
+          .formatted(partitions, requests, commandsLogged, crashes, crashesByPoint, dropped, duplicated,
+              tornTails) + " zero=%d conflicts=%d split=%d".formatted(zeroTails,
+                  placementConflicts, splitBatches)
           + " acknowledged=%d completed=%d jobs=%d state=%08x".formatted(acknowledgedJobs,
               completionsAccepted, jobsAtEnd, stateHash);
     }
@@ -123,20 +152,50 @@ final class Simulation {
 
   private record Delivery(long at, long seq, Runnable run) {}
 
-  /** The scheduler process of one boot. */
+  /** The scheduler process of one boot: one engine, log and loop per partition. */
   private final class Process {
     final int boot;
-    final DurableEngine durable;
-    final EngineLoop loop;
-    final FailureRecorder backend;
+    final List<DurableEngine> durables;
+    final List<FailureRecorder> backends = new ArrayList<>();
+    final List<EngineLoop> loops = new ArrayList<>();
+    final Partitions gateway;
     boolean dead;
 
-    Process(int boot, DurableEngine durable) {
+    Process(int boot, List<DurableEngine> durables) {
       this.boot = boot;
-      this.durable = durable;
-      this.backend = new FailureRecorder(new LocalBackend(durable));
-      this.loop = EngineLoop.driven(backend, LIMITS, new CrashBeforeAnswers(this), clock);
-      loop.onApplied((events, queries) -> oracle.applied(events));
+      this.durables = durables;
+      for (DurableEngine durable : durables) {
+        var backend = new FailureRecorder(new LocalBackend(durable));
+        backends.add(backend);
+        loops.add(EngineLoop.driven(backend, LIMITS, new CrashBeforeAnswers(this), clock));
+      }
+      this.gateway = Partitions.driven(loops, LIMITS, clock);
+      // The gateway's own hook wakes parked polls and lease signals; a driven gateway parks
+      // none and the simulator polls no signals, so the oracle's hook takes its place.
+      for (EngineLoop loop : loops) {
+        loop.onApplied((events, queries) -> oracle.applied(events));
+      }
+    }
+
+    EngineLoop loopOf(String id) {
+      return loops.get(PartitionRouting.partitionOfId(id, partitions));
+    }
+
+    List<EngineQueries> queries() {
+      List<EngineQueries> out = new ArrayList<>(durables.size());
+      for (DurableEngine d : durables) {
+        out.add(d.queries());
+      }
+      return out;
+    }
+
+    Throwable failure() {
+      for (FailureRecorder b : backends) {
+        if (b.failure != null) {
+          return b.failure;
+        }
+      }
+      return null;
     }
   }
 
@@ -242,7 +301,10 @@ final class Simulation {
   private final long delayMaxMillis;
   private final long snapshotEveryRecords;
   private final long segmentBytes;
+  private final int partitions;
   private long now = T0;
+  /** Ids the "server" generates: unique over every boot, as the real random ids are. */
+  private long generatedIds;
   private long seq;
   private int jobCounter;
   private boolean faults = true;
@@ -263,6 +325,10 @@ final class Simulation {
     this.delayMaxMillis = 1 + random.nextInt(300);
     this.snapshotEveryRecords = 20 + random.nextInt(300);
     this.segmentBytes = 4_096L << random.nextInt(4);
+    int fixed = Integer.getInteger("sim.partitions", 0);
+    this.partitions = fixed > 0 ? fixed
+        : 1 + new Random(mix(seed, 3)).nextInt(PARTITIONS_MAX);
+    stats.partitions = partitions;
     for (int i = 0; i < WORKERS; i++) {
       workers.add(new Worker("w" + i));
     }
@@ -323,70 +389,158 @@ final class Simulation {
     }
   }
 
-  private JobSpec randomSpec(String id, Random r) {
+  private JobSpec randomSpec(String id, Random r, long at) {
     JobSpec spec = JobSpec.of(id, r.nextBoolean() ? "a" : "b", "{}")
         .withQueue(r.nextInt(4) == 0 ? "q2" : JobSpec.DEFAULT_QUEUE)
         .withMaxAttempts(1 + r.nextInt(4))
         .withBackoff(new Backoff(50 + r.nextInt(450), 2_000, false));
     if (r.nextInt(5) == 0) {
-      spec = spec.withRunAt(now + r.nextInt(5_000));
+      spec = spec.withRunAt(at + r.nextInt(5_000));
     }
     return spec;
   }
 
+  /** A job id as the server generates it: unique over every boot, as random ids are. */
+  private String nextGeneratedId() {
+    return "g" + generatedIds++;
+  }
+
+  /**
+   * A client submits one job: with its own id, with an id under a pipeline's routing key ({@code
+   * k3~...}, as {@code partition_key} places it), or with none (the server generates one where
+   * the job is placed); a keyed submit is retried until answered, with the same request.
+   */
   private void submit(int client, Random r) {
-    String id = "c" + client + "-" + jobCounter++;
+    int n = jobCounter++;
     boolean keyed = r.nextBoolean();
-    JobSpec spec = randomSpec(id, r);
-    if (keyed) {
-      spec = spec.withIdempotencyKey("key-" + id);
-    }
-    Command command = new Command.SubmitJob(now, spec);
+    String clientId = switch (r.nextInt(3)) {
+      case 0 -> "c" + client + "-" + n;
+      case 1 -> "k" + r.nextInt(8) + "~c" + client + "-" + n;
+      default -> null;
+    };
+    String key = keyed ? "key-c" + client + "-" + n : null;
+    long specSalt = r.nextLong();
+    long at = now;
     int attempts = keyed ? 3 : 1;
     boolean[] answered = {false};
     for (int i = 0; i < attempts; i++) {
       // A keyed submit is retried until answered: the key makes the retries harmless.
       at(now + i * 1_500L, () -> {
-        if (!answered[0]) {
-          request(command, o -> o, (outcome, e) -> {
-            answered[0] = true;
-            if (outcome instanceof Outcome.Applied a) {
-              oracle.acknowledgedSubmit(submittedIds(a, List.of(id)));
-            }
-          });
+        if (answered[0]) {
+          return;
         }
+        request(p -> {
+          int placed = PartitionPlacement.place(List.of(new PartitionPlacement.Item(clientId,
+              null, List.of(), key)), partitions, p.gateway::spread)[0];
+          String id = clientId != null ? clientId : p.gateway.idIn(placed, this::nextGeneratedId);
+          JobSpec spec = randomSpec(id, new Random(specSalt), at);
+          return new Routed(placed, new Command.SubmitJob(now, key == null ? spec
+              : spec.withIdempotencyKey(key)), id);
+        }, o -> o, (routed, outcome) -> {
+          answered[0] = true;
+          if (outcome instanceof Outcome.Applied a) {
+            String id = jobOfKey(a, key, routed.jobId());
+            oracle.acknowledgedSubmit(List.of(id));
+            if (key != null) {
+              oracle.keyAnswered(key, id);
+            }
+          }
+        });
       });
     }
   }
 
-  private static List<String> submittedIds(Outcome.Applied applied, List<String> asked) {
-    List<String> ids = new ArrayList<>(asked);
+  /** The job a submit made, or the one its idempotency key named before. */
+  private static String jobOfKey(Outcome.Applied applied, String key, String asked) {
     for (Event e : applied.events()) {
-      if (e instanceof Event.JobDeduplicated d) {
-        ids.add(d.jobId());
+      if (e instanceof Event.JobDeduplicated d && d.idempotencyKey().equals(key)) {
+        return d.jobId();
       }
     }
-    return ids;
+    return asked;
   }
 
+  /**
+   * A client submits a batch in one request: jobs with its own ids (some depending on others, so
+   * over N partitions a pipeline whose ids route apart is refused and nothing applied), one
+   * pipeline's ids sharing a routing key, or jobs without ids. The process places it as the
+   * server does: a batch over several partitions is one command per partition.
+   */
   private void submitBatch(int client, Random r) {
     int n = 2 + r.nextInt(4);
-    List<JobSpec> specs = new ArrayList<>();
+    int kind = r.nextInt(3);
+    int batch = jobCounter;
     List<String> ids = new ArrayList<>();
+    List<List<String>> parents = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      String id = "c" + client + "-" + jobCounter++;
-      JobSpec spec = randomSpec(id, r);
-      if (i > 0 && r.nextBoolean()) {
-        spec = spec.withDependsOn(List.of(ids.get(r.nextInt(i))));
-      }
-      specs.add(spec);
-      ids.add(id);
+      int k = jobCounter++;
+      ids.add(switch (kind) {
+        case 0 -> "c" + client + "-" + k;
+        case 1 -> "p" + client + "-" + batch + "~" + i;
+        default -> null;
+      });
+      parents.add(kind != 2 && i > 0 && r.nextBoolean() ? List.of(ids.get(r.nextInt(i)))
+          : List.of());
     }
-    request(new Command.SubmitJobs(now, specs), o -> o, (outcome, e) -> {
-      if (outcome instanceof Outcome.Applied) {
-        oracle.acknowledgedSubmit(ids);
+    long specSalt = r.nextLong();
+    long at = now;
+    send(() -> {
+      Process p = process;
+      if (p == null) {
+        return;
       }
+      stats.requests++;
+      List<PartitionPlacement.Item> items = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        items.add(new PartitionPlacement.Item(ids.get(i), null, parents.get(i), null));
+      }
+      int[] placed;
+      try {
+        placed = PartitionPlacement.place(items, partitions, p.gateway::spread);
+      } catch (PartitionPlacement.Conflict refused) {
+        stats.placementConflicts++;
+        return; // 422 PARTITION_CONFLICT: nothing applied
+      }
+      Random sr = new Random(specSalt);
+      Map<Integer, List<JobSpec>> byPartition = new java.util.TreeMap<>();
+      for (int i = 0; i < n; i++) {
+        String id = ids.get(i) != null ? ids.get(i) : p.gateway.idIn(placed[i],
+            this::nextGeneratedId);
+        byPartition.computeIfAbsent(placed[i], x -> new ArrayList<>())
+            .add(randomSpec(id, sr, at).withDependsOn(parents.get(i)));
+      }
+      submitParts(p, byPartition);
     });
+  }
+
+  /** Each partition's part of a batch, one atomic command each; answered when all are. */
+  private void submitParts(Process p, Map<Integer, List<JobSpec>> byPartition) {
+    if (byPartition.size() > 1) {
+      stats.splitBatches++;
+    }
+    int[] pending = {byPartition.size()};
+    List<String> applied = new ArrayList<>();
+    Runnable partDone = () -> {
+      if (--pending[0] == 0) {
+        answer(p, () -> oracle.acknowledgedSubmit(applied));
+      }
+    };
+    for (var part : byPartition.entrySet()) {
+      CompletableFuture<Outcome> reply;
+      try {
+        reply = p.loops.get(part.getKey()).write(new Command.SubmitJobs(now, part.getValue()), 0,
+            (o, q) -> o);
+      } catch (RuntimeException refused) {
+        partDone.run();
+        continue;
+      }
+      reply.whenComplete((outcome, e) -> {
+        if (outcome instanceof Outcome.Applied) {
+          part.getValue().forEach(spec -> applied.add(spec.jobId()));
+        }
+        partDone.run();
+      });
+    }
   }
 
   private void putCron(int client, Random r) {
@@ -396,7 +550,7 @@ final class Simulation {
     ScheduleSpec spec = new ScheduleSpec(id, "*/" + (2 + r.nextInt(4)) + " * * * * ?", "UTC",
         JobSpec.of(id, "a", "{}").withMaxAttempts(2), overlaps[r.nextInt(overlaps.length)],
         ScheduleSpec.CatchUp.ONCE, 0);
-    request(new Command.PutSchedule(now, spec), o -> o, (outcome, e) -> {});
+    requestById(id, new Command.PutSchedule(now, spec), o -> o, (routed, outcome) -> {});
   }
 
   private void poll(Worker w, Random r) {
@@ -416,20 +570,54 @@ final class Simulation {
         return;
       }
       stats.requests++;
-      CompletableFuture<List<EngineLoop.Assignment>> reply;
-      try {
-        reply = p.loop.lease(w.id, max, List.of(), List.of(), leaseMillis, waitMillis);
-      } catch (RuntimeException refused) {
-        return;
+      if (partitions == 1) {
+        leaseOne(p, w, max, leaseMillis, waitMillis);
+      } else {
+        leaseRound(p, w, max, leaseMillis, now + waitMillis);
       }
-      reply.whenComplete((granted, e) -> answer(p, () -> {
-        if (granted != null) {
-          for (EngineLoop.Assignment a : granted) {
-            w.held.put(a.jobId(), a.generation());
-          }
-        }
-      }));
     });
+  }
+
+  /** One partition: the loop's own long poll, as the gateway passes it through. */
+  private void leaseOne(Process p, Worker w, int max, long leaseMillis, long waitMillis) {
+    CompletableFuture<List<EngineLoop.Assignment>> reply;
+    try {
+      reply = p.loops.get(0).lease(w.id, max, List.of(), List.of(), leaseMillis, waitMillis);
+    } catch (RuntimeException refused) {
+      return;
+    }
+    reply.whenComplete((granted, e) -> answer(p, () -> hold(w, granted)));
+  }
+
+  /**
+   * N partitions: a round of the real gateway; when it grants nothing, the poll stays parked in
+   * the simulator and runs another round every {@link #PARK_RECHECK_MILLIS} until {@code
+   * deadline}.
+   */
+  private void leaseRound(Process p, Worker w, int max, long leaseMillis, long deadline) {
+    if (p != process || p.dead) {
+      return;
+    }
+    List<EngineLoop.Assignment> granted;
+    try {
+      granted = p.gateway.lease(w.id, max, List.of(), List.of(), leaseMillis, 0);
+    } catch (RuntimeException refused) {
+      return;
+    }
+    if (granted.isEmpty() && deadline > now) {
+      at(Math.min(deadline, now + PARK_RECHECK_MILLIS),
+          () -> leaseRound(p, w, max, leaseMillis, deadline));
+      return;
+    }
+    answer(p, () -> hold(w, granted));
+  }
+
+  private static void hold(Worker w, List<EngineLoop.Assignment> granted) {
+    if (granted != null) {
+      for (EngineLoop.Assignment a : granted) {
+        w.held.put(a.jobId(), a.generation());
+      }
+    }
   }
 
   private void work(Worker w, Random r) {
@@ -458,10 +646,10 @@ final class Simulation {
       kind = "release";
       command = new Command.ReleaseJob(now, jobId, w.id, generation);
     }
-    request(command, outcome -> {
+    requestById(jobId, command, outcome -> {
       oracle.report(kind, jobId, generation, outcome);
       return outcome;
-    }, (outcome, e) -> {
+    }, (routed, outcome) -> {
       if (outcome == null) {
         return;
       }
@@ -473,26 +661,39 @@ final class Simulation {
 
   // ------------------------------------------------------------------ network and process
 
+  /** A command as the process routes it: its partition, and the job it names (or null). */
+  private record Routed(int partition, Command command, String jobId) {}
+
   /**
-   * Sends {@code command} to the scheduler; {@code check} runs on the loop as it answers (in
-   * batch order), {@code onAnswer} when the answer reaches the sender.
+   * Sends a command to the scheduler, which builds and routes it ({@code route}, run in the
+   * process as the request arrives); {@code check} runs on the loop as it answers (in batch
+   * order), {@code onAnswer} when the answer reaches the sender.
    */
-  private void request(Command command, Function<Outcome, Outcome> check,
-      BiConsumer<Outcome, Throwable> onAnswer) {
+  private void request(Function<Process, Routed> route, Function<Outcome, Outcome> check,
+      BiConsumer<Routed, Outcome> onAnswer) {
     send(() -> {
       Process p = process;
       if (p == null) {
         return; // nobody listens: the sender's request times out
       }
       stats.requests++;
+      Routed routed = route.apply(p);
       CompletableFuture<Outcome> reply;
       try {
-        reply = p.loop.write(command, 0, (outcome, queries) -> check.apply(outcome));
+        reply = p.loops.get(routed.partition()).write(routed.command(), 0,
+            (outcome, queries) -> check.apply(outcome));
       } catch (RuntimeException refused) {
         return;
       }
-      reply.whenComplete((outcome, e) -> answer(p, () -> onAnswer.accept(outcome, e)));
+      reply.whenComplete((outcome, e) -> answer(p, () -> onAnswer.accept(routed, outcome)));
     });
+  }
+
+  /** A call by job or schedule id: to the partition the id routes to. */
+  private void requestById(String id, Command command, Function<Outcome, Outcome> check,
+      BiConsumer<Routed, Outcome> onAnswer) {
+    request(p -> new Routed(PartitionRouting.partitionOfId(id, partitions), command, id), check,
+        onAnswer);
   }
 
   /** An answer leaves process {@code p} unless it is dead by now. */
@@ -556,15 +757,20 @@ final class Simulation {
     if (p == null) {
       return;
     }
-    p.loop.runUntilIdle();
-    if (!p.loop.healthy()) {
-      if (disk.crashes().size() == p.boot && !p.dead) {
-        Throwable cause = p.backend.failure;
-        oracle.fail("the scheduler failed without a simulated crash: " + cause
-            + (cause == null ? "" : " at " + Arrays.toString(cause.getStackTrace()).substring(0,
-                Math.min(600, Arrays.toString(cause.getStackTrace()).length()))));
+    for (EngineLoop loop : p.loops) {
+      loop.runUntilIdle();
+    }
+    for (EngineLoop loop : p.loops) {
+      if (!loop.healthy()) {
+        if (disk.crashes().size() == p.boot && !p.dead) {
+          Throwable cause = p.failure();
+          String trace = cause == null ? "" : Arrays.toString(cause.getStackTrace());
+          oracle.fail("the scheduler failed without a simulated crash: " + cause
+              + (cause == null ? "" : " at " + trace.substring(0, Math.min(600, trace.length()))));
+        }
+        died(p);
+        return;
       }
-      died(p);
     }
   }
 
@@ -577,26 +783,35 @@ final class Simulation {
   }
 
   private static void closeQuietly(Process p) {
+    for (DurableEngine durable : p.durables) {
+      closeQuietly(durable);
+    }
+  }
+
+  private static void closeQuietly(DurableEngine durable) {
     try {
-      p.durable.close();
+      durable.close();
     } catch (IOException | RuntimeException e) {
       // a dead process's log cannot close cleanly; nothing of it is used again
     }
   }
 
-  /** Boots the scheduler on what the disk holds: the real recovery. */
+  /** Boots the scheduler on what the disk holds: the real recovery of every partition. */
   private void start() {
     int boot = disk.crashes().size();
+    List<DurableEngine> opened = new ArrayList<>();
     try {
-      DurableEngine durable;
-      try {
-        durable = DurableEngine.open(options(false));
-      } catch (WalCorruptedException e) {
-        stats.repairs++;
-        durable = DurableEngine.open(options(true));
+      for (Path dir : PartitionLayout.directories(dataDir(), partitions)) {
+        try {
+          opened.add(DurableEngine.open(options(dir, false)));
+        } catch (WalCorruptedException e) {
+          stats.repairs++;
+          opened.add(DurableEngine.open(options(dir, true)));
+        }
       }
-      process = new Process(boot, durable);
+      process = new Process(boot, opened);
     } catch (IOException e) {
+      opened.forEach(Simulation::closeQuietly);
       if (disk.crashes().size() == boot) {
         oracle.fail("recovery failed without a crash during it: " + e);
         return;
@@ -606,12 +821,18 @@ final class Simulation {
       restartAt = now + random.nextInt(1_000);
       return;
     }
-    oracle.recovered(process.durable.queries(), boot);
+    oracle.recovered(process.queries(), boot);
   }
 
-  private DurableOptions options(boolean repair) {
-    return new DurableOptions(disk.boot().getPath("/data"), CONFIG, new FsyncPolicy.Always(),
-        snapshotEveryRecords, 1_000_000_000_000L, repair, segmentBytes);
+  /** The data directory, on a new boot of the disk. */
+  private Path dataDir() {
+    FileSystem fs = disk.boot();
+    return fs.getPath("/data");
+  }
+
+  private DurableOptions options(Path dir, boolean repair) {
+    return new DurableOptions(dir, CONFIG, new FsyncPolicy.Always(), snapshotEveryRecords,
+        1_000_000_000_000L, repair, segmentBytes);
   }
 
   // ------------------------------------------------------------------------------ crashes
@@ -660,7 +881,7 @@ final class Simulation {
   private void checkStep() {
     Process p = process;
     if (p != null) {
-      oracle.engineInvariants(p.durable.queries());
+      oracle.engineInvariants(p.queries());
     }
   }
 
@@ -681,7 +902,7 @@ final class Simulation {
       start();
     }
     for (String id : schedules) {
-      request(new Command.DeleteSchedule(now, id), o -> o, (o, e) -> {});
+      requestById(id, new Command.DeleteSchedule(now, id), o -> o, (routed, o) -> {});
     }
     long deadline = now + LIVENESS_BOUND_MILLIS;
     List<String> open = List.of("(not checked yet)");
@@ -694,8 +915,8 @@ final class Simulation {
       }
       advanceTo(now + 100);
       checkStep();
-      open = Oracle.unfinished(process.durable.queries());
-      stats.jobsAtEnd = process.durable.queries().jobsHeld();
+      open = Oracle.unfinished(process.queries());
+      stats.jobsAtEnd = process.queries().stream().mapToInt(q -> (int) q.jobsHeld()).sum();
       if (open.isEmpty() || oracle.violation() != null) {
         break;
       }
@@ -712,22 +933,36 @@ final class Simulation {
     checkReplay();
   }
 
-  /** A clean shutdown and restart recovers exactly the state that was running. */
+  /**
+   * A clean shutdown and restart recovers exactly the state that was running: each partition
+   * from its own log and snapshots.
+   */
   private void checkReplay() {
     Process p = process;
     try {
-      p.loop.close();
-      byte[] running = EngineSnapshot.toBytes(p.durable.engine());
-      stats.stateHash = Arrays.hashCode(running);
-      p.durable.close();
+      p.gateway.close();
+      List<byte[]> running = new ArrayList<>();
+      for (DurableEngine durable : p.durables) {
+        running.add(EngineSnapshot.toBytes(durable.engine()));
+        durable.close();
+      }
+      stats.stateHash = Arrays.deepHashCode(running.toArray());
       process = null;
-      DurableEngine again = DurableEngine.open(options(false));
-      byte[] recovered = EngineSnapshot.toBytes(again.engine());
-      oracle.recovered(again.queries(), -1);
-      again.close();
-      if (!Arrays.equals(running, recovered)) {
-        oracle.fail("replay of the log does not give the same state bytes: running=%d bytes,"
-            + " recovered=%d bytes".formatted(running.length, recovered.length));
+      List<DurableEngine> again = new ArrayList<>();
+      List<EngineQueries> recovered = new ArrayList<>();
+      for (Path dir : PartitionLayout.directories(dataDir(), partitions)) {
+        again.add(DurableEngine.open(options(dir, false)));
+        recovered.add(again.getLast().queries());
+      }
+      oracle.recovered(recovered, -1);
+      for (int i = 0; i < again.size(); i++) {
+        byte[] bytes = EngineSnapshot.toBytes(again.get(i).engine());
+        again.get(i).close();
+        if (!Arrays.equals(running.get(i), bytes)) {
+          oracle.fail(("replay of the log does not give the same state bytes: partition=%d"
+              + " running=%d bytes, recovered=%d bytes").formatted(i, running.get(i).length,
+              bytes.length));
+        }
       }
     } catch (IOException | InterruptedException e) {
       oracle.fail("clean restart failed: " + e);

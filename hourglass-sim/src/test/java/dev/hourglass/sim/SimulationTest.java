@@ -32,10 +32,19 @@ class SimulationTest {
     long crashes = 0;
     Simulation.Stats sum = new Simulation.Stats();
     List<String> failed = new ArrayList<>();
+    // By partition count: runs, requests, faults, scheduler crashes, wall nanos.
+    java.util.Map<Integer, long[]> byPartitions = new java.util.TreeMap<>();
     for (long seed : seeds) {
       List<Action> actions = actionsOf(seed);
       Simulation sim = new Simulation(seed, actions);
+      long runStarted = System.nanoTime();
       Simulation.Failure failure = sim.run();
+      long[] row = byPartitions.computeIfAbsent(sim.stats().partitions, k -> new long[5]);
+      row[0]++;
+      row[1] += sim.stats().requests;
+      row[2] += sim.stats().faults();
+      row[3] += sim.stats().crashes;
+      row[4] += System.nanoTime() - runStarted;
       if (failure != null && !KEEP_GOING) {
         throw new AssertionError(report(seed, actions, failure));
       }
@@ -53,16 +62,22 @@ class SimulationTest {
         + " commandsLogged=%d (%.0f/s) faultsPerRun=%.1f schedulerCrashesPerRun=%.1f%n",
         seeds.length, STEPS, seconds, requests, requests / seconds, commands,
         commands / seconds, (double) faults / seeds.length, (double) crashes / seeds.length);
+    byPartitions.forEach((n, row) -> System.out.printf("simulation: partitions=%d runs=%d"
+        + " requests/s=%.0f faultsPerRun=%.1f schedulerCrashesPerRun=%.1f msPerRun=%.0f%n", n,
+        row[0], row[1] / (row[4] / 1e9), (double) row[2] / row[0], (double) row[3] / row[0],
+        row[4] / 1e6 / row[0]));
     if (!failed.isEmpty()) {
       throw new AssertionError("simulation: %d of %d seeds failed: %s".formatted(failed.size(),
           seeds.length, failed));
     }
     System.out.printf("simulation totals: acknowledgedJobs=%d completionsAccepted=%d jobsAtEnd=%d"
         + " crashesByPoint=%s restartsDuringRecovery=%d repairs=%d dropped=%d duplicated=%d"
-        + " stalls=%d workerCrashes=%d tornTails=%d zeroTails=%d bitFlips=%d%n",
+        + " stalls=%d workerCrashes=%d tornTails=%d zeroTails=%d bitFlips=%d"
+        + " placementConflicts=%d splitBatches=%d%n",
         sum.acknowledgedJobs, sum.completionsAccepted, sum.jobsAtEnd, sum.crashesByPoint,
         sum.restartsDuringRecovery, sum.repairs, sum.dropped, sum.duplicated, sum.stalls,
-        sum.workerCrashes, sum.tornTails, sum.zeroTails, sum.bitFlips);
+        sum.workerCrashes, sum.tornTails, sum.zeroTails, sum.bitFlips, sum.placementConflicts,
+        sum.splitBatches);
   }
 
   private static void add(Simulation.Stats sum, Simulation.Stats one) {
@@ -79,6 +94,8 @@ class SimulationTest {
     sum.tornTails += one.tornTails;
     sum.zeroTails += one.zeroTails;
     sum.bitFlips += one.bitFlips;
+    sum.placementConflicts += one.placementConflicts;
+    sum.splitBatches += one.splitBatches;
   }
 
   /** Two runs of one seed make the same choices, see the same faults and end in the same state. */

@@ -4,6 +4,10 @@ import dev.hourglass.client.ClusterStatus;
 import dev.hourglass.client.HourglassClient;
 import dev.hourglass.client.PartitionInfo;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Command;
 
 /** {@code hourglass cluster status}: members, leader, term, commit index and each one's lag. */
@@ -19,7 +23,8 @@ public final class ClusterCommand implements Runnable {
   @Command(name = "status", mixinStandardHelpOptions = true,
       description = {"Ask a replica (--server, any of them, comma-separated for several) and,"
           + " when it is a follower, the leader it names: only the leader knows every member's"
-          + " lag."})
+          + " lag. With partitions, one row per partition: its leader, term, commit index and"
+          + " each member's lag, as that partition's leader reports them."})
   public static final class Status extends ClientCommands.Base {
     @Override
     int run(HourglassClient client, PrintStream out) {
@@ -55,7 +60,50 @@ public final class ClusterCommand implements Runnable {
             m.matchIndex() < 0 ? "?" : m.matchIndex(), m.lag() == null ? "?" : m.lag());
       }
       t.print(out);
+      if (!s.partitions().isEmpty()) {
+        out.println();
+        partitions(s, out);
+      }
       return 0;
+    }
+
+    /**
+     * One row per partition, each as its own leader sees it (a replica knows its followers' lag
+     * only in the groups it leads), else as {@code s}'s replica sees it.
+     */
+    private void partitions(ClusterStatus s, PrintStream out) {
+      Map<String, ClusterStatus> byLeader = new HashMap<>();
+      byLeader.put(s.nodeId(), s);
+      var t = new Table("PARTITION", "LEADER", "TERM", "COMMIT INDEX", "LAG BY MEMBER");
+      for (ClusterStatus.Partition p : s.partitions()) {
+        ClusterStatus.Partition seen = p;
+        ClusterStatus view = p.leader() == null ? null
+            : byLeader.computeIfAbsent(p.leader(), id -> statusOf(s, id));
+        if (view != null && p.partition() < view.partitions().size()) {
+          seen = view.partitions().get(p.partition());
+        }
+        List<String> lags = new ArrayList<>();
+        for (ClusterStatus.Member m : seen.members()) {
+          lags.add(m.nodeId() + "=" + (m.lag() == null ? "?" : m.lag()));
+        }
+        t.row(p.partition(), seen.leader() == null ? "none" : seen.leader(), seen.term(),
+            seen.commitIndex(), String.join(" ", lags));
+      }
+      t.print(out);
+    }
+
+    /** Replica {@code id}'s own status, asked at the API address {@code s} lists; or null. */
+    private ClusterStatus statusOf(ClusterStatus s, String id) {
+      String http = s.members().stream().filter(m -> m.nodeId().equals(id))
+          .map(ClusterStatus.Member::http).filter(h -> h != null).findFirst().orElse(null);
+      if (http == null) {
+        return null;
+      }
+      try (var replica = HourglassClient.builder(http).token(conn.token).build()) {
+        return replica.clusterStatus();
+      } catch (RuntimeException unreachable) {
+        return null;
+      }
     }
   }
 
