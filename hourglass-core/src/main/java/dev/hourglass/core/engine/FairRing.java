@@ -17,11 +17,11 @@ import java.util.TreeSet;
  * jobs, with a cursor on the key to serve next ({@link #front}). A key that gets its first ready
  * job joins at the back (just before the cursor), so it is served within one round of the keys
  * ahead of it; a key whose last ready job leaves is unlinked in O(1) and forgotten, so memory is
- * bounded by the keys with work, not by every key ever seen. A key with weight w is served w
- * times in a row before the cursor moves on ({@link #served}). Inside a key, jobs are ordered as
- * the plain lanes order them: higher priority, then earlier deadline, then older. A key keeps
- * in-order arrivals in a small FIFO ring (O(1), sequential memory) and only the others in a
- * sorted set, as a plain lane does.
+ * bounded by the keys with work, not by every key ever seen. A key with weight w is served w times
+ * in a row before the cursor moves on ({@link #served}). Inside a key, jobs are ordered as the
+ * plain lanes order them: higher priority, then earlier deadline, then older. A key keeps in-order
+ * arrivals in a small FIFO ring (O(1), sequential memory) and only the others in a sorted set, as a
+ * plain lane does.
  *
  * <p>So every operation is O(1), or O(log k) in the jobs of one key, plus a hash lookup of the key:
  * there is no pass over the keys, however many there are. The jobs are also in their plain lanes
@@ -31,8 +31,10 @@ import java.util.TreeSet;
  */
 final class FairRing {
   /** Higher priority, then earlier deadline, then older (seq is unique). */
-  static final Comparator<Job> ORDER = Comparator.<Job>comparingInt(j -> -j.priority)
-      .thenComparingLong(j -> j.deadlineMillis).thenComparingLong(j -> j.seq);
+  static final Comparator<Job> ORDER =
+      Comparator.<Job>comparingInt(j -> -j.priority)
+          .thenComparingLong(j -> j.deadlineMillis)
+          .thenComparingLong(j -> j.seq);
 
   /** The key of jobs submitted without one. */
   static final String NO_KEY = "";
@@ -85,8 +87,9 @@ final class FairRing {
     }
 
     void add(Job job) {
-      boolean inOrder = job.deadlineMillis == JobSpec.NO_DEADLINE
-          && (ringLive == 0 || job.priority == ringPriority && job.seq > ringTailSeq);
+      boolean inOrder =
+          job.deadlineMillis == JobSpec.NO_DEADLINE
+              && (ringLive == 0 || job.priority == ringPriority && job.seq > ringTailSeq);
       if (!inOrder) {
         if (sorted == null) {
           sorted = new TreeSet<>(ORDER);
@@ -151,8 +154,10 @@ final class FairRing {
   private final QueueState queue;
   private final Map<String, Key> keys = new HashMap<>();
   private Key front;
+
   /** How many jobs the front key has been given in its current turn. */
   private int turnUsed;
+
   private int jobs;
 
   FairRing(QueueState queue, String task) {
@@ -202,8 +207,11 @@ final class FairRing {
 
   /** Called when {@code job}, the ring's {@link #peek}, is about to be leased. */
   void served(Job job) {
-    Invariants.check(front != null && front.name.equals(keyOf(job)),
-        "job %s leased out of turn from fair queue %s", job.id, queue.name);
+    Invariants.check(
+        front != null && front.name.equals(keyOf(job)),
+        "job %s leased out of turn from fair queue %s",
+        job.id,
+        queue.name);
     turnUsed++;
     if (turnUsed >= queue.keyWeight(front.name)) {
       front = front.next;
@@ -257,8 +265,13 @@ final class FairRing {
 
   /** Puts the ring back in a snapshot's order; the keys must be exactly those held. */
   void restore(List<String> order, int used) {
-    Invariants.check(order.size() == keys.size(), "fair ring of %s/%s: snapshot names %d keys,"
-        + " %d hold ready jobs", queue.name, task, order.size(), keys.size());
+    Invariants.check(
+        order.size() == keys.size(),
+        "fair ring of %s/%s: snapshot names %d keys," + " %d hold ready jobs",
+        queue.name,
+        task,
+        order.size(),
+        keys.size());
     for (Key k : keys.values()) { // clearing links only: the iteration order does not matter
       k.prev = null;
       k.next = null;
@@ -266,8 +279,12 @@ final class FairRing {
     front = null;
     for (String name : order) {
       Key k = keys.get(name);
-      Invariants.check(k != null && k.next == null, "fair ring of %s/%s: key %s is unknown or"
-          + " named twice", queue.name, task, name);
+      Invariants.check(
+          k != null && k.next == null,
+          "fair ring of %s/%s: key %s is unknown or" + " named twice",
+          queue.name,
+          task,
+          name);
       link(k);
     }
     turnUsed = used;

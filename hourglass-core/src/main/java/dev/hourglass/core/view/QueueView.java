@@ -28,8 +28,8 @@ public record QueueView(
    * @param keyWeights jobs per turn of the keys named (1 for the others)
    * @param activeKeys fairness keys with READY jobs now (fair queues; summed over task types)
    */
-  public record Policy(int weight, RateLimit rate, boolean fair, Map<String, Integer> keyWeights,
-      long activeKeys) {
+  public record Policy(
+      int weight, RateLimit rate, boolean fair, Map<String, Integer> keyWeights, long activeKeys) {
     public static final Policy DEFAULT = new Policy(1, RateLimit.NONE, false, Map.of(), 0);
   }
 }
