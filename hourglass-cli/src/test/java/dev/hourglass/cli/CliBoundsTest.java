@@ -15,8 +15,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** hourglass submit's backoff options and hourglass workers' paging, against a real server. */
 class CliBoundsTest {
   @RegisterExtension
-  final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
-      .withFsync(new FsyncPolicy.NeverUnsafeForTests()));
+  final HourglassServerExtension server =
+      HourglassServerExtension.withOptions(o -> o.withFsync(new FsyncPolicy.NeverUnsafeForTests()));
+
   String url;
 
   @BeforeEach
@@ -48,12 +49,20 @@ class CliBoundsTest {
   @Test
   void submitTakesTheBackoffCapAndJitterOnOrOff() {
     try (var client = HourglassClient.builder(url).build()) {
-      assertThat(firstRetryDelayMillis(client, "exact", "--backoff", "1s",
-          "--no-backoff-jitter")).isEqualTo(2_000);
-      assertThat(firstRetryDelayMillis(client, "capped", "--backoff", "1s", "--backoff-max",
-          "500ms", "--no-backoff-jitter")).isEqualTo(500);
-      assertThat(firstRetryDelayMillis(client, "jittered", "--backoff", "1s",
-          "--backoff-jitter")).isBetween(0L, 2_000L);
+      assertThat(firstRetryDelayMillis(client, "exact", "--backoff", "1s", "--no-backoff-jitter"))
+          .isEqualTo(2_000);
+      assertThat(
+              firstRetryDelayMillis(
+                  client,
+                  "capped",
+                  "--backoff",
+                  "1s",
+                  "--backoff-max",
+                  "500ms",
+                  "--no-backoff-jitter"))
+          .isEqualTo(500);
+      assertThat(firstRetryDelayMillis(client, "jittered", "--backoff", "1s", "--backoff-jitter"))
+          .isBetween(0L, 2_000L);
     }
     Run bad = run("submit", "t", "--backoff-max", "soon");
     assertThat(bad.exit()).isNotZero();
@@ -70,7 +79,10 @@ class CliBoundsTest {
       assertThat(client.workers(null, 2).workers()).hasSize(2);
     }
     Run page = run("workers", "--limit", "2");
-    assertThat(page.out()).contains("w0").contains("w1").doesNotContain("w2")
+    assertThat(page.out())
+        .contains("w0")
+        .contains("w1")
+        .doesNotContain("w2")
         .contains("more: --cursor w1");
     Run next = run("workers", "--limit", "2", "--cursor", "w1");
     assertThat(next.out()).contains("w2").contains("w3").doesNotContain("w1 ");

@@ -15,9 +15,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** The client subcommands against a real embedded server. */
 class CliCommandsTest {
   @TempDir Path dir;
+
   @RegisterExtension
-  final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
-      .withFsync(new FsyncPolicy.NeverUnsafeForTests()));
+  final HourglassServerExtension server =
+      HourglassServerExtension.withOptions(o -> o.withFsync(new FsyncPolicy.NeverUnsafeForTests()));
+
   String url;
 
   @BeforeEach
@@ -31,20 +33,48 @@ class CliCommandsTest {
 
   @Test
   void submitStatusJobsCancelAndErrors() throws Exception {
-    Run s = run("submit", "sleep", "--payload", "{\"ms\":5}", "--job-id", "a", "--priority", "3",
-        "--max-attempts", "4", "--backoff", "250ms", "--idempotency-key", "k1");
+    Run s =
+        run(
+            "submit",
+            "sleep",
+            "--payload",
+            "{\"ms\":5}",
+            "--job-id",
+            "a",
+            "--priority",
+            "3",
+            "--max-attempts",
+            "4",
+            "--backoff",
+            "250ms",
+            "--idempotency-key",
+            "k1");
     assertThat(s.exit()).as(s.err()).isZero();
     assertThat(s.out()).isEqualTo("a READY" + System.lineSeparator());
     assertThat(run("submit", "sleep", "--idempotency-key", "k1").out()).contains("deduplicated");
 
     Path payload = Files.writeString(dir.resolve("p.json"), "{\"to\":\"x@y.z\"}");
-    assertThat(run("submit", "echo", "--payload-file", payload.toString(), "--job-id", "b",
-        "--depends-on", "a", "--delay", "5m").out()).contains("b PENDING");
-    assertThat(run("submit", "echo", "--cron", "0 3 * * *", "--schedule-id", "nightly")
-        .out()).contains("schedule nightly created");
+    assertThat(
+            run(
+                    "submit",
+                    "echo",
+                    "--payload-file",
+                    payload.toString(),
+                    "--job-id",
+                    "b",
+                    "--depends-on",
+                    "a",
+                    "--delay",
+                    "5m")
+                .out())
+        .contains("b PENDING");
+    assertThat(run("submit", "echo", "--cron", "0 3 * * *", "--schedule-id", "nightly").out())
+        .contains("schedule nightly created");
 
     Run status = run("status", "b");
-    assertThat(status.out()).contains("state      PENDING").contains("depends on a")
+    assertThat(status.out())
+        .contains("state      PENDING")
+        .contains("depends on a")
         .contains("{\"to\":\"x@y.z\"}");
     Run json = run("status", "b", "--json");
     assertThat(json.out()).contains("\"job_id\" : \"b\"").contains("\"to\" : \"x@y.z\"");
@@ -66,12 +96,34 @@ class CliCommandsTest {
 
   @Test
   void schedulesAreCreatedListedPausedResumedAndDeleted() {
-    Run created = run("schedules", "create", "--cron", "0 3 * * *", "--time-zone",
-        "Europe/Berlin", "--task", "report", "--payload", "{\"kind\":\"daily\"}",
-        "--schedule-id", "nightly", "--queue", "reports", "--overlap", "skip", "--catch-up",
-        "each_within_window", "--catch-up-window", "1h", "--max-attempts", "2");
+    Run created =
+        run(
+            "schedules",
+            "create",
+            "--cron",
+            "0 3 * * *",
+            "--time-zone",
+            "Europe/Berlin",
+            "--task",
+            "report",
+            "--payload",
+            "{\"kind\":\"daily\"}",
+            "--schedule-id",
+            "nightly",
+            "--queue",
+            "reports",
+            "--overlap",
+            "skip",
+            "--catch-up",
+            "each_within_window",
+            "--catch-up-window",
+            "1h",
+            "--max-attempts",
+            "2");
     assertThat(created.exit()).as(created.err()).isZero();
-    assertThat(created.out()).contains("schedule nightly created").contains("Europe/Berlin")
+    assertThat(created.out())
+        .contains("schedule nightly created")
+        .contains("Europe/Berlin")
         .contains("active");
     try (var client = dev.hourglass.client.HourglassClient.builder(url).build()) {
       var s = client.schedule("nightly");
@@ -81,25 +133,47 @@ class CliCommandsTest {
       assertThat(s.catchUp()).isEqualTo(Schedule.CatchUp.EACH_WITHIN_WINDOW);
       assertThat(s.nextFireAt()).isNotNull();
     }
-    Run badPolicy = run("schedules", "create", "--cron", "0 3 * * *", "--task", "report",
-        "--overlap", "sometimes");
+    Run badPolicy =
+        run(
+            "schedules",
+            "create",
+            "--cron",
+            "0 3 * * *",
+            "--task",
+            "report",
+            "--overlap",
+            "sometimes");
     assertThat(badPolicy.exit()).isEqualTo(2);
-    assertThat(badPolicy.err()).contains("overlap=\"sometimes\" is not one of [allow, skip,"
-        + " queue_one]");
-    run("schedules", "create", "--cron", "*/5 * * * *", "--task", "sync", "--schedule-id",
+    assertThat(badPolicy.err())
+        .contains("overlap=\"sometimes\" is not one of [allow, skip," + " queue_one]");
+    run(
+        "schedules",
+        "create",
+        "--cron",
+        "*/5 * * * *",
+        "--task",
+        "sync",
+        "--schedule-id",
         "every-5");
 
     Run list = run("schedules");
-    assertThat(list.out()).contains("SCHEDULE").contains("nightly").contains("0 3 * * *")
-        .contains("every-5").doesNotContain("PAUSED");
+    assertThat(list.out())
+        .contains("SCHEDULE")
+        .contains("nightly")
+        .contains("0 3 * * *")
+        .contains("every-5")
+        .doesNotContain("PAUSED");
     assertThat(run("schedules", "pause", "nightly").out()).contains("schedule nightly paused");
     assertThat(run("schedules", "list").out()).containsPattern("nightly .* PAUSED");
-    assertThat(run("schedules", "list", "--json").out()).contains("\"schedule_id\" : \"nightly\"")
+    assertThat(run("schedules", "list", "--json").out())
+        .contains("\"schedule_id\" : \"nightly\"")
         .contains("\"paused\" : true");
-    assertThat(run("schedules", "resume", "nightly").out()).contains("nightly resumed")
+    assertThat(run("schedules", "resume", "nightly").out())
+        .contains("nightly resumed")
         .contains("active");
     assertThat(run("schedules", "delete", "nightly", "every-5").out())
-        .contains("schedule nightly deleted").contains("schedule every-5 deleted");
+        .contains("schedule nightly deleted")
+        .contains("schedule every-5 deleted");
     assertThat(run("schedules", "--json").out().strip()).isEqualTo("[ ]");
 
     Run badCron = run("schedules", "create", "--cron", "not a cron", "--task", "t");
@@ -120,7 +194,9 @@ class CliCommandsTest {
 
     Run list = run("queues");
     assertThat(list.exit()).as(list.err()).isZero();
-    assertThat(list.out()).contains("QUEUE").contains("DEPTH")
+    assertThat(list.out())
+        .contains("QUEUE")
+        .contains("DEPTH")
         .containsPattern("mail +active +3 +0 +- +0")
         .containsPattern("other +active +0 +0 +- +1");
     assertThat(list.out()).contains("5:1").contains("0:2");
@@ -128,20 +204,33 @@ class CliCommandsTest {
     assertThat(run("queues", "pause", "mail").out()).contains("queue mail paused: paused");
     assertThat(run("queues", "list").out()).containsPattern("mail +PAUSED +3");
     try (var client = dev.hourglass.client.HourglassClient.builder(url).build()) {
-      assertThat(client.lease("w1", 1, java.time.Duration.ZERO, java.util.List.of("mail"),
-          java.time.Duration.ZERO)).isEmpty();
+      assertThat(
+              client.lease(
+                  "w1",
+                  1,
+                  java.time.Duration.ZERO,
+                  java.util.List.of("mail"),
+                  java.time.Duration.ZERO))
+          .isEmpty();
       assertThat(run("queues", "resume", "mail").out()).contains("queue mail resumed: active");
       assertThat(run("queues", "limits", "mail", "--max-running", "1").out())
           .contains("max running 1");
-      assertThat(client.lease("w1", 3, java.time.Duration.ZERO, java.util.List.of("mail"),
-          java.time.Duration.ZERO)).hasSize(1);
+      assertThat(
+              client.lease(
+                  "w1",
+                  3,
+                  java.time.Duration.ZERO,
+                  java.util.List.of("mail"),
+                  java.time.Duration.ZERO))
+          .hasSize(1);
     }
-    assertThat(run("queues", "--json").out()).contains("\"queue\" : \"mail\"")
-        .contains("\"max_running\" : 1").contains("\"running\" : 1");
+    assertThat(run("queues", "--json").out())
+        .contains("\"queue\" : \"mail\"")
+        .contains("\"max_running\" : 1")
+        .contains("\"running\" : 1");
     assertThat(run("queues", "task-limits", "t", "--max-running", "2").out())
         .contains("task t limited: max running 2");
-    assertThat(run("queues", "limits", "mail", "--max-running", "-1").err())
-        .contains("HTTP 400");
+    assertThat(run("queues", "limits", "mail", "--max-running", "-1").err()).contains("HTTP 400");
     assertThat(run("queues", "limits", "mail").exit()).isEqualTo(2); // no --max-running
   }
 
@@ -149,26 +238,38 @@ class CliCommandsTest {
   void queuesShowTheirSchedulingPolicy() throws Exception {
     run("submit", "t", "--queue", "shared");
     var http = java.net.http.HttpClient.newHttpClient();
-    for (String[] put : new String[][] {
-        {"/api/v1/queues/shared/limits", "{\"weight\":3,\"rate_per_second\":10,\"burst\":5}"},
-        {"/api/v1/queues/shared/policy", "{\"fairness\":\"round_robin\","
-            + "\"key_weights\":{\"gold\":4}}"}}) {
+    for (String[] put :
+        new String[][] {
+          {"/api/v1/queues/shared/limits", "{\"weight\":3,\"rate_per_second\":10,\"burst\":5}"},
+          {
+            "/api/v1/queues/shared/policy",
+            "{\"fairness\":\"round_robin\"," + "\"key_weights\":{\"gold\":4}}"
+          }
+        }) {
       String base = url.replaceAll("/$", "");
-      var reply = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base
-          + put[0])).header("Content-Type", "application/json")
-          .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(put[1])).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString());
+      var reply =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + put[0]))
+                  .header("Content-Type", "application/json")
+                  .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(put[1]))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
       assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
     }
     Run list = run("queues");
-    assertThat(list.out()).contains("POLICY")
+    assertThat(list.out())
+        .contains("POLICY")
         .containsPattern("shared .* weight=3 rate=10/s burst=5 fair\\(1 keys; gold x4\\)");
   }
 
   @Test
   void workersAreListedWithTheTaskTypesTheyRun() {
     try (var client = dev.hourglass.client.HourglassClient.builder(url).build()) {
-      client.registerWorker("mailer", 2, java.util.List.of(), java.time.Duration.ofMinutes(5),
+      client.registerWorker(
+          "mailer",
+          2,
+          java.util.List.of(),
+          java.time.Duration.ofMinutes(5),
           java.util.List.of("send-email", "send-sms"));
     }
     Run list = run("workers");
@@ -182,7 +283,9 @@ class CliCommandsTest {
     assertThat(run("submit", "t").exit()).isZero();
     Run table = run("partitions");
     assertThat(table.exit()).as(table.err()).isZero();
-    assertThat(table.out()).contains("PARTITION").contains("LOG POSITION")
+    assertThat(table.out())
+        .contains("PARTITION")
+        .contains("LOG POSITION")
         .containsPattern("(?m)^0 +1 ");
     assertThat(run("partitions", "--json").out()).contains("\"log_position\" : 1");
   }
@@ -191,8 +294,10 @@ class CliCommandsTest {
   void workersAndTheDeadLetterQueue() {
     try (var client = dev.hourglass.client.HourglassClient.builder(url).build()) {
       run("submit", "t", "--job-id", "d", "--max-attempts", "1");
-      var a = client.lease("w1", 1, java.time.Duration.ZERO, java.util.List.of(),
-          java.time.Duration.ZERO).get(0);
+      var a =
+          client
+              .lease("w1", 1, java.time.Duration.ZERO, java.util.List.of(), java.time.Duration.ZERO)
+              .get(0);
       client.fail(a.jobId(), "w1", a.generation(), "boom", true);
     }
     assertThat(run("workers").out()).contains("WORKER").contains("w1").contains("yes");

@@ -31,15 +31,21 @@ class ClusterStatusCommandTest {
   @Test
   void everyPartitionShowsItsLeaderTermAndLag() throws Exception {
     Peer self = Peer.freeOnLoopback(1).get(0);
-    server = HourglassServer.start(ServerOptions.of(dir).withPort(0).withPartitions(2)
-        .withReplication(Replication.of(self.id(), List.of(self), Map.of())));
+    server =
+        HourglassServer.start(
+            ServerOptions.of(dir)
+                .withPort(0)
+                .withPartitions(2)
+                .withReplication(Replication.of(self.id(), List.of(self), Map.of())));
     String url = server.uri().toString();
     try (var client = HourglassClient.builder(url).build()) {
       await().atMost(Duration.ofSeconds(60)).until(client::ready);
     }
     Run r = Run.against(url, "cluster", "status");
     assertThat(r.exit()).as(r.err()).isZero();
-    assertThat(r.out()).contains("PARTITION").contains("LAG BY MEMBER")
+    assertThat(r.out())
+        .contains("PARTITION")
+        .contains("LAG BY MEMBER")
         .containsPattern("(?m)^0 +" + self.id() + " +\\d+ +\\d+ +" + self.id() + "=0")
         .containsPattern("(?m)^1 +" + self.id() + " +\\d+ +\\d+ +" + self.id() + "=0");
   }

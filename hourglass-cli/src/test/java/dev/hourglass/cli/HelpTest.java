@@ -9,8 +9,8 @@ import picocli.CommandLine;
 
 /**
  * Every command and subcommand of the real {@code hourglass} command answers {@code --help} and
- * {@code -h} with its usage and exit code 0, and {@code hourglass help [COMMAND]} works. The
- * tree is walked, so a command added later is covered without touching this test.
+ * {@code -h} with its usage and exit code 0, and {@code hourglass help [COMMAND]} works. The tree
+ * is walked, so a command added later is covered without touching this test.
  */
 class HelpTest {
   private static Run run(String... args) {
@@ -36,9 +36,11 @@ class HelpTest {
   void everyCommandAndSubcommandAnswersHelpAndHWithItsUsage() {
     List<List<String>> paths = commandPaths(Main.commandLine(), List.of());
     paths.add(0, List.of());
-    assertThat(paths).as("the command tree").hasSizeGreaterThan(20)
-        .contains(List.of("server"), List.of("node"), List.of("help"),
-            List.of("schedules", "create"));
+    assertThat(paths)
+        .as("the command tree")
+        .hasSizeGreaterThan(20)
+        .contains(
+            List.of("server"), List.of("node"), List.of("help"), List.of("schedules", "create"));
     for (List<String> path : paths) {
       for (String flag : new String[] {"--help", "-h"}) {
         List<String> args = new ArrayList<>(path);
@@ -46,8 +48,9 @@ class HelpTest {
         Run r = run(args.toArray(String[]::new));
         String what = String.join(" ", args);
         assertThat(r.exit()).as("%s: %s", what, r.err()).isZero();
-        assertThat(r.out()).as(what).contains("Usage: hourglass" + (path.isEmpty() ? ""
-            : " " + String.join(" ", path)));
+        assertThat(r.out())
+            .as(what)
+            .contains("Usage: hourglass" + (path.isEmpty() ? "" : " " + String.join(" ", path)));
         assertThat(r.err()).as(what).isEmpty();
       }
     }
@@ -71,8 +74,11 @@ class HelpTest {
   @Test
   void theServersHelpListsItsOwnOptions() {
     Run r = run("server", "--help");
-    assertThat(r.out()).contains("--data-dir DIR").contains("--bind ADDRESS")
-        .contains("--tokens-file FILE").contains("--allow-unauthenticated");
+    assertThat(r.out())
+        .contains("--data-dir DIR")
+        .contains("--bind ADDRESS")
+        .contains("--tokens-file FILE")
+        .contains("--allow-unauthenticated");
     Run after = run("server", "--data-dir", "d", "-h");
     assertThat(after.exit()).isZero();
     assertThat(after.out()).contains("--tokens-file FILE");

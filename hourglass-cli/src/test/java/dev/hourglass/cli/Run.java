@@ -24,8 +24,8 @@ record Run(int exit, String out, String err) {
       cl.setOut(new PrintWriter(System.out, true));
       cl.setErr(new PrintWriter(System.err, true));
       int exit = cl.execute(args);
-      return new Run(exit, out.toString(StandardCharsets.UTF_8),
-          err.toString(StandardCharsets.UTF_8));
+      return new Run(
+          exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     } finally {
       System.setOut(oldOut);
       System.setErr(oldErr);

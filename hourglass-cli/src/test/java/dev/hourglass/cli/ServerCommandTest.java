@@ -25,13 +25,23 @@ class ServerCommandTest {
     System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     int exit;
     try {
-      exit = Main.commandLine().execute("server", "--data-dir", dir.resolve("d").toString(),
-          "--port", "0", "--bind", "0.0.0.0");
+      exit =
+          Main.commandLine()
+              .execute(
+                  "server",
+                  "--data-dir",
+                  dir.resolve("d").toString(),
+                  "--port",
+                  "0",
+                  "--bind",
+                  "0.0.0.0");
     } finally {
       System.setErr(oldErr);
     }
     assertThat(exit).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("refusing to start")
-        .contains("--tokens-file").contains("--allow-unauthenticated");
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("refusing to start")
+        .contains("--tokens-file")
+        .contains("--allow-unauthenticated");
   }
 }

@@ -17,15 +17,18 @@ import dev.hourglass.client.internal.Json;
 public record CompletionResult(String jobId, JobState state, String codeName, String detail) {
   static CompletionResult of(JsonNode n) {
     String s = Json.text(n, "state");
-    return new CompletionResult(Json.text(n, "job_id"), s == null ? null : JobState.parse(s),
-        Json.text(n, "code"), Json.text(n, "detail"));
+    return new CompletionResult(
+        Json.text(n, "job_id"),
+        s == null ? null : JobState.parse(s),
+        Json.text(n, "code"),
+        Json.text(n, "detail"));
   }
 
   /**
    * The refusal's code.
    *
-   * @return the code when refused ({@link ErrorCode#UNKNOWN} for one this client does not know),
-   *     or null when applied
+   * @return the code when refused ({@link ErrorCode#UNKNOWN} for one this client does not know), or
+   *     null when applied
    */
   public ErrorCode code() {
     return codeName == null ? null : ErrorCode.of(codeName);

@@ -7,9 +7,9 @@ import java.util.Map;
  * The stable codes of the server's problem answers (docs/API.md, "Errors"), plus the client's own
  * ({@link #UNREACHABLE}, {@link #TOO_MANY_REDIRECTS}). Branch on these, not on the detail text.
  *
- * <p>A newer server may send a code this client does not know yet: it maps to {@link #UNKNOWN},
- * and the exception's {@link HourglassException#codeName()} still holds the code as sent. So a
- * {@code switch} over these needs a branch for {@code UNKNOWN} (or a {@code default}).
+ * <p>A newer server may send a code this client does not know yet: it maps to {@link #UNKNOWN}, and
+ * the exception's {@link HourglassException#codeName()} still holds the code as sent. So a {@code
+ * switch} over these needs a branch for {@code UNKNOWN} (or a {@code default}).
  */
 public enum ErrorCode {
   // 400: the request itself is wrong

@@ -36,40 +36,44 @@ import java.util.function.Function;
  * }
  * }</pre>
  *
- * <p>Every refusal is a {@link HourglassException} carrying the problem's status, {@link
- * ErrorCode} and detail; a server that cannot be reached gives status 0 and {@link
- * ErrorCode#UNREACHABLE}. Redirects 307 and 308 (a cluster follower pointing at its leader) are
- * followed, at most {@link #REDIRECTS_MAX} times, with the same method, body and token.
+ * <p>Every refusal is a {@link HourglassException} carrying the problem's status, {@link ErrorCode}
+ * and detail; a server that cannot be reached gives status 0 and {@link ErrorCode#UNREACHABLE}.
+ * Redirects 307 and 308 (a cluster follower pointing at its leader) are followed, at most {@link
+ * #REDIRECTS_MAX} times, with the same method, body and token.
  *
  * <p><b>Clusters.</b> Give every replica's URL, comma-separated ({@code
- * http://a:7071,http://b:7072,http://c:7073}). The client sends to the one that answered last;
- * when it refuses the connection, or answers 503 {@code NO_LEADER}, {@code NOT_LEADER} or {@code
+ * http://a:7071,http://b:7072,http://c:7073}). The client sends to the one that answered last; when
+ * it refuses the connection, or answers 503 {@code NO_LEADER}, {@code NOT_LEADER} or {@code
  * LEADER_NOT_READY} (nothing was applied in any of these cases), the call moves to the next
- * replica, for up to {@link Builder#failoverTimeout} in all, so a leader's death costs callers
- * one election, not an error.
- * A call whose connection broke after it was sent is not repeated: it may have been applied.
+ * replica, for up to {@link Builder#failoverTimeout} in all, so a leader's death costs callers one
+ * election, not an error. A call whose connection broke after it was sent is not repeated: it may
+ * have been applied.
  *
- * <p>Thread-safety: one instance is safe to share between threads; it owns an {@link HttpClient}
- * (a connection pool), so share it rather than creating one per call, and close it when done.
+ * <p>Thread-safety: one instance is safe to share between threads; it owns an {@link HttpClient} (a
+ * connection pool), so share it rather than creating one per call, and close it when done.
  */
 public final class HourglassClient implements AutoCloseable {
   /** Why: a redirect loop between misconfigured nodes must end (OkHttp uses 20; 5 is plenty). */
   public static final int REDIRECTS_MAX = 5;
+
   /** The longest long poll the server accepts. */
   public static final Duration LEASE_WAIT_MAX = Duration.ofSeconds(60);
 
   private static final String V1 = "/api/v1";
   private static final long FAILOVER_PAUSE_MILLIS = 25;
+
   /**
    * 503 codes of a replica that cannot take the call until an election settles: nothing was
    * applied, so the call moves to the next replica.
    */
-  private static final Set<ErrorCode> LEADER_CHANGE = EnumSet.of(ErrorCode.NO_LEADER,
-      ErrorCode.NOT_LEADER, ErrorCode.LEADER_NOT_READY);
+  private static final Set<ErrorCode> LEADER_CHANGE =
+      EnumSet.of(ErrorCode.NO_LEADER, ErrorCode.NOT_LEADER, ErrorCode.LEADER_NOT_READY);
 
   private final List<URI> endpoints;
+
   /** Index into {@link #endpoints} of the replica that answered last (the leader, usually). */
   private volatile int current;
+
   private final Duration failoverTimeout;
   private final String token;
   private final Duration requestTimeout;
@@ -80,11 +84,12 @@ public final class HourglassClient implements AutoCloseable {
     this.failoverTimeout = b.failoverTimeout;
     this.token = b.token;
     this.requestTimeout = b.requestTimeout;
-    this.http = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(b.connectTimeout)
-        .followRedirects(HttpClient.Redirect.NEVER) // followed here, keeping method and token
-        .build();
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(b.connectTimeout)
+            .followRedirects(HttpClient.Redirect.NEVER) // followed here, keeping method and token
+            .build();
   }
 
   /**
@@ -120,15 +125,16 @@ public final class HourglassClient implements AutoCloseable {
    */
   public Submitted submit(JobRequest job) {
     if (job.isSchedule()) {
-      throw new IllegalArgumentException("this request has a cron expression, so it creates a"
-          + " schedule, not a job: call createSchedule(request)");
+      throw new IllegalArgumentException(
+          "this request has a cron expression, so it creates a"
+              + " schedule, not a job: call createSchedule(request)");
     }
     return Submitted.of(call("POST", V1 + "/jobs", traced(job)));
   }
 
   /**
-   * Submits many jobs atomically (all or none), in one log record. Jobs may depend on each other
-   * by the ids given with {@link JobRequest.Builder#jobId}.
+   * Submits many jobs atomically (all or none), in one log record. Jobs may depend on each other by
+   * the ids given with {@link JobRequest.Builder#jobId}.
    *
    * @param jobs 1 to 10,000 jobs
    * @return one answer per job, in order
@@ -143,8 +149,11 @@ public final class HourglassClient implements AutoCloseable {
     var arr = body.putArray("jobs");
     for (int i = 0; i < jobs.size(); i++) {
       if (jobs.get(i).isSchedule()) {
-        throw new IllegalArgumentException("jobs[" + i + "] has a cron expression; a batch"
-            + " cannot create schedules: call createSchedule for it");
+        throw new IllegalArgumentException(
+            "jobs["
+                + i
+                + "] has a cron expression; a batch"
+                + " cannot create schedules: call createSchedule for it");
       }
       arr.add(traced(jobs.get(i)));
     }
@@ -156,8 +165,8 @@ public final class HourglassClient implements AutoCloseable {
    *
    * @param jobId the job
    * @return the job
-   * @throws HourglassException 404 {@code UNKNOWN_JOB} if no such job exists (or it was
-   *     evicted after its retention period), or if the server cannot be reached
+   * @throws HourglassException 404 {@code UNKNOWN_JOB} if no such job exists (or it was evicted
+   *     after its retention period), or if the server cannot be reached
    */
   public Job job(String jobId) {
     return Job.of(call("GET", V1 + "/jobs/" + segment(jobId), null));
@@ -225,8 +234,8 @@ public final class HourglassClient implements AutoCloseable {
   // ----------------------------------------------------------------------------------- workers
 
   /**
-   * Lists every worker with its health, ordered by id, following the pages to the end. Dead
-   * workers are listed until the server's worker retention (default 1 h) forgets them.
+   * Lists every worker with its health, ordered by id, following the pages to the end. Dead workers
+   * are listed until the server's worker retention (default 1 h) forgets them.
    *
    * @return every known worker
    * @throws HourglassException if the server cannot be reached or refuses the token
@@ -253,14 +262,17 @@ public final class HourglassClient implements AutoCloseable {
    */
   public WorkerPage workers(String cursor, int limit) {
     if (limit < 1 || limit > WorkerPage.LIMIT_MAX) {
-      throw new IllegalArgumentException("limit=" + limit + " is outside [1, "
-          + WorkerPage.LIMIT_MAX + "]; follow nextCursor for more");
+      throw new IllegalArgumentException(
+          "limit="
+              + limit
+              + " is outside [1, "
+              + WorkerPage.LIMIT_MAX
+              + "]; follow nextCursor for more");
     }
     var q = new StringBuilder("?limit=").append(limit);
     appendParam(q, "cursor", cursor);
     JsonNode page = call("GET", V1 + "/workers" + q, null);
-    return new WorkerPage(list(page, "workers", WorkerInfo::of),
-        Json.text(page, "next_cursor"));
+    return new WorkerPage(list(page, "workers", WorkerInfo::of), Json.text(page, "next_cursor"));
   }
 
   /**
@@ -273,14 +285,14 @@ public final class HourglassClient implements AutoCloseable {
    * @return the worker as the server sees it
    * @throws HourglassException 400 if capacity or timeout are out of range, or unreachable
    */
-  public WorkerInfo registerWorker(String workerId, int capacity, List<String> queues,
-      Duration heartbeatTimeout) {
+  public WorkerInfo registerWorker(
+      String workerId, int capacity, List<String> queues, Duration heartbeatTimeout) {
     return registerWorker(workerId, capacity, queues, heartbeatTimeout, List.of());
   }
 
   /**
-   * Registers (or re-registers) a worker with the task types it can run. The server then leases
-   * it only jobs of those types (unless a lease names its own), and lists READY jobs that no live
+   * Registers (or re-registers) a worker with the task types it can run. The server then leases it
+   * only jobs of those types (unless a lease names its own), and lists READY jobs that no live
    * worker can run.
    *
    * @param workerId its id
@@ -292,15 +304,19 @@ public final class HourglassClient implements AutoCloseable {
    * @throws HourglassException 400 if capacity, timeout or a task name is out of range, or
    *     unreachable
    */
-  public WorkerInfo registerWorker(String workerId, int capacity, List<String> queues,
-      Duration heartbeatTimeout, List<String> tasks) {
+  public WorkerInfo registerWorker(
+      String workerId,
+      int capacity,
+      List<String> queues,
+      Duration heartbeatTimeout,
+      List<String> tasks) {
     return registerWorker(workerId, capacity, queues, heartbeatTimeout, tasks, Map.of());
   }
 
   /**
-   * Registers (or re-registers) a worker that reserves part of its capacity for some queues:
-   * while a reserved slot is unused, only its queue's jobs take it, so a flood of other jobs
-   * never takes the last slot from them.
+   * Registers (or re-registers) a worker that reserves part of its capacity for some queues: while
+   * a reserved slot is unused, only its queue's jobs take it, so a flood of other jobs never takes
+   * the last slot from them.
    *
    * @param workerId its id
    * @param capacity jobs it may hold at once
@@ -312,10 +328,16 @@ public final class HourglassClient implements AutoCloseable {
    * @throws HourglassException 400 if capacity, timeout, a task name or a reservation is out of
    *     range, or unreachable
    */
-  public WorkerInfo registerWorker(String workerId, int capacity, List<String> queues,
-      Duration heartbeatTimeout, List<String> tasks, Map<String, Integer> reserve) {
+  public WorkerInfo registerWorker(
+      String workerId,
+      int capacity,
+      List<String> queues,
+      Duration heartbeatTimeout,
+      List<String> tasks,
+      Map<String, Integer> reserve) {
     ObjectNode body = Json.MAPPER.createObjectNode();
-    body.put("worker_id", workerId).put("capacity", capacity)
+    body.put("worker_id", workerId)
+        .put("capacity", capacity)
         .put("heartbeat_timeout_ms", heartbeatTimeout.toMillis());
     var arr = body.putArray("queues");
     queues.forEach(arr::add);
@@ -335,12 +357,10 @@ public final class HourglassClient implements AutoCloseable {
    *
    * @param workerId the worker
    * @return the worker as the server sees it
-   * @throws HourglassException 404 {@code UNKNOWN_WORKER} if it is not registered, or
-   *     unreachable
+   * @throws HourglassException 404 {@code UNKNOWN_WORKER} if it is not registered, or unreachable
    */
   public WorkerInfo workerHeartbeat(String workerId) {
-    return WorkerInfo.of(call("POST", V1 + "/workers/" + segment(workerId) + "/heartbeat",
-        null));
+    return WorkerInfo.of(call("POST", V1 + "/workers/" + segment(workerId) + "/heartbeat", null));
   }
 
   /**
@@ -357,8 +377,8 @@ public final class HourglassClient implements AutoCloseable {
 
   /**
    * Leases up to {@code max} jobs, waiting up to {@code wait} for one (a long poll: the server
-   * answers as soon as a job is ready, and empty at the deadline). Interrupting the calling
-   * thread abandons the poll.
+   * answers as soon as a job is ready, and empty at the deadline). Interrupting the calling thread
+   * abandons the poll.
    *
    * @param workerId the worker
    * @param max 1 to 10,000 jobs
@@ -369,14 +389,14 @@ public final class HourglassClient implements AutoCloseable {
    * @throws IllegalArgumentException if wait is negative or above 60 s
    * @throws HourglassException if the server refuses (400) or cannot be reached
    */
-  public List<Assignment> lease(String workerId, int max, Duration wait, List<String> queues,
-      Duration lease) {
+  public List<Assignment> lease(
+      String workerId, int max, Duration wait, List<String> queues, Duration lease) {
     return lease(workerId, max, wait, queues, lease, List.of());
   }
 
   /**
-   * Leases up to {@code max} jobs of the given task types, as {@link #lease(String, int,
-   * Duration, List, Duration)} does; jobs of other types are left for workers that can run them.
+   * Leases up to {@code max} jobs of the given task types, as {@link #lease(String, int, Duration,
+   * List, Duration)} does; jobs of other types are left for workers that can run them.
    *
    * @param workerId the worker
    * @param max 1 to 10,000 jobs
@@ -388,14 +408,19 @@ public final class HourglassClient implements AutoCloseable {
    * @throws IllegalArgumentException if wait is negative or above 60 s
    * @throws HourglassException if the server refuses (400) or cannot be reached
    */
-  public List<Assignment> lease(String workerId, int max, Duration wait, List<String> queues,
-      Duration lease, List<String> tasks) {
+  public List<Assignment> lease(
+      String workerId,
+      int max,
+      Duration wait,
+      List<String> queues,
+      Duration lease,
+      List<String> tasks) {
     return lease(workerId, max, wait, queues, lease, tasks, LeaseStrategy.PRIORITY);
   }
 
   /**
-   * Leases as {@link #lease(String, int, Duration, List, Duration, List)} does, dividing the
-   * grants over the queues by {@code strategy}.
+   * Leases as {@link #lease(String, int, Duration, List, Duration, List)} does, dividing the grants
+   * over the queues by {@code strategy}.
    *
    * @param workerId the worker
    * @param max 1 to 10,000 jobs
@@ -408,8 +433,14 @@ public final class HourglassClient implements AutoCloseable {
    * @throws IllegalArgumentException if wait is negative or above 60 s
    * @throws HourglassException if the server refuses (400) or cannot be reached
    */
-  public List<Assignment> lease(String workerId, int max, Duration wait, List<String> queues,
-      Duration lease, List<String> tasks, LeaseStrategy strategy) {
+  public List<Assignment> lease(
+      String workerId,
+      int max,
+      Duration wait,
+      List<String> queues,
+      Duration lease,
+      List<String> tasks,
+      LeaseStrategy strategy) {
     checkWait(wait);
     ObjectNode body = Json.MAPPER.createObjectNode();
     body.put("worker_id", workerId).put("max", max).put("wait_ms", wait.toMillis());
@@ -427,14 +458,16 @@ public final class HourglassClient implements AutoCloseable {
     if (strategy != LeaseStrategy.PRIORITY) {
       body.put("strategy", strategy.wireName());
     }
-    return list(call("POST", V1 + "/lease", body, requestTimeout.plus(wait)), "assignments",
+    return list(
+        call("POST", V1 + "/lease", body, requestTimeout.plus(wait)),
+        "assignments",
         Assignment::of);
   }
 
   /**
-   * Completes a leased job. Completing twice is harmless: when the server refuses a repeat
-   * because the job already succeeded in this very attempt (worker and generation), this
-   * returns SUCCEEDED as the first call did.
+   * Completes a leased job. Completing twice is harmless: when the server refuses a repeat because
+   * the job already succeeded in this very attempt (worker and generation), this returns SUCCEEDED
+   * as the first call did.
    *
    * @param jobId the job
    * @param workerId the lease holder
@@ -442,8 +475,8 @@ public final class HourglassClient implements AutoCloseable {
    * @param result any value Jackson writes as JSON (a JsonNode as is), or null
    * @return the job's state afterwards (SUCCEEDED)
    * @throws IllegalArgumentException if the result cannot be written as JSON
-   * @throws HourglassException 409 if the worker no longer holds this generation (lease lost:
-   *     drop the job), or unreachable
+   * @throws HourglassException 409 if the worker no longer holds this generation (lease lost: drop
+   *     the job), or unreachable
    */
   public JobState complete(String jobId, String workerId, int generation, Object result) {
     ObjectNode body = report(workerId, generation);
@@ -470,27 +503,28 @@ public final class HourglassClient implements AutoCloseable {
   }
 
   /**
-   * Completes many leased jobs in one request ({@code POST /api/v1/jobs:complete}); they share
-   * one group commit on the server. Each completion is applied or refused on its own, so one
-   * whose lease was lost does not stop the rest: check {@link CompletionResult#applied()}.
+   * Completes many leased jobs in one request ({@code POST /api/v1/jobs:complete}); they share one
+   * group commit on the server. Each completion is applied or refused on its own, so one whose
+   * lease was lost does not stop the rest: check {@link CompletionResult#applied()}.
    *
    * @param workerId the lease holder of every job
    * @param completions 1 to 10,000 jobs with their generations and results
    * @return one result per completion, in order
    * @throws IllegalArgumentException if the list is empty or a result cannot be written as JSON
-   * @throws HourglassException if the whole request is refused (400 over 10,000 or a bad field,
-   *     403 without the worker role) or the server cannot be reached
+   * @throws HourglassException if the whole request is refused (400 over 10,000 or a bad field, 403
+   *     without the worker role) or the server cannot be reached
    */
   public List<CompletionResult> completeAll(String workerId, List<Completion> completions) {
     if (completions.isEmpty()) {
       throw new IllegalArgumentException("completeAll needs at least one completion");
     }
-    ObjectNode body = Json.MAPPER.createObjectNode().put("worker_id",
-        Objects.requireNonNull(workerId, "workerId"));
+    ObjectNode body =
+        Json.MAPPER
+            .createObjectNode()
+            .put("worker_id", Objects.requireNonNull(workerId, "workerId"));
     var arr = body.putArray("completions");
     for (Completion c : completions) {
-      ObjectNode one = arr.addObject().put("job_id", c.jobId()).put("generation",
-          c.generation());
+      ObjectNode one = arr.addObject().put("job_id", c.jobId()).put("generation", c.generation());
       if (c.result() != null) {
         one.set("result", Json.tree(c.result(), "result of " + c.jobId()));
       }
@@ -508,11 +542,10 @@ public final class HourglassClient implements AutoCloseable {
    * @param error what went wrong, or null
    * @param retryable false sends it to the dead-letter queue at once
    * @return FAILED (a retry is scheduled) or DEAD
-   * @throws HourglassException 409 if the worker no longer holds this generation, or
-   *     unreachable
+   * @throws HourglassException 409 if the worker no longer holds this generation, or unreachable
    */
-  public JobState fail(String jobId, String workerId, int generation, String error,
-      boolean retryable) {
+  public JobState fail(
+      String jobId, String workerId, int generation, String error, boolean retryable) {
     ObjectNode body = report(workerId, generation).put("retryable", retryable);
     if (error != null) {
       body.put("error", error);
@@ -535,8 +568,8 @@ public final class HourglassClient implements AutoCloseable {
     if (!lease.isZero()) {
       body.put("lease_ms", lease.toMillis());
     }
-    return Json.instant(call("POST", V1 + "/jobs/" + segment(jobId) + "/heartbeat", body),
-        "lease_expires_at");
+    return Json.instant(
+        call("POST", V1 + "/jobs/" + segment(jobId) + "/heartbeat", body), "lease_expires_at");
   }
 
   /**
@@ -549,16 +582,16 @@ public final class HourglassClient implements AutoCloseable {
    * @throws HourglassException 409 if the lease was already lost, or unreachable
    */
   public JobState release(String jobId, String workerId, int generation) {
-    return state(call("POST", V1 + "/jobs/" + segment(jobId) + "/release",
-        report(workerId, generation)));
+    return state(
+        call("POST", V1 + "/jobs/" + segment(jobId) + "/release", report(workerId, generation)));
   }
 
   /**
    * A worker's signal poll ({@code POST /api/v1/workers/{id}/signals}): waits up to {@code wait}
    * until one of the worker's leases is cancelled or times out, and answers with those leases
-   * (empty at the deadline). Leases the worker holds but did not name are covered while the
-   * poll waits; named ones that ended before it are answered at once. A read on the server:
-   * nothing is logged. Interrupting the calling thread abandons the poll.
+   * (empty at the deadline). Leases the worker holds but did not name are covered while the poll
+   * waits; named ones that ended before it are answered at once. A read on the server: nothing is
+   * logged. Interrupting the calling thread abandons the poll.
    *
    * @param workerId the worker, registered
    * @param held the leases the worker holds (at most 10,000)
@@ -575,13 +608,21 @@ public final class HourglassClient implements AutoCloseable {
     for (LeaseSignal.Held h : held) {
       arr.addObject().put("job_id", h.jobId()).put("generation", h.generation());
     }
-    return list(call("POST", V1 + "/workers/" + segment(workerId) + "/signals", body,
-        requestTimeout.plus(wait)), "signals", LeaseSignal::of);
+    return list(
+        call(
+            "POST",
+            V1 + "/workers/" + segment(workerId) + "/signals",
+            body,
+            requestTimeout.plus(wait)),
+        "signals",
+        LeaseSignal::of);
   }
 
   private static ObjectNode report(String workerId, int generation) {
-    return Json.MAPPER.createObjectNode().put("worker_id", Objects.requireNonNull(workerId,
-        "workerId")).put("generation", generation);
+    return Json.MAPPER
+        .createObjectNode()
+        .put("worker_id", Objects.requireNonNull(workerId, "workerId"))
+        .put("generation", generation);
   }
 
   // --------------------------------------------------------------------------------- schedules
@@ -597,8 +638,9 @@ public final class HourglassClient implements AutoCloseable {
    */
   public Schedule createSchedule(JobRequest request) {
     if (!request.isSchedule()) {
-      throw new IllegalArgumentException("a schedule needs a cron expression: set"
-          + " JobRequest.builder(task).cron(\"*/5 * * * *\")");
+      throw new IllegalArgumentException(
+          "a schedule needs a cron expression: set"
+              + " JobRequest.builder(task).cron(\"*/5 * * * *\")");
     }
     return Schedule.of(call("POST", V1 + "/schedules", traced(request)));
   }
@@ -653,8 +695,7 @@ public final class HourglassClient implements AutoCloseable {
    * @throws HourglassException 404 if unknown, 403 without admin role, or unreachable
    */
   public Schedule resumeSchedule(String scheduleId) {
-    return Schedule.of(call("POST", V1 + "/schedules/" + segment(scheduleId) + "/resume",
-        null));
+    return Schedule.of(call("POST", V1 + "/schedules/" + segment(scheduleId) + "/resume", null));
   }
 
   /**
@@ -720,8 +761,11 @@ public final class HourglassClient implements AutoCloseable {
    * @throws HourglassException 400 if negative, 403 without admin role, or unreachable
    */
   public QueueInfo setQueueLimit(String queue, int maxRunning) {
-    return QueueInfo.of(call("PUT", V1 + "/queues/" + segment(queue) + "/limits",
-        Json.MAPPER.createObjectNode().put("max_running", maxRunning)));
+    return QueueInfo.of(
+        call(
+            "PUT",
+            V1 + "/queues/" + segment(queue) + "/limits",
+            Json.MAPPER.createObjectNode().put("max_running", maxRunning)));
   }
 
   /**
@@ -732,7 +776,9 @@ public final class HourglassClient implements AutoCloseable {
    * @throws HourglassException 400 if negative, 403 without admin role, or unreachable
    */
   public void setTaskLimit(String task, int maxRunning) {
-    call("PUT", V1 + "/tasks/" + segment(task) + "/limits",
+    call(
+        "PUT",
+        V1 + "/tasks/" + segment(task) + "/limits",
         Json.MAPPER.createObjectNode().put("max_running", maxRunning));
   }
 
@@ -749,7 +795,9 @@ public final class HourglassClient implements AutoCloseable {
     for (JobState s : JobState.values()) {
       out.put(s, 0L);
     }
-    call("GET", V1 + "/stats", null).path("counts").properties()
+    call("GET", V1 + "/stats", null)
+        .path("counts")
+        .properties()
         .forEach(e -> out.put(JobState.parse(e.getKey()), e.getValue().asLong()));
     return out;
   }
@@ -789,9 +837,7 @@ public final class HourglassClient implements AutoCloseable {
     }
   }
 
-  /**
-   * Closes the connection pool; calls in flight finish first. Idempotent.
-   */
+  /** Closes the connection pool; calls in flight finish first. Idempotent. */
   @Override
   public void close() {
     http.close();
@@ -814,15 +860,17 @@ public final class HourglassClient implements AutoCloseable {
 
   private static void checkWait(Duration wait) {
     if (wait.isNegative() || wait.compareTo(LEASE_WAIT_MAX) > 0) {
-      throw new IllegalArgumentException("wait=" + wait + " is outside [0, " + LEASE_WAIT_MAX
-          + "]");
+      throw new IllegalArgumentException(
+          "wait=" + wait + " is outside [0, " + LEASE_WAIT_MAX + "]");
     }
   }
 
   private static void appendParam(StringBuilder q, String name, String value) {
     if (value != null) {
-      q.append('&').append(name).append('=').append(
-          java.net.URLEncoder.encode(value, StandardCharsets.UTF_8));
+      q.append('&')
+          .append(name)
+          .append('=')
+          .append(java.net.URLEncoder.encode(value, StandardCharsets.UTF_8));
     }
   }
 
@@ -835,7 +883,9 @@ public final class HourglassClient implements AutoCloseable {
     var b = new StringBuilder();
     for (byte x : s.getBytes(StandardCharsets.UTF_8)) {
       char c = (char) (x & 0xff);
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+      if ((c >= 'a' && c <= 'z')
+          || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
           || "-._~@!$'()*,;=".indexOf(c) >= 0) {
         b.append(c);
       } else {
@@ -850,8 +900,8 @@ public final class HourglassClient implements AutoCloseable {
   }
 
   /**
-   * Sends one request, follows 307/308, moves to the next replica when one refuses the
-   * connection or has no leader, and turns a non-2xx answer into the exception.
+   * Sends one request, follows 307/308, moves to the next replica when one refuses the connection
+   * or has no leader, and turns a non-2xx answer into the exception.
    */
   private JsonNode call(String method, String path, JsonNode body, Duration timeout) {
     byte[] bytes = body == null ? null : body.toString().getBytes(StandardCharsets.UTF_8);
@@ -864,7 +914,8 @@ public final class HourglassClient implements AutoCloseable {
         r = send(method, uri, bytes, timeout);
       } catch (HourglassException e) {
         // Refused: nothing was sent, so another replica may take it.
-        if (e.getCause() instanceof ConnectException && endpoints.size() > 1
+        if (e.getCause() instanceof ConnectException
+            && endpoints.size() > 1
             && System.nanoTime() < failoverDeadline) {
           // Followers may still point at the dead leader until they notice: not a redirect loop.
           hop = 0;
@@ -889,17 +940,29 @@ public final class HourglassClient implements AutoCloseable {
       current = at;
       if ((status == 307 || status == 308) && r.headers().firstValue("Location").isPresent()) {
         if (hop++ >= REDIRECTS_MAX) {
-          throw new HourglassException(status, ErrorCode.TOO_MANY_REDIRECTS.name(),
-              "Too many redirects", method + " " + path + " was redirected more than "
-                  + REDIRECTS_MAX + " times (last to " + r.headers().firstValue("Location").get()
-                  + "); check the cluster's leader addresses", null, null, null);
+          throw new HourglassException(
+              status,
+              ErrorCode.TOO_MANY_REDIRECTS.name(),
+              "Too many redirects",
+              method
+                  + " "
+                  + path
+                  + " was redirected more than "
+                  + REDIRECTS_MAX
+                  + " times (last to "
+                  + r.headers().firstValue("Location").get()
+                  + "); check the cluster's leader addresses",
+              null,
+              null,
+              null);
         }
         uri = uri.resolve(r.headers().firstValue("Location").get());
         at = indexOf(uri, at);
         continue;
       }
       if (status / 100 == 2) {
-        return r.body().length == 0 ? Json.MAPPER.createObjectNode()
+        return r.body().length == 0
+            ? Json.MAPPER.createObjectNode()
             : Json.parse(new String(r.body(), StandardCharsets.UTF_8), "the server's answer");
       }
       throw problem(method + " " + path, r);
@@ -935,8 +998,11 @@ public final class HourglassClient implements AutoCloseable {
     if (body != null) {
       b.header("Content-Type", "application/json");
     }
-    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-        : HttpRequest.BodyPublishers.ofByteArray(body));
+    b.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofByteArray(body));
     CompletableFuture<HttpResponse<byte[]>> f =
         http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray());
     try {
@@ -952,13 +1018,18 @@ public final class HourglassClient implements AutoCloseable {
 
   private static HourglassException problem(String what, HttpResponse<byte[]> r) {
     String text = new String(r.body(), StandardCharsets.UTF_8);
-    Long retryAfter = r.headers().firstValue("Retry-After").map(v -> {
-      try {
-        return Long.parseLong(v.trim());
-      } catch (NumberFormatException e) {
-        return null;
-      }
-    }).orElse(null);
+    Long retryAfter =
+        r.headers()
+            .firstValue("Retry-After")
+            .map(
+                v -> {
+                  try {
+                    return Long.parseLong(v.trim());
+                  } catch (NumberFormatException e) {
+                    return null;
+                  }
+                })
+            .orElse(null);
     JsonNode p = null;
     try {
       p = text.isEmpty() ? null : Json.MAPPER.readTree(text);
@@ -966,13 +1037,24 @@ public final class HourglassClient implements AutoCloseable {
       // a proxy's HTML page: reported as text below
     }
     if (p != null && p.isObject() && Json.text(p, "code") != null) {
-      return new HourglassException(r.statusCode(), Json.text(p, "code"), Json.text(p, "title"),
-          Json.text(p, "detail"), Json.text(p, "type"), retryAfter, null);
+      return new HourglassException(
+          r.statusCode(),
+          Json.text(p, "code"),
+          Json.text(p, "title"),
+          Json.text(p, "detail"),
+          Json.text(p, "type"),
+          retryAfter,
+          null);
     }
     String snippet = text.length() > 200 ? text.substring(0, 200) + "..." : text;
-    return new HourglassException(r.statusCode(), "HTTP_" + r.statusCode(), null, what
-        + " answered " + r.statusCode() + " without a problem body: " + snippet, null,
-        retryAfter, null);
+    return new HourglassException(
+        r.statusCode(),
+        "HTTP_" + r.statusCode(),
+        null,
+        what + " answered " + r.statusCode() + " without a problem body: " + snippet,
+        null,
+        retryAfter,
+        null);
   }
 
   /** Settings of a client; not thread-safe. */
@@ -996,20 +1078,31 @@ public final class HourglassClient implements AutoCloseable {
       try {
         u = URI.create(baseUrl);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("baseUrl=\"" + baseUrl + "\" (in \"" + all + "\") is"
-            + " not a URL; give one such as http://127.0.0.1:7070", e);
+        throw new IllegalArgumentException(
+            "baseUrl=\""
+                + baseUrl
+                + "\" (in \""
+                + all
+                + "\") is"
+                + " not a URL; give one such as http://127.0.0.1:7070",
+            e);
       }
       if (u.getScheme() == null || !u.getScheme().startsWith("http") || u.getHost() == null) {
-        throw new IllegalArgumentException("baseUrl=\"" + baseUrl + "\" (in \"" + all + "\") is"
-            + " not an absolute http(s) URL; give one such as http://127.0.0.1:7070");
+        throw new IllegalArgumentException(
+            "baseUrl=\""
+                + baseUrl
+                + "\" (in \""
+                + all
+                + "\") is"
+                + " not an absolute http(s) URL; give one such as http://127.0.0.1:7070");
       }
       String s = u.toString();
       return URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
     }
 
     /**
-     * How long one call keeps moving between a cluster's replicas while none accepts it (the
-     * leader died, an election is under way); default 10 s.
+     * How long one call keeps moving between a cluster's replicas while none accepts it (the leader
+     * died, an election is under way); default 10 s.
      *
      * @param timeout positive
      * @return this builder

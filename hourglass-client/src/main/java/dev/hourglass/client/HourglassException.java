@@ -4,8 +4,8 @@ import java.util.Objects;
 
 /**
  * The one exception of the Hourglass client: the server refused a call (it answered with an RFC
- * 9457 problem body), or could not be reached. It carries the problem's fields so that callers
- * can branch on the stable {@link #code()} and show the human {@link #detail()}.
+ * 9457 problem body), or could not be reached. It carries the problem's fields so that callers can
+ * branch on the stable {@link #code()} and show the human {@link #detail()}.
  *
  * <pre>{@code
  * try {
@@ -15,9 +15,9 @@ import java.util.Objects;
  * }
  * }</pre>
  *
- * <p>{@link #status()} is the HTTP status, or {@link #STATUS_UNREACHABLE} (0) when no answer
- * came (connection refused, timeout, interrupted); then {@link #code()} is {@link
- * ErrorCode#UNREACHABLE} and the call may or may not have been applied. Immutable, thread-safe.
+ * <p>{@link #status()} is the HTTP status, or {@link #STATUS_UNREACHABLE} (0) when no answer came
+ * (connection refused, timeout, interrupted); then {@link #code()} is {@link ErrorCode#UNREACHABLE}
+ * and the call may or may not have been applied. Immutable, thread-safe.
  */
 public final class HourglassException extends RuntimeException {
   /** {@link #status()} when the server gave no HTTP answer at all. */
@@ -35,8 +35,8 @@ public final class HourglassException extends RuntimeException {
    * Creates one from a problem body's fields.
    *
    * @param status the HTTP status, or {@link #STATUS_UNREACHABLE}
-   * @param codeName the problem's code as sent, e.g. {@code STALE_GENERATION}; a name this
-   *     client does not know gives {@link ErrorCode#UNKNOWN}
+   * @param codeName the problem's code as sent, e.g. {@code STALE_GENERATION}; a name this client
+   *     does not know gives {@link ErrorCode#UNKNOWN}
    * @param title the problem's short title, or null
    * @param detail what was wrong, for people
    * @param type the problem type URI, or null
@@ -44,8 +44,14 @@ public final class HourglassException extends RuntimeException {
    * @param cause the transport failure, or null
    * @throws NullPointerException if codeName is null
    */
-  public HourglassException(int status, String codeName, String title, String detail,
-      String type, Long retryAfterSeconds, Throwable cause) {
+  public HourglassException(
+      int status,
+      String codeName,
+      String title,
+      String detail,
+      String type,
+      Long retryAfterSeconds,
+      Throwable cause) {
     super("HTTP " + status + " " + codeName + ": " + detail, cause);
     this.status = status;
     this.codeName = Objects.requireNonNull(codeName, "codeName");
@@ -64,10 +70,18 @@ public final class HourglassException extends RuntimeException {
    * @return the exception to throw
    */
   public static HourglassException unreachable(String what, Throwable cause) {
-    return new HourglassException(STATUS_UNREACHABLE, ErrorCode.UNREACHABLE.name(),
-        "Unreachable", what + " got no answer (" + cause + "); the call may or may not have"
+    return new HourglassException(
+        STATUS_UNREACHABLE,
+        ErrorCode.UNREACHABLE.name(),
+        "Unreachable",
+        what
+            + " got no answer ("
+            + cause
+            + "); the call may or may not have"
             + " been applied; check that the server runs and the URL is right, then retry",
-        null, null, cause);
+        null,
+        null,
+        cause);
   }
 
   /**
@@ -82,8 +96,8 @@ public final class HourglassException extends RuntimeException {
   /**
    * The problem's stable code.
    *
-   * @return the code; {@link ErrorCode#UNKNOWN} for a code this client does not know (see
-   *     {@link #codeName()}); never null
+   * @return the code; {@link ErrorCode#UNKNOWN} for a code this client does not know (see {@link
+   *     #codeName()}); never null
    */
   public ErrorCode code() {
     return code;
@@ -162,7 +176,10 @@ public final class HourglassException extends RuntimeException {
    * @return true when the failure is transient
    */
   public boolean isTransient() {
-    return status == STATUS_UNREACHABLE || status == 503 || status == 429 || status == 502
+    return status == STATUS_UNREACHABLE
+        || status == 503
+        || status == 429
+        || status == 502
         || status == 504;
   }
 }

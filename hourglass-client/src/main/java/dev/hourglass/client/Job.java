@@ -81,14 +81,50 @@ public record Job(
    * @param reason why it was cancelled or died, or null
    * @param attempts every attempt, oldest first
    */
-  public Job(String jobId, JobState state, String queue, String task, String payload,
-      int priority, Instant deadline, Instant runAt, int generation, int failures,
-      int maxAttempts, Instant createdAt, Instant dueAt, Instant finishedAt,
-      List<String> dependsOn, String scheduleId, String idempotencyKey, String result,
-      String reason, List<Attempt> attempts) {
-    this(jobId, state, queue, task, payload, priority, deadline, runAt, generation, failures,
-        maxAttempts, createdAt, dueAt, finishedAt, dependsOn, scheduleId, idempotencyKey, result,
-        reason, attempts, null, null);
+  public Job(
+      String jobId,
+      JobState state,
+      String queue,
+      String task,
+      String payload,
+      int priority,
+      Instant deadline,
+      Instant runAt,
+      int generation,
+      int failures,
+      int maxAttempts,
+      Instant createdAt,
+      Instant dueAt,
+      Instant finishedAt,
+      List<String> dependsOn,
+      String scheduleId,
+      String idempotencyKey,
+      String result,
+      String reason,
+      List<Attempt> attempts) {
+    this(
+        jobId,
+        state,
+        queue,
+        task,
+        payload,
+        priority,
+        deadline,
+        runAt,
+        generation,
+        failures,
+        maxAttempts,
+        createdAt,
+        dueAt,
+        finishedAt,
+        dependsOn,
+        scheduleId,
+        idempotencyKey,
+        result,
+        reason,
+        attempts,
+        null,
+        null);
   }
 
   /**
@@ -103,12 +139,23 @@ public record Job(
    *     SUPERSEDED
    * @param error the failure's message, or null
    */
-  public record Attempt(String workerId, int generation, Instant startedAt,
-      Instant leaseExpiresAt, Instant endedAt, String outcome, String error) {
+  public record Attempt(
+      String workerId,
+      int generation,
+      Instant startedAt,
+      Instant leaseExpiresAt,
+      Instant endedAt,
+      String outcome,
+      String error) {
     static Attempt of(JsonNode n) {
-      return new Attempt(Json.text(n, "worker_id"), n.path("generation").asInt(),
-          Json.instant(n, "started_at"), Json.instant(n, "lease_expires_at"),
-          Json.instant(n, "ended_at"), Json.text(n, "outcome"), Json.text(n, "error"));
+      return new Attempt(
+          Json.text(n, "worker_id"),
+          n.path("generation").asInt(),
+          Json.instant(n, "started_at"),
+          Json.instant(n, "lease_expires_at"),
+          Json.instant(n, "ended_at"),
+          Json.text(n, "outcome"),
+          Json.text(n, "error"));
     }
   }
 
@@ -131,13 +178,28 @@ public record Job(
     for (JsonNode a : n.path("attempts")) {
       attempts.add(Attempt.of(a));
     }
-    return new Job(Json.text(n, "job_id"), JobState.parse(Json.text(n, "state")),
-        Json.text(n, "queue"), Json.text(n, "task"), Json.raw(n, "payload"),
-        n.path("priority").asInt(), Json.instant(n, "deadline"), Json.instant(n, "run_at"),
-        n.path("generation").asInt(), n.path("failures").asInt(), n.path("max_attempts").asInt(),
-        Json.instant(n, "created_at"), Json.instant(n, "due_at"), Json.instant(n, "finished_at"),
-        Json.strings(n, "depends_on"), Json.text(n, "schedule_id"),
-        Json.text(n, "idempotency_key"), Json.raw(n, "result"), Json.text(n, "reason"),
-        List.copyOf(attempts), Json.text(n, "traceparent"), Json.text(n, "tracestate"));
+    return new Job(
+        Json.text(n, "job_id"),
+        JobState.parse(Json.text(n, "state")),
+        Json.text(n, "queue"),
+        Json.text(n, "task"),
+        Json.raw(n, "payload"),
+        n.path("priority").asInt(),
+        Json.instant(n, "deadline"),
+        Json.instant(n, "run_at"),
+        n.path("generation").asInt(),
+        n.path("failures").asInt(),
+        n.path("max_attempts").asInt(),
+        Json.instant(n, "created_at"),
+        Json.instant(n, "due_at"),
+        Json.instant(n, "finished_at"),
+        Json.strings(n, "depends_on"),
+        Json.text(n, "schedule_id"),
+        Json.text(n, "idempotency_key"),
+        Json.raw(n, "result"),
+        Json.text(n, "reason"),
+        List.copyOf(attempts),
+        Json.text(n, "traceparent"),
+        Json.text(n, "tracestate"));
   }
 }

@@ -1,8 +1,8 @@
 package dev.hourglass.client;
 
 /**
- * Filters and paging for {@link HourglassClient#jobs(JobQuery)}. Immutable; each wither returns
- * a copy.
+ * Filters and paging for {@link HourglassClient#jobs(JobQuery)}. Immutable; each wither returns a
+ * copy.
  *
  * @param state only jobs in this state, or null for any
  * @param queue only jobs of this queue, or null
@@ -13,6 +13,7 @@ package dev.hourglass.client;
 public record JobQuery(JobState state, String queue, String task, int limit, String cursor) {
   /** The server's default and this query's default page size. */
   public static final int LIMIT_DEFAULT = 100;
+
   /** The server's largest page. */
   public static final int LIMIT_MAX = 1000;
 
@@ -23,8 +24,8 @@ public record JobQuery(JobState state, String queue, String task, int limit, Str
    */
   public JobQuery {
     if (limit < 1 || limit > LIMIT_MAX) {
-      throw new IllegalArgumentException("limit=" + limit + " is outside [1, " + LIMIT_MAX
-          + "]; follow nextCursor for more");
+      throw new IllegalArgumentException(
+          "limit=" + limit + " is outside [1, " + LIMIT_MAX + "]; follow nextCursor for more");
     }
   }
 

@@ -72,8 +72,10 @@ public final class JobRequest {
 
     private Builder(String task) {
       if (task == null || task.isBlank()) {
-        throw new IllegalArgumentException("task must name a task type such as \"send-email\";"
-            + " got " + (task == null ? "null" : "a blank string"));
+        throw new IllegalArgumentException(
+            "task must name a task type such as \"send-email\";"
+                + " got "
+                + (task == null ? "null" : "a blank string"));
       }
       body.put("task", task);
     }
@@ -151,8 +153,8 @@ public final class JobRequest {
      */
     public Builder delay(Duration delay) {
       if (delay.isNegative() || runAtGiven) {
-        throw new IllegalArgumentException("delay=" + delay + " must not be negative and"
-            + " excludes runAt; give one of them");
+        throw new IllegalArgumentException(
+            "delay=" + delay + " must not be negative and" + " excludes runAt; give one of them");
       }
       delayGiven = true;
       body.put("delay_ms", delay.toMillis());
@@ -225,8 +227,8 @@ public final class JobRequest {
     }
 
     /**
-     * What a schedule does with firings it missed (the server was down, or the schedule was
-     * created late); default {@link Schedule.CatchUp#ONCE}.
+     * What a schedule does with firings it missed (the server was down, or the schedule was created
+     * late); default {@link Schedule.CatchUp#ONCE}.
      *
      * @param catchUp the policy
      * @return this builder
@@ -319,8 +321,8 @@ public final class JobRequest {
     /**
      * Whether retry delays are jittered (default on). With jitter, the delay before retry n is
      * drawn from {@code [0, d]}, {@code d = min(backoffMax, backoff * 2^n)} ("full jitter"), so
-     * that jobs which failed together retry spread out; without, it is exactly {@code d}. The
-     * draw is a hash of the job id and n, the same on every replica and after every restart.
+     * that jobs which failed together retry spread out; without, it is exactly {@code d}. The draw
+     * is a hash of the job id and n, the same on every replica and after every restart.
      *
      * @param jitter false for exact exponential delays
      * @return this builder
@@ -343,8 +345,7 @@ public final class JobRequest {
     }
 
     /**
-     * A key that makes resubmits harmless: a second submit with the same key returns the first
-     * job.
+     * A key that makes resubmits harmless: a second submit with the same key returns the first job.
      *
      * @param key the key
      * @return this builder
@@ -369,9 +370,9 @@ public final class JobRequest {
     }
 
     /**
-     * The key that chooses the job's partition on a node with several: jobs with the same key
-     * share one (and so can depend on each other). A client-chosen job id must then start with
-     * {@code <key>~} (docs/API.md, partitions).
+     * The key that chooses the job's partition on a node with several: jobs with the same key share
+     * one (and so can depend on each other). A client-chosen job id must then start with {@code
+     * <key>~} (docs/API.md, partitions).
      *
      * @param key the key
      * @return this builder
@@ -397,8 +398,8 @@ public final class JobRequest {
     /**
      * The submitter's W3C trace context, for a caller that propagates it by hand. Without it,
      * {@link HourglassClient} fills in the current OpenTelemetry context's when OpenTelemetry is
-     * present. The server keeps it with the job and hands it to every attempt (and a schedule
-     * to every job it fires); it refuses a malformed value (400) rather than repair it.
+     * present. The server keeps it with the job and hands it to every attempt (and a schedule to
+     * every job it fires); it refuses a malformed value (400) rather than repair it.
      *
      * @param traceparent e.g. {@code 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01}
      * @return this builder

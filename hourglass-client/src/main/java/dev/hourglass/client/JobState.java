@@ -4,8 +4,8 @@ package dev.hourglass.client;
  * A job's state, as the server reports it: the engine's states, one for one (docs/API.md). {@code
  * PENDING} waits for dependencies, {@code SCHEDULED} for its run time, {@code FAILED} for its
  * retry. {@code SUCCEEDED}, {@code DEAD} and {@code CANCELLED} are {@linkplain #isFinished()
- * finished}; only {@code SUCCEEDED} never changes again: a {@code DEAD} job may be re-driven, and
- * a job cancelled because a parent died returns to {@code PENDING} when that parent is re-driven.
+ * finished}; only {@code SUCCEEDED} never changes again: a {@code DEAD} job may be re-driven, and a
+ * job cancelled because a parent died returns to {@code PENDING} when that parent is re-driven.
  */
 public enum JobState {
   /** Waiting for the jobs it depends on. */
@@ -46,8 +46,14 @@ public enum JobState {
     try {
       return valueOf(name);
     } catch (IllegalArgumentException | NullPointerException e) {
-      throw new IllegalArgumentException("unknown job state \"" + name + "\" from the server;"
-          + " this client knows " + java.util.List.of(values()) + "; upgrade the client", e);
+      throw new IllegalArgumentException(
+          "unknown job state \""
+              + name
+              + "\" from the server;"
+              + " this client knows "
+              + java.util.List.of(values())
+              + "; upgrade the client",
+          e);
     }
   }
 }

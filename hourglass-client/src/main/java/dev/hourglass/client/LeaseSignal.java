@@ -10,8 +10,8 @@ import java.util.Objects;
  *
  * @param jobId the job
  * @param generation the lease's generation
- * @param codeName the code as the server sent it: {@code CANCELLED} or {@code TIMED_OUT} (the
- *     codes a heartbeat would get as 409)
+ * @param codeName the code as the server sent it: {@code CANCELLED} or {@code TIMED_OUT} (the codes
+ *     a heartbeat would get as 409)
  * @param reason the cancel's reason, or a sentence on the timeout
  */
 public record LeaseSignal(String jobId, int generation, String codeName, String reason) {
@@ -27,15 +27,18 @@ public record LeaseSignal(String jobId, int generation, String codeName, String 
   }
 
   static LeaseSignal of(JsonNode n) {
-    return new LeaseSignal(Json.text(n, "job_id"), n.path("generation").asInt(),
-        Json.text(n, "code"), Json.text(n, "reason"));
+    return new LeaseSignal(
+        Json.text(n, "job_id"),
+        n.path("generation").asInt(),
+        Json.text(n, "code"),
+        Json.text(n, "reason"));
   }
 
   /**
    * Why the lease ended.
    *
-   * @return {@link ErrorCode#CANCELLED} or {@link ErrorCode#TIMED_OUT}; {@link
-   *     ErrorCode#UNKNOWN} for a reason this client does not know (a newer server)
+   * @return {@link ErrorCode#CANCELLED} or {@link ErrorCode#TIMED_OUT}; {@link ErrorCode#UNKNOWN}
+   *     for a reason this client does not know (a newer server)
    */
   public ErrorCode code() {
     return ErrorCode.of(codeName);

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One partition of a node ({@code GET /api/v1/partitions}): an engine with its own log behind
- * the node's one API.
+ * One partition of a node ({@code GET /api/v1/partitions}): an engine with its own log behind the
+ * node's one API.
  *
  * @param partition its number, from 0
  * @param counts its jobs per state name (READY, RUNNING, ...)
@@ -22,8 +22,9 @@ public record PartitionInfo(int partition, Map<String, Long> counts, long logPos
     for (JsonNode p : n.path("partitions")) {
       Map<String, Long> counts = new LinkedHashMap<>();
       p.path("counts").properties().forEach(e -> counts.put(e.getKey(), e.getValue().asLong()));
-      out.add(new PartitionInfo(p.path("partition").asInt(), Map.copyOf(counts),
-          p.path("log_position").asLong()));
+      out.add(
+          new PartitionInfo(
+              p.path("partition").asInt(), Map.copyOf(counts), p.path("log_position").asLong()));
     }
     return List.copyOf(out);
   }

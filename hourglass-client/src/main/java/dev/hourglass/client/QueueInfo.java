@@ -16,12 +16,23 @@ import java.util.Map;
  * @param readyByPriority its READY jobs by priority (as text)
  * @param unrunnable its READY jobs that no live worker can run, by task type (empty: none)
  */
-public record QueueInfo(String queue, boolean paused, int maxRunning, int running,
-    Map<String, Long> counts, Map<String, Long> readyByPriority, Map<String, Long> unrunnable) {
+public record QueueInfo(
+    String queue,
+    boolean paused,
+    int maxRunning,
+    int running,
+    Map<String, Long> counts,
+    Map<String, Long> readyByPriority,
+    Map<String, Long> unrunnable) {
   static QueueInfo of(JsonNode n) {
-    return new QueueInfo(Json.text(n, "queue"), n.path("paused").asBoolean(),
-        n.path("max_running").asInt(), n.path("running").asInt(), longs(n.path("counts")),
-        longs(n.path("ready_by_priority")), longs(n.path("unrunnable")));
+    return new QueueInfo(
+        Json.text(n, "queue"),
+        n.path("paused").asBoolean(),
+        n.path("max_running").asInt(),
+        n.path("running").asInt(),
+        longs(n.path("counts")),
+        longs(n.path("ready_by_priority")),
+        longs(n.path("unrunnable")));
   }
 
   private static Map<String, Long> longs(JsonNode n) {

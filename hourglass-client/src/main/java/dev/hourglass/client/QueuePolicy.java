@@ -16,16 +16,26 @@ import java.util.Map;
  * @param keyWeights jobs per turn of the keys named (1 for the others)
  * @param activeKeys fairness keys with READY jobs now
  */
-public record QueuePolicy(String queue, int weight, Double ratePerSecond, Integer burst,
-    String fairness, Map<String, Integer> keyWeights, long activeKeys) {
+public record QueuePolicy(
+    String queue,
+    int weight,
+    Double ratePerSecond,
+    Integer burst,
+    String fairness,
+    Map<String, Integer> keyWeights,
+    long activeKeys) {
   static QueuePolicy of(JsonNode n) {
     var weights = new LinkedHashMap<String, Integer>();
     n.path("key_weights").properties().forEach(e -> weights.put(e.getKey(), e.getValue().asInt()));
     JsonNode rate = n.path("rate_per_second");
     JsonNode burst = n.path("burst");
-    return new QueuePolicy(Json.text(n, "queue"), n.path("weight").asInt(1),
-        rate.isNumber() ? rate.asDouble() : null, burst.isNumber() ? burst.asInt() : null,
-        n.path("fairness").asText("none"), java.util.Collections.unmodifiableMap(weights),
+    return new QueuePolicy(
+        Json.text(n, "queue"),
+        n.path("weight").asInt(1),
+        rate.isNumber() ? rate.asDouble() : null,
+        burst.isNumber() ? burst.asInt() : null,
+        n.path("fairness").asText("none"),
+        java.util.Collections.unmodifiableMap(weights),
         n.path("active_keys").asLong());
   }
 

@@ -24,9 +24,21 @@ import java.util.Locale;
  * @param skipped firings skipped (paused or overlap)
  * @param liveJobs jobs it created that are not terminal
  */
-public record Schedule(String scheduleId, String cron, String timeZone, String task, String queue,
-    String payload, Overlap overlap, CatchUp catchUp, boolean paused, Instant nextFireAt,
-    Instant lastFireAt, long fired, long skipped, int liveJobs) {
+public record Schedule(
+    String scheduleId,
+    String cron,
+    String timeZone,
+    String task,
+    String queue,
+    String payload,
+    Overlap overlap,
+    CatchUp catchUp,
+    boolean paused,
+    Instant nextFireAt,
+    Instant lastFireAt,
+    long fired,
+    long skipped,
+    int liveJobs) {
 
   /** What a firing does while the previous firing's job is still live (not finished). */
   public enum Overlap {
@@ -71,12 +83,21 @@ public record Schedule(String scheduleId, String cron, String timeZone, String t
   }
 
   static Schedule of(JsonNode n) {
-    return new Schedule(Json.text(n, "schedule_id"), Json.text(n, "cron"),
-        Json.text(n, "time_zone"), Json.text(n, "task"), Json.text(n, "queue"),
-        Json.raw(n, "payload"), Overlap.parse(Json.text(n, "overlap")),
-        CatchUp.parse(Json.text(n, "catch_up")), n.path("paused").asBoolean(),
-        Json.instant(n, "next_fire_at"), Json.instant(n, "last_fire_at"),
-        n.path("fired").asLong(), n.path("skipped").asLong(), n.path("live_jobs").asInt());
+    return new Schedule(
+        Json.text(n, "schedule_id"),
+        Json.text(n, "cron"),
+        Json.text(n, "time_zone"),
+        Json.text(n, "task"),
+        Json.text(n, "queue"),
+        Json.raw(n, "payload"),
+        Overlap.parse(Json.text(n, "overlap")),
+        CatchUp.parse(Json.text(n, "catch_up")),
+        n.path("paused").asBoolean(),
+        Json.instant(n, "next_fire_at"),
+        Json.instant(n, "last_fire_at"),
+        n.path("fired").asLong(),
+        n.path("skipped").asLong(),
+        n.path("live_jobs").asInt());
   }
 
   /** The policy's name as the API spells it in requests: lower case. */
@@ -90,7 +111,11 @@ public record Schedule(String scheduleId, String cron, String timeZone, String t
         return e;
       }
     }
-    throw new IllegalArgumentException(field + "=\"" + name + "\" is not one of "
-        + Arrays.stream(type.getEnumConstants()).map(Schedule::wireName).toList());
+    throw new IllegalArgumentException(
+        field
+            + "=\""
+            + name
+            + "\" is not one of "
+            + Arrays.stream(type.getEnumConstants()).map(Schedule::wireName).toList());
   }
 }

@@ -12,7 +12,9 @@ import dev.hourglass.client.internal.Json;
  */
 public record Submitted(String jobId, JobState state, boolean deduplicated) {
   static Submitted of(JsonNode n) {
-    return new Submitted(Json.text(n, "job_id"), JobState.parse(Json.text(n, "state")),
+    return new Submitted(
+        Json.text(n, "job_id"),
+        JobState.parse(Json.text(n, "state")),
         n.path("deduplicated").asBoolean(false));
   }
 }

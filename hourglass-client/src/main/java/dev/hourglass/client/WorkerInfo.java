@@ -18,8 +18,15 @@ import java.util.List;
  * @param alive whether it is alive
  * @param tasks the task types it can run (empty: any)
  */
-public record WorkerInfo(String workerId, int capacity, List<String> queues, int inFlight,
-    Instant lastSeenAt, Duration heartbeatTimeout, boolean alive, List<String> tasks) {
+public record WorkerInfo(
+    String workerId,
+    int capacity,
+    List<String> queues,
+    int inFlight,
+    Instant lastSeenAt,
+    Duration heartbeatTimeout,
+    boolean alive,
+    List<String> tasks) {
   /**
    * A worker that can run any task type.
    *
@@ -31,15 +38,26 @@ public record WorkerInfo(String workerId, int capacity, List<String> queues, int
    * @param heartbeatTimeout silent this long, it is declared dead and its jobs are retried
    * @param alive whether it is alive
    */
-  public WorkerInfo(String workerId, int capacity, List<String> queues, int inFlight,
-      Instant lastSeenAt, Duration heartbeatTimeout, boolean alive) {
+  public WorkerInfo(
+      String workerId,
+      int capacity,
+      List<String> queues,
+      int inFlight,
+      Instant lastSeenAt,
+      Duration heartbeatTimeout,
+      boolean alive) {
     this(workerId, capacity, queues, inFlight, lastSeenAt, heartbeatTimeout, alive, List.of());
   }
 
   static WorkerInfo of(JsonNode n) {
-    return new WorkerInfo(Json.text(n, "worker_id"), n.path("capacity").asInt(),
-        Json.strings(n, "queues"), n.path("in_flight").asInt(), Json.instant(n, "last_seen_at"),
-        Duration.ofMillis(n.path("heartbeat_timeout_ms").asLong()), n.path("alive").asBoolean(),
+    return new WorkerInfo(
+        Json.text(n, "worker_id"),
+        n.path("capacity").asInt(),
+        Json.strings(n, "queues"),
+        n.path("in_flight").asInt(),
+        Json.instant(n, "last_seen_at"),
+        Duration.ofMillis(n.path("heartbeat_timeout_ms").asLong()),
+        n.path("alive").asBoolean(),
         Json.strings(n, "tasks"));
   }
 }

@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Goal: a client and a worker given every replica's URL ride through the leader's SIGKILL
- * without an error reaching the caller: calls move to the new leader by themselves, and every
- * submitted job runs to success.
+ * Goal: a client and a worker given every replica's URL ride through the leader's SIGKILL without
+ * an error reaching the caller: calls move to the new leader by themselves, and every submitted job
+ * runs to success.
  */
 class ClusterFailoverClientTest {
   static final Duration WAIT = Duration.ofSeconds(90);
@@ -46,17 +46,25 @@ class ClusterFailoverClientTest {
 
   @Test
   void clientAndWorkerFollowTheLeaderThroughAKill() throws Exception {
-    replicas = new LocalReplicaSet(dir, 3, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"),
-        List.of());
+    replicas =
+        new LocalReplicaSet(dir, 3, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"), List.of());
     replicas.startAll();
     String urls = replicas.urls().stream().map(URI::toString).collect(Collectors.joining(","));
     client = HourglassClient.builder(urls).failoverTimeout(Duration.ofSeconds(60)).build();
     Set<String> ran = ConcurrentHashMap.newKeySet();
-    worker = Worker.builder(client).workerId("w1").capacity(4).pollWait(Duration.ofSeconds(1))
-        .handler("t", ctx -> {
-          ran.add(ctx.jobId());
-          return Map.of();
-        }).build().start();
+    worker =
+        Worker.builder(client)
+            .workerId("w1")
+            .capacity(4)
+            .pollWait(Duration.ofSeconds(1))
+            .handler(
+                "t",
+                ctx -> {
+                  ran.add(ctx.jobId());
+                  return Map.of();
+                })
+            .build()
+            .start();
 
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 20; i++) {

@@ -26,9 +26,13 @@ class HourglassClientAuthTest {
   private static final String ADMIN = "admin-secret-1";
 
   @RegisterExtension
-  final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
-      .withFsync(new FsyncPolicy.NeverUnsafeForTests())
-      .withAuth(Auth.parse("client:" + CLIENT + ",worker:" + WORKER + ",admin:" + ADMIN)));
+  final HourglassServerExtension server =
+      HourglassServerExtension.withOptions(
+          o ->
+              o.withFsync(new FsyncPolicy.NeverUnsafeForTests())
+                  .withAuth(
+                      Auth.parse("client:" + CLIENT + ",worker:" + WORKER + ",admin:" + ADMIN)));
+
   HourglassClient asClient;
   HourglassClient asWorker;
   HourglassClient asAdmin;
@@ -52,14 +56,17 @@ class HourglassClientAuthTest {
   }
 
   private static void refused(ThrowingCallable call, int status, String code, String detail) {
-    assertThatThrownBy(call).isInstanceOfSatisfying(HourglassException.class, e -> {
-      assertThat(e.status()).isEqualTo(status);
-      assertThat(e.codeName()).isEqualTo(code);
-      assertThat(e.code()).isEqualTo(ErrorCode.valueOf(code));
-      assertThat(e.detail()).contains(detail);
-      assertThat(e.getMessage()).startsWith("HTTP " + status + " " + code + ": ");
-      assertThat(e.isTransient()).isFalse();
-    });
+    assertThatThrownBy(call)
+        .isInstanceOfSatisfying(
+            HourglassException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(status);
+              assertThat(e.codeName()).isEqualTo(code);
+              assertThat(e.code()).isEqualTo(ErrorCode.valueOf(code));
+              assertThat(e.detail()).contains(detail);
+              assertThat(e.getMessage()).startsWith("HTTP " + status + " " + code + ": ");
+              assertThat(e.isTransient()).isFalse();
+            });
   }
 
   @Test
@@ -69,15 +76,21 @@ class HourglassClientAuthTest {
     assertThat(asClient.jobs(JobQuery.all()).jobs()).hasSize(1);
 
     String needsWorker = "role client may not make this call";
-    refused(() -> asClient.lease("w1", 1, Duration.ZERO, List.of(), Duration.ZERO), 403,
-        "FORBIDDEN", needsWorker);
+    refused(
+        () -> asClient.lease("w1", 1, Duration.ZERO, List.of(), Duration.ZERO),
+        403,
+        "FORBIDDEN",
+        needsWorker);
     refused(() -> asClient.pauseQueue("q"), 403, "FORBIDDEN", needsWorker);
     refused(() -> asClient.setQueueLimit("q", 1), 403, "FORBIDDEN", "nothing was applied");
     refused(() -> asClient.redrive(s.jobId()), 403, "FORBIDDEN", "nothing was applied");
-    assertThat(asAdmin.queues()).singleElement().satisfies(q -> {
-      assertThat(q.paused()).isFalse();
-      assertThat(q.maxRunning()).isZero();
-    });
+    assertThat(asAdmin.queues())
+        .singleElement()
+        .satisfies(
+            q -> {
+              assertThat(q.paused()).isFalse();
+              assertThat(q.maxRunning()).isZero();
+            });
     assertThat(asAdmin.job(s.jobId()).state()).isEqualTo(JobState.READY);
   }
 
@@ -89,7 +102,10 @@ class HourglassClientAuthTest {
     assertThat(asWorker.heartbeat(id, "w1", 1, Duration.ZERO)).isNotNull();
     assertThat(asWorker.complete(id, "w1", 1, "done")).isEqualTo(JobState.SUCCEEDED);
     assertThat(asWorker.workers()).extracting(WorkerInfo::workerId).containsExactly("w1");
-    refused(() -> asWorker.submit(JobRequest.builder("t").build()), 403, "FORBIDDEN",
+    refused(
+        () -> asWorker.submit(JobRequest.builder("t").build()),
+        403,
+        "FORBIDDEN",
         "role worker may not make this call");
     assertThat(asAdmin.counts().get(JobState.SUCCEEDED)).isEqualTo(1);
     assertThat(asAdmin.jobs(JobQuery.all()).jobs()).hasSize(1);
@@ -97,14 +113,24 @@ class HourglassClientAuthTest {
 
   @Test
   void aMissingOrUnknownTokenIs401NamedInTheMessage() {
-    try (var anonymous = connect(null); var wrong = connect("not-a-real-token")) {
-      refused(() -> anonymous.submit(JobRequest.builder("t").build()), 401, "UNAUTHORIZED",
+    try (var anonymous = connect(null);
+        var wrong = connect("not-a-real-token")) {
+      refused(
+          () -> anonymous.submit(JobRequest.builder("t").build()),
+          401,
+          "UNAUTHORIZED",
           "missing bearer token");
       refused(() -> anonymous.jobs(JobQuery.all()), 401, "UNAUTHORIZED", "missing bearer token");
-      refused(() -> wrong.submit(JobRequest.builder("t").build()), 401, "UNAUTHORIZED",
+      refused(
+          () -> wrong.submit(JobRequest.builder("t").build()),
+          401,
+          "UNAUTHORIZED",
           "unknown bearer token");
-      refused(() -> wrong.lease("w1", 1, Duration.ZERO, List.of(), Duration.ZERO), 401,
-          "UNAUTHORIZED", "unknown bearer token");
+      refused(
+          () -> wrong.lease("w1", 1, Duration.ZERO, List.of(), Duration.ZERO),
+          401,
+          "UNAUTHORIZED",
+          "unknown bearer token");
       assertThat(anonymous.ready()).isTrue(); // /readyz needs no token, for load balancers
     }
     assertThat(asAdmin.jobs(JobQuery.all()).jobs()).isEmpty();
@@ -133,27 +159,36 @@ class HourglassClientAuthTest {
     // Goal: a misconfigured worker says why it gets nothing, and keeps backing off.
     String id = asClient.submit(JobRequest.builder("t").build()).jobId();
     var refusals = new CopyOnWriteArrayList<HourglassException>();
-    Worker w = Worker.builder(asClient).workerId("misconfigured").handler("t", ctx -> "ran")
-        .backoff(Duration.ofMillis(10), Duration.ofMillis(50)).listener(new WorkerListener() {
-          @Override
-          public void onServerUnreachable(HourglassException error, Duration backoff) {
-            refusals.add(error);
-          }
+    Worker w =
+        Worker.builder(asClient)
+            .workerId("misconfigured")
+            .handler("t", ctx -> "ran")
+            .backoff(Duration.ofMillis(10), Duration.ofMillis(50))
+            .listener(
+                new WorkerListener() {
+                  @Override
+                  public void onServerUnreachable(HourglassException error, Duration backoff) {
+                    refusals.add(error);
+                  }
 
-          @Override
-          public void onLeased(JobContext ctx) {
-            throw new AssertionError("a client token leased " + ctx.jobId());
-          }
-        }).build().start();
+                  @Override
+                  public void onLeased(JobContext ctx) {
+                    throw new AssertionError("a client token leased " + ctx.jobId());
+                  }
+                })
+            .build()
+            .start();
     try {
       await().atMost(Duration.ofSeconds(10)).until(() -> refusals.size() >= 3);
     } finally {
       w.shutdown(Duration.ZERO);
     }
-    assertThat(refusals).allSatisfy(e -> {
-      assertThat(e.status()).isEqualTo(403);
-      assertThat(e.getMessage()).contains("FORBIDDEN").contains("role client");
-    });
+    assertThat(refusals)
+        .allSatisfy(
+            e -> {
+              assertThat(e.status()).isEqualTo(403);
+              assertThat(e.getMessage()).contains("FORBIDDEN").contains("role client");
+            });
     assertThat(asAdmin.job(id).state()).isEqualTo(JobState.READY);
     assertThat(asAdmin.workers()).isEmpty();
   }

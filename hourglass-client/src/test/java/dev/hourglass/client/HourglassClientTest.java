@@ -34,10 +34,20 @@ class HourglassClientTest {
   @Test
   void submitsWithEveryOptionAndReadsTheJobBack() {
     Instant deadline = Instant.parse("2030-01-01T00:00:00Z");
-    var s = client.submit(JobRequest.builder("send-email").payload(Map.of("to", "a@b.c"))
-        .queue("mail").priority(7).deadline(deadline).delay(Duration.ofHours(1)).maxAttempts(5)
-        .backoff(Duration.ofSeconds(2)).backoffMax(Duration.ofMinutes(1))
-        .timeout(Duration.ofSeconds(30)).idempotencyKey("welcome-42").build());
+    var s =
+        client.submit(
+            JobRequest.builder("send-email")
+                .payload(Map.of("to", "a@b.c"))
+                .queue("mail")
+                .priority(7)
+                .deadline(deadline)
+                .delay(Duration.ofHours(1))
+                .maxAttempts(5)
+                .backoff(Duration.ofSeconds(2))
+                .backoffMax(Duration.ofMinutes(1))
+                .timeout(Duration.ofSeconds(30))
+                .idempotencyKey("welcome-42")
+                .build());
     assertThat(s.state()).isEqualTo(JobState.SCHEDULED);
     assertThat(s.deduplicated()).isFalse();
 
@@ -51,24 +61,32 @@ class HourglassClientTest {
     assertThat(job.idempotencyKey()).isEqualTo("welcome-42");
     assertThat(job.runAt()).isAfter(Instant.now().plus(Duration.ofMinutes(59)));
 
-    var again = client.submit(JobRequest.builder("send-email").payloadJson("{\"to\":\"x\"}")
-        .idempotencyKey("welcome-42").build());
+    var again =
+        client.submit(
+            JobRequest.builder("send-email")
+                .payloadJson("{\"to\":\"x\"}")
+                .idempotencyKey("welcome-42")
+                .build());
     assertThat(again.deduplicated()).isTrue();
     assertThat(again.jobId()).isEqualTo(s.jobId());
   }
 
   @Test
   void batchBuildsADagAndListingFiltersAndPages() {
-    var out = client.submitBatch(List.of(
-        JobRequest.builder("etl").jobId("extract").build(),
-        JobRequest.builder("etl").jobId("transform").dependsOn("extract").build(),
-        JobRequest.builder("etl").jobId("load").dependsOn(List.of("transform")).build(),
-        JobRequest.builder("other").queue("q2").build()));
-    assertThat(out).extracting(Submitted::state)
+    var out =
+        client.submitBatch(
+            List.of(
+                JobRequest.builder("etl").jobId("extract").build(),
+                JobRequest.builder("etl").jobId("transform").dependsOn("extract").build(),
+                JobRequest.builder("etl").jobId("load").dependsOn(List.of("transform")).build(),
+                JobRequest.builder("other").queue("q2").build()));
+    assertThat(out)
+        .extracting(Submitted::state)
         .containsExactly(JobState.READY, JobState.PENDING, JobState.PENDING, JobState.READY);
 
     assertThat(client.jobs(JobQuery.all().withState(JobState.PENDING)).jobs())
-        .extracting(Job::jobId).containsExactlyInAnyOrder("transform", "load");
+        .extracting(Job::jobId)
+        .containsExactlyInAnyOrder("transform", "load");
     assertThat(client.jobs(JobQuery.all().withQueue("q2")).jobs()).hasSize(1);
     assertThat(client.jobs(JobQuery.all().withTask("etl")).jobs()).hasSize(3);
 
@@ -87,35 +105,47 @@ class HourglassClientTest {
   @Test
   void refusalsCarryTheProblemFields() {
     assertThatThrownBy(() -> client.job("nope"))
-        .isInstanceOfSatisfying(HourglassException.class, e -> {
-          assertThat(e.status()).isEqualTo(404);
-          assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_JOB);
-          assertThat(e.is(ErrorCode.UNKNOWN_JOB)).isTrue();
-          assertThat(e.codeName()).isEqualTo("UNKNOWN_JOB");
-          assertThat(e.detail()).contains("nope");
-        });
-    assertThatThrownBy(() -> client.createSchedule(JobRequest.builder("t").cron("not cron")
-        .build())).isInstanceOfSatisfying(HourglassException.class,
-            e -> assertThat(e.status()).isEqualTo(400));
+        .isInstanceOfSatisfying(
+            HourglassException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(404);
+              assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_JOB);
+              assertThat(e.is(ErrorCode.UNKNOWN_JOB)).isTrue();
+              assertThat(e.codeName()).isEqualTo("UNKNOWN_JOB");
+              assertThat(e.detail()).contains("nope");
+            });
+    assertThatThrownBy(
+            () -> client.createSchedule(JobRequest.builder("t").cron("not cron").build()))
+        .isInstanceOfSatisfying(
+            HourglassException.class, e -> assertThat(e.status()).isEqualTo(400));
     assertThatThrownBy(() -> client.submit(JobRequest.builder("t").dependsOn("missing").build()))
-        .isInstanceOfSatisfying(HourglassException.class, e -> {
-          assertThat(e.status()).isEqualTo(422);
-          assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_PARENT);
-        });
+        .isInstanceOfSatisfying(
+            HourglassException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(422);
+              assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_PARENT);
+            });
     assertThatThrownBy(() -> JobRequest.builder("t").payloadJson("{oops"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not valid JSON");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not valid JSON");
     assertThatThrownBy(() -> client.submit(JobRequest.builder("t").cron("* * * * *").build()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("createSchedule");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("createSchedule");
   }
 
   @Test
   void anUnreachableServerIsStatusZero() {
-    try (var dead = HourglassClient.builder("http://127.0.0.1:1")
-        .connectTimeout(Duration.ofSeconds(1)).build()) {
-      assertThatThrownBy(dead::workers).isInstanceOfSatisfying(HourglassException.class, e -> {
-        assertThat(e.status()).isEqualTo(HourglassException.STATUS_UNREACHABLE);
-        assertThat(e.isTransient()).isTrue();
-      });
+    try (var dead =
+        HourglassClient.builder("http://127.0.0.1:1")
+            .connectTimeout(Duration.ofSeconds(1))
+            .build()) {
+      assertThatThrownBy(dead::workers)
+          .isInstanceOfSatisfying(
+              HourglassException.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(HourglassException.STATUS_UNREACHABLE);
+                assertThat(e.isTransient()).isTrue();
+              });
       assertThat(dead.ready()).isFalse();
     }
   }
@@ -124,10 +154,13 @@ class HourglassClientTest {
   void leaseCompleteTwiceIsHarmlessAndAStaleGenerationIsRefused() {
     var s = client.submit(JobRequest.builder("t").build());
     var got = client.lease("w1", 10, Duration.ofSeconds(1), List.of(), Duration.ZERO);
-    assertThat(got).singleElement().satisfies(a -> {
-      assertThat(a.jobId()).isEqualTo(s.jobId());
-      assertThat(a.generation()).isEqualTo(1);
-    });
+    assertThat(got)
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.jobId()).isEqualTo(s.jobId());
+              assertThat(a.generation()).isEqualTo(1);
+            });
     assertThat(client.heartbeat(s.jobId(), "w1", 1, Duration.ofSeconds(5)))
         .isAfter(Instant.now().plusSeconds(3));
     assertThat(client.complete(s.jobId(), "w1", 1, Map.of("ok", true)))
@@ -136,8 +169,7 @@ class HourglassClientTest {
         .isEqualTo(JobState.SUCCEEDED);
     assertThat(client.job(s.jobId()).result()).isEqualTo("{\"ok\":true}");
     assertThatThrownBy(() -> client.complete(s.jobId(), "w2", 1, null))
-        .isInstanceOfSatisfying(HourglassException.class,
-            e -> assertThat(e.isConflict()).isTrue());
+        .isInstanceOfSatisfying(HourglassException.class, e -> assertThat(e.isConflict()).isTrue());
   }
 
   @Test
@@ -151,15 +183,22 @@ class HourglassClientTest {
     }
     List<String> queues = new java.util.ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      for (var a : client.lease("w1", 1, Duration.ZERO, List.of("qa", "qb"), Duration.ZERO,
-          List.of(), LeaseStrategy.ROUND_ROBIN)) {
+      for (var a :
+          client.lease(
+              "w1",
+              1,
+              Duration.ZERO,
+              List.of("qa", "qb"),
+              Duration.ZERO,
+              List.of(),
+              LeaseStrategy.ROUND_ROBIN)) {
         queues.add(a.queue());
       }
     }
     assertThat(queues).containsExactly("qa", "qb", "qa", "qb");
     assertThatThrownBy(() -> client.submit(JobRequest.builder("t").fairnessKey("").build()))
-        .isInstanceOfSatisfying(HourglassException.class,
-            e -> assertThat(e.getMessage()).contains("fairness_key"));
+        .isInstanceOfSatisfying(
+            HourglassException.class, e -> assertThat(e.getMessage()).contains("fairness_key"));
   }
 
   @Test
@@ -169,14 +208,16 @@ class HourglassClientTest {
     }
     var got = client.lease("w1", 3, Duration.ofSeconds(1), List.of(), Duration.ZERO);
     assertThat(got).hasSize(3);
-    var results = client.completeAll("w1", List.of(
-        new Completion("c0", 1, Map.of("n", 0)),
-        new Completion("c1", 7, null), // not this lease's generation
-        new Completion("c2", 1, null)));
+    var results =
+        client.completeAll(
+            "w1",
+            List.of(
+                new Completion("c0", 1, Map.of("n", 0)),
+                new Completion("c1", 7, null), // not this lease's generation
+                new Completion("c2", 1, null)));
     assertThat(results).extracting(CompletionResult::jobId).containsExactly("c0", "c1", "c2");
     assertThat(results).extracting(CompletionResult::applied).containsExactly(true, false, true);
-    assertThat(results.get(1).code()).isIn(ErrorCode.STALE_GENERATION,
-        ErrorCode.NOT_LEASE_HOLDER);
+    assertThat(results.get(1).code()).isIn(ErrorCode.STALE_GENERATION, ErrorCode.NOT_LEASE_HOLDER);
     assertThat(results.get(0).code()).isNull();
     assertThat(results.get(1).state()).isNull();
     assertThat(results.get(1).detail()).contains("c1");
@@ -189,9 +230,15 @@ class HourglassClientTest {
 
   @Test
   void schedulesQueuesWorkersAndDeadLetters() {
-    var sched = client.createSchedule(JobRequest.builder("report").cron("0 3 * * *")
-        .timeZone("Europe/Berlin").scheduleId("nightly").overlap(Schedule.Overlap.SKIP)
-        .catchUp(Schedule.CatchUp.EACH_WITHIN_WINDOW).build());
+    var sched =
+        client.createSchedule(
+            JobRequest.builder("report")
+                .cron("0 3 * * *")
+                .timeZone("Europe/Berlin")
+                .scheduleId("nightly")
+                .overlap(Schedule.Overlap.SKIP)
+                .catchUp(Schedule.CatchUp.EACH_WITHIN_WINDOW)
+                .build());
     assertThat(sched.scheduleId()).isEqualTo("nightly");
     assertThat(sched.overlap()).isEqualTo(Schedule.Overlap.SKIP);
     assertThat(sched.catchUp()).isEqualTo(Schedule.CatchUp.EACH_WITHIN_WINDOW);
@@ -213,8 +260,7 @@ class HourglassClientTest {
     var w = client.registerWorker("w1", 3, List.of("q"), Duration.ofSeconds(30));
     assertThat(w.capacity()).isEqualTo(3);
     var a = client.lease("w1", 1, Duration.ZERO, List.of("q"), Duration.ZERO).get(0);
-    assertThat(client.fail(a.jobId(), "w1", a.generation(), "boom", true))
-        .isEqualTo(JobState.DEAD);
+    assertThat(client.fail(a.jobId(), "w1", a.generation(), "boom", true)).isEqualTo(JobState.DEAD);
     assertThat(client.deadLetters(10)).extracting(Job::jobId).containsExactly(a.jobId());
     assertThat(client.redrive(a.jobId())).isEqualTo(JobState.READY);
     assertThat(client.workers()).singleElement().satisfies(x -> assertThat(x.alive()).isTrue());
@@ -227,14 +273,18 @@ class HourglassClientTest {
   void followsTemporaryRedirectsWithMethodBodyAndToken() throws Exception {
     // Goal: a cluster follower answering 307 to the leader is transparent to callers.
     HttpServer follower = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    follower.createContext("/", ex -> {
-      ex.getResponseHeaders().add("Location", ts.url() + ex.getRequestURI());
-      ex.sendResponseHeaders(307, -1);
-      ex.close();
-    });
+    follower.createContext(
+        "/",
+        ex -> {
+          ex.getResponseHeaders().add("Location", ts.url() + ex.getRequestURI());
+          ex.sendResponseHeaders(307, -1);
+          ex.close();
+        });
     follower.start();
-    try (var viaFollower = HourglassClient.builder("http://127.0.0.1:"
-        + follower.getAddress().getPort()).token("ignored-without-auth").build()) {
+    try (var viaFollower =
+        HourglassClient.builder("http://127.0.0.1:" + follower.getAddress().getPort())
+            .token("ignored-without-auth")
+            .build()) {
       var s = viaFollower.submit(JobRequest.builder("t").jobId("redirected").build());
       assertThat(s.jobId()).isEqualTo("redirected");
       assertThat(viaFollower.job("redirected").state()).isEqualTo(JobState.READY);

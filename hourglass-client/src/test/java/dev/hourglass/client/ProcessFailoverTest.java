@@ -28,21 +28,25 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Goal: with three `hourglass server` replica processes under a steady submit/lease/complete load
- * through the SDK client, SIGKILL the leader several times; each time another replica serves
- * again, the killed replica restarts and catches up, and the recorded history shows no
- * acknowledged job lost, no job completed twice and no job assigned twice while a lease on it was
- * live; at the end every replica holds the same state. Snapshots every 200 entries and 64 KiB
- * log segments make the leaders snapshot and purge their logs during the failovers.
+ * through the SDK client, SIGKILL the leader several times; each time another replica serves again,
+ * the killed replica restarts and catches up, and the recorded history shows no acknowledged job
+ * lost, no job completed twice and no job assigned twice while a lease on it was live; at the end
+ * every replica holds the same state. Snapshots every 200 entries and 64 KiB log segments make the
+ * leaders snapshot and purge their logs during the failovers.
  */
 class ProcessFailoverTest {
   static final int KILLS = 5;
   static final Duration WAIT = Duration.ofSeconds(60);
+
   /** Small heaps and C1 only: three replicas and the test share two cores. */
   static final List<String> JVM = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1");
+
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   /** Kept when a test fails: the replicas' logs are {@code <dir>/<node id>.log}. */
-  @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir;
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+  Path dir;
+
   LocalReplicaSet replicas;
   HourglassClient client;
   Thread loadThread;
@@ -64,11 +68,12 @@ class ProcessFailoverTest {
 
   @Test
   void leaderKilledRepeatedlyUnderLoadLosesNothingAndNeverDoubleAssigns() throws Exception {
-    replicas = new LocalReplicaSet(dir, 3, JVM, List.of("--raft-snapshot-every", "200",
-        "--raft-segment-bytes", "65536"));
+    replicas =
+        new LocalReplicaSet(
+            dir, 3, JVM, List.of("--raft-snapshot-every", "200", "--raft-segment-bytes", "65536"));
     replicas.startAll();
-    client = HourglassClient.builder(urls(replicas)).failoverTimeout(Duration.ofSeconds(30))
-        .build();
+    client =
+        HourglassClient.builder(urls(replicas)).failoverTimeout(Duration.ofSeconds(30)).build();
     load = new SteadyLoad(client, "job");
     loadThread = Thread.ofPlatform().name("steady-load").start(load);
     // Generous: three JVMs starting on two shared cores take 10-30 s to elect a first leader.
@@ -81,20 +86,27 @@ class ProcessFailoverTest {
       long acksBefore = load.acks.get();
       long killedAt = System.nanoTime();
       replicas.kill(victim);
-      await().atMost(WAIT).until(() -> load.lastAckNanos() > killedAt
-          && !leader.equals(load.lastAckFrom()));
+      await()
+          .atMost(WAIT)
+          .until(() -> load.lastAckNanos() > killedAt && !leader.equals(load.lastAckFrom()));
       long ms = (load.lastAckNanos() - killedAt) / 1_000_000;
       failoverMillis.add(ms);
-      System.out.printf("failover %d: killed leader %s, %s served after %d ms%n", k + 1,
-          leader, load.lastAckFrom(), ms);
+      System.out.printf(
+          "failover %d: killed leader %s, %s served after %d ms%n",
+          k + 1, leader, load.lastAckFrom(), ms);
 
       replicas.start(victim);
       long target = status(load.lastAckFrom()).commitIndex();
       awaitCaughtUp(replicas, victim, target);
       assertThat(load.acks.get()).isGreaterThan(acksBefore);
     }
-    System.out.println("failover millis: " + failoverMillis + "; acknowledged jobs: "
-        + load.ackedJobs.size() + "; calls with unknown outcome: " + load.failures.get());
+    System.out.println(
+        "failover millis: "
+            + failoverMillis
+            + "; acknowledged jobs: "
+            + load.ackedJobs.size()
+            + "; calls with unknown outcome: "
+            + load.failures.get());
 
     load.stop();
     loadThread.join(WAIT.toMillis());
@@ -119,7 +131,8 @@ class ProcessFailoverTest {
     }
     assertThat(lost).as("acknowledged submits missing after failovers").isEmpty();
 
-    assertThat(load.completions).as("acknowledged completions per job")
+    assertThat(load.completions)
+        .as("acknowledged completions per job")
         .allSatisfy((job, n) -> assertThat(n).isEqualTo(1));
     for (String job : load.completions.keySet()) {
       assertThat(client.job(job).state()).as(job).isEqualTo(JobState.SUCCEEDED);
@@ -129,18 +142,21 @@ class ProcessFailoverTest {
     for (Grant g : load.grants) {
       byJob.computeIfAbsent(g.jobId(), j -> new ArrayList<>()).add(g);
     }
-    byJob.forEach((job, list) -> {
-      list.sort(Comparator.comparingInt(Grant::generation));
-      for (int i = 1; i < list.size(); i++) {
-        Grant prev = list.get(i - 1);
-        Grant next = list.get(i);
-        long nextGrantedAt = next.expiresAtMillis() - SteadyLoad.LEASE.toMillis();
-        assertThat(next.generation()).as("generations of %s", job)
-            .isGreaterThan(prev.generation());
-        assertThat(nextGrantedAt).as("two live assignments of %s: %s then %s", job, prev, next)
-            .isGreaterThanOrEqualTo(prev.expiresAtMillis());
-      }
-    });
+    byJob.forEach(
+        (job, list) -> {
+          list.sort(Comparator.comparingInt(Grant::generation));
+          for (int i = 1; i < list.size(); i++) {
+            Grant prev = list.get(i - 1);
+            Grant next = list.get(i);
+            long nextGrantedAt = next.expiresAtMillis() - SteadyLoad.LEASE.toMillis();
+            assertThat(next.generation())
+                .as("generations of %s", job)
+                .isGreaterThan(prev.generation());
+            assertThat(nextGrantedAt)
+                .as("two live assignments of %s: %s then %s", job, prev, next)
+                .isGreaterThanOrEqualTo(prev.expiresAtMillis());
+          }
+        });
   }
 
   static String urls(LocalReplicaSet replicas) {
@@ -149,8 +165,8 @@ class ProcessFailoverTest {
 
   /** One replica's own view ({@code GET /api/v1/cluster} answers locally on every replica). */
   static ClusterStatus status(URI replica) {
-    try (var one = HourglassClient.builder(replica.toString())
-        .requestTimeout(Duration.ofSeconds(5)).build()) {
+    try (var one =
+        HourglassClient.builder(replica.toString()).requestTimeout(Duration.ofSeconds(5)).build()) {
       return one.clusterStatus();
     }
   }
@@ -158,31 +174,40 @@ class ProcessFailoverTest {
   /** Until replica {@code i} answers and has applied at least {@code index}. */
   static void awaitCaughtUp(LocalReplicaSet replicas, int i, long index) {
     URI url = replicas.urls().get(i);
-    await().atMost(WAIT.multipliedBy(2)).ignoreExceptions()
+    await()
+        .atMost(WAIT.multipliedBy(2))
+        .ignoreExceptions()
         .until(() -> status(url).lastAppliedIndex() >= index);
   }
 
   /**
-   * Once writes stop, every replica reaches the same applied index with byte-identical engine
-   * state (the digest of its canonical snapshot, {@code GET /api/v1/cluster/digest}).
+   * Once writes stop, every replica reaches the same applied index with byte-identical engine state
+   * (the digest of its canonical snapshot, {@code GET /api/v1/cluster/digest}).
    */
   static void awaitReplicasIdentical(LocalReplicaSet replicas, Path logs) {
-    try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
-        .build()) {
-      await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-          .alias("replicas converge (their logs are in " + logs + ")").untilAsserted(() -> {
-            Set<String> digests = new HashSet<>();
-            for (URI url : replicas.urls()) {
-              HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-                  url.resolve("/api/v1/cluster/digest")).timeout(Duration.ofSeconds(10))
-                  .build(), HttpResponse.BodyHandlers.ofString());
-              assertThat(r.statusCode()).as("digest of " + url).isEqualTo(200);
-              JsonNode d = MAPPER.readTree(r.body());
-              digests.add(d.get("applied_index").asLong() + "/"
-                  + d.get("state_crc32c").asText());
-            }
-            assertThat(digests).as("replicas' applied index / state digest").hasSize(1);
-          });
+    try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+      await()
+          .atMost(WAIT)
+          .pollInterval(Duration.ofMillis(200))
+          .ignoreExceptions()
+          .alias("replicas converge (their logs are in " + logs + ")")
+          .untilAsserted(
+              () -> {
+                Set<String> digests = new HashSet<>();
+                for (URI url : replicas.urls()) {
+                  HttpResponse<String> r =
+                      http.send(
+                          HttpRequest.newBuilder(url.resolve("/api/v1/cluster/digest"))
+                              .timeout(Duration.ofSeconds(10))
+                              .build(),
+                          HttpResponse.BodyHandlers.ofString());
+                  assertThat(r.statusCode()).as("digest of " + url).isEqualTo(200);
+                  JsonNode d = MAPPER.readTree(r.body());
+                  digests.add(
+                      d.get("applied_index").asLong() + "/" + d.get("state_crc32c").asText());
+                }
+                assertThat(digests).as("replicas' applied index / state digest").hasSize(1);
+              });
     }
   }
 }

@@ -19,16 +19,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Goal: with three `hourglass server` replica processes, a follower restarted after the leader
- * purged its log catches up through InstallSnapshot; with a majority lost, writes fail with a
- * clear 503 instead of hanging; the whole group SIGKILLed and restarted keeps every acknowledged
- * job.
+ * purged its log catches up through InstallSnapshot; with a majority lost, writes fail with a clear
+ * 503 instead of hanging; the whole group SIGKILLed and restarted keeps every acknowledged job.
  */
 class ProcessRecoveryTest {
   /**
    * The replicas log the cluster package at INFO, so that the test can see a snapshot being
    * installed; this module's own logback-test.xml, on their classpath too, keeps only warnings.
    */
-  static final String REPLICA_LOGBACK = """
+  static final String REPLICA_LOGBACK =
+      """
       <configuration>
         <appender name="STDERR" class="ch.qos.logback.core.ConsoleAppender">
           <target>System.err</target>
@@ -40,7 +40,9 @@ class ProcessRecoveryTest {
       """;
 
   /** Kept when a test fails: the replicas' logs are {@code <dir>/<node id>.log}. */
-  @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir;
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+  Path dir;
+
   LocalReplicaSet replicas;
   HourglassClient client;
   final List<String> acked = new ArrayList<>();
@@ -60,8 +62,8 @@ class ProcessRecoveryTest {
   void submitBatches(int batches) {
     for (int b = 0; b < batches; b++) {
       List<String> ids = List.of("j" + seq++, "j" + seq++);
-      List<JobRequest> jobs = ids.stream().map(id -> JobRequest.builder("t").jobId(id).build())
-          .toList();
+      List<JobRequest> jobs =
+          ids.stream().map(id -> JobRequest.builder("t").jobId(id).build()).toList();
       assertThat(client.submitBatch(jobs)).extracting(Submitted::jobId).isEqualTo(ids);
       acked.addAll(ids);
     }
@@ -78,12 +80,15 @@ class ProcessRecoveryTest {
     Path logback = Files.writeString(dir.resolve("replica-logback.xml"), REPLICA_LOGBACK);
     List<String> jvm = new ArrayList<>(ProcessFailoverTest.JVM);
     jvm.add("-Dlogback.configurationFile=" + logback);
-    replicas = new LocalReplicaSet(dir, 3, jvm, List.of("--raft-snapshot-every", "50",
-        "--raft-segment-bytes", "16384"));
+    replicas =
+        new LocalReplicaSet(
+            dir, 3, jvm, List.of("--raft-snapshot-every", "50", "--raft-segment-bytes", "16384"));
     replicas.startAll();
     // Generous: after each start, three JVMs on two shared cores take 10-30 s to elect a leader.
-    client = HourglassClient.builder(ProcessFailoverTest.urls(replicas))
-        .failoverTimeout(Duration.ofSeconds(120)).build();
+    client =
+        HourglassClient.builder(ProcessFailoverTest.urls(replicas))
+            .failoverTimeout(Duration.ofSeconds(120))
+            .build();
     submitBatches(10);
     int follower = (replicas.urls().indexOf(client.baseUrl()) + 1) % 3;
     awaitReplicasIdentical(replicas, dir);
@@ -105,10 +110,14 @@ class ProcessRecoveryTest {
         replicas.kill(i);
       }
     }
-    try (var alone = HourglassClient.builder(replicas.urls().get(survivor).toString())
-        .failoverTimeout(Duration.ofSeconds(4)).build()) {
-      var refused = catchThrowableOfType(HourglassException.class, () -> alone.submit(
-          JobRequest.builder("t").jobId("during-outage").build()));
+    try (var alone =
+        HourglassClient.builder(replicas.urls().get(survivor).toString())
+            .failoverTimeout(Duration.ofSeconds(4))
+            .build()) {
+      var refused =
+          catchThrowableOfType(
+              HourglassException.class,
+              () -> alone.submit(JobRequest.builder("t").jobId("during-outage").build()));
       assertThat(refused).as("a write without a majority").isNotNull();
       assertThat(refused.status()).as(refused.toString()).isEqualTo(503);
       assertThat(refused.code()).isIn(ErrorCode.NO_LEADER, ErrorCode.UNAVAILABLE);

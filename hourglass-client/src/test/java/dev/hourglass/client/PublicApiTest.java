@@ -25,8 +25,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The SDK's public surface is what we promise: only the API packages are exported, no Jackson
- * type appears in them, and the enums mean what the server means.
+ * The SDK's public surface is what we promise: only the API packages are exported, no Jackson type
+ * appears in them, and the enums mean what the server means.
  */
 class PublicApiTest {
   private static final Set<String> API_PACKAGES =
@@ -39,10 +39,12 @@ class PublicApiTest {
       d = ModuleDescriptor.read(in);
     }
     assertThat(d.name()).isEqualTo("dev.hourglass.client");
-    assertThat(d.exports()).allMatch(e -> !e.isQualified())
-        .extracting(ModuleDescriptor.Exports::source).containsExactlyInAnyOrderElementsOf(
-            API_PACKAGES);
-    assertThat(d.requires()).filteredOn(r -> r.name().startsWith("com.fasterxml"))
+    assertThat(d.exports())
+        .allMatch(e -> !e.isQualified())
+        .extracting(ModuleDescriptor.Exports::source)
+        .containsExactlyInAnyOrderElementsOf(API_PACKAGES);
+    assertThat(d.requires())
+        .filteredOn(r -> r.name().startsWith("com.fasterxml"))
         .allMatch(r -> !r.modifiers().contains(ModuleDescriptor.Requires.Modifier.TRANSITIVE));
     // What the SDK needs at run time: the JDK and Jackson. OpenTelemetry only if present.
     for (var r : d.requires()) {
@@ -102,13 +104,14 @@ class PublicApiTest {
     assertThat(e.codeName()).isEqualTo("SOME_FUTURE_CODE");
     assertThat(e.is(ErrorCode.UNKNOWN)).isTrue();
     assertThat(e.getMessage()).startsWith("HTTP 409 SOME_FUTURE_CODE: d");
-    assertThat(new HourglassException(409, "STALE_GENERATION", null, "d", null, null, null)
-        .is(ErrorCode.STALE_GENERATION)).isTrue();
+    assertThat(
+            new HourglassException(409, "STALE_GENERATION", null, "d", null, null, null)
+                .is(ErrorCode.STALE_GENERATION))
+        .isTrue();
     assertThat(HourglassException.unreachable("GET /x", new IOException("refused")).code())
         .isEqualTo(ErrorCode.UNREACHABLE);
     assertThat(ErrorCode.of(null)).isEqualTo(ErrorCode.UNKNOWN);
-    assertThat(new LeaseSignal("j", 1, "LATER_REASON", null).code())
-        .isEqualTo(ErrorCode.UNKNOWN);
+    assertThat(new LeaseSignal("j", 1, "LATER_REASON", null).code()).isEqualTo(ErrorCode.UNKNOWN);
     assertThat(new CompletionResult("j", JobState.SUCCEEDED, null, null).code()).isNull();
   }
 
@@ -117,7 +120,8 @@ class PublicApiTest {
     assertThat(names(JobState.values()))
         .containsExactly(names(dev.hourglass.core.view.JobState.values()));
     for (var core : dev.hourglass.core.view.JobState.values()) {
-      assertThat(JobState.valueOf(core.name()).isFinished()).as(core.name())
+      assertThat(JobState.valueOf(core.name()).isFinished())
+          .as(core.name())
           .isEqualTo(core.isFinished());
     }
   }
@@ -135,9 +139,15 @@ class PublicApiTest {
     assertThatThrownBy(() -> Schedule.CatchUp.parse("twice"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("catch_up=\"twice\" is not one of [once, each_within_window, skip]");
-    assertThat(JobRequest.builder("t").cron("* * * * *").overlap(Schedule.Overlap.QUEUE_ONE)
-        .catchUp(Schedule.CatchUp.SKIP).build().toString())
-        .contains("\"overlap\":\"queue_one\"").contains("\"catch_up\":\"skip\"");
+    assertThat(
+            JobRequest.builder("t")
+                .cron("* * * * *")
+                .overlap(Schedule.Overlap.QUEUE_ONE)
+                .catchUp(Schedule.CatchUp.SKIP)
+                .build()
+                .toString())
+        .contains("\"overlap\":\"queue_one\"")
+        .contains("\"catch_up\":\"skip\"");
   }
 
   // ------------------------------------------------------------------------------- helpers
@@ -184,8 +194,8 @@ class PublicApiTest {
 
   /** The SDK's compiled classes: a folder (target/classes) when the tests run. */
   private static Path classesRoot() throws Exception {
-    return Path.of(HourglassClient.class.getProtectionDomain().getCodeSource().getLocation()
-        .toURI());
+    return Path.of(
+        HourglassClient.class.getProtectionDomain().getCodeSource().getLocation().toURI());
   }
 
   private static boolean visibleFromOutside(Class<?> c) {

@@ -16,8 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A TCP forwarder on 127.0.0.1 that counts HTTP/1.1 request lines by prefix (e.g. {@code "POST
  * /api/v1/jobs:complete "}) on their way to the server, so a test can tell how many calls a client
- * made without hooks in the client. The client speaks HTTP/1.1 in clear text, so request lines
- * are plain bytes at the start of a line.
+ * made without hooks in the client. The client speaks HTTP/1.1 in clear text, so request lines are
+ * plain bytes at the start of a line.
  */
 public final class RequestCountingProxy implements AutoCloseable {
   private final ServerSocket listener;
@@ -64,7 +64,8 @@ public final class RequestCountingProxy implements AutoCloseable {
   private void pipe(Socket from, Socket to, boolean requests) {
     var parser = new RequestLines();
     byte[] buf = new byte[16 * 1024];
-    try (InputStream i = from.getInputStream(); OutputStream o = to.getOutputStream()) {
+    try (InputStream i = from.getInputStream();
+        OutputStream o = to.getOutputStream()) {
       int n;
       while ((n = i.read(buf)) > 0) {
         if (requests) {
@@ -83,8 +84,8 @@ public final class RequestCountingProxy implements AutoCloseable {
 
   /**
    * Finds request lines in a keep-alive HTTP/1.1 stream: header lines up to the empty line, then
-   * {@code Content-Length} bytes of body (bodies do not end in a newline, so lines alone would
-   * glue the next request line to the last body), then the next request.
+   * {@code Content-Length} bytes of body (bodies do not end in a newline, so lines alone would glue
+   * the next request line to the last body), then the next request.
    */
   private final class RequestLines {
     private final StringBuilder line = new StringBuilder();

@@ -12,16 +12,18 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A steady submit / lease / complete workload through one {@link HourglassClient} given every
  * replica's URL, one blocking call at a time, that records a history: which submits were
- * acknowledged, every lease grant, and every acknowledged completion. Tests check their
- * invariants against that history. A call whose answer is lost (the leader died with it in
- * flight) has an unknown outcome and is recorded as nothing. Runs on the thread that calls
- * {@link #run}; the history and counters may be read from any thread.
+ * acknowledged, every lease grant, and every acknowledged completion. Tests check their invariants
+ * against that history. A call whose answer is lost (the leader died with it in flight) has an
+ * unknown outcome and is recorded as nothing. Runs on the thread that calls {@link #run}; the
+ * history and counters may be read from any thread.
  */
 final class SteadyLoad implements Runnable {
   /** Jobs per submit, and the most leased per lease request. */
   static final int BATCH = 4;
+
   /** Long enough that no lease expires during a test, so a second grant would be a bug. */
   static final Duration LEASE = Duration.ofSeconds(120);
+
   static final String WORKER = "w1";
 
   /** One grant as the worker saw it; the generation is the fencing token. */
@@ -35,8 +37,10 @@ final class SteadyLoad implements Runnable {
   final ConcurrentLinkedQueue<String> ackedJobs = new ConcurrentLinkedQueue<>();
   final ConcurrentLinkedQueue<Grant> grants = new ConcurrentLinkedQueue<>();
   final Map<String, Integer> completions = new ConcurrentHashMap<>();
+
   /** What the worker saw that it must never see: a second copy not marked as a redelivery. */
   final ConcurrentLinkedQueue<String> anomalies = new ConcurrentLinkedQueue<>();
+
   final AtomicLong acks = new AtomicLong();
   final AtomicLong failures = new AtomicLong();
   private final Map<String, Boolean> held = new ConcurrentHashMap<>();

@@ -14,13 +14,16 @@ public final class TestServer implements AutoCloseable {
 
   private TestServer(HourglassServer server) {
     this.server = server;
-    this.client = HourglassClient.builder(server.uri().toString())
-        .requestTimeout(Duration.ofSeconds(10)).build();
+    this.client =
+        HourglassClient.builder(server.uri().toString())
+            .requestTimeout(Duration.ofSeconds(10))
+            .build();
   }
 
   public static TestServer start(Path dir) throws IOException {
-    return new TestServer(HourglassServer.start(ServerOptions.of(dir).withPort(0)
-        .withFsync(new FsyncPolicy.NeverUnsafeForTests())));
+    return new TestServer(
+        HourglassServer.start(
+            ServerOptions.of(dir).withPort(0).withFsync(new FsyncPolicy.NeverUnsafeForTests())));
   }
 
   public String url() {

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A submit stores the current OpenTelemetry span's trace context with the job (one job, each job
- * of a batch, a schedule); an explicit one wins; with no current span, or no OpenTelemetry on the
+ * A submit stores the current OpenTelemetry span's trace context with the job (one job, each job of
+ * a batch, a schedule); an explicit one wins; with no current span, or no OpenTelemetry on the
  * class path at all, the job has none. Every assignment of the job answers it.
  */
 class TraceContextClientTest {
@@ -38,8 +38,10 @@ class TraceContextClientTest {
   void start() throws Exception {
     t = TestServer.start(dir);
     // Without a span processor the SDK hands out no-op spans, which carry no context.
-    tracing = SdkTracerProvider.builder()
-        .addSpanProcessor(SimpleSpanProcessor.create(InMemorySpanExporter.create())).build();
+    tracing =
+        SdkTracerProvider.builder()
+            .addSpanProcessor(SimpleSpanProcessor.create(InMemorySpanExporter.create()))
+            .build();
     tracer = tracing.get("test");
   }
 
@@ -62,30 +64,39 @@ class TraceContextClientTest {
     String explicit;
     try (Scope ignored = span.makeCurrent()) {
       one = t.client.submit(JobRequest.builder("t").queue("traced").build()).jobId();
-      batch = t.client.submitBatch(List.of(JobRequest.builder("t").jobId("p").build(),
-          JobRequest.builder("t").jobId("c").dependsOn("p").build()));
-      schedule = t.client.createSchedule(JobRequest.builder("t").cron("0 0 1 1 *")
-          .scheduleId("yearly").build());
-      explicit = t.client.submit(JobRequest.builder("t").traceparent(GIVEN).tracestate("a=1")
-          .build()).jobId();
+      batch =
+          t.client.submitBatch(
+              List.of(
+                  JobRequest.builder("t").jobId("p").build(),
+                  JobRequest.builder("t").jobId("c").dependsOn("p").build()));
+      schedule =
+          t.client.createSchedule(
+              JobRequest.builder("t").cron("0 0 1 1 *").scheduleId("yearly").build());
+      explicit =
+          t.client
+              .submit(JobRequest.builder("t").traceparent(GIVEN).tracestate("a=1").build())
+              .jobId();
     } finally {
       span.end();
     }
     String expected = traceparent(span.getSpanContext());
     assertThat(t.client.job(one).traceparent()).isEqualTo(expected);
     assertThat(t.client.job(one).tracestate()).isNull();
-    assertThat(batch).allSatisfy(s -> assertThat(t.client.job(s.jobId()).traceparent())
-        .isEqualTo(expected));
+    assertThat(batch)
+        .allSatisfy(s -> assertThat(t.client.job(s.jobId()).traceparent()).isEqualTo(expected));
     assertThat(schedule.scheduleId()).isEqualTo("yearly");
     assertThat(t.client.job(explicit).traceparent()).isEqualTo(GIVEN);
     assertThat(t.client.job(explicit).tracestate()).isEqualTo("a=1");
 
-    List<Assignment> leased = t.client.lease("w1", 1, Duration.ofSeconds(5), List.of("traced"),
-        Duration.ofSeconds(30));
-    assertThat(leased).singleElement().satisfies(a -> {
-      assertThat(a.traceparent()).isEqualTo(expected);
-      assertThat(a.attempt()).isEqualTo(1);
-    });
+    List<Assignment> leased =
+        t.client.lease("w1", 1, Duration.ofSeconds(5), List.of("traced"), Duration.ofSeconds(30));
+    assertThat(leased)
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.traceparent()).isEqualTo(expected);
+              assertThat(a.attempt()).isEqualTo(1);
+            });
   }
 
   @Test
@@ -100,12 +111,19 @@ class TraceContextClientTest {
    */
   @Test
   void withoutOpenTelemetryOnTheClassPathASubmitStillWorks() throws Exception {
-    String classPath = Arrays.stream(System.getProperty("java.class.path")
-        .split(File.pathSeparator)).filter(e -> !e.contains("opentelemetry"))
-        .collect(Collectors.joining(File.pathSeparator));
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString(), "-cp", classPath, SubmitMain.class.getName(), t.url())
-        .redirectErrorStream(true).start();
+    String classPath =
+        Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+            .filter(e -> !e.contains("opentelemetry"))
+            .collect(Collectors.joining(File.pathSeparator));
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                classPath,
+                SubmitMain.class.getName(),
+                t.url())
+            .redirectErrorStream(true)
+            .start();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("child exited").isTrue();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
     assertThat(p.exitValue()).as(out).isZero();

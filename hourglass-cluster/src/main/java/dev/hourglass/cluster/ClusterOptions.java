@@ -17,12 +17,17 @@ import org.apache.ratis.protocol.RaftGroupId;
  * @param tuning Raft timing and snapshot settings
  * @param clockMillis the wall clock the leader stamps commands with
  */
-public record ClusterOptions(String nodeId, List<Peer> peers, Path dataDir,
-    EngineConfig engineConfig, RaftTuning tuning, LongSupplier clockMillis) {
+public record ClusterOptions(
+    String nodeId,
+    List<Peer> peers,
+    Path dataDir,
+    EngineConfig engineConfig,
+    RaftTuning tuning,
+    LongSupplier clockMillis) {
 
   /**
-   * The Raft group id, fixed so that every replica derives the same one without
-   * configuration. One group per cluster; a second cluster on the same hosts uses other ports.
+   * The Raft group id, fixed so that every replica derives the same one without configuration. One
+   * group per cluster; a second cluster on the same hosts uses other ports.
    */
   public static final UUID GROUP_UUID = UUID.fromString("4867a5c1-0000-4000-8000-686f75726773");
 
@@ -32,15 +37,15 @@ public record ClusterOptions(String nodeId, List<Peer> peers, Path dataDir,
    * bits, so every replica derives them without configuration.
    */
   public static RaftGroupId groupId(int p) {
-    return RaftGroupId.valueOf(new UUID(GROUP_UUID.getMostSignificantBits(),
-        GROUP_UUID.getLeastSignificantBits() + p));
+    return RaftGroupId.valueOf(
+        new UUID(GROUP_UUID.getMostSignificantBits(), GROUP_UUID.getLeastSignificantBits() + p));
   }
 
   public ClusterOptions {
     peers = List.copyOf(peers);
     if (peers.stream().noneMatch(p -> p.id().equals(nodeId))) {
-      throw new IllegalArgumentException("--node-id " + nodeId + " is not among --peers "
-          + Peer.formatList(peers));
+      throw new IllegalArgumentException(
+          "--node-id " + nodeId + " is not among --peers " + Peer.formatList(peers));
     }
   }
 

@@ -8,12 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The bytes of one Raft log entry: a batch of commands applied in order as one unit of
- * replication (one fsync, one round trip, however many commands).
+ * The bytes of one Raft log entry: a batch of commands applied in order as one unit of replication
+ * (one fsync, one round trip, however many commands).
  *
- * <p>Layout (big-endian): {@code byte FORMAT, int count, count x (int length, CommandCodec record)}.
- * Each command keeps the engine's own record format, so the entry codec adds no second encoding of
- * any field and a new command type needs no change here.
+ * <p>Layout (big-endian): {@code byte FORMAT, int count, count x (int length, CommandCodec
+ * record)}. Each command keeps the engine's own record format, so the entry codec adds no second
+ * encoding of any field and a new command type needs no change here.
  *
  * <p><b>Leader time.</b> A {@link CommandCodec} record is {@code byte format, byte tag, long
  * atMillis, ...}; {@link #restamp} overwrites that long in place with the leader's clock, which is
@@ -22,11 +22,13 @@ import java.util.List;
  */
 public final class EntryCodec {
   public static final int FORMAT = 1;
+
   /**
    * Bounds the commands in one entry. The server's group commit produces batches far below this;
    * the bound keeps one entry's apply (and its reply) from stalling the applier for long.
    */
   public static final int COMMANDS_MAX = 100_000;
+
   /** Bounds one entry's bytes, well below gRPC's default 64 MiB message limit. */
   public static final int ENTRY_BYTES_MAX = 32 << 20;
 
@@ -69,8 +71,8 @@ public final class EntryCodec {
       commands.add(CommandCodec.decode(r));
     }
     if (in.hasRemaining()) {
-      throw new IOException("corrupt entry: " + in.remaining() + " trailing bytes after "
-          + count + " commands");
+      throw new IOException(
+          "corrupt entry: " + in.remaining() + " trailing bytes after " + count + " commands");
     }
     return commands;
   }
@@ -87,8 +89,15 @@ public final class EntryCodec {
       int len = recordLength(in);
       int at = in.position();
       if (len < AT_MILLIS_OFFSET + 8 || entry[at] != CommandCodec.FORMAT) {
-        throw new IOException("corrupt entry: command " + i + " has length=" + len
-            + " format=" + entry[at] + "; expected format " + CommandCodec.FORMAT);
+        throw new IOException(
+            "corrupt entry: command "
+                + i
+                + " has length="
+                + len
+                + " format="
+                + entry[at]
+                + "; expected format "
+                + CommandCodec.FORMAT);
       }
       in.putLong(at + AT_MILLIS_OFFSET, atMillis);
       in.position(at + len);
@@ -97,8 +106,11 @@ public final class EntryCodec {
 
   private static int header(ByteBuffer in) throws IOException {
     if (in.remaining() < 5 || in.get() != FORMAT) {
-      throw new IOException("corrupt entry: missing header or unknown format; expected format "
-          + FORMAT + " bytes=" + entry(in));
+      throw new IOException(
+          "corrupt entry: missing header or unknown format; expected format "
+              + FORMAT
+              + " bytes="
+              + entry(in));
     }
     int count = in.getInt();
     if (count < 1 || count > COMMANDS_MAX) {

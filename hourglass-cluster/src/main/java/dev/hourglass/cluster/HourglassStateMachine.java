@@ -93,6 +93,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class HourglassStateMachine extends BaseStateMachine {
   private static final Logger log = LoggerFactory.getLogger(HourglassStateMachine.class);
+
   /** Buffer for snapshot streams; large enough that a snapshot is not syscall-bound. */
   private static final int SNAPSHOT_BUFFER_BYTES = 1 << 20;
 
@@ -105,8 +106,10 @@ public final class HourglassStateMachine extends BaseStateMachine {
       new java.util.concurrent.atomic.AtomicLong();
   private volatile Throwable applyFailure;
   private volatile long failApplyingAt = Long.MIN_VALUE;
+
   /** Hears every applied command's events, on the applier thread; see {@link #onApplied}. */
   private volatile AppliedListener appliedListener;
+
   /** Signalled after each applied entry, for {@link #awaitApplied}. */
   private final Object appliedMonitor = new Object();
 
@@ -150,7 +153,9 @@ public final class HourglassStateMachine extends BaseStateMachine {
     synchronized (appliedMonitor) {
       appliedMonitor.notifyAll();
     }
-    log.info("node={} installed snapshot from the leader: lastApplied={}", getId(),
+    log.info(
+        "node={} installed snapshot from the leader: lastApplied={}",
+        getId(),
         getLastAppliedTermIndex());
     if (getLifeCycleState() == LifeCycle.State.PAUSED) {
       getLifeCycle().transition(LifeCycle.State.STARTING);
@@ -182,16 +187,25 @@ public final class HourglassStateMachine extends BaseStateMachine {
     } finally {
       engineLock.unlock();
     }
-    log.info("node={} loaded snapshot term={} index={} bytes={} millis={}", getId(),
-        last.getTerm(), last.getIndex(), file.length(), (System.nanoTime() - started) / 1_000_000);
+    log.info(
+        "node={} loaded snapshot term={} index={} bytes={} millis={}",
+        getId(),
+        last.getTerm(),
+        last.getIndex(),
+        file.length(),
+        (System.nanoTime() - started) / 1_000_000);
   }
 
   @Override
   public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
     var content = request.getMessage().getContent();
     if (content.size() > EntryCodec.ENTRY_BYTES_MAX) {
-      throw new IOException("entry too large: bytes=" + content.size() + " max="
-          + EntryCodec.ENTRY_BYTES_MAX + "; split the batch");
+      throw new IOException(
+          "entry too large: bytes="
+              + content.size()
+              + " max="
+              + EntryCodec.ENTRY_BYTES_MAX
+              + "; split the batch");
     }
     byte[] entry = content.toByteArray();
     EntryCodec.restamp(entry, leaderClockMillis.getAsLong());
@@ -213,11 +227,25 @@ public final class HourglassStateMachine extends BaseStateMachine {
       // Ratis's updater catches this, logs it and closes the Raft server, but leaves the process
       // running: remembered here so that the replica reports it (readyz, status) and exits
       // instead of lingering at a frozen applied index while the group moves on.
-      applyFailure = new IllegalStateException("node=" + getId() + " failed to apply committed"
-          + " entry term=" + entry.getTerm() + " index=" + entry.getIndex() + ": " + e, e);
-      log.error("node={} failed to apply committed entry term={} index={}; this replica applies"
-          + " nothing more until restarted (it replays its log)", getId(), entry.getTerm(),
-          entry.getIndex(), e);
+      applyFailure =
+          new IllegalStateException(
+              "node="
+                  + getId()
+                  + " failed to apply committed"
+                  + " entry term="
+                  + entry.getTerm()
+                  + " index="
+                  + entry.getIndex()
+                  + ": "
+                  + e,
+              e);
+      log.error(
+          "node={} failed to apply committed entry term={} index={}; this replica applies"
+              + " nothing more until restarted (it replays its log)",
+          getId(),
+          entry.getTerm(),
+          entry.getIndex(),
+          e);
       throw e;
     }
   }
@@ -228,13 +256,21 @@ public final class HourglassStateMachine extends BaseStateMachine {
     }
     List<Command> commands;
     try {
-      commands = trx.getStateMachineContext() instanceof List<?> decoded
-          ? castCommands(decoded)
-          : EntryCodec.decode(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+      commands =
+          trx.getStateMachineContext() instanceof List<?> decoded
+              ? castCommands(decoded)
+              : EntryCodec.decode(
+                  entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
     } catch (IOException e) {
       // Committed but undecodable: the log is corrupt or a newer format was written. Stop here.
-      throw new IllegalStateException("node=" + getId() + " cannot decode committed entry term="
-          + entry.getTerm() + " index=" + entry.getIndex(), e);
+      throw new IllegalStateException(
+          "node="
+              + getId()
+              + " cannot decode committed entry term="
+              + entry.getTerm()
+              + " index="
+              + entry.getIndex(),
+          e);
     }
     List<Outcome> outcomes = new ArrayList<>(commands.size());
     AppliedListener listener = appliedListener;
@@ -258,7 +294,8 @@ public final class HourglassStateMachine extends BaseStateMachine {
       return CompletableFuture.completedFuture(Message.EMPTY);
     }
     byte[] reply = ReplyCodec.encode(new Committed(entry.getTerm(), entry.getIndex(), outcomes));
-    return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(reply)));
+    return CompletableFuture.completedFuture(
+        Message.valueOf(UnsafeByteOperations.unsafeWrap(reply)));
   }
 
   @SuppressWarnings("unchecked")
@@ -288,15 +325,21 @@ public final class HourglassStateMachine extends BaseStateMachine {
     } finally {
       engineLock.unlock();
     }
-    try (var ch = java.nio.channels.FileChannel.open(tmp.toPath(),
-        java.nio.file.StandardOpenOption.WRITE)) {
+    try (var ch =
+        java.nio.channels.FileChannel.open(tmp.toPath(), java.nio.file.StandardOpenOption.WRITE)) {
       ch.force(true);
     }
     Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE);
     MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
-    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
-    log.info("node={} took snapshot term={} index={} bytes={} millis={}", getId(), last.getTerm(),
-        last.getIndex(), file.length(), (System.nanoTime() - started) / 1_000_000);
+    storage.updateLatestSnapshot(
+        new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
+    log.info(
+        "node={} took snapshot term={} index={} bytes={} millis={}",
+        getId(),
+        last.getTerm(),
+        last.getIndex(),
+        file.length(),
+        (System.nanoTime() - started) / 1_000_000);
     return last.getIndex();
   }
 
@@ -329,8 +372,8 @@ public final class HourglassStateMachine extends BaseStateMachine {
   }
 
   /**
-   * Waits until this replica has applied the entry at {@code index}, at most {@code
-   * timeoutMillis}; answers whether it has.
+   * Waits until this replica has applied the entry at {@code index}, at most {@code timeoutMillis};
+   * answers whether it has.
    */
   public boolean awaitApplied(long index, long timeoutMillis) throws InterruptedException {
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
@@ -362,8 +405,8 @@ public final class HourglassStateMachine extends BaseStateMachine {
   }
 
   /**
-   * What this replica has applied and a checksum of the engine state it produced: two replicas
-   * that report the same {@code appliedIndex} must report the same {@code crc32c}, or they have
+   * What this replica has applied and a checksum of the engine state it produced: two replicas that
+   * report the same {@code appliedIndex} must report the same {@code crc32c}, or they have
    * diverged.
    *
    * @param appliedTerm the term of the last entry applied, 0 before any
@@ -374,10 +417,10 @@ public final class HourglassStateMachine extends BaseStateMachine {
   public record StateDigest(long appliedTerm, long appliedIndex, long crc32c, long bytes) {}
 
   /**
-   * Computes the {@link StateDigest}, streaming the snapshot form through the checksum (no copy
-   * of the state is held). The applied index and the state are read under the applier's lock, so
-   * they belong together; that also means this replica applies nothing while the digest is
-   * computed, about 1 s per million jobs held. Call it rarely (an operator's check, a test).
+   * Computes the {@link StateDigest}, streaming the snapshot form through the checksum (no copy of
+   * the state is held). The applied index and the state are read under the applier's lock, so they
+   * belong together; that also means this replica applies nothing while the digest is computed,
+   * about 1 s per million jobs held. Call it rarely (an operator's check, a test).
    */
   public StateDigest digest() {
     var sink = new ChecksumSink();
@@ -387,8 +430,11 @@ public final class HourglassStateMachine extends BaseStateMachine {
       var out = new FastDataOutput(sink, DIGEST_BUFFER_BYTES);
       EngineSnapshot.write(engine, out);
       out.flush();
-      return new StateDigest(applied == null ? 0 : applied.getTerm(),
-          applied == null ? 0 : Math.max(0, applied.getIndex()), sink.crc.getValue(), sink.bytes);
+      return new StateDigest(
+          applied == null ? 0 : applied.getTerm(),
+          applied == null ? 0 : Math.max(0, applied.getIndex()),
+          sink.crc.getValue(),
+          sink.bytes);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot happen writing to a checksum", e);
     } finally {

@@ -9,5 +9,5 @@ package dev.hourglass.cluster;
  *     (only the leader knows it for others)
  * @param commitIndex the member's commit index as last reported to this replica; -1 when unknown
  */
-public record Member(String nodeId, String address, String role, long matchIndex,
-    long commitIndex) {}
+public record Member(
+    String nodeId, String address, String role, long matchIndex, long commitIndex) {}

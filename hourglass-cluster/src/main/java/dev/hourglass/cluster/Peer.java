@@ -14,7 +14,8 @@ public record Peer(String id, String host, int port) {
       throw new IllegalArgumentException("peer id must match " + ID + ": id=" + id);
     }
     if (port < 1 || port > 65_535) {
-      throw new IllegalArgumentException("peer port outside [1, 65535]: id=" + id + " port=" + port);
+      throw new IllegalArgumentException(
+          "peer port outside [1, 65535]: id=" + id + " port=" + port);
     }
   }
 
@@ -23,8 +24,8 @@ public record Peer(String id, String host, int port) {
   }
 
   /**
-   * {@code n} peers {@code s1..sn} on 127.0.0.1, on ports the OS chose and that were released
-   * again a moment before a replica binds them (for local clusters in tests and benchmarks).
+   * {@code n} peers {@code s1..sn} on 127.0.0.1, on ports the OS chose and that were released again
+   * a moment before a replica binds them (for local clusters in tests and benchmarks).
    */
   public static List<Peer> freeOnLoopback(int n) throws java.io.IOException {
     List<Peer> out = new ArrayList<>();
@@ -56,8 +57,8 @@ public record Peer(String id, String host, int port) {
       int eq = p.indexOf('=');
       int colon = p.lastIndexOf(':');
       if (eq <= 0 || colon < eq + 2 || colon == p.length() - 1) {
-        throw new IllegalArgumentException("peer must be id=host:port: got '" + p + "' in --peers "
-            + spec);
+        throw new IllegalArgumentException(
+            "peer must be id=host:port: got '" + p + "' in --peers " + spec);
       }
       int port;
       try {
@@ -67,7 +68,8 @@ public record Peer(String id, String host, int port) {
       }
       Peer peer = new Peer(p.substring(0, eq), p.substring(eq + 1, colon), port);
       if (!ids.add(peer.id())) {
-        throw new IllegalArgumentException("duplicate peer id=" + peer.id() + " in --peers " + spec);
+        throw new IllegalArgumentException(
+            "duplicate peer id=" + peer.id() + " in --peers " + spec);
       }
       peers.add(peer);
     }

@@ -3,11 +3,11 @@ package dev.hourglass.cluster;
 import java.time.Duration;
 
 /**
- * The Raft timing and snapshot settings, each chosen on this project's two-core test machines; the reasons are
- * given per setting.
+ * The Raft timing and snapshot settings, each chosen on this project's two-core test machines; the
+ * reasons are given per setting.
  *
- * @param electionTimeoutMin a follower that hears nothing from a leader this long (randomised up
- *     to {@code electionTimeoutMax}) starts an election. Ratis defaults to 150-300 ms, which on two
+ * @param electionTimeoutMin a follower that hears nothing from a leader this long (randomised up to
+ *     {@code electionTimeoutMax}) starts an election. Ratis defaults to 150-300 ms, which on two
  *     busy cores made a new leader lose its majority's heartbeats; 500-1000 ms did not.
  * @param electionTimeoutMax see {@code electionTimeoutMin}
  * @param stepDownWait how long a leader that stepped down refuses to stand again. Ratis defaults to
@@ -31,42 +31,76 @@ public record RaftTuning(
 
   /** Production defaults for a small machine. */
   public static final RaftTuning DEFAULTS =
-      new RaftTuning(Duration.ofMillis(500), Duration.ofMillis(1000), Duration.ofSeconds(1),
-          50_000, 2, 8L << 20, Duration.ofSeconds(5));
+      new RaftTuning(
+          Duration.ofMillis(500),
+          Duration.ofMillis(1000),
+          Duration.ofSeconds(1),
+          50_000,
+          2,
+          8L << 20,
+          Duration.ofSeconds(5));
 
   public RaftTuning {
     if (electionTimeoutMin.toMillis() < 50
         || electionTimeoutMax.compareTo(electionTimeoutMin) <= 0) {
-      throw new IllegalArgumentException("need 50 ms <= electionTimeoutMin < electionTimeoutMax: min="
-          + electionTimeoutMin + " max=" + electionTimeoutMax);
+      throw new IllegalArgumentException(
+          "need 50 ms <= electionTimeoutMin < electionTimeoutMax: min="
+              + electionTimeoutMin
+              + " max="
+              + electionTimeoutMax);
     }
     if (logSegmentBytes < 4096) {
       throw new IllegalArgumentException("logSegmentBytes must be >= 4096: " + logSegmentBytes);
     }
     if (snapshotEveryEntries < 1 || snapshotsRetained < 1) {
-      throw new IllegalArgumentException("snapshotEveryEntries and snapshotsRetained must be >= 1: "
-          + snapshotEveryEntries + ", " + snapshotsRetained);
+      throw new IllegalArgumentException(
+          "snapshotEveryEntries and snapshotsRetained must be >= 1: "
+              + snapshotEveryEntries
+              + ", "
+              + snapshotsRetained);
     }
     if (writeTimeout.compareTo(electionTimeoutMax) <= 0) {
-      throw new IllegalArgumentException("writeTimeout must exceed electionTimeoutMax:"
-          + " writeTimeout=" + writeTimeout + " electionTimeoutMax=" + electionTimeoutMax);
+      throw new IllegalArgumentException(
+          "writeTimeout must exceed electionTimeoutMax:"
+              + " writeTimeout="
+              + writeTimeout
+              + " electionTimeoutMax="
+              + electionTimeoutMax);
     }
   }
 
   public RaftTuning withSnapshotEveryEntries(long entries) {
-    return new RaftTuning(electionTimeoutMin, electionTimeoutMax, stepDownWait, entries,
-        snapshotsRetained, logSegmentBytes, writeTimeout);
+    return new RaftTuning(
+        electionTimeoutMin,
+        electionTimeoutMax,
+        stepDownWait,
+        entries,
+        snapshotsRetained,
+        logSegmentBytes,
+        writeTimeout);
   }
 
   public RaftTuning withLogSegmentBytes(long bytes) {
-    return new RaftTuning(electionTimeoutMin, electionTimeoutMax, stepDownWait,
-        snapshotEveryEntries, snapshotsRetained, bytes, writeTimeout);
+    return new RaftTuning(
+        electionTimeoutMin,
+        electionTimeoutMax,
+        stepDownWait,
+        snapshotEveryEntries,
+        snapshotsRetained,
+        bytes,
+        writeTimeout);
   }
 
   /** Election timeouts, randomised in {@code [min, max)}; see the class comment for the trade. */
   public RaftTuning withElectionTimeout(Duration min, Duration max) {
-    return new RaftTuning(min, max, stepDownWait, snapshotEveryEntries, snapshotsRetained,
-        logSegmentBytes, writeTimeout);
+    return new RaftTuning(
+        min,
+        max,
+        stepDownWait,
+        snapshotEveryEntries,
+        snapshotsRetained,
+        logSegmentBytes,
+        writeTimeout);
   }
 
   /**
@@ -78,18 +112,28 @@ public record RaftTuning(
     String[] parts = minDashMaxMillis.split("-");
     try {
       if (parts.length == 2) {
-        return withElectionTimeout(Duration.ofMillis(Long.parseLong(parts[0].strip())),
+        return withElectionTimeout(
+            Duration.ofMillis(Long.parseLong(parts[0].strip())),
             Duration.ofMillis(Long.parseLong(parts[1].strip())));
       }
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new IllegalArgumentException("--election-timeout must be MIN-MAX in milliseconds, e.g."
-        + " 150-300: got '" + minDashMaxMillis + "'");
+    throw new IllegalArgumentException(
+        "--election-timeout must be MIN-MAX in milliseconds, e.g."
+            + " 150-300: got '"
+            + minDashMaxMillis
+            + "'");
   }
 
   public RaftTuning withWriteTimeout(Duration timeout) {
-    return new RaftTuning(electionTimeoutMin, electionTimeoutMax, stepDownWait,
-        snapshotEveryEntries, snapshotsRetained, logSegmentBytes, timeout);
+    return new RaftTuning(
+        electionTimeoutMin,
+        electionTimeoutMax,
+        stepDownWait,
+        snapshotEveryEntries,
+        snapshotsRetained,
+        logSegmentBytes,
+        timeout);
   }
 }

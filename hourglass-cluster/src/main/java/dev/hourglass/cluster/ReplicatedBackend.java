@@ -17,31 +17,39 @@ import java.util.function.Function;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 
 /**
- * One replica of a Raft group (Apache Ratis): a batch of commands is one Raft entry, durable once
- * a majority has forced it to its log. Only the leader serves; a follower refuses with {@link
+ * One replica of a Raft group (Apache Ratis): a batch of commands is one Raft entry, durable once a
+ * majority has forced it to its log. Only the leader serves; a follower refuses with {@link
  * EngineLoopException.NotServing} naming the leader and its endpoint when known (the HTTP server
  * answers 307 there, or 503 while there is none).
  *
  * <p>Fencing needs nothing beyond the engine's generations: a lease is answered only after the
- * entry that granted it is committed and applied, so every generation a worker ever holds is in
- * the replicated state, and a new leader, applying the same committed entries, knows it. What a
- * deposed leader proposed without a commit was never answered to anyone, and its generation is
- * handed out afresh; a worker holding a generation the leader does not know is refused (409).
+ * entry that granted it is committed and applied, so every generation a worker ever holds is in the
+ * replicated state, and a new leader, applying the same committed entries, knows it. What a deposed
+ * leader proposed without a commit was never answered to anyone, and its generation is handed out
+ * afresh; a worker holding a generation the leader does not know is refused (409).
  */
 public final class ReplicatedBackend implements EngineBackend {
   private final ReplicatedEngine engine;
   private final String nodeId;
+
   /** Each replica's client endpoint (its HTTP API) by node id, so that a follower can point. */
   private final Map<String, URI> endpointByNode;
+
   /** One digest at a time: each one holds the applier's lock for a full pass over the state. */
   private final Semaphore digesting = new Semaphore(1);
+
   /** Sends this replica's writes to the partition's leader; null: refuse them (307 or 503). */
   private final Forwarder forwarder;
+
   /** How long a forwarded write waits to be applied here too; from the write timeout. */
   private final long applyWaitMillis;
 
-  private ReplicatedBackend(ReplicatedEngine engine, String nodeId,
-      Map<String, URI> endpointByNode, Forwarder forwarder, long applyWaitMillis) {
+  private ReplicatedBackend(
+      ReplicatedEngine engine,
+      String nodeId,
+      Map<String, URI> endpointByNode,
+      Forwarder forwarder,
+      long applyWaitMillis) {
     this.engine = engine;
     this.nodeId = nodeId;
     this.endpointByNode = Map.copyOf(endpointByNode);
@@ -50,9 +58,9 @@ public final class ReplicatedBackend implements EngineBackend {
   }
 
   /**
-   * Carries a batch this replica cannot commit (it does not lead the partition) to the replica
-   * that leads it, which proposes it as its own: so that every replica answers every call, though
-   * a worker's one long poll spans partitions led by different replicas.
+   * Carries a batch this replica cannot commit (it does not lead the partition) to the replica that
+   * leads it, which proposes it as its own: so that every replica answers every call, though a
+   * worker's one long poll spans partitions led by different replicas.
    */
   public interface Forwarder {
     /**
@@ -74,8 +82,8 @@ public final class ReplicatedBackend implements EngineBackend {
    */
   public static ReplicatedBackend start(ClusterOptions options, Map<String, URI> endpointByNode)
       throws IOException {
-    return new ReplicatedBackend(ReplicatedEngine.start(options), options.nodeId(),
-        endpointByNode, null, 0);
+    return new ReplicatedBackend(
+        ReplicatedEngine.start(options), options.nodeId(), endpointByNode, null, 0);
   }
 
   /**
@@ -84,12 +92,18 @@ public final class ReplicatedBackend implements EngineBackend {
    * forwarder}, a replica that does not lead a partition forwards that partition's writes to its
    * leader instead of refusing them; returns before any leader is elected.
    */
-  public static List<ReplicatedBackend> startGroups(ClusterOptions options, int partitions,
-      Map<String, URI> endpointByNode, Forwarder forwarder) throws IOException {
+  public static List<ReplicatedBackend> startGroups(
+      ClusterOptions options, int partitions, Map<String, URI> endpointByNode, Forwarder forwarder)
+      throws IOException {
     List<ReplicatedBackend> out = new ArrayList<>(partitions);
     for (ReplicatedEngine e : ReplicatedEngine.startGroups(options, partitions)) {
-      out.add(new ReplicatedBackend(e, options.nodeId(), endpointByNode, forwarder,
-          options.tuning().writeTimeout().toMillis()));
+      out.add(
+          new ReplicatedBackend(
+              e,
+              options.nodeId(),
+              endpointByNode,
+              forwarder,
+              options.tuning().writeTimeout().toMillis()));
     }
     return out;
   }
@@ -126,17 +140,18 @@ public final class ReplicatedBackend implements EngineBackend {
       return new Leadership(false, nodeId, null);
     }
     String leader = engine.leaderId();
-    if (forwarder != null && leader != null && !leader.equals(nodeId)
+    if (forwarder != null
+        && leader != null
+        && !leader.equals(nodeId)
         && endpointByNode.containsKey(leader)) {
       return new Leadership(true, leader, null); // writes are forwarded there
     }
-    return new Leadership(false, leader, leader == null ? null : endpointByNode
-        .get(leader));
+    return new Leadership(false, leader, leader == null ? null : endpointByNode.get(leader));
   }
 
   /**
-   * Has the leader commit the batch, then waits until this replica applied it too, so that what
-   * the caller reads here next (the loop's follow-up reads, the client's next call) includes it.
+   * Has the leader commit the batch, then waits until this replica applied it too, so that what the
+   * caller reads here next (the loop's follow-up reads, the client's next call) includes it.
    */
   private List<Outcome> forward(String leaderId, List<Command> commands) {
     URI leader = endpointByNode.get(leaderId);
@@ -145,18 +160,26 @@ public final class ReplicatedBackend implements EngineBackend {
     }
     ReplyCodec.Committed c;
     try {
-      c = ReplyCodec.decode(forwarder.forward(leader, engine.partition(),
-          EntryCodec.encode(commands)));
+      c =
+          ReplyCodec.decode(
+              forwarder.forward(leader, engine.partition(), EntryCodec.encode(commands)));
     } catch (NotLeaderException e) {
       throw new EngineLoopException.NotServing(nodeId, null, null); // unproposed: retry
     } catch (IOException e) {
-      throw new EngineLoopException.Unavailable(("forwarding a write for partition %d to its"
-          + " leader %s at %s failed: %s; the outcome is unknown, retry with idempotency keys")
-          .formatted(engine.partition(), leaderId, leader, e.getMessage()));
+      throw new EngineLoopException.Unavailable(
+          ("forwarding a write for partition %d to its"
+                  + " leader %s at %s failed: %s; the outcome is unknown, retry with idempotency keys")
+              .formatted(engine.partition(), leaderId, leader, e.getMessage()));
     }
     if (c.outcomes().size() != commands.size()) {
-      throw new IllegalStateException("the leader " + leaderId + " answered "
-          + c.outcomes().size() + " outcomes for " + commands.size() + " commands");
+      throw new IllegalStateException(
+          "the leader "
+              + leaderId
+              + " answered "
+              + c.outcomes().size()
+              + " outcomes for "
+              + commands.size()
+              + " commands");
     }
     try {
       engine.stateMachine().awaitApplied(c.index(), applyWaitMillis);
@@ -167,8 +190,8 @@ public final class ReplicatedBackend implements EngineBackend {
   }
 
   /**
-   * Commits an entry another replica forwarded for this replica's partition and answers the
-   * encoded reply ({@link Forwarder#forward}).
+   * Commits an entry another replica forwarded for this replica's partition and answers the encoded
+   * reply ({@link Forwarder#forward}).
    *
    * @throws NotLeaderException if this replica does not lead the partition; nothing proposed
    * @throws ClusterUnavailableException if the commit's outcome is unknown
@@ -187,12 +210,11 @@ public final class ReplicatedBackend implements EngineBackend {
   }
 
   /**
-   * The refusal of a replica that cannot serve: pointing at the leader's endpoint, or at none
-   * while there is no leader, or this replica is the leader but not ready yet.
+   * The refusal of a replica that cannot serve: pointing at the leader's endpoint, or at none while
+   * there is no leader, or this replica is the leader but not ready yet.
    */
   EngineLoopException.NotServing notServing(String leaderId) {
-    URI http = leaderId == null || leaderId.equals(nodeId) ? null
-        : endpointByNode.get(leaderId);
+    URI http = leaderId == null || leaderId.equals(nodeId) ? null : endpointByNode.get(leaderId);
     return new EngineLoopException.NotServing(nodeId, leaderId, http);
   }
 
@@ -265,16 +287,18 @@ public final class ReplicatedBackend implements EngineBackend {
   /**
    * This replica's applied index and a checksum of its whole engine state, for an operator (or a
    * test) to check that the replicas hold identical state: replicas that report the same applied
-   * index must report the same checksum. Streams the state through the checksum under the
-   * applier's lock, so this replica applies nothing meanwhile (about 1 s per million jobs held);
-   * hence admin-only, and one at a time per replica.
+   * index must report the same checksum. Streams the state through the checksum under the applier's
+   * lock, so this replica applies nothing meanwhile (about 1 s per million jobs held); hence
+   * admin-only, and one at a time per replica.
    *
    * @throws EngineLoopException.Overloaded while another digest is being computed here
    */
   public Map<String, Object> stateDigest() {
     if (!digesting.tryAcquire()) {
-      throw new EngineLoopException.Overloaded("a state digest is being computed on replica "
-          + nodeId + " already (one at a time: it pauses applying); retry later");
+      throw new EngineLoopException.Overloaded(
+          "a state digest is being computed on replica "
+              + nodeId
+              + " already (one at a time: it pauses applying); retry later");
     }
     try {
       HourglassStateMachine.StateDigest d = engine.stateMachine().digest();

@@ -43,10 +43,10 @@ import org.slf4j.LoggerFactory;
  * the API the HTTP server uses in place of the single-node {@code DurableEngine}.
  *
  * <p><b>Writes.</b> {@link #applyAll} turns the whole batch into one Raft log entry, proposes it to
- * the local Ratis server, and returns once the entry is committed (forced to the log on a
- * majority) and applied here. It throws {@link NotLeaderException} on a follower (nothing was
- * proposed) and {@link ClusterUnavailableException} when the commit does not happen within
- * {@link RaftTuning#writeTimeout()} (outcome unknown).
+ * the local Ratis server, and returns once the entry is committed (forced to the log on a majority)
+ * and applied here. It throws {@link NotLeaderException} on a follower (nothing was proposed) and
+ * {@link ClusterUnavailableException} when the commit does not happen within {@link
+ * RaftTuning#writeTimeout()} (outcome unknown).
  *
  * <p><b>Reads.</b> {@link #read} runs against this replica's applied state, under the lock the
  * applier uses. On the leader, every write acknowledged by {@link #applyAll} has been applied
@@ -56,8 +56,8 @@ import org.slf4j.LoggerFactory;
  * was not committed, because only committed entries are applied.
  *
  * <p>Thread-safety: all methods may be called from any thread. {@code applyAll} blocks its caller
- * until commit; call it from one apply thread with batches (as the server's group commit does)
- * or from many threads concurrently.
+ * until commit; call it from one apply thread with batches (as the server's group commit does) or
+ * from many threads concurrently.
  */
 public final class ReplicatedEngine implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReplicatedEngine.class);
@@ -75,8 +75,9 @@ public final class ReplicatedEngine implements AutoCloseable {
   private final StuckFollowerWatchdog watchdog;
   private volatile boolean closing;
 
-  private ReplicatedEngine(ClusterOptions options, SharedServer shared, RaftGroupId groupId,
-      int partition) throws IOException {
+  private ReplicatedEngine(
+      ClusterOptions options, SharedServer shared, RaftGroupId groupId, int partition)
+      throws IOException {
     this.options = options;
     this.shared = shared;
     this.server = shared.server;
@@ -85,8 +86,14 @@ public final class ReplicatedEngine implements AutoCloseable {
     this.selfId = RaftPeerId.valueOf(options.nodeId());
     this.division = server.getDivision(groupId);
     this.stateMachine = (HourglassStateMachine) division.getStateMachine();
-    this.watchdog = new StuckFollowerWatchdog(server, division, groupId, selfId,
-        () -> System.nanoTime() / 1_000_000, options.tuning());
+    this.watchdog =
+        new StuckFollowerWatchdog(
+            server,
+            division,
+            groupId,
+            selfId,
+            () -> System.nanoTime() / 1_000_000,
+            options.tuning());
   }
 
   /**
@@ -114,14 +121,15 @@ public final class ReplicatedEngine implements AutoCloseable {
   public static List<ReplicatedEngine> startGroups(ClusterOptions options, int groups)
       throws IOException {
     RaftPeerId self = RaftPeerId.valueOf(options.nodeId());
-    RaftServer server = RaftServer.newBuilder()
-        .setServerId(self)
-        .setGroup(group(options.peers(), 0, groups))
-        .setStateMachineRegistry(id -> new HourglassStateMachine(options.engineConfig(),
-            options.clockMillis()))
-        .setProperties(properties(options))
-        .setOption(RaftStorage.StartupOption.RECOVER)
-        .build();
+    RaftServer server =
+        RaftServer.newBuilder()
+            .setServerId(self)
+            .setGroup(group(options.peers(), 0, groups))
+            .setStateMachineRegistry(
+                id -> new HourglassStateMachine(options.engineConfig(), options.clockMillis()))
+            .setProperties(properties(options))
+            .setOption(RaftStorage.StartupOption.RECOVER)
+            .build();
     try {
       server.start();
       var known = new java.util.HashSet<RaftGroupId>();
@@ -129,11 +137,13 @@ public final class ReplicatedEngine implements AutoCloseable {
       var clientId = ClientId.randomId();
       for (int p = 1; p < groups; p++) {
         if (!known.contains(ClusterOptions.groupId(p))) {
-          RaftClientReply added = server.groupManagement(GroupManagementRequest.newAdd(clientId,
-              self, p, group(options.peers(), p, groups)));
+          RaftClientReply added =
+              server.groupManagement(
+                  GroupManagementRequest.newAdd(
+                      clientId, self, p, group(options.peers(), p, groups)));
           if (!added.isSuccess()) {
-            throw new IOException("adding the Raft group of partition " + p + " failed: "
-                + added.getException());
+            throw new IOException(
+                "adding the Raft group of partition " + p + " failed: " + added.getException());
           }
         }
       }
@@ -143,8 +153,13 @@ public final class ReplicatedEngine implements AutoCloseable {
         engines.add(new ReplicatedEngine(options, shared, ClusterOptions.groupId(p), p));
       }
       engines.forEach(e -> e.watchdog.start());
-      log.info("node={} started peers={} groups={} dataDir={} tuning={}", options.nodeId(),
-          Peer.formatList(options.peers()), groups, options.dataDir(), options.tuning());
+      log.info(
+          "node={} started peers={} groups={} dataDir={} tuning={}",
+          options.nodeId(),
+          Peer.formatList(options.peers()),
+          groups,
+          options.dataDir(),
+          options.tuning());
       return engines;
     } catch (IOException | RuntimeException e) {
       try {
@@ -181,8 +196,12 @@ public final class ReplicatedEngine implements AutoCloseable {
     List<RaftPeer> raftPeers = new ArrayList<>();
     for (int i = 0; i < peers.size(); i++) {
       Peer peer = peers.get(i);
-      raftPeers.add(RaftPeer.newBuilder().setId(peer.id()).setAddress(peer.address())
-          .setPriority(groups > 1 && i == p % peers.size() ? 1 : 0).build());
+      raftPeers.add(
+          RaftPeer.newBuilder()
+              .setId(peer.id())
+              .setAddress(peer.address())
+              .setPriority(groups > 1 && i == p % peers.size() ? 1 : 0)
+              .build());
     }
     return RaftGroup.valueOf(ClusterOptions.groupId(p), raftPeers);
   }
@@ -197,8 +216,8 @@ public final class ReplicatedEngine implements AutoCloseable {
     RaftServerConfigKeys.setStorageDir(p, List.of(o.dataDir().toFile()));
     RaftServerConfigKeys.Rpc.setTimeoutMin(p, millis(t.electionTimeoutMin().toMillis()));
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, millis(t.electionTimeoutMax().toMillis()));
-    RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(p,
-        millis(t.stepDownWait().toMillis()));
+    RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(
+        p, millis(t.stepDownWait().toMillis()));
     // Ratis waits 10 ms between two AppendEntries by default, which puts a 10 ms floor under every
     // commit when one entry is in flight (the server's group commit); Ozone sets it to 0 too.
     RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, millis(0));
@@ -207,8 +226,8 @@ public final class ReplicatedEngine implements AutoCloseable {
     RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, t.snapshotsRetained());
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(t.logSegmentBytes()));
-    RaftServerConfigKeys.Log.setPreallocatedSize(p,
-        SizeInBytes.valueOf(Math.min(4L << 20, t.logSegmentBytes())));
+    RaftServerConfigKeys.Log.setPreallocatedSize(
+        p, SizeInBytes.valueOf(Math.min(4L << 20, t.logSegmentBytes())));
     // Purge as soon as a snapshot allows it (default gap 1024 entries would keep small test logs).
     RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, t.snapshotEveryEntries()));
     return p;
@@ -231,9 +250,9 @@ public final class ReplicatedEngine implements AutoCloseable {
 
   /**
    * Like {@link #applyAll}, and also returns the term and index the entry committed at (this
-   * package's tests check the leader's stamps against them). The term is no part of fencing: the job's
-   * generation alone is the token, since a lease is answered only once its entry is committed,
-   * so every leader that follows knows that generation (see {@link ReplicatedBackend}).
+   * package's tests check the leader's stamps against them). The term is no part of fencing: the
+   * job's generation alone is the token, since a lease is answered only once its entry is
+   * committed, so every leader that follows knows that generation (see {@link ReplicatedBackend}).
    *
    * @throws NotLeaderException if this replica is not the leader; nothing was proposed
    * @throws ClusterUnavailableException if the entry was not committed within the write timeout
@@ -244,29 +263,37 @@ public final class ReplicatedEngine implements AutoCloseable {
       throw notLeader();
     }
     byte[] entry = EntryCodec.encode(commands);
-    RaftClientRequest request = RaftClientRequest.newBuilder()
-        .setClientId(clientId)
-        .setServerId(selfId)
-        .setGroupId(groupId)
-        .setCallId(callIds.incrementAndGet())
-        .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(entry)))
-        .setType(RaftClientRequest.writeRequestType())
-        .build();
+    RaftClientRequest request =
+        RaftClientRequest.newBuilder()
+            .setClientId(clientId)
+            .setServerId(selfId)
+            .setGroupId(groupId)
+            .setCallId(callIds.incrementAndGet())
+            .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(entry)))
+            .setType(RaftClientRequest.writeRequestType())
+            .build();
     long timeoutMillis = options.tuning().writeTimeout().toMillis();
     RaftClientReply reply;
     try {
       reply = server.submitClientRequestAsync(request).get(timeoutMillis, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new ClusterUnavailableException("interrupted waiting for commit: node="
-          + options.nodeId() + "; outcome unknown", e);
+      throw new ClusterUnavailableException(
+          "interrupted waiting for commit: node=" + options.nodeId() + "; outcome unknown", e);
     } catch (TimeoutException e) {
-      throw new ClusterUnavailableException("write not committed within timeoutMillis="
-          + timeoutMillis + ": node=" + options.nodeId() + " term=" + term()
-          + " (no majority reachable?); outcome unknown, retry with idempotency keys", e);
+      throw new ClusterUnavailableException(
+          "write not committed within timeoutMillis="
+              + timeoutMillis
+              + ": node="
+              + options.nodeId()
+              + " term="
+              + term()
+              + " (no majority reachable?); outcome unknown, retry with idempotency keys",
+          e);
     } catch (ExecutionException | IOException e) {
-      throw new ClusterUnavailableException("write failed: node=" + options.nodeId() + " cause="
-          + e.getCause() + "; outcome unknown", e);
+      throw new ClusterUnavailableException(
+          "write failed: node=" + options.nodeId() + " cause=" + e.getCause() + "; outcome unknown",
+          e);
     }
     return decodeReply(reply, commands.size());
   }
@@ -277,24 +304,40 @@ public final class ReplicatedEngine implements AutoCloseable {
         throw notLeader();
       }
       if (reply.getStateMachineException() != null) {
-        throw new IllegalArgumentException("entry refused before the log: "
-            + reply.getStateMachineException().getMessage(), reply.getStateMachineException());
+        throw new IllegalArgumentException(
+            "entry refused before the log: " + reply.getStateMachineException().getMessage(),
+            reply.getStateMachineException());
       }
-      throw new ClusterUnavailableException("write not committed: node=" + options.nodeId()
-          + " cause=" + reply.getException() + "; outcome unknown", reply.getException());
+      throw new ClusterUnavailableException(
+          "write not committed: node="
+              + options.nodeId()
+              + " cause="
+              + reply.getException()
+              + "; outcome unknown",
+          reply.getException());
     }
     if (reply.getMessage() == null || reply.getMessage().getContent().isEmpty()) {
       // Applied here after this replica stopped leading (followers do not encode replies): the
       // entry is committed, but what it did is not known here.
-      throw new ClusterUnavailableException("entry committed while node=" + options.nodeId()
-          + " stepped down as leader; its outcome is unknown here; check its effect (retry"
-          + " with idempotency keys)", null);
+      throw new ClusterUnavailableException(
+          "entry committed while node="
+              + options.nodeId()
+              + " stepped down as leader; its outcome is unknown here; check its effect (retry"
+              + " with idempotency keys)",
+          null);
     }
     try {
       Committed c = ReplyCodec.decode(reply.getMessage().getContent().toByteArray());
       if (c.outcomes().size() != expected) {
-        throw new IllegalStateException("reply has " + c.outcomes().size() + " outcomes for "
-            + expected + " commands: term=" + c.term() + " index=" + c.index());
+        throw new IllegalStateException(
+            "reply has "
+                + c.outcomes().size()
+                + " outcomes for "
+                + expected
+                + " commands: term="
+                + c.term()
+                + " index="
+                + c.index());
       }
       return c;
     } catch (IOException e) {
@@ -308,8 +351,8 @@ public final class ReplicatedEngine implements AutoCloseable {
       return new NotLeaderException(options.nodeId(), null, null);
     }
     RaftPeer peer = division.getGroup().getPeer(leader);
-    return new NotLeaderException(options.nodeId(), leader.toString(),
-        peer == null ? null : peer.getAddress());
+    return new NotLeaderException(
+        options.nodeId(), leader.toString(), peer == null ? null : peer.getAddress());
   }
 
   /**
@@ -331,8 +374,8 @@ public final class ReplicatedEngine implements AutoCloseable {
   }
 
   /**
-   * Replicates an entry another replica encoded (it forwards a batch for a partition this
-   * replica leads); see {@link #applyBatch}.
+   * Replicates an entry another replica encoded (it forwards a batch for a partition this replica
+   * leads); see {@link #applyBatch}.
    *
    * @throws IllegalArgumentException if the entry does not decode
    */
@@ -386,11 +429,10 @@ public final class ReplicatedEngine implements AutoCloseable {
     long[] indices = info.isLeader() ? info.getFollowerMatchIndices() : null;
     if (indices != null) {
       // Both lists come from the leader's log appenders, in the same order.
-      List<ServerRpcProto> followers = info.getRoleInfoProto().getLeaderInfo()
-          .getFollowerInfoList();
+      List<ServerRpcProto> followers =
+          info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList();
       for (int i = 0; i < Math.min(followers.size(), indices.length); i++) {
-        match.put(RaftPeerId.valueOf(followers.get(i).getId().getId()).toString(),
-            indices[i]);
+        match.put(RaftPeerId.valueOf(followers.get(i).getId().getId()).toString(), indices[i]);
       }
       match.put(options.nodeId(), division.getRaftLog().getFlushIndex());
     }
@@ -410,16 +452,17 @@ public final class ReplicatedEngine implements AutoCloseable {
       } else {
         role = info.isLeader() ? "FOLLOWER" : "UNKNOWN";
       }
-      out.add(new Member(id, p.getAddress(), role, match.getOrDefault(id, -1L),
-          commit.getOrDefault(id, -1L)));
+      out.add(
+          new Member(
+              id, p.getAddress(), role, match.getOrDefault(id, -1L), commit.getOrDefault(id, -1L)));
     }
     return out;
   }
 
   /**
-   * Why this replica can no longer follow the group, or null while it can: its applier failed
-   * on a committed entry, or its Raft server stopped without {@link #close} being called. Either
-   * way it applies nothing more; restarting the process recovers it from its log.
+   * Why this replica can no longer follow the group, or null while it can: its applier failed on a
+   * committed entry, or its Raft server stopped without {@link #close} being called. Either way it
+   * applies nothing more; restarting the process recovers it from its log.
    */
   public String failure() {
     Throwable applier = stateMachine.applyFailure();
@@ -427,8 +470,12 @@ public final class ReplicatedEngine implements AutoCloseable {
       return applier.getMessage();
     }
     if (!closing && !division.getInfo().isAlive()) {
-      return "node=" + options.nodeId() + " Raft server stopped (" + division.getInfo()
-          .getLifeCycleState() + ") at appliedIndex=" + lastAppliedIndex();
+      return "node="
+          + options.nodeId()
+          + " Raft server stopped ("
+          + division.getInfo().getLifeCycleState()
+          + ") at appliedIndex="
+          + lastAppliedIndex();
     }
     return null;
   }

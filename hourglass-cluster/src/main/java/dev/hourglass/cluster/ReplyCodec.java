@@ -34,11 +34,11 @@ import java.util.List;
  * The reply to one committed entry, sent by the leader's applier back to the proposer: the Raft
  * term and index at which the entry committed, then one outcome per command.
  *
- * <p>Every event is carried, not only the ones a worker needs (LeaseGranted, JobDeduplicated):
- * the server wakes long polls and counts metrics from the same outcomes it got from the
- * single-node {@code DurableEngine}, so the integration changes nothing downstream. Enum values
- * travel by name, so reordering an enum cannot silently change a decoded reply. Only the leader
- * encodes replies (followers have no one to answer). Stateless and thread-safe.
+ * <p>Every event is carried, not only the ones a worker needs (LeaseGranted, JobDeduplicated): the
+ * server wakes long polls and counts metrics from the same outcomes it got from the single-node
+ * {@code DurableEngine}, so the integration changes nothing downstream. Enum values travel by name,
+ * so reordering an enum cannot silently change a decoded reply. Only the leader encodes replies
+ * (followers have no one to answer). Stateless and thread-safe.
  */
 public final class ReplyCodec {
   public static final int FORMAT = 1;
@@ -197,14 +197,25 @@ public final class ReplyCodec {
       case 1 -> {
         String job = readString(in);
         String from = readString(in);
-        yield new JobTransitioned(job, from == null ? null : JobState.valueOf(from),
-            JobState.valueOf(readString(in)), readString(in), readString(in), readString(in));
+        yield new JobTransitioned(
+            job,
+            from == null ? null : JobState.valueOf(from),
+            JobState.valueOf(readString(in)),
+            readString(in),
+            readString(in),
+            readString(in));
       }
       case 2 -> new JobDeduplicated(readString(in), readString(in));
-      case 3 -> new LeaseGranted(readString(in), readString(in), in.readInt(), in.readLong(),
-          readString(in));
-      case 4 -> new LeaseLost(readString(in), readString(in), in.readInt(), readString(in),
-          LeaseLost.Reason.valueOf(readString(in)));
+      case 3 ->
+          new LeaseGranted(
+              readString(in), readString(in), in.readInt(), in.readLong(), readString(in));
+      case 4 ->
+          new LeaseLost(
+              readString(in),
+              readString(in),
+              in.readInt(),
+              readString(in),
+              LeaseLost.Reason.valueOf(readString(in)));
       case 5 -> new WorkerDied(readString(in), in.readInt());
       case 6 -> new ScheduleFired(readString(in), in.readLong(), readString(in));
       case 7 -> new FiringSkipped(readString(in), in.readLong(), readString(in));

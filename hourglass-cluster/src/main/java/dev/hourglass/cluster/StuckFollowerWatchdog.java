@@ -17,10 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * While this replica leads, checks its followers once a second and hands leadership to a
- * caught-up follower when one follower has stopped catching up although it answers (see {@link
- * StuckFollowers} for the Ratis defect this works around and for when it acts). A new leader
- * starts each follower's replication state afresh, so the stuck follower then catches up.
+ * While this replica leads, checks its followers once a second and hands leadership to a caught-up
+ * follower when one follower has stopped catching up although it answers (see {@link
+ * StuckFollowers} for the Ratis defect this works around and for when it acts). A new leader starts
+ * each follower's replication state afresh, so the stuck follower then catches up.
  *
  * <p>Thread-safety: one scheduler thread runs every check; {@link #close} may be called from any
  * thread.
@@ -38,11 +38,17 @@ final class StuckFollowerWatchdog implements AutoCloseable {
   private final long transferTimeoutMillis;
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
-  private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
-      r -> Thread.ofPlatform().daemon().name("hourglass-stuck-follower-watchdog").unstarted(r));
+  private final ScheduledExecutorService scheduler =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> Thread.ofPlatform().daemon().name("hourglass-stuck-follower-watchdog").unstarted(r));
 
-  StuckFollowerWatchdog(RaftServer server, RaftServer.Division division, RaftGroupId groupId,
-      RaftPeerId selfId, LongSupplier monotonicMillis, RaftTuning tuning) {
+  StuckFollowerWatchdog(
+      RaftServer server,
+      RaftServer.Division division,
+      RaftGroupId groupId,
+      RaftPeerId selfId,
+      LongSupplier monotonicMillis,
+      RaftTuning tuning) {
     this.server = server;
     this.division = division;
     this.groupId = groupId;
@@ -53,8 +59,8 @@ final class StuckFollowerWatchdog implements AutoCloseable {
   }
 
   void start() {
-    scheduler.scheduleWithFixedDelay(this::checkQuietly, CHECK_PERIOD_MILLIS, CHECK_PERIOD_MILLIS,
-        TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(
+        this::checkQuietly, CHECK_PERIOD_MILLIS, CHECK_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   private void checkQuietly() {
@@ -82,8 +88,9 @@ final class StuckFollowerWatchdog implements AutoCloseable {
       // A follower behind the start of the leader's log is being sent a snapshot, during which
       // its match index rightly stands still: never counted as stalling.
       long elapsed = match[i] + 1 < logStart ? -1 : f.getLastRpcElapsedTimeMs();
-      seen.add(new StuckFollowers.Observation(RaftPeerId.valueOf(f.getId().getId()).toString(),
-          match[i], elapsed));
+      seen.add(
+          new StuckFollowers.Observation(
+              RaftPeerId.valueOf(f.getId().getId()).toString(), match[i], elapsed));
     }
     long now = monotonicMillis.getAsLong();
     long leaderLastIndex = division.getRaftLog().getNextIndex() - 1;
@@ -93,7 +100,8 @@ final class StuckFollowerWatchdog implements AutoCloseable {
     }
     StuckFollowers.Observation target = null;
     for (StuckFollowers.Observation o : seen) {
-      if (!stuck.contains(o.followerId()) && stuckFollowers.answers(o)
+      if (!stuck.contains(o.followerId())
+          && stuckFollowers.answers(o)
           && (target == null || o.matchIndex() > target.matchIndex())) {
         target = o;
       }
@@ -102,18 +110,29 @@ final class StuckFollowerWatchdog implements AutoCloseable {
       return; // no other follower is up and moving: a leader change would not help
     }
     stuckFollowers.acted(now);
-    log.warn("followers {} answer but have not caught up for a while (Ratis keeps their match"
-        + " index above what they hold after an older leader's uncommitted tail was truncated);"
-        + " handing leadership to {} (match index {} of {}) so that a new leader replicates to"
-        + " them afresh: node={} term={}", stuck, target.followerId(), target.matchIndex(),
-        leaderLastIndex, selfId, info.getCurrentTerm());
+    log.warn(
+        "followers {} answer but have not caught up for a while (Ratis keeps their match"
+            + " index above what they hold after an older leader's uncommitted tail was truncated);"
+            + " handing leadership to {} (match index {} of {}) so that a new leader replicates to"
+            + " them afresh: node={} term={}",
+        stuck,
+        target.followerId(),
+        target.matchIndex(),
+        leaderLastIndex,
+        selfId,
+        info.getCurrentTerm());
     try {
-      server.transferLeadershipAsync(new TransferLeadershipRequest(clientId, selfId, groupId,
-          callIds.incrementAndGet(), RaftPeerId.valueOf(target.followerId()),
-          transferTimeoutMillis));
+      server.transferLeadershipAsync(
+          new TransferLeadershipRequest(
+              clientId,
+              selfId,
+              groupId,
+              callIds.incrementAndGet(),
+              RaftPeerId.valueOf(target.followerId()),
+              transferTimeoutMillis));
     } catch (java.io.IOException e) {
-      log.warn("leadership transfer to {} failed to start: node={}", target.followerId(), selfId,
-          e);
+      log.warn(
+          "leadership transfer to {} failed to start: node={}", target.followerId(), selfId, e);
     }
   }
 

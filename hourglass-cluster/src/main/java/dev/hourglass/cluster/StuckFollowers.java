@@ -11,8 +11,8 @@ import java.util.Map;
  * entries past it, and it replied to the leader within {@link #answeredWithinMillis}.
  *
  * <p>Why this exists. Ratis 3.3.0's gRPC log appender takes a follower's successful reply to a
- * heartbeat as proof that the follower's whole log matches up to the follower's own next index.
- * A follower that restarted with an uncommitted tail from an older leader's term then gets a match
+ * heartbeat as proof that the follower's whole log matches up to the follower's own next index. A
+ * follower that restarted with an uncommitted tail from an older leader's term then gets a match
  * index past the entries it really shares with the leader; once it truncates that tail, every
  * heartbeat answers INCONSISTENCY with a next index below the match index, and the appender never
  * backs off below match index + 1 (RATIS-2605, fixed after 3.3.0). The follower then stays behind
@@ -20,12 +20,12 @@ import java.util.Map;
  * after its leader was killed under load. A new leader starts every follower's match index afresh,
  * so the cure is to hand leadership to a caught-up follower; this class only decides when.
  *
- * <p>What it must not do: act on a follower that is down (it does not answer; a leader change
- * would not help it and costs an election), or on one that is slow but moving (its match index
- * advances). A snapshot installation also holds the match index still while the follower answers;
- * {@link #stuckAfterMillis} is chosen well above the time one takes here, and the caller waits
- * {@link #cooldownMillis} after acting before acting again, so a false positive costs at most one
- * leader change per cooldown.
+ * <p>What it must not do: act on a follower that is down (it does not answer; a leader change would
+ * not help it and costs an election), or on one that is slow but moving (its match index advances).
+ * A snapshot installation also holds the match index still while the follower answers; {@link
+ * #stuckAfterMillis} is chosen well above the time one takes here, and the caller waits {@link
+ * #cooldownMillis} after acting before acting again, so a false positive costs at most one leader
+ * change per cooldown.
  *
  * <p>Pure and single-threaded: the caller feeds it observations with their time.
  */
@@ -50,8 +50,8 @@ final class StuckFollowers {
   /** Defaults for the election timeouts of {@code tuning}: see the class comment. */
   static StuckFollowers forTuning(RaftTuning tuning) {
     long election = tuning.electionTimeoutMax().toMillis();
-    return new StuckFollowers(Math.max(10_000, 10 * election), Math.max(10_000, 10 * election),
-        60_000);
+    return new StuckFollowers(
+        Math.max(10_000, 10 * election), Math.max(10_000, 10 * election), 60_000);
   }
 
   /** Forgets what it saw: call when this replica is not (or no longer) the leader. */
@@ -73,9 +73,12 @@ final class StuckFollowers {
       // The stall is timed only while the follower is continuously behind, answering and not
       // moving: a caught-up follower behind by one fresh entry, or one that was down and has
       // just answered again, starts a new count.
-      Progress now = !stalling ? null
-          : before == null || before.matchIndex() != f.matchIndex()
-              ? new Progress(f.matchIndex(), nowMillis) : before;
+      Progress now =
+          !stalling
+              ? null
+              : before == null || before.matchIndex() != f.matchIndex()
+                  ? new Progress(f.matchIndex(), nowMillis)
+                  : before;
       if (now != null) {
         seen.put(f.followerId(), now);
         if (nowMillis - now.sinceMillis() >= stuckAfterMillis) {

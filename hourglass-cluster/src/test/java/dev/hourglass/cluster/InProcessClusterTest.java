@@ -29,8 +29,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** Three Ratis peers in this JVM on loopback: replication, fencing data, snapshots, quorum loss. */
 class InProcessClusterTest {
   static final Duration WAIT = Duration.ofSeconds(60);
-  static final RaftTuning TUNING = RaftTuning.DEFAULTS.withSnapshotEveryEntries(40).withLogSegmentBytes(8192)
-      .withWriteTimeout(Duration.ofSeconds(3));
+  static final RaftTuning TUNING =
+      RaftTuning.DEFAULTS
+          .withSnapshotEveryEntries(40)
+          .withLogSegmentBytes(8192)
+          .withWriteTimeout(Duration.ofSeconds(3));
 
   @TempDir Path dir;
   List<Peer> peers;
@@ -52,10 +55,15 @@ class InProcessClusterTest {
     }
   }
 
-
   ReplicatedEngine startNode(int i) throws IOException {
-    var o = new ClusterOptions(peers.get(i).id(), peers, dir.resolve(peers.get(i).id()),
-        EngineConfig.DEFAULTS, TUNING, System::currentTimeMillis);
+    var o =
+        new ClusterOptions(
+            peers.get(i).id(),
+            peers,
+            dir.resolve(peers.get(i).id()),
+            EngineConfig.DEFAULTS,
+            TUNING,
+            System::currentTimeMillis);
     return ReplicatedEngine.start(o);
   }
 
@@ -71,8 +79,15 @@ class InProcessClusterTest {
   }
 
   ReplicatedEngine awaitLeader() {
-    return await().atMost(WAIT).until(() -> Arrays.stream(nodes)
-        .filter(n -> n != null && n.isLeaderReady()).findFirst().orElse(null), n -> n != null);
+    return await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                Arrays.stream(nodes)
+                    .filter(n -> n != null && n.isLeaderReady())
+                    .findFirst()
+                    .orElse(null),
+            n -> n != null);
   }
 
   List<String> submitJobs(ReplicatedEngine leader, int n) {
@@ -86,46 +101,55 @@ class InProcessClusterTest {
   }
 
   void awaitReplicasEqual() {
-    await().atMost(WAIT).untilAsserted(() -> {
-      long applied = nodes[0].lastAppliedIndex();
-      for (ReplicatedEngine n : nodes) {
-        assertThat(n.lastAppliedIndex()).isEqualTo(applied);
-      }
-      byte[] state = nodes[0].stateMachine().snapshotBytes();
-      for (ReplicatedEngine n : nodes) {
-        assertThat(n.stateMachine().snapshotBytes()).isEqualTo(state);
-      }
-      // The streamed digest is the checksum of exactly those bytes, the same on every replica.
-      var crc = new java.util.zip.CRC32C();
-      crc.update(state);
-      var digest = nodes[0].stateMachine().digest();
-      assertThat(digest.crc32c()).isEqualTo(crc.getValue());
-      assertThat(digest.bytes()).isEqualTo(state.length);
-      assertThat(digest.appliedIndex()).isEqualTo(applied);
-      for (ReplicatedEngine n : nodes) {
-        assertThat(n.stateMachine().digest()).isEqualTo(digest);
-      }
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              long applied = nodes[0].lastAppliedIndex();
+              for (ReplicatedEngine n : nodes) {
+                assertThat(n.lastAppliedIndex()).isEqualTo(applied);
+              }
+              byte[] state = nodes[0].stateMachine().snapshotBytes();
+              for (ReplicatedEngine n : nodes) {
+                assertThat(n.stateMachine().snapshotBytes()).isEqualTo(state);
+              }
+              // The streamed digest is the checksum of exactly those bytes, the same on every
+              // replica.
+              var crc = new java.util.zip.CRC32C();
+              crc.update(state);
+              var digest = nodes[0].stateMachine().digest();
+              assertThat(digest.crc32c()).isEqualTo(crc.getValue());
+              assertThat(digest.bytes()).isEqualTo(state.length);
+              assertThat(digest.appliedIndex()).isEqualTo(applied);
+              for (ReplicatedEngine n : nodes) {
+                assertThat(n.stateMachine().digest()).isEqualTo(digest);
+              }
+            });
   }
 
   @Test
   void leaderStampsTimeAndReplicasConverge() {
     ReplicatedEngine leader = awaitLeader();
     long before = System.currentTimeMillis();
-    List<Command> batch = List.of(
-        new RegisterWorker(0, "w1", 100, List.of("default"), 600_000),
-        new SubmitJobs(0, List.of(JobSpec.of("a", "t", "p"), JobSpec.of("b", "t", "p"))),
-        new LeaseJobs(0, "w1", 1, List.of(), 30_000));
+    List<Command> batch =
+        List.of(
+            new RegisterWorker(0, "w1", 100, List.of("default"), 600_000),
+            new SubmitJobs(0, List.of(JobSpec.of("a", "t", "p"), JobSpec.of("b", "t", "p"))),
+            new LeaseJobs(0, "w1", 1, List.of(), 30_000));
     Committed c = leader.applyBatch(batch);
 
     assertThat(c.outcomes()).allMatch(Outcome::isApplied);
     assertThat(c.term()).isEqualTo(leader.term()).isPositive();
-    var grant = ((Applied) c.outcomes().get(2)).events().stream()
-        .filter(LeaseGranted.class::isInstance).map(LeaseGranted.class::cast).findFirst()
-        .orElseThrow();
+    var grant =
+        ((Applied) c.outcomes().get(2))
+            .events().stream()
+                .filter(LeaseGranted.class::isInstance)
+                .map(LeaseGranted.class::cast)
+                .findFirst()
+                .orElseThrow();
     // The client sent atMillis=0; the leader restamped it with its clock.
-    assertThat(grant.leaseExpiresAtMillis()).isBetween(before + 30_000,
-        System.currentTimeMillis() + 30_000);
+    assertThat(grant.leaseExpiresAtMillis())
+        .isBetween(before + 30_000, System.currentTimeMillis() + 30_000);
     awaitReplicasEqual();
     for (ReplicatedEngine n : nodes) {
       JobState state = n.read(q -> q.state(grant.jobId()));
@@ -167,35 +191,38 @@ class InProcessClusterTest {
   }
 
   /**
-   * {@code GET /api/v1/cluster} reads members(), leaderId() and term() on any replica at any
-   * time, above all during an election, when people look. Ratis's leader state is set up a
-   * moment after the role changes to LEADER; reading in that window once answered a 500.
+   * {@code GET /api/v1/cluster} reads members(), leaderId() and term() on any replica at any time,
+   * above all during an election, when people look. Ratis's leader state is set up a moment after
+   * the role changes to LEADER; reading in that window once answered a 500.
    */
   @Test
   void statusReadsNeverFailAcrossElections() throws Exception {
     var failures = new java.util.concurrent.ConcurrentLinkedQueue<String>();
     var stopping = new java.util.concurrent.atomic.AtomicReferenceArray<Boolean>(3);
     var done = new java.util.concurrent.atomic.AtomicBoolean();
-    Thread poller = Thread.ofPlatform().start(() -> {
-      while (!done.get()) {
-        for (int i = 0; i < 3; i++) {
-          ReplicatedEngine n = nodes[i];
-          if (n == null || Boolean.TRUE.equals(stopping.get(i))) {
-            continue;
-          }
-          try {
-            n.members();
-            n.leaderId();
-            n.term();
-            n.commitIndex();
-          } catch (RuntimeException e) {
-            if (!Boolean.TRUE.equals(stopping.get(i))) {
-              failures.add("node " + i + ": " + e);
-            }
-          }
-        }
-      }
-    });
+    Thread poller =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  while (!done.get()) {
+                    for (int i = 0; i < 3; i++) {
+                      ReplicatedEngine n = nodes[i];
+                      if (n == null || Boolean.TRUE.equals(stopping.get(i))) {
+                        continue;
+                      }
+                      try {
+                        n.members();
+                        n.leaderId();
+                        n.term();
+                        n.commitIndex();
+                      } catch (RuntimeException e) {
+                        if (!Boolean.TRUE.equals(stopping.get(i))) {
+                          failures.add("node " + i + ": " + e);
+                        }
+                      }
+                    }
+                  }
+                });
     try {
       ReplicatedEngine first = awaitLeader();
       submitJobs(first, 3);
@@ -215,27 +242,36 @@ class InProcessClusterTest {
   @Test
   void followerRefusesWritesNamingTheLeader() {
     ReplicatedEngine leader = awaitLeader();
-    ReplicatedEngine follower = Arrays.stream(nodes).filter(n -> n != leader).findFirst()
-        .orElseThrow();
+    ReplicatedEngine follower =
+        Arrays.stream(nodes).filter(n -> n != leader).findFirst().orElseThrow();
     await().atMost(WAIT).until(() -> leader.nodeId().equals(follower.leaderId()));
 
     assertThatThrownBy(() -> follower.applyAll(List.of(new Command.Tick(0))))
-        .isInstanceOfSatisfying(NotLeaderException.class, e -> {
-          assertThat(e.leaderId()).isEqualTo(leader.nodeId());
-          assertThat(e.leaderAddress()).isEqualTo(
-              peers.stream().filter(p -> p.id().equals(leader.nodeId())).findFirst()
-                  .orElseThrow().address());
-        });
+        .isInstanceOfSatisfying(
+            NotLeaderException.class,
+            e -> {
+              assertThat(e.leaderId()).isEqualTo(leader.nodeId());
+              assertThat(e.leaderAddress())
+                  .isEqualTo(
+                      peers.stream()
+                          .filter(p -> p.id().equals(leader.nodeId()))
+                          .findFirst()
+                          .orElseThrow()
+                          .address());
+            });
     assertThat(leader.members()).extracting(Member::nodeId).containsExactly("s1", "s2", "s3");
-    assertThat(leader.members()).filteredOn(m -> m.nodeId().equals(leader.nodeId()))
-        .extracting(Member::role).containsExactly("LEADER");
+    assertThat(leader.members())
+        .filteredOn(m -> m.nodeId().equals(leader.nodeId()))
+        .extracting(Member::role)
+        .containsExactly("LEADER");
   }
 
   @Test
   void restartedFollowerCatchesUpThroughInstallSnapshotAfterLogPurge() throws IOException {
     ReplicatedEngine leader = awaitLeader();
-    int f = Arrays.asList(nodes).indexOf(Arrays.stream(nodes).filter(n -> n != leader)
-        .findFirst().orElseThrow());
+    int f =
+        Arrays.asList(nodes)
+            .indexOf(Arrays.stream(nodes).filter(n -> n != leader).findFirst().orElseThrow());
     submitJobs(leader, 5);
     awaitReplicasEqual();
     stopNode(f);
@@ -250,8 +286,8 @@ class InProcessClusterTest {
 
     awaitReplicasEqual();
     assertThat(nodes[f].stateMachine().snapshotsInstalled()).isPositive();
-    List<String> missing = nodes[f].read(q -> ids.stream().filter(id -> q.state(id) == null)
-        .toList());
+    List<String> missing =
+        nodes[f].read(q -> ids.stream().filter(id -> q.state(id) == null).toList());
     assertThat(missing).isEmpty();
   }
 
@@ -266,8 +302,9 @@ class InProcessClusterTest {
       }
     }
 
-    assertThatThrownBy(() -> leader.applyAll(List.of(new SubmitJobs(0,
-        List.of(JobSpec.of("lost", "t", "p"))))))
+    assertThatThrownBy(
+            () ->
+                leader.applyAll(List.of(new SubmitJobs(0, List.of(JobSpec.of("lost", "t", "p"))))))
         .isInstanceOfAny(ClusterUnavailableException.class, NotLeaderException.class);
     JobState state = leader.read(q -> q.state(ids.get(0)));
     assertThat(state).isEqualTo(JobState.READY);

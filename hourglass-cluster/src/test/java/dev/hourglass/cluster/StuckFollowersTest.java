@@ -7,9 +7,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Goal: the leader hands over leadership only for a follower that answers and yet has not caught
- * up for a while; never for one that is down, one that is moving, or one that is caught up; and
- * at most once per cooldown.
+ * Goal: the leader hands over leadership only for a follower that answers and yet has not caught up
+ * for a while; never for one that is down, one that is moving, or one that is caught up; and at
+ * most once per cooldown.
  */
 class StuckFollowersTest {
   private final StuckFollowers stuck = new StuckFollowers(10_000, 10_000, 60_000);
@@ -17,8 +17,7 @@ class StuckFollowersTest {
   @Test
   void aFollowerThatAnswersButWhoseMatchIndexStaysBehindIsStuckAfterTheThreshold() {
     assertThat(stuck.observe(0, 1_342, List.of(new Observation("s2", 1_064, 200)))).isEmpty();
-    assertThat(stuck.observe(9_999, 1_400, List.of(new Observation("s2", 1_064, 5_000))))
-        .isEmpty();
+    assertThat(stuck.observe(9_999, 1_400, List.of(new Observation("s2", 1_064, 5_000)))).isEmpty();
     assertThat(stuck.observe(10_000, 1_450, List.of(new Observation("s2", 1_064, 5_000))))
         .containsExactly("s2");
   }
@@ -33,8 +32,10 @@ class StuckFollowersTest {
   @Test
   void aSlowFollowerWhoseMatchIndexMovesIsNotStuck() {
     for (int second = 0; second <= 60; second++) {
-      assertThat(stuck.observe(second * 1_000L, 100_000,
-          List.of(new Observation("s2", second * 100L, 100)))).isEmpty();
+      assertThat(
+              stuck.observe(
+                  second * 1_000L, 100_000, List.of(new Observation("s2", second * 100L, 100))))
+          .isEmpty();
     }
   }
 
@@ -57,9 +58,11 @@ class StuckFollowersTest {
     stuck.observe(0, 1_000, List.of(new Observation("s2", 900, 200)));
     stuck.observe(5_000, 1_500, List.of(new Observation("s2", 900, 5_200)));
     assertThat(stuck.observe(30_000, 3_000, List.of(new Observation("s2", 900, 30_200))))
-        .as("down").isEmpty();
+        .as("down")
+        .isEmpty();
     assertThat(stuck.observe(31_000, 3_100, List.of(new Observation("s2", 900, 100))))
-        .as("answering again: a fresh count starts").isEmpty();
+        .as("answering again: a fresh count starts")
+        .isEmpty();
     assertThat(stuck.observe(40_000, 3_900, List.of(new Observation("s2", 900, 100)))).isEmpty();
     assertThat(stuck.observe(41_000, 4_000, List.of(new Observation("s2", 900, 100))))
         .containsExactly("s2");
@@ -72,9 +75,11 @@ class StuckFollowersTest {
         .containsExactly("s2");
     stuck.acted(10_000);
     assertThat(stuck.observe(30_000, 1_342, List.of(new Observation("s2", 1_064, 200))))
-        .as("within the cooldown").isEmpty();
+        .as("within the cooldown")
+        .isEmpty();
     assertThat(stuck.observe(70_000, 1_342, List.of(new Observation("s2", 1_064, 200))))
-        .as("the stall is timed again from the action").containsExactly("s2");
+        .as("the stall is timed again from the action")
+        .containsExactly("s2");
   }
 
   @Test
@@ -82,6 +87,7 @@ class StuckFollowersTest {
     stuck.observe(0, 1_342, List.of(new Observation("s2", 1_064, 200)));
     stuck.reset();
     assertThat(stuck.observe(10_000, 1_342, List.of(new Observation("s2", 1_064, 200))))
-        .as("the stall is timed from the first observation after the reset").isEmpty();
+        .as("the stall is timed from the first observation after the reset")
+        .isEmpty();
   }
 }

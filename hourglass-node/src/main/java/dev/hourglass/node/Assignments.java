@@ -29,21 +29,24 @@ final class Assignments {
    * generation supersedes it; the engine saturates the lease end at {@code Long.MAX_VALUE}.
    */
   static final long ASSIGNMENT_LEASE_MILLIS = Long.MAX_VALUE;
+
   /** The task type of jobs that {@code assign_job} creates on first mention. */
   static final String ASSIGNED_TASK = "assigned";
 
   private Assignments() {}
 
   /**
-   * Assigns a job to a worker, creating the job on first mention. Without a {@code generation},
-   * an assigned job is assigned again in its current generation (a duplicate, refused as the protocol
+   * Assigns a job to a worker, creating the job on first mention. Without a {@code generation}, an
+   * assigned job is assigned again in its current generation (a duplicate, refused as the protocol
    * shows) and an unassigned one in the next (1 for a new job).
    */
   static ObjectNode assign(EngineHost host, Request request, long stampMillis) throws IOException {
     String jobId = request.requiredText("job_id");
     String workerId = request.requiredText("worker_id");
-    int requested = request.field("generation") == null ? 0
-        : (int) request.whole("generation", 0, 1, Integer.MAX_VALUE);
+    int requested =
+        request.field("generation") == null
+            ? 0
+            : (int) request.whole("generation", 0, 1, Integer.MAX_VALUE);
     Optional<JobView> job = host.queries().job(jobId);
     if (job.isEmpty()) {
       Outcome created =
@@ -52,10 +55,13 @@ final class Assignments {
         throw EngineReplies.error(r);
       }
     }
-    int generation = requested != 0 ? requested
-        : job.filter(j -> j.state() == JobState.RUNNING).map(JobView::generation).orElse(0);
-    Outcome outcome = host.apply(
-        new AssignJob(stampMillis, jobId, workerId, generation, ASSIGNMENT_LEASE_MILLIS));
+    int generation =
+        requested != 0
+            ? requested
+            : job.filter(j -> j.state() == JobState.RUNNING).map(JobView::generation).orElse(0);
+    Outcome outcome =
+        host.apply(
+            new AssignJob(stampMillis, jobId, workerId, generation, ASSIGNMENT_LEASE_MILLIS));
     return switch (outcome) {
       case Applied applied -> {
         ObjectNode reply = request.reply("assignment_accepted");
@@ -88,11 +94,17 @@ final class Assignments {
       throws IOException {
     String jobId = request.requiredText("job_id");
     String workerId = request.requiredText("worker_id");
-    JobView job = host.queries().job(jobId).orElseThrow(() -> new ProtocolException(
-        ErrorKind.KEY_DOES_NOT_EXIST, "ack_assignment names job " + jobId
-            + ", which the scheduler has never assigned"));
-    int generation =
-        (int) request.whole("generation", job.generation(), 1, Integer.MAX_VALUE);
+    JobView job =
+        host.queries()
+            .job(jobId)
+            .orElseThrow(
+                () ->
+                    new ProtocolException(
+                        ErrorKind.KEY_DOES_NOT_EXIST,
+                        "ack_assignment names job "
+                            + jobId
+                            + ", which the scheduler has never assigned"));
+    int generation = (int) request.whole("generation", job.generation(), 1, Integer.MAX_VALUE);
     Outcome outcome =
         host.apply(new AcknowledgeAssignment(stampMillis, jobId, workerId, generation));
     if (outcome instanceof Rejected r) {
@@ -107,8 +119,8 @@ final class Assignments {
 
   /**
    * What a restarted scheduler recovered: each assigned job's worker (jobs in the order they were
-   * created, i.e. first assigned), and the workers still owed a notification because they have
-   * not acknowledged, each once, in the order of their oldest unacknowledged assignment.
+   * created, i.e. first assigned), and the workers still owed a notification because they have not
+   * acknowledged, each once, in the order of their oldest unacknowledged assignment.
    */
   static ObjectNode recovered(EngineHost host, Request request) {
     EngineQueries queries = host.queries();

@@ -7,9 +7,9 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * The engine as the node sees it: commands in (made durable before they are applied), queries
- * out. Closing it drops every in-memory structure; {@link Opener#open} builds a new one from what
- * was made durable. Confined to the node's thread.
+ * The engine as the node sees it: commands in (made durable before they are applied), queries out.
+ * Closing it drops every in-memory structure; {@link Opener#open} builds a new one from what was
+ * made durable. Confined to the node's thread.
  */
 interface EngineHost extends AutoCloseable {
 

@@ -22,16 +22,23 @@ final class EngineReplies {
           case INVALID_ARGUMENT, INVALID_SCHEDULE -> ErrorKind.MALFORMED_REQUEST;
           case UNKNOWN_JOB, UNKNOWN_PARENT, UNKNOWN_WORKER, UNKNOWN_SCHEDULE ->
               ErrorKind.KEY_DOES_NOT_EXIST;
-          case DUPLICATE_JOB_ID, ILLEGAL_TRANSITION, DEPENDENCY_CYCLE, ALREADY_ASSIGNED,
-              STALE_GENERATION, NOT_LEASE_HOLDER, CLOCK_WENT_BACKWARDS, CANCELLED, TIMED_OUT ->
+          case DUPLICATE_JOB_ID,
+              ILLEGAL_TRANSITION,
+              DEPENDENCY_CYCLE,
+              ALREADY_ASSIGNED,
+              STALE_GENERATION,
+              NOT_LEASE_HOLDER,
+              CLOCK_WENT_BACKWARDS,
+              CANCELLED,
+              TIMED_OUT ->
               ErrorKind.PRECONDITION_FAILED;
         };
     return new ProtocolException(kind, rejected.detail());
   }
 
   /**
-   * Every job in one state, oldest (first submitted) first. Pages through the engine's
-   * newest-first listing; each page moves the cursor strictly down, so the loop ends.
+   * Every job in one state, oldest (first submitted) first. Pages through the engine's newest-first
+   * listing; each page moves the cursor strictly down, so the loop ends.
    */
   static List<JobView> oldestFirst(EngineQueries queries, JobState state) {
     List<JobView> jobs = new ArrayList<>();

@@ -32,17 +32,18 @@ final class Hosts {
 
   /**
    * Opens (and recovers) the durable engine on {@code dataDir} with the node's engine settings.
-   * Every append is forced before the command is applied and answered, as the protocol requires
-   * of an assignment. {@code wallClock} is the node's manual clock: the loop reads no other.
+   * Every append is forced before the command is applied and answered, as the protocol requires of
+   * an assignment. {@code wallClock} is the node's manual clock: the loop reads no other.
    */
   static EngineHost.Opener opener(Path dataDir, LongSupplier wallClock) {
-    return () -> new LoopHost(
-        DurableEngine.open(dataDir, Node.ENGINE_CONFIG, new FsyncPolicy.Always()), wallClock);
+    return () ->
+        new LoopHost(
+            DurableEngine.open(dataDir, Node.ENGINE_CONFIG, new FsyncPolicy.Always()), wallClock);
   }
 
   /**
-   * The node's clock as the loop's: the loop stamps nothing the node sends (every command
-   * carries the node's own stamp), so it serves only the loop's bookkeeping.
+   * The node's clock as the loop's: the loop stamps nothing the node sends (every command carries
+   * the node's own stamp), so it serves only the loop's bookkeeping.
    */
   private record NodeTime(LongSupplier wallClock) implements TimeSource {
     @Override
@@ -57,11 +58,11 @@ final class Hosts {
   }
 
   /**
-   * The engine behind a driven loop. Each call queues its commands and pumps the loop until it
-   * is idle, so the commands of one call are one group commit (one force) as long as they fit
-   * one batch ({@link LoopLimits#applyBatchMax()} commands, an even number, so an assignment and
-   * its report, queued as a pair, never straddle two forces). Closing it closes the loop, then
-   * the log, and drops the engine.
+   * The engine behind a driven loop. Each call queues its commands and pumps the loop until it is
+   * idle, so the commands of one call are one group commit (one force) as long as they fit one
+   * batch ({@link LoopLimits#applyBatchMax()} commands, an even number, so an assignment and its
+   * report, queued as a pair, never straddle two forces). Closing it closes the loop, then the log,
+   * and drops the engine.
    */
   private static final class LoopHost implements EngineHost {
     private final DurableEngine durable;
@@ -69,8 +70,12 @@ final class Hosts {
 
     LoopHost(DurableEngine durable, LongSupplier wallClock) {
       this.durable = durable;
-      this.loop = EngineLoop.driven(new ProtocolTimed(new LocalBackend(durable)),
-          LoopLimits.DEFAULTS, EngineLoopListener.NONE, new NodeTime(wallClock));
+      this.loop =
+          EngineLoop.driven(
+              new ProtocolTimed(new LocalBackend(durable)),
+              LoopLimits.DEFAULTS,
+              EngineLoopListener.NONE,
+              new NodeTime(wallClock));
     }
 
     @Override
@@ -95,8 +100,8 @@ final class Hosts {
         }
         return outcomes;
       } catch (CompletionException e) {
-        throw new IOException("the engine loop stopped: " + e.getCause().getMessage(),
-            e.getCause());
+        throw new IOException(
+            "the engine loop stopped: " + e.getCause().getMessage(), e.getCause());
       } catch (EngineLoopException e) {
         throw new IOException("the engine loop stopped: " + e.getMessage(), e);
       }
@@ -128,8 +133,8 @@ final class Hosts {
   /**
    * A single node whose loop never proposes ticks: the protocol brings its own time, and the node
    * applies a {@code Tick} exactly where a message says time has passed ({@code execute_jobs},
-   * {@code execute_job}); a tick of its own at the wall clock would run or retry jobs the
-   * protocol has not reached yet.
+   * {@code execute_job}); a tick of its own at the wall clock would run or retry jobs the protocol
+   * has not reached yet.
    */
   private record ProtocolTimed(LocalBackend local) implements EngineBackend {
     @Override

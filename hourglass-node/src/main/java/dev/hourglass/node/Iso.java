@@ -38,7 +38,11 @@ final class Iso {
         }
       }
     }
-    throw Request.malformed("\"" + field + "\" must be an ISO-8601 time such as"
-        + " \"2024-01-15T09:00:00Z\" or epoch milliseconds; got " + value);
+    throw Request.malformed(
+        "\""
+            + field
+            + "\" must be an ISO-8601 time such as"
+            + " \"2024-01-15T09:00:00Z\" or epoch milliseconds; got "
+            + value);
   }
 }

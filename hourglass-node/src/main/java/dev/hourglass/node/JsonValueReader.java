@@ -16,13 +16,12 @@ import java.io.Reader;
  * line after the bad value's first line.
  *
  * <p>Implementation notes. One Jackson parser reads the stream of root-level values until it
- * throws. It cannot be resumed after an error, so it is discarded and a new one starts on the
- * lines that follow the first line of the bad value, which {@link LineFeed} retained. Resuming
- * there (rather than after the line where the error was noticed) matters for the common case of a
- * line with a missing closing brace: the parser only notices when it reads into the next line,
- * which is usually a good message that must not be lost. A pretty-printed value that is broken in
- * its middle yields one error per remaining line of it, which is noisy but never loses a later
- * value.
+ * throws. It cannot be resumed after an error, so it is discarded and a new one starts on the lines
+ * that follow the first line of the bad value, which {@link LineFeed} retained. Resuming there
+ * (rather than after the line where the error was noticed) matters for the common case of a line
+ * with a missing closing brace: the parser only notices when it reads into the next line, which is
+ * usually a good message that must not be lost. A pretty-printed value that is broken in its middle
+ * yields one error per remaining line of it, which is noisy but never loses a later value.
  *
  * <p>Not thread-safe.
  */
@@ -73,9 +72,13 @@ final class JsonValueReader {
     } catch (JsonProcessingException e) {
       long errorLine = absoluteLine(e.getLocation());
       restart(valueLine >= 0 ? valueLine : errorLine);
-      return new Malformed((valueLine >= 0 && valueLine != errorLine
-          ? "value starting at line " + valueLine + ", error at line " : "line ")
-          + errorLine + ": " + e.getOriginalMessage());
+      return new Malformed(
+          (valueLine >= 0 && valueLine != errorLine
+                  ? "value starting at line " + valueLine + ", error at line "
+                  : "line ")
+              + errorLine
+              + ": "
+              + e.getOriginalMessage());
     }
   }
 

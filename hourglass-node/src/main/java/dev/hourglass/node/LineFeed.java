@@ -20,10 +20,11 @@ import java.util.List;
  */
 final class LineFeed extends Reader {
   /**
-   * Bounds one input line. Why this size: the engine caps a payload at 1 MiB, and JSON escaping
-   * can at most quadruple it; anything longer cannot be a valid request.
+   * Bounds one input line. Why this size: the engine caps a payload at 1 MiB, and JSON escaping can
+   * at most quadruple it; anything longer cannot be a valid request.
    */
   static final int LINE_CHARS_MAX = 4 << 20;
+
   /** Bounds the text retained for one (possibly pretty-printed) value, for the same reason. */
   static final int VALUE_CHARS_MAX = 4 << 20;
 
@@ -101,8 +102,11 @@ final class LineFeed extends Reader {
       retained.add(current);
       retainedChars += current.text.length();
       if (retainedChars > VALUE_CHARS_MAX) {
-        throw new InputTooLargeException(current.number, "a JSON value spans more than "
-            + VALUE_CHARS_MAX + " characters (VALUE_CHARS_MAX); it is skipped");
+        throw new InputTooLargeException(
+            current.number,
+            "a JSON value spans more than "
+                + VALUE_CHARS_MAX
+                + " characters (VALUE_CHARS_MAX); it is skipped");
       }
     }
     int n = Math.min(length, current.text.length() - position);
@@ -128,8 +132,13 @@ final class LineFeed extends Reader {
     }
     long number = ++lastNumber;
     if (tooLong) {
-      throw new InputTooLargeException(number, "line " + number + " is longer than "
-          + LINE_CHARS_MAX + " characters (LINE_CHARS_MAX); it is skipped");
+      throw new InputTooLargeException(
+          number,
+          "line "
+              + number
+              + " is longer than "
+              + LINE_CHARS_MAX
+              + " characters (LINE_CHARS_MAX); it is skipped");
     }
     return new Line(number, text.append('\n').toString());
   }

@@ -26,13 +26,21 @@ import java.util.function.Supplier;
  * <p>State: the engine host (null between {@code scheduler_crash} and {@code scheduler_restart},
  * which is the point: nothing of the scheduler survives in memory), and the simulated replica set
  * of {@code leader_crash}, which models the other replicas of the cluster rather than scheduler
- * state, so a scheduler crash does not reset it. Not thread-safe: one thread reads input and
- * calls {@link #handle}.
+ * state, so a scheduler crash does not reset it. Not thread-safe: one thread reads input and calls
+ * {@link #handle}.
  */
 final class Node implements AutoCloseable {
-  static final List<String> MESSAGE_TYPES = List.of("init", "assign_job", "ack_assignment",
-      "scheduler_crash", "scheduler_restart", "leader_crash", "schedule_job", "execute_jobs",
-      "execute_job");
+  static final List<String> MESSAGE_TYPES =
+      List.of(
+          "init",
+          "assign_job",
+          "ack_assignment",
+          "scheduler_crash",
+          "scheduler_restart",
+          "leader_crash",
+          "schedule_job",
+          "execute_jobs",
+          "execute_job");
 
   /**
    * The engine's settings for this protocol; part of the log's deterministic state, so a data
@@ -46,10 +54,15 @@ final class Node implements AutoCloseable {
    *       firing, as the protocol describes, however much time passed.
    * </ul>
    */
-  static final EngineConfig ENGINE_CONFIG = new EngineConfig(
-      EngineConfig.DEFAULTS.retentionMillis(), EngineConfig.DEFAULTS.defaultLeaseMillis(),
-      Long.MAX_VALUE, 0, EngineConfig.DEFAULTS.payloadBytesMax(),
-      EngineConfig.DEFAULTS.finishedJobsMax(), EngineConfig.DEFAULTS.workerRetentionMillis());
+  static final EngineConfig ENGINE_CONFIG =
+      new EngineConfig(
+          EngineConfig.DEFAULTS.retentionMillis(),
+          EngineConfig.DEFAULTS.defaultLeaseMillis(),
+          Long.MAX_VALUE,
+          0,
+          EngineConfig.DEFAULTS.payloadBytesMax(),
+          EngineConfig.DEFAULTS.finishedJobsMax(),
+          EngineConfig.DEFAULTS.workerRetentionMillis());
 
   private final EngineHost.Opener opener;
   private final LongSupplier wallClock;
@@ -58,7 +71,10 @@ final class Node implements AutoCloseable {
   private ReplicaSet replicas = ReplicaSet.NONE;
   private boolean failed;
 
-  Node(EngineHost.Opener opener, LongSupplier wallClock, Supplier<String> jobIds,
+  Node(
+      EngineHost.Opener opener,
+      LongSupplier wallClock,
+      Supplier<String> jobIds,
       ObjectMapper mapper) {
     this.opener = opener;
     this.wallClock = wallClock;
@@ -84,10 +100,11 @@ final class Node implements AutoCloseable {
   ObjectNode handle(Item item) {
     Request request = null;
     try {
-      request = switch (item) {
-        case Malformed m -> throw Request.malformed("input is not JSON: " + m.detail());
-        case Value v -> Request.of(v.json());
-      };
+      request =
+          switch (item) {
+            case Malformed m -> throw Request.malformed("input is not JSON: " + m.detail());
+            case Value v -> Request.of(v.json());
+          };
       return dispatch(request);
     } catch (ProtocolException e) {
       return error(request, e.kind(), e.getMessage());
@@ -98,10 +115,13 @@ final class Node implements AutoCloseable {
   }
 
   private ObjectNode dispatch(Request r) throws IOException {
-    if (host == null && MESSAGE_TYPES.contains(r.type())
-        && !r.type().equals("scheduler_restart")) {
-      throw new ProtocolException(ErrorKind.TEMPORARILY_UNAVAILABLE, "the scheduler crashed and"
-          + " has not restarted; " + r.type() + " is refused until scheduler_restart");
+    if (host == null && MESSAGE_TYPES.contains(r.type()) && !r.type().equals("scheduler_restart")) {
+      throw new ProtocolException(
+          ErrorKind.TEMPORARILY_UNAVAILABLE,
+          "the scheduler crashed and"
+              + " has not restarted; "
+              + r.type()
+              + " is refused until scheduler_restart");
     }
     return switch (r.type()) {
       case "init" -> init(r);
@@ -113,8 +133,13 @@ final class Node implements AutoCloseable {
       case "schedule_job" -> scheduling.schedule(host, r, wallClock.getAsLong());
       case "execute_jobs" -> scheduling.executeDue(host, r, wallClock.getAsLong());
       case "execute_job" -> scheduling.execute(host, r, wallClock.getAsLong());
-      default -> throw new ProtocolException(ErrorKind.NOT_SUPPORTED, "message type \""
-          + r.type() + "\" is not supported; this node speaks " + MESSAGE_TYPES);
+      default ->
+          throw new ProtocolException(
+              ErrorKind.NOT_SUPPORTED,
+              "message type \""
+                  + r.type()
+                  + "\" is not supported; this node speaks "
+                  + MESSAGE_TYPES);
     };
   }
 
@@ -128,8 +153,8 @@ final class Node implements AutoCloseable {
       }
       for (JsonNode id : listed) {
         if (!id.isTextual() || id.textValue().isEmpty() || ids.contains(id.textValue())) {
-          throw Request.malformed("init: replica ids must be distinct non-empty strings; got "
-              + listed);
+          throw Request.malformed(
+              "init: replica ids must be distinct non-empty strings; got " + listed);
         }
         ids.add(id.textValue());
       }
@@ -174,15 +199,23 @@ final class Node implements AutoCloseable {
         reply.put("term", c.after().term());
         yield reply;
       }
-      case ReplicaSet.NoneLeft c -> throw new ProtocolException(
-          ErrorKind.TEMPORARILY_UNAVAILABLE, "leader " + c.oldLeader() + " crashed and no replica"
-              + " of " + c.after().replicas() + " is left to elect; the cluster is unavailable");
+      case ReplicaSet.NoneLeft c ->
+          throw new ProtocolException(
+              ErrorKind.TEMPORARILY_UNAVAILABLE,
+              "leader "
+                  + c.oldLeader()
+                  + " crashed and no replica"
+                  + " of "
+                  + c.after().replicas()
+                  + " is left to elect; the cluster is unavailable");
     };
   }
 
   private static ObjectNode error(Request request, ErrorKind kind, String text) {
-    ObjectNode reply = request != null ? request.reply("error")
-        : JsonNodeFactory.instance.objectNode().put("type", "error");
+    ObjectNode reply =
+        request != null
+            ? request.reply("error")
+            : JsonNodeFactory.instance.objectNode().put("type", "error");
     reply.put("code", kind.code);
     reply.put("text", text);
     return reply;

@@ -17,8 +17,8 @@ import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
 /**
- * {@code hourglass node [--data-dir DIR]}: the stdio JSON-lines node of the message
- * protocol in docs/PROTOCOL.md.
+ * {@code hourglass node [--data-dir DIR]}: the stdio JSON-lines node of the message protocol in
+ * docs/PROTOCOL.md.
  *
  * <p>Reads JSON values from {@code in} (one per line or pretty-printed), writes one reply line per
  * message to {@code out} (flushed per line), and diagnostics to {@code err} only. It recovers the
@@ -76,8 +76,7 @@ public final class NodeMain {
     ObjectMapper mapper = new ObjectMapper();
     JobIds jobIds = JobIds.withThreadLocalRandom(System::currentTimeMillis);
     LongSupplier wallClock = System::currentTimeMillis;
-    try (Node node = new Node(Hosts.opener(dataDir, wallClock), wallClock, jobIds::next,
-        mapper)) {
+    try (Node node = new Node(Hosts.opener(dataDir, wallClock), wallClock, jobIds::next, mapper)) {
       err.println("hourglass node: data-dir=" + dataDir);
       return serve(node, mapper, in, out, err);
     } catch (IOException e) {
@@ -90,12 +89,13 @@ public final class NodeMain {
    * Recovers the node's engine, then answers every input item until the end of the input or a
    * failed log write. The caller closes the node.
    */
-  static int serve(Node node, ObjectMapper mapper, InputStream in, PrintStream out,
-      PrintStream err) throws IOException {
+  static int serve(Node node, ObjectMapper mapper, InputStream in, PrintStream out, PrintStream err)
+      throws IOException {
     long started = System.nanoTime();
     node.start();
-    err.printf("hourglass node: recovered jobs=%d in %d ms%n", node.jobsHeld(),
-        (System.nanoTime() - started) / 1_000_000);
+    err.printf(
+        "hourglass node: recovered jobs=%d in %d ms%n",
+        node.jobsHeld(), (System.nanoTime() - started) / 1_000_000);
     JsonValueReader reader =
         new JsonValueReader(new InputStreamReader(in, StandardCharsets.UTF_8), mapper);
     for (Item item = reader.next(); item != null; item = reader.next()) {
@@ -115,16 +115,19 @@ public final class NodeMain {
   /** Best effort: a leftover temporary directory is harmless, so failures are only reported. */
   private static void deleteTree(Path root, PrintStream err) {
     try (Stream<Path> paths = Files.walk(root)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      paths
+          .sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
     } catch (IOException | UncheckedIOException e) {
-      err.println("hourglass node: could not delete the temporary data directory " + root + ": "
-          + e);
+      err.println(
+          "hourglass node: could not delete the temporary data directory " + root + ": " + e);
     }
   }
 }

@@ -1,9 +1,9 @@
 package dev.hourglass.node;
 
 /**
- * A request the node answers with a Maelstrom {@code error} body instead of its normal reply. It
- * is an expected outcome (bad input, a crashed scheduler), so it never stops the node: the
- * dispatcher turns it into one output line and reads the next message.
+ * A request the node answers with a Maelstrom {@code error} body instead of its normal reply. It is
+ * an expected outcome (bad input, a crashed scheduler), so it never stops the node: the dispatcher
+ * turns it into one output line and reads the next message.
  */
 final class ProtocolException extends RuntimeException {
   private final ErrorKind kind;

@@ -9,9 +9,9 @@ import java.util.Map;
  * ", "} between items, {@code ": "} after keys, keys in insertion order, and every character
  * outside printable ASCII escaped as a lowercase {@code \\uXXXX} ({@code ensure_ascii=True}).
  *
- * <p>Why not Jackson's own writer: harnesses in this style compare the node's lines with lines
- * that Python printed, and some compare them as text. Jackson's compact output has no spaces, and
- * its pretty printer breaks lines. Producing the reference spacing ourselves is thirty lines and
+ * <p>Why not Jackson's own writer: harnesses in this style compare the node's lines with lines that
+ * Python printed, and some compare them as text. Jackson's compact output has no spaces, and its
+ * pretty printer breaks lines. Producing the reference spacing ourselves is thirty lines and
  * removes the question entirely. Stateless and thread-safe.
  */
 final class PythonJson {
@@ -48,13 +48,16 @@ final class PythonJson {
         out.append(']');
       }
       case STRING -> string(value.textValue(), out);
-      case NUMBER -> out.append(
-          value.isIntegralNumber() ? value.bigIntegerValue().toString()
-              : pythonFloat(value.doubleValue()));
+      case NUMBER ->
+          out.append(
+              value.isIntegralNumber()
+                  ? value.bigIntegerValue().toString()
+                  : pythonFloat(value.doubleValue()));
       case BOOLEAN -> out.append(value.booleanValue() ? "true" : "false");
       case NULL, MISSING -> out.append("null");
-      case BINARY, POJO -> throw new IllegalArgumentException(
-          "cannot write a " + value.getNodeType() + " node as JSON: " + value);
+      case BINARY, POJO ->
+          throw new IllegalArgumentException(
+              "cannot write a " + value.getNodeType() + " node as JSON: " + value);
     }
   }
 
@@ -106,7 +109,11 @@ final class PythonJson {
       return sign + (plain.contains(".") ? plain : plain + ".0");
     }
     String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
-    return sign + mantissa + "e" + (exponent < 0 ? "-" : "+")
-        + (Math.abs(exponent) < 10 ? "0" : "") + Math.abs(exponent);
+    return sign
+        + mantissa
+        + "e"
+        + (exponent < 0 ? "-" : "+")
+        + (Math.abs(exponent) < 10 ? "0" : "")
+        + Math.abs(exponent);
   }
 }

@@ -57,12 +57,17 @@ record ReplicaSet(List<String> replicas, Set<String> down, String leader, long t
    */
   Crash crash(String replica) {
     if (!replicas.contains(replica)) {
-      throw new ProtocolException(ProtocolException.ErrorKind.KEY_DOES_NOT_EXIST,
-          "replica " + replica + " is not in the replica set " + replicas
+      throw new ProtocolException(
+          ProtocolException.ErrorKind.KEY_DOES_NOT_EXIST,
+          "replica "
+              + replica
+              + " is not in the replica set "
+              + replicas
               + (replicas.isEmpty() ? " (send init with \"replicas\" first)" : ""));
     }
     if (down.contains(replica)) {
-      throw new ProtocolException(ProtocolException.ErrorKind.PRECONDITION_FAILED,
+      throw new ProtocolException(
+          ProtocolException.ErrorKind.PRECONDITION_FAILED,
           "replica " + replica + " is down already; replicas up: " + up());
     }
     Set<String> nowDown = new TreeSet<>(down);

@@ -19,8 +19,11 @@ record Request(String type, ObjectNode body) {
    */
   static Request of(JsonNode value) {
     if (!value.isObject()) {
-      throw malformed("a message must be a JSON object, got " + value.getNodeType() + ": "
-          + abbreviate(value.toString()));
+      throw malformed(
+          "a message must be a JSON object, got "
+              + value.getNodeType()
+              + ": "
+              + abbreviate(value.toString()));
     }
     JsonNode body = value;
     if (value.get("body") instanceof ObjectNode inner && !value.has("type")) {
@@ -50,8 +53,12 @@ record Request(String type, ObjectNode body) {
   String requiredText(String field) {
     JsonNode v = body.get(field);
     if (v == null || !v.isTextual() || v.textValue().isEmpty()) {
-      throw malformed(type + " needs a non-empty string \"" + field + "\"; got "
-          + (v == null ? "nothing" : v.toString()));
+      throw malformed(
+          type
+              + " needs a non-empty string \""
+              + field
+              + "\"; got "
+              + (v == null ? "nothing" : v.toString()));
     }
     return v.textValue();
   }
@@ -84,8 +91,8 @@ record Request(String type, ObjectNode body) {
   long whole(String field, long otherwise, long min, long max) {
     long value = whole(field, otherwise);
     if (value < min || value > max) {
-      throw malformed(type + ": \"" + field + "\"=" + value + " is outside [" + min + ", " + max
-          + "]");
+      throw malformed(
+          type + ": \"" + field + "\"=" + value + " is outside [" + min + ", " + max + "]");
     }
     return value;
   }

@@ -38,34 +38,37 @@ import java.util.function.Supplier;
  * The job-scheduling messages of seed 002: {@code schedule_job}, {@code execute_jobs} and {@code
  * execute_job}, as engine commands.
  *
- * <p>Implementation notes. A one-time job is an engine job whose run-at time is now plus the
- * delay. A cron job is an engine schedule whose id is the job id the client gets; each firing
- * creates the engine job {@code <id>@<fireMillis>}, and the protocol names it by the schedule's
- * id. The node "runs" a job by assigning it to the node's own worker and reporting success or
- * failure, so attempts, backoff and the dead-letter queue are the engine's, and all of it is in
- * the log.
+ * <p>Implementation notes. A one-time job is an engine job whose run-at time is now plus the delay.
+ * A cron job is an engine schedule whose id is the job id the client gets; each firing creates the
+ * engine job {@code <id>@<fireMillis>}, and the protocol names it by the schedule's id. The node
+ * "runs" a job by assigning it to the node's own worker and reporting success or failure, so
+ * attempts, backoff and the dead-letter queue are the engine's, and all of it is in the log.
  *
  * <p>Two clocks meet here. Commands are stamped with the wall clock, read at the node's boundary;
  * {@code execute_jobs} brings the protocol's own time. The engine keeps the later of all times it
- * has seen, so a {@code current_time} behind the wall clock does not move the engine back: the
- * node then runs only the jobs whose own due time is at or before {@code current_time}, computed
- * from each job's run-at, retry and firing times.
+ * has seen, so a {@code current_time} behind the wall clock does not move the engine back: the node
+ * then runs only the jobs whose own due time is at or before {@code current_time}, computed from
+ * each job's run-at, retry and firing times.
  *
  * <p>Stateless apart from the id source; confined to the node's thread.
  */
 final class Scheduling {
   /** The worker the node itself runs jobs as. */
   static final String LOCAL_WORKER = "hourglass-node";
+
   /** The task type of a job whose request names none. */
   static final String UNNAMED_TASK = "unnamed";
+
   static final int DEFAULT_MAX_ATTEMPTS = JobSpec.DEFAULT_MAX_ATTEMPTS;
   static final long DEFAULT_BASE_MILLIS = 1_000;
+
   /** The protocol's backoff is base * 2^attempt without a cap; the engine saturates the sum. */
   static final long BACKOFF_CAP_MILLIS = Long.MAX_VALUE;
+
   /**
-   * The lease of a run by the node's own worker. Assignment and report are logged together, so
-   * only a write torn by a crash can leave a run open; its lease then ends after this long and
-   * the job is retried like any job whose worker vanished.
+   * The lease of a run by the node's own worker. Assignment and report are logged together, so only
+   * a write torn by a crash can leave a run open; its lease then ends after this long and the job
+   * is retried like any job whose worker vanished.
    */
   static final long RUN_LEASE_MILLIS = 60_000;
 
@@ -77,7 +80,9 @@ final class Scheduling {
     this.mapper = mapper;
   }
 
-  /** {@code schedule_job}: a one-time job after {@code delay_ms}, or a recurring {@code cron} one. */
+  /**
+   * {@code schedule_job}: a one-time job after {@code delay_ms}, or a recurring {@code cron} one.
+   */
   ObjectNode schedule(EngineHost host, Request request, long stampMillis) throws IOException {
     String cron = request.text("cron", null);
     if (cron != null && request.field("delay_ms") != null) {
@@ -185,9 +190,20 @@ final class Scheduling {
       }
       // No firing is live: run the cron job once now, as an extra firing with an id of its own.
       JobSpec template = schedule.get().spec().template();
-      spec = new JobSpec(id + "@manual-" + jobIds.get(), template.queue(), template.task(),
-          template.payload(), template.priority(), template.deadlineMillis(), stampMillis,
-          List.of(), template.maxAttempts(), template.backoff(), template.timeoutMillis(), null);
+      spec =
+          new JobSpec(
+              id + "@manual-" + jobIds.get(),
+              template.queue(),
+              template.task(),
+              template.payload(),
+              template.priority(),
+              template.deadlineMillis(),
+              stampMillis,
+              List.of(),
+              template.maxAttempts(),
+              template.backoff(),
+              template.timeoutMillis(),
+              null);
     } else {
       spec = spec(request, id);
     }
@@ -214,16 +230,18 @@ final class Scheduling {
   private static List<Command> run(JobView job, boolean fail, long stampMillis) {
     int generation = job.generation() + 1;
     String id = job.jobId();
-    return List.of(new AssignJob(stampMillis, id, LOCAL_WORKER, generation, RUN_LEASE_MILLIS),
-        fail ? new FailJob(stampMillis, id, LOCAL_WORKER, generation, "forced failure", true)
+    return List.of(
+        new AssignJob(stampMillis, id, LOCAL_WORKER, generation, RUN_LEASE_MILLIS),
+        fail
+            ? new FailJob(stampMillis, id, LOCAL_WORKER, generation, "forced failure", true)
             : new CompleteJob(stampMillis, id, LOCAL_WORKER, generation, null));
   }
 
   /** The job a request describes; max_attempts and base_ms default to the protocol's 3 and 1000. */
   private JobSpec spec(Request request, String jobId) {
     String task = request.text("task", UNNAMED_TASK);
-    int maxAttempts = (int) request.whole("max_attempts", DEFAULT_MAX_ATTEMPTS, 1,
-        EngineConfig.ATTEMPTS_MAX);
+    int maxAttempts =
+        (int) request.whole("max_attempts", DEFAULT_MAX_ATTEMPTS, 1, EngineConfig.ATTEMPTS_MAX);
     long baseMillis = request.whole("base_ms", DEFAULT_BASE_MILLIS, 0, Long.MAX_VALUE);
     JsonNode payload = request.field("payload");
     return JobSpec.of(jobId, task, payload == null ? null : json(payload))
@@ -266,11 +284,22 @@ final class Scheduling {
 
   private static String notRunnable(JobView job) {
     return switch (job.state()) {
-      case RUNNING -> "job " + job.jobId() + " is assigned to worker "
-          + job.liveAttempt().workerId() + " in generation " + job.generation()
-          + "; only that worker may report it";
-      case DEAD -> "job " + job.jobId() + " is dead-lettered after " + job.failures() + " of "
-          + job.maxAttempts() + " attempts failed";
+      case RUNNING ->
+          "job "
+              + job.jobId()
+              + " is assigned to worker "
+              + job.liveAttempt().workerId()
+              + " in generation "
+              + job.generation()
+              + "; only that worker may report it";
+      case DEAD ->
+          "job "
+              + job.jobId()
+              + " is dead-lettered after "
+              + job.failures()
+              + " of "
+              + job.maxAttempts()
+              + " attempts failed";
       default -> "job " + job.jobId() + " cannot run: it is " + job.state();
     };
   }
@@ -283,13 +312,13 @@ final class Scheduling {
   }
 
   /**
-   * A run's commands follow from the state just read on this thread, so the engine refusing one
-   * is a bug in the node, not bad input: it stops the node, and a restart replays the log.
+   * A run's commands follow from the state just read on this thread, so the engine refusing one is
+   * a bug in the node, not bad input: it stops the node, and a restart replays the log.
    */
   private static void requireAll(List<Outcome> outcomes) {
     for (Outcome outcome : outcomes) {
-      Invariants.check(outcome.isApplied(), "the engine refused a run the node planned: %s",
-          outcome);
+      Invariants.check(
+          outcome.isApplied(), "the engine refused a run the node planned: %s", outcome);
     }
   }
 }

@@ -18,10 +18,11 @@ class JsonValueReaderTest {
     JsonValueReader reader = new JsonValueReader(new StringReader(input), new ObjectMapper());
     List<String> items = new ArrayList<>();
     for (Item item = reader.next(); item != null; item = reader.next()) {
-      items.add(switch (item) {
-        case Value v -> v.json().toString();
-        case Malformed m -> "MALFORMED " + m.detail();
-      });
+      items.add(
+          switch (item) {
+            case Value v -> v.json().toString();
+            case Malformed m -> "MALFORMED " + m.detail();
+          });
     }
     return items;
   }

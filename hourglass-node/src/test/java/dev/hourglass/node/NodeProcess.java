@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real node process ({@code java ... NodeMain}) on this test's class path, as a harness runs
- * it: stdin in, stdout lines out, stderr to a file for diagnosis.
+ * A real node process ({@code java ... NodeMain}) on this test's class path, as a harness runs it:
+ * stdin in, stdout lines out, stderr to a file for diagnosis.
  */
 final class NodeProcess implements AutoCloseable {
   /** The harness's per-test timeout; start-up plus a test must fit well inside it. */
@@ -24,21 +24,29 @@ final class NodeProcess implements AutoCloseable {
 
   private NodeProcess(Process process) {
     this.process = process;
-    this.stdout = new BufferedReader(
-        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    this.stdout =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     this.stdin = process.getOutputStream();
   }
 
   static NodeProcess start(Path stderrFile, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        // Lean start-up, as a harness-launched node wants: no JIT tiers beyond C1, small heap.
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-        "-cp", System.getProperty("java.class.path"), NodeMain.class.getName()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                // Lean start-up, as a harness-launched node wants: no JIT tiers beyond C1, small
+                // heap.
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-Xshare:auto",
+                "-cp",
+                System.getProperty("java.class.path"),
+                NodeMain.class.getName()));
     command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command)
-        .redirectError(ProcessBuilder.Redirect.appendTo(stderrFile.toFile()))
-        .start();
+    Process p =
+        new ProcessBuilder(command)
+            .redirectError(ProcessBuilder.Redirect.appendTo(stderrFile.toFile()))
+            .start();
     return new NodeProcess(p);
   }
 
@@ -61,8 +69,8 @@ final class NodeProcess implements AutoCloseable {
       lines.add(line);
     }
     if (!process.waitFor(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
-      throw new AssertionError("node did not exit within " + TIMEOUT_MILLIS
-          + " ms after the end of its input");
+      throw new AssertionError(
+          "node did not exit within " + TIMEOUT_MILLIS + " ms after the end of its input");
     }
     return lines;
   }

@@ -11,12 +11,12 @@ import java.util.regex.Pattern;
 
 /**
  * The harness's comparison: each expected line is found, in order, among the output lines. Lines
- * are compared as JSON: objects key by key with the same keys, arrays item by item, and an
- * expected string is a regular expression the actual string must match entirely.
+ * are compared as JSON: objects key by key with the same keys, arrays item by item, and an expected
+ * string is a regular expression the actual string must match entirely.
  *
  * <p>{@link #formatPattern} adds the stricter text check: the expected line's bytes, with only its
- * regex strings left open, so spacing and key order must be exactly as the protocol's sample
- * tests print them.
+ * regex strings left open, so spacing and key order must be exactly as the protocol's sample tests
+ * print them.
  */
 final class OutputMatcher {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -39,9 +39,13 @@ final class OutputMatcher {
         }
       }
       if (hit < 0) {
-        throw new AssertionError("expected line not found (in order) in the output:\n  " + want
-            + "\noutput after line " + next + ":\n  "
-            + String.join("\n  ", output.subList(next, output.size())));
+        throw new AssertionError(
+            "expected line not found (in order) in the output:\n  "
+                + want
+                + "\noutput after line "
+                + next
+                + ":\n  "
+                + String.join("\n  ", output.subList(next, output.size())));
       }
       found.add(hit);
       next = hit + 1;
@@ -51,8 +55,10 @@ final class OutputMatcher {
 
   static boolean matches(JsonNode expected, JsonNode actual) {
     if (expected.isTextual()) {
-      return actual.isTextual() && Pattern.compile(expected.textValue(), Pattern.DOTALL)
-          .matcher(actual.textValue()).matches();
+      return actual.isTextual()
+          && Pattern.compile(expected.textValue(), Pattern.DOTALL)
+              .matcher(actual.textValue())
+              .matches();
     }
     if (expected.isObject()) {
       if (!actual.isObject() || expected.size() != actual.size()) {
@@ -81,8 +87,8 @@ final class OutputMatcher {
   }
 
   /**
-   * The expected line as a text pattern: every byte literal, except string values that are
-   * regular expressions, which match any JSON string content.
+   * The expected line as a text pattern: every byte literal, except string values that are regular
+   * expressions, which match any JSON string content.
    */
   static Pattern formatPattern(String expectedLine) {
     StringBuilder regex = new StringBuilder();
@@ -92,8 +98,10 @@ final class OutputMatcher {
       regex.append(Pattern.quote(expectedLine.substring(last, m.start())));
       String content = m.group(1);
       boolean isKey = expectedLine.startsWith(":", m.end());
-      regex.append(!isKey && REGEX_SYNTAX.matcher(content).find()
-          ? "\"(?:[^\"\\\\]|\\\\.)*\"" : Pattern.quote(m.group()));
+      regex.append(
+          !isKey && REGEX_SYNTAX.matcher(content).find()
+              ? "\"(?:[^\"\\\\]|\\\\.)*\""
+              : Pattern.quote(m.group()));
       last = m.end();
     }
     regex.append(Pattern.quote(expectedLine.substring(last)));

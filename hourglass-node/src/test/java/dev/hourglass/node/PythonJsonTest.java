@@ -29,8 +29,16 @@ class PythonJsonTest {
 
   @ParameterizedTest
   @CsvSource({
-    "1.5, 1.5", "1.0, 1.0", "100.0, 100.0", "1e16, 1e+16", "1.5e-5, 1.5e-05", "0.0001, 0.0001",
-    "123456789012345.6, 123456789012345.6", "-2.5e300, -2.5e+300", "-0.0, -0.0", "0.1, 0.1"
+    "1.5, 1.5",
+    "1.0, 1.0",
+    "100.0, 100.0",
+    "1e16, 1e+16",
+    "1.5e-5, 1.5e-05",
+    "0.0001, 0.0001",
+    "123456789012345.6, 123456789012345.6",
+    "-2.5e300, -2.5e+300",
+    "-0.0, -0.0",
+    "0.1, 0.1"
   })
   void floatsAreWrittenAsPythonRepr(double value, String python) {
     assertThat(PythonJson.pythonFloat(value)).isEqualTo(python);

@@ -26,7 +26,8 @@ class ReplicaSetTest {
     ReplicaSet.Crash last = second.after().crash("s4");
     assertThat(last).isInstanceOf(ReplicaSet.NoneLeft.class);
     assertThat(last.after().leader()).isNull();
-    assertThatThrownBy(() -> last.after().crash("s4")).isInstanceOf(ProtocolException.class)
+    assertThatThrownBy(() -> last.after().crash("s4"))
+        .isInstanceOf(ProtocolException.class)
         .hasMessageContaining("down already");
   }
 

@@ -13,9 +13,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The four sample tests of the message protocol (docs/PROTOCOL.md), run as a harness runs them:
- * a fresh node process per test, the sample's input verbatim on stdin (closed at its end), and
- * its expected lines looked for in order among the output lines.
+ * The four sample tests of the message protocol (docs/PROTOCOL.md), run as a harness runs them: a
+ * fresh node process per test, the sample's input verbatim on stdin (closed at its end), and its
+ * expected lines looked for in order among the output lines.
  */
 class SeedConformanceTest {
   private static final Pattern UUID_V7 =
@@ -24,8 +24,13 @@ class SeedConformanceTest {
   @TempDir Path dir;
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"000-scheduler-crash-recovery", "000-leader-election-after-crash",
-      "002-schedule-one-time-job", "002-schedule-recurring-job-with-cron"})
+  @ValueSource(
+      strings = {
+        "000-scheduler-crash-recovery",
+        "000-leader-election-after-crash",
+        "002-schedule-one-time-job",
+        "002-schedule-recurring-job-with-cron"
+      })
   void seedSampleTestPasses(String seed) throws Exception {
     String input = resource(seed + ".input");
     List<String> expected = resource(seed + ".expected").lines().toList();
@@ -42,7 +47,8 @@ class SeedConformanceTest {
     List<Integer> matched = OutputMatcher.match(expected, output);
     for (int i = 0; i < expected.size(); i++) {
       String actual = output.get(matched.get(i));
-      assertThat(actual).as("formatting of the line matching %s", expected.get(i))
+      assertThat(actual)
+          .as("formatting of the line matching %s", expected.get(i))
           .matches(OutputMatcher.formatPattern(expected.get(i)));
       if (!expected.get(i).contains(".*")) {
         assertThat(actual).isEqualTo(expected.get(i));

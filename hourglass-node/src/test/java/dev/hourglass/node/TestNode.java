@@ -23,8 +23,10 @@ final class TestNode {
 
   private final Path dataDir;
   private long clockMillis = Instant.parse("2026-03-10T10:00:00Z").toEpochMilli();
+
   /** Predictable ids (id-1, id-2, ...), so that one input can name the jobs it schedules. */
   private final AtomicInteger lastId = new AtomicInteger();
+
   private String stderr = "";
   private int exitCode;
 
@@ -46,12 +48,21 @@ final class TestNode {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     String input = String.join("\n", inputLines) + "\n";
-    try (Node node = new Node(Hosts.opener(dataDir, () -> clockMillis), () -> clockMillis,
-            () -> "id-" + lastId.incrementAndGet(), MAPPER);
+    try (Node node =
+            new Node(
+                Hosts.opener(dataDir, () -> clockMillis),
+                () -> clockMillis,
+                () -> "id-" + lastId.incrementAndGet(),
+                MAPPER);
         PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      exitCode = NodeMain.serve(node, MAPPER,
-          new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), outStream, errStream);
+      exitCode =
+          NodeMain.serve(
+              node,
+              MAPPER,
+              new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)),
+              outStream,
+              errStream);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

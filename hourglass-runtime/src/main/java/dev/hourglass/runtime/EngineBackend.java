@@ -32,16 +32,16 @@ public interface EngineBackend {
    * Like {@link #applyAll(List)}, and then, in the same durable step where the backend can, the
    * commands {@code followUp} chooses from the first ones' outcomes and the state they left: a
    * parked long poll that a job just submitted can serve. A single node makes all of them durable
-   * with one force, so a job handed to a waiting worker costs one fsync instead of two. Answers
-   * the outcomes of both, in order. {@code followUp} runs on the calling thread and may read the
-   * state through {@link #read}.
+   * with one force, so a job handed to a waiting worker costs one fsync instead of two. Answers the
+   * outcomes of both, in order. {@code followUp} runs on the calling thread and may read the state
+   * through {@link #read}.
    *
    * <p>The default never calls {@code followUp}: a replica's state machine applies only what a
-   * majority already committed, so it cannot choose the second commands after the first applied
-   * and still commit them together; the loop then retries its parked polls in its next batch.
+   * majority already committed, so it cannot choose the second commands after the first applied and
+   * still commit them together; the loop then retries its parked polls in its next batch.
    */
-  default List<Outcome> applyAll(List<Command> commands,
-      Function<List<Outcome>, List<Command>> followUp) throws IOException {
+  default List<Outcome> applyAll(
+      List<Command> commands, Function<List<Outcome>, List<Command>> followUp) throws IOException {
     return applyAll(commands);
   }
 
@@ -52,9 +52,9 @@ public interface EngineBackend {
   Leadership leadership();
 
   /**
-   * Whether the loop may propose Ticks: a single node always; a replica only while it is the
-   * leader and has applied every entry committed before its term (so a delayed job is neither
-   * fired twice nor lost across a failover).
+   * Whether the loop may propose Ticks: a single node always; a replica only while it is the leader
+   * and has applied every entry committed before its term (so a delayed job is neither fired twice
+   * nor lost across a failover).
    */
   boolean mayTick();
 
@@ -68,8 +68,8 @@ public interface EngineBackend {
   Map<String, Object> clusterStatus();
 
   /**
-   * Why this node can no longer apply anything (a replica whose applier failed or whose Raft
-   * server stopped), or null. A single node's log failure shows as the loop's health.
+   * Why this node can no longer apply anything (a replica whose applier failed or whose Raft server
+   * stopped), or null. A single node's log failure shows as the loop's health.
    */
   default String failure() {
     return null;

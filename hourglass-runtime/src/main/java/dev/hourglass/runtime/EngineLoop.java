@@ -47,28 +47,27 @@ import org.slf4j.LoggerFactory;
  * Tick(now)} when {@link EngineQueries#nextWakeupMillis()} has passed, and it sleeps on the inbox
  * only until that wake-up (or the earliest long-poll deadline), so due jobs, retries, lease
  * expiries, worker deaths and cron firings happen within a few milliseconds without any client
- * call. Ticks are spaced by at least {@link LoopLimits#tickSpacingMin()} and never proposed
- * when nothing is due, so an idle node writes nothing. The clock is the shell's {@link
- * TimeSource}.
+ * call. Ticks are spaced by at least {@link LoopLimits#tickSpacingMin()} and never proposed when
+ * nothing is due, so an idle node writes nothing. The clock is the shell's {@link TimeSource}.
  *
  * <p><b>Long polls.</b> A lease that grants nothing and may wait is parked (oldest first). A parked
- * lease waits without writing: it is retried (a logged {@code LeaseJobs}) only when the engine
- * says that lease would get a job now ({@link EngineQueries#wouldGrant}, the lease's own lane
- * choice, so queue and task limits, pauses, the worker's free slots and its queues and task types
- * all count), and only after a turn that could have changed that answer (a job became READY or
- * left RUNNING, or a setting changed: pause, limits, a worker's registration). Those retries are
- * made oldest first while {@link EngineQueries#grantableJobsMax} lasts, so a slot that frees wakes
- * about one poll, not every parked one. A retry that grants nothing (another command of the turn
- * took the job) changes nothing and so triggers nothing: a held-back poll cannot spin through the
- * log. A parked lease whose deadline passes is answered with no assignments.
+ * lease waits without writing: it is retried (a logged {@code LeaseJobs}) only when the engine says
+ * that lease would get a job now ({@link EngineQueries#wouldGrant}, the lease's own lane choice, so
+ * queue and task limits, pauses, the worker's free slots and its queues and task types all count),
+ * and only after a turn that could have changed that answer (a job became READY or left RUNNING, or
+ * a setting changed: pause, limits, a worker's registration). Those retries are made oldest first
+ * while {@link EngineQueries#grantableJobsMax} lasts, so a slot that frees wakes about one poll,
+ * not every parked one. A retry that grants nothing (another command of the turn took the job)
+ * changes nothing and so triggers nothing: a held-back poll cannot spin through the log. A parked
+ * lease whose deadline passes is answered with no assignments.
  *
  * <p>A rate limit is the one thing that frees up by time alone, with no command. A lease held back
  * by one is parked with the time its next token is due ({@link EngineQueries#nextGrantAtMillis});
  * the loop sleeps no longer than that, and at that time checks (read-only, at that time) and
  * retries it. Before then nothing re-runs it, so a rate-limited poll does not spin either.
  *
- * <p><b>Reads</b> run on this thread after the turn's commands, so a read sees every write that
- * was acknowledged before it was sent.
+ * <p><b>Reads</b> run on this thread after the turn's commands, so a read sees every write that was
+ * acknowledged before it was sent.
  *
  * <p><b>Replicas.</b> On a replica that is not the leader, {@code applyAll} refuses the batch
  * ({@link EngineLoopException.NotServing}, naming the leader when known): the loop answers the
@@ -79,17 +78,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Failure.</b> If the log fails, the state after the failing batch is unknown: the loop
  * answers every waiting request {@link EngineLoopException.LogFailed}, stops, and {@link
- * #healthy()} turns false. A restart
- * recovers from the log.
+ * #healthy()} turns false. A restart recovers from the log.
  *
- * <p><b>Driven mode.</b> {@link #driven} makes a loop without a thread of its own: the caller
- * pumps it with {@link #step} or {@link #runUntilIdle}, and it never sleeps, so with a manual
- * {@link TimeSource} it reads no clock but that one. A turn is the same method in both modes;
- * the simulator and the stdio node run the loop this way, deterministically, on one thread.
+ * <p><b>Driven mode.</b> {@link #driven} makes a loop without a thread of its own: the caller pumps
+ * it with {@link #step} or {@link #runUntilIdle}, and it never sleeps, so with a manual {@link
+ * TimeSource} it reads no clock but that one. A turn is the same method in both modes; the
+ * simulator and the stdio node run the loop this way, deterministically, on one thread.
  *
  * <p>Thread-safety: {@link #write}, {@link #read}, {@link #lease} and {@link #healthy} may be
- * called from any thread; everything else runs on the loop thread (in driven mode: the thread
- * that pumps the loop, which must be one thread at a time).
+ * called from any thread; everything else runs on the loop thread (in driven mode: the thread that
+ * pumps the loop, which must be one thread at a time).
  */
 public final class EngineLoop implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EngineLoop.class);
@@ -97,8 +95,12 @@ public final class EngineLoop implements AutoCloseable {
   /** Work for the loop. */
   private sealed interface Work permits Write, Read, Lease, Stop {}
 
-  private record Write<R>(Command command, BiFunction<Outcome, EngineQueries, R> finish,
-      CompletableFuture<R> reply, long bytes) implements Work {
+  private record Write<R>(
+      Command command,
+      BiFunction<Outcome, EngineQueries, R> finish,
+      CompletableFuture<R> reply,
+      long bytes)
+      implements Work {
     void answer(Outcome outcome, EngineQueries queries) {
       try {
         reply.complete(finish.apply(outcome, queries));
@@ -122,12 +124,20 @@ public final class EngineLoop implements AutoCloseable {
   /**
    * A job handed to a worker. {@code redelivered} marks an assignment made before a restart that
    * the worker had not confirmed (by heartbeat or report): the notification may never have reached
-   * it, so it is sent again, same generation; a worker already running it ignores the copy.
-   * {@code attempt} is the job's failures so far + 1; {@code trace} its submitter's trace context,
-   * or null.
+   * it, so it is sent again, same generation; a worker already running it ignores the copy. {@code
+   * attempt} is the job's failures so far + 1; {@code trace} its submitter's trace context, or
+   * null.
    */
-  public record Assignment(String jobId, int generation, String task, String queue, String payload,
-      long leaseExpiresAtMillis, boolean redelivered, int attempt, TraceContext trace) {}
+  public record Assignment(
+      String jobId,
+      int generation,
+      String task,
+      String queue,
+      String payload,
+      long leaseExpiresAtMillis,
+      boolean redelivered,
+      int attempt,
+      TraceContext trace) {}
 
   /** A lease request; parked (kept) between turns while it waits. */
   private static final class Lease implements Work {
@@ -139,14 +149,21 @@ public final class EngineLoop implements AutoCloseable {
     final long deadlineNanos;
     final LeaseStrategy strategy;
     final CompletableFuture<List<Assignment>> reply = new CompletableFuture<>();
+
     /**
      * While parked: when a rate limit that holds it back has a token again (wall millis), so the
      * loop retries it then; {@code Long.MAX_VALUE} when only another command can help it.
      */
     long wakeAtMillis = Long.MAX_VALUE;
 
-    Lease(String workerId, int max, List<String> queues, List<String> tasks, long leaseMillis,
-        long deadlineNanos, LeaseStrategy strategy) {
+    Lease(
+        String workerId,
+        int max,
+        List<String> queues,
+        List<String> tasks,
+        long leaseMillis,
+        long deadlineNanos,
+        LeaseStrategy strategy) {
       this.workerId = workerId;
       this.max = max;
       this.queues = queues;
@@ -169,21 +186,26 @@ public final class EngineLoop implements AutoCloseable {
   private final TimeSource time;
   private final ArrayBlockingQueue<Work> inbox;
   private final ArrayDeque<Lease> parked = new ArrayDeque<>();
+
   /** The loop thread, or null for a driven loop. */
   private final Thread thread;
+
   /** The batch list the loop reuses between turns; confined to the loop (or pumping) thread. */
   private final List<Work> batch = new ArrayList<>();
+
   private volatile boolean healthy = true;
   private volatile boolean accepting = true;
   private volatile boolean releaseParked;
   private long lastTickMillis = Long.MIN_VALUE / 2;
   private boolean retryParked;
+
   /** Whether the previous turn was allowed to tick (a replica: was the ready leader). */
   private boolean wasTicking;
+
   /**
-   * Assignments the engine still owes a notification for when this node started (recovered from
-   * the log) or became the leader, by worker: each is re-sent once, with that worker's next
-   * lease. Loop thread.
+   * Assignments the engine still owes a notification for when this node started (recovered from the
+   * log) or became the leader, by worker: each is re-sent once, with that worker's next lease. Loop
+   * thread.
    */
   private final Map<String, List<Outcome.Assignment>> owedAfterRecovery = new HashMap<>();
 
@@ -207,20 +229,24 @@ public final class EngineLoop implements AutoCloseable {
    * A loop over {@code backend}; call {@link #start}. The backend stays the caller's: {@link
    * #close} stops the loop, not the backend.
    */
-  public EngineLoop(EngineBackend backend, LoopLimits limits, EngineLoopListener metrics,
-      TimeSource time) {
+  public EngineLoop(
+      EngineBackend backend, LoopLimits limits, EngineLoopListener metrics, TimeSource time) {
     this(backend, limits, metrics, time, true);
   }
 
-  private EngineLoop(EngineBackend backend, LoopLimits limits, EngineLoopListener metrics,
-      TimeSource time, boolean threaded) {
+  private EngineLoop(
+      EngineBackend backend,
+      LoopLimits limits,
+      EngineLoopListener metrics,
+      TimeSource time,
+      boolean threaded) {
     this.backend = backend;
     this.limits = limits;
     this.metrics = metrics;
     this.time = time;
     this.inbox = new ArrayBlockingQueue<>(limits.inboxCapacity());
-    this.thread = threaded ? Thread.ofPlatform().name("hourglass-apply").unstarted(this::run)
-        : null;
+    this.thread =
+        threaded ? Thread.ofPlatform().name("hourglass-apply").unstarted(this::run) : null;
   }
 
   /**
@@ -228,31 +254,34 @@ public final class EngineLoop implements AutoCloseable {
    * #runUntilIdle}, on one thread at a time. It never sleeps and reads only {@code time}, so a
    * manual clock makes it deterministic. {@link #close} answers what is queued and stops it.
    */
-  public static EngineLoop driven(EngineBackend backend, LoopLimits limits,
-      EngineLoopListener metrics, TimeSource time) {
+  public static EngineLoop driven(
+      EngineBackend backend, LoopLimits limits, EngineLoopListener metrics, TimeSource time) {
     return new EngineLoop(backend, limits, metrics, time, false);
   }
 
   /** Called when this node starts serving with ticks: after recovery, or on becoming leader. */
   private void collectOwedNotifications() {
     owedAfterRecovery.clear();
-    backend.read(q -> {
-      for (var owed : q.unacknowledgedAssignments()) {
-        owedAfterRecovery.computeIfAbsent(owed.workerId(), w -> new ArrayList<>()).add(owed);
-      }
-      return null;
-    });
+    backend.read(
+        q -> {
+          for (var owed : q.unacknowledgedAssignments()) {
+            owedAfterRecovery.computeIfAbsent(owed.workerId(), w -> new ArrayList<>()).add(owed);
+          }
+          return null;
+        });
     if (!owedAfterRecovery.isEmpty()) {
-      log.info("assignments owed a notification: workers={} jobs={}; each is re-sent with its"
-          + " worker's next lease", owedAfterRecovery.size(),
+      log.info(
+          "assignments owed a notification: workers={} jobs={}; each is re-sent with its"
+              + " worker's next lease",
+          owedAfterRecovery.size(),
           owedAfterRecovery.values().stream().mapToInt(List::size).sum());
     }
   }
 
   public void start() {
     if (thread == null) {
-      throw new IllegalStateException("a driven loop has no thread to start; call step() or"
-          + " runUntilIdle() instead");
+      throw new IllegalStateException(
+          "a driven loop has no thread to start; call step() or" + " runUntilIdle() instead");
     }
     thread.start();
   }
@@ -268,8 +297,8 @@ public final class EngineLoop implements AutoCloseable {
   }
 
   /** Applies one command durably, then computes the reply on the loop thread. */
-  public <R> CompletableFuture<R> write(Command command, long bytes,
-      BiFunction<Outcome, EngineQueries, R> finish) {
+  public <R> CompletableFuture<R> write(
+      Command command, long bytes, BiFunction<Outcome, EngineQueries, R> finish) {
     var w = new Write<>(command, finish, new CompletableFuture<R>(), bytes);
     offer(w);
     return w.reply();
@@ -283,8 +312,8 @@ public final class EngineLoop implements AutoCloseable {
   }
 
   /**
-   * The assignments owed to this worker since recovery that are still its live, unconfirmed
-   * leases (one it already heartbeated, completed or lost is not re-sent); each only once.
+   * The assignments owed to this worker since recovery that are still its live, unconfirmed leases
+   * (one it already heartbeated, completed or lost is not re-sent); each only once.
    */
   private List<Assignment> redeliveries(String workerId, EngineQueries queries) {
     List<Assignment> out = new ArrayList<>();
@@ -297,10 +326,21 @@ public final class EngineLoop implements AutoCloseable {
       var live = job == null ? null : job.liveAttempt();
       // Only the very assignment that was owed: if that lease ended and the job was granted
       // again (even to this worker, even in this lease), the new grant is news, not a copy.
-      if (live != null && live.workerId().equals(workerId) && !live.acknowledged()
+      if (live != null
+          && live.workerId().equals(workerId)
+          && !live.acknowledged()
           && live.generation() == o.generation()) {
-        out.add(new Assignment(o.jobId(), job.generation(), job.task(), job.queue(),
-            job.payload(), live.leaseExpiresAtMillis(), true, job.failures() + 1, job.trace()));
+        out.add(
+            new Assignment(
+                o.jobId(),
+                job.generation(),
+                job.task(),
+                job.queue(),
+                job.payload(),
+                live.leaseExpiresAtMillis(),
+                true,
+                job.failures() + 1,
+                job.trace()));
       }
     }
     return out;
@@ -308,14 +348,19 @@ public final class EngineLoop implements AutoCloseable {
 
   /**
    * Leases up to {@code max} jobs of the given task types (empty: the worker's registered ones),
-   * waiting up to {@code waitMillis} for one to become ready. Completes with no assignments at
-   * the deadline; exceptionally with {@link EngineLoopException.Rejected} when the engine refuses.
+   * waiting up to {@code waitMillis} for one to become ready. Completes with no assignments at the
+   * deadline; exceptionally with {@link EngineLoopException.Rejected} when the engine refuses.
    *
    * @throws EngineLoopException.Overloaded when the inbox is full
    * @throws EngineLoopException.Stopped when the loop is stopping or stopped
    */
-  public CompletableFuture<List<Assignment>> lease(String workerId, int max, List<String> queues,
-      List<String> tasks, long leaseMillis, long waitMillis) {
+  public CompletableFuture<List<Assignment>> lease(
+      String workerId,
+      int max,
+      List<String> queues,
+      List<String> tasks,
+      long leaseMillis,
+      long waitMillis) {
     return lease(workerId, max, queues, tasks, leaseMillis, waitMillis, LeaseStrategy.PRIORITY);
   }
 
@@ -326,23 +371,39 @@ public final class EngineLoop implements AutoCloseable {
    * @throws EngineLoopException.Overloaded when the inbox is full
    * @throws EngineLoopException.Stopped when the loop is stopping or stopped
    */
-  public CompletableFuture<List<Assignment>> lease(String workerId, int max, List<String> queues,
-      List<String> tasks, long leaseMillis, long waitMillis, LeaseStrategy strategy) {
-    var l = new Lease(workerId, max, queues, tasks, leaseMillis,
-        time.monotonicNanos() + TimeUnit.MILLISECONDS.toNanos(waitMillis), strategy);
+  public CompletableFuture<List<Assignment>> lease(
+      String workerId,
+      int max,
+      List<String> queues,
+      List<String> tasks,
+      long leaseMillis,
+      long waitMillis,
+      LeaseStrategy strategy) {
+    var l =
+        new Lease(
+            workerId,
+            max,
+            queues,
+            tasks,
+            leaseMillis,
+            time.monotonicNanos() + TimeUnit.MILLISECONDS.toNanos(waitMillis),
+            strategy);
     offer(l);
     return l.reply;
   }
 
   private void offer(Work work) {
     if (!accepting || !healthy) {
-      throw new EngineLoopException.Stopped("the engine loop is stopping or its log failed; the"
-          + " request was not applied; retry against a healthy node");
+      throw new EngineLoopException.Stopped(
+          "the engine loop is stopping or its log failed; the"
+              + " request was not applied; retry against a healthy node");
     }
     if (!inbox.offer(work)) {
       metrics.overloaded();
-      throw new EngineLoopException.Overloaded(("apply queue full: inboxCapacity=%d; the request"
-          + " was not applied; retry after a short backoff").formatted(limits.inboxCapacity()));
+      throw new EngineLoopException.Overloaded(
+          ("apply queue full: inboxCapacity=%d; the request"
+                  + " was not applied; retry after a short backoff")
+              .formatted(limits.inboxCapacity()));
     }
   }
 
@@ -396,9 +457,9 @@ public final class EngineLoop implements AutoCloseable {
   }
 
   /**
-   * The loop body of both modes: takes {@code first} and what else the inbox holds (up to the
-   * batch bounds) into {@link #batch}, and runs one turn over it. Returns whether a {@link Stop}
-   * was taken.
+   * The loop body of both modes: takes {@code first} and what else the inbox holds (up to the batch
+   * bounds) into {@link #batch}, and runs one turn over it. Returns whether a {@link Stop} was
+   * taken.
    */
   private boolean drainAndTurn(Work first) throws IOException {
     batch.clear();
@@ -422,8 +483,11 @@ public final class EngineLoop implements AutoCloseable {
 
   private void failed(Throwable e) {
     healthy = false;
-    log.error("apply loop failed; the node refuses every request until restarted, which"
-        + " recovers from the log: position={}", backend.position(), e);
+    log.error(
+        "apply loop failed; the node refuses every request until restarted, which"
+            + " recovers from the log: position={}",
+        backend.position(),
+        e);
     fail(batch);
   }
 
@@ -446,7 +510,9 @@ public final class EngineLoop implements AutoCloseable {
     }
     Work first = inbox.poll();
     long now = time.wallMillis();
-    if (first == null && !retryParked && !(backend.mayTick() && tickDue(now))
+    if (first == null
+        && !retryParked
+        && !(backend.mayTick() && tickDue(now))
         && !parkedDeadlinePassed()) {
       return false;
     }
@@ -469,17 +535,18 @@ public final class EngineLoop implements AutoCloseable {
     int turns = 0;
     while (step()) {
       if (++turns > DRIVEN_TURNS_MAX) {
-        throw new IllegalStateException(("the driven loop did not settle: turns=%d bound=%d"
-            + " nowMillis=%d parked=%d; something keeps it busy at a frozen clock")
-            .formatted(turns, DRIVEN_TURNS_MAX, time.wallMillis(), parked.size()));
+        throw new IllegalStateException(
+            ("the driven loop did not settle: turns=%d bound=%d"
+                    + " nowMillis=%d parked=%d; something keeps it busy at a frozen clock")
+                .formatted(turns, DRIVEN_TURNS_MAX, time.wallMillis(), parked.size()));
       }
     }
     return turns;
   }
 
   /**
-   * Why: at a frozen clock each turn either empties part of the bounded inbox or settles a tick
-   * or a retry that cannot repeat; far more turns than the inbox holds means a loop that spins.
+   * Why: at a frozen clock each turn either empties part of the bounded inbox or settles a tick or
+   * a retry that cannot repeat; far more turns than the inbox holds means a loop that spins.
    */
   static final int DRIVEN_TURNS_MAX = 1_000_000;
 
@@ -496,17 +563,20 @@ public final class EngineLoop implements AutoCloseable {
 
   /**
    * How long the loop may sleep: until the next tick is due, a parked lease ends, or idle max. A
-   * replica that may not tick wakes every {@link #LEADERSHIP_POLL_MILLIS} to notice that it
-   * became the leader.
+   * replica that may not tick wakes every {@link #LEADERSHIP_POLL_MILLIS} to notice that it became
+   * the leader.
    */
   private long waitNanos() {
     long now = time.wallMillis();
-    long wake = backend.mayTick()
-        ? Math.max(backend.read(EngineQueries::nextWakeupMillis),
-            lastTickMillis + limits.tickSpacingMin().toMillis())
-        : now + LEADERSHIP_POLL_MILLIS;
-    long nanos = Math.min(limits.idleWakeMax().toNanos(),
-        TimeUnit.MILLISECONDS.toNanos(Math.max(0, wake - now)));
+    long wake =
+        backend.mayTick()
+            ? Math.max(
+                backend.read(EngineQueries::nextWakeupMillis),
+                lastTickMillis + limits.tickSpacingMin().toMillis())
+            : now + LEADERSHIP_POLL_MILLIS;
+    long nanos =
+        Math.min(
+            limits.idleWakeMax().toNanos(), TimeUnit.MILLISECONDS.toNanos(Math.max(0, wake - now)));
     Lease oldest = earliestDeadline();
     if (oldest != null) {
       nanos = Math.min(nanos, Math.max(0, oldest.deadlineNanos - time.monotonicNanos()));
@@ -599,24 +669,26 @@ public final class EngineLoop implements AutoCloseable {
       if (outcomes != null) {
         metrics.batchApplied(commands.size(), time.monotonicNanos() - start);
         int readyFrom = followUp.ran ? batchSize : 0;
-        backend.read(q -> {
-          answer(commands, owners, outcomes, q, now, readyFrom);
-          return null;
-        });
+        backend.read(
+            q -> {
+              answer(commands, owners, outcomes, q, now, readyFrom);
+              return null;
+            });
       }
     }
     expireParked();
-    backend.read(q -> {
-      for (Read<?> r : reads) {
-        r.answer(q);
-      }
-      return null;
-    });
+    backend.read(
+        q -> {
+          for (Read<?> r : reads) {
+            r.answer(q);
+          }
+          return null;
+        });
   }
 
   /**
-   * Adds the parked leases worth retrying this turn: after a turn that could have freed a job
-   * for them, or when a rate limit holding one back has its next token.
+   * Adds the parked leases worth retrying this turn: after a turn that could have freed a job for
+   * them, or when a rate limit holding one back has its next token.
    */
   private void addParkedRetries(List<Command> commands, List<Work> owners, long now) {
     boolean tokenDue = !parked.isEmpty() && earliestWake() <= now;
@@ -645,8 +717,13 @@ public final class EngineLoop implements AutoCloseable {
    * parked lease succeed now; the ones before it were already weighed by a {@link ParkedFollowUp}
    * in the same durable step.
    */
-  private void answer(List<Command> commands, List<Work> owners, List<Outcome> outcomes,
-      EngineQueries queries, long now, int readyFrom) {
+  private void answer(
+      List<Command> commands,
+      List<Work> owners,
+      List<Outcome> outcomes,
+      EngineQueries queries,
+      long now,
+      int readyFrom) {
     boolean madeReady = false;
     for (int i = 0; i < outcomes.size(); i++) {
       Outcome outcome = outcomes.get(i);
@@ -667,10 +744,10 @@ public final class EngineLoop implements AutoCloseable {
   }
 
   /**
-   * Whether, after this command, a parked lease might succeed: the engine's state changed in a
-   * way lane choice reads, or a lease got jobs (it may have been counted, when it was chosen, as
-   * taking more of the grantable jobs than it did, since wouldGrant is bounded by its free slots
-   * and not by the jobs in its lanes, leaving a parked lease for another queue unchosen).
+   * Whether, after this command, a parked lease might succeed: the engine's state changed in a way
+   * lane choice reads, or a lease got jobs (it may have been counted, when it was chosen, as taking
+   * more of the grantable jobs than it did, since wouldGrant is bounded by its free slots and not
+   * by the jobs in its lanes, leaving a parked lease for another queue unchosen).
    */
   private static boolean mayServeParked(Command command, Work owner, List<Event> events) {
     return mayUnblockParkedLeases(command, events)
@@ -678,10 +755,10 @@ public final class EngineLoop implements AutoCloseable {
   }
 
   /**
-   * The parked long polls that a batch just applied lets the engine serve, chosen after the
-   * batch applied and before it is durable, so that their leases join the batch's group commit
-   * (one fsync from a submit to the waiting worker's grant instead of two). Their answers go out
-   * with the batch's, after the commit. Only a backend that commits both together calls it.
+   * The parked long polls that a batch just applied lets the engine serve, chosen after the batch
+   * applied and before it is durable, so that their leases join the batch's group commit (one fsync
+   * from a submit to the waiting worker's grant instead of two). Their answers go out with the
+   * batch's, after the commit. Only a backend that commits both together calls it.
    */
   private final class ParkedFollowUp {
     private final List<Command> batch;
@@ -738,19 +815,22 @@ public final class EngineLoop implements AutoCloseable {
 
   /**
    * Whether a parked lease might now succeed: a job became READY; a job left RUNNING (a queue or
-   * task concurrency slot, or a worker's capacity, was freed); or a command changed a setting
-   * that lane choice reads (a queue resumed, a limit raised, a worker re-registered with more
-   * capacity or other queues or task types). A false positive costs only a read-only check
-   * (chooseParkedToRetry); a false negative leaves a worker waiting out its whole wait_ms next to
-   * a job it could run. A lease that granted nothing, a heartbeat or an acknowledgement changes
+   * task concurrency slot, or a worker's capacity, was freed); or a command changed a setting that
+   * lane choice reads (a queue resumed, a limit raised, a worker re-registered with more capacity
+   * or other queues or task types). A false positive costs only a read-only check
+   * (chooseParkedToRetry); a false negative leaves a worker waiting out its whole wait_ms next to a
+   * job it could run. A lease that granted nothing, a heartbeat or an acknowledgement changes
    * nothing that lane choice reads, so it never triggers a retry: that is what keeps a held-back
    * poll from spinning.
    */
   private static boolean mayUnblockParkedLeases(Command command, List<Event> events) {
-    if (command instanceof Command.SetQueuePaused || command instanceof Command.SetQueueConcurrency
+    if (command instanceof Command.SetQueuePaused
+        || command instanceof Command.SetQueueConcurrency
         || command instanceof Command.SetTaskConcurrency
-        || command instanceof Command.RegisterWorker || command instanceof Command.SetQueueRate
-        || command instanceof Command.SetTaskRate || command instanceof Command.SetQueueFairness
+        || command instanceof Command.RegisterWorker
+        || command instanceof Command.SetQueueRate
+        || command instanceof Command.SetTaskRate
+        || command instanceof Command.SetQueueFairness
         || command instanceof Command.SetQueueWeight) {
       return true;
     }
@@ -765,24 +845,36 @@ public final class EngineLoop implements AutoCloseable {
 
   private void answerLease(Lease l, Outcome outcome, EngineQueries queries, long now) {
     switch (outcome) {
-      case Rejected r -> l.reply.completeExceptionally(
-          new EngineLoopException.Rejected(r.code(), r.detail()));
+      case Rejected r ->
+          l.reply.completeExceptionally(new EngineLoopException.Rejected(r.code(), r.detail()));
       case Applied a -> {
         List<Assignment> granted = redeliveries(l.workerId, queries);
         for (Event e : a.events()) {
           if (e instanceof LeaseGranted g) {
             JobView job = queries.job(g.jobId()).orElseThrow();
-            granted.add(new Assignment(g.jobId(), g.generation(), g.task(), job.queue(),
-                job.payload(), g.leaseExpiresAtMillis(), false, job.failures() + 1, job.trace()));
+            granted.add(
+                new Assignment(
+                    g.jobId(),
+                    g.generation(),
+                    g.task(),
+                    job.queue(),
+                    job.payload(),
+                    g.leaseExpiresAtMillis(),
+                    false,
+                    job.failures() + 1,
+                    job.trace()));
           }
         }
         if (!granted.isEmpty() || l.deadlineNanos - time.monotonicNanos() <= 0 || releaseParked) {
           l.reply.complete(granted);
         } else if (parked.size() >= limits.parkedLeasesMax()) {
           metrics.overloaded();
-          l.reply.completeExceptionally(new EngineLoopException.Overloaded(("too many parked long"
-              + " polls: parkedLeasesMax=%d worker=%s; nothing was leased; poll again after a short"
-              + " backoff").formatted(limits.parkedLeasesMax(), l.workerId)));
+          l.reply.completeExceptionally(
+              new EngineLoopException.Overloaded(
+                  ("too many parked long"
+                          + " polls: parkedLeasesMax=%d worker=%s; nothing was leased; poll again after a short"
+                          + " backoff")
+                      .formatted(limits.parkedLeasesMax(), l.workerId)));
         } else {
           l.wakeAtMillis = wakeAt(queries, l, now);
           parked.addLast(l);
@@ -819,10 +911,10 @@ public final class EngineLoop implements AutoCloseable {
   }
 
   /**
-   * When a parked poll that got nothing at {@code now} should be retried without any other
-   * command: when a rate limit holding it back has its next token. Never {@code now} or earlier
-   * (that poll can run now and was only outrun by others in its turn, which the granting lease
-   * itself retries), so a poll that cannot be granted is never re-run in a loop.
+   * When a parked poll that got nothing at {@code now} should be retried without any other command:
+   * when a rate limit holding it back has its next token. Never {@code now} or earlier (that poll
+   * can run now and was only outrun by others in its turn, which the granting lease itself
+   * retries), so a poll that cannot be granted is never re-run in a loop.
    */
   private static long wakeAt(EngineQueries queries, Lease l, long now) {
     long at = queries.nextGrantAtMillis(l.workerId, l.queues, l.tasks, now);
@@ -848,8 +940,10 @@ public final class EngineLoop implements AutoCloseable {
   }
 
   private void fail(List<Work> batch) {
-    var e = new EngineLoopException.LogFailed("the log failed while this request waited; it may"
-        + " or may not have been applied; check its effect after the node restarts");
+    var e =
+        new EngineLoopException.LogFailed(
+            "the log failed while this request waited; it may"
+                + " or may not have been applied; check its effect after the node restarts");
     for (Work w : batch) {
       failOne(w, e);
     }
@@ -860,8 +954,10 @@ public final class EngineLoop implements AutoCloseable {
   }
 
   private void failQueued() {
-    var e = new EngineLoopException.Stopped("the engine loop stopped before applying this"
-        + " request; it was not applied; retry against a running node");
+    var e =
+        new EngineLoopException.Stopped(
+            "the engine loop stopped before applying this"
+                + " request; it was not applied; retry against a running node");
     for (Work w; (w = inbox.poll()) != null; ) {
       failOne(w, e);
     }

@@ -6,8 +6,8 @@ import java.net.URI;
 /**
  * Why the {@link EngineLoop} (or a backend under it) did not do what was asked: an expected
  * failure, so no stack trace is filled. Each case says whether anything was applied. A shell maps
- * the family to its own protocol in one place (the HTTP server: {@code ApiException.from}), with
- * an exhaustive switch, so a new case fails to compile there until it is mapped.
+ * the family to its own protocol in one place (the HTTP server: {@code ApiException.from}), with an
+ * exhaustive switch, so a new case fails to compile there until it is mapped.
  */
 public abstract sealed class EngineLoopException extends RuntimeException {
 
@@ -16,8 +16,8 @@ public abstract sealed class EngineLoopException extends RuntimeException {
   }
 
   /**
-   * This node does not serve now (a follower, or a leader not ready yet); nothing was applied,
-   * so repeating the request at the leader is safe.
+   * This node does not serve now (a follower, or a leader not ready yet); nothing was applied, so
+   * repeating the request at the leader is safe.
    */
   public static final class NotServing extends EngineLoopException {
     private final String nodeId;
@@ -26,13 +26,13 @@ public abstract sealed class EngineLoopException extends RuntimeException {
 
     /**
      * @param nodeId this node
-     * @param leaderId the leader when known (this node's own id: elected, not ready yet), else
-     *     null
+     * @param leaderId the leader when known (this node's own id: elected, not ready yet), else null
      * @param leaderEndpoint where the leader's clients go, when known, else null
      */
     public NotServing(String nodeId, String leaderId, URI leaderEndpoint) {
-      super("node %s does not serve: leader=%s endpoint=%s; nothing was applied"
-          .formatted(nodeId, leaderId, leaderEndpoint));
+      super(
+          "node %s does not serve: leader=%s endpoint=%s; nothing was applied"
+              .formatted(nodeId, leaderId, leaderEndpoint));
       this.nodeId = nodeId;
       this.leaderId = leaderId;
       this.leaderEndpoint = leaderEndpoint;

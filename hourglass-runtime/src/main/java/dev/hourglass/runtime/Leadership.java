@@ -7,8 +7,8 @@ import java.net.URI;
  *
  * @param serving this node accepts work (a single node always; a replica while it is the ready
  *     leader)
- * @param leaderId the leader's node id when this node is a follower that knows one, or this
- *     node's own id while it is an elected leader not ready yet; else null
+ * @param leaderId the leader's node id when this node is a follower that knows one, or this node's
+ *     own id while it is an elected leader not ready yet; else null
  * @param leaderEndpoint where the leader's clients should go (its API base URL) when known, else
  *     null (then callers can only be told to retry)
  */

@@ -25,17 +25,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Implementation notes.
  *
- * <p><b>Reads only.</b> A signal poll writes nothing to the log: it registers a waiter, then
- * checks the named leases with a read on the apply loop (so a lease that ended before the poll
- * is answered at once), and afterwards is woken by {@link #applied}, which the loop calls with
- * every applied command's events. The waiter is registered before the read, so an end applied
- * between the two is seen by one or the other.
+ * <p><b>Reads only.</b> A signal poll writes nothing to the log: it registers a waiter, then checks
+ * the named leases with a read on the apply loop (so a lease that ended before the poll is answered
+ * at once), and afterwards is woken by {@link #applied}, which the loop calls with every applied
+ * command's events. The waiter is registered before the read, so an end applied between the two is
+ * seen by one or the other.
  *
  * <p><b>What wakes a waiter.</b> A {@code LeaseLost} event (a timeout among others) or a RUNNING
- * job moving to CANCELLED, for a lease held by the waiter's worker, named in its poll or not (a
- * job granted after the poll was sent is covered too). Only cancels and timeouts are answered:
- * other losses are left to the heartbeat's 409, as before, so a worker never re-polls in a loop
- * over a lease it has lost. No timer per job: one timeout per parked poll.
+ * job moving to CANCELLED, for a lease held by the waiter's worker, named in its poll or not (a job
+ * granted after the poll was sent is covered too). Only cancels and timeouts are answered: other
+ * losses are left to the heartbeat's 409, as before, so a worker never re-polls in a loop over a
+ * lease it has lost. No timer per job: one timeout per parked poll.
  *
  * <p><b>Bounds.</b> One parked poll per worker (a newer one answers the older empty), for
  * registered workers only, and at most {@link #WAITERS_MAX} in all.
@@ -44,9 +44,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class LeaseSignals {
   private static final Logger log = LoggerFactory.getLogger(LeaseSignals.class);
+
   /**
-   * Why: a parked poll holds a future and a connection; past this many the server refuses new
-   * ones ({@link EngineLoopException.Overloaded}) rather than grow without bound. Far above any
+   * Why: a parked poll holds a future and a connection; past this many the server refuses new ones
+   * ({@link EngineLoopException.Overloaded}) rather than grow without bound. Far above any
    * realistic count of workers.
    */
   public static final int WAITERS_MAX = 100_000;
@@ -83,14 +84,15 @@ public final class LeaseSignals {
    * worker replaces this one); exceptionally with {@link EngineLoopException.Rejected} ({@code
    * UNKNOWN_WORKER}) for a worker that is not registered.
    *
-   * @throws EngineLoopException.Overloaded when {@link #WAITERS_MAX} polls are parked or the
-   *     loop is full
+   * @throws EngineLoopException.Overloaded when {@link #WAITERS_MAX} polls are parked or the loop
+   *     is full
    */
-  public CompletableFuture<List<LeaseEnd>> await(String workerId, List<Held> held,
-      long waitMillis) {
+  public CompletableFuture<List<LeaseEnd>> await(
+      String workerId, List<Held> held, long waitMillis) {
     if (byWorker.size() >= WAITERS_MAX && !byWorker.containsKey(workerId)) {
-      throw new EngineLoopException.Overloaded(("too many parked signal polls: waitersMax=%d;"
-          + " poll again after a short backoff").formatted(WAITERS_MAX));
+      throw new EngineLoopException.Overloaded(
+          ("too many parked signal polls: waitersMax=%d;" + " poll again after a short backoff")
+              .formatted(WAITERS_MAX));
     }
     Waiter w = new Waiter(List.copyOf(held));
     Waiter previous = byWorker.put(workerId, w);
@@ -105,28 +107,33 @@ public final class LeaseSignals {
       byWorker.remove(workerId, w);
       throw e;
     }
-    check.whenComplete((ends, e) -> {
-      if (e != null) {
-        w.reply.completeExceptionally(e);
-      } else if (!ends.isEmpty()) {
-        w.reply.complete(ends);
-      } else {
-        // The wait starts once the check has answered, so a refusal is never hidden by it.
-        w.reply.completeOnTimeout(List.of(), waitMillis, TimeUnit.MILLISECONDS);
-      }
-    });
+    check.whenComplete(
+        (ends, e) -> {
+          if (e != null) {
+            w.reply.completeExceptionally(e);
+          } else if (!ends.isEmpty()) {
+            w.reply.complete(ends);
+          } else {
+            // The wait starts once the check has answered, so a refusal is never hidden by it.
+            w.reply.completeOnTimeout(List.of(), waitMillis, TimeUnit.MILLISECONDS);
+          }
+        });
     return w.reply;
   }
 
   /** Loop thread: the named leases that were cancelled or timed out. */
   private static List<LeaseEnd> ended(EngineQueries q, String workerId, List<Held> held) {
     if (!q.workerKnown(workerId)) {
-      throw new EngineLoopException.Rejected(ErrorCode.UNKNOWN_WORKER, "no worker " + workerId
-          + " is registered; register it (or lease, which registers it) first");
+      throw new EngineLoopException.Rejected(
+          ErrorCode.UNKNOWN_WORKER,
+          "no worker "
+              + workerId
+              + " is registered; register it (or lease, which registers it) first");
     }
     List<LeaseEnd> out = new ArrayList<>();
     for (Held h : held) {
-      q.leaseEnded(h.jobId(), workerId, h.generation()).filter(LeaseSignals::signalled)
+      q.leaseEnded(h.jobId(), workerId, h.generation())
+          .filter(LeaseSignals::signalled)
           .ifPresent(out::add);
     }
     return out;
@@ -148,14 +155,19 @@ public final class LeaseSignals {
         String worker = null;
         if (e instanceof LeaseLost l) {
           worker = l.workerId();
-          end = byWorker.containsKey(worker)
-              ? q.leaseEnded(l.jobId(), worker, l.generation()).orElse(null) : null;
-        } else if (e instanceof JobTransitioned t && t.from() == JobState.RUNNING
+          end =
+              byWorker.containsKey(worker)
+                  ? q.leaseEnded(l.jobId(), worker, l.generation()).orElse(null)
+                  : null;
+        } else if (e instanceof JobTransitioned t
+            && t.from() == JobState.RUNNING
             && t.to() == JobState.CANCELLED) {
           var holder = q.lastAssignment(t.jobId()).orElse(null);
           worker = holder == null ? null : holder.workerId();
-          end = holder == null || !byWorker.containsKey(worker) ? null
-              : q.leaseEnded(t.jobId(), worker, holder.generation()).orElse(null);
+          end =
+              holder == null || !byWorker.containsKey(worker)
+                  ? null
+                  : q.leaseEnded(t.jobId(), worker, holder.generation()).orElse(null);
         }
         Waiter w = worker == null ? null : byWorker.get(worker);
         if (w != null && end != null && signalled(end)) {
@@ -167,8 +179,10 @@ public final class LeaseSignals {
       }
     } catch (RuntimeException ex) {
       // A bug here must not stop the apply loop: the worker still learns at its next heartbeat.
-      log.error("lease signals failed on applied events; workers learn of cancels at their next"
-          + " heartbeat instead", ex);
+      log.error(
+          "lease signals failed on applied events; workers learn of cancels at their next"
+              + " heartbeat instead",
+          ex);
     }
     if (woken != null) {
       woken.forEach((w, ends) -> w.reply.complete(List.copyOf(ends)));

@@ -27,8 +27,8 @@ public final class LocalBackend implements EngineBackend {
   }
 
   @Override
-  public List<Outcome> applyAll(List<Command> commands,
-      Function<List<Outcome>, List<Command>> followUp) throws IOException {
+  public List<Outcome> applyAll(
+      List<Command> commands, Function<List<Outcome>, List<Command>> followUp) throws IOException {
     return durable.applyAll(commands, followUp);
   }
 

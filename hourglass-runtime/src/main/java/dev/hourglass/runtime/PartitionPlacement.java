@@ -22,11 +22,11 @@ import java.util.function.IntSupplier;
  *       partition (union-find over the batch).
  * </ol>
  *
- * If two of these name different partitions for one group, the submit is refused ({@link
- * Conflict}) and nothing is applied. A group nothing places goes to the partition of its first
- * idempotency key (so that a retried submit of the same request lands, and is deduplicated, in the
- * same partition), else to {@code spread}'s one choice for the whole submit (the caller rotates,
- * so load spreads, while a batch that nothing places stays whole: one atomic command).
+ * If two of these name different partitions for one group, the submit is refused ({@link Conflict})
+ * and nothing is applied. A group nothing places goes to the partition of its first idempotency key
+ * (so that a retried submit of the same request lands, and is deduplicated, in the same partition),
+ * else to {@code spread}'s one choice for the whole submit (the caller rotates, so load spreads,
+ * while a batch that nothing places stays whole: one atomic command).
  *
  * <p>Stateless and thread-safe; O(jobs + dependencies).
  */
@@ -41,8 +41,8 @@ public final class PartitionPlacement {
    * @param dependsOn parent ids (of existing jobs or of jobs of the same batch)
    * @param idempotencyKey or null
    */
-  public record Item(String jobId, String partitionKey, List<String> dependsOn,
-      String idempotencyKey) {}
+  public record Item(
+      String jobId, String partitionKey, List<String> dependsOn, String idempotencyKey) {}
 
   /** Two rules place one group of jobs in different partitions; nothing was applied. */
   public static final class Conflict extends RuntimeException {
@@ -92,10 +92,12 @@ public final class PartitionPlacement {
         if (fixed[root] == null) {
           fixed[root] = f;
         } else if (fixed[root].partition() != f.partition()) {
-          throw new Conflict(("%s, but %s: a job lives in its parents' partition, so the jobs"
-              + " of one pipeline must share one partition; give every job of the pipeline the"
-              + " same partition_key (and client-chosen job_ids the prefix \"<partition_key>~\"),"
-              + " or let the server choose the ids").formatted(fixed[root].why(), f.why()));
+          throw new Conflict(
+              ("%s, but %s: a job lives in its parents' partition, so the jobs"
+                      + " of one pipeline must share one partition; give every job of the pipeline the"
+                      + " same partition_key (and client-chosen job_ids the prefix \"<partition_key>~\"),"
+                      + " or let the server choose the ids")
+                  .formatted(fixed[root].why(), f.why()));
         }
       }
     }
@@ -118,19 +120,25 @@ public final class PartitionPlacement {
     return out;
   }
 
-  private static List<Fixed> fixedBy(Item item, int index, int n, Map<String, Integer> indexById,
-      int partitions) {
+  private static List<Fixed> fixedBy(
+      Item item, int index, int n, Map<String, Integer> indexById, int partitions) {
     String job = n == 1 ? "the job" : "jobs[" + index + "]";
     List<Fixed> out = new ArrayList<>(2);
     if (item.jobId() != null) {
-      out.add(new Fixed(PartitionRouting.partitionOfId(item.jobId(), partitions), "%s's job_id %s"
-          .formatted(job, item.jobId()) + " routes to partition "
-          + PartitionRouting.partitionOfId(item.jobId(), partitions)));
+      out.add(
+          new Fixed(
+              PartitionRouting.partitionOfId(item.jobId(), partitions),
+              "%s's job_id %s".formatted(job, item.jobId())
+                  + " routes to partition "
+                  + PartitionRouting.partitionOfId(item.jobId(), partitions)));
     }
     if (item.partitionKey() != null) {
       int p = PartitionRouting.partitionOfKey(item.partitionKey(), partitions);
-      out.add(new Fixed(p, "%s's partition_key \"%s\" places it in partition %d"
-          .formatted(job, item.partitionKey(), p)));
+      out.add(
+          new Fixed(
+              p,
+              "%s's partition_key \"%s\" places it in partition %d"
+                  .formatted(job, item.partitionKey(), p)));
     }
     for (String parent : item.dependsOn()) {
       if (!indexById.containsKey(parent)) {

@@ -4,26 +4,26 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Where a job, a schedule or a key lives among a fixed number of partitions: a pure function of the
- * id or key and the partition count, the same in every process and every release (changing it
- * would strand every job of an existing data directory), so any call finds its partition without
- * a lookup table.
+ * id or key and the partition count, the same in every process and every release (changing it would
+ * strand every job of an existing data directory), so any call finds its partition without a lookup
+ * table.
  *
  * <p>Implementation notes.
  *
- * <p><b>The hash.</b> {@code partition(key, n) = jump(mix(fnv1a64(utf8(key))), n)}: FNV-1a 64
- * over the key's UTF-8 bytes (offset basis {@code 0xcbf29ce484222325}, prime {@code
- * 0x100000001b3}), then MurmurHash3's 64-bit finalizer ({@code fmix64}), so that keys differing
- * only in their last character spread over all partitions, then Lamping and Veach's jump
- * consistent hash ("A Fast, Minimal Memory, Consistent Hash Algorithm", 2014). Both are a few
- * lines written here, so no library upgrade can change the mapping.
+ * <p><b>The hash.</b> {@code partition(key, n) = jump(mix(fnv1a64(utf8(key))), n)}: FNV-1a 64 over
+ * the key's UTF-8 bytes (offset basis {@code 0xcbf29ce484222325}, prime {@code 0x100000001b3}),
+ * then MurmurHash3's 64-bit finalizer ({@code fmix64}), so that keys differing only in their last
+ * character spread over all partitions, then Lamping and Veach's jump consistent hash ("A Fast,
+ * Minimal Memory, Consistent Hash Algorithm", 2014). Both are a few lines written here, so no
+ * library upgrade can change the mapping.
  *
  * <p><b>The routing key of an id.</b> An id is routed by a prefix of itself: the part before its
  * first {@code ~} when it has one after its first character ({@code order-7~charge} and {@code
  * order-7~ship} share the partition of the key {@code order-7}); else, for a cron firing {@code
  * <schedule_id>@<digits>}, its schedule id's routing key (a firing lives with its schedule); else
  * the whole id. So a job submitted with {@code partition_key: "order-7"} and a client-chosen id
- * must have an id that routes there ({@code order-7~...}), and ids the server generates are
- * drawn until they route to the partition chosen for the job.
+ * must have an id that routes there ({@code order-7~...}), and ids the server generates are drawn
+ * until they route to the partition chosen for the job.
  *
  * <p>Stateless and thread-safe.
  */
@@ -112,8 +112,8 @@ public final class PartitionRouting {
 
   private static void checkCount(int partitions) {
     if (partitions < 1 || partitions > PARTITIONS_MAX) {
-      throw new IllegalArgumentException("partitions=" + partitions + " is outside [1, "
-          + PARTITIONS_MAX + "]");
+      throw new IllegalArgumentException(
+          "partitions=" + partitions + " is outside [1, " + PARTITIONS_MAX + "]");
     }
   }
 }

@@ -33,30 +33,29 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Why above the loops.</b> A loop knows only its own engine. A worker's poll spans all of
  * them, and must take at most {@code max} jobs in all, so the choice of where to lease belongs to
- * one object that sees every partition: this one. Each loop keeps its own parking for one
- * partition (a single-partition node uses it unchanged); with more partitions a poll parks here,
- * once.
+ * one object that sees every partition: this one. Each loop keeps its own parking for one partition
+ * (a single-partition node uses it unchanged); with more partitions a poll parks here, once.
  *
  * <p><b>One long poll.</b> A round asks every partition (a read) how many jobs the worker's lease
  * would get there ({@link EngineQueries#wouldGrant}) and the best priority READY in the queues
  * polled, splits {@code max} over them, best priority first and otherwise starting at a rotating
  * partition, and leases (without waiting) in those that have any, concurrently; so no partition
  * starves, and priority order is strict within a partition and approximate across partitions (a
- * round may take a partition's lower-priority jobs before another's higher ones; task filters
- * and polls of every queue are not ranked). A worker's first poll leases once in every partition (registering it there and
- * re-sending what a restart left owed to it), and a round with nothing to grant still leases in
- * its starting partition, so a bad request is refused as before and the worker stays seen (and
- * a partition where it holds leases but takes nothing hears a worker heartbeat before the worker
- * would be declared dead there: {@link #keepSeen}). When a
- * round grants nothing the poll parks as a {@link Waiter}: each loop's applied-events hook wakes
- * the waiters its engine would now grant to (a job became READY or left RUNNING), oldest first,
- * while its grantable jobs last. The waiter is registered before a last check of every
- * partition, so a job made ready in between is seen by one or the other.
+ * round may take a partition's lower-priority jobs before another's higher ones; task filters and
+ * polls of every queue are not ranked). A worker's first poll leases once in every partition
+ * (registering it there and re-sending what a restart left owed to it), and a round with nothing to
+ * grant still leases in its starting partition, so a bad request is refused as before and the
+ * worker stays seen (and a partition where it holds leases but takes nothing hears a worker
+ * heartbeat before the worker would be declared dead there: {@link #keepSeen}). When a round grants
+ * nothing the poll parks as a {@link Waiter}: each loop's applied-events hook wakes the waiters its
+ * engine would now grant to (a job became READY or left RUNNING), oldest first, while its grantable
+ * jobs last. The waiter is registered before a last check of every partition, so a job made ready
+ * in between is seen by one or the other.
  *
  * <p><b>Driven.</b> {@link #driven} makes a gateway over {@link EngineLoop#driven} loops for one
  * thread (the simulator): waiting for an answer runs every loop until the answer is there instead
- * of blocking, an answer that running them cannot produce is refused at once as a timeout would
- * be, and a poll never parks: it is one round, and its caller polls again. Nothing else differs.
+ * of blocking, an answer that running them cannot produce is refused at once as a timeout would be,
+ * and a poll never parks: it is one round, and its caller polls again. Nothing else differs.
  *
  * <p>Thread-safety: everything may be called from any thread; {@link #applied} runs on the loop
  * threads. A driven gateway: the one thread that pumps its loops.
@@ -73,23 +72,29 @@ public final class Partitions implements AutoCloseable {
   private final AtomicInteger rotor = new AtomicInteger();
   private final AtomicLong waiterSeq = new AtomicLong();
   private final ConcurrentSkipListMap<Long, Waiter> waiters = new ConcurrentSkipListMap<>();
+
   /**
-   * "worker\0partition" of every worker that has leased in a partition since this start; at
-   * most {@link #CONTACTED_MAX} (then forgotten, which costs only one extra lease per partition).
+   * "worker\0partition" of every worker that has leased in a partition since this start; at most
+   * {@link #CONTACTED_MAX} (then forgotten, which costs only one extra lease per partition).
    */
   private final Set<String> contacted = ConcurrentHashMap.newKeySet();
+
   /** Why: worker ids may churn; the set must not grow without bound. */
   private static final int CONTACTED_MAX = 100_000;
 
   /**
    * What a round learns of one partition: at most how many jobs it would grant (bounded by the
-   * READY jobs of the queues polled; task filters are not counted), the highest priority of a
-   * READY job in those queues ({@link Integer#MIN_VALUE} when unknown), and the worker.
+   * READY jobs of the queues polled; task filters are not counted), the highest priority of a READY
+   * job in those queues ({@link Integer#MIN_VALUE} when unknown), and the worker.
    */
   private record Probe(int would, int top, WorkerView worker) {}
 
   /** A parked poll of the gateway. */
-  private record Waiter(String workerId, int max, List<String> queues, List<String> tasks,
+  private record Waiter(
+      String workerId,
+      int max,
+      List<String> queues,
+      List<String> tasks,
       CompletableFuture<Void> wake) {}
 
   /**
@@ -118,10 +123,11 @@ public final class Partitions implements AutoCloseable {
     for (EngineLoop loop : this.loops) {
       var signal = new LeaseSignals(loop);
       s.add(signal);
-      loop.onApplied((events, q) -> {
-        signal.applied(events, q);
-        applied(events, q);
-      });
+      loop.onApplied(
+          (events, q) -> {
+            signal.applied(events, q);
+            applied(events, q);
+          });
     }
     this.signals = List.copyOf(s);
   }
@@ -167,8 +173,12 @@ public final class Partitions implements AutoCloseable {
         return id;
       }
     }
-    throw new IllegalStateException("no generated id routed to partition " + partition + " in "
-        + 64 * loops.size() + " draws; the id generator is not random");
+    throw new IllegalStateException(
+        "no generated id routed to partition "
+            + partition
+            + " in "
+            + 64 * loops.size()
+            + " draws; the id generator is not random");
   }
 
   /** Whether every loop runs. */
@@ -223,8 +233,13 @@ public final class Partitions implements AutoCloseable {
    *
    * @throws EngineLoopException when a partition refuses (bad request, overload, stopped)
    */
-  public List<EngineLoop.Assignment> lease(String workerId, int max, List<String> queues,
-      List<String> tasks, long leaseMillis, long waitMillis) {
+  public List<EngineLoop.Assignment> lease(
+      String workerId,
+      int max,
+      List<String> queues,
+      List<String> tasks,
+      long leaseMillis,
+      long waitMillis) {
     return lease(workerId, max, queues, tasks, leaseMillis, waitMillis, LeaseStrategy.PRIORITY);
   }
 
@@ -232,24 +247,33 @@ public final class Partitions implements AutoCloseable {
    * {@link #lease(String, int, List, List, long, long)} dividing each partition's grants over the
    * queues by {@code strategy} (each partition keeps the worker's rotation of its own queues).
    */
-  public List<EngineLoop.Assignment> lease(String workerId, int max, List<String> queues,
-      List<String> tasks, long leaseMillis, long waitMillis, LeaseStrategy strategy) {
+  public List<EngineLoop.Assignment> lease(
+      String workerId,
+      int max,
+      List<String> queues,
+      List<String> tasks,
+      long leaseMillis,
+      long waitMillis,
+      LeaseStrategy strategy) {
     if (loops.size() == 1) {
-      return await(loops.get(0).lease(workerId, max, queues, tasks, leaseMillis,
-          driven ? 0 : waitMillis, strategy), waitMillis);
+      return await(
+          loops
+              .get(0)
+              .lease(workerId, max, queues, tasks, leaseMillis, driven ? 0 : waitMillis, strategy),
+          waitMillis);
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
     while (true) {
-      List<EngineLoop.Assignment> got = round(workerId, max, queues, tasks, leaseMillis,
-          strategy);
+      List<EngineLoop.Assignment> got = round(workerId, max, queues, tasks, leaseMillis, strategy);
       long left = deadline - System.nanoTime();
       if (!got.isEmpty() || left <= 0 || driven) {
         return got;
       }
       if (waiters.size() >= parkedMax) {
-        throw new EngineLoopException.Overloaded(("too many parked long polls: parkedLeasesMax=%d"
-            + " worker=%s; nothing was leased; poll again after a short backoff")
-            .formatted(parkedMax, workerId));
+        throw new EngineLoopException.Overloaded(
+            ("too many parked long polls: parkedLeasesMax=%d"
+                    + " worker=%s; nothing was leased; poll again after a short backoff")
+                .formatted(parkedMax, workerId));
       }
       var w = new Waiter(workerId, max, queues, tasks, new CompletableFuture<>());
       long key = waiterSeq.incrementAndGet();
@@ -276,8 +300,13 @@ public final class Partitions implements AutoCloseable {
   }
 
   /** One pass over every partition: leases without waiting where there is something to take. */
-  private List<EngineLoop.Assignment> round(String workerId, int max, List<String> queues,
-      List<String> tasks, long leaseMillis, LeaseStrategy strategy) {
+  private List<EngineLoop.Assignment> round(
+      String workerId,
+      int max,
+      List<String> queues,
+      List<String> tasks,
+      long leaseMillis,
+      LeaseStrategy strategy) {
     int n = loops.size();
     int start = spread();
     List<CompletableFuture<Probe>> probes = new ArrayList<>(n);
@@ -346,14 +375,14 @@ public final class Partitions implements AutoCloseable {
 
   /**
    * A lease registers an unknown worker with its own {@code max} as the capacity; a round that
-   * leased only a share of {@code max} in a partition would register it there with that share,
-   * and the worker could never hold more there. So a partition that does not know the worker
-   * first gets its registration: as another partition knows it, else as this poll would have
-   * registered it (capacity {@code max}, the polled queues and task types). Usually the first
-   * poll only; also validates the worker id.
+   * leased only a share of {@code max} in a partition would register it there with that share, and
+   * the worker could never hold more there. So a partition that does not know the worker first gets
+   * its registration: as another partition knows it, else as this poll would have registered it
+   * (capacity {@code max}, the polled queues and task types). Usually the first poll only; also
+   * validates the worker id.
    */
-  private void registerWhereUnknown(String workerId, int max, List<String> queues,
-      List<String> tasks, Probe[] probe) {
+  private void registerWhereUnknown(
+      String workerId, int max, List<String> queues, List<String> tasks, Probe[] probe) {
     WorkerView known = null;
     boolean missing = false;
     for (Probe p : probe) {
@@ -364,9 +393,16 @@ public final class Partitions implements AutoCloseable {
       return;
     }
     long now = time.wallMillis();
-    var c = known == null ? new Command.RegisterWorker(now, workerId, max, queues, 0, tasks)
-        : new Command.RegisterWorker(now, workerId, known.capacity(), known.queues(),
-            known.heartbeatTimeoutMillis(), known.tasks());
+    var c =
+        known == null
+            ? new Command.RegisterWorker(now, workerId, max, queues, 0, tasks)
+            : new Command.RegisterWorker(
+                now,
+                workerId,
+                known.capacity(),
+                known.queues(),
+                known.heartbeatTimeoutMillis(),
+                known.tasks());
     List<CompletableFuture<Outcome>> writes = new ArrayList<>();
     for (int p = 0; p < probe.length; p++) {
       if (probe[p].worker() == null) {
@@ -381,13 +417,12 @@ public final class Partitions implements AutoCloseable {
   }
 
   /** Loop thread: one partition's answer to a round (see {@link Probe}). */
-  private static Probe probe(EngineQueries q, String workerId, int max, List<String> queues,
-      List<String> tasks) {
+  private static Probe probe(
+      EngineQueries q, String workerId, int max, List<String> queues, List<String> tasks) {
     int would = q.wouldGrant(workerId, max, queues, tasks);
     WorkerView worker = q.worker(workerId).orElse(null);
     int top = Integer.MIN_VALUE;
-    List<String> polled = !queues.isEmpty() ? queues
-        : worker == null ? List.of() : worker.queues();
+    List<String> polled = !queues.isEmpty() ? queues : worker == null ? List.of() : worker.queues();
     // wouldGrant bounds by max and free slots only; the READY jobs bound it too, so that a round
     // splits max over the partitions that hold the jobs instead of giving it all to the first.
     long ready = q.readyCount();
@@ -417,14 +452,17 @@ public final class Partitions implements AutoCloseable {
    * A poll that leases in one partition keeps its worker seen there only: in a partition where it
    * holds leases but takes nothing this round, it is declared dead once silent for its heartbeat
    * timeout, and its leases there are lost, though with one partition its polls alone would have
-   * kept it alive. So past half that timeout the round sends such a partition a worker heartbeat
-   * (a write at most about twice per timeout per partition, and only while it holds leases).
+   * kept it alive. So past half that timeout the round sends such a partition a worker heartbeat (a
+   * write at most about twice per timeout per partition, and only while it holds leases).
    */
   private void keepSeen(String workerId, Probe[] probe, int[] take, boolean[] touch) {
     long now = time.wallMillis();
     for (int p = 0; p < probe.length; p++) {
       WorkerView w = probe[p].worker();
-      if (take[p] == 0 && !touch[p] && w != null && w.inFlight() > 0
+      if (take[p] == 0
+          && !touch[p]
+          && w != null
+          && w.inFlight() > 0
           && now - w.lastSeenMillis() > w.heartbeatTimeoutMillis() / 2) {
         try {
           loops.get(p).write(new Command.WorkerHeartbeat(now, workerId), 0, (o, q) -> null);
@@ -449,7 +487,8 @@ public final class Partitions implements AutoCloseable {
     for (var f : next) {
       earliest = Math.min(earliest, await(f, 0));
     }
-    return earliest == Long.MAX_VALUE ? Long.MAX_VALUE
+    return earliest == Long.MAX_VALUE
+        ? Long.MAX_VALUE
         : TimeUnit.MILLISECONDS.toNanos(Math.max(1, earliest - now));
   }
 
@@ -466,9 +505,9 @@ public final class Partitions implements AutoCloseable {
   }
 
   /**
-   * Wakes the parked polls that a partition's engine would now grant to, for commands applied
-   * there without its loop: a replica applies what other replicas proposed for that partition.
-   * Call it with the partition's engine locked (its applier's thread), cheap and non-blocking.
+   * Wakes the parked polls that a partition's engine would now grant to, for commands applied there
+   * without its loop: a replica applies what other replicas proposed for that partition. Call it
+   * with the partition's engine locked (its applier's thread), cheap and non-blocking.
    */
   public void appliedElsewhere(List<Event> events, EngineQueries q) {
     applied(events, q);
@@ -516,20 +555,21 @@ public final class Partitions implements AutoCloseable {
       drive(future);
     }
     try {
-      return future.get(driven ? 0 : replyTimeout.toMillis() + extraMillis,
-          TimeUnit.MILLISECONDS);
+      return future.get(driven ? 0 : replyTimeout.toMillis() + extraMillis, TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof RuntimeException r) {
         throw r;
       }
       throw new IllegalStateException("apply loop failed a request", e.getCause());
     } catch (TimeoutException e) {
-      throw new EngineLoopException.Unavailable(("no answer from an apply loop within"
-          + " replyTimeout=%s; the request may still be applied").formatted(replyTimeout));
+      throw new EngineLoopException.Unavailable(
+          ("no answer from an apply loop within"
+                  + " replyTimeout=%s; the request may still be applied")
+              .formatted(replyTimeout));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new EngineLoopException.Unavailable("interrupted while waiting; the request may"
-          + " still apply");
+      throw new EngineLoopException.Unavailable(
+          "interrupted while waiting; the request may" + " still apply");
     }
   }
 

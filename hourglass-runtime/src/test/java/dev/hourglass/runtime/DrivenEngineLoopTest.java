@@ -33,8 +33,9 @@ class DrivenEngineLoopTest {
 
   @BeforeEach
   void open() throws Exception {
-    backend = new LocalBackend(DurableEngine.open(dir, EngineConfig.DEFAULTS,
-        new FsyncPolicy.NeverUnsafeForTests()));
+    backend =
+        new LocalBackend(
+            DurableEngine.open(dir, EngineConfig.DEFAULTS, new FsyncPolicy.NeverUnsafeForTests()));
     loop = EngineLoop.driven(backend, LoopLimits.DEFAULTS, EngineLoopListener.NONE, time);
   }
 
@@ -46,8 +47,8 @@ class DrivenEngineLoopTest {
 
   @Test
   void nothingIsAppliedUntilTheCallerPumpsTheLoop() {
-    var submitted = loop.write(new Command.SubmitJob(T0, JobSpec.of("j1", "t", "{}")), 0,
-        (o, q) -> o);
+    var submitted =
+        loop.write(new Command.SubmitJob(T0, JobSpec.of("j1", "t", "{}")), 0, (o, q) -> o);
     assertThat(submitted).isNotDone();
     assertThat(backend.position()).isZero();
     assertThat(loop.runUntilIdle()).isEqualTo(1);
@@ -66,8 +67,10 @@ class DrivenEngineLoopTest {
 
   @Test
   void aDueJobIsTickedOnlyWhenTheManualClockReachesIt() {
-    loop.write(new Command.SubmitJob(T0, JobSpec.of("later", "t", "{}").withRunAt(T0 + 5_000)),
-        0, (o, q) -> o);
+    loop.write(
+        new Command.SubmitJob(T0, JobSpec.of("later", "t", "{}").withRunAt(T0 + 5_000)),
+        0,
+        (o, q) -> o);
     loop.runUntilIdle();
     assertThat(loop.step()).isFalse();
     time.wall.set(T0 + 4_999);
@@ -105,8 +108,7 @@ class DrivenEngineLoopTest {
 
   @Test
   void closingADrivenLoopAnswersWhatIsQueuedThenRefusesNewWork() throws Exception {
-    var queued = loop.write(new Command.SubmitJob(T0, JobSpec.of("j1", "t", "{}")), 0,
-        (o, q) -> o);
+    var queued = loop.write(new Command.SubmitJob(T0, JobSpec.of("j1", "t", "{}")), 0, (o, q) -> o);
     var parked = loop.lease("w2", 1, List.of("other"), List.of(), 30_000, 60_000);
     loop.close();
     assertThat(queued.join().isApplied()).isTrue();

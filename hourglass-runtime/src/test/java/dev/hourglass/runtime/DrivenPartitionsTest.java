@@ -32,8 +32,9 @@ class DrivenPartitionsTest {
   void open() throws Exception {
     List<EngineLoop> loops = new ArrayList<>();
     for (Path p : PartitionLayout.directories(dir, 3)) {
-      var backend = new LocalBackend(DurableEngine.open(p, EngineConfig.DEFAULTS,
-          new FsyncPolicy.NeverUnsafeForTests()));
+      var backend =
+          new LocalBackend(
+              DurableEngine.open(p, EngineConfig.DEFAULTS, new FsyncPolicy.NeverUnsafeForTests()));
       backends.add(backend);
       loops.add(EngineLoop.driven(backend, LoopLimits.DEFAULTS, EngineLoopListener.NONE, time));
     }
@@ -53,18 +54,22 @@ class DrivenPartitionsTest {
   void aPollOverEveryPartitionLeasesOnTheCallersThread() {
     List<String> ids = List.of("a", "b", "c", "d", "e", "f");
     for (String id : ids) {
-      parts.loopForId(id).write(new Command.SubmitJob(T0, JobSpec.of(id, "t", "{}")), 0,
-          (o, q) -> o);
+      parts
+          .loopForId(id)
+          .write(new Command.SubmitJob(T0, JobSpec.of(id, "t", "{}")), 0, (o, q) -> o);
     }
     List<EngineLoop.Assignment> got = new ArrayList<>();
     for (int round = 0; round < 10 && got.size() < ids.size(); round++) {
       got.addAll(parts.lease("w1", 6, List.of(), List.of(), 10_000, 0));
     }
-    assertThat(got).extracting(EngineLoop.Assignment::jobId)
+    assertThat(got)
+        .extracting(EngineLoop.Assignment::jobId)
         .containsExactlyInAnyOrderElementsOf(ids);
     for (var a : got) {
-      int generation = backends.get(parts.partitionOf(a.jobId())).read(q -> q.job(a.jobId())
-          .orElseThrow().generation());
+      int generation =
+          backends
+              .get(parts.partitionOf(a.jobId()))
+              .read(q -> q.job(a.jobId()).orElseThrow().generation());
       assertThat(generation).isEqualTo(a.generation());
     }
   }

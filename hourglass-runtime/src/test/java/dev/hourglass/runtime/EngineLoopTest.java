@@ -26,9 +26,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The engine loop on this node's own log, with no HTTP in sight: what it answers, and the
- * refusals a shell maps to its own protocol. Time is manual (a deadline passes only when a test
- * moves it), so nothing here depends on the machine's speed.
+ * The engine loop on this node's own log, with no HTTP in sight: what it answers, and the refusals
+ * a shell maps to its own protocol. Time is manual (a deadline passes only when a test moves it),
+ * so nothing here depends on the machine's speed.
  */
 class EngineLoopTest {
   private static final long T0 = 1_700_000_000_000L;
@@ -73,8 +73,9 @@ class EngineLoopTest {
 
   @BeforeEach
   void start() throws Exception {
-    backend = new LocalBackend(DurableEngine.open(dir, EngineConfig.DEFAULTS,
-        new FsyncPolicy.NeverUnsafeForTests()));
+    backend =
+        new LocalBackend(
+            DurableEngine.open(dir, EngineConfig.DEFAULTS, new FsyncPolicy.NeverUnsafeForTests()));
     loop = new EngineLoop(backend, LoopLimits.DEFAULTS, listener, time);
     loop.start();
   }
@@ -95,8 +96,8 @@ class EngineLoopTest {
     // The lease is parked once the loop answered a read queued after it.
     get(loop.read(q -> null));
     assertThat(lease).isNotDone();
-    Outcome submitted = get(loop.write(new Command.SubmitJob(T0, JobSpec.of("j1", "t", "{}")), 0,
-        (o, q) -> o));
+    Outcome submitted =
+        get(loop.write(new Command.SubmitJob(T0, JobSpec.of("j1", "t", "{}")), 0, (o, q) -> o));
     assertThat(submitted).isInstanceOf(Outcome.Applied.class);
     List<EngineLoop.Assignment> granted = get(lease);
     assertThat(granted).extracting(EngineLoop.Assignment::jobId).containsExactly("j1");
@@ -106,9 +107,9 @@ class EngineLoopTest {
   }
 
   /**
-   * Two jobs become READY in one command, one for each of two parked polls: the first poll may
-   * take up to eight jobs, so counting it as taking eight once used up the two grantable jobs and
-   * left the second poll parked until its deadline next to a job it could run.
+   * Two jobs become READY in one command, one for each of two parked polls: the first poll may take
+   * up to eight jobs, so counting it as taking eight once used up the two grantable jobs and left
+   * the second poll parked until its deadline next to a job it could run.
    */
   @Test
   void eachParkedLeaseGetsTheJobOfItsQueueWhenBothBecomeReadyTogether() throws Exception {
@@ -117,26 +118,42 @@ class EngineLoopTest {
     get(loop.read(q -> null));
     assertThat(wide).isNotDone();
     assertThat(narrow).isNotDone();
-    get(loop.write(new Command.SubmitJobs(T0, List.of(JobSpec.of("ja", "t", "{}").withQueue("a"),
-        JobSpec.of("jb", "t", "{}").withQueue("b"))), 0, (o, q) -> o));
+    get(
+        loop.write(
+            new Command.SubmitJobs(
+                T0,
+                List.of(
+                    JobSpec.of("ja", "t", "{}").withQueue("a"),
+                    JobSpec.of("jb", "t", "{}").withQueue("b"))),
+            0,
+            (o, q) -> o));
     assertThat(get(wide)).extracting(EngineLoop.Assignment::jobId).containsExactly("ja");
     // Manual time never reaches the 60 s deadline: only a wake-up can answer this poll.
-    assertThat(narrow.get(20, TimeUnit.SECONDS)).extracting(EngineLoop.Assignment::jobId)
+    assertThat(narrow.get(20, TimeUnit.SECONDS))
+        .extracting(EngineLoop.Assignment::jobId)
         .containsExactly("jb");
   }
 
   /**
    * Goal: a poll held back only by a rate limit parks without writing anything (no command is
-   * applied however often the loop turns), and is granted once the wall clock reaches the time
-   * its next token is due, with no other command to wake it.
+   * applied however often the loop turns), and is granted once the wall clock reaches the time its
+   * next token is due, with no other command to wake it.
    */
   @Test
   void aRateLimitedPollParksWithoutWritingAndIsGrantedWhenItsTokenIsDue() throws Exception {
     get(loop.write(new Command.SetQueueRate(T0, "slow", new RateLimit(1_000, 1)), 0, (o, q) -> o));
-    get(loop.write(new Command.SubmitJobs(T0, List.of(JobSpec.of("j1", "t", "{}")
-        .withQueue("slow"), JobSpec.of("j2", "t", "{}").withQueue("slow"))), 0, (o, q) -> o));
+    get(
+        loop.write(
+            new Command.SubmitJobs(
+                T0,
+                List.of(
+                    JobSpec.of("j1", "t", "{}").withQueue("slow"),
+                    JobSpec.of("j2", "t", "{}").withQueue("slow"))),
+            0,
+            (o, q) -> o));
     assertThat(get(loop.lease("w1", 1, List.of("slow"), List.of(), 30_000, 0)))
-        .extracting(EngineLoop.Assignment::jobId).containsExactly("j1");
+        .extracting(EngineLoop.Assignment::jobId)
+        .containsExactly("j1");
     var held = loop.lease("w2", 1, List.of("slow"), List.of(), 30_000, 60_000);
     get(loop.read(q -> null));
     int batches = listener.batches.get();
@@ -145,11 +162,13 @@ class EngineLoopTest {
       get(loop.read(q -> null));
     }
     assertThat(held).isNotDone();
-    assertThat(listener.batches.get()).as("commands applied while the token was not due")
+    assertThat(listener.batches.get())
+        .as("commands applied while the token was not due")
         .isEqualTo(batches);
     time.wall.addAndGet(1);
     get(loop.read(q -> null)); // a turn at the time the token is due
-    assertThat(held.get(20, TimeUnit.SECONDS)).extracting(EngineLoop.Assignment::jobId)
+    assertThat(held.get(20, TimeUnit.SECONDS))
+        .extracting(EngineLoop.Assignment::jobId)
         .containsExactly("j2");
   }
 
@@ -166,8 +185,11 @@ class EngineLoopTest {
   @Test
   void anEngineRefusalOfALeaseIsRejectedWithItsCode() {
     var lease = loop.lease("w1", 0, List.of(), List.of(), 30_000, 0);
-    assertThatThrownBy(() -> get(lease)).isInstanceOf(ExecutionException.class)
-        .cause().isInstanceOfSatisfying(EngineLoopException.Rejected.class,
+    assertThatThrownBy(() -> get(lease))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOfSatisfying(
+            EngineLoopException.Rejected.class,
             r -> assertThat(r.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
   }
 
@@ -175,8 +197,11 @@ class EngineLoopTest {
   void aSignalPollForAnUnknownWorkerIsRejectedAsUnknownWorker() {
     var signals = new LeaseSignals(loop);
     var poll = signals.await("nobody", List.of(), 1_000);
-    assertThatThrownBy(() -> get(poll)).isInstanceOf(ExecutionException.class)
-        .cause().isInstanceOfSatisfying(EngineLoopException.Rejected.class,
+    assertThatThrownBy(() -> get(poll))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOfSatisfying(
+            EngineLoopException.Rejected.class,
             r -> assertThat(r.code()).isEqualTo(ErrorCode.UNKNOWN_WORKER));
   }
 
@@ -184,14 +209,16 @@ class EngineLoopTest {
   void aStoppedLoopRefusesNewWorkAsStopped() throws Exception {
     loop.close();
     assertThat(loop.healthy()).isFalse();
-    assertThatThrownBy(() -> loop.read(q -> null))
-        .isInstanceOf(EngineLoopException.Stopped.class);
+    assertThatThrownBy(() -> loop.read(q -> null)).isInstanceOf(EngineLoopException.Stopped.class);
   }
 
   @Test
   void loopLimitsRefuseInconsistentBoundsNamingEveryValue() {
-    assertThatThrownBy(() -> new LoopLimits(0, 1, 1, 0, Duration.ofSeconds(1), Duration.ZERO,
-        Duration.ofSeconds(1))).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(
+            () ->
+                new LoopLimits(
+                    0, 1, 1, 0, Duration.ofSeconds(1), Duration.ZERO, Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("inboxCapacity=0");
   }
 }

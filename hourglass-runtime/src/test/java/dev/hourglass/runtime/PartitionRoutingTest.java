@@ -23,10 +23,14 @@ class PartitionRoutingTest {
   void theMappingIsPinned() {
     // Computed once and pinned: a change here moves every job of existing data directories.
     assertThat(PartitionRouting.hash("")).isEqualTo(PINNED_EMPTY);
-    assertThat(List.of(PartitionRouting.partitionOfKey("order-7", 4),
-        PartitionRouting.partitionOfKey("customer-42", 4),
-        PartitionRouting.partitionOfKey("a", 16), PartitionRouting.partitionOfKey("b", 16),
-        PartitionRouting.partitionOfKey("ü", 3))).isEqualTo(PINNED_KEYS);
+    assertThat(
+            List.of(
+                PartitionRouting.partitionOfKey("order-7", 4),
+                PartitionRouting.partitionOfKey("customer-42", 4),
+                PartitionRouting.partitionOfKey("a", 16),
+                PartitionRouting.partitionOfKey("b", 16),
+                PartitionRouting.partitionOfKey("ü", 3)))
+        .isEqualTo(PINNED_KEYS);
     assertThat(PartitionRouting.partitionOfKey("anything", 1)).isZero();
   }
 
@@ -60,7 +64,8 @@ class PartitionRoutingTest {
         String key = "k" + random.nextLong();
         int before = PartitionRouting.partitionOfKey(key, n);
         int after = PartitionRouting.partitionOfKey(key, n + 1);
-        assertThat(after == before || after == n).as("key %s from %d of %d", key, before, n)
+        assertThat(after == before || after == n)
+            .as("key %s from %d of %d", key, before, n)
             .isTrue();
         counts[after]++;
       }
@@ -94,11 +99,12 @@ class PartitionRoutingTest {
       String pipelineKey = "p" + random.nextInt(50);
       int size = 1 + random.nextInt(12);
       for (int i = 0; i < size; i++) {
-        String id = switch (random.nextInt(3)) {
-          case 0 -> null;
-          case 1 -> pipelineKey + "~job" + i;
-          default -> "job" + round + "-" + i;
-        };
+        String id =
+            switch (random.nextInt(3)) {
+              case 0 -> null;
+              case 1 -> pipelineKey + "~job" + i;
+              default -> "job" + round + "-" + i;
+            };
         String key = random.nextInt(3) == 0 ? pipelineKey : null;
         List<String> parents = new ArrayList<>();
         if (random.nextInt(3) == 0 && i > 0 && items.get(i - 1).jobId() != null) {
@@ -127,12 +133,11 @@ class PartitionRoutingTest {
           assertThat(PartitionRouting.partitionOfId(item.jobId(), n)).isEqualTo(placed[i]);
         }
         if (item.partitionKey() != null) {
-          assertThat(PartitionRouting.partitionOfKey(item.partitionKey(), n))
-              .isEqualTo(placed[i]);
+          assertThat(PartitionRouting.partitionOfKey(item.partitionKey(), n)).isEqualTo(placed[i]);
         }
         for (String parent : item.dependsOn()) { // a job lives with its parents
-          int parentAt = existing.containsKey(parent) ? existing.get(parent)
-              : placed[indexOf(items, parent)];
+          int parentAt =
+              existing.containsKey(parent) ? existing.get(parent) : placed[indexOf(items, parent)];
           assertThat(parentAt).isEqualTo(placed[i]);
         }
         if (generated.get(i)) { // a generated id is drawn to route where the job was placed

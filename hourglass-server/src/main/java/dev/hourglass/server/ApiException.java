@@ -6,8 +6,8 @@ import dev.hourglass.runtime.EngineLoopException;
 import java.net.URI;
 
 /**
- * A request the server refuses, with everything its RFC 9457 problem body says. Thrown by
- * handlers and turned into {@code application/problem+json} in one place ({@link Http}).
+ * A request the server refuses, with everything its RFC 9457 problem body says. Thrown by handlers
+ * and turned into {@code application/problem+json} in one place ({@link Http}).
  */
 final class ApiException extends RuntimeException {
   private final int status;
@@ -25,13 +25,24 @@ final class ApiException extends RuntimeException {
     this(status, code, title, detail, retryAfterSeconds, null);
   }
 
-  private ApiException(int status, String code, String title, String detail,
-      String retryAfterSeconds, URI redirectBase) {
+  private ApiException(
+      int status,
+      String code,
+      String title,
+      String detail,
+      String retryAfterSeconds,
+      URI redirectBase) {
     this(status, code, title, detail, retryAfterSeconds, redirectBase, false);
   }
 
-  private ApiException(int status, String code, String title, String detail,
-      String retryAfterSeconds, URI redirectBase, boolean closesConnection) {
+  private ApiException(
+      int status,
+      String code,
+      String title,
+      String detail,
+      String retryAfterSeconds,
+      URI redirectBase,
+      boolean closesConnection) {
     super(detail, null, false, false); // expected failures: no stack trace to fill
     this.status = status;
     this.code = code;
@@ -43,8 +54,8 @@ final class ApiException extends RuntimeException {
 
   /** The same refusal, answered with {@code Connection: close} (part of the body is unread). */
   ApiException closingConnection() {
-    return new ApiException(status, code, title, getMessage(), retryAfterSeconds, redirectBase,
-        true);
+    return new ApiException(
+        status, code, title, getMessage(), retryAfterSeconds, redirectBase, true);
   }
 
   boolean closesConnection() {
@@ -68,30 +79,53 @@ final class ApiException extends RuntimeException {
   }
 
   /**
-   * A replica that is not the leader: 307 to the same path on the leader's API when its address
-   * is known, else 503 (no leader yet, a new leader not ready yet, or the leader's HTTP address
-   * was not configured). Nothing was applied, so repeating the call there is safe.
+   * A replica that is not the leader: 307 to the same path on the leader's API when its address is
+   * known, else 503 (no leader yet, a new leader not ready yet, or the leader's HTTP address was
+   * not configured). Nothing was applied, so repeating the call there is safe.
    */
   static ApiException notLeader(String nodeId, String leaderId, URI leaderHttp) {
     if (nodeId.equals(leaderId)) {
-      return new ApiException(503, "LEADER_NOT_READY", "Service unavailable", ("replica %s was"
-          + " just elected leader and is still applying the entries of earlier terms; nothing was"
-          + " applied; retry in a moment").formatted(nodeId), "1");
+      return new ApiException(
+          503,
+          "LEADER_NOT_READY",
+          "Service unavailable",
+          ("replica %s was"
+                  + " just elected leader and is still applying the entries of earlier terms; nothing was"
+                  + " applied; retry in a moment")
+              .formatted(nodeId),
+          "1");
     }
     if (leaderId == null) {
-      return new ApiException(503, "NO_LEADER", "Service unavailable", ("replica %s knows no"
-          + " leader (an election is under way, or no majority is reachable); nothing was"
-          + " applied; retry shortly").formatted(nodeId), "1");
+      return new ApiException(
+          503,
+          "NO_LEADER",
+          "Service unavailable",
+          ("replica %s knows no"
+                  + " leader (an election is under way, or no majority is reachable); nothing was"
+                  + " applied; retry shortly")
+              .formatted(nodeId),
+          "1");
     }
     if (leaderHttp == null) {
-      return new ApiException(503, "NOT_LEADER", "Service unavailable", ("replica %s is a"
-          + " follower; the leader is %s, but its HTTP address is unknown here (start replicas"
-          + " with --peers-http); nothing was applied; send the call to %s")
-          .formatted(nodeId, leaderId, leaderId), "1");
+      return new ApiException(
+          503,
+          "NOT_LEADER",
+          "Service unavailable",
+          ("replica %s is a"
+                  + " follower; the leader is %s, but its HTTP address is unknown here (start replicas"
+                  + " with --peers-http); nothing was applied; send the call to %s")
+              .formatted(nodeId, leaderId, leaderId),
+          "1");
     }
-    return new ApiException(307, "NOT_LEADER", "Temporary redirect", ("replica %s is a follower;"
-        + " the leader is %s at %s; nothing was applied; repeat the call there")
-        .formatted(nodeId, leaderId, leaderHttp), null, leaderHttp);
+    return new ApiException(
+        307,
+        "NOT_LEADER",
+        "Temporary redirect",
+        ("replica %s is a follower;"
+                + " the leader is %s at %s; nothing was applied; repeat the call there")
+            .formatted(nodeId, leaderId, leaderHttp),
+        null,
+        leaderHttp);
   }
 
   /** The engine refused a command: the status follows from its error code. */
@@ -110,8 +144,8 @@ final class ApiException extends RuntimeException {
    */
   static ApiException from(EngineLoopException e) {
     return switch (e) {
-      case EngineLoopException.NotServing n -> notLeader(n.nodeId(), n.leaderId(),
-          n.leaderEndpoint());
+      case EngineLoopException.NotServing n ->
+          notLeader(n.nodeId(), n.leaderId(), n.leaderEndpoint());
       case EngineLoopException.Overloaded o -> overloaded(o.getMessage());
       case EngineLoopException.Rejected r -> rejected(r.code(), r.getMessage());
       case EngineLoopException.TimedOut t -> unavailable(t.getMessage());
@@ -125,8 +159,15 @@ final class ApiException extends RuntimeException {
     return switch (code) {
       case INVALID_ARGUMENT, INVALID_SCHEDULE -> 400;
       case UNKNOWN_JOB, UNKNOWN_WORKER, UNKNOWN_SCHEDULE -> 404;
-      case DUPLICATE_JOB_ID, ILLEGAL_TRANSITION, ALREADY_ASSIGNED, STALE_GENERATION,
-          NOT_LEASE_HOLDER, CLOCK_WENT_BACKWARDS, CANCELLED, TIMED_OUT -> 409;
+      case DUPLICATE_JOB_ID,
+          ILLEGAL_TRANSITION,
+          ALREADY_ASSIGNED,
+          STALE_GENERATION,
+          NOT_LEASE_HOLDER,
+          CLOCK_WENT_BACKWARDS,
+          CANCELLED,
+          TIMED_OUT ->
+          409;
       case UNKNOWN_PARENT, DEPENDENCY_CYCLE -> 422;
     };
   }

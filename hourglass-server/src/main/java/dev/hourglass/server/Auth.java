@@ -15,10 +15,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Bearer tokens with roles. With no token configured, every call is allowed (a local
- * development server bound to 127.0.0.1); with at least one, a call needs {@code Authorization:
- * Bearer <token>} whose role grants the call's access, else 401 (missing or unknown token) or 403
- * (known token, wrong role).
+ * Bearer tokens with roles. With no token configured, every call is allowed (a local development
+ * server bound to 127.0.0.1); with at least one, a call needs {@code Authorization: Bearer <token>}
+ * whose role grants the call's access, else 401 (missing or unknown token) or 403 (known token,
+ * wrong role).
  *
  * <p>Tokens are kept only as SHA-256 digests and compared with {@link MessageDigest#isEqual}, so
  * neither a heap dump, a log line nor a timing difference reveals one. Immutable, thread-safe.
@@ -54,6 +54,7 @@ public final class Auth {
   static final int TOKEN_LENGTH_MIN = 8;
 
   private final List<Map.Entry<byte[], Role>> digests;
+
   /** The first admin token, which a replica presents to another when it forwards a write. */
   private final String adminToken;
 
@@ -84,16 +85,21 @@ public final class Auth {
       Role role = colon < 0 ? null : roleOf(p.substring(0, colon).strip());
       String token = colon < 0 ? "" : p.substring(colon + 1).strip();
       if (role == null || token.length() < TOKEN_LENGTH_MIN) {
-        throw new IllegalArgumentException(("invalid token entry #%d: expected role:token with"
-            + " role client, worker or admin and a token of at least %d characters; the server"
-            + " does not start").formatted(i + 1, TOKEN_LENGTH_MIN));
+        throw new IllegalArgumentException(
+            ("invalid token entry #%d: expected role:token with"
+                    + " role client, worker or admin and a token of at least %d characters; the server"
+                    + " does not start")
+                .formatted(i + 1, TOKEN_LENGTH_MIN));
       }
       entries.put(token, role);
     }
-    return new Auth(entries.entrySet().stream()
-        .map(e -> Map.entry(sha256(e.getKey()), e.getValue())).toList(),
-        entries.entrySet().stream().filter(e -> e.getValue() == Role.ADMIN)
-            .map(Map.Entry::getKey).findFirst().orElse(null));
+    return new Auth(
+        entries.entrySet().stream().map(e -> Map.entry(sha256(e.getKey()), e.getValue())).toList(),
+        entries.entrySet().stream()
+            .filter(e -> e.getValue() == Role.ADMIN)
+            .map(Map.Entry::getKey)
+            .findFirst()
+            .orElse(null));
   }
 
   public static Auth fromFile(Path file) throws IOException {
@@ -124,8 +130,12 @@ public final class Auth {
     }
     String value = authorization.orElse("");
     if (!value.regionMatches(true, 0, "Bearer ", 0, 7) || value.length() <= 7) {
-      throw new ApiException(401, "UNAUTHORIZED", "Unauthorized", "missing bearer token: this"
-          + " server requires \"Authorization: Bearer <token>\"; nothing was applied");
+      throw new ApiException(
+          401,
+          "UNAUTHORIZED",
+          "Unauthorized",
+          "missing bearer token: this"
+              + " server requires \"Authorization: Bearer <token>\"; nothing was applied");
     }
     byte[] digest = sha256(value.substring(7).strip());
     Role role = null;
@@ -135,13 +145,18 @@ public final class Auth {
       }
     }
     if (role == null) {
-      throw new ApiException(401, "UNAUTHORIZED", "Unauthorized",
-          "unknown bearer token; nothing was applied");
+      throw new ApiException(
+          401, "UNAUTHORIZED", "Unauthorized", "unknown bearer token; nothing was applied");
     }
     if (!access.roles.contains(role)) {
-      throw new ApiException(403, "FORBIDDEN", "Forbidden", ("role %s may not make this call;"
-          + " it needs one of %s; nothing was applied").formatted(role.name().toLowerCase(
-              Locale.ROOT), access.roles.toString().toLowerCase(Locale.ROOT)));
+      throw new ApiException(
+          403,
+          "FORBIDDEN",
+          "Forbidden",
+          ("role %s may not make this call;" + " it needs one of %s; nothing was applied")
+              .formatted(
+                  role.name().toLowerCase(Locale.ROOT),
+                  access.roles.toString().toLowerCase(Locale.ROOT)));
     }
   }
 

@@ -22,10 +22,10 @@ import java.util.List;
  * How a replica of a partitioned cluster hands a write for a partition it does not lead to the
  * replica that does: the batch, encoded as the Raft entry it becomes, is posted to that replica's
  * {@link #PATH}, which proposes it in the partition's group and answers the committed outcomes.
- * Internal: the caller authenticates with an admin token of the shared tokens file, since the
- * entry may hold any command. A refused connection, or a refusal because the receiver leads the
- * partition no more (421), means nothing was proposed: the sender answers 503 {@code NO_LEADER}
- * and the client retries; any other failure leaves the outcome unknown.
+ * Internal: the caller authenticates with an admin token of the shared tokens file, since the entry
+ * may hold any command. A refused connection, or a refusal because the receiver leads the partition
+ * no more (421), means nothing was proposed: the sender answers 503 {@code NO_LEADER} and the
+ * client retries; any other failure leaves the outcome unknown.
  *
  * <p>Thread-safety: {@link #forward} may be called from any thread (one per partition loop).
  */
@@ -33,8 +33,11 @@ final class Forwarding implements ReplicatedBackend.Forwarder {
   static final String PATH = "/internal/v1/partitions/{partition}/entries";
   private static final String OCTETS = "application/octet-stream";
 
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(2))
+          .build();
   private final String token;
   private final Duration timeout;
 
@@ -49,9 +52,11 @@ final class Forwarding implements ReplicatedBackend.Forwarder {
 
   @Override
   public byte[] forward(URI leader, int partition, byte[] entry) throws IOException {
-    var request = HttpRequest.newBuilder(leader.resolve("/internal/v1/partitions/" + partition
-        + "/entries")).timeout(timeout).header("Content-Type", OCTETS)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(entry));
+    var request =
+        HttpRequest.newBuilder(leader.resolve("/internal/v1/partitions/" + partition + "/entries"))
+            .timeout(timeout)
+            .header("Content-Type", OCTETS)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(entry));
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
@@ -84,10 +89,15 @@ final class Forwarding implements ReplicatedBackend.Forwarder {
     } catch (NumberFormatException e) {
       partition = -1;
     }
-    if (partition < 0 || partition >= backends.size()
+    if (partition < 0
+        || partition >= backends.size()
         || !(backends.get(partition) instanceof ReplicatedBackend replica)) {
-      throw ApiException.notFound("no partition " + p + " here: this replica holds partitions 0"
-          + " to " + (backends.size() - 1));
+      throw ApiException.notFound(
+          "no partition "
+              + p
+              + " here: this replica holds partitions 0"
+              + " to "
+              + (backends.size() - 1));
     }
     byte[] entry;
     try (InputStream in = req.content().inputStream()) {
@@ -96,15 +106,25 @@ final class Forwarding implements ReplicatedBackend.Forwarder {
       throw new UncheckedIOException("reading a forwarded entry failed", e);
     }
     if (entry.length > EntryCodec.ENTRY_BYTES_MAX) {
-      throw ApiException.badRequest("ENTRY_TOO_LARGE", "a forwarded entry holds at most "
-          + EntryCodec.ENTRY_BYTES_MAX + " bytes; nothing was proposed");
+      throw ApiException.badRequest(
+          "ENTRY_TOO_LARGE",
+          "a forwarded entry holds at most "
+              + EntryCodec.ENTRY_BYTES_MAX
+              + " bytes; nothing was proposed");
     }
     byte[] reply;
     try {
       reply = replica.commitForwarded(entry);
     } catch (NotLeaderException e) {
-      throw new ApiException(421, "NOT_LEADER", "Misdirected request", "this replica leads"
-          + " partition " + partition + " no more; nothing was proposed: " + e.getMessage());
+      throw new ApiException(
+          421,
+          "NOT_LEADER",
+          "Misdirected request",
+          "this replica leads"
+              + " partition "
+              + partition
+              + " no more; nothing was proposed: "
+              + e.getMessage());
     } catch (ClusterUnavailableException e) {
       throw ApiException.unavailable(e.getMessage());
     } catch (IllegalArgumentException e) {

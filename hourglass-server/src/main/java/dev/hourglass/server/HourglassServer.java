@@ -2,8 +2,8 @@ package dev.hourglass.server;
 
 import dev.hourglass.cluster.ClusterOptions;
 import dev.hourglass.cluster.ReplicatedBackend;
-import dev.hourglass.runtime.EngineBackend;
 import dev.hourglass.core.event.Event;
+import dev.hourglass.runtime.EngineBackend;
 import dev.hourglass.runtime.EngineLoop;
 import dev.hourglass.runtime.EngineLoopListener;
 import dev.hourglass.runtime.LocalBackend;
@@ -28,10 +28,10 @@ import org.slf4j.LoggerFactory;
  * ServerOptions#replication()}, as one replica of a Raft group. Embeddable: tests and the demo
  * start one on port 0.
  *
- * <p>Shutdown order, and why: first parked long polls are answered (empty) so that they do not
- * hold the HTTP server's grace period; then the HTTP server stops accepting and lets in-flight
- * calls finish (their commands are still applied by the loop); then the loop applies what is
- * queued and stops; finally the engine closes, which flushes and forces the log.
+ * <p>Shutdown order, and why: first parked long polls are answered (empty) so that they do not hold
+ * the HTTP server's grace period; then the HTTP server stops accepting and lets in-flight calls
+ * finish (their commands are still applied by the loop); then the loop applies what is queued and
+ * stops; finally the engine closes, which flushes and forces the log.
  *
  * <p>Thread-safety: {@link #start} and {@link #stop} may be called from any thread; stop is
  * idempotent.
@@ -40,16 +40,18 @@ public final class HourglassServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HourglassServer.class);
 
   private final ServerOptions options;
+
   /** Partition 0's backend: the only one of a single-partition node or a replica. */
   private final EngineBackend backend;
+
   private final List<EngineBackend> backends;
   private final Partitions partitions;
   private final WebServer web;
   private final URI uri;
   private boolean stopped;
 
-  private HourglassServer(ServerOptions options, List<EngineBackend> backends,
-      Partitions partitions, WebServer web) {
+  private HourglassServer(
+      ServerOptions options, List<EngineBackend> backends, Partitions partitions, WebServer web) {
     this.options = options;
     this.backends = backends;
     this.backend = backends.get(0);
@@ -63,8 +65,8 @@ public final class HourglassServer implements AutoCloseable {
    * Recovers the engine from the data directory (or joins the Raft group), starts the apply loop
    * and the HTTP listener.
    *
-   * @throws IOException if the data directory cannot be opened (locked, corrupt, unreadable), or
-   *     a replica's Raft port cannot be bound
+   * @throws IOException if the data directory cannot be opened (locked, corrupt, unreadable), or a
+   *     replica's Raft port cannot be bound
    */
   public static HourglassServer start(ServerOptions options) throws IOException {
     var time = TimeSource.system();
@@ -72,8 +74,9 @@ public final class HourglassServer implements AutoCloseable {
     try {
       if (options.replication() == null) {
         for (Path dir : PartitionLayout.directories(options.dataDir(), options.partitions())) {
-          backends.add(new LocalBackend(DurableEngine.open(DurableOptions.of(dir,
-              options.engine(), options.fsync()))));
+          backends.add(
+              new LocalBackend(
+                  DurableEngine.open(DurableOptions.of(dir, options.engine(), options.fsync()))));
         }
       } else if (options.partitions() == 1) {
         backends.add(replica(options, time));
@@ -102,32 +105,53 @@ public final class HourglassServer implements AutoCloseable {
       }
     }
     loops.forEach(EngineLoop::start);
-    var api = new Api(partitions, List.copyOf(backends), options.limits(), options.auth(),
-        metrics, time.jobIds(), time::wallMillis);
+    var api =
+        new Api(
+            partitions,
+            List.copyOf(backends),
+            options.limits(),
+            options.auth(),
+            metrics,
+            time.jobIds(),
+            time::wallMillis);
     WebServer web;
     try {
-      web = WebServer.builder()
-          .host(options.bind())
-          .port(options.port())
-          // Why: Helidon leaves Nagle on. A reply written in more than one segment (a lease of
-          // many jobs, a batch's answer) then held its last segment until the client's delayed
-          // ACK, ~40 ms on Linux: a one-thread SDK client submitted 1,000-job batches at 20 per
-          // second. Every reply here is written whole, so there is nothing for Nagle to merge.
-          .connectionOptions(o -> o.tcpNoDelay(true))
-          .maxTcpConnections(options.limits().connectionsMax())
-          .shutdownHook(false) // ServerMain owns the hook, so the order above holds
-          .routing(api::routes)
-          .build()
-          .start();
+      web =
+          WebServer.builder()
+              .host(options.bind())
+              .port(options.port())
+              // Why: Helidon leaves Nagle on. A reply written in more than one segment (a lease of
+              // many jobs, a batch's answer) then held its last segment until the client's delayed
+              // ACK, ~40 ms on Linux: a one-thread SDK client submitted 1,000-job batches at 20 per
+              // second. Every reply here is written whole, so there is nothing for Nagle to merge.
+              .connectionOptions(o -> o.tcpNoDelay(true))
+              .maxTcpConnections(options.limits().connectionsMax())
+              .shutdownHook(false) // ServerMain owns the hook, so the order above holds
+              .routing(api::routes)
+              .build()
+              .start();
     } catch (RuntimeException e) {
       closeQuietly(loops, backends);
-      throw new IOException("HTTP listener did not start: bind=" + options.bind() + " port="
-          + options.port() + "; " + e.getMessage(), e);
+      throw new IOException(
+          "HTTP listener did not start: bind="
+              + options.bind()
+              + " port="
+              + options.port()
+              + "; "
+              + e.getMessage(),
+          e);
     }
     var server = new HourglassServer(options, backends, partitions, web);
-    log.info("hourglass server started: url={} dataDir={} partitions={} fsync={} auth={}"
-        + " limits={} replication={}", server.uri(), options.dataDir(), options.partitions(),
-        options.fsync(), options.auth(), options.limits(), options.replication());
+    log.info(
+        "hourglass server started: url={} dataDir={} partitions={} fsync={} auth={}"
+            + " limits={} replication={}",
+        server.uri(),
+        options.dataDir(),
+        options.partitions(),
+        options.fsync(),
+        options.auth(),
+        options.limits(),
+        options.replication());
     return server;
   }
 
@@ -135,13 +159,20 @@ public final class HourglassServer implements AutoCloseable {
   private static ReplicatedBackend replica(ServerOptions options, TimeSource time)
       throws IOException {
     Replication r = options.replication();
-    return ReplicatedBackend.start(new ClusterOptions(r.nodeId(), r.peers(), options.dataDir(),
-        options.engine(), r.tuning(), time::wallMillis), r.httpByNode());
+    return ReplicatedBackend.start(
+        new ClusterOptions(
+            r.nodeId(),
+            r.peers(),
+            options.dataDir(),
+            options.engine(),
+            r.tuning(),
+            time::wallMillis),
+        r.httpByNode());
   }
 
   /**
-   * Joins one Raft group per partition (one Ratis server, see ReplicatedEngine#startGroups);
-   * writes for a partition this replica does not lead are forwarded to its leader's API.
+   * Joins one Raft group per partition (one Ratis server, see ReplicatedEngine#startGroups); writes
+   * for a partition this replica does not lead are forwarded to its leader's API.
    */
   private static List<ReplicatedBackend> replicas(ServerOptions options, TimeSource time)
       throws IOException {
@@ -150,21 +181,27 @@ public final class HourglassServer implements AutoCloseable {
     boolean hasGroup0 = Files.isDirectory(dir.resolve(ClusterOptions.GROUP_UUID.toString()));
     boolean counted = Files.exists(dir.resolve(PartitionLayout.COUNT_FILE));
     if (hasGroup0 && !counted) {
-      throw new IOException(("data directory %s holds a replica without partitions, but the"
-          + " server was started with --partitions %d; start it without --partitions (every"
-          + " job's partition follows from the count, so it is fixed when the directory is"
-          + " created)").formatted(dir, options.partitions()));
+      throw new IOException(
+          ("data directory %s holds a replica without partitions, but the"
+                  + " server was started with --partitions %d; start it without --partitions (every"
+                  + " job's partition follows from the count, so it is fixed when the directory is"
+                  + " created)")
+              .formatted(dir, options.partitions()));
     }
     PartitionLayout.directories(dir, options.partitions()); // records or checks the count
     if (options.auth().enabled() && options.auth().adminToken() == null) {
-      throw new IOException("--partitions with --peers and tokens needs an admin token in the"
-          + " tokens: replicas present it to each other when they forward a write to the"
-          + " partition's leader");
+      throw new IOException(
+          "--partitions with --peers and tokens needs an admin token in the"
+              + " tokens: replicas present it to each other when they forward a write to the"
+              + " partition's leader");
     }
-    var forwarding = new Forwarding(options.auth().adminToken(),
-        r.tuning().writeTimeout().plusSeconds(5));
-    return ReplicatedBackend.startGroups(new ClusterOptions(r.nodeId(), r.peers(), dir,
-        options.engine(), r.tuning(), time::wallMillis), options.partitions(), r.httpByNode(),
+    var forwarding =
+        new Forwarding(options.auth().adminToken(), r.tuning().writeTimeout().plusSeconds(5));
+    return ReplicatedBackend.startGroups(
+        new ClusterOptions(
+            r.nodeId(), r.peers(), dir, options.engine(), r.tuning(), time::wallMillis),
+        options.partitions(),
+        r.httpByNode(),
         forwarding);
   }
 
@@ -224,8 +261,8 @@ public final class HourglassServer implements AutoCloseable {
   }
 
   /**
-   * Why this server can no longer apply anything though its process runs (a replica whose
-   * applier failed), or null; {@code hourglass server} exits when it is not null.
+   * Why this server can no longer apply anything though its process runs (a replica whose applier
+   * failed), or null; {@code hourglass server} exits when it is not null.
    */
   public String failure() {
     for (EngineBackend b : backends) {
@@ -255,11 +292,12 @@ public final class HourglassServer implements AutoCloseable {
       try {
         b.close();
       } catch (IOException e) {
-        log.error("closing the log failed; the next start recovers from what reached the disk",
-            e);
+        log.error("closing the log failed; the next start recovers from what reached the disk", e);
       }
     }
-    log.info("hourglass server stopped: url={} position={} durationMillis={}", uri(),
+    log.info(
+        "hourglass server stopped: url={} position={} durationMillis={}",
+        uri(),
         backends.stream().map(b -> Long.toString(b.position())).toList(),
         (System.nanoTime() - start) / 1_000_000);
   }

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -51,8 +51,11 @@ final class Http {
    * option.
    */
   static final ObjectMapper MAPPER =
-      JsonMapper.builder(JsonFactory.builder().streamReadConstraints(StreamReadConstraints
-              .builder().maxNestingDepth(JSON_DEPTH_MAX).build()).build())
+      JsonMapper.builder(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder().maxNestingDepth(JSON_DEPTH_MAX).build())
+                  .build())
           .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
           .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -62,22 +65,25 @@ final class Http {
           .disable(DeserializationFeature.UNWRAP_SINGLE_VALUE_ARRAYS)
           .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
           // ALLOW_COERCION_OF_SCALARS leaves numbers and booleans to strings allowed: refuse them.
-          .withCoercionConfig(LogicalType.Textual, c -> c
-              .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
-              .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-              .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+          .withCoercionConfig(
+              LogicalType.Textual,
+              c ->
+                  c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                      .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                      .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
           // And no "" as null, an empty list or zero anywhere.
-          .withCoercionConfigDefaults(c -> c
-              .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail)
-              .setAcceptBlankAsEmpty(false))
+          .withCoercionConfigDefaults(
+              c ->
+                  c.setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail)
+                      .setAcceptBlankAsEmpty(false))
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           .serializationInclusion(JsonInclude.Include.NON_NULL)
           .build();
 
   /**
    * Reads and parses a body of at most {@code limit} bytes into a request record. An empty body
-   * reads as {@code {}}; any other body must be {@code application/json} (415 otherwise) and a
-   * JSON object ({@code null}, arrays and scalars are 400).
+   * reads as {@code {}}; any other body must be {@code application/json} (415 otherwise) and a JSON
+   * object ({@code null}, arrays and scalars are 400).
    */
   static <T> T body(ServerRequest req, int limit, Class<T> type) {
     return parse(bytes(req, limit), type);
@@ -92,28 +98,29 @@ final class Http {
       throw parseError(e, type);
     }
     if (value == null) { // the body was the JSON literal null
-      throw ApiException.badRequest("INVALID_TYPE", "the body is JSON null; it must be a JSON"
-          + " object such as {} (or empty where every field is optional); nothing was applied");
+      throw ApiException.badRequest(
+          "INVALID_TYPE",
+          "the body is JSON null; it must be a JSON"
+              + " object such as {} (or empty where every field is optional); nothing was applied");
     }
     return value;
   }
 
   /**
-   * How much of a refused body the server reads and throws away before it answers. A client
-   * sends its whole body before it reads the answer; a server that answers early and closes the
-   * connection with those bytes unread in its receive buffer makes TCP send a reset, and the
-   * reset destroys the 413 or 415 before the client has read it (the client sees "connection
-   * reset" or an empty answer instead of the reason). Reading the rest avoids that and keeps the
-   * connection usable. Tomcat's {@code maxSwallowSize} makes the same trade with the same bound;
-   * above it the answer says {@code Connection: close} and a client still sending may see a
-   * reset.
+   * How much of a refused body the server reads and throws away before it answers. A client sends
+   * its whole body before it reads the answer; a server that answers early and closes the
+   * connection with those bytes unread in its receive buffer makes TCP send a reset, and the reset
+   * destroys the 413 or 415 before the client has read it (the client sees "connection reset" or an
+   * empty answer instead of the reason). Reading the rest avoids that and keeps the connection
+   * usable. Tomcat's {@code maxSwallowSize} makes the same trade with the same bound; above it the
+   * answer says {@code Connection: close} and a client still sending may see a reset.
    */
   static final long SWALLOW_BYTES_MAX = 2L << 20;
 
   /**
    * The raw body of a JSON request: refused with 413 when Content-Length is over the limit (the
-   * body is discarded unread, never parsed), and with 415 when there is a body that is not
-   * declared {@code application/json}.
+   * body is discarded unread, never parsed), and with 415 when there is a body that is not declared
+   * {@code application/json}.
    */
   static byte[] bytes(ServerRequest req, int limit) {
     var length = req.headers().contentLength();
@@ -136,8 +143,13 @@ final class Http {
         byte[] bytes = new byte[(int) length.getAsLong()];
         int read = in.readNBytes(bytes, 0, bytes.length);
         if (read < bytes.length) {
-          throw ApiException.badRequest("MALFORMED_REQUEST", "the body ended after " + read
-              + " of the " + bytes.length + " bytes its Content-Length announced");
+          throw ApiException.badRequest(
+              "MALFORMED_REQUEST",
+              "the body ended after "
+                  + read
+                  + " of the "
+                  + bytes.length
+                  + " bytes its Content-Length announced");
         }
         return bytes;
       }
@@ -152,9 +164,9 @@ final class Http {
   }
 
   /**
-   * The refusal to throw once the rest of the body is read and discarded (up to
-   * {@link #SWALLOW_BYTES_MAX}); when the body is longer, or reading it fails, the refusal closes
-   * the connection instead.
+   * The refusal to throw once the rest of the body is read and discarded (up to {@link
+   * #SWALLOW_BYTES_MAX}); when the body is longer, or reading it fails, the refusal closes the
+   * connection instead.
    */
   private static ApiException refusedAfterSwallowing(InputStream in, ApiException refusal) {
     try {
@@ -171,17 +183,20 @@ final class Http {
   }
 
   private static ApiException tooLarge(long length, int limit) {
-    return new ApiException(413, "BODY_TOO_LARGE", "Content too large",
+    return new ApiException(
+        413,
+        "BODY_TOO_LARGE",
+        "Content too large",
         ("request body too large: contentLength=%s limit=%d bytes; nothing was applied; split a"
-            + " batch or store large payloads elsewhere and pass a reference")
+                + " batch or store large payloads elsewhere and pass a reference")
             .formatted(length < 0 ? "over the limit (chunked)" : Long.toString(length), limit));
   }
 
   /**
-   * 415 unless the declared type is {@code application/json}, with an optional {@code charset}
-   * that must be UTF-8 (RFC 8259 allows no other). A body without a Content-Type is refused as
-   * well: curl's {@code -d} sends form data unless told otherwise, and guessing would accept a
-   * form body as JSON.
+   * 415 unless the declared type is {@code application/json}, with an optional {@code charset} that
+   * must be UTF-8 (RFC 8259 allows no other). A body without a Content-Type is refused as well:
+   * curl's {@code -d} sends form data unless told otherwise, and guessing would accept a form body
+   * as JSON.
    */
   static void requireJson(String contentType) {
     if (contentType == null || contentType.isBlank()) {
@@ -195,59 +210,99 @@ final class Http {
     for (int i = 1; i < parts.length; i++) {
       String p = parts[i].trim().toLowerCase(Locale.ROOT).replace("\"", "");
       if (p.startsWith("charset=") && !p.equals("charset=utf-8")) {
-        throw unsupported("Content-Type \"" + JobSpecs.abbreviate(contentType) + "\" names a"
-            + " charset other than UTF-8");
+        throw unsupported(
+            "Content-Type \""
+                + JobSpecs.abbreviate(contentType)
+                + "\" names a"
+                + " charset other than UTF-8");
       }
     }
   }
 
   private static ApiException unsupported(String what) {
-    return new ApiException(415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type", what
-        + "; send the body as JSON with \"Content-Type: application/json\" (with curl: -H"
-        + " 'Content-Type: application/json'); nothing was applied");
+    return new ApiException(
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+        "Unsupported media type",
+        what
+            + "; send the body as JSON with \"Content-Type: application/json\" (with curl: -H"
+            + " 'Content-Type: application/json'); nothing was applied");
   }
 
   static ApiException parseError(IOException e, Class<?> type) {
-    String where = type == Wire.NoFields.class
-        ? " (this call takes no fields: send no body, or {}); nothing was applied"
-        : " in a " + name(type) + " body; nothing was applied";
+    String where =
+        type == Wire.NoFields.class
+            ? " (this call takes no fields: send no body, or {}); nothing was applied"
+            : " in a " + name(type) + " body; nothing was applied";
     JsonProcessingException syntax = syntaxError(e);
     if (syntax instanceof StreamConstraintsException bound) {
-      return ApiException.badRequest("MALFORMED_JSON", (bound.getOriginalMessage()
-          .contains("nesting depth") ? "the body nests deeper than jsonDepthMax=" + JSON_DEPTH_MAX
-              + " levels of arrays and objects" : "the body exceeds a bound of the JSON parser: "
-              + bound.getOriginalMessage()) + where);
+      return ApiException.badRequest(
+          "MALFORMED_JSON",
+          (bound.getOriginalMessage().contains("nesting depth")
+                  ? "the body nests deeper than jsonDepthMax="
+                      + JSON_DEPTH_MAX
+                      + " levels of arrays and objects"
+                  : "the body exceeds a bound of the JSON parser: " + bound.getOriginalMessage())
+              + where);
     }
     if (syntax != null) {
-      return ApiException.badRequest("MALFORMED_JSON", "the body is not valid JSON: "
-          + syntax.getOriginalMessage() + at(syntax) + where);
+      return ApiException.badRequest(
+          "MALFORMED_JSON",
+          "the body is not valid JSON: " + syntax.getOriginalMessage() + at(syntax) + where);
     }
     return switch (e) {
-      case UnrecognizedPropertyException u -> ApiException.badRequest("UNKNOWN_FIELD",
-          "unknown field \"" + u.getPropertyName() + "\"" + where + "; known fields: "
-              + u.getKnownPropertyIds().stream().map(Object::toString).sorted()
-                  .collect(Collectors.joining(", ")));
-      case InvalidFormatException f -> ApiException.badRequest("INVALID_TYPE",
-          "field \"" + path(f) + "\" has a value of the wrong type (" + shown(f.getValue())
-              + ", expected " + expected(f.getTargetType()) + ")" + where);
-      case MismatchedInputException m -> ApiException.badRequest("INVALID_TYPE",
-          (m.getPath().isEmpty() ? "the body must be a JSON object"
-              : "field \"" + path(m) + "\" has a value of the wrong type (expected "
-                  + expected(m.getTargetType()) + ")") + where);
-      case JsonMappingException m -> ApiException.badRequest("INVALID_TYPE",
-          "field \"" + path(m) + "\" is invalid: " + m.getOriginalMessage() + where);
-      case JacksonException j -> ApiException.badRequest("MALFORMED_JSON",
-          "the body is not valid JSON: " + j.getOriginalMessage() + where);
-      default -> ApiException.badRequest("MALFORMED_JSON",
-          "the body could not be read as JSON: " + e.getMessage() + where);
+      case UnrecognizedPropertyException u ->
+          ApiException.badRequest(
+              "UNKNOWN_FIELD",
+              "unknown field \""
+                  + u.getPropertyName()
+                  + "\""
+                  + where
+                  + "; known fields: "
+                  + u.getKnownPropertyIds().stream()
+                      .map(Object::toString)
+                      .sorted()
+                      .collect(Collectors.joining(", ")));
+      case InvalidFormatException f ->
+          ApiException.badRequest(
+              "INVALID_TYPE",
+              "field \""
+                  + path(f)
+                  + "\" has a value of the wrong type ("
+                  + shown(f.getValue())
+                  + ", expected "
+                  + expected(f.getTargetType())
+                  + ")"
+                  + where);
+      case MismatchedInputException m ->
+          ApiException.badRequest(
+              "INVALID_TYPE",
+              (m.getPath().isEmpty()
+                      ? "the body must be a JSON object"
+                      : "field \""
+                          + path(m)
+                          + "\" has a value of the wrong type (expected "
+                          + expected(m.getTargetType())
+                          + ")")
+                  + where);
+      case JsonMappingException m ->
+          ApiException.badRequest(
+              "INVALID_TYPE",
+              "field \"" + path(m) + "\" is invalid: " + m.getOriginalMessage() + where);
+      case JacksonException j ->
+          ApiException.badRequest(
+              "MALFORMED_JSON", "the body is not valid JSON: " + j.getOriginalMessage() + where);
+      default ->
+          ApiException.badRequest(
+              "MALFORMED_JSON", "the body could not be read as JSON: " + e.getMessage() + where);
     };
   }
 
   /**
    * The parser's own error, if the failure is in the text rather than in its types: bad syntax,
    * invalid UTF-8, nesting over {@link #JSON_DEPTH_MAX}. Jackson wraps such an error in a {@link
-   * JsonMappingException} when it happens inside a field, which must not turn it into a type
-   * error. A number out of range for its field stays a type error.
+   * JsonMappingException} when it happens inside a field, which must not turn it into a type error.
+   * A number out of range for its field stays a type error.
    */
   private static JsonProcessingException syntaxError(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
@@ -266,7 +321,8 @@ final class Http {
 
   private static String at(JsonProcessingException e) {
     var l = e.getLocation();
-    return l == null || l.getLineNr() < 0 ? ""
+    return l == null || l.getLineNr() < 0
+        ? ""
         : " at line " + l.getLineNr() + " column " + l.getColumnNr();
   }
 
@@ -303,7 +359,8 @@ final class Http {
   private static String path(JsonMappingException e) {
     return e.getPath().stream()
         .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-        .collect(Collectors.joining(".")).replace(".[", "[");
+        .collect(Collectors.joining("."))
+        .replace(".[", "[");
   }
 
   private static String name(Class<?> type) {
@@ -322,8 +379,13 @@ final class Http {
   }
 
   static void problem(ServerResponse res, ApiException e) {
-    var body = new Wire.Problem("urn:hourglass:problem:" + e.code().toLowerCase(Locale.ROOT)
-        .replace('_', '-'), e.title(), e.status(), e.getMessage(), e.code());
+    var body =
+        new Wire.Problem(
+            "urn:hourglass:problem:" + e.code().toLowerCase(Locale.ROOT).replace('_', '-'),
+            e.title(),
+            e.status(),
+            e.getMessage(),
+            e.code());
     byte[] bytes;
     try {
       bytes = MAPPER.writeValueAsBytes(body);
@@ -340,9 +402,9 @@ final class Http {
   }
 
   /**
-   * A list of names from a request (queues, parents): absent is empty; a null element, or one
-   * that is not an id ({@link Ids}), is a 400 naming the field, instead of a NullPointerException
-   * deep in a command constructor or a queue name that can never match.
+   * A list of names from a request (queues, parents): absent is empty; a null element, or one that
+   * is not an id ({@link Ids}), is a 400 naming the field, instead of a NullPointerException deep
+   * in a command constructor or a queue name that can never match.
    */
   static java.util.List<String> names(java.util.List<String> list, String field) {
     if (list == null) {
@@ -350,8 +412,10 @@ final class Http {
     }
     for (int i = 0; i < list.size(); i++) {
       String name = list.get(i);
-      String problem = name == null ? field + "[" + i + "] is null; give a name, or leave the"
-          + " element out" : Ids.problem(field + "[" + i + "]", name);
+      String problem =
+          name == null
+              ? field + "[" + i + "] is null; give a name, or leave the" + " element out"
+              : Ids.problem(field + "[" + i + "]", name);
       if (problem != null) {
         throw ApiException.badRequest("INVALID_ARGUMENT", problem + "; nothing was changed");
       }

@@ -21,10 +21,10 @@ import java.util.TreeMap;
  * counts summed, workers merged by id, dead letters and job pages merged in a stable order. With
  * one partition every merge returns that partition's view unchanged. Stateless.
  *
- * <p>Job pages over several partitions use a composite cursor: one position per partition,
- * joined by {@code .}: {@code s} (not started), {@code x} (exhausted) or the partition's own
- * cursor. A page takes jobs newest first by creation time over all partitions (ties: lower
- * partition first); every job appears on exactly one page of a listing.
+ * <p>Job pages over several partitions use a composite cursor: one position per partition, joined
+ * by {@code .}: {@code s} (not started), {@code x} (exhausted) or the partition's own cursor. A
+ * page takes jobs newest first by creation time over all partitions (ties: lower partition first);
+ * every job appears on exactly one page of a listing.
  */
 final class PartitionViews {
   private PartitionViews() {}
@@ -61,20 +61,29 @@ final class PartitionViews {
     Map<Integer, Long> ready = new TreeMap<>(Comparator.reverseOrder());
     ready.putAll(a.readyByPriority());
     b.readyByPriority().forEach((p, n) -> ready.merge(p, n, Long::sum));
-    return new QueueView(a.name(), a.paused() || b.paused(), a.maxRunning() + b.maxRunning(),
-        a.running() + b.running(), counts, ready, sum(a.policy(), b.policy()));
+    return new QueueView(
+        a.name(),
+        a.paused() || b.paused(),
+        a.maxRunning() + b.maxRunning(),
+        a.running() + b.running(),
+        counts,
+        ready,
+        sum(a.policy(), b.policy()));
   }
 
   /**
-   * One queue's policy over two partitions: the weight and fairness are set alike on each, the
-   * rate limit is split (its shares add up, as max_running's do), and active keys add up.
+   * One queue's policy over two partitions: the weight and fairness are set alike on each, the rate
+   * limit is split (its shares add up, as max_running's do), and active keys add up.
    */
   private static QueueView.Policy sum(QueueView.Policy a, QueueView.Policy b) {
-    RateLimit rate = a.rate().isNone() && b.rate().isNone() ? RateLimit.NONE
-        : new RateLimit(a.rate().milliPerSecond() + b.rate().milliPerSecond(),
-            a.rate().burst() + b.rate().burst());
-    return new QueueView.Policy(a.weight(), rate, a.fair() || b.fair(), a.keyWeights(),
-        a.activeKeys() + b.activeKeys());
+    RateLimit rate =
+        a.rate().isNone() && b.rate().isNone()
+            ? RateLimit.NONE
+            : new RateLimit(
+                a.rate().milliPerSecond() + b.rate().milliPerSecond(),
+                a.rate().burst() + b.rate().burst());
+    return new QueueView.Policy(
+        a.weight(), rate, a.fair() || b.fair(), a.keyWeights(), a.activeKeys() + b.activeKeys());
   }
 
   static List<WorkerView> workers(List<Part> parts) {
@@ -93,9 +102,16 @@ final class PartitionViews {
   /** One worker as two partitions know it: its leases add up; alive if alive anywhere. */
   private static WorkerView sum(WorkerView a, WorkerView b) {
     WorkerView newer = b.lastSeenMillis() > a.lastSeenMillis() ? b : a;
-    return new WorkerView(a.workerId(), newer.capacity(), newer.queues(),
-        a.inFlight() + b.inFlight(), newer.lastSeenMillis(), newer.heartbeatTimeoutMillis(),
-        a.alive() || b.alive(), newer.tasks(), newer.reserve());
+    return new WorkerView(
+        a.workerId(),
+        newer.capacity(),
+        newer.queues(),
+        a.inFlight() + b.inFlight(),
+        newer.lastSeenMillis(),
+        newer.heartbeatTimeoutMillis(),
+        a.alive() || b.alive(),
+        newer.tasks(),
+        newer.reserve());
   }
 
   static List<UnrunnableView> unrunnable(List<Part> parts) {
@@ -156,8 +172,9 @@ final class PartitionViews {
         all.add(new Positioned(j, null, p));
       }
     }
-    all.sort(Comparator.comparingLong((Positioned x) -> x.job().finishedAtMillis())
-        .thenComparingInt(Positioned::partition));
+    all.sort(
+        Comparator.comparingLong((Positioned x) -> x.job().finishedAtMillis())
+            .thenComparingInt(Positioned::partition));
     for (int i = 0; i < all.size() && i < limit; i++) {
       out.add(Wire.Job.of(all.get(i).job(), all.get(i).partition()));
     }
@@ -209,16 +226,19 @@ final class PartitionViews {
   }
 
   private static ApiException badCursor(String cursor) {
-    return ApiException.badRequest("INVALID_ARGUMENT", "cursor \"" + JobSpecs.abbreviate(cursor)
-        + "\" is not one this server issued; pass the next_cursor of the previous page");
+    return ApiException.badRequest(
+        "INVALID_ARGUMENT",
+        "cursor \""
+            + JobSpecs.abbreviate(cursor)
+            + "\" is not one this server issued; pass the next_cursor of the previous page");
   }
 
   /**
    * Loop thread: up to {@code limit} jobs of one partition after {@code cursor}, each with the
    * cursor after it, so that a merged page can stop anywhere in this partition's run.
    */
-  static Scan positioned(EngineQueries q, JobFilter filter, String cursor, int limit,
-      int partition) {
+  static Scan positioned(
+      EngineQueries q, JobFilter filter, String cursor, int limit, int partition) {
     List<Positioned> out = new ArrayList<>();
     String c = cursor;
     for (int i = 0; i < limit; i++) {
@@ -243,9 +263,10 @@ final class PartitionViews {
     while (items.size() < limit) {
       int best = -1;
       for (int p = 0; p < n; p++) {
-        if (taken[p] < scans.get(p).jobs().size() && (best < 0
-            || scans.get(p).jobs().get(taken[p]).job().createdAtMillis()
-                > scans.get(best).jobs().get(taken[best]).job().createdAtMillis())) {
+        if (taken[p] < scans.get(p).jobs().size()
+            && (best < 0
+                || scans.get(p).jobs().get(taken[p]).job().createdAtMillis()
+                    > scans.get(best).jobs().get(taken[best]).job().createdAtMillis())) {
           best = p;
         }
       }

@@ -56,13 +56,20 @@ final class PartitionedCalls {
     for (int i = 0; i < jobs.size(); i++) {
       Wire.JobRequest j = jobs.get(i);
       JobSpecs.checkPartitionKey(j, jobs.size() == 1 ? "" : "jobs[" + i + "]: ");
-      items.add(new PartitionPlacement.Item(j.jobId(), j.partitionKey(),
-          j.dependsOn() == null ? List.of() : j.dependsOn(), j.idempotencyKey()));
+      items.add(
+          new PartitionPlacement.Item(
+              j.jobId(),
+              j.partitionKey(),
+              j.dependsOn() == null ? List.of() : j.dependsOn(),
+              j.idempotencyKey()));
     }
     try {
       return PartitionPlacement.place(items, parts.count(), parts::spread);
     } catch (PartitionPlacement.Conflict e) {
-      throw new ApiException(422, "PARTITION_CONFLICT", "Unprocessable content",
+      throw new ApiException(
+          422,
+          "PARTITION_CONFLICT",
+          "Unprocessable content",
           e.getMessage() + "; nothing was applied");
     }
   }
@@ -80,8 +87,8 @@ final class PartitionedCalls {
    * grants meanwhile); the first partition with a signal answers. A partition where the worker
    * never leased does not know it; only when none knows it is the poll refused.
    */
-  CompletableFuture<List<LeaseEnd>> signalsOf(String id, List<LeaseSignals.Held> held,
-      long waitMs) {
+  CompletableFuture<List<LeaseEnd>> signalsOf(
+      String id, List<LeaseSignals.Held> held, long waitMs) {
     if (parts.count() == 1) {
       return parts.signals(0).await(id, held, waitMs);
     }
@@ -103,30 +110,30 @@ final class PartitionedCalls {
       } catch (EngineLoopException e) {
         f = CompletableFuture.failedFuture(e);
       }
-      f.whenComplete((ends, e) -> {
-        if (e == null) {
-          known.set(true);
-          if (!ends.isEmpty()) {
-            out.complete(ends);
-          }
-        } else {
-          refused.compareAndSet(null, e);
-        }
-        if (pending.decrementAndGet() == 0) {
-          if (known.get()) {
-            out.complete(List.of());
-          } else {
-            out.completeExceptionally(refused.get());
-          }
-        }
-      });
+      f.whenComplete(
+          (ends, e) -> {
+            if (e == null) {
+              known.set(true);
+              if (!ends.isEmpty()) {
+                out.complete(ends);
+              }
+            } else {
+              refused.compareAndSet(null, e);
+            }
+            if (pending.decrementAndGet() == 0) {
+              if (known.get()) {
+                out.complete(List.of());
+              } else {
+                out.completeExceptionally(refused.get());
+              }
+            }
+          });
     }
     return out;
   }
 
   /** The answer to one partition's part of a batch: each job's id and state, in order. */
-  static Wire.BatchSubmitted submitted(List<JobSpec> specs, Outcome o,
-      EngineQueries q) {
+  static Wire.BatchSubmitted submitted(List<JobSpec> specs, Outcome o, EngineQueries q) {
     if (o instanceof Rejected r) {
       throw ApiException.rejected(r);
     }
@@ -147,11 +154,10 @@ final class PartitionedCalls {
 
   /**
    * A batch whose jobs belong to several partitions: one SubmitJobs per partition, applied
-   * concurrently, each atomic. When a part is refused, the answer is its refusal and names
-   * the jobs that the other parts did apply (a retry with idempotency keys is then safe).
+   * concurrently, each atomic. When a part is refused, the answer is its refusal and names the jobs
+   * that the other parts did apply (a retry with idempotency keys is then safe).
    */
-  Wire.BatchSubmitted submitSplit(long now, List<JobSpec> specs, int[] placed,
-      long bytes) {
+  Wire.BatchSubmitted submitSplit(long now, List<JobSpec> specs, int[] placed, long bytes) {
     Map<Integer, List<Integer>> byPartition = new java.util.TreeMap<>();
     for (int i = 0; i < specs.size(); i++) {
       byPartition.computeIfAbsent(placed[i], k -> new ArrayList<>()).add(i);
@@ -159,8 +165,14 @@ final class PartitionedCalls {
     Map<Integer, CompletableFuture<Wire.BatchSubmitted>> futures = new LinkedHashMap<>();
     for (var e : byPartition.entrySet()) {
       List<JobSpec> part = e.getValue().stream().map(specs::get).toList();
-      futures.put(e.getKey(), parts.loop(e.getKey()).write(new Command.SubmitJobs(now, part),
-          bytes * part.size() / specs.size(), (o, q) -> submitted(part, o, q)));
+      futures.put(
+          e.getKey(),
+          parts
+              .loop(e.getKey())
+              .write(
+                  new Command.SubmitJobs(now, part),
+                  bytes * part.size() / specs.size(),
+                  (o, q) -> submitted(part, o, q)));
     }
     Wire.Submitted[] out = new Wire.Submitted[specs.size()];
     ApiException refused = null;
@@ -178,10 +190,17 @@ final class PartitionedCalls {
       }
     }
     if (refused != null) {
-      throw new ApiException(refused.status(), refused.code(), refused.title(),
-          refused.getMessage() + (applied.isEmpty() ? "" : ("; this batch spans partitions and"
-              + " each partition's part is applied on its own: the jobs of the other parts"
-              + " were applied: " + applied)));
+      throw new ApiException(
+          refused.status(),
+          refused.code(),
+          refused.title(),
+          refused.getMessage()
+              + (applied.isEmpty()
+                  ? ""
+                  : ("; this batch spans partitions and"
+                      + " each partition's part is applied on its own: the jobs of the other parts"
+                      + " were applied: "
+                      + applied)));
     }
     return new Wire.BatchSubmitted(List.of(out));
   }

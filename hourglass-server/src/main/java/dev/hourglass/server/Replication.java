@@ -12,24 +12,28 @@ import java.util.Map;
  *
  * @param nodeId this replica's id; one of {@code peers}
  * @param peers the whole group (Raft endpoints), identical on every replica
- * @param httpByNode each replica's HTTP base URL by node id, so that a follower can redirect a
- *     call to the leader's API; a replica missing here is answered with 503 naming the leader
+ * @param httpByNode each replica's HTTP base URL by node id, so that a follower can redirect a call
+ *     to the leader's API; a replica missing here is answered with 503 naming the leader
  * @param tuning Raft timing and snapshot settings
  */
-public record Replication(String nodeId, List<Peer> peers, Map<String, URI> httpByNode,
-    RaftTuning tuning) {
+public record Replication(
+    String nodeId, List<Peer> peers, Map<String, URI> httpByNode, RaftTuning tuning) {
 
   public Replication {
     peers = List.copyOf(peers);
     httpByNode = Map.copyOf(httpByNode);
     if (peers.stream().noneMatch(p -> p.id().equals(nodeId))) {
-      throw new IllegalArgumentException("--node-id " + nodeId + " is not among --peers "
-          + Peer.formatList(peers));
+      throw new IllegalArgumentException(
+          "--node-id " + nodeId + " is not among --peers " + Peer.formatList(peers));
     }
     for (String id : httpByNode.keySet()) {
       if (peers.stream().noneMatch(p -> p.id().equals(id))) {
-        throw new IllegalArgumentException("--peers-http names " + id + ", which is not among"
-            + " --peers " + Peer.formatList(peers));
+        throw new IllegalArgumentException(
+            "--peers-http names "
+                + id
+                + ", which is not among"
+                + " --peers "
+                + Peer.formatList(peers));
       }
     }
   }
@@ -53,20 +57,20 @@ public record Replication(String nodeId, List<Peer> peers, Map<String, URI> http
       String p = part.strip();
       int eq = p.indexOf('=');
       if (eq <= 0 || eq == p.length() - 1) {
-        throw new IllegalArgumentException("--peers-http entry must be id=host:port or"
-            + " id=http://host:port: got '" + p + "'");
+        throw new IllegalArgumentException(
+            "--peers-http entry must be id=host:port or" + " id=http://host:port: got '" + p + "'");
       }
       String address = p.substring(eq + 1);
       URI uri;
       try {
         uri = URI.create(address.contains("://") ? address : "http://" + address);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("--peers-http entry '" + p + "' is not a URL: "
-            + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            "--peers-http entry '" + p + "' is not a URL: " + e.getMessage(), e);
       }
       if (uri.getHost() == null || uri.getPort() < 1) {
-        throw new IllegalArgumentException("--peers-http entry '" + p + "' needs a host and a"
-            + " port, e.g. s1=127.0.0.1:7071");
+        throw new IllegalArgumentException(
+            "--peers-http entry '" + p + "' needs a host and a" + " port, e.g. s1=127.0.0.1:7071");
       }
       if (out.put(p.substring(0, eq), uri) != null) {
         throw new IllegalArgumentException("--peers-http names " + p.substring(0, eq) + " twice");

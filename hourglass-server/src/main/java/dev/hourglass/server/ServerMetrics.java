@@ -41,9 +41,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * #QUEUE_LABELS_MAX} distinct queue names since the server started are labels, later ones read
  * {@code other}; the first {@link #QUEUE_TASK_LABELS_MAX} distinct (queue, task) pairs keep their
  * task name, later pairs read task {@code other} under their queue label; at most {@link
- * #PRIORITY_LABELS_MAX} priorities per queue are labels (the highest; the rest are summed as
- * {@code other}); at most {@link #WORKER_LABELS_MAX} workers get a heartbeat-age series (the
- * longest silent, so a failing worker is never the one left out).
+ * #PRIORITY_LABELS_MAX} priorities per queue are labels (the highest; the rest are summed as {@code
+ * other}); at most {@link #WORKER_LABELS_MAX} workers get a heartbeat-age series (the longest
+ * silent, so a failing worker is never the one left out).
  *
  * <p>Thread-safety: {@link #events} and {@link #batchApplied} are called only on the apply loop
  * thread (the timing maps and the per-pair meter cache are confined to it); {@link #scrape} from
@@ -53,24 +53,41 @@ import java.util.concurrent.atomic.AtomicLong;
 final class ServerMetrics implements EngineLoopListener {
   /** Why: 100 queues cover a real deployment; past it, one more series instead of one each. */
   static final int QUEUE_LABELS_MAX = 100;
+
   /**
-   * Why: the wait histogram has 20 series per pair; with the {@code other} pair of each queue
-   * label a metric has at most 201 pairs, about 4,000 series for the histogram at worst.
+   * Why: the wait histogram has 20 series per pair; with the {@code other} pair of each queue label
+   * a metric has at most 201 pairs, about 4,000 series for the histogram at worst.
    */
   static final int QUEUE_TASK_LABELS_MAX = 100;
+
   /** Why: priorities span two million values; the highest few are the ones an operator reads. */
   static final int PRIORITY_LABELS_MAX = 10;
+
   /** Why: a fleet of thousands must not mean thousands of series per scrape. */
   static final int WORKER_LABELS_MAX = 100;
+
   /** The label value that stands for every name past a cap. */
   static final String OTHER = "other";
+
   /** Wait-time buckets: fixed, few, and spanning a busy queue (ms) to a backlog (an hour). */
-  private static final Duration[] WAIT_BUCKETS = {Duration.ofMillis(5), Duration.ofMillis(10),
-      Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
-      Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
-      Duration.ofMillis(2_500), Duration.ofSeconds(5), Duration.ofSeconds(10),
-      Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(5),
-      Duration.ofMinutes(15), Duration.ofHours(1)};
+  private static final Duration[] WAIT_BUCKETS = {
+    Duration.ofMillis(5),
+    Duration.ofMillis(10),
+    Duration.ofMillis(25),
+    Duration.ofMillis(50),
+    Duration.ofMillis(100),
+    Duration.ofMillis(250),
+    Duration.ofMillis(500),
+    Duration.ofSeconds(1),
+    Duration.ofMillis(2_500),
+    Duration.ofSeconds(5),
+    Duration.ofSeconds(10),
+    Duration.ofSeconds(30),
+    Duration.ofMinutes(1),
+    Duration.ofMinutes(5),
+    Duration.ofMinutes(15),
+    Duration.ofHours(1)
+  };
 
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -78,8 +95,8 @@ final class ServerMetrics implements EngineLoopListener {
   private final LabelCap queueLabels = new LabelCap(QUEUE_LABELS_MAX);
   private final Counter deadLetters;
   private final Counter cancelled;
-  private final EnumMap<LeaseLost.Reason, Counter> leasesLost = new EnumMap<>(
-      LeaseLost.Reason.class);
+  private final EnumMap<LeaseLost.Reason, Counter> leasesLost =
+      new EnumMap<>(LeaseLost.Reason.class);
   private final EnumMap<Requeue, Counter> requeued = new EnumMap<>(Requeue.class);
   private final Counter workerDeaths;
   private final Counter overloaded;
@@ -94,19 +111,25 @@ final class ServerMetrics implements EngineLoopListener {
   // reads NaN (a gauge over a lambda nobody else referenced did, once collected).
   private final AtomicLong workersAlive = new AtomicLong();
   private final AtomicLong parkedLongPolls = new AtomicLong();
+
   /** Loop thread only: meters by queue label, then task label; bounded by the label caps. */
   private final HashMap<String, HashMap<String, JobMeters>> byQueueTask = new HashMap<>();
+
   private int queueTaskPairs;
+
   /** Loop thread only: when a job became READY / started RUNNING, bounded by timedJobsMax. */
   private final HashMap<String, Long> readySince = new HashMap<>();
+
   private final HashMap<String, Long> runningSince = new HashMap<>();
 
   /** Why a job went back to READY for another attempt: the {@code reason} label's values. */
   enum Requeue {
     /** After a failed attempt (reported, lease expired, timed out, worker died), on backoff. */
     RETRY,
-    /** A running job given back: released by its worker or a deregistering worker, or its
-     * lease superseded by a new assignment. No attempt is spent. */
+    /**
+     * A running job given back: released by its worker or a deregistering worker, or its lease
+     * superseded by a new assignment. No attempt is spent.
+     */
     RELEASED,
     /** Re-driven from the dead-letter queue. */
     REDRIVEN
@@ -120,36 +143,56 @@ final class ServerMetrics implements EngineLoopListener {
     deadLetters = counter("hourglass.jobs.dead", "jobs moved to the dead-letter queue");
     cancelled = counter("hourglass.jobs.cancelled", "jobs cancelled");
     for (LeaseLost.Reason r : LeaseLost.Reason.values()) {
-      leasesLost.put(r, Counter.builder("hourglass.leases.lost")
-          .description("leases that ended without a report, by reason")
-          .tag("reason", label(r)).register(registry));
+      leasesLost.put(
+          r,
+          Counter.builder("hourglass.leases.lost")
+              .description("leases that ended without a report, by reason")
+              .tag("reason", label(r))
+              .register(registry));
     }
     for (Requeue r : Requeue.values()) {
-      requeued.put(r, Counter.builder("hourglass.jobs.requeued")
-          .description("jobs made READY again for another attempt, by reason")
-          .tag("reason", label(r)).register(registry));
+      requeued.put(
+          r,
+          Counter.builder("hourglass.jobs.requeued")
+              .description("jobs made READY again for another attempt, by reason")
+              .tag("reason", label(r))
+              .register(registry));
     }
     workerDeaths = counter("hourglass.workers.died", "workers declared dead");
     overloaded = counter("hourglass.requests.overloaded", "requests refused with 503: full");
     runTime = histogram("hourglass.job.run", "time from leased to the attempt's end");
-    logBatch = histogram("hourglass.log.batch",
-        "one group commit: log append, fsync and apply of a batch of commands");
-    batchCommands = DistributionSummary.builder("hourglass.log.batch.commands")
-        .description("commands per group commit").publishPercentileHistogram()
-        .register(registry);
-    queueReady = MultiGauge.builder("hourglass.queue.ready")
-        .description("READY jobs by queue and priority").register(registry);
-    queuePolicy = MultiGauge.builder("hourglass.queue.policy")
-        .description("a queue's scheduling policy: weight, rate_per_second, burst, fair_keys")
-        .register(registry);
-    jobsByState = MultiGauge.builder("hourglass.jobs")
-        .description("jobs held by queue and state").register(registry);
-    heartbeatAge = MultiGauge.builder("hourglass.worker.heartbeat.age").baseUnit("seconds")
-        .description("seconds since a live worker's last contact").register(registry);
+    logBatch =
+        histogram(
+            "hourglass.log.batch",
+            "one group commit: log append, fsync and apply of a batch of commands");
+    batchCommands =
+        DistributionSummary.builder("hourglass.log.batch.commands")
+            .description("commands per group commit")
+            .publishPercentileHistogram()
+            .register(registry);
+    queueReady =
+        MultiGauge.builder("hourglass.queue.ready")
+            .description("READY jobs by queue and priority")
+            .register(registry);
+    queuePolicy =
+        MultiGauge.builder("hourglass.queue.policy")
+            .description("a queue's scheduling policy: weight, rate_per_second, burst, fair_keys")
+            .register(registry);
+    jobsByState =
+        MultiGauge.builder("hourglass.jobs")
+            .description("jobs held by queue and state")
+            .register(registry);
+    heartbeatAge =
+        MultiGauge.builder("hourglass.worker.heartbeat.age")
+            .baseUnit("seconds")
+            .description("seconds since a live worker's last contact")
+            .register(registry);
     Gauge.builder("hourglass.workers.alive", workersAlive, AtomicLong::get)
-        .description("registered workers not declared dead").register(registry);
+        .description("registered workers not declared dead")
+        .register(registry);
     Gauge.builder("hourglass.longpolls.parked", parkedLongPolls, AtomicLong::get)
-        .description("lease requests waiting for a job").register(registry);
+        .description("lease requests waiting for a job")
+        .register(registry);
   }
 
   private static String label(Enum<?> e) {
@@ -161,8 +204,11 @@ final class ServerMetrics implements EngineLoopListener {
   }
 
   private Timer histogram(String name, String description) {
-    return Timer.builder(name).description(description).publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofHours(1))
+    return Timer.builder(name)
+        .description(description)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(100_000))
+        .maximumExpectedValue(Duration.ofHours(1))
         .register(registry);
   }
 
@@ -210,12 +256,15 @@ final class ServerMetrics implements EngineLoopListener {
     }
     if (t.to() == JobState.READY) {
       // From nowhere, PENDING or SCHEDULED it is a first run, not a re-queue.
-      Requeue why = t.from() == null ? null : switch (t.from()) {
-        case FAILED -> Requeue.RETRY;
-        case RUNNING -> Requeue.RELEASED;
-        case DEAD -> Requeue.REDRIVEN;
-        case PENDING, SCHEDULED, READY, SUCCEEDED, CANCELLED -> null;
-      };
+      Requeue why =
+          t.from() == null
+              ? null
+              : switch (t.from()) {
+                case FAILED -> Requeue.RETRY;
+                case RUNNING -> Requeue.RELEASED;
+                case DEAD -> Requeue.REDRIVEN;
+                case PENDING, SCHEDULED, READY, SUCCEEDED, CANCELLED -> null;
+              };
       if (why != null) {
         requeued.get(why).increment();
       }
@@ -256,14 +305,22 @@ final class ServerMetrics implements EngineLoopListener {
   private JobMeters newMeters(String queue, String task) {
     Tags tags = Tags.of("queue", queue, "task", task);
     return new JobMeters(
-        Counter.builder("hourglass.jobs.submitted").tags(tags)
-            .description("jobs created (submits and cron firings)").register(registry),
-        Counter.builder("hourglass.jobs.succeeded").tags(tags)
-            .description("attempts completed successfully").register(registry),
-        Counter.builder("hourglass.jobs.failed").tags(tags)
-            .description("attempts that failed (reported, lease lost)").register(registry),
-        Timer.builder("hourglass.job.wait").tags(tags)
-            .description("time from READY (due) to leased").serviceLevelObjectives(WAIT_BUCKETS)
+        Counter.builder("hourglass.jobs.submitted")
+            .tags(tags)
+            .description("jobs created (submits and cron firings)")
+            .register(registry),
+        Counter.builder("hourglass.jobs.succeeded")
+            .tags(tags)
+            .description("attempts completed successfully")
+            .register(registry),
+        Counter.builder("hourglass.jobs.failed")
+            .tags(tags)
+            .description("attempts that failed (reported, lease lost)")
+            .register(registry),
+        Timer.builder("hourglass.job.wait")
+            .tags(tags)
+            .description("time from READY (due) to leased")
+            .serviceLevelObjectives(WAIT_BUCKETS)
             .register(registry));
   }
 
@@ -282,22 +339,24 @@ final class ServerMetrics implements EngineLoopListener {
 
   /**
    * Bounds the task series of {@code hourglass_jobs_unrunnable}: the tasks with the most such jobs
-   * get a series each and the rest are summed under {@code task="other"}, so a stream of
-   * one-off task names cannot grow the scrape without limit.
+   * get a series each and the rest are summed under {@code task="other"}, so a stream of one-off
+   * task names cannot grow the scrape without limit.
    */
   static final int UNRUNNABLE_TASK_SERIES_MAX = 20;
 
-  private final MultiGauge unrunnable = MultiGauge.builder("hourglass.jobs.unrunnable")
-      .description("READY jobs that no live worker can run (its queue or task type), by task")
-      .register(registry);
+  private final MultiGauge unrunnable =
+      MultiGauge.builder("hourglass.jobs.unrunnable")
+          .description("READY jobs that no live worker can run (its queue or task type), by task")
+          .register(registry);
 
-  private final MultiGauge partitionJobs = MultiGauge.builder("hourglass.partition.jobs")
-      .description("jobs held by each partition (a node without partitions has partition 0)")
-      .register(registry);
-  private final MultiGauge partitionLogPosition = MultiGauge.builder(
-      "hourglass.partition.log.position")
-      .description("the position of each partition's last durable command in its log")
-      .register(registry);
+  private final MultiGauge partitionJobs =
+      MultiGauge.builder("hourglass.partition.jobs")
+          .description("jobs held by each partition (a node without partitions has partition 0)")
+          .register(registry);
+  private final MultiGauge partitionLogPosition =
+      MultiGauge.builder("hourglass.partition.log.position")
+          .description("the position of each partition's last durable command in its log")
+          .register(registry);
 
   /**
    * Sets the per-partition gauges: an uneven spread of keys, or one partition whose log stops
@@ -308,8 +367,8 @@ final class ServerMetrics implements EngineLoopListener {
     List<MultiGauge.Row<?>> positions = new ArrayList<>();
     for (int p = 0; p < jobsHeld.size(); p++) {
       jobs.add(MultiGauge.Row.of(Tags.of("partition", Integer.toString(p)), jobsHeld.get(p)));
-      positions.add(MultiGauge.Row.of(Tags.of("partition", Integer.toString(p)),
-          logPositions.get(p)));
+      positions.add(
+          MultiGauge.Row.of(Tags.of("partition", Integer.toString(p)), logPositions.get(p)));
     }
     partitionJobs.register(jobs, true);
     partitionLogPosition.register(positions, true);
@@ -322,14 +381,16 @@ final class ServerMetrics implements EngineLoopListener {
       byTask.merge(u.task(), u.ready(), Long::sum);
     }
     List<Map.Entry<String, Long>> sorted = new ArrayList<>(byTask.entrySet());
-    sorted.sort(Map.Entry.<String, Long>comparingByValue().reversed()
-        .thenComparing(Map.Entry.comparingByKey()));
+    sorted.sort(
+        Map.Entry.<String, Long>comparingByValue()
+            .reversed()
+            .thenComparing(Map.Entry.comparingByKey()));
     List<MultiGauge.Row<?>> rows = new ArrayList<>();
     long other = 0;
     for (int i = 0; i < sorted.size(); i++) {
       if (i < UNRUNNABLE_TASK_SERIES_MAX) {
-        rows.add(MultiGauge.Row.of(Tags.of("task", sorted.get(i).getKey()),
-            sorted.get(i).getValue()));
+        rows.add(
+            MultiGauge.Row.of(Tags.of("task", sorted.get(i).getKey()), sorted.get(i).getValue()));
       } else {
         other += sorted.get(i).getValue();
       }
@@ -363,24 +424,31 @@ final class ServerMetrics implements EngineLoopListener {
       q.countsByState().forEach((st, n) -> byState.merge(st, n, Long::sum));
     }
     List<MultiGauge.Row<?>> readyRows = new ArrayList<>();
-    ready.forEach((queue, byPriority) -> {
-      long rest = 0;
-      int labelled = 0;
-      for (Map.Entry<Integer, Long> e : byPriority.entrySet()) {
-        if (labelled++ < PRIORITY_LABELS_MAX) {
-          readyRows.add(MultiGauge.Row.of(
-              Tags.of("queue", queue, "priority", Integer.toString(e.getKey())), e.getValue()));
-        } else {
-          rest += e.getValue();
-        }
-      }
-      if (labelled > PRIORITY_LABELS_MAX) {
-        readyRows.add(MultiGauge.Row.of(Tags.of("queue", queue, "priority", OTHER), rest));
-      }
-    });
+    ready.forEach(
+        (queue, byPriority) -> {
+          long rest = 0;
+          int labelled = 0;
+          for (Map.Entry<Integer, Long> e : byPriority.entrySet()) {
+            if (labelled++ < PRIORITY_LABELS_MAX) {
+              readyRows.add(
+                  MultiGauge.Row.of(
+                      Tags.of("queue", queue, "priority", Integer.toString(e.getKey())),
+                      e.getValue()));
+            } else {
+              rest += e.getValue();
+            }
+          }
+          if (labelled > PRIORITY_LABELS_MAX) {
+            readyRows.add(MultiGauge.Row.of(Tags.of("queue", queue, "priority", OTHER), rest));
+          }
+        });
     List<MultiGauge.Row<?>> stateRows = new ArrayList<>();
-    states.forEach((queue, byState) -> byState.forEach((st, n) -> stateRows.add(
-        MultiGauge.Row.of(Tags.of("queue", queue, "state", st.name()), n))));
+    states.forEach(
+        (queue, byState) ->
+            byState.forEach(
+                (st, n) ->
+                    stateRows.add(
+                        MultiGauge.Row.of(Tags.of("queue", queue, "state", st.name()), n))));
     queueReady.register(readyRows, true);
     jobsByState.register(stateRows, true);
     queuePolicy.register(policyRows(queues), true);
@@ -388,8 +456,7 @@ final class ServerMetrics implements EngineLoopListener {
 
   /**
    * One row per setting of each queue whose policy is not the default (a weight, a rate limit,
-   * fairness); queues past the label cap are left out, since summing their settings means
-   * nothing.
+   * fairness); queues past the label cap are left out, since summing their settings means nothing.
    */
   private List<MultiGauge.Row<?>> policyRows(List<QueueView> queues) {
     List<MultiGauge.Row<?>> rows = new ArrayList<>();
@@ -401,14 +468,15 @@ final class ServerMetrics implements EngineLoopListener {
       }
       rows.add(MultiGauge.Row.of(Tags.of("queue", queue, "setting", "weight"), p.weight()));
       if (!p.rate().isNone()) {
-        rows.add(MultiGauge.Row.of(Tags.of("queue", queue, "setting", "rate_per_second"),
-            p.rate().milliPerSecond() / 1000.0));
-        rows.add(MultiGauge.Row.of(Tags.of("queue", queue, "setting", "burst"),
-            p.rate().burst()));
+        rows.add(
+            MultiGauge.Row.of(
+                Tags.of("queue", queue, "setting", "rate_per_second"),
+                p.rate().milliPerSecond() / 1000.0));
+        rows.add(MultiGauge.Row.of(Tags.of("queue", queue, "setting", "burst"), p.rate().burst()));
       }
       if (p.fair()) {
-        rows.add(MultiGauge.Row.of(Tags.of("queue", queue, "setting", "fair_keys"),
-            p.activeKeys()));
+        rows.add(
+            MultiGauge.Row.of(Tags.of("queue", queue, "setting", "fair_keys"), p.activeKeys()));
       }
     }
     return rows;
@@ -425,16 +493,18 @@ final class ServerMetrics implements EngineLoopListener {
     alive.sort(Comparator.comparingLong(WorkerView::lastSeenMillis)); // longest silent first
     List<MultiGauge.Row<?>> rows = new ArrayList<>();
     for (WorkerView w : alive.subList(0, Math.min(alive.size(), WORKER_LABELS_MAX))) {
-      rows.add(MultiGauge.Row.of(Tags.of("worker", w.workerId()),
-          Math.max(0, nowMillis - w.lastSeenMillis()) / 1000.0));
+      rows.add(
+          MultiGauge.Row.of(
+              Tags.of("worker", w.workerId()),
+              Math.max(0, nowMillis - w.lastSeenMillis()) / 1000.0));
     }
     heartbeatAge.register(rows, true);
   }
 
   /**
    * The first {@code max} distinct values keep their own label; any later value reads {@link
-   * #OTHER}. A value once admitted stays admitted until the server restarts. Thread-safe: reads
-   * are lock-free, admissions take the lock so the count never passes {@code max}.
+   * #OTHER}. A value once admitted stays admitted until the server restarts. Thread-safe: reads are
+   * lock-free, admissions take the lock so the count never passes {@code max}.
    */
   static final class LabelCap {
     private final int max;

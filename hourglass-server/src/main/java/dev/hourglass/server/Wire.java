@@ -20,8 +20,8 @@ final class Wire {
   // ----------------------------------------------------------------------------- requests
 
   /**
-   * One job to submit, or with {@code cron}, a schedule to create. {@code traceparent} and
-   * {@code tracestate}: the submitter's W3C trace context (a schedule gives it to every firing).
+   * One job to submit, or with {@code cron}, a schedule to create. {@code traceparent} and {@code
+   * tracestate}: the submitter's W3C trace context (a schedule gives it to every firing).
    */
   record JobRequest(
       String jobId,
@@ -53,8 +53,14 @@ final class Wire {
   record BatchRequest(List<JobRequest> jobs) {}
 
   /** {@code tasks}: the task types the worker can run; absent or empty: its registered ones. */
-  record LeaseRequest(String workerId, Integer max, Long waitMs, List<String> queues,
-      Long leaseMs, List<String> tasks, String strategy) {}
+  record LeaseRequest(
+      String workerId,
+      Integer max,
+      Long waitMs,
+      List<String> queues,
+      Long leaseMs,
+      List<String> tasks,
+      String strategy) {}
 
   record CompleteRequest(String workerId, Integer generation, JsonNode result) {}
 
@@ -78,12 +84,17 @@ final class Wire {
   record SignalsRequest(List<HeldLease> leases, Long waitMs) {}
 
   /** {@code tasks}: the task types the worker can run; absent or empty: any. */
-  record WorkerRequest(String workerId, Integer capacity, List<String> queues,
-      Long heartbeatTimeoutMs, List<String> tasks, java.util.Map<String, Integer> reserve) {}
+  record WorkerRequest(
+      String workerId,
+      Integer capacity,
+      List<String> queues,
+      Long heartbeatTimeoutMs,
+      List<String> tasks,
+      java.util.Map<String, Integer> reserve) {}
 
   /** Each field given changes that setting only; at least one is required. */
-  record LimitsRequest(Integer maxRunning, Integer weight, java.math.BigDecimal ratePerSecond,
-      Integer burst) {}
+  record LimitsRequest(
+      Integer maxRunning, Integer weight, java.math.BigDecimal ratePerSecond, Integer burst) {}
 
   /** A queue's fairness: "round_robin" (its keys in turn) or "none". */
   record PolicyRequest(String fairness, java.util.Map<String, Integer> keyWeights) {}
@@ -107,18 +118,37 @@ final class Wire {
    * attempt}: failures so far + 1. {@code traceparent}, {@code tracestate}: the job's trace
    * context, absent when it has none.
    */
-  record Assignment(String jobId, int generation, String task, String queue,
-      @JsonRawValue String payload, long leaseExpiresAt, boolean redelivered, int attempt,
-      String traceparent, String tracestate) {}
+  record Assignment(
+      String jobId,
+      int generation,
+      String task,
+      String queue,
+      @JsonRawValue String payload,
+      long leaseExpiresAt,
+      boolean redelivered,
+      int attempt,
+      String traceparent,
+      String tracestate) {}
 
   record Assignments(List<Assignment> assignments) {}
 
-  record Attempt(String workerId, int generation, long startedAt, long leaseExpiresAt,
-      Long endedAt, String outcome, String error) {
+  record Attempt(
+      String workerId,
+      int generation,
+      long startedAt,
+      long leaseExpiresAt,
+      Long endedAt,
+      String outcome,
+      String error) {
     static Attempt of(AttemptView a) {
-      return new Attempt(a.workerId(), a.generation(), a.startedAtMillis(),
-          a.leaseExpiresAtMillis(), a.endedAtMillis() == 0 ? null : a.endedAtMillis(),
-          a.outcome(), a.error());
+      return new Attempt(
+          a.workerId(),
+          a.generation(),
+          a.startedAtMillis(),
+          a.leaseExpiresAtMillis(),
+          a.endedAtMillis() == 0 ? null : a.endedAtMillis(),
+          a.outcome(),
+          a.error());
     }
   }
 
@@ -154,17 +184,32 @@ final class Wire {
 
     /** The job as held by partition {@code partition} (null: not said). */
     static Job of(JobView j, Integer partition) {
-      return new Job(j.jobId(), j.state().name(), j.queue(), j.task(), j.payload(), j.priority(),
+      return new Job(
+          j.jobId(),
+          j.state().name(),
+          j.queue(),
+          j.task(),
+          j.payload(),
+          j.priority(),
           j.deadlineMillis() == JobSpec.NO_DEADLINE ? null : j.deadlineMillis(),
-          j.runAtMillis() == 0 ? null : j.runAtMillis(), j.generation(), j.failures(),
-          j.maxAttempts(), j.createdAtMillis(), j.dueAtMillis() == 0 ? null : j.dueAtMillis(),
-          j.finishedAtMillis() == 0 ? null : j.finishedAtMillis(), j.dependsOn(), j.dependents(),
+          j.runAtMillis() == 0 ? null : j.runAtMillis(),
+          j.generation(),
+          j.failures(),
+          j.maxAttempts(),
+          j.createdAtMillis(),
+          j.dueAtMillis() == 0 ? null : j.dueAtMillis(),
+          j.finishedAtMillis() == 0 ? null : j.finishedAtMillis(),
+          j.dependsOn(),
+          j.dependents(),
           j.scheduleId(),
-          j.idempotencyKey(), j.result(), j.reason(),
+          j.idempotencyKey(),
+          j.result(),
+          j.reason(),
           j.attempts().stream().map(Attempt::of).toList(),
           j.trace() == null ? null : j.trace().traceparent(),
           j.trace() == null ? null : j.trace().tracestate(),
-          j.fairnessKey(), partition);
+          j.fairnessKey(),
+          partition);
     }
   }
 
@@ -172,37 +217,86 @@ final class Wire {
 
   record WorkerPage(List<Worker> workers, String nextCursor) {}
 
-  record Schedule(String scheduleId, String cron, String timeZone, String task, String queue,
-      @JsonRawValue String payload, String overlap, String catchUp, boolean paused,
-      Long nextFireAt, Long lastFireAt, long fired, long skipped, int liveJobs,
-      String traceparent, String tracestate) {
+  record Schedule(
+      String scheduleId,
+      String cron,
+      String timeZone,
+      String task,
+      String queue,
+      @JsonRawValue String payload,
+      String overlap,
+      String catchUp,
+      boolean paused,
+      Long nextFireAt,
+      Long lastFireAt,
+      long fired,
+      long skipped,
+      int liveJobs,
+      String traceparent,
+      String tracestate) {
     static Schedule of(ScheduleView s) {
       var spec = s.spec();
       var trace = spec.template().trace();
-      return new Schedule(spec.scheduleId(), spec.cron(), spec.timeZone(), spec.template().task(),
-          spec.template().queue(), spec.template().payload(), spec.overlap().name(),
-          spec.catchUp().name(), s.paused(), s.nextFireAtMillis() < 0 ? null : s.nextFireAtMillis(),
-          s.lastFireAtMillis() == 0 ? null : s.lastFireAtMillis(), s.fired(), s.skipped(),
-          s.liveJobs(), trace == null ? null : trace.traceparent(),
+      return new Schedule(
+          spec.scheduleId(),
+          spec.cron(),
+          spec.timeZone(),
+          spec.template().task(),
+          spec.template().queue(),
+          spec.template().payload(),
+          spec.overlap().name(),
+          spec.catchUp().name(),
+          s.paused(),
+          s.nextFireAtMillis() < 0 ? null : s.nextFireAtMillis(),
+          s.lastFireAtMillis() == 0 ? null : s.lastFireAtMillis(),
+          s.fired(),
+          s.skipped(),
+          s.liveJobs(),
+          trace == null ? null : trace.traceparent(),
           trace == null ? null : trace.tracestate());
     }
   }
 
   /** {@code queues} and {@code tasks}: empty means every queue, every task type. */
-  record Worker(String workerId, int capacity, List<String> queues, List<String> tasks,
-      int inFlight, long lastSeenAt, long heartbeatTimeoutMs, boolean alive,
+  record Worker(
+      String workerId,
+      int capacity,
+      List<String> queues,
+      List<String> tasks,
+      int inFlight,
+      long lastSeenAt,
+      long heartbeatTimeoutMs,
+      boolean alive,
       java.util.Map<String, Integer> reserve) {
     static Worker of(WorkerView w) {
-      return new Worker(w.workerId(), w.capacity(), w.queues(), w.tasks(), w.inFlight(),
-          w.lastSeenMillis(), w.heartbeatTimeoutMillis(), w.alive(), w.reserve());
+      return new Worker(
+          w.workerId(),
+          w.capacity(),
+          w.queues(),
+          w.tasks(),
+          w.inFlight(),
+          w.lastSeenMillis(),
+          w.heartbeatTimeoutMillis(),
+          w.alive(),
+          w.reserve());
     }
   }
 
   /** {@code unrunnable}: READY jobs by task type that no live worker can run (see API.md). */
-  record Queue(String queue, boolean paused, int maxRunning, int running,
-      java.util.Map<String, Long> counts, java.util.Map<String, Long> readyByPriority,
-      java.util.Map<String, Long> unrunnable, int weight, Double ratePerSecond, Integer burst,
-      String fairness, java.util.Map<String, Integer> keyWeights, long activeKeys) {}
+  record Queue(
+      String queue,
+      boolean paused,
+      int maxRunning,
+      int running,
+      java.util.Map<String, Long> counts,
+      java.util.Map<String, Long> readyByPriority,
+      java.util.Map<String, Long> unrunnable,
+      int weight,
+      Double ratePerSecond,
+      Integer burst,
+      String fairness,
+      java.util.Map<String, Integer> keyWeights,
+      long activeKeys) {}
 
   record Problem(String type, String title, int status, String detail, String code) {}
 }

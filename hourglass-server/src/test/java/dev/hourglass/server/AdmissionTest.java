@@ -17,8 +17,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class AdmissionTest {
   @RegisterExtension
-  final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
-      .withLimits(Limits.DEFAULTS.withRequestsInFlightMax(1)));
+  final HourglassServerExtension server =
+      HourglassServerExtension.withOptions(
+          o -> o.withLimits(Limits.DEFAULTS.withRequestsInFlightMax(1)));
+
   final HttpTestClient http = server.http();
   String refusalId;
 
@@ -28,9 +30,13 @@ class AdmissionTest {
     try (Socket held = new Socket("127.0.0.1", server.port())) {
       held.setSoTimeout(10_000);
       OutputStream out = held.getOutputStream();
-      out.write(("POST /api/v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-          + "Content-Length: " + body.length() + "\r\n\r\n" + body.substring(0, 10))
-          .getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          ("POST /api/v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  + "Content-Length: "
+                  + body.length()
+                  + "\r\n\r\n"
+                  + body.substring(0, 10))
+              .getBytes(StandardCharsets.US_ASCII));
       out.flush();
 
       Refusal refusal = awaitRefusal();
@@ -42,18 +48,21 @@ class AdmissionTest {
       assertThat(refused.raw().headers().firstValue("Retry-After")).hasValue("1");
       // Not counted: status for operators, and long polls (bounded by parkedLeasesMax).
       assertThat(http.get("/api/v1/cluster").status()).isEqualTo(200);
-      assertThat(http.post("/api/v1/lease", "{\"worker_id\":\"w\",\"max\":1,\"wait_ms\":0}")
-          .status()).isEqualTo(200);
+      assertThat(
+              http.post("/api/v1/lease", "{\"worker_id\":\"w\",\"max\":1,\"wait_ms\":0}").status())
+          .isEqualTo(200);
 
       out.write(body.substring(10).getBytes(StandardCharsets.US_ASCII));
       out.flush();
       assertThat(readStatusLine(held.getInputStream())).startsWith("HTTP/1.1 201");
     }
     assertThat(http.post("/api/v1/jobs", "{\"job_id\":\"after\",\"task\":\"t\"}").status())
-        .as("the permit came back").isEqualTo(201);
+        .as("the permit came back")
+        .isEqualTo(201);
     assertThat(http.get("/api/v1/jobs/held").status()).isEqualTo(200);
     assertThat(http.get("/api/v1/jobs/" + refusalId).status())
-        .as("the refused submit changed nothing").isEqualTo(404);
+        .as("the refused submit changed nothing")
+        .isEqualTo(404);
   }
 
   /** A refused submit and the job id it carried. */

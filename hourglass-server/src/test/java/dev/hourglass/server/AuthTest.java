@@ -9,9 +9,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 class AuthTest {
   @RegisterExtension
-  static final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
-      .withFsync(new FsyncPolicy.Always())
-      .withAuth(Auth.parse("client:client-secret-1, worker:worker-secret-1\nadmin:admin-secret-1")));
+  static final HourglassServerExtension server =
+      HourglassServerExtension.withOptions(
+          o ->
+              o.withFsync(new FsyncPolicy.Always())
+                  .withAuth(
+                      Auth.parse(
+                          "client:client-secret-1, worker:worker-secret-1\nadmin:admin-secret-1")));
+
   static final HttpTestClient anonymous = server.http();
 
   @Test
@@ -19,10 +24,15 @@ class AuthTest {
     var none = anonymous.post("/api/v1/jobs", "{\"task\":\"t\"}");
     assertThat(none.status()).isEqualTo(401);
     assertThat(none.str("code")).isEqualTo("UNAUTHORIZED");
-    assertThat(anonymous.withToken("guess-me-please").get("/api/v1/jobs").status())
-        .isEqualTo(401);
-    assertThat(anonymous.withToken("admin-secret-1").get("/api/v1/stats").body().get("jobs_held")
-        .asInt()).isZero();
+    assertThat(anonymous.withToken("guess-me-please").get("/api/v1/jobs").status()).isEqualTo(401);
+    assertThat(
+            anonymous
+                .withToken("admin-secret-1")
+                .get("/api/v1/stats")
+                .body()
+                .get("jobs_held")
+                .asInt())
+        .isZero();
   }
 
   @Test
@@ -36,8 +46,12 @@ class AuthTest {
     assertThat(forbidden.status()).isEqualTo(403);
     assertThat(forbidden.str("code")).isEqualTo("FORBIDDEN");
     assertThat(worker.post("/api/v1/jobs", "{\"task\":\"t\"}").status()).isEqualTo(403);
-    assertThat(worker.post("/api/v1/lease", "{\"worker_id\":\"w\",\"queues\":[\"auth\"]}")
-        .body().get("assignments")).hasSize(1);
+    assertThat(
+            worker
+                .post("/api/v1/lease", "{\"worker_id\":\"w\",\"queues\":[\"auth\"]}")
+                .body()
+                .get("assignments"))
+        .hasSize(1);
     assertThat(worker.get("/api/v1/jobs/" + id).status()).isEqualTo(200);
     assertThat(client.post("/api/v1/queues/auth/pause", "").status()).isEqualTo(403);
     assertThat(admin.post("/api/v1/queues/auth/pause", "").status()).isEqualTo(200);
@@ -50,9 +64,11 @@ class AuthTest {
   @Test
   void badTokenSpecIsRefusedWithoutEchoingTheToken() {
     assertThatThrownBy(() -> Auth.parse("root:short"))
-        .hasMessageContaining("entry #1").hasMessageNotContaining("short");
+        .hasMessageContaining("entry #1")
+        .hasMessageNotContaining("short");
     assertThatThrownBy(() -> Auth.parse("client:ok-long-token,admin:tiny"))
-        .hasMessageContaining("entry #2").hasMessageNotContaining("tiny");
+        .hasMessageContaining("entry #2")
+        .hasMessageNotContaining("tiny");
     assertThat(Auth.parse("client:abcdefgh").toString()).doesNotContain("abcdefgh");
   }
 }

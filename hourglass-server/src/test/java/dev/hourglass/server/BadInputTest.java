@@ -29,8 +29,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class BadInputTest {
   @RegisterExtension
-  static final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
-      .withFsync(new FsyncPolicy.Always()).withLimits(Limits.DEFAULTS.withPayloadBytesMax(1024)));
+  static final HourglassServerExtension server =
+      HourglassServerExtension.withOptions(
+          o ->
+              o.withFsync(new FsyncPolicy.Always())
+                  .withLimits(Limits.DEFAULTS.withPayloadBytesMax(1024)));
+
   static final HttpTestClient http = server.http();
   static String runningJob;
 
@@ -52,39 +56,60 @@ class BadInputTest {
         Arguments.of("/api/v1/jobs", "{\"task\":\"t\",\"priority\":1.5}", 400, "INVALID_TYPE"),
         Arguments.of("/api/v1/jobs", "{\"task\":\"t\",\"task\":\"u\"}", 400, "MALFORMED_JSON"),
         Arguments.of("/api/v1/jobs", "{}", 400, "INVALID_ARGUMENT"),
-        Arguments.of("/api/v1/jobs", "{\"task\":\"t\",\"max_attempts\":0}", 400,
-            "INVALID_ARGUMENT"),
+        Arguments.of(
+            "/api/v1/jobs", "{\"task\":\"t\",\"max_attempts\":0}", 400, "INVALID_ARGUMENT"),
         Arguments.of("/api/v1/jobs", "{\"task\":\"t\",\"delay_ms\":-5}", 400, "INVALID_ARGUMENT"),
-        Arguments.of("/api/v1/jobs", "{\"task\":\"t\",\"delay_ms\":5,\"run_at\":9}", 400,
+        Arguments.of(
+            "/api/v1/jobs",
+            "{\"task\":\"t\",\"delay_ms\":5,\"run_at\":9}",
+            400,
             "INVALID_ARGUMENT"),
-        Arguments.of("/api/v1/jobs", "{\"task\":\"t\",\"run_at\":\"tomorrow\"}", 400,
-            "INVALID_ARGUMENT"),
-        Arguments.of("/api/v1/jobs", "{\"task\":\"t\",\"payload\":\"" + big + "\"}", 413,
+        Arguments.of(
+            "/api/v1/jobs", "{\"task\":\"t\",\"run_at\":\"tomorrow\"}", 400, "INVALID_ARGUMENT"),
+        Arguments.of(
+            "/api/v1/jobs",
+            "{\"task\":\"t\",\"payload\":\"" + big + "\"}",
+            413,
             "PAYLOAD_TOO_LARGE"),
-        Arguments.of("/api/v1/jobs", "{\"task\":\"t\",\"cron\":\"61 * * * *\"}", 400,
+        Arguments.of(
+            "/api/v1/jobs", "{\"task\":\"t\",\"cron\":\"61 * * * *\"}", 400, "INVALID_SCHEDULE"),
+        Arguments.of(
+            "/api/v1/jobs",
+            "{\"task\":\"t\",\"cron\":\"* * * * *\",\"time_zone\":" + "\"Mars/Olympus\"}",
+            400,
             "INVALID_SCHEDULE"),
-        Arguments.of("/api/v1/jobs", "{\"task\":\"t\",\"cron\":\"* * * * *\",\"time_zone\":"
-            + "\"Mars/Olympus\"}", 400, "INVALID_SCHEDULE"),
-        Arguments.of("/api/v1/jobs", "{\"task\":\"t\",\"depends_on\":[\"nope\"]}", 422,
-            "UNKNOWN_PARENT"),
-        Arguments.of("/api/v1/jobs", "{\"job_id\":\"parent\",\"task\":\"t\"}", 409,
-            "DUPLICATE_JOB_ID"),
-        Arguments.of("/api/v1/jobs:batch", "{\"jobs\":[{\"job_id\":\"a\",\"task\":\"t\","
-            + "\"depends_on\":[\"b\"]},{\"job_id\":\"b\",\"task\":\"t\",\"depends_on\":[\"a\"]}]}",
-            422, "DEPENDENCY_CYCLE"),
+        Arguments.of(
+            "/api/v1/jobs", "{\"task\":\"t\",\"depends_on\":[\"nope\"]}", 422, "UNKNOWN_PARENT"),
+        Arguments.of(
+            "/api/v1/jobs", "{\"job_id\":\"parent\",\"task\":\"t\"}", 409, "DUPLICATE_JOB_ID"),
+        Arguments.of(
+            "/api/v1/jobs:batch",
+            "{\"jobs\":[{\"job_id\":\"a\",\"task\":\"t\","
+                + "\"depends_on\":[\"b\"]},{\"job_id\":\"b\",\"task\":\"t\",\"depends_on\":[\"a\"]}]}",
+            422,
+            "DEPENDENCY_CYCLE"),
         Arguments.of("/api/v1/jobs:batch", "{\"jobs\":[]}", 400, "INVALID_ARGUMENT"),
-        Arguments.of("/api/v1/jobs:batch", "{\"jobs\":[{\"task\":\"t\"},{\"task\":\"\"}]}", 400,
+        Arguments.of(
+            "/api/v1/jobs:batch",
+            "{\"jobs\":[{\"task\":\"t\"},{\"task\":\"\"}]}",
+            400,
             "INVALID_ARGUMENT"),
         Arguments.of("/api/v1/lease", "{\"max\":1}", 400, "INVALID_ARGUMENT"),
         Arguments.of("/api/v1/lease", "{\"worker_id\":\"w\",\"max\":0}", 400, "INVALID_ARGUMENT"),
-        Arguments.of("/api/v1/lease", "{\"worker_id\":\"w\",\"wait_ms\":61000}", 400,
-            "INVALID_ARGUMENT"),
-        Arguments.of("/api/v1/jobs/nope/complete", "{\"worker_id\":\"w1\",\"generation\":1}", 404,
+        Arguments.of(
+            "/api/v1/lease", "{\"worker_id\":\"w\",\"wait_ms\":61000}", 400, "INVALID_ARGUMENT"),
+        Arguments.of(
+            "/api/v1/jobs/nope/complete",
+            "{\"worker_id\":\"w1\",\"generation\":1}",
+            404,
             "UNKNOWN_JOB"),
-        Arguments.of("/api/v1/jobs/parent/complete", "{\"worker_id\":\"w1\"}", 400,
-            "INVALID_ARGUMENT"),
-        Arguments.of("/api/v1/jobs/parent/complete", "{\"worker_id\":\"w2\",\"generation\":1}",
-            409, "NOT_LEASE_HOLDER"),
+        Arguments.of(
+            "/api/v1/jobs/parent/complete", "{\"worker_id\":\"w1\"}", 400, "INVALID_ARGUMENT"),
+        Arguments.of(
+            "/api/v1/jobs/parent/complete",
+            "{\"worker_id\":\"w2\",\"generation\":1}",
+            409,
+            "NOT_LEASE_HOLDER"),
         Arguments.of("/api/v1/jobs/parent/redrive", "", 409, "ILLEGAL_TRANSITION"),
         Arguments.of("/api/v1/jobs/nope/cancel", "", 404, "UNKNOWN_JOB"),
         Arguments.of("/api/v1/schedules/nope/pause", "", 404, "UNKNOWN_SCHEDULE"),
@@ -94,8 +119,8 @@ class BadInputTest {
 
   @ParameterizedTest(name = "{0} {1} -> {2} {3}")
   @MethodSource("badRequests")
-  void badRequestIsRefusedWithAProblemAndChangesNothing(String path, String body, int status,
-      String code) {
+  void badRequestIsRefusedWithAProblemAndChangesNothing(
+      String path, String body, int status, String code) {
     JsonNode before = state();
     var r = http.post(path, body);
     assertThat(r.status()).as(r.text()).isEqualTo(status);
@@ -126,15 +151,20 @@ class BadInputTest {
   @Test
   void oversizeBodyIsReadAndDiscardedSoTheAnswerArrivesAndTheConnectionStaysOpen()
       throws Exception {
-    byte[] body = ("{\"task\":\"t\",\"payload\":\"" + "w".repeat(300_000) + "\"}")
-        .getBytes(StandardCharsets.UTF_8);
+    byte[] body =
+        ("{\"task\":\"t\",\"payload\":\"" + "w".repeat(300_000) + "\"}")
+            .getBytes(StandardCharsets.UTF_8);
     try (var socket = new Socket("127.0.0.1", server.port())) {
       socket.setSoTimeout(10_000);
       OutputStream out = socket.getOutputStream();
       InputStream in = new BufferedInputStream(socket.getInputStream());
       for (int round = 0; round < 3; round++) {
-        out.write(("POST /api/v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
-            + "\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        out.write(
+            ("POST /api/v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                    + "\r\nContent-Length: "
+                    + body.length
+                    + "\r\n\r\n")
+                .getBytes(StandardCharsets.UTF_8));
         out.write(body);
         out.flush();
         RawResponse refused = RawResponse.read(in);
@@ -142,8 +172,8 @@ class BadInputTest {
         assertThat(refused.body()).contains("BODY_TOO_LARGE");
         assertThat(refused.headers().get("connection")).isNotEqualToIgnoringCase("close");
       }
-      out.write("GET /api/v1/jobs/parent HTTP/1.1\r\nHost: x\r\n\r\n"
-          .getBytes(StandardCharsets.UTF_8));
+      out.write(
+          "GET /api/v1/jobs/parent HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.UTF_8));
       out.flush();
       RawResponse next = RawResponse.read(in);
       assertThat(next.status()).as(next.body()).isEqualTo(200);
@@ -159,8 +189,8 @@ class BadInputTest {
       Map<String, String> headers = new HashMap<>();
       for (String h = line(in); !h.isEmpty(); h = line(in)) {
         int colon = h.indexOf(':');
-        headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT),
-            h.substring(colon + 1).trim());
+        headers.put(
+            h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
       }
       byte[] body = in.readNBytes(Integer.parseInt(headers.getOrDefault("content-length", "0")));
       return new RawResponse(status, headers, new String(body, StandardCharsets.UTF_8));
@@ -183,9 +213,13 @@ class BadInputTest {
   @Test
   void oversizeChunkedBodyIsRefusedWhileReading() {
     byte[] huge = ("{\"task\":\"t\",\"payload\":\"" + "z".repeat(200_000) + "\"}").getBytes();
-    var r = http.send(http.builder("/api/v1/jobs").header("Content-Type", Http.JSON)
-        .POST(HttpRequest.BodyPublishers.ofInputStream(
-            () -> new java.io.ByteArrayInputStream(huge))));
+    var r =
+        http.send(
+            http.builder("/api/v1/jobs")
+                .header("Content-Type", Http.JSON)
+                .POST(
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(huge))));
     assertThat(r.status()).isEqualTo(413);
     assertThat(r.str("code")).isEqualTo("BODY_TOO_LARGE");
   }
@@ -202,8 +236,8 @@ class BadInputTest {
   private static JsonNode state() {
     var s = http.get("/api/v1/stats").body();
     ((com.fasterxml.jackson.databind.node.ObjectNode) s).remove("next_wakeup_at");
-    ((com.fasterxml.jackson.databind.node.ObjectNode) s).set("parent",
-        http.get("/api/v1/jobs/" + runningJob).body());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) s)
+        .set("parent", http.get("/api/v1/jobs/" + runningJob).body());
     return s;
   }
 }

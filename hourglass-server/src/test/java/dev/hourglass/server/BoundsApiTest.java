@@ -20,29 +20,45 @@ import org.junit.jupiter.api.io.TempDir;
 /** Retry jitter, worker paging and retention, and idle queues, over HTTP on 127.0.0.1. */
 class BoundsApiTest {
   @TempDir static Path dir;
+
   @RegisterExtension
-  static final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
-      .withFsync(new FsyncPolicy.NeverUnsafeForTests())
-      .withEngine(EngineConfig.DEFAULTS.withWorkerRetentionMillis(0)));
+  static final HourglassServerExtension server =
+      HourglassServerExtension.withOptions(
+          o ->
+              o.withFsync(new FsyncPolicy.NeverUnsafeForTests())
+                  .withEngine(EngineConfig.DEFAULTS.withWorkerRetentionMillis(0)));
+
   static final HttpTestClient http = server.http();
 
   /** Submits jobs, fails each once, and answers each retry's delay (due time - failure time). */
   static List<Long> firstRetryDelays(String queue, String extra, int jobs) {
     for (int i = 0; i < jobs; i++) {
-      var r = http.post("/api/v1/jobs", "{\"task\":\"t\",\"queue\":\"" + queue + "\","
-          + "\"backoff_ms\":1000" + extra + "}");
+      var r =
+          http.post(
+              "/api/v1/jobs",
+              "{\"task\":\"t\",\"queue\":\"" + queue + "\"," + "\"backoff_ms\":1000" + extra + "}");
       assertThat(r.status()).as(r.text()).isEqualTo(201);
     }
-    var leased = http.post("/api/v1/lease", "{\"worker_id\":\"w-" + queue + "\",\"max\":" + jobs
-        + ",\"queues\":[\"" + queue + "\"]}");
+    var leased =
+        http.post(
+            "/api/v1/lease",
+            "{\"worker_id\":\"w-"
+                + queue
+                + "\",\"max\":"
+                + jobs
+                + ",\"queues\":[\""
+                + queue
+                + "\"]}");
     assertThat(leased.status()).as(leased.text()).isEqualTo(200);
     JsonNode assignments = leased.body().get("assignments");
     assertThat(assignments).hasSize(jobs);
     List<Long> delays = new ArrayList<>();
     for (JsonNode a : assignments) {
       String id = a.get("job_id").asText();
-      var failed = http.post("/api/v1/jobs/" + id + "/fail", "{\"worker_id\":\"w-" + queue
-          + "\",\"generation\":1,\"error\":\"down\"}");
+      var failed =
+          http.post(
+              "/api/v1/jobs/" + id + "/fail",
+              "{\"worker_id\":\"w-" + queue + "\",\"generation\":1,\"error\":\"down\"}");
       assertThat(failed.status()).as(failed.text()).isEqualTo(200);
       JsonNode job = http.get("/api/v1/jobs/" + id).body();
       assertThat(job.get("state").asText()).isEqualTo("FAILED");
@@ -72,8 +88,12 @@ class BoundsApiTest {
   @Test
   void workersAreListedInPagesByIdAndTheLimitIsChecked() {
     for (int i = 24; i >= 0; i--) {
-      var r = http.post("/api/v1/workers", "{\"worker_id\":\"page-" + String.format("%02d", i)
-          + "\",\"heartbeat_timeout_ms\":600000}");
+      var r =
+          http.post(
+              "/api/v1/workers",
+              "{\"worker_id\":\"page-"
+                  + String.format("%02d", i)
+                  + "\",\"heartbeat_timeout_ms\":600000}");
       assertThat(r.status()).as(r.text()).isEqualTo(201);
     }
     List<String> seen = new ArrayList<>();
@@ -86,8 +106,7 @@ class BoundsApiTest {
       JsonNode next = r.body().get("next_cursor");
       cursor = next == null || next.isNull() ? null : next.asText();
     }
-    assertThat(seen.stream().filter(id -> id.startsWith("page-")).toList()).hasSize(25)
-        .isSorted();
+    assertThat(seen.stream().filter(id -> id.startsWith("page-")).toList()).hasSize(25).isSorted();
     for (String bad : List.of("0", "1001", "ten")) {
       var r = http.get("/api/v1/workers?limit=" + bad);
       assertThat(r.status()).as(r.text()).isEqualTo(400);
@@ -97,18 +116,20 @@ class BoundsApiTest {
 
   @Test
   void aDeadWorkerIsForgottenAfterTheRetention() {
-    var r = http.post("/api/v1/workers", "{\"worker_id\":\"short-lived\","
-        + "\"heartbeat_timeout_ms\":1}");
+    var r =
+        http.post(
+            "/api/v1/workers", "{\"worker_id\":\"short-lived\"," + "\"heartbeat_timeout_ms\":1}");
     assertThat(r.status()).as(r.text()).isEqualTo(201);
     // Retention 0 on this server: the worker goes when it dies, a millisecond later.
-    await().atMost(Duration.ofSeconds(20)).until(() -> workerIds().stream()
-        .noneMatch("short-lived"::equals));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> workerIds().stream().noneMatch("short-lived"::equals));
     assertThat(http.post("/api/v1/workers/short-lived/heartbeat", "").status()).isEqualTo(404);
   }
 
   static Set<String> workerIds() {
-    return new HashSet<>(http.get("/api/v1/workers?limit=1000").body().get("workers")
-        .findValuesAsText("worker_id"));
+    return new HashSet<>(
+        http.get("/api/v1/workers?limit=1000").body().get("workers").findValuesAsText("worker_id"));
   }
 
   @Test
@@ -129,15 +150,23 @@ class BoundsApiTest {
 
   @Test
   void theServerTakesWorkerRetentionAndMisfireThresholdAsDurations() throws Exception {
-    var options = ServerMain.parse(new String[] {"--data-dir", "d", "--worker-retention", "90s",
-        "--misfire-threshold", "0"}, null).options();
+    var options =
+        ServerMain.parse(
+                new String[] {
+                  "--data-dir", "d", "--worker-retention", "90s", "--misfire-threshold", "0"
+                },
+                null)
+            .options();
     assertThat(options.engine().workerRetentionMillis()).isEqualTo(90_000);
     assertThat(options.engine().misfireThresholdMillis()).isZero();
     assertThat(ServerMain.parse(new String[] {"--data-dir", "d"}, null).options().engine())
         .isEqualTo(EngineConfig.DEFAULTS);
     assertThat(ServerMain.millis("--x", "2h")).isEqualTo(7_200_000);
-    assertThatThrownBy(() -> ServerMain.parse(new String[] {"--data-dir", "d",
-        "--worker-retention", "-1s"}, null)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(
+            () ->
+                ServerMain.parse(
+                    new String[] {"--data-dir", "d", "--worker-retention", "-1s"}, null))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("--worker-retention");
   }
 }

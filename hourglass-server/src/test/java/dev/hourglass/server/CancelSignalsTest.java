@@ -13,16 +13,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Cancels and timeouts as the lease holder sees them over HTTP (409 CANCELLED / TIMED_OUT, and
- * the signal poll), and a re-drive that resumes a pipeline.
+ * Cancels and timeouts as the lease holder sees them over HTTP (409 CANCELLED / TIMED_OUT, and the
+ * signal poll), and a re-drive that resumes a pipeline.
  */
 class CancelSignalsTest {
   /** Generous for a loaded machine; the point is "long before the poll's 30 s wait". */
   private static final Duration PROMPTLY = Duration.ofSeconds(10);
 
   @RegisterExtension
-  static final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
-      .withFsync(new FsyncPolicy.NeverUnsafeForTests()));
+  static final HourglassServerExtension server =
+      HourglassServerExtension.withOptions(o -> o.withFsync(new FsyncPolicy.NeverUnsafeForTests()));
+
   static final HttpTestClient http = server.http();
   static final AtomicInteger QUEUES = new AtomicInteger();
 
@@ -31,16 +32,22 @@ class CancelSignalsTest {
   }
 
   static String submit(String queue, String extra) {
-    var r = http.post("/api/v1/jobs", "{\"task\":\"t\",\"queue\":\"" + queue + "\"" + extra
-        + "}");
+    var r = http.post("/api/v1/jobs", "{\"task\":\"t\",\"queue\":\"" + queue + "\"" + extra + "}");
     assertThat(r.status()).as(r.text()).isEqualTo(201);
     return r.str("job_id");
   }
 
   /** Leases the one job of the queue; returns its generation. */
   static int leaseOne(String worker, String queue, String jobId) {
-    var r = http.post("/api/v1/lease", "{\"worker_id\":\"" + worker + "\",\"wait_ms\":5000,"
-        + "\"lease_ms\":60000,\"queues\":[\"" + queue + "\"]}");
+    var r =
+        http.post(
+            "/api/v1/lease",
+            "{\"worker_id\":\""
+                + worker
+                + "\",\"wait_ms\":5000,"
+                + "\"lease_ms\":60000,\"queues\":[\""
+                + queue
+                + "\"]}");
     assertThat(r.status()).as(r.text()).isEqualTo(200);
     JsonNode a = r.body().get("assignments");
     assertThat(a).hasSize(1);
@@ -49,19 +56,22 @@ class CancelSignalsTest {
   }
 
   static HttpTestClient.Reply report(String jobId, String op, String worker, int generation) {
-    return http.post("/api/v1/jobs/" + jobId + "/" + op, "{\"worker_id\":\"" + worker
-        + "\",\"generation\":" + generation + "}");
+    return http.post(
+        "/api/v1/jobs/" + jobId + "/" + op,
+        "{\"worker_id\":\"" + worker + "\",\"generation\":" + generation + "}");
   }
 
   static HttpTestClient.Reply signals(String worker, String leasesJson, long waitMs) {
-    return http.post("/api/v1/workers/" + worker + "/signals", "{\"leases\":" + leasesJson
-        + ",\"wait_ms\":" + waitMs + "}");
+    return http.post(
+        "/api/v1/workers/" + worker + "/signals",
+        "{\"leases\":" + leasesJson + ",\"wait_ms\":" + waitMs + "}");
   }
 
   /** Waits until the poll is registered (so what follows is news to it), and still waiting. */
   static void awaitParked(CompletableFuture<HttpTestClient.Reply> poll) {
-    await().atMost(PROMPTLY).until(() -> http.get("/api/v1/stats").body()
-        .get("parked_signal_polls").asInt() == 1);
+    await()
+        .atMost(PROMPTLY)
+        .until(() -> http.get("/api/v1/stats").body().get("parked_signal_polls").asInt() == 1);
     assertThat(poll).isNotDone();
   }
 
@@ -78,10 +88,8 @@ class CancelSignalsTest {
       assertThat(r.str("code")).as(op).isEqualTo("CANCELLED");
       assertThat(r.str("detail")).as(op).contains("customer left");
     }
-    assertThat(report(id, "heartbeat", "w-other", gen).str("code"))
-        .isEqualTo("ILLEGAL_TRANSITION");
-    assertThat(report(id, "heartbeat", "w-c", gen + 1).str("code"))
-        .isEqualTo("ILLEGAL_TRANSITION");
+    assertThat(report(id, "heartbeat", "w-other", gen).str("code")).isEqualTo("ILLEGAL_TRANSITION");
+    assertThat(report(id, "heartbeat", "w-c", gen + 1).str("code")).isEqualTo("ILLEGAL_TRANSITION");
   }
 
   @Test
@@ -89,8 +97,9 @@ class CancelSignalsTest {
     String q = freshQueue();
     String id = submit(q, ",\"timeout_ms\":300,\"max_attempts\":3,\"backoff_ms\":0");
     int gen = leaseOne("w-t", q, id);
-    await().atMost(PROMPTLY).until(() -> !"RUNNING".equals(
-        http.get("/api/v1/jobs/" + id).str("state")));
+    await()
+        .atMost(PROMPTLY)
+        .until(() -> !"RUNNING".equals(http.get("/api/v1/jobs/" + id).str("state")));
     var r = report(id, "heartbeat", "w-t", gen);
     assertThat(r.status()).as(r.text()).isEqualTo(409);
     assertThat(r.str("code")).isEqualTo("TIMED_OUT");
@@ -105,8 +114,10 @@ class CancelSignalsTest {
     String id = submit(q, "");
     int gen = leaseOne("w-s", q, id);
     long start = System.nanoTime();
-    var poll = CompletableFuture.supplyAsync(() -> signals("w-s",
-        "[{\"job_id\":\"" + id + "\",\"generation\":" + gen + "}]", 30_000));
+    var poll =
+        CompletableFuture.supplyAsync(
+            () ->
+                signals("w-s", "[{\"job_id\":\"" + id + "\",\"generation\":" + gen + "}]", 30_000));
     awaitParked(poll);
     http.post("/api/v1/jobs/" + id + "/cancel", "{\"reason\":\"stop now\"}");
     var r = poll.get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
@@ -119,8 +130,7 @@ class CancelSignalsTest {
     assertThat(s.get(0).get("code").asText()).isEqualTo("CANCELLED");
     assertThat(s.get(0).get("reason").asText()).isEqualTo("stop now");
     // Asked again, the poll answers at once: the lease ended before it was sent.
-    var again = signals("w-s", "[{\"job_id\":\"" + id + "\",\"generation\":" + gen + "}]",
-        30_000);
+    var again = signals("w-s", "[{\"job_id\":\"" + id + "\",\"generation\":" + gen + "}]", 30_000);
     assertThat(again.body().get("signals").get(0).get("code").asText()).isEqualTo("CANCELLED");
   }
 
@@ -131,8 +141,13 @@ class CancelSignalsTest {
     assertThat(registered.status()).as(registered.text()).isEqualTo(201);
     String quiet = submit(q, "");
     int quietGen = leaseOne("w-to", q, quiet);
-    var poll = CompletableFuture.supplyAsync(() -> signals("w-to",
-        "[{\"job_id\":\"" + quiet + "\",\"generation\":" + quietGen + "}]", 30_000));
+    var poll =
+        CompletableFuture.supplyAsync(
+            () ->
+                signals(
+                    "w-to",
+                    "[{\"job_id\":\"" + quiet + "\",\"generation\":" + quietGen + "}]",
+                    30_000));
     awaitParked(poll);
     String slow = submit(q, ",\"timeout_ms\":300");
     int slowGen = leaseOne("w-to", q, slow); // granted after the poll was sent
@@ -179,8 +194,10 @@ class CancelSignalsTest {
     String userCancelled = submit(q, ",\"depends_on\":[\"" + parent + "\"]");
     http.post("/api/v1/jobs/" + userCancelled + "/cancel", "{\"reason\":\"not needed\"}");
     int gen = leaseOne("w-r", q, parent);
-    var failed = http.post("/api/v1/jobs/" + parent + "/fail", "{\"worker_id\":\"w-r\","
-        + "\"generation\":" + gen + ",\"error\":\"boom\"}");
+    var failed =
+        http.post(
+            "/api/v1/jobs/" + parent + "/fail",
+            "{\"worker_id\":\"w-r\"," + "\"generation\":" + gen + ",\"error\":\"boom\"}");
     assertThat(failed.str("state")).as(failed.text()).isEqualTo("DEAD");
     assertThat(http.get("/api/v1/jobs/" + grandchild).str("state")).isEqualTo("CANCELLED");
     var redrive = http.post("/api/v1/dlq/" + parent + "/redrive", "");
@@ -189,8 +206,9 @@ class CancelSignalsTest {
     assertThat(http.get("/api/v1/jobs/" + grandchild).str("state")).isEqualTo("PENDING");
     assertThat(http.get("/api/v1/jobs/" + userCancelled).str("state")).isEqualTo("CANCELLED");
     int again = leaseOne("w-r", q, parent);
-    http.post("/api/v1/jobs/" + parent + "/complete", "{\"worker_id\":\"w-r\",\"generation\":"
-        + again + "}");
+    http.post(
+        "/api/v1/jobs/" + parent + "/complete",
+        "{\"worker_id\":\"w-r\",\"generation\":" + again + "}");
     assertThat(http.get("/api/v1/jobs/" + child).str("state")).isEqualTo("READY");
   }
 }

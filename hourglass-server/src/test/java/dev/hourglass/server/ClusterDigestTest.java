@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * admin-only call of its own, never part of the status any reader polls, and it follows the state.
  */
 class ClusterDigestTest {
-  static final String TOKENS = "client:client-secret-1, worker:worker-secret-1, admin:admin-secret-1";
+  static final String TOKENS =
+      "client:client-secret-1, worker:worker-secret-1, admin:admin-secret-1";
 
   @TempDir Path dir;
   HourglassServer server;
@@ -34,14 +35,19 @@ class ClusterDigestTest {
   void digestIsAdminOnlyFollowsTheStateAndIsNotPartOfTheStatus() throws Exception {
     List<Peer> peers = Peer.freeOnLoopback(1);
     var replication = Replication.of(peers.get(0).id(), peers, Map.of());
-    server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0)
-        .withAuth(Auth.parse(TOKENS)).withReplication(replication));
+    server =
+        HourglassServer.start(
+            ServerOptions.of(dir.resolve("data"))
+                .withPort(0)
+                .withAuth(Auth.parse(TOKENS))
+                .withReplication(replication));
     var anonymous = new HttpTestClient(server.uri());
     var client = anonymous.withToken("client-secret-1");
     var admin = anonymous.withToken("admin-secret-1");
     // A group of one elects itself after an election timeout; until then writes get 503.
-    await().atMost(Duration.ofSeconds(60)).until(
-        () -> client.post("/api/v1/jobs", "{\"task\":\"t\"}").status() == 201);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> client.post("/api/v1/jobs", "{\"task\":\"t\"}").status() == 201);
 
     assertThat(anonymous.get("/api/v1/cluster/digest").status()).isEqualTo(401);
     var forbidden = client.get("/api/v1/cluster/digest");
@@ -59,8 +65,11 @@ class ClusterDigestTest {
     assertThat(first.get("state_crc32c").asText()).matches("[0-9a-f]{8}");
     assertThat(first.get("state_bytes").asLong()).isPositive();
     // Idle, the same state gives the same digest.
-    await().atMost(Duration.ofSeconds(30)).until(() -> admin.get("/api/v1/cluster/digest").body(),
-        again -> again.equals(admin.get("/api/v1/cluster/digest").body()));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> admin.get("/api/v1/cluster/digest").body(),
+            again -> again.equals(admin.get("/api/v1/cluster/digest").body()));
 
     JsonNode before = admin.get("/api/v1/cluster/digest").body();
     assertThat(client.post("/api/v1/jobs", "{\"task\":\"t\"}").status()).isEqualTo(201);
@@ -74,8 +83,9 @@ class ClusterDigestTest {
 
   @Test
   void aSingleNodeHasNoDigestToCompare() throws Exception {
-    server = HourglassServer.start(ServerOptions.of(dir.resolve("single")).withPort(0)
-        .withAuth(Auth.parse(TOKENS)));
+    server =
+        HourglassServer.start(
+            ServerOptions.of(dir.resolve("single")).withPort(0).withAuth(Auth.parse(TOKENS)));
     var admin = new HttpTestClient(server.uri()).withToken("admin-secret-1");
     var reply = admin.get("/api/v1/cluster/digest");
     assertThat(reply.status()).isEqualTo(404);

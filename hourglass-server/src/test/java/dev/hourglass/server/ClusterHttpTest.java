@@ -36,11 +36,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterHttpTest {
   static final Duration WAIT = Duration.ofSeconds(60);
+
   /** Small heaps and C1 only: three replicas and the test share two cores. */
   static final List<String> JVM = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1");
 
   /** Kept when a test fails: the replicas' logs are {@code <dir>/<node id>.log}. */
-  @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir;
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+  Path dir;
+
   LocalReplicaSet replicas;
 
   @AfterEach
@@ -56,23 +59,28 @@ class ClusterHttpTest {
    */
   String awaitLeader() {
     // Generous: three JVMs starting on two shared cores take 10-30 s to elect a first leader.
-    return await().atMost(WAIT.multipliedBy(2)).pollInterval(Duration.ofMillis(50)).until(() -> {
-      String agreed = null;
-      for (int i = 0; i < replicas.size(); i++) {
-        if (!replicas.isAlive(i)) {
-          continue;
-        }
-        JsonNode c = tryGet(replicas.urls().get(i), "/api/v1/cluster");
-        if (c == null || c.path("leader").isNull() || c.path("leader").isMissingNode()) {
-          return null;
-        }
-        if (agreed != null && !agreed.equals(c.get("leader").asText())) {
-          return null;
-        }
-        agreed = c.get("leader").asText();
-      }
-      return agreed != null && replicas.isAlive(replicas.indexOf(agreed)) ? agreed : null;
-    }, id -> id != null);
+    return await()
+        .atMost(WAIT.multipliedBy(2))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              String agreed = null;
+              for (int i = 0; i < replicas.size(); i++) {
+                if (!replicas.isAlive(i)) {
+                  continue;
+                }
+                JsonNode c = tryGet(replicas.urls().get(i), "/api/v1/cluster");
+                if (c == null || c.path("leader").isNull() || c.path("leader").isMissingNode()) {
+                  return null;
+                }
+                if (agreed != null && !agreed.equals(c.get("leader").asText())) {
+                  return null;
+                }
+                agreed = c.get("leader").asText();
+              }
+              return agreed != null && replicas.isAlive(replicas.indexOf(agreed)) ? agreed : null;
+            },
+            id -> id != null);
   }
 
   static JsonNode tryGet(URI base, String path) {
@@ -103,8 +111,8 @@ class ClusterHttpTest {
 
     Reply redirected = follower.post("/api/v1/jobs?x=1", "{\"task\":\"t\"}");
     assertThat(redirected.status()).isEqualTo(307);
-    assertThat(redirected.raw().headers().firstValue("Location")).hasValue(
-        leaderUrl.resolve("/api/v1/jobs?x=1").toString());
+    assertThat(redirected.raw().headers().firstValue("Location"))
+        .hasValue(leaderUrl.resolve("/api/v1/jobs?x=1").toString());
     assertThat(redirected.body().get("code").asText()).isEqualTo("NOT_LEADER");
     assertThat(follower.get("/api/v1/stats").status()).isEqualTo(307); // reads too: never stale
 
@@ -122,27 +130,46 @@ class ClusterHttpTest {
     assertThat(second).isNotEqualTo(leader);
     var newLeader = new HttpTestClient(replicas.urls().get(replicas.indexOf(second)));
     // Elected is not yet serving: it first applies the earlier terms' entries (503 meanwhile).
-    JsonNode job = await().atMost(WAIT).until(() -> newLeader.get("/api/v1/jobs/" + delayedId),
-        r -> r.status() == 200).body();
+    JsonNode job =
+        await()
+            .atMost(WAIT)
+            .until(() -> newLeader.get("/api/v1/jobs/" + delayedId), r -> r.status() == 200)
+            .body();
     assertThat(job.get("state").asText()).isIn("SCHEDULED", "READY");
-    await().atMost(WAIT).until(() -> newLeader.get("/api/v1/jobs/" + delayedId).body()
-        .get("state").asText().equals("READY"));
-    Reply lease = newLeader.post("/api/v1/lease",
-        "{\"worker_id\":\"w\",\"max\":10,\"wait_ms\":0}");
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                newLeader
+                    .get("/api/v1/jobs/" + delayedId)
+                    .body()
+                    .get("state")
+                    .asText()
+                    .equals("READY"));
+    Reply lease = newLeader.post("/api/v1/lease", "{\"worker_id\":\"w\",\"max\":10,\"wait_ms\":0}");
     assertThat(lease.body().get("assignments").findValuesAsText("job_id"))
         .containsExactly(delayedId);
-    assertThat(newLeader.post("/api/v1/jobs/" + delayedId + "/complete",
-        "{\"worker_id\":\"w\",\"generation\":1}").status()).isEqualTo(200);
+    assertThat(
+            newLeader
+                .post(
+                    "/api/v1/jobs/" + delayedId + "/complete",
+                    "{\"worker_id\":\"w\",\"generation\":1}")
+                .status())
+        .isEqualTo(200);
 
     // The old leader comes back as a follower and catches up (it redirects to the new leader).
     replicas.start(leaderIndex);
     var old = new HttpTestClient(leaderUrl);
-    await().atMost(WAIT).until(() -> {
-      JsonNode c = tryGet(leaderUrl, "/api/v1/cluster");
-      return c != null && second.equals(c.path("leader").asText())
-          && c.get("last_applied_index").asLong() >= newLeader.get("/api/v1/cluster").body()
-              .get("commit_index").asLong();
-    });
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              JsonNode c = tryGet(leaderUrl, "/api/v1/cluster");
+              return c != null
+                  && second.equals(c.path("leader").asText())
+                  && c.get("last_applied_index").asLong()
+                      >= newLeader.get("/api/v1/cluster").body().get("commit_index").asLong();
+            });
     assertThat(old.post("/api/v1/jobs", "{\"task\":\"t\"}").status()).isEqualTo(307);
 
     // Lose the majority: the survivor refuses writes with a 503 that says why.
@@ -153,8 +180,10 @@ class ClusterHttpTest {
       }
     }
     var alone = new HttpTestClient(replicas.urls().get(survivor));
-    Reply refused = await().atMost(WAIT).until(
-        () -> alone.post("/api/v1/jobs", "{\"task\":\"t\"}"), r -> r.status() == 503);
+    Reply refused =
+        await()
+            .atMost(WAIT)
+            .until(() -> alone.post("/api/v1/jobs", "{\"task\":\"t\"}"), r -> r.status() == 503);
     assertThat(refused.body().get("code").asText()).isIn("NO_LEADER", "UNAVAILABLE");
     assertThat(refused.body().get("detail").asText()).containsAnyOf("majority", "leader");
     assertThat(refused.raw().headers().firstValue("Retry-After")).isPresent();
@@ -171,12 +200,14 @@ class ClusterHttpTest {
     final Map<String, List<Integer>> completed = new ConcurrentHashMap<>();
 
     void grant(String job, int generation) {
-      granted.computeIfAbsent(job, j -> Collections.synchronizedList(new ArrayList<>()))
+      granted
+          .computeIfAbsent(job, j -> Collections.synchronizedList(new ArrayList<>()))
           .add(generation);
     }
 
     void complete(String job, int generation) {
-      completed.computeIfAbsent(job, j -> Collections.synchronizedList(new ArrayList<>()))
+      completed
+          .computeIfAbsent(job, j -> Collections.synchronizedList(new ArrayList<>()))
           .add(generation);
     }
   }
@@ -198,9 +229,11 @@ class ClusterHttpTest {
         try {
           var c = new HttpTestClient(base);
           HttpRequest.Builder b = c.builder(path).timeout(Duration.ofSeconds(10));
-          b = json == null ? b.method(method, HttpRequest.BodyPublishers.noBody())
-              : b.header("Content-Type", "application/json")
-                  .method(method, HttpRequest.BodyPublishers.ofString(json));
+          b =
+              json == null
+                  ? b.method(method, HttpRequest.BodyPublishers.noBody())
+                  : b.header("Content-Type", "application/json")
+                      .method(method, HttpRequest.BodyPublishers.ofString(json));
           Reply r = c.send(b);
           if (r.status() == 307) {
             URI to = URI.create(r.raw().headers().firstValue("Location").orElseThrow());
@@ -258,50 +291,85 @@ class ClusterHttpTest {
     Map<String, String> heldFrom = new ConcurrentHashMap<>();
     var redeliveredCopies = new AtomicLong();
 
-    Thread submitter = Thread.ofPlatform().name("submitter").start(() -> {
-      while (running.get()) {
-        long n = submitted.incrementAndGet();
-        // Idempotency key: a submit whose answer was lost in a failover is retried safely.
-        // Every failover can cost the jobs the worker holds an attempt (their 2 s leases expire
-        // before the completions reach the new leader); enough attempts that none runs out.
-        Reply r = leader.call("POST", "/api/v1/jobs",
-            "{\"task\":\"t\",\"max_attempts\":100,\"idempotency_key\":\"k" + n + "\"}");
-        if (r.status() / 100 == 2) {
-          history.acked.add(r.body().get("job_id").asText());
-        }
-      }
-    });
-    Thread worker = Thread.ofPlatform().name("worker").start(() -> {
-      while (working.get()) {
-        Reply r = leader.call("POST", "/api/v1/lease",
-            "{\"worker_id\":\"w1\",\"max\":20,\"wait_ms\":200,\"lease_ms\":2000}");
-        if (r.status() != 200) {
-          continue;
-        }
-        for (JsonNode a : r.body().get("assignments")) {
-          String job = a.get("job_id").asText();
-          int generation = a.get("generation").asInt();
-          String from = leader.lastAckFrom;
-          String firstFrom = heldFrom.putIfAbsent(job + "#" + generation, from + " " + a);
-          if (firstFrom != null) {
-            // A new leader re-sends assignments it cannot know were delivered ("redelivered");
-            // a worker that already ran this one ignores the copy, as the SDK's Worker does.
-            assertThat(a.get("redelivered").asBoolean()).as("a second copy is a redelivery: "
-                + from + " " + a + "; first copy from " + firstFrom + "; the job now: "
-                + leader.call("GET", "/api/v1/jobs/" + job, null).text()).isTrue();
-            redeliveredCopies.incrementAndGet();
-            continue;
-          }
-          history.grant(job, generation);
-          Reply c = leader.call("POST", "/api/v1/jobs/" + job + "/complete",
-              "{\"worker_id\":\"w1\",\"generation\":" + generation + "}");
-          if (c.status() == 200 || c.status() == 409 && succeededWith(leader, job, generation)) {
-            // 409 after a retry: the first try committed but its answer was lost in a failover.
-            history.complete(job, generation);
-          }
-        }
-      }
-    });
+    Thread submitter =
+        Thread.ofPlatform()
+            .name("submitter")
+            .start(
+                () -> {
+                  while (running.get()) {
+                    long n = submitted.incrementAndGet();
+                    // Idempotency key: a submit whose answer was lost in a failover is retried
+                    // safely.
+                    // Every failover can cost the jobs the worker holds an attempt (their 2 s
+                    // leases expire
+                    // before the completions reach the new leader); enough attempts that none runs
+                    // out.
+                    Reply r =
+                        leader.call(
+                            "POST",
+                            "/api/v1/jobs",
+                            "{\"task\":\"t\",\"max_attempts\":100,\"idempotency_key\":\"k"
+                                + n
+                                + "\"}");
+                    if (r.status() / 100 == 2) {
+                      history.acked.add(r.body().get("job_id").asText());
+                    }
+                  }
+                });
+    Thread worker =
+        Thread.ofPlatform()
+            .name("worker")
+            .start(
+                () -> {
+                  while (working.get()) {
+                    Reply r =
+                        leader.call(
+                            "POST",
+                            "/api/v1/lease",
+                            "{\"worker_id\":\"w1\",\"max\":20,\"wait_ms\":200,\"lease_ms\":2000}");
+                    if (r.status() != 200) {
+                      continue;
+                    }
+                    for (JsonNode a : r.body().get("assignments")) {
+                      String job = a.get("job_id").asText();
+                      int generation = a.get("generation").asInt();
+                      String from = leader.lastAckFrom;
+                      String firstFrom =
+                          heldFrom.putIfAbsent(job + "#" + generation, from + " " + a);
+                      if (firstFrom != null) {
+                        // A new leader re-sends assignments it cannot know were delivered
+                        // ("redelivered");
+                        // a worker that already ran this one ignores the copy, as the SDK's Worker
+                        // does.
+                        assertThat(a.get("redelivered").asBoolean())
+                            .as(
+                                "a second copy is a redelivery: "
+                                    + from
+                                    + " "
+                                    + a
+                                    + "; first copy from "
+                                    + firstFrom
+                                    + "; the job now: "
+                                    + leader.call("GET", "/api/v1/jobs/" + job, null).text())
+                            .isTrue();
+                        redeliveredCopies.incrementAndGet();
+                        continue;
+                      }
+                      history.grant(job, generation);
+                      Reply c =
+                          leader.call(
+                              "POST",
+                              "/api/v1/jobs/" + job + "/complete",
+                              "{\"worker_id\":\"w1\",\"generation\":" + generation + "}");
+                      if (c.status() == 200
+                          || c.status() == 409 && succeededWith(leader, job, generation)) {
+                        // 409 after a retry: the first try committed but its answer was lost in a
+                        // failover.
+                        history.complete(job, generation);
+                      }
+                    }
+                  }
+                });
 
     List<Long> failoverMillis = new ArrayList<>();
     try {
@@ -310,11 +378,13 @@ class ClusterHttpTest {
         String victim = leader.lastAckFrom;
         long killedAt = System.nanoTime();
         replicas.kill(replicas.indexOf(victim));
-        await().atMost(WAIT).until(() -> leader.lastAckNanos > killedAt
-            && !victim.equals(leader.lastAckFrom));
+        await()
+            .atMost(WAIT)
+            .until(() -> leader.lastAckNanos > killedAt && !victim.equals(leader.lastAckFrom));
         long ms = (leader.lastAckNanos - killedAt) / 1_000_000;
         failoverMillis.add(ms);
-        System.out.printf("failover %d over HTTP: killed leader %s; %s served after %d ms%n",
+        System.out.printf(
+            "failover %d over HTTP: killed leader %s; %s served after %d ms%n",
             k + 1, victim, leader.lastAckFrom, ms);
         replicas.start(replicas.indexOf(victim));
         awaitLeader();
@@ -346,22 +416,35 @@ class ClusterHttpTest {
         attempts.put(a.get("generation").asInt(), a);
       }
       List<JsonNode> byStart = new ArrayList<>(attempts.values());
-      byStart.sort((x, y) -> Long.compare(x.get("started_at").asLong(),
-          y.get("started_at").asLong()));
+      byStart.sort(
+          (x, y) -> Long.compare(x.get("started_at").asLong(), y.get("started_at").asLong()));
       for (JsonNode a : byStart) {
-        assertThat(a.get("started_at").asLong()).as("attempts of " + job + " overlap: " + j)
+        assertThat(a.get("started_at").asLong())
+            .as("attempts of " + job + " overlap: " + j)
             .isGreaterThanOrEqualTo(previousEnd);
         previousEnd = a.path("ended_at").asLong(Long.MAX_VALUE);
       }
       for (int g : history.granted.getOrDefault(job, List.of())) {
-        assertThat(attempts).as("grant of generation " + g + " to " + job
-            + " is missing from the surviving history: " + j).containsKey(g);
+        assertThat(attempts)
+            .as(
+                "grant of generation "
+                    + g
+                    + " to "
+                    + job
+                    + " is missing from the surviving history: "
+                    + j)
+            .containsKey(g);
       }
       assertThat(attempts.get(completions.get(0)).get("outcome").asText()).isEqualTo("SUCCEEDED");
     }
     assertThat(history.acked).hasSizeGreaterThan(90);
-    System.out.println("failover over HTTP (ms): " + failoverMillis + "; acknowledged jobs: "
-        + history.acked.size() + "; redelivered copies ignored: " + redeliveredCopies.get());
+    System.out.println(
+        "failover over HTTP (ms): "
+            + failoverMillis
+            + "; acknowledged jobs: "
+            + history.acked.size()
+            + "; redelivered copies ignored: "
+            + redeliveredCopies.get());
   }
 
   static boolean succeededWith(AnyLeader leader, String job, int generation) {
@@ -375,28 +458,33 @@ class ClusterHttpTest {
   }
 
   /**
-   * Once writes stop, every replica reaches the same applied index with byte-identical engine
-   * state (the digest of its canonical snapshot): a replica that diverged would fail here.
+   * Once writes stop, every replica reaches the same applied index with byte-identical engine state
+   * (the digest of its canonical snapshot): a replica that diverged would fail here.
    */
   void awaitReplicasIdentical() {
     try {
-      await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-          .untilAsserted(() -> {
-        Set<String> digests = new java.util.HashSet<>();
-        for (URI url : replicas.urls()) {
-          JsonNode d = tryGet(url, "/api/v1/cluster/digest");
-          assertThat(d).as("replica at " + url + " answers").isNotNull();
-          digests.add(d.get("applied_index").asLong() + "/" + d.get("state_crc32c").asText());
-        }
-        assertThat(digests).as("replicas' applied index / state digest").hasSize(1);
-      });
+      await()
+          .atMost(WAIT)
+          .pollInterval(Duration.ofMillis(200))
+          .ignoreExceptions()
+          .untilAsserted(
+              () -> {
+                Set<String> digests = new java.util.HashSet<>();
+                for (URI url : replicas.urls()) {
+                  JsonNode d = tryGet(url, "/api/v1/cluster/digest");
+                  assertThat(d).as("replica at " + url + " answers").isNotNull();
+                  digests.add(
+                      d.get("applied_index").asLong() + "/" + d.get("state_crc32c").asText());
+                }
+                assertThat(digests).as("replicas' applied index / state digest").hasSize(1);
+              });
     } catch (ConditionTimeoutException e) {
       StringBuilder views = new StringBuilder();
       for (URI url : replicas.urls()) {
         views.append("\n  ").append(url).append(": ").append(tryGet(url, "/api/v1/cluster"));
       }
-      throw new AssertionError("replicas did not converge; their logs are kept in " + dir
-          + "; their views:" + views, e);
+      throw new AssertionError(
+          "replicas did not converge; their logs are kept in " + dir + "; their views:" + views, e);
     }
   }
 

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Goal: a server process killed with SIGKILL while clients submit loses no acknowledged job.
- * Clients submit single jobs and batches from several threads; the process is killed mid-load;
- * a new process on the same data directory must hold every job whose submit got a 2xx.
+ * Clients submit single jobs and batches from several threads; the process is killed mid-load; a
+ * new process on the same data directory must hold every job whose submit got a 2xx.
  */
 @Tag("crash")
 class CrashRecoveryTest {
@@ -59,7 +59,8 @@ class CrashRecoveryTest {
       Set<String> missing = new HashSet<>(acked);
       missing.removeAll(present);
       assertThat(missing).as("acknowledged jobs missing after restart").isEmpty();
-      System.out.printf("after restart: %d jobs present, all %d acknowledged ones among them%n",
+      System.out.printf(
+          "after restart: %d jobs present, all %d acknowledged ones among them%n",
           present.size(), ackedAtKill);
     } finally {
       second.destroy(); // SIGTERM: the graceful path
@@ -67,14 +68,16 @@ class CrashRecoveryTest {
     }
   }
 
-  private static void load(HttpTestClient http, boolean batches, AtomicBoolean running,
-      Set<String> acked) {
+  private static void load(
+      HttpTestClient http, boolean batches, AtomicBoolean running, Set<String> acked) {
     while (running.get()) {
       try {
         if (batches) {
           StringBuilder b = new StringBuilder("{\"jobs\":[");
           for (int i = 0; i < 50; i++) {
-            b.append(i == 0 ? "" : ",").append("{\"task\":\"t\",\"payload\":{\"i\":").append(i)
+            b.append(i == 0 ? "" : ",")
+                .append("{\"task\":\"t\",\"payload\":{\"i\":")
+                .append(i)
                 .append("}}");
           }
           var r = http.post("/api/v1/jobs:batch", b.append("]}").toString());
@@ -97,8 +100,8 @@ class CrashRecoveryTest {
     Set<String> ids = new HashSet<>();
     String cursor = null;
     do {
-      var page = http.get("/api/v1/jobs?limit=1000" + (cursor == null ? "" : "&cursor=" + cursor))
-          .body();
+      var page =
+          http.get("/api/v1/jobs?limit=1000" + (cursor == null ? "" : "&cursor=" + cursor)).body();
       page.get("jobs").forEach(j -> ids.add(j.get("job_id").asText()));
       cursor = page.hasNonNull("next_cursor") ? page.get("next_cursor").asText() : null;
     } while (cursor != null);
@@ -106,11 +109,19 @@ class CrashRecoveryTest {
   }
 
   private static Process startServer(Path data) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:TieredStopAtLevel=1",
-        "-cp", System.getProperty("java.class.path"),
-        ServerMain.class.getName(), "--port", "0", "--data-dir", data.toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ServerMain.class.getName(),
+                "--port",
+                "0",
+                "--data-dir",
+                data.toString()));
     return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
   }
 
@@ -122,7 +133,6 @@ class CrashRecoveryTest {
         return URI.create(line.substring(at + "listening on ".length()).strip());
       }
     }
-    throw new IllegalStateException("server exited without printing its URL: exit="
-        + p.waitFor());
+    throw new IllegalStateException("server exited without printing its URL: exit=" + p.waitFor());
   }
 }

@@ -21,35 +21,51 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * <p>"Writes" are counted with {@code hourglass_log_batch_commands_sum}, the commands the server
  * has logged. A held-back poll logs its first lease (which also marks the worker as seen) and
  * nothing more; before this was fixed, one 2-second poll logged thousands of futile retries. Each
- * test has its own server, so nothing else writes meanwhile (every lease and worker timeout is
- * far away). Wake-ups are checked by result, never by elapsed time: a poll that is not woken
- * answers empty at its deadline, and the test fails.
+ * test has its own server, so nothing else writes meanwhile (every lease and worker timeout is far
+ * away). Wake-ups are checked by result, never by elapsed time: a poll that is not woken answers
+ * empty at its deadline, and the test fails.
  */
 class HeldBackLongPollTest {
   /** A held-back poll waits this long; long enough for a spinning loop to log thousands. */
   static final long HELD_MS = 2_000;
+
   /** A poll that must be woken waits this long, so its deadline never answers it by chance. */
   static final long WOKEN_MS = 30_000;
+
   /** The first lease of a poll, and room for one tick. */
   static final long HELD_WRITES_MAX = 2;
 
   @RegisterExtension
-  final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
-      .withBind("127.0.0.1"));
+  final HourglassServerExtension server =
+      HourglassServerExtension.withOptions(o -> o.withBind("127.0.0.1"));
+
   final HttpTestClient http = server.http();
 
   String submit(String queue, String task) {
-    var r = http.post("/api/v1/jobs", "{\"task\":\"" + task + "\",\"queue\":\"" + queue
-        + "\",\"payload\":{}}");
+    var r =
+        http.post(
+            "/api/v1/jobs",
+            "{\"task\":\"" + task + "\",\"queue\":\"" + queue + "\",\"payload\":{}}");
     assertThat(r.status()).as(r.text()).isEqualTo(201);
     return r.str("job_id");
   }
 
   JsonNode lease(String worker, int max, long waitMs, String queue, List<String> tasks) {
     String taskList = tasks.stream().map(t -> "\"" + t + "\"").collect(Collectors.joining(","));
-    var r = http.post("/api/v1/lease", "{\"worker_id\":\"" + worker + "\",\"max\":" + max
-        + ",\"wait_ms\":" + waitMs + ",\"lease_ms\":600000,\"queues\":[\"" + queue + "\"]"
-        + (tasks.isEmpty() ? "" : ",\"tasks\":[" + taskList + "]") + "}");
+    var r =
+        http.post(
+            "/api/v1/lease",
+            "{\"worker_id\":\""
+                + worker
+                + "\",\"max\":"
+                + max
+                + ",\"wait_ms\":"
+                + waitMs
+                + ",\"lease_ms\":600000,\"queues\":[\""
+                + queue
+                + "\"]"
+                + (tasks.isEmpty() ? "" : ",\"tasks\":[" + taskList + "]")
+                + "}");
     assertThat(r.status()).as(r.text()).isEqualTo(200);
     return r.body().get("assignments");
   }
@@ -59,9 +75,14 @@ class HeldBackLongPollTest {
   }
 
   void complete(JsonNode assignment, String worker) {
-    ok(http.post("/api/v1/jobs/" + assignment.get("job_id").asText() + "/complete",
-        "{\"worker_id\":\"" + worker + "\",\"generation\":"
-            + assignment.get("generation").asInt() + "}"));
+    ok(
+        http.post(
+            "/api/v1/jobs/" + assignment.get("job_id").asText() + "/complete",
+            "{\"worker_id\":\""
+                + worker
+                + "\",\"generation\":"
+                + assignment.get("generation").asInt()
+                + "}"));
   }
 
   long logged() {
@@ -83,10 +104,11 @@ class HeldBackLongPollTest {
     long before = logged();
     JsonNode got = lease(worker, max, HELD_MS, queue, tasks);
     long written = logged() - before;
-    System.out.printf("held-back poll (%s): %d commands logged in %d ms%n", worker, written,
-        HELD_MS);
+    System.out.printf(
+        "held-back poll (%s): %d commands logged in %d ms%n", worker, written, HELD_MS);
     assertThat(got).as("a held-back poll gets nothing").isEmpty();
-    assertThat(written).as("commands logged during one held-back poll of %d ms", HELD_MS)
+    assertThat(written)
+        .as("commands logged during one held-back poll of %d ms", HELD_MS)
         .isLessThanOrEqualTo(HELD_WRITES_MAX);
     return written;
   }
@@ -96,14 +118,15 @@ class HeldBackLongPollTest {
       throws Exception {
     try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
       int before = parked();
-      var poll = CompletableFuture.supplyAsync(() -> lease(worker, max, WOKEN_MS, queue, tasks),
-          pool);
+      var poll =
+          CompletableFuture.supplyAsync(() -> lease(worker, max, WOKEN_MS, queue, tasks), pool);
       await().atMost(Duration.ofSeconds(10)).until(() -> parked() > before);
       long logged = logged();
       wake.run();
       JsonNode got = poll.get(WOKEN_MS * 2, TimeUnit.MILLISECONDS);
       assertThat(got).as("the parked poll was woken with a job").isNotEmpty();
-      System.out.printf("woken poll (%s): %d commands logged from the wake to the answer%n",
+      System.out.printf(
+          "woken poll (%s): %d commands logged from the wake to the answer%n",
           worker, logged() - logged);
       return got;
     }
@@ -128,8 +151,13 @@ class HeldBackLongPollTest {
     String second = submit("q", "t");
     lease("w1", 1, 0, "q", List.of());
 
-    JsonNode got = wokenPoll("w2", 1, "q", List.of(),
-        () -> ok(http.put("/api/v1/queues/q/limits", "{\"max_running\":2}")));
+    JsonNode got =
+        wokenPoll(
+            "w2",
+            1,
+            "q",
+            List.of(),
+            () -> ok(http.put("/api/v1/queues/q/limits", "{\"max_running\":2}")));
     assertThat(got.get(0).get("job_id").asText()).isEqualTo(second);
   }
 
@@ -141,8 +169,13 @@ class HeldBackLongPollTest {
     lease("w1", 1, 0, "q", List.of());
 
     heldBackPoll("w2", 1, "q", List.of());
-    JsonNode got = wokenPoll("w2", 1, "q", List.of(),
-        () -> ok(http.put("/api/v1/tasks/t/limits", "{\"max_running\":2}")));
+    JsonNode got =
+        wokenPoll(
+            "w2",
+            1,
+            "q",
+            List.of(),
+            () -> ok(http.put("/api/v1/tasks/t/limits", "{\"max_running\":2}")));
     assertThat(got.get(0).get("job_id").asText()).isEqualTo(second);
   }
 
@@ -152,8 +185,8 @@ class HeldBackLongPollTest {
     ok(http.post("/api/v1/queues/q/pause", "{}"));
 
     heldBackPoll("w", 1, "q", List.of());
-    JsonNode got = wokenPoll("w", 1, "q", List.of(),
-        () -> ok(http.post("/api/v1/queues/q/resume", "{}")));
+    JsonNode got =
+        wokenPoll("w", 1, "q", List.of(), () -> ok(http.post("/api/v1/queues/q/resume", "{}")));
     assertThat(got.get(0).get("job_id").asText()).isEqualTo(id);
   }
 
@@ -175,8 +208,9 @@ class HeldBackLongPollTest {
 
     heldBackPoll("mailer", 1, "q", List.of("send-email"));
     String[] email = new String[1];
-    JsonNode got = wokenPoll("mailer", 1, "q", List.of("send-email"),
-        () -> email[0] = submit("q", "send-email"));
+    JsonNode got =
+        wokenPoll(
+            "mailer", 1, "q", List.of("send-email"), () -> email[0] = submit("q", "send-email"));
     assertThat(got.get(0).get("job_id").asText()).isEqualTo(email[0]);
     assertThat(got.get(0).get("task").asText()).isEqualTo("send-email");
   }
@@ -200,14 +234,15 @@ class HeldBackLongPollTest {
       complete(running, "w0"); // frees one slot: one poll gets the job
       await().atMost(Duration.ofSeconds(10)).until(() -> all.stream().anyMatch(f -> f.isDone()));
       long afterWake = logged() - before;
-      System.out.printf("%d parked polls: %d commands logged to park, %d after one slot freed%n",
+      System.out.printf(
+          "%d parked polls: %d commands logged to park, %d after one slot freed%n",
           polls, parkedWrites, afterWake);
       assertThat(parkedWrites).isLessThanOrEqualTo(polls + 1);
       // the complete, one retried lease that got the job, perhaps a tick: not one per poll
       assertThat(afterWake - parkedWrites).isLessThanOrEqualTo(3);
       assertThat(all.stream().filter(CompletableFuture::isDone).count()).isEqualTo(1);
-      assertThat(all.stream().filter(CompletableFuture::isDone).findFirst().orElseThrow()
-          .get()).hasSize(1);
+      assertThat(all.stream().filter(CompletableFuture::isDone).findFirst().orElseThrow().get())
+          .hasSize(1);
       server.stop(); // answers the other parked polls empty
     }
   }

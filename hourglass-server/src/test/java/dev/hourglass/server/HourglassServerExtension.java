@@ -34,6 +34,7 @@ public final class HourglassServerExtension
   private final UnaryOperator<ServerOptions> options;
   private Path dataDir;
   private HourglassServer server;
+
   /** True when started by {@link #beforeAll}: then it outlives each test and stops after all. */
   private boolean perClass;
 
@@ -78,8 +79,8 @@ public final class HourglassServerExtension
 
   private void start() throws IOException {
     dataDir = Files.createTempDirectory("hourglass-test-server");
-    server = HourglassServer.start(options.apply(ServerOptions.of(dataDir.resolve("data"))
-        .withPort(0)));
+    server =
+        HourglassServer.start(options.apply(ServerOptions.of(dataDir.resolve("data")).withPort(0)));
   }
 
   private void close() throws IOException {
@@ -100,8 +101,9 @@ public final class HourglassServerExtension
   /** The running server; fails outside a test's lifetime. */
   public HourglassServer get() {
     if (server == null) {
-      throw new IllegalStateException("no server: the extension starts one per class (static"
-          + " field) or per test (instance field), and this call came outside that lifetime");
+      throw new IllegalStateException(
+          "no server: the extension starts one per class (static"
+              + " field) or per test (instance field), and this call came outside that lifetime");
     }
     return server;
   }

@@ -20,8 +20,10 @@ final class HttpTestClient {
   }
 
   private final HttpClient client;
+
   /** The server's address, read at each request (a per-test server moves to a new port). */
   private final Supplier<URI> base;
+
   private final String token;
 
   HttpTestClient(URI base) {
@@ -31,8 +33,11 @@ final class HttpTestClient {
   HttpTestClient(Supplier<URI> base, String token) {
     this.base = base;
     this.token = token;
-    this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5)).build();
+    this.client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
   }
 
   HttpTestClient withToken(String t) {
@@ -44,13 +49,17 @@ final class HttpTestClient {
   }
 
   Reply post(String path, String json) {
-    return send(builder(path).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json)));
+    return send(
+        builder(path)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
   Reply put(String path, String json) {
-    return send(builder(path).header("Content-Type", "application/json")
-        .PUT(HttpRequest.BodyPublishers.ofString(json)));
+    return send(
+        builder(path)
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString(json)));
   }
 
   Reply delete(String path) {

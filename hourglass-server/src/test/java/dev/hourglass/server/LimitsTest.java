@@ -21,16 +21,32 @@ class LimitsTest {
     assertThat(l.replyTimeout()).isGreaterThan(l.tickSpacingMin());
     assertThat(l.leaseWaitMax()).isLessThanOrEqualTo(Duration.ofSeconds(60));
     // Every parked long poll and every admitted call has a connection to arrive on.
-    assertThat(l.connectionsMax()).isGreaterThanOrEqualTo(
-        l.parkedLeasesMax() + l.requestsInFlightMax());
+    assertThat(l.connectionsMax())
+        .isGreaterThanOrEqualTo(l.parkedLeasesMax() + l.requestsInFlightMax());
   }
 
   @Test
   void inconsistentBoundsAreRefusedWithEveryValueNamed() {
-    assertThatThrownBy(() -> new Limits(100, 50, 200, 1, 1, 200, 0, Duration.ZERO,
-        Duration.ofSeconds(1), Duration.ZERO, Duration.ofSeconds(1), 0, 1, 1))
+    assertThatThrownBy(
+            () ->
+                new Limits(
+                    100,
+                    50,
+                    200,
+                    1,
+                    1,
+                    200,
+                    0,
+                    Duration.ZERO,
+                    Duration.ofSeconds(1),
+                    Duration.ZERO,
+                    Duration.ofSeconds(1),
+                    0,
+                    1,
+                    1))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("payloadBytesMax=100").hasMessageContaining("bodyBytesMax=50");
+        .hasMessageContaining("payloadBytesMax=100")
+        .hasMessageContaining("bodyBytesMax=50");
   }
 
   @Test

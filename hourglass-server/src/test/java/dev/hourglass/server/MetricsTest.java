@@ -24,15 +24,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Prometheus metrics as a scraper sees them: a real server on 127.0.0.1, real HTTP calls, and
- * assertions on the series and values of {@code GET /metrics}. Each test has its own server, so
- * the label caps and counters start from zero.
+ * assertions on the series and values of {@code GET /metrics}. Each test has its own server, so the
+ * label caps and counters start from zero.
  */
 class MetricsTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
 
   @RegisterExtension
-  final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
-      .withFsync(new FsyncPolicy.NeverUnsafeForTests()));
+  final HourglassServerExtension server =
+      HourglassServerExtension.withOptions(o -> o.withFsync(new FsyncPolicy.NeverUnsafeForTests()));
+
   final HttpTestClient http = server.http();
   final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -48,13 +49,21 @@ class MetricsTest {
     // collection every scrape read NaN. Collect first, then expect real numbers.
     System.gc();
     assertThat(scrape().value("hourglass_longpolls_parked")).isEqualTo(0.0);
-    CompletableFuture<JsonNode> poll = CompletableFuture.supplyAsync(() -> http.post(
-        "/api/v1/lease", "{\"worker_id\":\"parker\",\"wait_ms\":30000,\"queues\":[\"park\"]}")
-        .body(), pool);
-    await().atMost(WAIT).untilAsserted(() -> {
-      System.gc();
-      assertThat(scrape().value("hourglass_longpolls_parked")).isEqualTo(1.0);
-    });
+    CompletableFuture<JsonNode> poll =
+        CompletableFuture.supplyAsync(
+            () ->
+                http.post(
+                        "/api/v1/lease",
+                        "{\"worker_id\":\"parker\",\"wait_ms\":30000,\"queues\":[\"park\"]}")
+                    .body(),
+            pool);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              System.gc();
+              assertThat(scrape().value("hourglass_longpolls_parked")).isEqualTo(1.0);
+            });
     submit("park", "wake", "");
     assertThat(poll.get(WAIT.toSeconds(), TimeUnit.SECONDS).get("assignments")).hasSize(1);
     System.gc();
@@ -92,7 +101,8 @@ class MetricsTest {
     assertThat(m.value("hourglass_job_wait_seconds_count", "queue", "mail", "task", "send"))
         .isEqualTo(2.0);
     assertThat(m.series("hourglass_job_wait_seconds_bucket", "queue", "mail"))
-        .as("fixed wait buckets, +Inf included").hasSize(17);
+        .as("fixed wait buckets, +Inf included")
+        .hasSize(17);
     // The dashboard sums every series of a name: the totals stay what they were.
     assertThat(m.value("hourglass_jobs_succeeded_total")).isEqualTo(3.0);
     assertThat(m.value("hourglass_jobs_failed_total")).isEqualTo(2.0);
@@ -104,18 +114,29 @@ class MetricsTest {
     leaseFor("silent", "expiring", 300);
     submit("slow", "t", ",\"max_attempts\":1,\"timeout_ms\":300");
     leaseFor("busy", "slow", 60_000);
-    assertThat(http.post("/api/v1/workers", "{\"worker_id\":\"mortal\",\"capacity\":1,"
-        + "\"heartbeat_timeout_ms\":300}").status()).isEqualTo(201);
+    assertThat(
+            http.post(
+                    "/api/v1/workers",
+                    "{\"worker_id\":\"mortal\",\"capacity\":1," + "\"heartbeat_timeout_ms\":300}")
+                .status())
+        .isEqualTo(201);
     submit("orphaned", "t", ",\"max_attempts\":1");
     leaseFor("mortal", "orphaned", 60_000);
 
-    await().atMost(WAIT).untilAsserted(() -> {
-      Scrape m = scrape();
-      assertThat(m.value("hourglass_leases_lost_total", "reason", "lease_expired")).isEqualTo(1.0);
-      assertThat(m.value("hourglass_leases_lost_total", "reason", "timed_out")).isEqualTo(1.0);
-      assertThat(m.value("hourglass_leases_lost_total", "reason", "worker_died")).isEqualTo(1.0);
-      assertThat(m.value("hourglass_jobs_requeued_total", "reason", "retry")).isEqualTo(1.0);
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Scrape m = scrape();
+              assertThat(m.value("hourglass_leases_lost_total", "reason", "lease_expired"))
+                  .isEqualTo(1.0);
+              assertThat(m.value("hourglass_leases_lost_total", "reason", "timed_out"))
+                  .isEqualTo(1.0);
+              assertThat(m.value("hourglass_leases_lost_total", "reason", "worker_died"))
+                  .isEqualTo(1.0);
+              assertThat(m.value("hourglass_jobs_requeued_total", "reason", "retry"))
+                  .isEqualTo(1.0);
+            });
     Scrape m = scrape();
     assertThat(m.value("hourglass_leases_lost_total", "reason", "superseded")).isEqualTo(0.0);
     assertThat(m.value("hourglass_jobs_requeued_total", "reason", "released")).isEqualTo(0.0);
@@ -126,8 +147,15 @@ class MetricsTest {
 
     String job = submit("giving-back", "t", "");
     JsonNode a = leaseFor("quitter", "giving-back", 60_000);
-    assertThat(http.post("/api/v1/jobs/" + job + "/release", "{\"worker_id\":\"quitter\","
-        + "\"generation\":" + a.get("generation").asInt() + "}").status()).isEqualTo(200);
+    assertThat(
+            http.post(
+                    "/api/v1/jobs/" + job + "/release",
+                    "{\"worker_id\":\"quitter\","
+                        + "\"generation\":"
+                        + a.get("generation").asInt()
+                        + "}")
+                .status())
+        .isEqualTo(200);
     assertThat(scrape().value("hourglass_jobs_requeued_total", "reason", "released"))
         .isEqualTo(1.0);
   }
@@ -135,10 +163,19 @@ class MetricsTest {
   @Test
   void heartbeatAgeIsReportedForLiveWorkersOnly() {
     long before = System.currentTimeMillis();
-    assertThat(http.post("/api/v1/workers", "{\"worker_id\":\"steady\",\"capacity\":1,"
-        + "\"heartbeat_timeout_ms\":600000}").status()).isEqualTo(201);
-    assertThat(http.post("/api/v1/workers", "{\"worker_id\":\"fading\",\"capacity\":1,"
-        + "\"heartbeat_timeout_ms\":200}").status()).isEqualTo(201);
+    assertThat(
+            http.post(
+                    "/api/v1/workers",
+                    "{\"worker_id\":\"steady\",\"capacity\":1,"
+                        + "\"heartbeat_timeout_ms\":600000}")
+                .status())
+        .isEqualTo(201);
+    assertThat(
+            http.post(
+                    "/api/v1/workers",
+                    "{\"worker_id\":\"fading\",\"capacity\":1," + "\"heartbeat_timeout_ms\":200}")
+                .status())
+        .isEqualTo(201);
     await().atMost(WAIT).until(() -> scrape().value("hourglass_workers_died_total") == 1.0);
     Scrape m = scrape();
     long after = System.currentTimeMillis();
@@ -176,13 +213,18 @@ class MetricsTest {
     }
 
     Scrape m = scrape();
-    for (String name : List.of("hourglass_jobs_submitted_total", "hourglass_queue_ready",
-        "hourglass_jobs", "hourglass_job_wait_seconds_count")) {
+    for (String name :
+        List.of(
+            "hourglass_jobs_submitted_total",
+            "hourglass_queue_ready",
+            "hourglass_jobs",
+            "hourglass_job_wait_seconds_count")) {
       Set<String> values = m.labelValues(name, "queue");
       assertThat(values).as(name).hasSizeLessThanOrEqualTo(n + 1).contains(ServerMetrics.OTHER);
     }
     assertThat(m.labelValues("hourglass_jobs_submitted_total", "task"))
-        .hasSizeLessThanOrEqualTo(n + 1).contains(ServerMetrics.OTHER);
+        .hasSizeLessThanOrEqualTo(n + 1)
+        .contains(ServerMetrics.OTHER);
     int jobs = prio.size() + tasks.size() + queues.size();
     assertThat(m.value("hourglass_jobs_submitted_total")).isEqualTo(jobs);
     assertThat(m.value("hourglass_queue_ready")).isEqualTo(jobs);
@@ -190,8 +232,14 @@ class MetricsTest {
         .hasSize(ServerMetrics.PRIORITY_LABELS_MAX + 1);
     assertThat(m.value("hourglass_queue_ready", "queue", "prio", "priority", "other"))
         .isEqualTo(5.0);
-    assertThat(m.value("hourglass_queue_ready", "queue", "prio", "priority",
-        Integer.toString(ServerMetrics.PRIORITY_LABELS_MAX + 5))).isEqualTo(1.0);
+    assertThat(
+            m.value(
+                "hourglass_queue_ready",
+                "queue",
+                "prio",
+                "priority",
+                Integer.toString(ServerMetrics.PRIORITY_LABELS_MAX + 5)))
+        .isEqualTo(1.0);
     assertThat(m.series("hourglass_worker_heartbeat_age_seconds"))
         .hasSize(ServerMetrics.WORKER_LABELS_MAX);
     assertThat(m.value("hourglass_workers_alive")).isEqualTo(ServerMetrics.WORKER_LABELS_MAX + 5);
@@ -200,8 +248,9 @@ class MetricsTest {
   // ---------------------------------------------------------------------------------------------
 
   private String submit(String queue, String task, String extra) {
-    var r = http.post("/api/v1/jobs", "{\"task\":\"" + task + "\",\"queue\":\"" + queue + "\""
-        + extra + "}");
+    var r =
+        http.post(
+            "/api/v1/jobs", "{\"task\":\"" + task + "\",\"queue\":\"" + queue + "\"" + extra + "}");
     assertThat(r.status()).as(r.text()).isEqualTo(201);
     return r.str("job_id");
   }
@@ -216,8 +265,16 @@ class MetricsTest {
   }
 
   private List<JsonNode> lease(String worker, String queue, int max) {
-    var r = http.post("/api/v1/lease", "{\"worker_id\":\"" + worker + "\",\"max\":" + max
-        + ",\"queues\":[\"" + queue + "\"]}");
+    var r =
+        http.post(
+            "/api/v1/lease",
+            "{\"worker_id\":\""
+                + worker
+                + "\",\"max\":"
+                + max
+                + ",\"queues\":[\""
+                + queue
+                + "\"]}");
     assertThat(r.status()).as(r.text()).isEqualTo(200);
     List<JsonNode> out = new ArrayList<>();
     r.body().get("assignments").forEach(out::add);
@@ -226,8 +283,16 @@ class MetricsTest {
   }
 
   private JsonNode leaseFor(String worker, String queue, long leaseMs) {
-    var r = http.post("/api/v1/lease", "{\"worker_id\":\"" + worker + "\",\"lease_ms\":"
-        + leaseMs + ",\"queues\":[\"" + queue + "\"]}");
+    var r =
+        http.post(
+            "/api/v1/lease",
+            "{\"worker_id\":\""
+                + worker
+                + "\",\"lease_ms\":"
+                + leaseMs
+                + ",\"queues\":[\""
+                + queue
+                + "\"]}");
     assertThat(r.status()).as(r.text()).isEqualTo(200);
     assertThat(r.body().get("assignments")).hasSize(1);
     return r.body().get("assignments").get(0);
@@ -242,8 +307,8 @@ class MetricsTest {
   }
 
   private void report(JsonNode a, String what, String extra) {
-    String body = "{\"worker_id\":\"w1\",\"generation\":" + a.get("generation").asInt()
-        + extra + "}";
+    String body =
+        "{\"worker_id\":\"w1\",\"generation\":" + a.get("generation").asInt() + extra + "}";
     var r = http.post("/api/v1/jobs/" + a.get("job_id").asText() + "/" + what, body);
     assertThat(r.status()).as(r.text()).isEqualTo(200);
   }
@@ -256,8 +321,8 @@ class MetricsTest {
 
   /** One scrape, parsed: every sample with its name, labels and value. */
   record Scrape(List<Sample> samples) {
-    private static final Pattern LINE = Pattern.compile(
-        "([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)\\})? (\\S+)");
+    private static final Pattern LINE =
+        Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)\\})? (\\S+)");
     private static final Pattern LABEL = Pattern.compile("(\\w+)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     record Sample(String name, Map<String, String> labels, double value) {}

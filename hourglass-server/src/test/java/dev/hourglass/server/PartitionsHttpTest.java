@@ -32,8 +32,12 @@ class PartitionsHttpTest {
 
   @BeforeAll
   static void start() throws Exception {
-    server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0)
-        .withFsync(new FsyncPolicy.NeverUnsafeForTests()).withPartitions(N));
+    server =
+        HourglassServer.start(
+            ServerOptions.of(dir.resolve("data"))
+                .withPort(0)
+                .withFsync(new FsyncPolicy.NeverUnsafeForTests())
+                .withPartitions(N));
     http = new HttpTestClient(server.uri());
   }
 
@@ -62,8 +66,15 @@ class PartitionsHttpTest {
   static List<JsonNode> leaseAll(String worker, String queue, int expected) {
     List<JsonNode> got = new ArrayList<>();
     for (int i = 0; i < 200 && got.size() < expected; i++) {
-      var r = http.post("/api/v1/lease", "{\"worker_id\":\"" + worker + "\",\"max\":50,"
-          + "\"wait_ms\":200,\"queues\":[\"" + queue + "\"]}");
+      var r =
+          http.post(
+              "/api/v1/lease",
+              "{\"worker_id\":\""
+                  + worker
+                  + "\",\"max\":50,"
+                  + "\"wait_ms\":200,\"queues\":[\""
+                  + queue
+                  + "\"]}");
       assertThat(r.status()).as(r.text()).isEqualTo(200);
       r.body().get("assignments").forEach(got::add);
     }
@@ -81,14 +92,20 @@ class PartitionsHttpTest {
       var job = http.get("/api/v1/jobs/" + r.str("job_id"));
       assertThat(job.body().get("partition").asInt()).isEqualTo(expected);
     }
-    var bad = submit("{\"task\":\"t\",\"job_id\":\"" + keyIn((expected + 1) % N, "other")
-        + "~x\",\"partition_key\":\"" + key + "\"}");
+    var bad =
+        submit(
+            "{\"task\":\"t\",\"job_id\":\""
+                + keyIn((expected + 1) % N, "other")
+                + "~x\",\"partition_key\":\""
+                + key
+                + "\"}");
     assertThat(bad.status()).as(bad.text()).isEqualTo(422);
     assertThat(bad.str("code")).isEqualTo("PARTITION_CONFLICT");
-    assertThat(bad.str("detail")).contains("partition_key \"customer-42\" places it in partition "
-        + expected).contains("nothing was applied");
-    var good = submit("{\"task\":\"t\",\"job_id\":\"" + key + "~y\",\"partition_key\":\"" + key
-        + "\"}");
+    assertThat(bad.str("detail"))
+        .contains("partition_key \"customer-42\" places it in partition " + expected)
+        .contains("nothing was applied");
+    var good =
+        submit("{\"task\":\"t\",\"job_id\":\"" + key + "~y\",\"partition_key\":\"" + key + "\"}");
     assertThat(good.status()).as(good.text()).isEqualTo(201);
     assertThat(http.get("/api/v1/jobs/customer-42~y").body().get("partition").asInt())
         .isEqualTo(expected);
@@ -102,7 +119,9 @@ class PartitionsHttpTest {
     assertThat(submit("{\"task\":\"t\",\"job_id\":\"" + b + "\"}").status()).isEqualTo(201);
     var r = submit("{\"task\":\"t\",\"depends_on\":[\"" + a + "\",\"" + b + "\"]}");
     assertThat(r.status()).as(r.text()).isEqualTo(422);
-    assertThat(r.str("detail")).contains("lives in partition 0").contains("partition 1")
+    assertThat(r.str("detail"))
+        .contains("lives in partition 0")
+        .contains("partition 1")
         .contains("same partition_key");
     var child = submit("{\"task\":\"t\",\"depends_on\":[\"" + a + "\"]}");
     assertThat(child.status()).isEqualTo(201);
@@ -113,19 +132,46 @@ class PartitionsHttpTest {
   @Test
   void aBatchPipelineLandsInOnePartitionAndAKeylessBatchStaysWhole() {
     String k = "pipe-1";
-    var r = http.post("/api/v1/jobs:batch", "{\"jobs\":[{\"task\":\"t\",\"job_id\":\"" + k
-        + "~a\"},{\"task\":\"t\",\"job_id\":\"" + k + "~b\",\"depends_on\":[\"" + k + "~a\"]},"
-        + "{\"task\":\"t\",\"depends_on\":[\"" + k + "~b\"]}]}");
+    var r =
+        http.post(
+            "/api/v1/jobs:batch",
+            "{\"jobs\":[{\"task\":\"t\",\"job_id\":\""
+                + k
+                + "~a\"},{\"task\":\"t\",\"job_id\":\""
+                + k
+                + "~b\",\"depends_on\":[\""
+                + k
+                + "~a\"]},"
+                + "{\"task\":\"t\",\"depends_on\":[\""
+                + k
+                + "~b\"]}]}");
     assertThat(r.status()).as(r.text()).isEqualTo(201);
     Set<Integer> seen = new HashSet<>();
-    r.body().get("jobs").forEach(j -> seen.add(http.get("/api/v1/jobs/" + j.get("job_id")
-        .asText()).body().get("partition").asInt()));
+    r.body()
+        .get("jobs")
+        .forEach(
+            j ->
+                seen.add(
+                    http.get("/api/v1/jobs/" + j.get("job_id").asText())
+                        .body()
+                        .get("partition")
+                        .asInt()));
     assertThat(seen).containsExactly(PartitionRouting.partitionOfKey(k, N));
-    var keyless = http.post("/api/v1/jobs:batch", "{\"jobs\":[{\"task\":\"t\"},{\"task\":\"t\"},"
-        + "{\"task\":\"t\"}]}");
+    var keyless =
+        http.post(
+            "/api/v1/jobs:batch",
+            "{\"jobs\":[{\"task\":\"t\"},{\"task\":\"t\"}," + "{\"task\":\"t\"}]}");
     Set<Integer> one = new HashSet<>();
-    keyless.body().get("jobs").forEach(j -> one.add(http.get("/api/v1/jobs/" + j.get("job_id")
-        .asText()).body().get("partition").asInt()));
+    keyless
+        .body()
+        .get("jobs")
+        .forEach(
+            j ->
+                one.add(
+                    http.get("/api/v1/jobs/" + j.get("job_id").asText())
+                        .body()
+                        .get("partition")
+                        .asInt()));
     assertThat(one).hasSize(1);
   }
 
@@ -145,8 +191,9 @@ class PartitionsHttpTest {
     List<String> paged = new ArrayList<>();
     String cursor = null;
     for (int page = 0; page < 50; page++) {
-      var r = http.get("/api/v1/jobs?queue=" + q + "&limit=4"
-          + (cursor == null ? "" : "&cursor=" + cursor));
+      var r =
+          http.get(
+              "/api/v1/jobs?queue=" + q + "&limit=4" + (cursor == null ? "" : "&cursor=" + cursor));
       assertThat(r.status()).as(r.text()).isEqualTo(200);
       r.body().get("jobs").forEach(j -> paged.add(j.get("job_id").asText()));
       cursor = r.body().path("next_cursor").asText(null);
@@ -187,8 +234,15 @@ class PartitionsHttpTest {
     String q = freshQueue();
     for (int p = 0; p < N; p++) {
       for (int i = 0; i < 3; i++) {
-        assertThat(submit("{\"task\":\"t\",\"queue\":\"" + q + "\",\"partition_key\":\""
-            + keyIn(p, "w" + i + "-") + "\"}").status()).isEqualTo(201);
+        assertThat(
+                submit(
+                        "{\"task\":\"t\",\"queue\":\""
+                            + q
+                            + "\",\"partition_key\":\""
+                            + keyIn(p, "w" + i + "-")
+                            + "\"}")
+                    .status())
+            .isEqualTo(201);
       }
     }
     var got = leaseAll("w-all", q, 3 * N);
@@ -197,8 +251,10 @@ class PartitionsHttpTest {
     for (JsonNode a : got) {
       String id = a.get("job_id").asText();
       from.add(http.get("/api/v1/jobs/" + id).body().get("partition").asInt());
-      var done = http.post("/api/v1/jobs/" + id + "/complete", "{\"worker_id\":\"w-all\","
-          + "\"generation\":" + a.get("generation").asInt() + "}");
+      var done =
+          http.post(
+              "/api/v1/jobs/" + id + "/complete",
+              "{\"worker_id\":\"w-all\"," + "\"generation\":" + a.get("generation").asInt() + "}");
       assertThat(done.status()).as(done.text()).isEqualTo(200);
     }
     assertThat(from).hasSize(N);
@@ -209,11 +265,24 @@ class PartitionsHttpTest {
   void aParkedPollIsWokenByAJobInAnyPartition() throws Exception {
     String q = freshQueue();
     for (int p = 0; p < N; p++) {
-      var poll = CompletableFuture.supplyAsync(() -> http.post("/api/v1/lease",
-          "{\"worker_id\":\"parked\",\"max\":1,\"wait_ms\":20000,\"queues\":[\"" + q + "\"]}"));
+      var poll =
+          CompletableFuture.supplyAsync(
+              () ->
+                  http.post(
+                      "/api/v1/lease",
+                      "{\"worker_id\":\"parked\",\"max\":1,\"wait_ms\":20000,\"queues\":[\""
+                          + q
+                          + "\"]}"));
       awaitParked();
-      assertThat(submit("{\"task\":\"t\",\"queue\":\"" + q + "\",\"partition_key\":\""
-          + keyIn(p, "park") + "\"}").status()).isEqualTo(201);
+      assertThat(
+              submit(
+                      "{\"task\":\"t\",\"queue\":\""
+                          + q
+                          + "\",\"partition_key\":\""
+                          + keyIn(p, "park")
+                          + "\"}")
+                  .status())
+          .isEqualTo(201);
       var r = poll.get(15, java.util.concurrent.TimeUnit.SECONDS);
       assertThat(r.body().get("assignments")).as("partition %d", p).hasSize(1);
     }
@@ -240,14 +309,20 @@ class PartitionsHttpTest {
     assertThat(set.body().get("max_running").asInt()).isEqualTo(5);
     for (int p = 0; p < N; p++) {
       for (int i = 0; i < 3; i++) {
-        submit("{\"task\":\"t\",\"queue\":\"" + q + "\",\"partition_key\":\""
-            + keyIn(p, "lim" + i + "-") + "\"}");
+        submit(
+            "{\"task\":\"t\",\"queue\":\""
+                + q
+                + "\",\"partition_key\":\""
+                + keyIn(p, "lim" + i + "-")
+                + "\"}");
       }
     }
     List<JsonNode> got = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
-      var r = http.post("/api/v1/lease", "{\"worker_id\":\"lim" + i + "\",\"max\":10,"
-          + "\"queues\":[\"" + q + "\"]}");
+      var r =
+          http.post(
+              "/api/v1/lease",
+              "{\"worker_id\":\"lim" + i + "\",\"max\":10," + "\"queues\":[\"" + q + "\"]}");
       r.body().get("assignments").forEach(got::add);
     }
     assertThat(got).hasSize(5);
@@ -255,37 +330,43 @@ class PartitionsHttpTest {
   }
 
   /**
-   * A queue's rate limit is split over the partitions like max_running: together they start at
-   * most the rate and the burst set, not N times them. Only an upper bound that grows with the
-   * time the test saw pass is asserted, so a slow machine cannot fail it.
+   * A queue's rate limit is split over the partitions like max_running: together they start at most
+   * the rate and the burst set, not N times them. Only an upper bound that grows with the time the
+   * test saw pass is asserted, so a slow machine cannot fail it.
    */
   @Test
   void aRateLimitIsGlobalNotPerPartition() {
     String q = freshQueue();
-    var tooSmall = http.put("/api/v1/queues/" + q + "/limits",
-        "{\"rate_per_second\":10,\"burst\":2}");
+    var tooSmall =
+        http.put("/api/v1/queues/" + q + "/limits", "{\"rate_per_second\":10,\"burst\":2}");
     assertThat(tooSmall.status()).as(tooSmall.text()).isEqualTo(422);
     assertThat(tooSmall.str("code")).isEqualTo("LIMIT_BELOW_PARTITIONS");
     long start = System.nanoTime();
-    var set = http.put("/api/v1/queues/" + q + "/limits",
-        "{\"rate_per_second\":10,\"burst\":6}");
+    var set = http.put("/api/v1/queues/" + q + "/limits", "{\"rate_per_second\":10,\"burst\":6}");
     assertThat(set.status()).as(set.text()).isEqualTo(200);
     assertThat(set.body().get("rate_per_second").asDouble()).isEqualTo(10.0);
     assertThat(set.body().get("burst").asInt()).isEqualTo(6);
     for (int p = 0; p < N; p++) {
       for (int i = 0; i < 8; i++) {
-        submit("{\"task\":\"t\",\"queue\":\"" + q + "\",\"partition_key\":\""
-            + keyIn(p, "rate" + i + "-") + "\"}");
+        submit(
+            "{\"task\":\"t\",\"queue\":\""
+                + q
+                + "\",\"partition_key\":\""
+                + keyIn(p, "rate" + i + "-")
+                + "\"}");
       }
     }
     int got = 0;
     for (int i = 0; i < 8; i++) {
-      var r = http.post("/api/v1/lease", "{\"worker_id\":\"rate" + i + "\",\"max\":10,"
-          + "\"queues\":[\"" + q + "\"]}");
+      var r =
+          http.post(
+              "/api/v1/lease",
+              "{\"worker_id\":\"rate" + i + "\",\"max\":10," + "\"queues\":[\"" + q + "\"]}");
       got += r.body().get("assignments").size();
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    assertThat(got).as("granted within %.2f s", seconds)
+    assertThat(got)
+        .as("granted within %.2f s", seconds)
         .isLessThanOrEqualTo(6 + (int) Math.ceil(10 * seconds));
   }
 
@@ -300,19 +381,29 @@ class PartitionsHttpTest {
     assertThat(set.status()).as(set.text()).isEqualTo(200);
     for (int p = 0; p < N; p++) {
       for (int i = 0; i < 3; i++) {
-        submit("{\"task\":\"t\",\"queue\":\"" + q + "\",\"partition_key\":\""
-            + keyIn(p, "tok" + i + "-") + "\"}");
+        submit(
+            "{\"task\":\"t\",\"queue\":\""
+                + q
+                + "\",\"partition_key\":\""
+                + keyIn(p, "tok" + i + "-")
+                + "\"}");
       }
     }
     int drained = 0;
     for (int i = 0; i < 4; i++) { // the burst: one token in each partition
-      drained += http.post("/api/v1/lease", "{\"worker_id\":\"tok\",\"max\":10,\"queues\":[\""
-          + q + "\"]}").body().get("assignments").size();
+      drained +=
+          http.post(
+                  "/api/v1/lease", "{\"worker_id\":\"tok\",\"max\":10,\"queues\":[\"" + q + "\"]}")
+              .body()
+              .get("assignments")
+              .size();
     }
     assertThat(drained).isBetween(1, 8);
     long start = System.nanoTime();
-    var r = http.post("/api/v1/lease", "{\"worker_id\":\"tok\",\"max\":1,\"wait_ms\":20000,"
-        + "\"queues\":[\"" + q + "\"]}");
+    var r =
+        http.post(
+            "/api/v1/lease",
+            "{\"worker_id\":\"tok\",\"max\":1,\"wait_ms\":20000," + "\"queues\":[\"" + q + "\"]}");
     long millis = (System.nanoTime() - start) / 1_000_000;
     assertThat(r.body().get("assignments").size()).as(r.text()).isEqualTo(1);
     // A partition refills one token a second here; 20 s is what the poll would wait unwoken.
@@ -328,31 +419,52 @@ class PartitionsHttpTest {
     Map<String, Integer> where = new HashMap<>();
     for (int i = 0; i < 60; i++) {
       String key = "r" + random.nextInt(10);
-      String body = switch (random.nextInt(4)) {
-        case 0 -> "{\"task\":\"t\",\"queue\":\"" + q + "\"}";
-        case 1 -> "{\"task\":\"t\",\"queue\":\"" + q + "\",\"partition_key\":\"" + key + "\"}";
-        case 2 -> "{\"task\":\"t\",\"queue\":\"" + q + "\",\"job_id\":\"" + key + "~" + seed
-            + "-" + i + "\",\"idempotency_key\":\"i" + random.nextInt(5) + seed + "\"}";
-        default -> where.isEmpty() ? "{\"task\":\"t\",\"queue\":\"" + q + "\"}"
-            : "{\"task\":\"t\",\"queue\":\"" + q + "\",\"depends_on\":[\""
-                + where.keySet().iterator().next() + "\"]}";
-      };
+      String body =
+          switch (random.nextInt(4)) {
+            case 0 -> "{\"task\":\"t\",\"queue\":\"" + q + "\"}";
+            case 1 -> "{\"task\":\"t\",\"queue\":\"" + q + "\",\"partition_key\":\"" + key + "\"}";
+            case 2 ->
+                "{\"task\":\"t\",\"queue\":\""
+                    + q
+                    + "\",\"job_id\":\""
+                    + key
+                    + "~"
+                    + seed
+                    + "-"
+                    + i
+                    + "\",\"idempotency_key\":\"i"
+                    + random.nextInt(5)
+                    + seed
+                    + "\"}";
+            default ->
+                where.isEmpty()
+                    ? "{\"task\":\"t\",\"queue\":\"" + q + "\"}"
+                    : "{\"task\":\"t\",\"queue\":\""
+                        + q
+                        + "\",\"depends_on\":[\""
+                        + where.keySet().iterator().next()
+                        + "\"]}";
+          };
       var r = submit(body);
       assertThat(r.status()).as(body + " -> " + r.text()).isIn(200, 201);
       String id = r.str("job_id");
       var job = http.get("/api/v1/jobs/" + id);
       assertThat(job.status()).isEqualTo(200);
       where.put(id, job.body().get("partition").asInt());
-      assertThat(job.body().get("partition").asInt()).isEqualTo(
-          PartitionRouting.partitionOfId(id, N));
+      assertThat(job.body().get("partition").asInt())
+          .isEqualTo(PartitionRouting.partitionOfId(id, N));
     }
-    var sched = http.post("/api/v1/schedules", "{\"task\":\"t\",\"cron\":\"0 0 1 1 *\","
-        + "\"schedule_id\":\"r1~yearly\"}");
+    var sched =
+        http.post(
+            "/api/v1/schedules",
+            "{\"task\":\"t\",\"cron\":\"0 0 1 1 *\"," + "\"schedule_id\":\"r1~yearly\"}");
     assertThat(sched.status()).as(sched.text()).isEqualTo(201);
     assertThat(http.get("/api/v1/schedules/r1~yearly").status()).isEqualTo(200);
     assertThat(http.post("/api/v1/schedules/r1~yearly/pause", "").status()).isEqualTo(200);
-    var withKey = http.post("/api/v1/schedules", "{\"task\":\"t\",\"cron\":\"0 0 1 1 *\","
-        + "\"partition_key\":\"x\"}");
+    var withKey =
+        http.post(
+            "/api/v1/schedules",
+            "{\"task\":\"t\",\"cron\":\"0 0 1 1 *\"," + "\"partition_key\":\"x\"}");
     assertThat(withKey.status()).isEqualTo(400);
     for (String id : where.keySet()) {
       var c = http.post("/api/v1/jobs/" + id + "/cancel", "{}");
@@ -364,55 +476,91 @@ class PartitionsHttpTest {
   void aRestartWithAnotherCountIsRefusedNamingBoth() throws Exception {
     Path data = dir.resolve("counted");
     HourglassServer.start(ServerOptions.of(data).withPort(0).withPartitions(2)).stop();
-    assertThatThrownBy(() -> HourglassServer.start(ServerOptions.of(data).withPort(0)
-        .withPartitions(3))).isInstanceOf(IOException.class)
-        .hasMessageContaining("holds 2 partitions").hasMessageContaining("--partitions 3");
+    assertThatThrownBy(
+            () -> HourglassServer.start(ServerOptions.of(data).withPort(0).withPartitions(3)))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("holds 2 partitions")
+        .hasMessageContaining("--partitions 3");
     assertThatThrownBy(() -> HourglassServer.start(ServerOptions.of(data).withPort(0)))
-        .isInstanceOf(IOException.class).hasMessageContaining("--partitions 1");
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("--partitions 1");
     Path single = dir.resolve("single");
     HourglassServer.start(ServerOptions.of(single).withPort(0)).stop();
     assertThat(single.resolve("log")).exists();
-    assertThatThrownBy(() -> HourglassServer.start(ServerOptions.of(single).withPort(0)
-        .withPartitions(4))).isInstanceOf(IOException.class)
-        .hasMessageContaining("holds 1 partition but").hasMessageContaining("--partitions 4");
+    assertThatThrownBy(
+            () -> HourglassServer.start(ServerOptions.of(single).withPort(0).withPartitions(4)))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("holds 1 partition but")
+        .hasMessageContaining("--partitions 4");
     HourglassServer.start(ServerOptions.of(data).withPort(0).withPartitions(2)).stop();
   }
 
   /**
-   * Goal: a worker whose polls keep taking jobs from one partition is not declared dead in
-   * another where it holds a lease (with one partition its polls alone keep it seen there).
+   * Goal: a worker whose polls keep taking jobs from one partition is not declared dead in another
+   * where it holds a lease (with one partition its polls alone keep it seen there).
    */
   @Test
   void aWorkerBusyInOnePartitionStaysAliveWhereItHoldsALease() throws Exception {
     String q = freshQueue();
     String w = "busy";
-    assertThat(http.post("/api/v1/workers", "{\"worker_id\":\"" + w + "\",\"capacity\":10,"
-        + "\"heartbeat_timeout_ms\":4000}").status()).isEqualTo(201);
-    String held = submit("{\"task\":\"t\",\"queue\":\"" + q + "\",\"partition_key\":\""
-        + keyIn(0, "held") + "\"}").str("job_id");
-    var first = http.post("/api/v1/lease", "{\"worker_id\":\"" + w + "\",\"max\":1,"
-        + "\"lease_ms\":600000,\"queues\":[\"" + q + "\"]}").body().get("assignments");
+    assertThat(
+            http.post(
+                    "/api/v1/workers",
+                    "{\"worker_id\":\""
+                        + w
+                        + "\",\"capacity\":10,"
+                        + "\"heartbeat_timeout_ms\":4000}")
+                .status())
+        .isEqualTo(201);
+    String held =
+        submit(
+                "{\"task\":\"t\",\"queue\":\""
+                    + q
+                    + "\",\"partition_key\":\""
+                    + keyIn(0, "held")
+                    + "\"}")
+            .str("job_id");
+    var first =
+        http.post(
+                "/api/v1/lease",
+                "{\"worker_id\":\""
+                    + w
+                    + "\",\"max\":1,"
+                    + "\"lease_ms\":600000,\"queues\":[\""
+                    + q
+                    + "\"]}")
+            .body()
+            .get("assignments");
     assertThat(first).hasSize(1);
     assertThat(first.get(0).get("job_id").asText()).isEqualTo(held);
     long end = System.nanoTime() + 10_000_000_000L;
     int rounds = 0;
     while (System.nanoTime() < end) {
-      submit("{\"task\":\"t\",\"queue\":\"" + q + "\",\"partition_key\":\""
-          + keyIn(1, "busy") + "\"}");
-      var a = http.post("/api/v1/lease", "{\"worker_id\":\"" + w + "\",\"max\":1,"
-          + "\"queues\":[\"" + q + "\"]}").body().get("assignments");
+      submit(
+          "{\"task\":\"t\",\"queue\":\""
+              + q
+              + "\",\"partition_key\":\""
+              + keyIn(1, "busy")
+              + "\"}");
+      var a =
+          http.post(
+                  "/api/v1/lease",
+                  "{\"worker_id\":\"" + w + "\",\"max\":1," + "\"queues\":[\"" + q + "\"]}")
+              .body()
+              .get("assignments");
       for (JsonNode x : a) {
-        http.post("/api/v1/jobs/" + x.get("job_id").asText() + "/complete", "{\"worker_id\":\""
-            + w + "\",\"generation\":" + x.get("generation").asInt() + "}");
+        http.post(
+            "/api/v1/jobs/" + x.get("job_id").asText() + "/complete",
+            "{\"worker_id\":\"" + w + "\",\"generation\":" + x.get("generation").asInt() + "}");
       }
       rounds++;
     }
     var job = http.get("/api/v1/jobs/" + held).body();
-    assertThat(job.get("state").asText()).as("after %d rounds: %s", rounds, job)
+    assertThat(job.get("state").asText())
+        .as("after %d rounds: %s", rounds, job)
         .isEqualTo("RUNNING");
     assertThat(job.get("generation").asInt()).isEqualTo(1);
   }
-
 
   @Test
   void aPollTakesTheBestPriorityOfAnyPartitionFirst() {
@@ -420,30 +568,43 @@ class PartitionsHttpTest {
     int[] priorities = {1, 9, 5, 7};
     for (int p = 0; p < N; p++) {
       for (int round = 0; round < 2; round++) { // twice, so the rotation cannot explain it
-        submit("{\"task\":\"t\",\"queue\":\"" + q + "\",\"priority\":" + priorities[p]
-            + ",\"partition_key\":\"" + keyIn(p, "prio" + round + "-") + "\"}");
+        submit(
+            "{\"task\":\"t\",\"queue\":\""
+                + q
+                + "\",\"priority\":"
+                + priorities[p]
+                + ",\"partition_key\":\""
+                + keyIn(p, "prio" + round + "-")
+                + "\"}");
       }
     }
-    assertThat(http.post("/api/v1/workers", "{\"worker_id\":\"ranked\",\"capacity\":10}")
-        .status()).isEqualTo(201);
+    assertThat(http.post("/api/v1/workers", "{\"worker_id\":\"ranked\",\"capacity\":10}").status())
+        .isEqualTo(201);
     List<Integer> taken = new ArrayList<>();
     for (int i = 0; i < 2 * N; i++) {
-      var a = http.post("/api/v1/lease", "{\"worker_id\":\"ranked\",\"max\":1,"
-          + "\"queues\":[\"" + q + "\"]}").body().get("assignments");
+      var a =
+          http.post(
+                  "/api/v1/lease",
+                  "{\"worker_id\":\"ranked\",\"max\":1," + "\"queues\":[\"" + q + "\"]}")
+              .body()
+              .get("assignments");
       assertThat(a).hasSize(1);
-      taken.add(http.get("/api/v1/jobs/" + a.get(0).get("job_id").asText()).body()
-          .get("priority").asInt());
+      taken.add(
+          http.get("/api/v1/jobs/" + a.get(0).get("job_id").asText())
+              .body()
+              .get("priority")
+              .asInt());
     }
     assertThat(taken).containsExactly(9, 9, 7, 7, 5, 5, 1, 1);
   }
-
 
   @Test
   void metricsShowEachPartitionAndBadPollsAreRefusedAsWithOne() {
     submit("{\"task\":\"t\",\"queue\":\"" + freshQueue() + "\"}");
     String text = http.get("/metrics").text();
     for (int p = 0; p < N; p++) {
-      assertThat(text).contains("hourglass_partition_jobs{partition=\"" + p + "\"}")
+      assertThat(text)
+          .contains("hourglass_partition_jobs{partition=\"" + p + "\"}")
           .contains("hourglass_partition_log_position{partition=\"" + p + "\"}");
     }
     for (int i = 0; i < 2; i++) { // the second poll of the worker too, not only its first
@@ -455,24 +616,32 @@ class PartitionsHttpTest {
     assertThat(tooMany.status()).isEqualTo(400);
   }
 
-
   /**
-   * Goal: a worker that never registered gets, in every partition, the capacity of its first
-   * poll (as with one partition), not the share of that poll a partition happened to serve.
+   * Goal: a worker that never registered gets, in every partition, the capacity of its first poll
+   * (as with one partition), not the share of that poll a partition happened to serve.
    */
   @Test
   void aWorkerRegisteredByItsFirstPollHasItsFullCapacityInEveryPartition() {
     String q = freshQueue();
     for (int p = 0; p < N; p++) {
       for (int i = 0; i < 8; i++) {
-        submit("{\"task\":\"t\",\"queue\":\"" + q + "\",\"partition_key\":\""
-            + keyIn(p, "cap" + i + "-") + "\"}");
+        submit(
+            "{\"task\":\"t\",\"queue\":\""
+                + q
+                + "\",\"partition_key\":\""
+                + keyIn(p, "cap" + i + "-")
+                + "\"}");
       }
     }
     int held = 0;
     for (int i = 0; i < 3; i++) {
-      held += http.post("/api/v1/lease", "{\"worker_id\":\"unregistered\",\"max\":10,"
-          + "\"queues\":[\"" + q + "\"]}").body().get("assignments").size();
+      held +=
+          http.post(
+                  "/api/v1/lease",
+                  "{\"worker_id\":\"unregistered\",\"max\":10," + "\"queues\":[\"" + q + "\"]}")
+              .body()
+              .get("assignments")
+              .size();
     }
     assertThat(held).isEqualTo(30);
     for (JsonNode w : http.get("/api/v1/workers").body().get("workers")) {
@@ -481,5 +650,4 @@ class PartitionsHttpTest {
       }
     }
   }
-
 }

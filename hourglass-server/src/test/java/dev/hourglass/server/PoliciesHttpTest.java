@@ -13,8 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Scheduling policies over HTTP: lease strategies, queue weights, fair queues, rate limits, how
- * queues show them, and the refusals of bad settings. Counts are checked, never durations: the
- * rate test bounds grants by the time the test itself saw pass, which holds on any machine.
+ * queues show them, and the refusals of bad settings. Counts are checked, never durations: the rate
+ * test bounds grants by the time the test itself saw pass, which holds on any machine.
  */
 class PoliciesHttpTest {
   @TempDir Path dir;
@@ -23,8 +23,9 @@ class PoliciesHttpTest {
 
   @BeforeEach
   void start() throws Exception {
-    server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0)
-        .withBind("127.0.0.1"));
+    server =
+        HourglassServer.start(
+            ServerOptions.of(dir.resolve("data")).withPort(0).withBind("127.0.0.1"));
     http = new HttpTestClient(server.uri());
   }
 
@@ -40,8 +41,12 @@ class PoliciesHttpTest {
   private void submit(String queue, int n, String key) {
     List<String> jobs = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      jobs.add("{\"task\":\"t\",\"queue\":\"" + queue + "\""
-          + (key == null ? "" : ",\"fairness_key\":\"" + key + "\"") + "}");
+      jobs.add(
+          "{\"task\":\"t\",\"queue\":\""
+              + queue
+              + "\""
+              + (key == null ? "" : ",\"fairness_key\":\"" + key + "\"")
+              + "}");
     }
     ok(http.post("/api/v1/jobs:batch", "{\"jobs\":[" + String.join(",", jobs) + "]}"));
   }
@@ -53,9 +58,16 @@ class PoliciesHttpTest {
   /** The queue of each job one lease got. */
   private List<JsonNode> lease(String worker, int max, String strategy, String... queues) {
     String list = String.join("\",\"", queues);
-    var r = http.post("/api/v1/lease", "{\"worker_id\":\"" + worker + "\",\"max\":" + max
-        + (queues.length == 0 ? "" : ",\"queues\":[\"" + list + "\"]") + (strategy == null ? "" : ",\"strategy\":\""
-        + strategy + "\"") + "}");
+    var r =
+        http.post(
+            "/api/v1/lease",
+            "{\"worker_id\":\""
+                + worker
+                + "\",\"max\":"
+                + max
+                + (queues.length == 0 ? "" : ",\"queues\":[\"" + list + "\"]")
+                + (strategy == null ? "" : ",\"strategy\":\"" + strategy + "\"")
+                + "}");
     assertThat(r.status()).as(r.text()).isEqualTo(200);
     List<JsonNode> out = new ArrayList<>();
     r.body().get("assignments").forEach(out::add);
@@ -125,9 +137,8 @@ class PoliciesHttpTest {
 
   /**
    * Goal: with 10 jobs/s and a burst of 5, the grants over a little more than three seconds never
-   * exceed 5 + 10 per second of the time that passed between setting the limit and the last
-   * answer (plus one for rounding); and a poll that waits is woken by the next token, not by its
-   * deadline.
+   * exceed 5 + 10 per second of the time that passed between setting the limit and the last answer
+   * (plus one for rounding); and a poll that waits is woken by the next token, not by its deadline.
    */
   @Test
   void aRateLimitOfTenPerSecondNeverGrantsMoreThanItsRatePlusBurst() {
@@ -139,10 +150,13 @@ class PoliciesHttpTest {
     assertThat(granted).as("the full bucket").isEqualTo(5);
     long until = start + 3_100;
     for (int polls = 0; polls < 10_000 && System.currentTimeMillis() < until; polls++) {
-      var r = http.post("/api/v1/lease", "{\"worker_id\":\"w\",\"max\":20,\"queues\":[\"r\"],"
-          + "\"wait_ms\":30000}");
+      var r =
+          http.post(
+              "/api/v1/lease",
+              "{\"worker_id\":\"w\",\"max\":20,\"queues\":[\"r\"]," + "\"wait_ms\":30000}");
       assertThat(r.status()).as(r.text()).isEqualTo(200);
-      assertThat(r.body().get("assignments").size()).as("a long poll woken by a token")
+      assertThat(r.body().get("assignments").size())
+          .as("a long poll woken by a token")
           .isPositive();
       granted += r.body().get("assignments").size();
     }
@@ -155,17 +169,22 @@ class PoliciesHttpTest {
 
   @Test
   void aWorkersReservedSlotIsLeftForItsQueue() {
-    var reg = http.post("/api/v1/workers", "{\"worker_id\":\"w\",\"capacity\":3,"
-        + "\"reserve\":{\"light\":1}}");
+    var reg =
+        http.post(
+            "/api/v1/workers",
+            "{\"worker_id\":\"w\",\"capacity\":3," + "\"reserve\":{\"light\":1}}");
     ok(reg);
     assertThat(reg.body().get("reserve").get("light").asInt()).isEqualTo(1);
     submit("heavy", 10, null);
     assertThat(lease("w", 3, null)).as("the reserved slot stays free").hasSize(2);
     submit("light", 1, null);
-    assertThat(lease("w", 3, null)).singleElement()
+    assertThat(lease("w", 3, null))
+        .singleElement()
         .satisfies(a -> assertThat(a.get("queue").asText()).isEqualTo("light"));
-    var bad = http.post("/api/v1/workers", "{\"worker_id\":\"w2\",\"capacity\":1,"
-        + "\"reserve\":{\"light\":2}}");
+    var bad =
+        http.post(
+            "/api/v1/workers",
+            "{\"worker_id\":\"w2\",\"capacity\":1," + "\"reserve\":{\"light\":2}}");
     assertThat(bad.status()).as(bad.text()).isEqualTo(400);
     assertThat(bad.str("detail")).contains("capacity=1");
   }
@@ -173,8 +192,10 @@ class PoliciesHttpTest {
   @Test
   void queuesShowTheirPolicy() {
     ok(http.put("/api/v1/queues/q/limits", "{\"weight\":4,\"rate_per_second\":2.5}"));
-    ok(http.put("/api/v1/queues/q/policy",
-        "{\"fairness\":\"round_robin\",\"key_weights\":{\"gold\":4}}"));
+    ok(
+        http.put(
+            "/api/v1/queues/q/policy",
+            "{\"fairness\":\"round_robin\",\"key_weights\":{\"gold\":4}}"));
     submit("q", 2, "gold");
     submit("q", 1, "silver");
     JsonNode q = queueNamed("q");
@@ -185,30 +206,39 @@ class PoliciesHttpTest {
     assertThat(q.get("key_weights").get("gold").asInt()).isEqualTo(4);
     assertThat(q.get("active_keys").asLong()).isEqualTo(2);
     String metrics = http.get("/metrics").text();
-    assertThat(metrics).contains("hourglass_queue_policy{queue=\"q\",setting=\"weight\"} 4")
+    assertThat(metrics)
+        .contains("hourglass_queue_policy{queue=\"q\",setting=\"weight\"} 4")
         .contains("hourglass_queue_policy{queue=\"q\",setting=\"rate_per_second\"} 2.5")
         .contains("hourglass_queue_policy{queue=\"q\",setting=\"fair_keys\"} 2");
     ok(http.put("/api/v1/tasks/t/limits", "{\"rate_per_second\":1}"));
-    assertThat(http.put("/api/v1/tasks/t/limits", "{\"max_running\":3}").body()
-        .get("rate_per_second").asDouble()).isEqualTo(1.0);
+    assertThat(
+            http.put("/api/v1/tasks/t/limits", "{\"max_running\":3}")
+                .body()
+                .get("rate_per_second")
+                .asDouble())
+        .isEqualTo(1.0);
   }
 
   @Test
   void badPolicySettingsAreRefusedSpecificallyAndChangeNothing() {
     ok(http.put("/api/v1/queues/q/limits", "{\"max_running\":7}"));
     String[][] cases = {
-        {"PUT", "/api/v1/queues/q/limits", "{\"max_running\":2,\"weight\":0}", "weight=0"},
-        {"PUT", "/api/v1/queues/q/limits", "{}", "at least one"},
-        {"PUT", "/api/v1/queues/q/limits", "{\"rate_per_second\":0.0001}", "steps of 0.001"},
-        {"PUT", "/api/v1/queues/q/limits", "{\"rate_per_second\":-1}", "rate_per_second=-1"},
-        {"PUT", "/api/v1/queues/q/limits", "{\"burst\":3}", "needs rate_per_second"},
-        {"PUT", "/api/v1/queues/q/limits", "{\"rate_per_second\":5,\"burst\":0}", "burst=0"},
-        {"PUT", "/api/v1/queues/q/policy", "{\"fairness\":\"lottery\"}", "lottery"},
-        {"PUT", "/api/v1/queues/q/policy", "{\"fairness\":\"round_robin\",\"key_weights\":"
-            + "{\"k\":0}}", "key_weights[k]=0"},
-        {"PUT", "/api/v1/tasks/t/limits", "{\"weight\":2}", "weight"},
-        {"POST", "/api/v1/lease", "{\"worker_id\":\"w\",\"strategy\":\"random\"}", "random"},
-        {"POST", "/api/v1/jobs", "{\"task\":\"t\",\"fairness_key\":\"\"}", "fairness_key"},
+      {"PUT", "/api/v1/queues/q/limits", "{\"max_running\":2,\"weight\":0}", "weight=0"},
+      {"PUT", "/api/v1/queues/q/limits", "{}", "at least one"},
+      {"PUT", "/api/v1/queues/q/limits", "{\"rate_per_second\":0.0001}", "steps of 0.001"},
+      {"PUT", "/api/v1/queues/q/limits", "{\"rate_per_second\":-1}", "rate_per_second=-1"},
+      {"PUT", "/api/v1/queues/q/limits", "{\"burst\":3}", "needs rate_per_second"},
+      {"PUT", "/api/v1/queues/q/limits", "{\"rate_per_second\":5,\"burst\":0}", "burst=0"},
+      {"PUT", "/api/v1/queues/q/policy", "{\"fairness\":\"lottery\"}", "lottery"},
+      {
+        "PUT",
+        "/api/v1/queues/q/policy",
+        "{\"fairness\":\"round_robin\",\"key_weights\":" + "{\"k\":0}}",
+        "key_weights[k]=0"
+      },
+      {"PUT", "/api/v1/tasks/t/limits", "{\"weight\":2}", "weight"},
+      {"POST", "/api/v1/lease", "{\"worker_id\":\"w\",\"strategy\":\"random\"}", "random"},
+      {"POST", "/api/v1/jobs", "{\"task\":\"t\",\"fairness_key\":\"\"}", "fairness_key"},
     };
     for (String[] c : cases) {
       var r = c[0].equals("PUT") ? http.put(c[1], c[2]) : http.post(c[1], c[2]);

@@ -19,9 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Goal: a replica with partitions runs one Raft group per partition; on restart it recovers them
- * from its storage (the jobs of every partition are still there); a restart with another
- * partition count, or with partitions over a replica directory without, is refused with what to
- * do; with tokens, partitions need an admin token (replicas present it when they forward).
+ * from its storage (the jobs of every partition are still there); a restart with another partition
+ * count, or with partitions over a replica directory without, is refused with what to do; with
+ * tokens, partitions need an admin token (replicas present it when they forward).
  */
 class ReplicaPartitionsTest {
   @TempDir Path dir;
@@ -36,13 +36,17 @@ class ReplicaPartitionsTest {
 
   /** A one-member group: it leads every partition itself. */
   ServerOptions replica(Path data, Peer self, int partitions) {
-    return ServerOptions.of(data).withPort(0).withPartitions(partitions)
+    return ServerOptions.of(data)
+        .withPort(0)
+        .withPartitions(partitions)
         .withReplication(Replication.of(self.id(), List.of(self), Map.of()));
   }
 
   HttpTestClient readyClient() {
     var http = new HttpTestClient(server.uri());
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
         .until(() -> http.get("/readyz").status() == 200);
     return http;
   }
@@ -77,7 +81,8 @@ class ReplicaPartitionsTest {
     server = null;
 
     assertThatThrownBy(() -> HourglassServer.start(replica(data, self, 3)))
-        .isInstanceOf(IOException.class).hasMessageContaining("holds 2 partitions");
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("holds 2 partitions");
 
     Path single = dir.resolve("single");
     server = HourglassServer.start(replica(single, self, 1));
@@ -85,15 +90,18 @@ class ReplicaPartitionsTest {
     server.stop();
     server = null;
     assertThatThrownBy(() -> HourglassServer.start(replica(single, self, 2)))
-        .isInstanceOf(IOException.class).hasMessageContaining("without partitions");
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("without partitions");
   }
 
   @Test
   void tokensWithoutAnAdminTokenAreRefused() throws Exception {
     Peer self = Peer.freeOnLoopback(1).get(0);
-    var options = replica(dir.resolve("s1"), self, 2)
-        .withAuth(Auth.parse("client:client-token-1,worker:worker-token-1"));
+    var options =
+        replica(dir.resolve("s1"), self, 2)
+            .withAuth(Auth.parse("client:client-token-1,worker:worker-token-1"));
     assertThatThrownBy(() -> HourglassServer.start(options))
-        .isInstanceOf(IOException.class).hasMessageContaining("admin token");
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("admin token");
   }
 }

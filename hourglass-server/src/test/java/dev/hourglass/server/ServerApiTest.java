@@ -15,8 +15,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The API over real HTTP on 127.0.0.1 against one server with the durable log (fsync always). */
 class ServerApiTest {
   @RegisterExtension
-  static final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
-      .withFsync(new FsyncPolicy.Always()));
+  static final HourglassServerExtension server =
+      HourglassServerExtension.withOptions(o -> o.withFsync(new FsyncPolicy.Always()));
+
   static final HttpTestClient http = server.http();
   static final AtomicInteger QUEUES = new AtomicInteger();
 
@@ -26,15 +27,32 @@ class ServerApiTest {
   }
 
   static String submit(String queue, String extra) {
-    var r = http.post("/api/v1/jobs", "{\"task\":\"echo\",\"queue\":\"" + queue + "\","
-        + "\"payload\":{\"n\":1}" + extra + "}");
+    var r =
+        http.post(
+            "/api/v1/jobs",
+            "{\"task\":\"echo\",\"queue\":\""
+                + queue
+                + "\","
+                + "\"payload\":{\"n\":1}"
+                + extra
+                + "}");
     assertThat(r.status()).as(r.text()).isEqualTo(201);
     return r.str("job_id");
   }
 
   static JsonNode lease(String worker, String queue, int max, long waitMs) {
-    var r = http.post("/api/v1/lease", "{\"worker_id\":\"" + worker + "\",\"max\":" + max
-        + ",\"wait_ms\":" + waitMs + ",\"queues\":[\"" + queue + "\"]}");
+    var r =
+        http.post(
+            "/api/v1/lease",
+            "{\"worker_id\":\""
+                + worker
+                + "\",\"max\":"
+                + max
+                + ",\"wait_ms\":"
+                + waitMs
+                + ",\"queues\":[\""
+                + queue
+                + "\"]}");
     assertThat(r.status()).as(r.text()).isEqualTo(200);
     return r.body().get("assignments");
   }
@@ -49,17 +67,22 @@ class ServerApiTest {
     assertThat(a).hasSize(1);
     assertThat(a.get(0).get("payload").get("n").asInt()).isEqualTo(1);
     assertThat(a.get(0).get("generation").asInt()).isEqualTo(1);
-    var hb = http.post("/api/v1/jobs/" + id + "/heartbeat",
-        "{\"worker_id\":\"w-life\",\"generation\":1}");
+    var hb =
+        http.post(
+            "/api/v1/jobs/" + id + "/heartbeat", "{\"worker_id\":\"w-life\",\"generation\":1}");
     assertThat(hb.status()).as(hb.text()).isEqualTo(200);
-    var failed = http.post("/api/v1/jobs/" + id + "/fail",
-        "{\"worker_id\":\"w-life\",\"generation\":1,\"error\":\"boom\"}");
+    var failed =
+        http.post(
+            "/api/v1/jobs/" + id + "/fail",
+            "{\"worker_id\":\"w-life\",\"generation\":1,\"error\":\"boom\"}");
     assertThat(failed.status()).as(failed.text()).isEqualTo(200);
 
     JsonNode again = lease("w-life", q, 1, 2_000);
     assertThat(again.get(0).get("generation").asInt()).isEqualTo(2);
-    var done = http.post("/api/v1/jobs/" + id + "/complete",
-        "{\"worker_id\":\"w-life\",\"generation\":2,\"result\":{\"ok\":true}}");
+    var done =
+        http.post(
+            "/api/v1/jobs/" + id + "/complete",
+            "{\"worker_id\":\"w-life\",\"generation\":2,\"result\":{\"ok\":true}}");
     assertThat(done.str("state")).isEqualTo("SUCCEEDED");
 
     JsonNode job = http.get("/api/v1/jobs/" + id).body();
@@ -78,21 +101,29 @@ class ServerApiTest {
     try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
       for (int round = 0; round < 5; round++) {
         int parkedBefore = http.get("/api/v1/stats").body().get("parked_long_polls").asInt();
-        var poll = CompletableFuture.supplyAsync(() -> {
-          JsonNode a = lease("w-poll", q, 1, 10_000);
-          return new Object[] {a, System.nanoTime()};
-        }, pool);
-        await().atMost(Duration.ofSeconds(5)).until(() -> http.get("/api/v1/stats").body()
-            .get("parked_long_polls").asInt() > parkedBefore);
+        var poll =
+            CompletableFuture.supplyAsync(
+                () -> {
+                  JsonNode a = lease("w-poll", q, 1, 10_000);
+                  return new Object[] {a, System.nanoTime()};
+                },
+                pool);
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .until(
+                () ->
+                    http.get("/api/v1/stats").body().get("parked_long_polls").asInt()
+                        > parkedBefore);
         long sent = System.nanoTime();
         String id = submit(q, "");
         Object[] got = poll.get();
         double millis = ((long) got[1] - sent) / 1e6;
-        System.out.printf("long poll woke %.2f ms after the submit was sent (round %d)%n", millis,
-            round);
+        System.out.printf(
+            "long poll woke %.2f ms after the submit was sent (round %d)%n", millis, round);
         assertThat(((JsonNode) got[0]).get(0).get("job_id").asText()).isEqualTo(id);
         assertThat(millis).isLessThan(500);
-        http.post("/api/v1/jobs/" + id + "/complete", "{\"worker_id\":\"w-poll\",\"generation\":1}");
+        http.post(
+            "/api/v1/jobs/" + id + "/complete", "{\"worker_id\":\"w-poll\",\"generation\":1}");
       }
     }
   }
@@ -114,23 +145,36 @@ class ServerApiTest {
   void expiredLeaseIsReclaimedAndTheZombieIsRefused() {
     String q = freshQueue();
     String id = submit(q, ",\"backoff_ms\":0");
-    assertThat(http.post("/api/v1/lease", "{\"worker_id\":\"zombie\",\"max\":1,\"lease_ms\":200,"
-        + "\"queues\":[\"" + q + "\"]}").body().get("assignments")).hasSize(1);
+    assertThat(
+            http.post(
+                    "/api/v1/lease",
+                    "{\"worker_id\":\"zombie\",\"max\":1,\"lease_ms\":200,"
+                        + "\"queues\":[\""
+                        + q
+                        + "\"]}")
+                .body()
+                .get("assignments"))
+        .hasSize(1);
     JsonNode second = lease("heir", q, 1, 5_000); // parked until the tick expires the lease
     assertThat(second.get(0).get("generation").asInt()).isEqualTo(2);
 
-    var stale = http.post("/api/v1/jobs/" + id + "/complete",
-        "{\"worker_id\":\"zombie\",\"generation\":1}");
+    var stale =
+        http.post(
+            "/api/v1/jobs/" + id + "/complete", "{\"worker_id\":\"zombie\",\"generation\":1}");
     assertThat(stale.status()).isEqualTo(409);
     assertThat(stale.raw().headers().firstValue("Content-Type")).hasValue(Http.PROBLEM_JSON);
     assertThat(stale.str("code")).isEqualTo("STALE_GENERATION");
     assertThat(stale.str("detail")).contains("generation 1").contains("generation 2");
-    var notHolder = http.post("/api/v1/jobs/" + id + "/heartbeat",
-        "{\"worker_id\":\"zombie\",\"generation\":2}");
+    var notHolder =
+        http.post(
+            "/api/v1/jobs/" + id + "/heartbeat", "{\"worker_id\":\"zombie\",\"generation\":2}");
     assertThat(notHolder.status()).isEqualTo(409);
     assertThat(notHolder.str("code")).isEqualTo("NOT_LEASE_HOLDER");
-    assertThat(http.post("/api/v1/jobs/" + id + "/complete",
-        "{\"worker_id\":\"heir\",\"generation\":2}").str("state")).isEqualTo("SUCCEEDED");
+    assertThat(
+            http.post(
+                    "/api/v1/jobs/" + id + "/complete", "{\"worker_id\":\"heir\",\"generation\":2}")
+                .str("state"))
+        .isEqualTo("SUCCEEDED");
   }
 
   @Test
@@ -139,9 +183,16 @@ class ServerApiTest {
     String a = submit(q, "");
     String b = submit(q, "");
     assertThat(lease("w-batch", q, 2, 0)).hasSize(2);
-    var r = http.post("/api/v1/jobs:complete", "{\"worker_id\":\"w-batch\",\"completions\":["
-        + "{\"job_id\":\"" + a + "\",\"generation\":1,\"result\":7},"
-        + "{\"job_id\":\"" + b + "\",\"generation\":9}]}");
+    var r =
+        http.post(
+            "/api/v1/jobs:complete",
+            "{\"worker_id\":\"w-batch\",\"completions\":["
+                + "{\"job_id\":\""
+                + a
+                + "\",\"generation\":1,\"result\":7},"
+                + "{\"job_id\":\""
+                + b
+                + "\",\"generation\":9}]}");
     assertThat(r.status()).as(r.text()).isEqualTo(200);
     assertThat(r.body().get("results").get(0).get("state").asText()).isEqualTo("SUCCEEDED");
     assertThat(r.body().get("results").get(1).get("code").asText()).isEqualTo("NOT_LEASE_HOLDER");
@@ -171,9 +222,22 @@ class ServerApiTest {
   @Test
   void batchSubmitsADagInOrderAndChildrenWaitForParents() {
     String q = freshQueue();
-    var r = http.post("/api/v1/jobs:batch", "{\"jobs\":[{\"job_id\":\"" + q + "-b\",\"task\":\"t\","
-        + "\"queue\":\"" + q + "\",\"depends_on\":[\"" + q + "-a\"]},{\"job_id\":\"" + q + "-a\","
-        + "\"task\":\"t\",\"queue\":\"" + q + "\"}]}");
+    var r =
+        http.post(
+            "/api/v1/jobs:batch",
+            "{\"jobs\":[{\"job_id\":\""
+                + q
+                + "-b\",\"task\":\"t\","
+                + "\"queue\":\""
+                + q
+                + "\",\"depends_on\":[\""
+                + q
+                + "-a\"]},{\"job_id\":\""
+                + q
+                + "-a\","
+                + "\"task\":\"t\",\"queue\":\""
+                + q
+                + "\"}]}");
     assertThat(r.status()).as(r.text()).isEqualTo(201);
     assertThat(r.body().get("jobs").get(0).get("job_id").asText()).isEqualTo(q + "-b");
     assertThat(r.body().get("jobs").get(0).get("state").asText()).isEqualTo("PENDING");
@@ -185,8 +249,9 @@ class ServerApiTest {
     String q = freshQueue();
     String id = submit(q, ",\"max_attempts\":1");
     lease("w-dead", q, 1, 0);
-    http.post("/api/v1/jobs/" + id + "/fail", "{\"worker_id\":\"w-dead\",\"generation\":1,"
-        + "\"error\":\"fatal\",\"retryable\":false}");
+    http.post(
+        "/api/v1/jobs/" + id + "/fail",
+        "{\"worker_id\":\"w-dead\",\"generation\":1," + "\"error\":\"fatal\",\"retryable\":false}");
     var dlq = http.get("/api/v1/dlq?limit=1000").body().get("jobs");
     assertThat(dlq.findValuesAsText("job_id")).contains(id);
     assertThat(http.post("/api/v1/dlq/" + id + "/redrive", "").str("state")).isEqualTo("READY");
@@ -197,16 +262,32 @@ class ServerApiTest {
   @Test
   void schedulesQueuesAndWorkersAreManagedOverHttp() {
     String q = freshQueue();
-    var s = http.post("/api/v1/jobs", "{\"task\":\"report\",\"queue\":\"" + q + "\",\"cron\":"
-        + "\"0 3 * * *\",\"time_zone\":\"Europe/Berlin\",\"schedule_id\":\"nightly-" + q + "\"}");
+    var s =
+        http.post(
+            "/api/v1/jobs",
+            "{\"task\":\"report\",\"queue\":\""
+                + q
+                + "\",\"cron\":"
+                + "\"0 3 * * *\",\"time_zone\":\"Europe/Berlin\",\"schedule_id\":\"nightly-"
+                + q
+                + "\"}");
     assertThat(s.status()).as(s.text()).isEqualTo(201);
     assertThat(s.body().get("next_fire_at").asLong()).isGreaterThan(System.currentTimeMillis());
-    assertThat(http.post("/api/v1/schedules/nightly-" + q + "/pause", "").body().get("paused")
-        .asBoolean()).isTrue();
-    assertThat(http.post("/api/v1/schedules/nightly-" + q + "/resume", "").body().get("paused")
-        .asBoolean()).isFalse();
-    assertThat(http.get("/api/v1/schedules").body().get("schedules").findValuesAsText(
-        "schedule_id")).contains("nightly-" + q);
+    assertThat(
+            http.post("/api/v1/schedules/nightly-" + q + "/pause", "")
+                .body()
+                .get("paused")
+                .asBoolean())
+        .isTrue();
+    assertThat(
+            http.post("/api/v1/schedules/nightly-" + q + "/resume", "")
+                .body()
+                .get("paused")
+                .asBoolean())
+        .isFalse();
+    assertThat(
+            http.get("/api/v1/schedules").body().get("schedules").findValuesAsText("schedule_id"))
+        .contains("nightly-" + q);
     assertThat(http.delete("/api/v1/schedules/nightly-" + q).status()).isEqualTo(200);
     assertThat(http.get("/api/v1/schedules/nightly-" + q).status()).isEqualTo(404);
 
@@ -214,13 +295,19 @@ class ServerApiTest {
     assertThat(http.post("/api/v1/queues/" + q + "/pause", "").body().get("paused").asBoolean())
         .isTrue();
     assertThat(lease("w-q", q, 1, 0)).isEmpty();
-    assertThat(http.put("/api/v1/queues/" + q + "/limits", "{\"max_running\":3}").body()
-        .get("max_running").asInt()).isEqualTo(3);
+    assertThat(
+            http.put("/api/v1/queues/" + q + "/limits", "{\"max_running\":3}")
+                .body()
+                .get("max_running")
+                .asInt())
+        .isEqualTo(3);
     http.post("/api/v1/queues/" + q + "/resume", "");
     assertThat(lease("w-q", q, 1, 0)).hasSize(1);
 
-    var w = http.post("/api/v1/workers", "{\"worker_id\":\"w-reg\",\"capacity\":4,"
-        + "\"queues\":[\"" + q + "\"]}");
+    var w =
+        http.post(
+            "/api/v1/workers",
+            "{\"worker_id\":\"w-reg\",\"capacity\":4," + "\"queues\":[\"" + q + "\"]}");
     assertThat(w.status()).as(w.text()).isEqualTo(201);
     assertThat(http.get("/api/v1/workers").body().get("workers").findValuesAsText("worker_id"))
         .contains("w-reg");
@@ -238,8 +325,13 @@ class ServerApiTest {
     submit(freshQueue(), "");
     var m = http.get("/metrics");
     assertThat(m.status()).isEqualTo(200);
-    assertThat(m.text()).contains("hourglass_queue_ready{", "hourglass_jobs_submitted_total",
-        "hourglass_log_batch_seconds_bucket", "hourglass_job_wait_seconds",
-        "hourglass_workers_alive", "hourglass_leases_lost_total");
+    assertThat(m.text())
+        .contains(
+            "hourglass_queue_ready{",
+            "hourglass_jobs_submitted_total",
+            "hourglass_log_batch_seconds_bucket",
+            "hourglass_job_wait_seconds",
+            "hourglass_workers_alive",
+            "hourglass_leases_lost_total");
   }
 }

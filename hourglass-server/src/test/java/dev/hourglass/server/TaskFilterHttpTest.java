@@ -9,28 +9,36 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Task types over HTTP: a lease and a worker registration name the task types a worker can run;
- * the workers listing shows them; READY jobs no live worker can run show in the queues listing,
- * the stats and the {@code hourglass_jobs_unrunnable} gauge. Each test has its own server, since
- * "no live worker can run it" depends on every worker the server knows.
+ * Task types over HTTP: a lease and a worker registration name the task types a worker can run; the
+ * workers listing shows them; READY jobs no live worker can run show in the queues listing, the
+ * stats and the {@code hourglass_jobs_unrunnable} gauge. Each test has its own server, since "no
+ * live worker can run it" depends on every worker the server knows.
  */
 class TaskFilterHttpTest {
   @RegisterExtension
-  final HourglassServerExtension server = HourglassServerExtension.withOptions(o -> o
-      .withBind("127.0.0.1"));
+  final HourglassServerExtension server =
+      HourglassServerExtension.withOptions(o -> o.withBind("127.0.0.1"));
+
   final HttpTestClient http = server.http();
 
   String submit(String queue, String task) {
-    var r = http.post("/api/v1/jobs", "{\"task\":\"" + task + "\",\"queue\":\"" + queue
-        + "\",\"payload\":{}}");
+    var r =
+        http.post(
+            "/api/v1/jobs",
+            "{\"task\":\"" + task + "\",\"queue\":\"" + queue + "\",\"payload\":{}}");
     assertThat(r.status()).as(r.text()).isEqualTo(201);
     return r.str("job_id");
   }
 
   HttpTestClient.Reply register(String worker, String tasksJson) {
-    return http.post("/api/v1/workers", "{\"worker_id\":\"" + worker + "\",\"capacity\":4"
-        + (tasksJson == null ? "" : ",\"tasks\":" + tasksJson) + ",\"heartbeat_timeout_ms\":"
-        + "600000}");
+    return http.post(
+        "/api/v1/workers",
+        "{\"worker_id\":\""
+            + worker
+            + "\",\"capacity\":4"
+            + (tasksJson == null ? "" : ",\"tasks\":" + tasksJson)
+            + ",\"heartbeat_timeout_ms\":"
+            + "600000}");
   }
 
   JsonNode queue(String name) {
@@ -56,8 +64,10 @@ class TaskFilterHttpTest {
   void aLeaseNamingTasksGetsOnlyThoseAndTheOtherJobStaysReady() {
     String email = submit("q", "send-email");
     String resize = submit("q", "resize-image");
-    var r = http.post("/api/v1/lease", "{\"worker_id\":\"mailer\",\"max\":10,\"tasks\":"
-        + "[\"send-email\"]}");
+    var r =
+        http.post(
+            "/api/v1/lease",
+            "{\"worker_id\":\"mailer\",\"max\":10,\"tasks\":" + "[\"send-email\"]}");
     assertThat(r.status()).as(r.text()).isEqualTo(200);
     assertThat(r.body().get("assignments")).hasSize(1);
     assertThat(r.body().get("assignments").get(0).get("job_id").asText()).isEqualTo(email);
@@ -80,7 +90,8 @@ class TaskFilterHttpTest {
 
     submit("q", "resize-image");
     var r = http.post("/api/v1/lease", "{\"worker_id\":\"mailer\",\"max\":4}");
-    assertThat(r.body().get("assignments")).as("registered tasks filter a lease without tasks")
+    assertThat(r.body().get("assignments"))
+        .as("registered tasks filter a lease without tasks")
         .isEmpty();
   }
 
@@ -93,8 +104,8 @@ class TaskFilterHttpTest {
 
     assertThat(queue("images").get("unrunnable").toString()).isEqualTo("{\"resize-image\":2}");
     assertThat(http.get("/api/v1/stats").body().get("unrunnable").asLong()).isEqualTo(2);
-    assertThat(unrunnableMetricLines()).containsExactly(
-        "hourglass_jobs_unrunnable{task=\"resize-image\"} 2.0");
+    assertThat(unrunnableMetricLines())
+        .containsExactly("hourglass_jobs_unrunnable{task=\"resize-image\"} 2.0");
 
     assertThat(register("resizer", "[\"resize-image\"]").status()).isEqualTo(201);
     assertThat(queue("images").get("unrunnable").toString()).isEqualTo("{}");

@@ -24,8 +24,11 @@ class TraceContextHttpTest {
 
   @BeforeAll
   static void start() throws Exception {
-    server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0)
-        .withFsync(new FsyncPolicy.NeverUnsafeForTests()));
+    server =
+        HourglassServer.start(
+            ServerOptions.of(dir.resolve("data"))
+                .withPort(0)
+                .withFsync(new FsyncPolicy.NeverUnsafeForTests()));
     http = new HttpTestClient(server.uri());
   }
 
@@ -36,9 +39,13 @@ class TraceContextHttpTest {
 
   @Test
   void theContextIsKeptWithTheJobAndAnsweredInEveryAssignment() {
-    var r = http.post("/api/v1/jobs", """
+    var r =
+        http.post(
+            "/api/v1/jobs",
+            """
         {"job_id":"traced","task":"trace-t","queue":"trace-q","max_attempts":3,"backoff_ms":0,
-         "traceparent":"%s","tracestate":"rojo=00f067aa0ba902b7"}""".formatted(P1));
+         "traceparent":"%s","tracestate":"rojo=00f067aa0ba902b7"}"""
+                .formatted(P1));
     assertThat(r.status()).as(r.text()).isEqualTo(201);
     JsonNode job = http.get("/api/v1/jobs/traced").body();
     assertThat(job.path("traceparent").asText()).isEqualTo(P1);
@@ -48,9 +55,14 @@ class TraceContextHttpTest {
     assertThat(first.path("traceparent").asText()).isEqualTo(P1);
     assertThat(first.path("tracestate").asText()).isEqualTo("rojo=00f067aa0ba902b7");
     assertThat(first.path("attempt").asInt()).isEqualTo(1);
-    assertThat(http.post("/api/v1/jobs/traced/fail", """
+    assertThat(
+            http.post(
+                    "/api/v1/jobs/traced/fail",
+                    """
         {"worker_id":"tw","generation":%d,"error":"flaky"}"""
-        .formatted(first.path("generation").asInt())).status()).isEqualTo(200);
+                        .formatted(first.path("generation").asInt()))
+                .status())
+        .isEqualTo(200);
     JsonNode retry = lease();
     assertThat(retry.path("generation").asInt()).isEqualTo(2);
     assertThat(retry.path("attempt").asInt()).isEqualTo(2);
@@ -59,10 +71,14 @@ class TraceContextHttpTest {
 
   @Test
   void eachJobOfABatchKeepsItsOwnContextAndAnUntracedJobHasNone() {
-    var r = http.post("/api/v1/jobs:batch", """
+    var r =
+        http.post(
+            "/api/v1/jobs:batch",
+            """
         {"jobs":[{"job_id":"b-parent","task":"t","traceparent":"%s"},
                  {"job_id":"b-child","task":"t","depends_on":["b-parent"],"traceparent":"%s"},
-                 {"job_id":"b-plain","task":"t"}]}""".formatted(P1, P2));
+                 {"job_id":"b-plain","task":"t"}]}"""
+                .formatted(P1, P2));
     assertThat(r.status()).as(r.text()).isEqualTo(201);
     assertThat(http.get("/api/v1/jobs/b-parent").str("traceparent")).isEqualTo(P1);
     assertThat(http.get("/api/v1/jobs/b-child").str("traceparent")).isEqualTo(P2);
@@ -73,9 +89,12 @@ class TraceContextHttpTest {
 
   @Test
   void aScheduleCarriesItsContext() {
-    var r = http.post("/api/v1/schedules", """
+    var r =
+        http.post(
+            "/api/v1/schedules",
+            """
         {"schedule_id":"traced-s","task":"t","cron":"0 0 1 1 *","traceparent":"%s"}"""
-        .formatted(P2));
+                .formatted(P2));
     assertThat(r.status()).as(r.text()).isEqualTo(201);
     assertThat(http.get("/api/v1/schedules/traced-s").str("traceparent")).isEqualTo(P2);
   }
@@ -84,16 +103,29 @@ class TraceContextHttpTest {
   void aMalformedContextIsRefusedNamingTheFieldAndNothingIsStored() {
     JsonNode before = http.get("/api/v1/jobs?limit=500").body();
     String[][] cases = {
-        {"/api/v1/jobs", "{\"task\":\"t\",\"traceparent\":\"" + P1.toUpperCase() + "\"}",
-            "traceparent="},
-        {"/api/v1/jobs", "{\"task\":\"t\",\"traceparent\":\" " + P1 + "\"}", "traceparent="},
-        {"/api/v1/jobs", "{\"task\":\"t\",\"traceparent\":\"" + P1
-            + "\",\"tracestate\":\"Bad Key=1\"}", "tracestate="},
-        {"/api/v1/jobs", "{\"task\":\"t\",\"tracestate\":\"a=1\"}", "without a traceparent"},
-        {"/api/v1/jobs:batch", "{\"jobs\":[{\"task\":\"t\"},{\"task\":\"t\","
-            + "\"traceparent\":\"00-1-2-3\"}]}", "jobs[1]: traceparent=\"00-1-2-3\""},
-        {"/api/v1/schedules", "{\"task\":\"t\",\"cron\":\"* * * * *\",\"traceparent\":\"x\"}",
-            "traceparent=\"x\""}};
+      {
+        "/api/v1/jobs",
+        "{\"task\":\"t\",\"traceparent\":\"" + P1.toUpperCase() + "\"}",
+        "traceparent="
+      },
+      {"/api/v1/jobs", "{\"task\":\"t\",\"traceparent\":\" " + P1 + "\"}", "traceparent="},
+      {
+        "/api/v1/jobs",
+        "{\"task\":\"t\",\"traceparent\":\"" + P1 + "\",\"tracestate\":\"Bad Key=1\"}",
+        "tracestate="
+      },
+      {"/api/v1/jobs", "{\"task\":\"t\",\"tracestate\":\"a=1\"}", "without a traceparent"},
+      {
+        "/api/v1/jobs:batch",
+        "{\"jobs\":[{\"task\":\"t\"},{\"task\":\"t\"," + "\"traceparent\":\"00-1-2-3\"}]}",
+        "jobs[1]: traceparent=\"00-1-2-3\""
+      },
+      {
+        "/api/v1/schedules",
+        "{\"task\":\"t\",\"cron\":\"* * * * *\",\"traceparent\":\"x\"}",
+        "traceparent=\"x\""
+      }
+    };
     for (String[] c : cases) {
       var r = http.post(c[0], c[1]);
       assertThat(r.status()).as(c[1] + " -> " + r.text()).isEqualTo(400);
@@ -105,7 +137,10 @@ class TraceContextHttpTest {
   }
 
   private static JsonNode lease() {
-    var r = http.post("/api/v1/lease", """
+    var r =
+        http.post(
+            "/api/v1/lease",
+            """
         {"worker_id":"tw","max":1,"queues":["trace-q"],"wait_ms":5000}""");
     assertThat(r.status()).as(r.text()).isEqualTo(200);
     assertThat(r.body().path("assignments")).as(r.text()).hasSize(1);

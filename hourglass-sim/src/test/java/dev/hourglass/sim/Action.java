@@ -5,10 +5,10 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * One step of a simulated run: what a client, a worker, the clock or the fault injector does
- * next. A run is its seed plus its list of actions; each action carries its own {@code salt} for
- * its random choices, so a run with steps cut out (shrinking) still makes the same choices in the
- * steps it keeps.
+ * One step of a simulated run: what a client, a worker, the clock or the fault injector does next.
+ * A run is its seed plus its list of actions; each action carries its own {@code salt} for its
+ * random choices, so a run with steps cut out (shrinking) still makes the same choices in the steps
+ * it keeps.
  */
 sealed interface Action {
 

@@ -34,16 +34,17 @@ class OneCommitGrantTest {
       throws Exception {
     SimDisk disk = new SimDisk(11, 0);
     AtomicInteger logForces = new AtomicInteger();
-    disk.plan((op, path) -> {
-      if (op == SimDisk.Op.FORCE && path.endsWith(".wal")) {
-        logForces.incrementAndGet();
-      }
-      return false;
-    });
+    disk.plan(
+        (op, path) -> {
+          if (op == SimDisk.Op.FORCE && path.endsWith(".wal")) {
+            logForces.incrementAndGet();
+          }
+          return false;
+        });
     DurableEngine durable = DurableEngine.open(options(disk.boot()));
     var backend = new LocalBackend(durable);
-    var loop = EngineLoop.driven(backend, LoopLimits.DEFAULTS, EngineLoopListener.NONE,
-        new FixedTime());
+    var loop =
+        EngineLoop.driven(backend, LoopLimits.DEFAULTS, EngineLoopListener.NONE, new FixedTime());
     var waiting = loop.lease("w1", 1, List.of(), List.of(), 30_000, 5_000);
     loop.runUntilIdle();
     assertThat(waiting).as("the poll parks: nothing is ready").isNotDone();
@@ -56,7 +57,8 @@ class OneCommitGrantTest {
     List<EngineLoop.Assignment> granted = waiting.join();
     assertThat(granted).extracting(EngineLoop.Assignment::jobId).containsExactly("j1");
     assertThat(logForces.get() - forcesBefore)
-        .as("forces of the log from the submit to the worker's answer").isEqualTo(1);
+        .as("forces of the log from the submit to the worker's answer")
+        .isEqualTo(1);
 
     disk.crash(); // the power fails right after the worker heard of its grant
     DurableEngine recovered = DurableEngine.open(options(disk.boot()));
@@ -71,8 +73,14 @@ class OneCommitGrantTest {
   }
 
   private static DurableOptions options(FileSystem fs) {
-    return new DurableOptions(fs.getPath("/data"), EngineConfig.DEFAULTS,
-        new FsyncPolicy.Always(), 3, 1_000_000_000L, false, 4096);
+    return new DurableOptions(
+        fs.getPath("/data"),
+        EngineConfig.DEFAULTS,
+        new FsyncPolicy.Always(),
+        3,
+        1_000_000_000L,
+        false,
+        4096);
   }
 
   /** The clock stands still: the test pumps the loop and nothing depends on waiting. */

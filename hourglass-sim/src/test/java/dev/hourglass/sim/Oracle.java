@@ -51,8 +51,10 @@ final class Oracle {
   private final Map<String, Integer> completedAccepted = new HashMap<>();
   private final Map<String, Integer> succeededApplied = new HashMap<>();
   private final Map<String, Integer> newestGeneration = new HashMap<>();
+
   /** The job each idempotency key was answered with. */
   private final Map<String, String> jobOfKey = new HashMap<>();
+
   private String violation;
 
   String violation() {
@@ -72,8 +74,9 @@ final class Oracle {
         case LeaseGranted g -> {
           int before = newestGeneration.getOrDefault(g.jobId(), 0);
           if (g.generation() <= before) {
-            fail("generation went backwards: job=%s granted generation=%d after generation=%d"
-                .formatted(g.jobId(), g.generation(), before));
+            fail(
+                "generation went backwards: job=%s granted generation=%d after generation=%d"
+                    .formatted(g.jobId(), g.generation(), before));
           }
           newestGeneration.put(g.jobId(), g.generation());
         }
@@ -96,14 +99,13 @@ final class Oracle {
   void keyAnswered(String key, String jobId) {
     String first = jobOfKey.putIfAbsent(key, jobId);
     if (first != null && !first.equals(jobId)) {
-      fail("an idempotency key made two jobs: key=%s jobs %s and %s".formatted(key, first,
-          jobId));
+      fail("an idempotency key made two jobs: key=%s jobs %s and %s".formatted(key, first, jobId));
     }
   }
 
   /**
-   * A worker's report, as the loop answers it: one that names an older generation than the
-   * newest granted must be refused; an accepted completion must be the job's only one.
+   * A worker's report, as the loop answers it: one that names an older generation than the newest
+   * granted must be refused; an accepted completion must be the job's only one.
    */
   void report(String kind, String jobId, int generation, Outcome outcome) {
     if (!outcome.isApplied()) {
@@ -111,21 +113,23 @@ final class Oracle {
     }
     int newest = newestGeneration.getOrDefault(jobId, 0);
     if (generation < newest) {
-      fail("a report with a stale generation was accepted: %s job=%s generation=%d newest=%d"
-          .formatted(kind, jobId, generation, newest));
+      fail(
+          "a report with a stale generation was accepted: %s job=%s generation=%d newest=%d"
+              .formatted(kind, jobId, generation, newest));
     }
     if (kind.equals("complete")) {
       Integer first = completedAccepted.putIfAbsent(jobId, generation);
       if (first != null) {
-        fail("two accepted completions: job=%s generations %d and %d".formatted(jobId, first,
-            generation));
+        fail(
+            "two accepted completions: job=%s generations %d and %d"
+                .formatted(jobId, first, generation));
       }
     }
   }
 
   /**
-   * After a recovery of every partition ({@code parts.get(i)} is partition i): nothing
-   * acknowledged is lost, each found where its id routes; no generation went back; then refresh.
+   * After a recovery of every partition ({@code parts.get(i)} is partition i): nothing acknowledged
+   * is lost, each found where its id routes; no generation went back; then refresh.
    */
   void recovered(List<EngineQueries> parts, int boot) {
     for (String id : acknowledged) {
@@ -137,16 +141,18 @@ final class Oracle {
     for (Map.Entry<String, Integer> e : completedAccepted.entrySet()) {
       JobState state = partOf(parts, e.getKey()).state(e.getKey());
       if (state != JobState.SUCCEEDED) {
-        fail("an accepted completion was lost: job=%s is %s after recovery of boot %d"
-            .formatted(e.getKey(), state, boot));
+        fail(
+            "an accepted completion was lost: job=%s is %s after recovery of boot %d"
+                .formatted(e.getKey(), state, boot));
         return;
       }
     }
     for (JobView job : allJobs(parts)) {
       int newest = newestGeneration.getOrDefault(job.jobId(), 0);
       if (job.generation() < newest) {
-        fail("generation went backwards across a crash: job=%s generation=%d newest=%d boot=%d"
-            .formatted(job.jobId(), job.generation(), newest, boot));
+        fail(
+            "generation went backwards across a crash: job=%s generation=%d newest=%d boot=%d"
+                .formatted(job.jobId(), job.generation(), newest, boot));
       }
       newestGeneration.put(job.jobId(), Math.max(newest, job.generation()));
       if (job.state() == JobState.SUCCEEDED) {
@@ -156,9 +162,9 @@ final class Oracle {
   }
 
   /**
-   * The engine's own invariants, from the outside: each job has at most one live lease, a job
-   * is RUNNING exactly when it has one, in its current generation; the counts by state match a
-   * recount of every held job. Then the invariants across partitions (see the notes).
+   * The engine's own invariants, from the outside: each job has at most one live lease, a job is
+   * RUNNING exactly when it has one, in its current generation; the counts by state match a recount
+   * of every held job. Then the invariants across partitions (see the notes).
    */
   void engineInvariants(List<EngineQueries> parts) {
     for (EngineQueries q : parts) {
@@ -172,22 +178,25 @@ final class Oracle {
         Integer other = partitionOfJob.put(job.jobId(), p);
         int routed = PartitionRouting.partitionOfId(job.jobId(), n);
         if (other != null || routed != p) {
-          fail("a job is not where its id routes: job=%s found in partition %d%s, routes to %d"
-              .formatted(job.jobId(), p, other == null ? "" : " and " + other, routed));
+          fail(
+              "a job is not where its id routes: job=%s found in partition %d%s, routes to %d"
+                  .formatted(job.jobId(), p, other == null ? "" : " and " + other, routed));
           return;
         }
         for (String parent : job.dependsOn()) {
           if (PartitionRouting.partitionOfId(parent, n) != p) {
-            fail("a dependency crosses partitions: job=%s in partition %d, parent=%s in %d"
-                .formatted(job.jobId(), p, parent, PartitionRouting.partitionOfId(parent, n)));
+            fail(
+                "a dependency crosses partitions: job=%s in partition %d, parent=%s in %d"
+                    .formatted(job.jobId(), p, parent, PartitionRouting.partitionOfId(parent, n)));
             return;
           }
         }
         String key = job.idempotencyKey();
         String first = key == null ? null : jobWithKey.putIfAbsent(key, job.jobId());
         if (first != null) {
-          fail("an idempotency key made two jobs: key=%s jobs %s and %s".formatted(key, first,
-              job.jobId()));
+          fail(
+              "an idempotency key made two jobs: key=%s jobs %s and %s"
+                  .formatted(key, first, job.jobId()));
           return;
         }
       }
@@ -212,15 +221,17 @@ final class Oracle {
         return;
       }
       if (leased != null && leased != job.generation()) {
-        fail("job=%s live lease in generation %d but the job is in %d".formatted(job.jobId(),
-            leased, job.generation()));
+        fail(
+            "job=%s live lease in generation %d but the job is in %d"
+                .formatted(job.jobId(), leased, job.generation()));
         return;
       }
     }
     for (JobState s : JobState.values()) {
       if (q.count(s) != recount.getOrDefault(s, 0L)) {
-        fail("count of %s is %d but a recount finds %d".formatted(s, q.count(s),
-            recount.getOrDefault(s, 0L)));
+        fail(
+            "count of %s is %d but a recount finds %d"
+                .formatted(s, q.count(s), recount.getOrDefault(s, 0L)));
         return;
       }
     }
@@ -233,7 +244,8 @@ final class Oracle {
   static List<String> unfinished(List<EngineQueries> parts) {
     List<String> open = new ArrayList<>();
     for (JobView job : allJobs(parts)) {
-      if (job.state() != JobState.SUCCEEDED && job.state() != JobState.DEAD
+      if (job.state() != JobState.SUCCEEDED
+          && job.state() != JobState.DEAD
           && job.state() != JobState.CANCELLED) {
         open.add(job.jobId() + "=" + job.state());
       }

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A new data directory with several partitions survives a power loss right after its first
- * acknowledged job with its partition count: a restart with another count is refused (it would
- * look for every job in the wrong partition), and one with the same count finds the job.
+ * acknowledged job with its partition count: a restart with another count is refused (it would look
+ * for every job in the wrong partition), and one with the same count finds the job.
  */
 class PartitionLayoutCrashTest {
 
@@ -33,21 +33,23 @@ class PartitionLayoutCrashTest {
         engines.add(DurableEngine.open(options(dir)));
       }
       String id = "j1";
-      engines.get(PartitionRouting.partitionOfId(id, 3))
+      engines
+          .get(PartitionRouting.partitionOfId(id, 3))
           .apply(new Command.SubmitJob(1_000, JobSpec.of(id, "t", "{}")));
       disk.crash();
       assertThatThrownBy(() -> PartitionLayout.directories(disk.boot().getPath("/data"), 2))
-          .as("disk seed %d", diskSeed).isInstanceOf(IOException.class)
+          .as("disk seed %d", diskSeed)
+          .isInstanceOf(IOException.class)
           .hasMessageContaining("holds 3 partitions");
       List<Path> dirs = PartitionLayout.directories(disk.boot().getPath("/data"), 3);
-      DurableEngine again = DurableEngine.open(options(dirs.get(
-          PartitionRouting.partitionOfId(id, 3))));
+      DurableEngine again =
+          DurableEngine.open(options(dirs.get(PartitionRouting.partitionOfId(id, 3))));
       assertThat(again.queries().job(id)).as("disk seed %d", diskSeed).isPresent();
     }
   }
 
   private static DurableOptions options(Path dir) {
-    return new DurableOptions(dir, EngineConfig.DEFAULTS, new FsyncPolicy.Always(), 1_000,
-        1_000_000_000L, false, 4096);
+    return new DurableOptions(
+        dir, EngineConfig.DEFAULTS, new FsyncPolicy.Always(), 1_000, 1_000_000_000L, false, 4096);
   }
 }

@@ -10,8 +10,8 @@ import java.nio.channels.WritableByteChannel;
 
 /**
  * An open file (or directory, for force) of one boot of a {@link SimDisk}. Every call after the
- * boot ended in a crash throws IOException. Confined to one thread at a time, like the log's use
- * of a FileChannel.
+ * boot ended in a crash throws IOException. Confined to one thread at a time, like the log's use of
+ * a FileChannel.
  */
 final class SimChannel extends FileChannel {
   private final SimDisk disk;

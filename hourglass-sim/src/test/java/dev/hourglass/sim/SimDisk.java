@@ -40,7 +40,14 @@ import java.util.TreeMap;
 /** A simulated disk that loses unforced data on a crash, as real disks may. */
 final class SimDisk {
   /** What a mutating operation does, for the crash plan and the trace. */
-  enum Op { WRITE, FORCE, TRUNCATE, RENAME, DELETE, FORCE_DIRECTORY }
+  enum Op {
+    WRITE,
+    FORCE,
+    TRUNCATE,
+    RENAME,
+    DELETE,
+    FORCE_DIRECTORY
+  }
 
   /** Decides, before each mutating operation, whether the power fails there. */
   interface CrashPlan {
@@ -55,6 +62,7 @@ final class SimDisk {
     byte[] data = new byte[0];
     int size;
     int durableSize;
+
     /** Null while the durable bytes are {@code data[0, durableSize)}: only appends since. */
     byte[] durableData;
 
@@ -122,8 +130,8 @@ final class SimDisk {
       Inode old = e.getValue();
       Inode copy = new Inode(old.directory);
       if (!old.directory) {
-        byte[] base = old.durableData != null ? old.durableData
-            : Arrays.copyOf(old.data, old.durableSize);
+        byte[] base =
+            old.durableData != null ? old.durableData : Arrays.copyOf(old.data, old.durableSize);
         int tail = old.durableData == null ? old.size - old.durableSize : 0;
         int keep = 0;
         boolean zero = false;
@@ -212,7 +220,8 @@ final class SimDisk {
     if (current.containsKey(path)) {
       throw new java.nio.file.FileAlreadyExistsException(path);
     }
-    for (String p = SimPath.parentOf(path); p != null && !current.containsKey(p);
+    for (String p = SimPath.parentOf(path);
+        p != null && !current.containsKey(p);
         p = SimPath.parentOf(p)) {
       Inode dir = new Inode(true);
       current.put(p, dir);

@@ -24,8 +24,9 @@ class SimDiskTest {
     SimDisk disk = new SimDisk(1, 0);
     Path dir = disk.boot().getPath("/d");
     Files.createDirectories(dir);
-    try (FileChannel ch = FileChannel.open(dir.resolve("forced"), StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(
+            dir.resolve("forced"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
       ch.force(false);
     }
@@ -47,10 +48,18 @@ class SimDiskTest {
   void theRealDurableEngineRecoversEveryForcedCommandFromTheSimulatedDisk() throws Exception {
     SimDisk disk = new SimDisk(7, 0);
     AtomicBoolean failNextForce = new AtomicBoolean();
-    disk.plan((op, path) -> op == SimDisk.Op.FORCE && path.endsWith(".wal")
-        && failNextForce.getAndSet(false));
-    DurableOptions options = new DurableOptions(disk.boot().getPath("/data"),
-        EngineConfig.DEFAULTS, new FsyncPolicy.Always(), 3, 1_000_000_000L, false, 4096);
+    disk.plan(
+        (op, path) ->
+            op == SimDisk.Op.FORCE && path.endsWith(".wal") && failNextForce.getAndSet(false));
+    DurableOptions options =
+        new DurableOptions(
+            disk.boot().getPath("/data"),
+            EngineConfig.DEFAULTS,
+            new FsyncPolicy.Always(),
+            3,
+            1_000_000_000L,
+            false,
+            4096);
     DurableEngine first = DurableEngine.open(options);
     for (int i = 0; i < 10; i++) {
       first.apply(new Command.SubmitJob(1_000, JobSpec.of("j" + i, "t", "{}")));
@@ -66,14 +75,23 @@ class SimDiskTest {
     // on a state the log lacks.
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> first.apply(new Command.SubmitJob(1_000, JobSpec.of("after", "t", "{}"))))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("Reopen");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("Reopen");
     try {
       first.close();
     } catch (java.io.IOException expected) {
       // the process is gone
     }
-    DurableEngine second = DurableEngine.open(new DurableOptions(disk.boot().getPath("/data"),
-        EngineConfig.DEFAULTS, new FsyncPolicy.Always(), 3, 1_000_000_000L, false, 4096));
+    DurableEngine second =
+        DurableEngine.open(
+            new DurableOptions(
+                disk.boot().getPath("/data"),
+                EngineConfig.DEFAULTS,
+                new FsyncPolicy.Always(),
+                3,
+                1_000_000_000L,
+                false,
+                4096));
     for (int i = 0; i < 10; i++) {
       assertThat(second.queries().job("j" + i)).as("j" + i).isPresent();
     }

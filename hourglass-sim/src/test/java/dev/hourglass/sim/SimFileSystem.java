@@ -142,8 +142,9 @@ final class SimFileSystem extends FileSystem {
     }
 
     @Override
-    public FileChannel newFileChannel(Path path, Set<? extends OpenOption> options,
-        FileAttribute<?>... attrs) throws IOException {
+    public FileChannel newFileChannel(
+        Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
+        throws IOException {
       String p = text(path);
       SimDisk.Inode inode = disk.inode(boot, p);
       if (inode == null) {
@@ -161,14 +162,15 @@ final class SimFileSystem extends FileSystem {
     }
 
     @Override
-    public SeekableByteChannel newByteChannel(Path path, Set<? extends OpenOption> options,
-        FileAttribute<?>... attrs) throws IOException {
+    public SeekableByteChannel newByteChannel(
+        Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
+        throws IOException {
       return newFileChannel(path, options, attrs);
     }
 
     @Override
-    public DirectoryStream<Path> newDirectoryStream(Path dir,
-        DirectoryStream.Filter<? super Path> filter) throws IOException {
+    public DirectoryStream<Path> newDirectoryStream(
+        Path dir, DirectoryStream.Filter<? super Path> filter) throws IOException {
       List<Path> entries = new ArrayList<>();
       for (String child : disk.list(boot, text(dir))) {
         Path p = new SimPath(SimFileSystem.this, child);
@@ -231,15 +233,15 @@ final class SimFileSystem extends FileSystem {
     }
 
     @Override
-    public <V extends FileAttributeView> V getFileAttributeView(Path path, Class<V> type,
-        LinkOption... options) {
+    public <V extends FileAttributeView> V getFileAttributeView(
+        Path path, Class<V> type, LinkOption... options) {
       return null;
     }
 
     @Override
     @SuppressWarnings("unchecked")
-    public <A extends BasicFileAttributes> A readAttributes(Path path, Class<A> type,
-        LinkOption... options) throws IOException {
+    public <A extends BasicFileAttributes> A readAttributes(
+        Path path, Class<A> type, LinkOption... options) throws IOException {
       if (type != BasicFileAttributes.class) {
         throw new UnsupportedOperationException("attributes " + type);
       }
@@ -251,8 +253,7 @@ final class SimFileSystem extends FileSystem {
     }
 
     @Override
-    public Map<String, Object> readAttributes(Path path, String attributes,
-        LinkOption... options) {
+    public Map<String, Object> readAttributes(Path path, String attributes, LinkOption... options) {
       throw new UnsupportedOperationException();
     }
 
@@ -308,5 +309,4 @@ final class SimFileSystem extends FileSystem {
       return null;
     }
   }
-
 }

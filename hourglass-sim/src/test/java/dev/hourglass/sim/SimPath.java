@@ -17,6 +17,7 @@ import java.util.List;
  */
 final class SimPath implements Path {
   private final SimFileSystem fs;
+
   /** Absolute: starts with "/"; the root is "/". Relative: no leading "/". */
   private final String path;
 
@@ -91,7 +92,8 @@ final class SimPath implements Path {
   public Path getParent() {
     if (!isAbsolute()) {
       List<String> names = names();
-      return names.size() <= 1 ? null
+      return names.size() <= 1
+          ? null
           : new SimPath(fs, String.join("/", names.subList(0, names.size() - 1)));
     }
     String parent = parentOf(path);
@@ -163,8 +165,8 @@ final class SimPath implements Path {
   }
 
   @Override
-  public WatchKey register(WatchService watcher, WatchEvent.Kind<?>[] events,
-      WatchEvent.Modifier... modifiers) {
+  public WatchKey register(
+      WatchService watcher, WatchEvent.Kind<?>[] events, WatchEvent.Modifier... modifiers) {
     throw new UnsupportedOperationException("watch on a simulated path");
   }
 

@@ -78,21 +78,32 @@ import java.util.function.Function;
 /** One simulated run: a seed and its actions. */
 final class Simulation {
   static final long T0 = 1_767_225_600_000L; // 2026-01-01T00:00:00Z
-  static final EngineConfig CONFIG = new EngineConfig(30L * 86_400_000, 30_000, 5_000, 60_000,
-      1 << 20, 1_000_000, 3_600_000);
-  static final LoopLimits LIMITS = new LoopLimits(1_024, 64, 1L << 20, 1_000,
-      Duration.ofSeconds(30), Duration.ofMillis(2), Duration.ofSeconds(1));
+  static final EngineConfig CONFIG =
+      new EngineConfig(30L * 86_400_000, 30_000, 5_000, 60_000, 1 << 20, 1_000_000, 3_600_000);
+  static final LoopLimits LIMITS =
+      new LoopLimits(
+          1_024,
+          64,
+          1L << 20,
+          1_000,
+          Duration.ofSeconds(30),
+          Duration.ofMillis(2),
+          Duration.ofSeconds(1));
   static final int CLIENTS = 3;
   static final int WORKERS = 4;
+
   /** Why: a step of simulated time between deliveries; ticks and deadlines are this fine. */
   static final long QUANTUM_MILLIS = 20;
+
   /** Why: jobs run at most 5 s late, back off at most 2 s, leases last at most 4 s. */
   static final long LIVENESS_BOUND_MILLIS = 120_000;
+
   /** The most partitions a seed chooses (1 to this), unless {@code sim.partitions} fixes it. */
   static final int PARTITIONS_MAX = 4;
+
   /**
-   * Why: a driven gateway does not park a poll, so a parked poll over N partitions is modelled
-   * by another round this often (the gateway's waiter is woken by any job becoming ready).
+   * Why: a driven gateway does not park a poll, so a parked poll over N partitions is modelled by
+   * another round this often (the gateway's waiter is woken by any job becoming ready).
    */
   static final long PARK_RECHECK_MILLIS = 50;
 
@@ -100,10 +111,13 @@ final class Simulation {
   static final class Stats {
     int partitions;
     long requests;
+
     /** Submits refused because one pipeline would need two partitions (nothing applied). */
     int placementConflicts;
+
     /** Batches applied as one command per partition. */
     int splitBatches;
+
     long commandsLogged;
     int crashes;
     final Map<String, Integer> crashesByPoint = new LinkedHashMap<>();
@@ -119,6 +133,7 @@ final class Simulation {
     int acknowledgedJobs;
     int completionsAccepted;
     int jobsAtEnd;
+
     /** A hash of the final state's bytes: equal for two runs of one seed. */
     int stateHash;
 
@@ -129,11 +144,18 @@ final class Simulation {
     /** What must be equal when a seed is replayed. */
     String fingerprint() {
       return "partitions=%d requests=%d commands=%d crashes=%d %s dropped=%d duplicated=%d torn=%d"
-          .formatted(partitions, requests, commandsLogged, crashes, crashesByPoint, dropped, duplicated,
-              tornTails) + " zero=%d conflicts=%d split=%d".formatted(zeroTails,
-                  placementConflicts, splitBatches)
-          + " acknowledged=%d completed=%d jobs=%d state=%08x".formatted(acknowledgedJobs,
-              completionsAccepted, jobsAtEnd, stateHash);
+              .formatted(
+                  partitions,
+                  requests,
+                  commandsLogged,
+                  crashes,
+                  crashesByPoint,
+                  dropped,
+                  duplicated,
+                  tornTails)
+          + " zero=%d conflicts=%d split=%d".formatted(zeroTails, placementConflicts, splitBatches)
+          + " acknowledged=%d completed=%d jobs=%d state=%08x"
+              .formatted(acknowledgedJobs, completionsAccepted, jobsAtEnd, stateHash);
     }
   }
 
@@ -292,8 +314,9 @@ final class Simulation {
   private final Clock clock = new Clock();
   private final Oracle oracle = new Oracle();
   private final Stats stats = new Stats();
-  private final PriorityQueue<Delivery> inFlight = new PriorityQueue<>((a, b) ->
-      a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
+  private final PriorityQueue<Delivery> inFlight =
+      new PriorityQueue<>(
+          (a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
   private final List<Worker> workers = new ArrayList<>();
   private final List<String> schedules = new ArrayList<>();
   private final double dropChance;
@@ -303,8 +326,10 @@ final class Simulation {
   private final long segmentBytes;
   private final int partitions;
   private long now = T0;
+
   /** Ids the "server" generates: unique over every boot, as the real random ids are. */
   private long generatedIds;
+
   private long seq;
   private int jobCounter;
   private boolean faults = true;
@@ -326,8 +351,7 @@ final class Simulation {
     this.snapshotEveryRecords = 20 + random.nextInt(300);
     this.segmentBytes = 4_096L << random.nextInt(4);
     int fixed = Integer.getInteger("sim.partitions", 0);
-    this.partitions = fixed > 0 ? fixed
-        : 1 + new Random(mix(seed, 3)).nextInt(PARTITIONS_MAX);
+    this.partitions = fixed > 0 ? fixed : 1 + new Random(mix(seed, 3)).nextInt(PARTITIONS_MAX);
     stats.partitions = partitions;
     for (int i = 0; i < WORKERS; i++) {
       workers.add(new Worker("w" + i));
@@ -390,10 +414,11 @@ final class Simulation {
   }
 
   private JobSpec randomSpec(String id, Random r, long at) {
-    JobSpec spec = JobSpec.of(id, r.nextBoolean() ? "a" : "b", "{}")
-        .withQueue(r.nextInt(4) == 0 ? "q2" : JobSpec.DEFAULT_QUEUE)
-        .withMaxAttempts(1 + r.nextInt(4))
-        .withBackoff(new Backoff(50 + r.nextInt(450), 2_000, false));
+    JobSpec spec =
+        JobSpec.of(id, r.nextBoolean() ? "a" : "b", "{}")
+            .withQueue(r.nextInt(4) == 0 ? "q2" : JobSpec.DEFAULT_QUEUE)
+            .withMaxAttempts(1 + r.nextInt(4))
+            .withBackoff(new Backoff(50 + r.nextInt(450), 2_000, false));
     if (r.nextInt(5) == 0) {
       spec = spec.withRunAt(at + r.nextInt(5_000));
     }
@@ -407,17 +432,18 @@ final class Simulation {
 
   /**
    * A client submits one job: with its own id, with an id under a pipeline's routing key ({@code
-   * k3~...}, as {@code partition_key} places it), or with none (the server generates one where
-   * the job is placed); a keyed submit is retried until answered, with the same request.
+   * k3~...}, as {@code partition_key} places it), or with none (the server generates one where the
+   * job is placed); a keyed submit is retried until answered, with the same request.
    */
   private void submit(int client, Random r) {
     int n = jobCounter++;
     boolean keyed = r.nextBoolean();
-    String clientId = switch (r.nextInt(3)) {
-      case 0 -> "c" + client + "-" + n;
-      case 1 -> "k" + r.nextInt(8) + "~c" + client + "-" + n;
-      default -> null;
-    };
+    String clientId =
+        switch (r.nextInt(3)) {
+          case 0 -> "c" + client + "-" + n;
+          case 1 -> "k" + r.nextInt(8) + "~c" + client + "-" + n;
+          default -> null;
+        };
     String key = keyed ? "key-c" + client + "-" + n : null;
     long specSalt = r.nextLong();
     long at = now;
@@ -425,28 +451,39 @@ final class Simulation {
     boolean[] answered = {false};
     for (int i = 0; i < attempts; i++) {
       // A keyed submit is retried until answered: the key makes the retries harmless.
-      at(now + i * 1_500L, () -> {
-        if (answered[0]) {
-          return;
-        }
-        request(p -> {
-          int placed = PartitionPlacement.place(List.of(new PartitionPlacement.Item(clientId,
-              null, List.of(), key)), partitions, p.gateway::spread)[0];
-          String id = clientId != null ? clientId : p.gateway.idIn(placed, this::nextGeneratedId);
-          JobSpec spec = randomSpec(id, new Random(specSalt), at);
-          return new Routed(placed, new Command.SubmitJob(now, key == null ? spec
-              : spec.withIdempotencyKey(key)), id);
-        }, o -> o, (routed, outcome) -> {
-          answered[0] = true;
-          if (outcome instanceof Outcome.Applied a) {
-            String id = jobOfKey(a, key, routed.jobId());
-            oracle.acknowledgedSubmit(List.of(id));
-            if (key != null) {
-              oracle.keyAnswered(key, id);
+      at(
+          now + i * 1_500L,
+          () -> {
+            if (answered[0]) {
+              return;
             }
-          }
-        });
-      });
+            request(
+                p -> {
+                  int placed =
+                      PartitionPlacement.place(
+                          List.of(new PartitionPlacement.Item(clientId, null, List.of(), key)),
+                          partitions,
+                          p.gateway::spread)[0];
+                  String id =
+                      clientId != null ? clientId : p.gateway.idIn(placed, this::nextGeneratedId);
+                  JobSpec spec = randomSpec(id, new Random(specSalt), at);
+                  return new Routed(
+                      placed,
+                      new Command.SubmitJob(now, key == null ? spec : spec.withIdempotencyKey(key)),
+                      id);
+                },
+                o -> o,
+                (routed, outcome) -> {
+                  answered[0] = true;
+                  if (outcome instanceof Outcome.Applied a) {
+                    String id = jobOfKey(a, key, routed.jobId());
+                    oracle.acknowledgedSubmit(List.of(id));
+                    if (key != null) {
+                      oracle.keyAnswered(key, id);
+                    }
+                  }
+                });
+          });
     }
   }
 
@@ -463,8 +500,8 @@ final class Simulation {
   /**
    * A client submits a batch in one request: jobs with its own ids (some depending on others, so
    * over N partitions a pipeline whose ids route apart is refused and nothing applied), one
-   * pipeline's ids sharing a routing key, or jobs without ids. The process places it as the
-   * server does: a batch over several partitions is one command per partition.
+   * pipeline's ids sharing a routing key, or jobs without ids. The process places it as the server
+   * does: a batch over several partitions is one command per partition.
    */
   private void submitBatch(int client, Random r) {
     int n = 2 + r.nextInt(4);
@@ -474,43 +511,46 @@ final class Simulation {
     List<List<String>> parents = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       int k = jobCounter++;
-      ids.add(switch (kind) {
-        case 0 -> "c" + client + "-" + k;
-        case 1 -> "p" + client + "-" + batch + "~" + i;
-        default -> null;
-      });
-      parents.add(kind != 2 && i > 0 && r.nextBoolean() ? List.of(ids.get(r.nextInt(i)))
-          : List.of());
+      ids.add(
+          switch (kind) {
+            case 0 -> "c" + client + "-" + k;
+            case 1 -> "p" + client + "-" + batch + "~" + i;
+            default -> null;
+          });
+      parents.add(
+          kind != 2 && i > 0 && r.nextBoolean() ? List.of(ids.get(r.nextInt(i))) : List.of());
     }
     long specSalt = r.nextLong();
     long at = now;
-    send(() -> {
-      Process p = process;
-      if (p == null) {
-        return;
-      }
-      stats.requests++;
-      List<PartitionPlacement.Item> items = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        items.add(new PartitionPlacement.Item(ids.get(i), null, parents.get(i), null));
-      }
-      int[] placed;
-      try {
-        placed = PartitionPlacement.place(items, partitions, p.gateway::spread);
-      } catch (PartitionPlacement.Conflict refused) {
-        stats.placementConflicts++;
-        return; // 422 PARTITION_CONFLICT: nothing applied
-      }
-      Random sr = new Random(specSalt);
-      Map<Integer, List<JobSpec>> byPartition = new java.util.TreeMap<>();
-      for (int i = 0; i < n; i++) {
-        String id = ids.get(i) != null ? ids.get(i) : p.gateway.idIn(placed[i],
-            this::nextGeneratedId);
-        byPartition.computeIfAbsent(placed[i], x -> new ArrayList<>())
-            .add(randomSpec(id, sr, at).withDependsOn(parents.get(i)));
-      }
-      submitParts(p, byPartition);
-    });
+    send(
+        () -> {
+          Process p = process;
+          if (p == null) {
+            return;
+          }
+          stats.requests++;
+          List<PartitionPlacement.Item> items = new ArrayList<>();
+          for (int i = 0; i < n; i++) {
+            items.add(new PartitionPlacement.Item(ids.get(i), null, parents.get(i), null));
+          }
+          int[] placed;
+          try {
+            placed = PartitionPlacement.place(items, partitions, p.gateway::spread);
+          } catch (PartitionPlacement.Conflict refused) {
+            stats.placementConflicts++;
+            return; // 422 PARTITION_CONFLICT: nothing applied
+          }
+          Random sr = new Random(specSalt);
+          Map<Integer, List<JobSpec>> byPartition = new java.util.TreeMap<>();
+          for (int i = 0; i < n; i++) {
+            String id =
+                ids.get(i) != null ? ids.get(i) : p.gateway.idIn(placed[i], this::nextGeneratedId);
+            byPartition
+                .computeIfAbsent(placed[i], x -> new ArrayList<>())
+                .add(randomSpec(id, sr, at).withDependsOn(parents.get(i)));
+          }
+          submitParts(p, byPartition);
+        });
   }
 
   /** Each partition's part of a batch, one atomic command each; answered when all are. */
@@ -520,26 +560,30 @@ final class Simulation {
     }
     int[] pending = {byPartition.size()};
     List<String> applied = new ArrayList<>();
-    Runnable partDone = () -> {
-      if (--pending[0] == 0) {
-        answer(p, () -> oracle.acknowledgedSubmit(applied));
-      }
-    };
+    Runnable partDone =
+        () -> {
+          if (--pending[0] == 0) {
+            answer(p, () -> oracle.acknowledgedSubmit(applied));
+          }
+        };
     for (var part : byPartition.entrySet()) {
       CompletableFuture<Outcome> reply;
       try {
-        reply = p.loops.get(part.getKey()).write(new Command.SubmitJobs(now, part.getValue()), 0,
-            (o, q) -> o);
+        reply =
+            p.loops
+                .get(part.getKey())
+                .write(new Command.SubmitJobs(now, part.getValue()), 0, (o, q) -> o);
       } catch (RuntimeException refused) {
         partDone.run();
         continue;
       }
-      reply.whenComplete((outcome, e) -> {
-        if (outcome instanceof Outcome.Applied) {
-          part.getValue().forEach(spec -> applied.add(spec.jobId()));
-        }
-        partDone.run();
-      });
+      reply.whenComplete(
+          (outcome, e) -> {
+            if (outcome instanceof Outcome.Applied) {
+              part.getValue().forEach(spec -> applied.add(spec.jobId()));
+            }
+            partDone.run();
+          });
     }
   }
 
@@ -547,9 +591,15 @@ final class Simulation {
     String id = "s" + client + "-" + schedules.size();
     schedules.add(id);
     ScheduleSpec.Overlap[] overlaps = ScheduleSpec.Overlap.values();
-    ScheduleSpec spec = new ScheduleSpec(id, "*/" + (2 + r.nextInt(4)) + " * * * * ?", "UTC",
-        JobSpec.of(id, "a", "{}").withMaxAttempts(2), overlaps[r.nextInt(overlaps.length)],
-        ScheduleSpec.CatchUp.ONCE, 0);
+    ScheduleSpec spec =
+        new ScheduleSpec(
+            id,
+            "*/" + (2 + r.nextInt(4)) + " * * * * ?",
+            "UTC",
+            JobSpec.of(id, "a", "{}").withMaxAttempts(2),
+            overlaps[r.nextInt(overlaps.length)],
+            ScheduleSpec.CatchUp.ONCE,
+            0);
     requestById(id, new Command.PutSchedule(now, spec), o -> o, (routed, outcome) -> {});
   }
 
@@ -564,18 +614,19 @@ final class Simulation {
   }
 
   private void lease(Worker w, int max, long leaseMillis, long waitMillis) {
-    send(() -> {
-      Process p = process;
-      if (p == null) {
-        return;
-      }
-      stats.requests++;
-      if (partitions == 1) {
-        leaseOne(p, w, max, leaseMillis, waitMillis);
-      } else {
-        leaseRound(p, w, max, leaseMillis, now + waitMillis);
-      }
-    });
+    send(
+        () -> {
+          Process p = process;
+          if (p == null) {
+            return;
+          }
+          stats.requests++;
+          if (partitions == 1) {
+            leaseOne(p, w, max, leaseMillis, waitMillis);
+          } else {
+            leaseRound(p, w, max, leaseMillis, now + waitMillis);
+          }
+        });
   }
 
   /** One partition: the loop's own long poll, as the gateway passes it through. */
@@ -590,9 +641,8 @@ final class Simulation {
   }
 
   /**
-   * N partitions: a round of the real gateway; when it grants nothing, the poll stays parked in
-   * the simulator and runs another round every {@link #PARK_RECHECK_MILLIS} until {@code
-   * deadline}.
+   * N partitions: a round of the real gateway; when it grants nothing, the poll stays parked in the
+   * simulator and runs another round every {@link #PARK_RECHECK_MILLIS} until {@code deadline}.
    */
   private void leaseRound(Process p, Worker w, int max, long leaseMillis, long deadline) {
     if (p != process || p.dead) {
@@ -605,7 +655,8 @@ final class Simulation {
       return;
     }
     if (granted.isEmpty() && deadline > now) {
-      at(Math.min(deadline, now + PARK_RECHECK_MILLIS),
+      at(
+          Math.min(deadline, now + PARK_RECHECK_MILLIS),
           () -> leaseRound(p, w, max, leaseMillis, deadline));
       return;
     }
@@ -646,17 +697,21 @@ final class Simulation {
       kind = "release";
       command = new Command.ReleaseJob(now, jobId, w.id, generation);
     }
-    requestById(jobId, command, outcome -> {
-      oracle.report(kind, jobId, generation, outcome);
-      return outcome;
-    }, (routed, outcome) -> {
-      if (outcome == null) {
-        return;
-      }
-      if (!outcome.isApplied() || !kind.equals("heartbeat")) {
-        w.held.remove(jobId, generation);
-      }
-    });
+    requestById(
+        jobId,
+        command,
+        outcome -> {
+          oracle.report(kind, jobId, generation, outcome);
+          return outcome;
+        },
+        (routed, outcome) -> {
+          if (outcome == null) {
+            return;
+          }
+          if (!outcome.isApplied() || !kind.equals("heartbeat")) {
+            w.held.remove(jobId, generation);
+          }
+        });
   }
 
   // ------------------------------------------------------------------ network and process
@@ -665,34 +720,44 @@ final class Simulation {
   private record Routed(int partition, Command command, String jobId) {}
 
   /**
-   * Sends a command to the scheduler, which builds and routes it ({@code route}, run in the
-   * process as the request arrives); {@code check} runs on the loop as it answers (in batch
-   * order), {@code onAnswer} when the answer reaches the sender.
+   * Sends a command to the scheduler, which builds and routes it ({@code route}, run in the process
+   * as the request arrives); {@code check} runs on the loop as it answers (in batch order), {@code
+   * onAnswer} when the answer reaches the sender.
    */
-  private void request(Function<Process, Routed> route, Function<Outcome, Outcome> check,
+  private void request(
+      Function<Process, Routed> route,
+      Function<Outcome, Outcome> check,
       BiConsumer<Routed, Outcome> onAnswer) {
-    send(() -> {
-      Process p = process;
-      if (p == null) {
-        return; // nobody listens: the sender's request times out
-      }
-      stats.requests++;
-      Routed routed = route.apply(p);
-      CompletableFuture<Outcome> reply;
-      try {
-        reply = p.loops.get(routed.partition()).write(routed.command(), 0,
-            (outcome, queries) -> check.apply(outcome));
-      } catch (RuntimeException refused) {
-        return;
-      }
-      reply.whenComplete((outcome, e) -> answer(p, () -> onAnswer.accept(routed, outcome)));
-    });
+    send(
+        () -> {
+          Process p = process;
+          if (p == null) {
+            return; // nobody listens: the sender's request times out
+          }
+          stats.requests++;
+          Routed routed = route.apply(p);
+          CompletableFuture<Outcome> reply;
+          try {
+            reply =
+                p.loops
+                    .get(routed.partition())
+                    .write(routed.command(), 0, (outcome, queries) -> check.apply(outcome));
+          } catch (RuntimeException refused) {
+            return;
+          }
+          reply.whenComplete((outcome, e) -> answer(p, () -> onAnswer.accept(routed, outcome)));
+        });
   }
 
   /** A call by job or schedule id: to the partition the id routes to. */
-  private void requestById(String id, Command command, Function<Outcome, Outcome> check,
+  private void requestById(
+      String id,
+      Command command,
+      Function<Outcome, Outcome> check,
       BiConsumer<Routed, Outcome> onAnswer) {
-    request(p -> new Routed(PartitionRouting.partitionOfId(id, partitions), command, id), check,
+    request(
+        p -> new Routed(PartitionRouting.partitionOfId(id, partitions), command, id),
+        check,
         onAnswer);
   }
 
@@ -765,8 +830,12 @@ final class Simulation {
         if (disk.crashes().size() == p.boot && !p.dead) {
           Throwable cause = p.failure();
           String trace = cause == null ? "" : Arrays.toString(cause.getStackTrace());
-          oracle.fail("the scheduler failed without a simulated crash: " + cause
-              + (cause == null ? "" : " at " + trace.substring(0, Math.min(600, trace.length()))));
+          oracle.fail(
+              "the scheduler failed without a simulated crash: "
+                  + cause
+                  + (cause == null
+                      ? ""
+                      : " at " + trace.substring(0, Math.min(600, trace.length()))));
         }
         died(p);
         return;
@@ -831,8 +900,14 @@ final class Simulation {
   }
 
   private DurableOptions options(Path dir, boolean repair) {
-    return new DurableOptions(dir, CONFIG, new FsyncPolicy.Always(), snapshotEveryRecords,
-        1_000_000_000_000L, repair, segmentBytes);
+    return new DurableOptions(
+        dir,
+        CONFIG,
+        new FsyncPolicy.Always(),
+        snapshotEveryRecords,
+        1_000_000_000_000L,
+        repair,
+        segmentBytes);
   }
 
   // ------------------------------------------------------------------------------ crashes
@@ -863,12 +938,14 @@ final class Simulation {
       crashAtOp = -1;
       return true;
     }
-    if (armedDiskCrash == CrashPoint.BEFORE_NEXT_LOG_FORCE && op == SimDisk.Op.FORCE
+    if (armedDiskCrash == CrashPoint.BEFORE_NEXT_LOG_FORCE
+        && op == SimDisk.Op.FORCE
         && path.endsWith(".wal")) {
       armedDiskCrash = null;
       return true;
     }
-    if (armedDiskCrash == CrashPoint.IN_NEXT_SNAPSHOT && path.contains("/snapshots/")
+    if (armedDiskCrash == CrashPoint.IN_NEXT_SNAPSHOT
+        && path.contains("/snapshots/")
         && random.nextInt(3) == 0) {
       armedDiskCrash = null;
       return true;
@@ -886,8 +963,8 @@ final class Simulation {
   }
 
   /**
-   * Faults stop; every worker polls and completes what it holds; schedules are deleted. Every
-   * job must end within the liveness bound; then a clean restart must recover the same bytes.
+   * Faults stop; every worker polls and completes what it holds; schedules are deleted. Every job
+   * must end within the liveness bound; then a clean restart must recover the same bytes.
    */
   private void quiesce() {
     faults = false;
@@ -926,16 +1003,18 @@ final class Simulation {
       return;
     }
     if (!open.isEmpty()) {
-      oracle.fail("liveness: %d jobs not terminal %d ms after faults stopped: %s".formatted(
-          open.size(), LIVENESS_BOUND_MILLIS, open.subList(0, Math.min(5, open.size()))));
+      oracle.fail(
+          "liveness: %d jobs not terminal %d ms after faults stopped: %s"
+              .formatted(
+                  open.size(), LIVENESS_BOUND_MILLIS, open.subList(0, Math.min(5, open.size()))));
       return;
     }
     checkReplay();
   }
 
   /**
-   * A clean shutdown and restart recovers exactly the state that was running: each partition
-   * from its own log and snapshots.
+   * A clean shutdown and restart recovers exactly the state that was running: each partition from
+   * its own log and snapshots.
    */
   private void checkReplay() {
     Process p = process;
@@ -959,9 +1038,10 @@ final class Simulation {
         byte[] bytes = EngineSnapshot.toBytes(again.get(i).engine());
         again.get(i).close();
         if (!Arrays.equals(running.get(i), bytes)) {
-          oracle.fail(("replay of the log does not give the same state bytes: partition=%d"
-              + " running=%d bytes, recovered=%d bytes").formatted(i, running.get(i).length,
-              bytes.length));
+          oracle.fail(
+              ("replay of the log does not give the same state bytes: partition=%d"
+                      + " running=%d bytes, recovered=%d bytes")
+                  .formatted(i, running.get(i).length, bytes.length));
         }
       }
     } catch (IOException | InterruptedException e) {

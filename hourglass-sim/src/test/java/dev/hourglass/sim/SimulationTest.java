@@ -16,9 +16,11 @@ import org.junit.jupiter.api.Test;
 class SimulationTest {
   static final int SEEDS = Integer.getInteger("sim.seeds", 200);
   static final int STEPS = Integer.getInteger("sim.steps", 400);
+
   /** Why: shrinking re-runs the simulation; this bounds how long a failure takes to report. */
   /** Runs every seed and lists the failing ones, instead of stopping at the first. */
   static final boolean KEEP_GOING = Boolean.getBoolean("sim.keepGoing");
+
   static final int SHRINK_RUNS_MAX = Integer.getInteger("sim.shrinkRuns", 400);
 
   @Test
@@ -58,25 +60,52 @@ class SimulationTest {
       add(sum, sim.stats());
     }
     double seconds = (System.nanoTime() - started) / 1e9;
-    System.out.printf("simulation: seeds=%d steps=%d wall=%.1fs requests=%d (%.0f/s)"
-        + " commandsLogged=%d (%.0f/s) faultsPerRun=%.1f schedulerCrashesPerRun=%.1f%n",
-        seeds.length, STEPS, seconds, requests, requests / seconds, commands,
-        commands / seconds, (double) faults / seeds.length, (double) crashes / seeds.length);
-    byPartitions.forEach((n, row) -> System.out.printf("simulation: partitions=%d runs=%d"
-        + " requests/s=%.0f faultsPerRun=%.1f schedulerCrashesPerRun=%.1f msPerRun=%.0f%n", n,
-        row[0], row[1] / (row[4] / 1e9), (double) row[2] / row[0], (double) row[3] / row[0],
-        row[4] / 1e6 / row[0]));
+    System.out.printf(
+        "simulation: seeds=%d steps=%d wall=%.1fs requests=%d (%.0f/s)"
+            + " commandsLogged=%d (%.0f/s) faultsPerRun=%.1f schedulerCrashesPerRun=%.1f%n",
+        seeds.length,
+        STEPS,
+        seconds,
+        requests,
+        requests / seconds,
+        commands,
+        commands / seconds,
+        (double) faults / seeds.length,
+        (double) crashes / seeds.length);
+    byPartitions.forEach(
+        (n, row) ->
+            System.out.printf(
+                "simulation: partitions=%d runs=%d"
+                    + " requests/s=%.0f faultsPerRun=%.1f schedulerCrashesPerRun=%.1f msPerRun=%.0f%n",
+                n,
+                row[0],
+                row[1] / (row[4] / 1e9),
+                (double) row[2] / row[0],
+                (double) row[3] / row[0],
+                row[4] / 1e6 / row[0]));
     if (!failed.isEmpty()) {
-      throw new AssertionError("simulation: %d of %d seeds failed: %s".formatted(failed.size(),
-          seeds.length, failed));
+      throw new AssertionError(
+          "simulation: %d of %d seeds failed: %s".formatted(failed.size(), seeds.length, failed));
     }
-    System.out.printf("simulation totals: acknowledgedJobs=%d completionsAccepted=%d jobsAtEnd=%d"
-        + " crashesByPoint=%s restartsDuringRecovery=%d repairs=%d dropped=%d duplicated=%d"
-        + " stalls=%d workerCrashes=%d tornTails=%d zeroTails=%d bitFlips=%d"
-        + " placementConflicts=%d splitBatches=%d%n",
-        sum.acknowledgedJobs, sum.completionsAccepted, sum.jobsAtEnd, sum.crashesByPoint,
-        sum.restartsDuringRecovery, sum.repairs, sum.dropped, sum.duplicated, sum.stalls,
-        sum.workerCrashes, sum.tornTails, sum.zeroTails, sum.bitFlips, sum.placementConflicts,
+    System.out.printf(
+        "simulation totals: acknowledgedJobs=%d completionsAccepted=%d jobsAtEnd=%d"
+            + " crashesByPoint=%s restartsDuringRecovery=%d repairs=%d dropped=%d duplicated=%d"
+            + " stalls=%d workerCrashes=%d tornTails=%d zeroTails=%d bitFlips=%d"
+            + " placementConflicts=%d splitBatches=%d%n",
+        sum.acknowledgedJobs,
+        sum.completionsAccepted,
+        sum.jobsAtEnd,
+        sum.crashesByPoint,
+        sum.restartsDuringRecovery,
+        sum.repairs,
+        sum.dropped,
+        sum.duplicated,
+        sum.stalls,
+        sum.workerCrashes,
+        sum.tornTails,
+        sum.zeroTails,
+        sum.bitFlips,
+        sum.placementConflicts,
         sum.splitBatches);
   }
 
@@ -109,8 +138,13 @@ class SimulationTest {
         throw new AssertionError("seed " + seed + " failed; everySeedKeepsEveryInvariant says how");
       }
       if (!first.stats().fingerprint().equals(second.stats().fingerprint())) {
-        throw new AssertionError("seed " + seed + " did not replay exactly:\n  "
-            + first.stats().fingerprint() + "\n  " + second.stats().fingerprint());
+        throw new AssertionError(
+            "seed "
+                + seed
+                + " did not replay exactly:\n  "
+                + first.stats().fingerprint()
+                + "\n  "
+                + second.stats().fingerprint());
       }
       System.out.println("simulation: seed " + seed + " replayed: " + first.stats().fingerprint());
     }
@@ -147,18 +181,36 @@ class SimulationTest {
     List<Integer> kept = Shrinker.shrink(seed, actions, failure, SHRINK_RUNS_MAX);
     Simulation.Failure last = new Simulation(seed, pick(actions, kept)).run();
     StringBuilder out = new StringBuilder();
-    out.append("simulation failed: seed=").append(seed).append(" steps=").append(actions.size())
-        .append("\n  violation: ").append(failure.violation())
-        .append("\n  at step ").append(failure.step()).append(" of the full run")
-        .append("\n  shortest failing trace (").append(kept.size()).append(" steps): ")
-        .append(last == null ? "(did not fail again)" : last.violation()).append('\n');
+    out.append("simulation failed: seed=")
+        .append(seed)
+        .append(" steps=")
+        .append(actions.size())
+        .append("\n  violation: ")
+        .append(failure.violation())
+        .append("\n  at step ")
+        .append(failure.step())
+        .append(" of the full run")
+        .append("\n  shortest failing trace (")
+        .append(kept.size())
+        .append(" steps): ")
+        .append(last == null ? "(did not fail again)" : last.violation())
+        .append('\n');
     for (int i = 0; i < kept.size(); i++) {
-      out.append("    ").append(kept.get(i)).append(": ").append(actions.get(kept.get(i)))
+      out.append("    ")
+          .append(kept.get(i))
+          .append(": ")
+          .append(actions.get(kept.get(i)))
           .append('\n');
     }
-    out.append("  replay: -Dsim.seed=").append(seed).append(" -Dsim.steps=").append(STEPS)
-        .append("\n  replay the short trace: -Dsim.seed=").append(seed).append(" -Dsim.steps=")
-        .append(STEPS).append(" -Dsim.keep=")
+    out.append("  replay: -Dsim.seed=")
+        .append(seed)
+        .append(" -Dsim.steps=")
+        .append(STEPS)
+        .append("\n  replay the short trace: -Dsim.seed=")
+        .append(seed)
+        .append(" -Dsim.steps=")
+        .append(STEPS)
+        .append(" -Dsim.keep=")
         .append(String.join(",", kept.stream().map(String::valueOf).toList()));
     return out.toString();
   }
@@ -175,8 +227,8 @@ class SimulationTest {
   static final class Shrinker {
     private Shrinker() {}
 
-    static List<Integer> shrink(long seed, List<Action> actions, Simulation.Failure failure,
-        int runsMax) {
+    static List<Integer> shrink(
+        long seed, List<Action> actions, Simulation.Failure failure, int runsMax) {
       String kind = kindOf(failure.violation());
       int end = failure.step() >= 0 ? failure.step() + 1 : actions.size();
       List<Integer> kept = new ArrayList<>();
@@ -211,8 +263,7 @@ class SimulationTest {
       return all;
     }
 
-    private static boolean fails(long seed, List<Action> actions, List<Integer> kept,
-        String kind) {
+    private static boolean fails(long seed, List<Action> actions, List<Integer> kept, String kind) {
       Simulation.Failure f = new Simulation(seed, pick(actions, kept)).run();
       return f != null && kindOf(f.violation()).equals(kind);
     }

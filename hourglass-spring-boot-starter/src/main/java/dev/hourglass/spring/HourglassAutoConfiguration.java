@@ -24,14 +24,16 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Auto-configures an {@link HourglassClient} from {@code hourglass.*}; with {@code
  * hourglass.worker.enabled=true}, a worker that runs the {@link HourglassHandler} methods; with
- * Spring Boot's health module, a health indicator ({@code hourglass}); with a Micrometer
- * registry, the worker's meters; with Jackson 3, payloads bound by the application's mapper.
+ * Spring Boot's health module, a health indicator ({@code hourglass}); with a Micrometer registry,
+ * the worker's meters; with Jackson 3, payloads bound by the application's mapper.
  */
-@AutoConfiguration(afterName = {
-    "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration",
-    "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
-    "org.springframework.boot.micrometer.metrics.autoconfigure"
-        + ".CompositeMeterRegistryAutoConfiguration"})
+@AutoConfiguration(
+    afterName = {
+      "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration",
+      "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+      "org.springframework.boot.micrometer.metrics.autoconfigure"
+          + ".CompositeMeterRegistryAutoConfiguration"
+    })
 @EnableConfigurationProperties(HourglassProperties.class)
 public class HourglassAutoConfiguration {
   /** Why 2 s: shutdown's poll grace (0.5 s), releasing jobs and deregistering, with room. */
@@ -41,12 +43,16 @@ public class HourglassAutoConfiguration {
   @ConditionalOnMissingBean
   HourglassClient hourglassClient(HourglassProperties p) {
     if (p.getUrl() == null || p.getUrl().isEmpty()) {
-      throw new IllegalStateException("hourglass.url is empty; give the server's URL, or one"
-          + " per replica of a cluster, e.g. hourglass.url=http://127.0.0.1:7070");
+      throw new IllegalStateException(
+          "hourglass.url is empty; give the server's URL, or one"
+              + " per replica of a cluster, e.g. hourglass.url=http://127.0.0.1:7070");
     }
-    return HourglassClient.builder(String.join(",", p.getUrl())).token(p.getToken())
-        .connectTimeout(p.getConnectTimeout()).requestTimeout(p.getRequestTimeout())
-        .failoverTimeout(p.getFailoverTimeout()).build();
+    return HourglassClient.builder(String.join(",", p.getUrl()))
+        .token(p.getToken())
+        .connectTimeout(p.getConnectTimeout())
+        .requestTimeout(p.getRequestTimeout())
+        .failoverTimeout(p.getFailoverTimeout())
+        .build();
   }
 
   /** Static: a post-processor must exist before the beans it looks at. */
@@ -57,9 +63,13 @@ public class HourglassAutoConfiguration {
 
   @Bean
   @ConditionalOnProperty(prefix = "hourglass.worker", name = "enabled", havingValue = "true")
-  HourglassWorkerLifecycle hourglassWorker(HourglassClient client, HourglassProperties p,
-      HandlerMethods handlers, ObjectProvider<PayloadBinding> binding,
-      ObjectProvider<WorkerListener> listeners, ObjectProvider<HandlerInterceptor> interceptors,
+  HourglassWorkerLifecycle hourglassWorker(
+      HourglassClient client,
+      HourglassProperties p,
+      HandlerMethods handlers,
+      ObjectProvider<PayloadBinding> binding,
+      ObjectProvider<WorkerListener> listeners,
+      ObjectProvider<HandlerInterceptor> interceptors,
       Environment env) {
     HourglassProperties.Worker w = p.getWorker();
     String id = w.getId() != null && !w.getId().isBlank() ? w.getId() : defaultWorkerId();
@@ -69,9 +79,12 @@ public class HourglassAutoConfiguration {
       Duration left = DurationStyle.detectAndParse(phase).minus(SHUTDOWN_MARGIN);
       shutdown = left.isNegative() ? Duration.ZERO : left;
     }
-    return new HourglassWorkerLifecycle(client,
-        new HourglassWorkerLifecycle.Settings(w, id, shutdown), handlers,
-        binding.getIfAvailable(PayloadBinding.Sdk::new), listeners.orderedStream().toList(),
+    return new HourglassWorkerLifecycle(
+        client,
+        new HourglassWorkerLifecycle.Settings(w, id, shutdown),
+        handlers,
+        binding.getIfAvailable(PayloadBinding.Sdk::new),
+        listeners.orderedStream().toList(),
         interceptors.orderedStream().toList());
   }
 
@@ -104,15 +117,15 @@ public class HourglassAutoConfiguration {
   static class Health {
     @Bean
     @ConditionalOnMissingBean(name = "hourglassHealthIndicator")
-    HourglassHealthIndicator hourglassHealthIndicator(HourglassClient client,
-        ObjectProvider<HourglassWorkerLifecycle> worker) {
+    HourglassHealthIndicator hourglassHealthIndicator(
+        HourglassClient client, ObjectProvider<HourglassWorkerLifecycle> worker) {
       return new HourglassHealthIndicator(client, worker.getIfAvailable());
     }
   }
 
   /**
-   * A span around each attempt, when the application has the OpenTelemetry API: through its
-   * {@code OpenTelemetry} bean, else the global one (a no-op until something installs an SDK).
+   * A span around each attempt, when the application has the OpenTelemetry API: through its {@code
+   * OpenTelemetry} bean, else the global one (a no-op until something installs an SDK).
    */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(name = "io.opentelemetry.api.OpenTelemetry")

@@ -18,13 +18,13 @@ import java.lang.annotation.Target;
  * }
  * }</pre>
  *
- * <p>The method takes at most one payload parameter (any type the application's JSON mapper
- * binds, snake_case names, as the SDK writes them) and at most one {@link
+ * <p>The method takes at most one payload parameter (any type the application's JSON mapper binds,
+ * snake_case names, as the SDK writes them) and at most one {@link
  * dev.hourglass.client.worker.JobContext}, in any order. What it returns is the job's result
  * ({@code void} stores none); what it throws fails the attempt, which is retried while attempts
- * remain ({@link dev.hourglass.client.worker.NonRetryableException} dead-letters it at once).
- * Two handlers for one task, or any other signature, fail the application's start-up with a
- * message naming the methods.
+ * remain ({@link dev.hourglass.client.worker.NonRetryableException} dead-letters it at once). Two
+ * handlers for one task, or any other signature, fail the application's start-up with a message
+ * naming the methods.
  */
 @Target(ElementType.METHOD)
 @Retention(RetentionPolicy.RUNTIME)

@@ -6,15 +6,17 @@ import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 
 /**
- * UP while the server answers {@code /readyz} and, when this application runs a worker, the
- * server knows the worker; DOWN otherwise. Details: the server's URL and, with a worker, its id,
- * whether it is registered, and the jobs it runs. Thread-safe; each check makes one call.
+ * UP while the server answers {@code /readyz} and, when this application runs a worker, the server
+ * knows the worker; DOWN otherwise. Details: the server's URL and, with a worker, its id, whether
+ * it is registered, and the jobs it runs. Thread-safe; each check makes one call.
  */
 final class HourglassHealthIndicator extends AbstractHealthIndicator {
   private final HourglassClient client;
   private final HourglassWorkerLifecycle lifecycle;
 
-  /** @param lifecycle the worker's lifecycle, or null when the application runs no worker */
+  /**
+   * @param lifecycle the worker's lifecycle, or null when the application runs no worker
+   */
   HourglassHealthIndicator(HourglassClient client, HourglassWorkerLifecycle lifecycle) {
     super("Hourglass health check failed");
     this.client = client;
@@ -29,7 +31,9 @@ final class HourglassHealthIndicator extends AbstractHealthIndicator {
     if (lifecycle != null) {
       Worker w = lifecycle.worker();
       boolean registered = w != null && w.registered();
-      builder.withDetail("worker", lifecycle.workerId()).withDetail("registered", registered)
+      builder
+          .withDetail("worker", lifecycle.workerId())
+          .withDetail("registered", registered)
           .withDetail("inFlight", w == null ? 0 : w.inFlight());
       up &= registered;
     }

@@ -17,17 +17,17 @@ import org.springframework.context.SmartLifecycle;
 /**
  * Runs the application's worker: builds it from the {@link HourglassHandler} methods once every
  * singleton exists, starts it with the context's lifecycle (after the other lifecycle beans: it
- * uses the default, last phase), and stops it first at shutdown: running handlers get the
- * shutdown timeout to finish, the rest of their jobs are given back, and the worker deregisters,
- * all within {@code spring.lifecycle.timeout-per-shutdown-phase}.
+ * uses the default, last phase), and stops it first at shutdown: running handlers get the shutdown
+ * timeout to finish, the rest of their jobs are given back, and the worker deregisters, all within
+ * {@code spring.lifecycle.timeout-per-shutdown-phase}.
  *
- * <p>Thread-safety: start and stop are called by the context's lifecycle processor; the getters
- * may be called from any thread.
+ * <p>Thread-safety: start and stop are called by the context's lifecycle processor; the getters may
+ * be called from any thread.
  */
 public final class HourglassWorkerLifecycle implements SmartLifecycle {
   /** Settings of the worker that the lifecycle builds. */
-  record Settings(HourglassProperties.Worker properties, String workerId,
-      Duration shutdownTimeout) {}
+  record Settings(
+      HourglassProperties.Worker properties, String workerId, Duration shutdownTimeout) {}
 
   private final HourglassClient client;
   private final Settings settings;
@@ -38,8 +38,12 @@ public final class HourglassWorkerLifecycle implements SmartLifecycle {
   private volatile Worker worker;
   private volatile boolean running;
 
-  HourglassWorkerLifecycle(HourglassClient client, Settings settings, HandlerMethods handlers,
-      PayloadBinding binding, List<WorkerListener> listeners,
+  HourglassWorkerLifecycle(
+      HourglassClient client,
+      Settings settings,
+      HandlerMethods handlers,
+      PayloadBinding binding,
+      List<WorkerListener> listeners,
       List<HandlerInterceptor> interceptors) {
     this.client = client;
     this.settings = settings;
@@ -71,14 +75,20 @@ public final class HourglassWorkerLifecycle implements SmartLifecycle {
   public void start() {
     Map<String, HandlerMethods.Found> found = handlers.byTask();
     if (found.isEmpty()) {
-      throw new IllegalStateException("hourglass.worker.enabled=true but no bean has an"
-          + " @HourglassHandler method; add one, or set hourglass.worker.enabled=false");
+      throw new IllegalStateException(
+          "hourglass.worker.enabled=true but no bean has an"
+              + " @HourglassHandler method; add one, or set hourglass.worker.enabled=false");
     }
     HourglassProperties.Worker p = settings.properties();
-    Worker.Builder b = Worker.builder(client).workerId(settings.workerId())
-        .capacity(p.getCapacity()).queues(p.getQueues()).lease(p.getLease())
-        .pollWait(p.getPollWait()).shutdownTimeout(settings.shutdownTimeout())
-        .listener(new FanOutListener(listeners));
+    Worker.Builder b =
+        Worker.builder(client)
+            .workerId(settings.workerId())
+            .capacity(p.getCapacity())
+            .queues(p.getQueues())
+            .lease(p.getLease())
+            .pollWait(p.getPollWait())
+            .shutdownTimeout(settings.shutdownTimeout())
+            .listener(new FanOutListener(listeners));
     found.forEach((task, f) -> b.handler(task, intercepted(invoking(f))));
     worker = b.build().start();
     running = true;
@@ -96,13 +106,16 @@ public final class HourglassWorkerLifecycle implements SmartLifecycle {
   /** Stops on its own thread, so that the context's phase timeout bounds the wait. */
   @Override
   public void stop(Runnable callback) {
-    Thread.ofPlatform().name("hourglass-worker-stop").start(() -> {
-      try {
-        stop();
-      } finally {
-        callback.run();
-      }
-    });
+    Thread.ofPlatform()
+        .name("hourglass-worker-stop")
+        .start(
+            () -> {
+              try {
+                stop();
+              } finally {
+                callback.run();
+              }
+            });
   }
 
   @Override
@@ -182,8 +195,7 @@ public final class HourglassWorkerLifecycle implements SmartLifecycle {
     }
 
     @Override
-    public void onServerUnreachable(HourglassException error,
-        Duration backoff) {
+    public void onServerUnreachable(HourglassException error, Duration backoff) {
       all.forEach(l -> quietly(() -> l.onServerUnreachable(error, backoff)));
     }
 

@@ -10,11 +10,11 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Binds with the application's Jackson 3 {@link JsonMapper} (its modules and features), set to
- * snake_case names because that is how the SDK writes payloads ({@code JobRequest.payload}) and
- * how the HTTP API names fields. The SDK itself speaks Jackson 2, so the two meet in JSON text:
- * the payload's text is read by the application's mapper (generic types kept); a result is
- * written to text by it and handed to the SDK as a Jackson 2 tree, which the SDK sends as is.
- * Thread-safe: both mappers are immutable once built.
+ * snake_case names because that is how the SDK writes payloads ({@code JobRequest.payload}) and how
+ * the HTTP API names fields. The SDK itself speaks Jackson 2, so the two meet in JSON text: the
+ * payload's text is read by the application's mapper (generic types kept); a result is written to
+ * text by it and handed to the SDK as a Jackson 2 tree, which the SDK sends as is. Thread-safe:
+ * both mappers are immutable once built.
  */
 final class JacksonPayloadBinding implements PayloadBinding {
   /** Only parses text into a tree: no naming, no features that could change a value. */
@@ -23,9 +23,8 @@ final class JacksonPayloadBinding implements PayloadBinding {
   private final JsonMapper mapper;
 
   JacksonPayloadBinding(JsonMapper application) {
-    this.mapper = application.rebuild()
-        .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-        .build();
+    this.mapper =
+        application.rebuild().propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).build();
   }
 
   @Override
@@ -37,9 +36,16 @@ final class JacksonPayloadBinding implements PayloadBinding {
     try {
       return mapper.readValue(text, mapper.getTypeFactory().constructType(type));
     } catch (JacksonException e) {
-      throw new NonRetryableException("payload of job " + ctx.jobId() + " (task "
-          + ctx.task() + ") does not fit " + type.getTypeName() + ": "
-          + e.getOriginalMessage(), e);
+      throw new NonRetryableException(
+          "payload of job "
+              + ctx.jobId()
+              + " (task "
+              + ctx.task()
+              + ") does not fit "
+              + type.getTypeName()
+              + ": "
+              + e.getOriginalMessage(),
+          e);
     }
   }
 
@@ -52,8 +58,12 @@ final class JacksonPayloadBinding implements PayloadBinding {
     try {
       return TREES.readTree(text);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("result of type " + result.getClass().getName()
-          + " was written as JSON that Jackson 2 cannot read back: " + e.getOriginalMessage(), e);
+      throw new IllegalStateException(
+          "result of type "
+              + result.getClass().getName()
+              + " was written as JSON that Jackson 2 cannot read back: "
+              + e.getOriginalMessage(),
+          e);
     }
   }
 }

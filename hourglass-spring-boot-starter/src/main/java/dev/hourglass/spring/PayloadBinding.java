@@ -4,8 +4,8 @@ import dev.hourglass.client.worker.JobContext;
 import java.lang.reflect.Type;
 
 /**
- * Turns a job's payload into a handler's parameter, and a handler's return value into what the
- * SDK reports. Thread-safe.
+ * Turns a job's payload into a handler's parameter, and a handler's return value into what the SDK
+ * reports. Thread-safe.
  */
 interface PayloadBinding {
   /**

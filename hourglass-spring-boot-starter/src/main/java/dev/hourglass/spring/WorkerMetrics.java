@@ -17,15 +17,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The worker's Micrometer meters, in the application's registry. It hears the SDK's {@link
  * WorkerListener} hooks for what the server accepted, and wraps each handler run ({@link
- * HandlerInterceptor}) to time it and count those in flight. The {@code task} tag is bounded:
- * a worker only leases the task types it has handlers for.
+ * HandlerInterceptor}) to time it and count those in flight. The {@code task} tag is bounded: a
+ * worker only leases the task types it has handlers for.
  *
  * <ul>
- *   <li>{@code hourglass.worker.handler.duration} (timer; {@code task}, {@code outcome} =
- *       success | error): each handler run; its count is the jobs run.
+ *   <li>{@code hourglass.worker.handler.duration} (timer; {@code task}, {@code outcome} = success |
+ *       error): each handler run; its count is the jobs run.
  *   <li>{@code hourglass.worker.jobs.completed} ({@code task}): completions the server accepted.
- *   <li>{@code hourglass.worker.jobs.failed} ({@code task}, {@code state} = failed | dead):
- *       failure reports the server accepted; dead means no attempt is left.
+ *   <li>{@code hourglass.worker.jobs.failed} ({@code task}, {@code state} = failed | dead): failure
+ *       reports the server accepted; dead means no attempt is left.
  *   <li>{@code hourglass.worker.jobs.in.flight} (gauge): handlers running now.
  *   <li>{@code hourglass.worker.leases.lost} ({@code task}): leases the server said were gone.
  *   <li>{@code hourglass.worker.jobs.cancelled} ({@code task}, {@code cause}), {@code
@@ -42,7 +42,8 @@ final class WorkerMetrics implements WorkerListener, HandlerInterceptor {
   WorkerMetrics(MeterRegistry registry) {
     this.registry = registry;
     Gauge.builder("hourglass.worker.jobs.in.flight", inFlight, AtomicInteger::get)
-        .description("Handlers running now").register(registry);
+        .description("Handlers running now")
+        .register(registry);
   }
 
   @Override
@@ -56,8 +57,11 @@ final class WorkerMetrics implements WorkerListener, HandlerInterceptor {
       return result;
     } finally {
       inFlight.decrementAndGet();
-      Timer.builder("hourglass.worker.handler.duration").description("Handler runs")
-          .tag("task", ctx.task()).tag("outcome", outcome).register(registry)
+      Timer.builder("hourglass.worker.handler.duration")
+          .description("Handler runs")
+          .tag("task", ctx.task())
+          .tag("outcome", outcome)
+          .register(registry)
           .record(Duration.ofNanos(System.nanoTime() - start));
     }
   }
@@ -69,7 +73,11 @@ final class WorkerMetrics implements WorkerListener, HandlerInterceptor {
 
   @Override
   public void onFailed(JobContext ctx, Throwable error, JobState state) {
-    count("hourglass.worker.jobs.failed", "task", ctx.task(), "state",
+    count(
+        "hourglass.worker.jobs.failed",
+        "task",
+        ctx.task(),
+        "state",
         state.name().toLowerCase(Locale.ROOT));
   }
 
@@ -80,7 +88,11 @@ final class WorkerMetrics implements WorkerListener, HandlerInterceptor {
 
   @Override
   public void onCancelled(JobContext ctx, Cancellation cancellation) {
-    count("hourglass.worker.jobs.cancelled", "task", ctx.task(), "cause",
+    count(
+        "hourglass.worker.jobs.cancelled",
+        "task",
+        ctx.task(),
+        "cause",
         cancellation.cause().name().toLowerCase(Locale.ROOT));
   }
 

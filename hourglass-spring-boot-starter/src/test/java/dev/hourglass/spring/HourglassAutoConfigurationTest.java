@@ -82,104 +82,171 @@ class HourglassAutoConfigurationTest {
 
   private ApplicationContextRunner runner() {
     return new ApplicationContextRunner()
-        .withConfiguration(AutoConfigurations.of(JacksonAutoConfiguration.class,
-            HourglassAutoConfiguration.class))
-        .withPropertyValues("hourglass.url=" + server.url(), "hourglass.worker.enabled=true",
-            "hourglass.worker.id=spring-w1", "hourglass.worker.poll-wait=500ms",
+        .withConfiguration(
+            AutoConfigurations.of(JacksonAutoConfiguration.class, HourglassAutoConfiguration.class))
+        .withPropertyValues(
+            "hourglass.url=" + server.url(),
+            "hourglass.worker.enabled=true",
+            "hourglass.worker.id=spring-w1",
+            "hourglass.worker.poll-wait=500ms",
             "hourglass.worker.capacity=2");
   }
 
   @Test
   void handlerBeanRunsASubmittedJobAndItsResultIsStored() {
-    runner().withBean(Mailer.class).run(context -> {
-      assertThat(context).hasNotFailed();
-      HourglassClient client = context.getBean(HourglassClient.class);
-      String id = client.submit(JobRequest.builder("send-email")
-          .payload(new Email("a@example.com", "hi")).build()).jobId();
-      await().atMost(WAIT).until(() -> client.job(id).state() == JobState.SUCCEEDED);
-      Job job = client.job(id);
-      assertThat(job.result()).contains("\"message_id\":\"to-a@example.com-hi\"")
-          .contains("\"generation\":1");
-      assertThat(job.attempts()).singleElement()
-          .satisfies(a -> assertThat(a.workerId()).isEqualTo("spring-w1"));
-    });
+    runner()
+        .withBean(Mailer.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              HourglassClient client = context.getBean(HourglassClient.class);
+              String id =
+                  client
+                      .submit(
+                          JobRequest.builder("send-email")
+                              .payload(new Email("a@example.com", "hi"))
+                              .build())
+                      .jobId();
+              await().atMost(WAIT).until(() -> client.job(id).state() == JobState.SUCCEEDED);
+              Job job = client.job(id);
+              assertThat(job.result())
+                  .contains("\"message_id\":\"to-a@example.com-hi\"")
+                  .contains("\"generation\":1");
+              assertThat(job.attempts())
+                  .singleElement()
+                  .satisfies(a -> assertThat(a.workerId()).isEqualTo("spring-w1"));
+            });
   }
 
   @Test
   void workerMetricsCountRunsCompletionsAndFailuresByTask() {
-    runner().withBean(Mailer.class).withBean(MeterRegistry.class, SimpleMeterRegistry::new)
-        .run(context -> {
-          HourglassClient client = context.getBean(HourglassClient.class);
-          MeterRegistry meters = context.getBean(MeterRegistry.class);
-          for (int i = 0; i < 3; i++) {
-            client.submit(JobRequest.builder("send-email").payload(new Email("b" + i, "s"))
-                .build());
-          }
-          String failing = client.submit(JobRequest.builder("always-fails")
-              .payload(List.of(1, 2)).build()).jobId();
-          await().atMost(WAIT).until(() -> meters.find("hourglass.worker.jobs.completed")
-              .tag("task", "send-email").counters().stream()
-              .mapToDouble(c -> c.count()).sum() == 3
-              && meters.find("hourglass.worker.jobs.failed").tag("task", "always-fails")
-                  .tag("state", "dead").counters().size() == 1);
-          assertThat(client.job(failing).state()).isEqualTo(JobState.DEAD);
-          assertThat(client.job(failing).attempts()).singleElement()
-              .satisfies(a -> assertThat(a.error()).contains("cannot sum [1, 2]"));
-          assertThat(meters.get("hourglass.worker.handler.duration").tag("task", "send-email")
-              .tag("outcome", "success").timer().count()).isEqualTo(3);
-          assertThat(meters.get("hourglass.worker.handler.duration").tag("task", "always-fails")
-              .tag("outcome", "error").timer().count()).isEqualTo(1);
-          assertThat(meters.get("hourglass.worker.jobs.failed").tag("task", "always-fails")
-              .counter().count()).isEqualTo(1);
-          assertThat(meters.get("hourglass.worker.jobs.in.flight").gauge().value()).isZero();
-          assertThat(meters.find("hourglass.worker.leases.lost").counters()).isEmpty();
-        });
+    runner()
+        .withBean(Mailer.class)
+        .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+        .run(
+            context -> {
+              HourglassClient client = context.getBean(HourglassClient.class);
+              MeterRegistry meters = context.getBean(MeterRegistry.class);
+              for (int i = 0; i < 3; i++) {
+                client.submit(
+                    JobRequest.builder("send-email").payload(new Email("b" + i, "s")).build());
+              }
+              String failing =
+                  client
+                      .submit(JobRequest.builder("always-fails").payload(List.of(1, 2)).build())
+                      .jobId();
+              await()
+                  .atMost(WAIT)
+                  .until(
+                      () ->
+                          meters
+                                      .find("hourglass.worker.jobs.completed")
+                                      .tag("task", "send-email")
+                                      .counters()
+                                      .stream()
+                                      .mapToDouble(c -> c.count())
+                                      .sum()
+                                  == 3
+                              && meters
+                                      .find("hourglass.worker.jobs.failed")
+                                      .tag("task", "always-fails")
+                                      .tag("state", "dead")
+                                      .counters()
+                                      .size()
+                                  == 1);
+              assertThat(client.job(failing).state()).isEqualTo(JobState.DEAD);
+              assertThat(client.job(failing).attempts())
+                  .singleElement()
+                  .satisfies(a -> assertThat(a.error()).contains("cannot sum [1, 2]"));
+              assertThat(
+                      meters
+                          .get("hourglass.worker.handler.duration")
+                          .tag("task", "send-email")
+                          .tag("outcome", "success")
+                          .timer()
+                          .count())
+                  .isEqualTo(3);
+              assertThat(
+                      meters
+                          .get("hourglass.worker.handler.duration")
+                          .tag("task", "always-fails")
+                          .tag("outcome", "error")
+                          .timer()
+                          .count())
+                  .isEqualTo(1);
+              assertThat(
+                      meters
+                          .get("hourglass.worker.jobs.failed")
+                          .tag("task", "always-fails")
+                          .counter()
+                          .count())
+                  .isEqualTo(1);
+              assertThat(meters.get("hourglass.worker.jobs.in.flight").gauge().value()).isZero();
+              assertThat(meters.find("hourglass.worker.leases.lost").counters()).isEmpty();
+            });
   }
 
   @Test
   void twoHandlersForOneTaskFailTheStartUpNamingBothMethods() {
-    runner().withBean(Mailer.class).withBean(SecondMailer.class).run(context -> {
-      assertThat(context).hasFailed();
-      assertThat(context.getStartupFailure()).rootCause()
-          .hasMessageContaining("two @HourglassHandler methods for task \"send-email\"")
-          .hasMessageContaining(Mailer.class.getName() + ".send(JobContext, Email)")
-          .hasMessageContaining(SecondMailer.class.getName() + ".sendAgain(Email)");
-    });
+    runner()
+        .withBean(Mailer.class)
+        .withBean(SecondMailer.class)
+        .run(
+            context -> {
+              assertThat(context).hasFailed();
+              assertThat(context.getStartupFailure())
+                  .rootCause()
+                  .hasMessageContaining("two @HourglassHandler methods for task \"send-email\"")
+                  .hasMessageContaining(Mailer.class.getName() + ".send(JobContext, Email)")
+                  .hasMessageContaining(SecondMailer.class.getName() + ".sendAgain(Email)");
+            });
   }
 
   @Test
   void anUnsupportedSignatureFailsTheStartUpNamingTheMethod() {
-    runner().withBean(TwoPayloads.class).run(context -> {
-      assertThat(context).hasFailed();
-      assertThat(context.getStartupFailure()).rootCause()
-          .hasMessageContaining(TwoPayloads.class.getName() + ".handle(Email, Email)")
-          .hasMessageContaining("unsupported signature");
-    });
+    runner()
+        .withBean(TwoPayloads.class)
+        .run(
+            context -> {
+              assertThat(context).hasFailed();
+              assertThat(context.getStartupFailure())
+                  .rootCause()
+                  .hasMessageContaining(TwoPayloads.class.getName() + ".handle(Email, Email)")
+                  .hasMessageContaining("unsupported signature");
+            });
   }
 
   @Test
   void anUnknownHourglassKeyFailsTheStartUp() {
-    runner().withBean(Mailer.class).withPropertyValues("hourglass.worker.capacty=3")
-        .run(context -> {
-          assertThat(context).hasFailed();
-          assertThat(context.getStartupFailure())
-              .hasStackTraceContaining("hourglass.worker.capacty");
-        });
+    runner()
+        .withBean(Mailer.class)
+        .withPropertyValues("hourglass.worker.capacty=3")
+        .run(
+            context -> {
+              assertThat(context).hasFailed();
+              assertThat(context.getStartupFailure())
+                  .hasStackTraceContaining("hourglass.worker.capacty");
+            });
   }
 
   @Test
   void healthIsDownWhileTheServerIsStoppedAndUpWhenItReturns() throws Exception {
-    runner().withBean(Mailer.class).run(context -> {
-      HourglassHealthIndicator health = context.getBean(HourglassHealthIndicator.class);
-      await().atMost(WAIT).until(() -> health.health(true).getStatus().equals(Status.UP));
-      Health up = health.health(true);
-      assertThat(up.getDetails()).containsEntry("worker", "spring-w1")
-          .containsEntry("registered", true).containsEntry("url", server.url());
-      server.stop();
-      assertThat(health.health(true).getStatus()).isEqualTo(Status.DOWN);
-      server.restart();
-      await().atMost(WAIT).until(() -> health.health(true).getStatus().equals(Status.UP));
-    });
+    runner()
+        .withBean(Mailer.class)
+        .run(
+            context -> {
+              HourglassHealthIndicator health = context.getBean(HourglassHealthIndicator.class);
+              await().atMost(WAIT).until(() -> health.health(true).getStatus().equals(Status.UP));
+              Health up = health.health(true);
+              assertThat(up.getDetails())
+                  .containsEntry("worker", "spring-w1")
+                  .containsEntry("registered", true)
+                  .containsEntry("url", server.url());
+              server.stop();
+              assertThat(health.health(true).getStatus()).isEqualTo(Status.DOWN);
+              server.restart();
+              await().atMost(WAIT).until(() -> health.health(true).getStatus().equals(Status.UP));
+            });
   }
 
   @Test
@@ -187,15 +254,22 @@ class HourglassAutoConfigurationTest {
     Slow slow = new Slow();
     String[] id = new String[1];
     HourglassClient observer = HourglassClient.builder(server.url()).build();
-    runner().withBean(Slow.class, () -> slow).run(context -> {
-      id[0] = context.getBean(HourglassClient.class).submit(JobRequest.builder("slow").build())
-          .jobId();
-      assertThat(slow.started.await(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
-          .isTrue();
-    }); // closes the context while the handler sleeps
+    runner()
+        .withBean(Slow.class, () -> slow)
+        .run(
+            context -> {
+              id[0] =
+                  context
+                      .getBean(HourglassClient.class)
+                      .submit(JobRequest.builder("slow").build())
+                      .jobId();
+              assertThat(
+                      slow.started.await(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
+                  .isTrue();
+            }); // closes the context while the handler sleeps
     assertThat(observer.job(id[0]).state()).isEqualTo(JobState.SUCCEEDED);
-    assertThat(observer.workers()).noneSatisfy(w -> assertThat(w.workerId())
-        .isEqualTo("spring-w1"));
+    assertThat(observer.workers())
+        .noneSatisfy(w -> assertThat(w.workerId()).isEqualTo("spring-w1"));
     observer.close();
   }
 }

@@ -11,10 +11,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 
 /**
- * {@code n} JVM processes on this machine, each running {@code mainClass} with this JVM's
- * classpath and its own arguments, for local clusters in tests and benchmarks. Process
- * {@code i}'s stdout and stderr are appended to {@code <baseDir>/<name i>.log}; {@link #close}
- * kills every process still running. Not thread-safe: drive it from one thread.
+ * {@code n} JVM processes on this machine, each running {@code mainClass} with this JVM's classpath
+ * and its own arguments, for local clusters in tests and benchmarks. Process {@code i}'s stdout and
+ * stderr are appended to {@code <baseDir>/<name i>.log}; {@link #close} kills every process still
+ * running. Not thread-safe: drive it from one thread.
  */
 public final class LocalProcesses implements AutoCloseable {
   /** JDK 24+ flags: silence the shaded Netty's Unsafe and native-access warnings. */
@@ -33,8 +33,13 @@ public final class LocalProcesses implements AutoCloseable {
    * @param jvmArgs extra JVM flags for every process (heap, JIT)
    * @param argsFor the program arguments of process {@code i}
    */
-  public LocalProcesses(Path baseDir, List<String> names, List<String> jvmArgs, String mainClass,
-      IntFunction<List<String>> argsFor) throws IOException {
+  public LocalProcesses(
+      Path baseDir,
+      List<String> names,
+      List<String> jvmArgs,
+      String mainClass,
+      IntFunction<List<String>> argsFor)
+      throws IOException {
     this.baseDir = baseDir;
     this.names = List.copyOf(names);
     this.jvmArgs = List.copyOf(jvmArgs);
@@ -62,8 +67,10 @@ public final class LocalProcesses implements AutoCloseable {
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(mainClass);
     cmd.addAll(argsFor.apply(i));
-    var pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log(i).toFile()));
+    var pb =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log(i).toFile()));
     try {
       processes[i] = pb.start();
     } catch (IOException e) {
@@ -78,7 +85,8 @@ public final class LocalProcesses implements AutoCloseable {
    */
   private static List<String> inheritedAotCache() {
     return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-        .filter(a -> a.startsWith("-XX:AOTCache=") || a.startsWith("-Xlog:aot")).toList();
+        .filter(a -> a.startsWith("-XX:AOTCache=") || a.startsWith("-Xlog:aot"))
+        .toList();
   }
 
   public boolean isAlive(int i) {
@@ -94,8 +102,8 @@ public final class LocalProcesses implements AutoCloseable {
     p.destroyForcibly();
     try {
       if (!p.waitFor(30, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("did not die within 30 s of SIGKILL: " + names.get(i)
-            + " pid=" + p.pid());
+        throw new IllegalStateException(
+            "did not die within 30 s of SIGKILL: " + names.get(i) + " pid=" + p.pid());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -13,14 +13,15 @@ import java.util.stream.Collectors;
 /**
  * A Raft group of {@code n} Hourglass servers as real JVM processes on 127.0.0.1, each running
  * {@code dev.hourglass.server.ServerMain} as a replica with this JVM's classpath, through {@link
- * LocalProcesses}: for the process-level cluster tests and the cluster benchmark. Each replica's output goes to {@code <baseDir>/<id>.log}; {@link #close} kills every
- * process it started. Not thread-safe: drive it from one thread.
+ * LocalProcesses}: for the process-level cluster tests and the cluster benchmark. Each replica's
+ * output goes to {@code <baseDir>/<id>.log}; {@link #close} kills every process it started. Not
+ * thread-safe: drive it from one thread.
  */
 public final class LocalReplicaSet implements AutoCloseable {
   /**
    * The replica's main class, by name: the server's own tests use this kit, so the kit cannot
-   * depend on the server module (Maven allows no cycle, whatever the scope). The caller's
-   * classpath has the server on it; a rename fails ClusterHttpTest at once.
+   * depend on the server module (Maven allows no cycle, whatever the scope). The caller's classpath
+   * has the server on it; a rename fails ClusterHttpTest at once.
    */
   static final String SERVER_MAIN = "dev.hourglass.server.ServerMain";
 
@@ -41,15 +42,29 @@ public final class LocalReplicaSet implements AutoCloseable {
     }
     this.http = List.copyOf(urls);
     String peersHttp = peersHttp();
-    this.processes = new LocalProcesses(baseDir, peers.stream().map(Peer::id).toList(), jvmArgs,
-        SERVER_MAIN, i -> {
-          List<String> args = new ArrayList<>(List.of("--node-id", peers.get(i).id(), "--peers",
-              Peer.formatList(peers), "--peers-http", peersHttp, "--port",
-              Integer.toString(http.get(i).getPort()), "--data-dir",
-              baseDir.resolve("data-" + peers.get(i).id()).toString()));
-          args.addAll(serverArgs);
-          return args;
-        });
+    this.processes =
+        new LocalProcesses(
+            baseDir,
+            peers.stream().map(Peer::id).toList(),
+            jvmArgs,
+            SERVER_MAIN,
+            i -> {
+              List<String> args =
+                  new ArrayList<>(
+                      List.of(
+                          "--node-id",
+                          peers.get(i).id(),
+                          "--peers",
+                          Peer.formatList(peers),
+                          "--peers-http",
+                          peersHttp,
+                          "--port",
+                          Integer.toString(http.get(i).getPort()),
+                          "--data-dir",
+                          baseDir.resolve("data-" + peers.get(i).id()).toString()));
+              args.addAll(serverArgs);
+              return args;
+            });
   }
 
   /** {@code n} distinct ports that were free on 127.0.0.1 a moment ago (others may bind first). */

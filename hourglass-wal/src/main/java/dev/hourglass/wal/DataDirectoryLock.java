@@ -40,8 +40,7 @@ public final class DataDirectoryLock implements AutoCloseable {
     var directory = dir.toAbsolutePath().normalize();
     Files.createDirectories(directory);
     var lockFile = directory.resolve(LOCK_FILE_NAME);
-    var channel =
-        FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    var channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     FileLock lock;
     try {
       lock = channel.tryLock();

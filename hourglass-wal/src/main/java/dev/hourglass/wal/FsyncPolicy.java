@@ -47,9 +47,9 @@ public sealed interface FsyncPolicy {
   }
 
   /**
-   * FOR TESTS AND BENCHMARKS ONLY: bytes reach the page cache and futures complete after the
-   * write, with no fsync. A process crash loses nothing, a power loss or kernel crash loses
-   * acknowledged records. Never use it in production.
+   * FOR TESTS AND BENCHMARKS ONLY: bytes reach the page cache and futures complete after the write,
+   * with no fsync. A process crash loses nothing, a power loss or kernel crash loses acknowledged
+   * records. Never use it in production.
    */
   record NeverUnsafeForTests() implements FsyncPolicy {
     @Override

@@ -59,9 +59,16 @@ final class PendingWrites {
     int frame = SegmentFormat.FRAME_HEADER_BYTES + payload.length;
     ensureRoom(frame);
     var scratch = ByteBuffer.wrap(crcScratch);
-    scratch.putInt(0, payload.length).putInt(4, 0).put(8, SegmentFormat.RECORD_VERSION).putLong(9, lsn);
+    scratch
+        .putInt(0, payload.length)
+        .putInt(4, 0)
+        .put(8, SegmentFormat.RECORD_VERSION)
+        .putLong(9, lsn);
     crc.reset();
-    crc.update(crcScratch, SegmentFormat.CRC_COVERED_OFFSET, SegmentFormat.FRAME_HEADER_BYTES - SegmentFormat.CRC_COVERED_OFFSET);
+    crc.update(
+        crcScratch,
+        SegmentFormat.CRC_COVERED_OFFSET,
+        SegmentFormat.FRAME_HEADER_BYTES - SegmentFormat.CRC_COVERED_OFFSET);
     crc.update(payload, 0, payload.length);
     scratch.putInt(4, (int) crc.getValue());
     bytes.put(crcScratch).put(payload);

@@ -25,6 +25,7 @@ final class SegmentFormat {
   static final int SEGMENT_HEADER_BYTES = 20;
   static final byte RECORD_VERSION = 1;
   static final int FRAME_HEADER_BYTES = 17;
+
   /** Offset within a frame where the CRC-covered bytes (version, lsn, payload) start. */
   static final int CRC_COVERED_OFFSET = 8;
 
@@ -93,9 +94,9 @@ final class SegmentFormat {
   }
 
   /**
-   * Creates a segment holding only its header, atomically: written to a temp file, forced,
-   * renamed, and the directory forced. A crash therefore never leaves a half-written header under
-   * a segment name.
+   * Creates a segment holding only its header, atomically: written to a temp file, forced, renamed,
+   * and the directory forced. A crash therefore never leaves a half-written header under a segment
+   * name.
    */
   static Path createSegment(Path dir, long firstLsn) throws IOException {
     var target = dir.resolve(fileName(firstLsn));

@@ -110,7 +110,8 @@ final class SegmentReader implements Closeable {
     }
     base = (int) (offset - windowStart);
     crc.reset();
-    crc.update(window, base + SegmentFormat.CRC_COVERED_OFFSET, frame - SegmentFormat.CRC_COVERED_OFFSET);
+    crc.update(
+        window, base + SegmentFormat.CRC_COVERED_OFFSET, frame - SegmentFormat.CRC_COVERED_OFFSET);
     if ((int) crc.getValue() != storedCrc) {
       return FrameStatus.BAD_CRC;
     }

@@ -50,7 +50,8 @@ final class SegmentRecovery {
   private static final Logger log = LoggerFactory.getLogger(SegmentRecovery.class);
 
   /** Result: the retained segments in order, the active (last) segment's length, the last LSN. */
-  record Recovered(List<SegmentFile> segments, long activeSize, long lastLsn, RecoveryReport report) {}
+  record Recovered(
+      List<SegmentFile> segments, long activeSize, long lastLsn, RecoveryReport report) {}
 
   /** A segment file and the LSN of its first record (the next LSN if it holds none). */
   record SegmentFile(Path path, long firstLsn) {}
@@ -94,7 +95,11 @@ final class SegmentRecovery {
       activeSize = scan.end;
       if (scan.corruptionAt >= 0) {
         quarantine(
-            files.subList(i + 1, files.size()), file.path(), scan.corruptionAt, scan.detail, expected - 1);
+            files.subList(i + 1, files.size()),
+            file.path(),
+            scan.corruptionAt,
+            scan.detail,
+            expected - 1);
         kept = i + 1;
         break;
       }
@@ -128,10 +133,13 @@ final class SegmentRecovery {
     try (var reader = new SegmentReader(file.path(), options.recordBytesMax())) {
       byte[] header = reader.header();
       String headerProblem =
-          header == null ? "file shorter than segment header" : SegmentFormat.checkHeader(header, firstLsn);
+          header == null
+              ? "file shorter than segment header"
+              : SegmentFormat.checkHeader(header, firstLsn);
       if (headerProblem != null) {
         if (last && (header == null || reader.zerosFrom(0) || isZeros(header))) {
-          truncate(file.path(), 0, reader.size(), "incomplete segment header: " + headerProblem, false);
+          truncate(
+              file.path(), 0, reader.size(), "incomplete segment header: " + headerProblem, false);
           rewriteHeader(file);
           scan.end = SegmentFormat.SEGMENT_HEADER_BYTES;
           return scan;
@@ -195,10 +203,11 @@ final class SegmentRecovery {
     repaired = true;
   }
 
-  private static String describe(FrameStatus status, SegmentReader reader, long offset, long expectedLsn)
-      throws IOException {
+  private static String describe(
+      FrameStatus status, SegmentReader reader, long offset, long expectedLsn) throws IOException {
     var detail =
-        "%s at expected lsn=%d (file size=%d)".formatted(status.description, expectedLsn, reader.size());
+        "%s at expected lsn=%d (file size=%d)"
+            .formatted(status.description, expectedLsn, reader.size());
     if (status == FrameStatus.BAD_LSN) {
       detail += ", found lsn=" + reader.frameLsn();
     }
@@ -230,7 +239,10 @@ final class SegmentRecovery {
     if (!corrupt) {
       log.warn(
           "wal torn tail truncated: segment={} offset={} bytesTruncated={} reason=\"{}\"; unacknowledged bytes dropped, nothing acknowledged is lost",
-          segment, offset, size - offset, reason);
+          segment,
+          offset,
+          size - offset,
+          reason);
     }
   }
 
@@ -247,7 +259,8 @@ final class SegmentRecovery {
     if (size <= offset) {
       return;
     }
-    var copy = segment.resolveSibling(segment.getFileName() + "." + offset + SegmentFormat.CORRUPT_SUFFIX);
+    var copy =
+        segment.resolveSibling(segment.getFileName() + "." + offset + SegmentFormat.CORRUPT_SUFFIX);
     try (var in = FileChannel.open(segment, StandardOpenOption.READ);
         var out =
             FileChannel.open(
@@ -268,18 +281,26 @@ final class SegmentRecovery {
       List<SegmentFile> later, Path damaged, long offset, String detail, long lastGoodLsn)
       throws IOException {
     for (var file : later) {
-      var target = file.path().resolveSibling(file.path().getFileName() + SegmentFormat.CORRUPT_SUFFIX);
-      Files.move(file.path(), target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      var target =
+          file.path().resolveSibling(file.path().getFileName() + SegmentFormat.CORRUPT_SUFFIX);
+      Files.move(
+          file.path(), target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       quarantined.add(target);
     }
     SegmentFormat.forceDirectory(dir);
     log.error(
         "wal corruption repaired: segment={} offset={} detail=\"{}\" laterSegmentsQuarantined={} quarantined={}; records after lsn={} are lost, check the disk and compare with replicas or backups",
-        damaged, offset, detail, later.size(), quarantined, lastGoodLsn);
+        damaged,
+        offset,
+        detail,
+        later.size(),
+        quarantined,
+        lastGoodLsn);
   }
 
   private void deleteTempFiles() throws IOException {
-    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*" + SegmentFormat.TEMP_SUFFIX)) {
+    try (DirectoryStream<Path> stream =
+        Files.newDirectoryStream(dir, "*" + SegmentFormat.TEMP_SUFFIX)) {
       for (var temp : stream) {
         // A temp segment is renamed into place only after it is complete, so a leftover one holds
         // nothing: it is the remains of a roll cut short by a crash.

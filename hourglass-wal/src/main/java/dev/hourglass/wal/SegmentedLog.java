@@ -65,10 +65,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safety: all methods are safe to call from any thread. {@link #append} and {@link
  * #appendAll} never block on I/O; they may block briefly for buffer space when the disk falls
- * behind by more than {@link #PENDING_BYTES_MAX}. Futures complete on one of two internal
- * threads, {@code hourglass-wal-flusher} (small batches) or {@code hourglass-wal-completer}
- * (large batches); dependent stages should be short or use the {@code *Async} variants, because
- * they delay the completion of later records.
+ * behind by more than {@link #PENDING_BYTES_MAX}. Futures complete on one of two internal threads,
+ * {@code hourglass-wal-flusher} (small batches) or {@code hourglass-wal-completer} (large batches);
+ * dependent stages should be short or use the {@code *Async} variants, because they delay the
+ * completion of later records.
  */
 public final class SegmentedLog implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SegmentedLog.class);
@@ -132,10 +132,11 @@ public final class SegmentedLog implements AutoCloseable {
   private long lastForceNanos;
 
   /**
-   * Read side: a replay is reading segment files. Write side: compaction deletes files. A roll
-   * does not take it, so a long replay never stalls appends.
+   * Read side: a replay is reading segment files. Write side: compaction deletes files. A roll does
+   * not take it, so a long replay never stalls appends.
    */
   private final ReentrantReadWriteLock filesLock = new ReentrantReadWriteLock();
+
   // Guarded by its own monitor; held only to copy or change the list.
   private final List<SegmentFile> segments;
 
@@ -151,7 +152,8 @@ public final class SegmentedLog implements AutoCloseable {
   private volatile long durableLsn;
   private final Thread flusher;
 
-  private SegmentedLog(WalOptions options, DataDirectoryLock dirLock, SegmentRecovery.Recovered recovered)
+  private SegmentedLog(
+      WalOptions options, DataDirectoryLock dirLock, SegmentRecovery.Recovered recovered)
       throws IOException {
     this.options = options;
     this.dir = dirLock.directory();
@@ -170,8 +172,13 @@ public final class SegmentedLog implements AutoCloseable {
     this.active = FileChannel.open(segments.getLast().path(), StandardOpenOption.WRITE);
     this.active.position(activeSize);
     this.lastForceNanos = System.nanoTime();
-    this.flusher = Thread.ofPlatform().name("hourglass-wal-flusher").daemon(true).unstarted(this::flushLoop);
-    this.completer = Thread.ofPlatform().name("hourglass-wal-completer").daemon(true).unstarted(this::completeLoop);
+    this.flusher =
+        Thread.ofPlatform().name("hourglass-wal-flusher").daemon(true).unstarted(this::flushLoop);
+    this.completer =
+        Thread.ofPlatform()
+            .name("hourglass-wal-completer")
+            .daemon(true)
+            .unstarted(this::completeLoop);
     for (int i = 0; i < BATCHES_IN_COMPLETION_MAX; i++) {
       completed.add(new PendingWrites(BUFFER_BYTES_RETAINED));
     }
@@ -193,8 +200,15 @@ public final class SegmentedLog implements AutoCloseable {
       var r = recovered.report();
       log.info(
           "wal recovered: dir={} segments={} records={} firstLsn={} lastLsn={} bytesTruncated={} repaired={} durationMillis={} fsync={}",
-          dirLock.directory(), r.segments(), r.records(), r.firstLsn(), r.lastLsn(), r.bytesTruncated(),
-          r.repaired(), r.duration().toMillis(), options.fsync());
+          dirLock.directory(),
+          r.segments(),
+          r.records(),
+          r.firstLsn(),
+          r.lastLsn(),
+          r.bytesTruncated(),
+          r.repaired(),
+          r.duration().toMillis(),
+          options.fsync());
       var wal = new SegmentedLog(options, dirLock, recovered);
       wal.completer.start();
       wal.flusher.start();
@@ -207,8 +221,8 @@ public final class SegmentedLog implements AutoCloseable {
 
   /**
    * Appends one record. The future completes with its LSN once the record is durable under the
-   * configured {@link FsyncPolicy}, or exceptionally with a {@link WalException} if the log
-   * failed or is closing (then the record is not acknowledged and may or may not be on disk).
+   * configured {@link FsyncPolicy}, or exceptionally with a {@link WalException} if the log failed
+   * or is closing (then the record is not acknowledged and may or may not be on disk).
    *
    * @throws RecordTooLargeException if {@code record.length > recordBytesMax}; nothing written
    */
@@ -244,7 +258,8 @@ public final class SegmentedLog implements AutoCloseable {
   public CompletableFuture<Long> appendAll(List<byte[]> records) {
     Objects.requireNonNull(records, "records");
     if (records.isEmpty()) {
-      throw new IllegalArgumentException("appendAll needs at least one record: records=0; nothing written");
+      throw new IllegalArgumentException(
+          "appendAll needs at least one record: records=0; nothing written");
     }
     long total = 0;
     for (var record : records) {
@@ -309,8 +324,8 @@ public final class SegmentedLog implements AutoCloseable {
 
   /**
    * Delivers every record with {@code lsn > afterLsn} that was written when the call started, in
-   * LSN order, on the calling thread. Records appended during the replay are not delivered.
-   * Safe to call concurrently with appends; compaction waits until it returns.
+   * LSN order, on the calling thread. Records appended during the replay are not delivered. Safe to
+   * call concurrently with appends; compaction waits until it returns.
    *
    * @throws WalException if records after {@code afterLsn} were already deleted by compaction
    * @throws WalCorruptedException if a record no longer decodes (the files changed after open)
@@ -342,8 +357,10 @@ public final class SegmentedLog implements AutoCloseable {
       }
       if (expected <= limit && limit > afterLsn) {
         throw new WalCorruptedException(
-            files.getLast().path(), -1,
-            "replay ended at lsn=%d but records up to lsn=%d were written".formatted(expected - 1, limit));
+            files.getLast().path(),
+            -1,
+            "replay ended at lsn=%d but records up to lsn=%d were written"
+                .formatted(expected - 1, limit));
       }
     } finally {
       filesLock.readLock().unlock();
@@ -362,7 +379,8 @@ public final class SegmentedLog implements AutoCloseable {
         }
         if (status != FrameStatus.OK) {
           throw new WalCorruptedException(
-              file.path(), offset,
+              file.path(),
+              offset,
               "%s during replay at expected lsn=%d; the file changed after recovery"
                   .formatted(status.description, expected));
         }
@@ -397,7 +415,10 @@ public final class SegmentedLog implements AutoCloseable {
         SegmentFormat.forceDirectory(dir);
         log.info(
             "wal compacted: dir={} uptoLsn={} segmentsDeleted={} oldestLsn={}",
-            dir, lsn, doomed.size(), firstLsn());
+            dir,
+            lsn,
+            doomed.size(),
+            firstLsn());
       }
     } finally {
       filesLock.writeLock().unlock();
@@ -413,8 +434,8 @@ public final class SegmentedLog implements AutoCloseable {
 
   /**
    * Writes and forces everything appended so far (whatever the policy), completes those futures,
-   * stops the flusher and releases the directory lock. Appends racing with or after close fail
-   * with {@link WalClosedException}. Idempotent.
+   * stops the flusher and releases the directory lock. Appends racing with or after close fail with
+   * {@link WalClosedException}. Idempotent.
    *
    * @throws WalException if the log failed earlier or while draining; the failure is the cause
    */
@@ -436,7 +457,8 @@ public final class SegmentedLog implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new WalException("interrupted while closing wal: dir=" + dir + "; lock not released", e);
+      throw new WalException(
+          "interrupted while closing wal: dir=" + dir + "; lock not released", e);
     }
     dirLock.close();
     Throwable failed;
@@ -462,7 +484,10 @@ public final class SegmentedLog implements AutoCloseable {
     while (true) {
       if (failure != null || closing) {
         return new WalClosedException(
-            (failure != null ? "wal failed" : "wal closed") + ": dir=" + dir + "; record not written",
+            (failure != null ? "wal failed" : "wal closed")
+                + ": dir="
+                + dir
+                + "; record not written",
             failure);
       }
       if (filling.isEmpty() || filling.sizeBytes() + (long) bytes <= PENDING_BYTES_MAX) {
@@ -473,8 +498,12 @@ public final class SegmentedLog implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return new WalClosedException(
-            "interrupted waiting for group-commit buffer space: dir=" + dir + " pendingBytesMax="
-                + PENDING_BYTES_MAX + "; record not written", e);
+            "interrupted waiting for group-commit buffer space: dir="
+                + dir
+                + " pendingBytesMax="
+                + PENDING_BYTES_MAX
+                + "; record not written",
+            e);
       }
     }
   }
@@ -627,8 +656,13 @@ public final class SegmentedLog implements AutoCloseable {
   private void fail(Throwable cause) {
     log.error(
         "wal failed: dir={} writtenLsn={} durableLsn={} cause=\"{}\"; appends are refused from now on, restart the process to recover from the log",
-        dir, writtenLsn, durableLsn, cause.toString(), cause);
-    var error = new WalException("wal write failed: dir=" + dir + "; record not acknowledged", cause);
+        dir,
+        writtenLsn,
+        durableLsn,
+        cause.toString(),
+        cause);
+    var error =
+        new WalException("wal write failed: dir=" + dir + "; record not acknowledged", cause);
     PendingWrites pending;
     lock.lock();
     try {

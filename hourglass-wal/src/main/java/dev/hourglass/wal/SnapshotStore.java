@@ -46,9 +46,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes and loads snapshots: opaque bodies tagged with the last LSN they cover.
  *
- * <p>Thread-safety: {@link #write} calls must not run concurrently with each other (the server
- * has one snapshotting thread); {@link #loadNewestValid} may run concurrently with a write and
- * sees either the old or the new newest snapshot.
+ * <p>Thread-safety: {@link #write} calls must not run concurrently with each other (the server has
+ * one snapshotting thread); {@link #loadNewestValid} may run concurrently with a write and sees
+ * either the old or the new newest snapshot.
  */
 public final class SnapshotStore {
   private static final Logger log = LoggerFactory.getLogger(SnapshotStore.class);
@@ -87,7 +87,8 @@ public final class SnapshotStore {
   public SnapshotStore(Path dir, int retain) {
     this.dir = Objects.requireNonNull(dir, "dir").toAbsolutePath().normalize();
     if (retain < 1) {
-      throw new IllegalArgumentException("invalid snapshot retention: retain=" + retain + " bound=[1, )");
+      throw new IllegalArgumentException(
+          "invalid snapshot retention: retain=" + retain + " bound=[1, )");
     }
     this.retain = retain;
   }
@@ -120,10 +121,15 @@ public final class SnapshotStore {
     long bodyBytes;
     try (var ch =
         FileChannel.open(
-            temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            temp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
       SegmentFormat.writeFully(ch, header(lsn), 0);
       ch.position(HEADER_BYTES);
-      var counting = new ChecksummingOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch), WRITE_BUFFER_BYTES));
+      var counting =
+          new ChecksummingOutputStream(
+              new BufferedOutputStream(Channels.newOutputStream(ch), WRITE_BUFFER_BYTES));
       body.writeTo(counting);
       counting.flush();
       bodyBytes = counting.count;
@@ -139,7 +145,10 @@ public final class SnapshotStore {
     SegmentFormat.forceDirectory(dir);
     log.info(
         "snapshot written: file={} lsn={} bodyBytes={} durationMillis={}",
-        target, lsn, bodyBytes, (System.nanoTime() - started) / 1_000_000);
+        target,
+        lsn,
+        bodyBytes,
+        (System.nanoTime() - started) / 1_000_000);
     prune();
   }
 
@@ -168,7 +177,8 @@ public final class SnapshotStore {
     var crc = new CRC32C();
     crc.update(body);
     if (body.length != snapshot.bodyBytes() || (int) crc.getValue() != storedBodyCrc(snapshot)) {
-      throw new WalException("snapshot changed while loading: file=" + snapshot.file() + "; retry the load");
+      throw new WalException(
+          "snapshot changed while loading: file=" + snapshot.file() + "; retry the load");
     }
     return Optional.of(new LoadedSnapshot(snapshot.lsn(), body, snapshot.file()));
   }
@@ -189,7 +199,10 @@ public final class SnapshotStore {
       if (problem == null) {
         return Optional.of(verified);
       }
-      log.warn("snapshot skipped: file={} problem=\"{}\"; falling back to the next older snapshot", file, problem);
+      log.warn(
+          "snapshot skipped: file={} problem=\"{}\"; falling back to the next older snapshot",
+          file,
+          problem);
     }
     return Optional.empty();
   }
@@ -205,7 +218,9 @@ public final class SnapshotStore {
 
   private static long parseLsn(Path file) {
     var name = file.getFileName().toString();
-    if (!name.startsWith(PREFIX) || !name.endsWith(SUFFIX) || name.length() != PREFIX.length() + 20 + SUFFIX.length()) {
+    if (!name.startsWith(PREFIX)
+        || !name.endsWith(SUFFIX)
+        || name.length() != PREFIX.length() + 20 + SUFFIX.length()) {
       return -1;
     }
     try {
@@ -238,7 +253,8 @@ public final class SnapshotStore {
     try (var ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
       if (size < HEADER_BYTES + TRAILER_BYTES) {
-        throw new InvalidSnapshot("file too short: size=" + size + " minimum=" + (HEADER_BYTES + TRAILER_BYTES));
+        throw new InvalidSnapshot(
+            "file too short: size=" + size + " minimum=" + (HEADER_BYTES + TRAILER_BYTES));
       }
       var header = ByteBuffer.allocate(HEADER_BYTES);
       readFully(ch, header, 0);
@@ -248,7 +264,8 @@ public final class SnapshotStore {
         throw new InvalidSnapshot("bad header magic or header checksum");
       }
       if (header.getShort(4) != VERSION) {
-        throw new InvalidSnapshot("unknown snapshot version=" + header.getShort(4) + " supported=" + VERSION);
+        throw new InvalidSnapshot(
+            "unknown snapshot version=" + header.getShort(4) + " supported=" + VERSION);
       }
       long lsn = header.getLong(8);
       if (lsn != nameLsn) {
@@ -259,12 +276,14 @@ public final class SnapshotStore {
       long bodyBytes = trailer.getLong(0);
       if (trailer.getInt(12) != TRAILER_MAGIC || bodyBytes != size - HEADER_BYTES - TRAILER_BYTES) {
         throw new InvalidSnapshot(
-            "bad trailer: bodyBytes=%d fileSize=%d; file truncated or damaged".formatted(bodyBytes, size));
+            "bad trailer: bodyBytes=%d fileSize=%d; file truncated or damaged"
+                .formatted(bodyBytes, size));
       }
       long computed = bodyCrc(ch, bodyBytes);
       if ((int) computed != trailer.getInt(8)) {
         throw new InvalidSnapshot(
-            "body checksum mismatch: stored=0x%08x computed=0x%08x".formatted(trailer.getInt(8), (int) computed));
+            "body checksum mismatch: stored=0x%08x computed=0x%08x"
+                .formatted(trailer.getInt(8), (int) computed));
       }
       return new VerifiedSnapshot(lsn, file, bodyBytes);
     }

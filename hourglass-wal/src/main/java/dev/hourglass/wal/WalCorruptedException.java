@@ -5,8 +5,8 @@ import java.nio.file.Path;
 /**
  * The log contains bytes that are not a torn tail: a bad record followed by valid ones, a gap in
  * LSNs, or damage in a segment that is not the last one. Opening refuses to continue because
- * silently dropping acknowledged records would break the durability promise; an operator may
- * reopen with {@link WalOptions#repairCorruption()} to keep the valid prefix.
+ * silently dropping acknowledged records would break the durability promise; an operator may reopen
+ * with {@link WalOptions#repairCorruption()} to keep the valid prefix.
  */
 public final class WalCorruptedException extends WalException {
   private static final long serialVersionUID = 1L;

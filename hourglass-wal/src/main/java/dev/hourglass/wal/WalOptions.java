@@ -17,12 +17,16 @@ import java.util.Objects;
  *     instead of failing. Loses records; for operator use after a failed open.
  */
 public record WalOptions(
-    Path dir, long segmentBytesMax, int recordBytesMax, FsyncPolicy fsync, boolean repairCorruption) {
+    Path dir,
+    long segmentBytesMax,
+    int recordBytesMax,
+    FsyncPolicy fsync,
+    boolean repairCorruption) {
 
   /**
    * Why 64 MiB: large enough that a roll (create, fsync file and directory) happens at most a few
-   * times a second at full disk speed, small enough that compaction after a snapshot frees space
-   * in useful steps and a recovery scan of the last segment takes well under a second.
+   * times a second at full disk speed, small enough that compaction after a snapshot frees space in
+   * useful steps and a recovery scan of the last segment takes well under a second.
    */
   public static final long SEGMENT_BYTES_DEFAULT = 64L << 20;
 
@@ -62,7 +66,8 @@ public record WalOptions(
 
   /** 64 MiB segments, 16 MiB records, fsync always, no repair. */
   public static WalOptions defaults(Path dir) {
-    return new WalOptions(dir, SEGMENT_BYTES_DEFAULT, RECORD_BYTES_DEFAULT, new FsyncPolicy.Always(), false);
+    return new WalOptions(
+        dir, SEGMENT_BYTES_DEFAULT, RECORD_BYTES_DEFAULT, new FsyncPolicy.Always(), false);
   }
 
   public WalOptions withFsync(FsyncPolicy policy) {

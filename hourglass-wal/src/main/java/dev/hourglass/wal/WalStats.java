@@ -10,4 +10,5 @@ package dev.hourglass.wal;
  * @param bytesWritten frame bytes written, headers excluded
  * @param segmentRolls new segments created
  */
-public record WalStats(long batches, long fsyncs, long records, long bytesWritten, long segmentRolls) {}
+public record WalStats(
+    long batches, long fsyncs, long records, long bytesWritten, long segmentRolls) {}

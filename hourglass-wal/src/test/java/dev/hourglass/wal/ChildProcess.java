@@ -40,7 +40,9 @@ final class ChildProcess implements AutoCloseable {
   }
 
   private void pump() {
-    try (var reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+    try (var reader =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = reader.readLine()) != null) {
         synchronized (allLines) {
@@ -105,8 +107,8 @@ final class ChildProcess implements AutoCloseable {
     } catch (IOException e) {
       err = "(stderr unreadable: " + e + ")";
     }
-    return "child alive=%s exit=%s stdout=%s stderr=%s".formatted(
-        process.isAlive(), process.isAlive() ? "-" : process.exitValue(), lines(), err);
+    return "child alive=%s exit=%s stdout=%s stderr=%s"
+        .formatted(process.isAlive(), process.isAlive() ? "-" : process.exitValue(), lines(), err);
   }
 
   @Override

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Goal: a real process appending with fsync=always is SIGKILLed at random moments, twenty times on
  * the same directory. After each kill the log must open, hold every acknowledged record with
- * identical bytes under its LSN, and have contiguous LSNs. Replay a failure with
- * {@code -Dwal.crash.seed=<seed>} (printed on every run).
+ * identical bytes under its LSN, and have contiguous LSNs. Replay a failure with {@code
+ * -Dwal.crash.seed=<seed>} (printed on every run).
  */
 @Tag("crash")
 class CrashTest {
@@ -40,8 +40,13 @@ class CrashTest {
     int truncations = 0;
     for (int iteration = 0; iteration < ITERATIONS; iteration++) {
       var context = "seed=%d iteration=%d".formatted(seed, iteration);
-      try (var child = ChildProcess.start(
-          CrashAppenderMain.class, scratch.resolve("stderr-" + iteration), dir.toString(), Long.toString(seed + iteration), "4")) {
+      try (var child =
+          ChildProcess.start(
+              CrashAppenderMain.class,
+              scratch.resolve("stderr-" + iteration),
+              dir.toString(),
+              Long.toString(seed + iteration),
+              "4")) {
         var ready = child.awaitLine("READY", 20_000);
         assertThat(ready).as(() -> context + " " + child.describe()).isEqualTo("READY " + lastLsn);
         // Choosing the kill moment, not synchronizing: sleeping is the point here.
@@ -53,7 +58,8 @@ class CrashTest {
           }
           long lsn = Long.parseLong(m.group(1));
           var previous = acknowledged.putIfAbsent(lsn, m.group(2));
-          assertThat(previous).as("%s lsn %d acknowledged twice with different bytes", context, lsn)
+          assertThat(previous)
+              .as("%s lsn %d acknowledged twice with different bytes", context, lsn)
               .isIn(null, m.group(2));
         }
       }
@@ -61,18 +67,28 @@ class CrashTest {
         truncations += wal.recoveryReport().truncations().size();
         var expected = new long[] {1};
         var found = new HashMap<Long, String>();
-        wal.replay(0, (lsn, bytes) -> {
-          assertThat(lsn).as(context).isEqualTo(expected[0]++);
-          found.put(lsn, hashUnchecked(bytes));
-        });
+        wal.replay(
+            0,
+            (lsn, bytes) -> {
+              assertThat(lsn).as(context).isEqualTo(expected[0]++);
+              found.put(lsn, hashUnchecked(bytes));
+            });
         lastLsn = wal.lastLsn();
         assertThat(expected[0] - 1).as(context).isEqualTo(lastLsn);
         for (var e : acknowledged.entrySet()) {
-          assertThat(found.get(e.getKey())).as("%s acknowledged lsn %d", context, e.getKey()).isEqualTo(e.getValue());
+          assertThat(found.get(e.getKey()))
+              .as("%s acknowledged lsn %d", context, e.getKey())
+              .isEqualTo(e.getValue());
         }
       }
     }
-    System.out.println("CrashTest acknowledged=" + acknowledged.size() + " lastLsn=" + lastLsn + " tornTails=" + truncations);
+    System.out.println(
+        "CrashTest acknowledged="
+            + acknowledged.size()
+            + " lastLsn="
+            + lastLsn
+            + " tornTails="
+            + truncations);
     assertThat(acknowledged).as("the children made progress").hasSizeGreaterThan(ITERATIONS);
   }
 

@@ -33,7 +33,9 @@ class DataDirectoryLockTest {
 
   @Test
   void openFailsWhileAnotherProcessHoldsTheLockAndSucceedsAfterItDies() throws Exception {
-    try (var child = ChildProcess.start(LockHolderMain.class, scratch.resolve("stderr"), "hold", dir.toString())) {
+    try (var child =
+        ChildProcess.start(
+            LockHolderMain.class, scratch.resolve("stderr"), "hold", dir.toString())) {
       assertThat(child.awaitLine("LOCKED", 20_000)).as(child::describe).isEqualTo("LOCKED");
       assertThatThrownBy(() -> SegmentedLog.open(WalOptions.defaults(dir)))
           .isInstanceOf(DataDirectoryLockedException.class)
@@ -49,7 +51,9 @@ class DataDirectoryLockTest {
   @Test
   void anotherProcessIsLockedOutWhileThisOneHoldsTheLog() throws Exception {
     try (var wal = SegmentedLog.open(WalOptions.defaults(dir));
-        var child = ChildProcess.start(LockHolderMain.class, scratch.resolve("stderr"), "try", dir.toString())) {
+        var child =
+            ChildProcess.start(
+                LockHolderMain.class, scratch.resolve("stderr"), "try", dir.toString())) {
       assertThat(child.waitForExit(20_000)).as(child::describe).isZero();
       assertThat(child.lines()).containsExactly("LOCKED_OUT " + expectedMessage());
       assertThat(wal.append(new byte[] {1}).get()).isEqualTo(1L);

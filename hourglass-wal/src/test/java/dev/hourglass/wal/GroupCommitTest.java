@@ -17,9 +17,9 @@ class GroupCommitTest {
   @TempDir Path dir;
 
   /**
-   * Goal: N threads each append synchronously (wait for every ack). Every acknowledged record
-   * must be found after close and reopen under its LSN, LSNs are unique and contiguous, and the
-   * writers shared fsyncs (fewer fsyncs than records).
+   * Goal: N threads each append synchronously (wait for every ack). Every acknowledged record must
+   * be found after close and reopen under its LSN, LSNs are unique and contiguous, and the writers
+   * shared fsyncs (fewer fsyncs than records).
    */
   @Test
   void concurrentAppendersShareFsyncsAndEveryAcknowledgedRecordSurvivesReopen() throws Exception {
@@ -34,18 +34,24 @@ class GroupCommitTest {
       var workers = new ArrayList<Thread>();
       for (int t = 0; t < threads; t++) {
         int id = t;
-        workers.add(Thread.ofPlatform().start(() -> {
-          try {
-            start.await();
-            for (int i = 0; i < perThread; i++) {
-              var record = ByteBuffer.allocate(8 + (i % 50)).putInt(id).putInt(i).array();
-              long lsn = wal.append(record).get(30, TimeUnit.SECONDS);
-              assertThat(acknowledged.putIfAbsent(lsn, record)).as("duplicate lsn %d", lsn).isNull();
-            }
-          } catch (Throwable e) {
-            failures.put(id, e);
-          }
-        }));
+        workers.add(
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      try {
+                        start.await();
+                        for (int i = 0; i < perThread; i++) {
+                          var record =
+                              ByteBuffer.allocate(8 + (i % 50)).putInt(id).putInt(i).array();
+                          long lsn = wal.append(record).get(30, TimeUnit.SECONDS);
+                          assertThat(acknowledged.putIfAbsent(lsn, record))
+                              .as("duplicate lsn %d", lsn)
+                              .isNull();
+                        }
+                      } catch (Throwable e) {
+                        failures.put(id, e);
+                      }
+                    }));
       }
       start.countDown();
       for (var w : workers) {
@@ -59,8 +65,10 @@ class GroupCommitTest {
     assertThat(stats.fsyncs()).isLessThan(stats.records());
     try (var wal = SegmentedLog.open(options)) {
       var replayed = WalTesting.replayAll(wal, 0);
-      assertThat(replayed).extracting(WalTesting.Entry::lsn)
-          .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, threads * perThread).boxed().toList());
+      assertThat(replayed)
+          .extracting(WalTesting.Entry::lsn)
+          .containsExactlyElementsOf(
+              java.util.stream.LongStream.rangeClosed(1, threads * perThread).boxed().toList());
       for (var e : replayed) {
         assertThat(e.bytes()).as("lsn %d", e.lsn()).isEqualTo(acknowledged.get(e.lsn()));
       }
@@ -74,16 +82,20 @@ class GroupCommitTest {
       var workers = new ArrayList<Thread>();
       for (int t = 0; t < threads; t++) {
         int id = t;
-        workers.add(Thread.ofPlatform().start(() -> {
-          for (int i = 0; i < 500; i += 5) {
-            wal.append(ByteBuffer.allocate(8).putInt(id).putInt(i).array());
-            wal.appendAll(List.of(
-                ByteBuffer.allocate(8).putInt(id).putInt(i + 1).array(),
-                ByteBuffer.allocate(8).putInt(id).putInt(i + 2).array(),
-                ByteBuffer.allocate(8).putInt(id).putInt(i + 3).array(),
-                ByteBuffer.allocate(8).putInt(id).putInt(i + 4).array()));
-          }
-        }));
+        workers.add(
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      for (int i = 0; i < 500; i += 5) {
+                        wal.append(ByteBuffer.allocate(8).putInt(id).putInt(i).array());
+                        wal.appendAll(
+                            List.of(
+                                ByteBuffer.allocate(8).putInt(id).putInt(i + 1).array(),
+                                ByteBuffer.allocate(8).putInt(id).putInt(i + 2).array(),
+                                ByteBuffer.allocate(8).putInt(id).putInt(i + 3).array(),
+                                ByteBuffer.allocate(8).putInt(id).putInt(i + 4).array()));
+                      }
+                    }));
       }
       for (var w : workers) {
         w.join(60_000);
@@ -91,11 +103,13 @@ class GroupCommitTest {
     }
     try (var wal = SegmentedLog.open(WalOptions.defaults(dir))) {
       var next = new int[threads];
-      wal.replay(0, (lsn, bytes) -> {
-        var buf = ByteBuffer.wrap(bytes);
-        int id = buf.getInt();
-        assertThat(buf.getInt()).isEqualTo(next[id]++);
-      });
+      wal.replay(
+          0,
+          (lsn, bytes) -> {
+            var buf = ByteBuffer.wrap(bytes);
+            int id = buf.getInt();
+            assertThat(buf.getInt()).isEqualTo(next[id]++);
+          });
       for (int n : next) {
         assertThat(n).isEqualTo(500);
       }
@@ -104,20 +118,21 @@ class GroupCommitTest {
 
   /**
    * Goal: a large batch goes to the completer thread, whose slow callbacks keep it busy, while a
-   * one-record batch right behind it becomes durable. The small batch must not complete before
-   * the large one has finished completing.
+   * one-record batch right behind it becomes durable. The small batch must not complete before the
+   * large one has finished completing.
    */
   @Test
   void futuresCompleteInLsnOrderAcrossInlineAndHandedOffBatches() throws Exception {
     var completionOrder = new java.util.concurrent.ConcurrentLinkedQueue<Long>();
     var futures = new ArrayList<java.util.concurrent.CompletableFuture<Long>>();
-    java.util.function.Consumer<Long> slowCallback = lsn -> {
-      long until = System.nanoTime() + 5_000;
-      while (System.nanoTime() < until) {
-        Thread.onSpinWait();
-      }
-      completionOrder.add(lsn);
-    };
+    java.util.function.Consumer<Long> slowCallback =
+        lsn -> {
+          long until = System.nanoTime() + 5_000;
+          while (System.nanoTime() < until) {
+            Thread.onSpinWait();
+          }
+          completionOrder.add(lsn);
+        };
     try (var wal = SegmentedLog.open(WalOptions.defaults(dir))) {
       for (int round = 0; round < 10; round++) {
         for (int i = 0; i < 500; i++) {
@@ -134,7 +149,8 @@ class GroupCommitTest {
         single.thenAccept(slowCallback);
         futures.add(single);
       }
-      java.util.concurrent.CompletableFuture.allOf(futures.toArray(java.util.concurrent.CompletableFuture[]::new))
+      java.util.concurrent.CompletableFuture.allOf(
+              futures.toArray(java.util.concurrent.CompletableFuture[]::new))
           .get(60, TimeUnit.SECONDS);
     }
     assertThat(List.copyOf(completionOrder)).hasSize(5_010).isSorted();

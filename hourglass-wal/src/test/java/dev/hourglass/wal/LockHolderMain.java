@@ -13,7 +13,9 @@ public final class LockHolderMain {
     var dir = Path.of(args[1]);
     if (args[0].equals("hold")) {
       try (var lock = DataDirectoryLock.acquire(dir)) {
-        System.out.println("LOCKED" + (lock.directory().equals(dir.toAbsolutePath().normalize()) ? "" : " elsewhere"));
+        System.out.println(
+            "LOCKED"
+                + (lock.directory().equals(dir.toAbsolutePath().normalize()) ? "" : " elsewhere"));
         System.out.flush();
         System.in.read(); // killed or stdin closed by the parent
       }

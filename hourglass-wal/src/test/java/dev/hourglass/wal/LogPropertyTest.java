@@ -14,8 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Seeded random operation sequences against a list model: appends of random sizes (single and
  * batched), reopen at random points (sometimes after a torn partial frame is added to the tail),
- * compaction, and replay from random LSNs. Replay must always equal the model. Replay one seed
- * with {@code -Dwal.property.seed=<seed>}.
+ * compaction, and replay from random LSNs. Replay must always equal the model. Replay one seed with
+ * {@code -Dwal.property.seed=<seed>}.
  */
 class LogPropertyTest {
   @TempDir Path root;
@@ -25,7 +25,8 @@ class LogPropertyTest {
     var fixed = Long.getLong("wal.property.seed");
     long base = fixed != null ? fixed : System.nanoTime();
     int runs = fixed != null ? 1 : 12;
-    System.out.println("LogPropertyTest base seed=" + base + " (replay with -Dwal.property.seed=<seed>)");
+    System.out.println(
+        "LogPropertyTest base seed=" + base + " (replay with -Dwal.property.seed=<seed>)");
     for (int i = 0; i < runs; i++) {
       long seed = base + i;
       try {
@@ -38,10 +39,14 @@ class LogPropertyTest {
 
   private void runOnce(long seed, Path dir) throws Exception {
     var random = new Random(seed);
-    var options = WalOptions.defaults(dir)
-        .withSegmentBytesMax(WalOptions.SEGMENT_BYTES_MIN << random.nextInt(5))
-        .withRecordBytesMax(8_192)
-        .withFsync(random.nextBoolean() ? new FsyncPolicy.Always() : new FsyncPolicy.NeverUnsafeForTests());
+    var options =
+        WalOptions.defaults(dir)
+            .withSegmentBytesMax(WalOptions.SEGMENT_BYTES_MIN << random.nextInt(5))
+            .withRecordBytesMax(8_192)
+            .withFsync(
+                random.nextBoolean()
+                    ? new FsyncPolicy.Always()
+                    : new FsyncPolicy.NeverUnsafeForTests());
     var model = new ArrayList<byte[]>(); // index i holds lsn i + 1
     long compactedThrough = 0;
     var wal = SegmentedLog.open(options);
@@ -71,7 +76,11 @@ class LogPropertyTest {
           wal.deleteSegmentsBefore(upTo);
           compactedThrough = Math.max(compactedThrough, wal.firstLsn() - 1);
         } else {
-          long after = compactedThrough + (model.size() > compactedThrough ? random.nextInt((int) (model.size() - compactedThrough) + 1) : 0);
+          long after =
+              compactedThrough
+                  + (model.size() > compactedThrough
+                      ? random.nextInt((int) (model.size() - compactedThrough) + 1)
+                      : 0);
           assertReplayEquals(wal, model, after);
         }
       }
@@ -82,11 +91,12 @@ class LogPropertyTest {
   }
 
   private static byte[] randomRecord(Random random) {
-    int size = switch (random.nextInt(10)) {
-      case 0 -> 0;
-      case 1 -> random.nextInt(8_193);
-      default -> random.nextInt(200);
-    };
+    int size =
+        switch (random.nextInt(10)) {
+          case 0 -> 0;
+          case 1 -> random.nextInt(8_193);
+          default -> random.nextInt(200);
+        };
     var r = new byte[size];
     random.nextBytes(r);
     return r;
@@ -100,14 +110,17 @@ class LogPropertyTest {
       case 1 -> random.nextBytes(tail);
       default -> {
         var header = java.nio.ByteBuffer.wrap(tail.length >= 17 ? tail : new byte[17]);
-        header.putInt(0, 500).put(8, SegmentFormat.RECORD_VERSION); // a length promising more bytes than follow
+        header
+            .putInt(0, 500)
+            .put(8, SegmentFormat.RECORD_VERSION); // a length promising more bytes than follow
         tail = java.util.Arrays.copyOf(header.array(), tail.length);
       }
     }
     Files.write(segment, tail, StandardOpenOption.APPEND);
   }
 
-  private static void assertReplayEquals(SegmentedLog wal, List<byte[]> model, long after) throws Exception {
+  private static void assertReplayEquals(SegmentedLog wal, List<byte[]> model, long after)
+      throws Exception {
     var entries = WalTesting.replayAll(wal, after);
     assertThat(entries).hasSize((int) (model.size() - after));
     for (var e : entries) {

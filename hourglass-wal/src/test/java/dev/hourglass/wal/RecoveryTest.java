@@ -26,7 +26,8 @@ class RecoveryTest {
   private final Random random = new Random(7);
 
   /** Writes {@code count} records of random sizes in [1, maxBytes] and returns them. */
-  private List<byte[]> writeRecords(WalOptions options, int count, int maxBytes) throws IOException {
+  private List<byte[]> writeRecords(WalOptions options, int count, int maxBytes)
+      throws IOException {
     var records = new ArrayList<byte[]>();
     try (var wal = SegmentedLog.open(options)) {
       for (int i = 0; i < count; i++) {
@@ -50,7 +51,9 @@ class RecoveryTest {
   }
 
   private static void flipByte(Path file, long offset) throws IOException {
-    try (var ch = java.nio.channels.FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    try (var ch =
+        java.nio.channels.FileChannel.open(
+            file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       var b = ByteBuffer.allocate(1);
       ch.read(b, offset);
       b.put(0, (byte) (b.get(0) ^ 0x5A)).rewind();
@@ -69,12 +72,15 @@ class RecoveryTest {
     var segment = WalTesting.lastSegment(dir);
     byte[] original = Files.readAllBytes(segment);
     long lastStart = frameOffsets(records)[9];
-    assertThat(lastStart + SegmentFormat.FRAME_HEADER_BYTES + records.get(9).length).isEqualTo(original.length);
+    assertThat(lastStart + SegmentFormat.FRAME_HEADER_BYTES + records.get(9).length)
+        .isEqualTo(original.length);
     for (int cut = (int) lastStart; cut < original.length; cut++) {
       Files.write(segment, Arrays.copyOf(original, cut));
       try (var wal = SegmentedLog.open(options)) {
         assertThat(wal.lastLsn()).as("cut=%d", cut).isEqualTo(9);
-        assertThat(replayPayloads(wal)).as("cut=%d", cut).containsExactlyElementsOf(records.subList(0, 9));
+        assertThat(replayPayloads(wal))
+            .as("cut=%d", cut)
+            .containsExactlyElementsOf(records.subList(0, 9));
         assertThat(wal.recoveryReport().bytesTruncated()).isEqualTo(cut - lastStart);
         if (cut > lastStart) {
           assertThat(wal.recoveryReport().tornTail().orElseThrow().offset()).isEqualTo(lastStart);
@@ -138,12 +144,15 @@ class RecoveryTest {
     long victim = frameOffsets(records)[49];
     flipByte(segment, victim + SegmentFormat.FRAME_HEADER_BYTES); // first payload byte of lsn 50
     assertThatThrownBy(() -> SegmentedLog.open(options))
-        .isInstanceOfSatisfying(WalCorruptedException.class, e -> {
-          assertThat(e.segment()).isEqualTo(segment);
-          assertThat(e.offset()).isEqualTo(victim);
-          assertThat(e.detail()).contains("checksum mismatch", "expected lsn=50", "a valid record follows");
-          assertThat(e.getMessage()).contains("segment=" + segment, "offset=" + victim);
-        });
+        .isInstanceOfSatisfying(
+            WalCorruptedException.class,
+            e -> {
+              assertThat(e.segment()).isEqualTo(segment);
+              assertThat(e.offset()).isEqualTo(victim);
+              assertThat(e.detail())
+                  .contains("checksum mismatch", "expected lsn=50", "a valid record follows");
+              assertThat(e.getMessage()).contains("segment=" + segment, "offset=" + victim);
+            });
     // The failed open released the directory lock and changed nothing.
     assertThatThrownBy(() -> SegmentedLog.open(options)).isInstanceOf(WalCorruptedException.class);
   }
@@ -155,7 +164,8 @@ class RecoveryTest {
     long victim = frameOffsets(records)[30];
     flipByte(WalTesting.lastSegment(dir), victim + 2);
     assertThatThrownBy(() -> SegmentedLog.open(options))
-        .isInstanceOfSatisfying(WalCorruptedException.class, e -> assertThat(e.offset()).isEqualTo(victim));
+        .isInstanceOfSatisfying(
+            WalCorruptedException.class, e -> assertThat(e.offset()).isEqualTo(victim));
   }
 
   @Test
@@ -194,10 +204,14 @@ class RecoveryTest {
       ch.truncate(size - 3); // looks exactly like a torn tail, but the segment is not the last
     }
     assertThatThrownBy(() -> SegmentedLog.open(options))
-        .isInstanceOfSatisfying(WalCorruptedException.class, e -> {
-          assertThat(e.segment()).isEqualTo(second);
-          assertThat(e.offset()).isLessThan(size - 3).isGreaterThan(SegmentFormat.SEGMENT_HEADER_BYTES);
-        });
+        .isInstanceOfSatisfying(
+            WalCorruptedException.class,
+            e -> {
+              assertThat(e.segment()).isEqualTo(second);
+              assertThat(e.offset())
+                  .isLessThan(size - 3)
+                  .isGreaterThan(SegmentFormat.SEGMENT_HEADER_BYTES);
+            });
     long lastInSecond;
     try (var wal = SegmentedLog.open(options.withRepairCorruption(true))) {
       assertThat(wal.segmentFiles()).containsExactly(segments.get(0), second);
@@ -219,10 +233,12 @@ class RecoveryTest {
     var segments = WalTesting.segments(dir);
     Files.delete(segments.get(2));
     assertThatThrownBy(() -> SegmentedLog.open(options))
-        .isInstanceOfSatisfying(WalCorruptedException.class, e -> {
-          assertThat(e.segment()).isEqualTo(segments.get(3));
-          assertThat(e.detail()).contains("LSN gap");
-        });
+        .isInstanceOfSatisfying(
+            WalCorruptedException.class,
+            e -> {
+              assertThat(e.segment()).isEqualTo(segments.get(3));
+              assertThat(e.detail()).contains("LSN gap");
+            });
   }
 
   @Test
@@ -235,10 +251,12 @@ class RecoveryTest {
     // A stale copy of record 3 at the end passes its checksum; only the LSN check catches it.
     appendBytes(segment, Arrays.copyOfRange(bytes, (int) offsets[2], (int) offsets[3]));
     assertThatThrownBy(() -> SegmentedLog.open(options))
-        .isInstanceOfSatisfying(WalCorruptedException.class, e -> {
-          assertThat(e.offset()).isEqualTo(bytes.length);
-          assertThat(e.detail()).contains("found lsn=3", "expected lsn=11");
-        });
+        .isInstanceOfSatisfying(
+            WalCorruptedException.class,
+            e -> {
+              assertThat(e.offset()).isEqualTo(bytes.length);
+              assertThat(e.detail()).contains("found lsn=3", "expected lsn=11");
+            });
   }
 
   @Test
@@ -271,7 +289,8 @@ class RecoveryTest {
     Files.write(last, new byte[] {0x48, 0x47, 0x57});
     try (var wal = SegmentedLog.open(options)) {
       assertThat(wal.lastLsn()).isEqualTo(firstOfLast - 1);
-      assertThat(replayPayloads(wal)).containsExactlyElementsOf(records.subList(0, (int) firstOfLast - 1));
+      assertThat(replayPayloads(wal))
+          .containsExactlyElementsOf(records.subList(0, (int) firstOfLast - 1));
     }
     assertThat(Files.size(last)).isEqualTo(SegmentFormat.SEGMENT_HEADER_BYTES);
   }
@@ -282,10 +301,12 @@ class RecoveryTest {
     writeRecords(options, 5, 10);
     flipByte(WalTesting.lastSegment(dir), 0);
     assertThatThrownBy(() -> SegmentedLog.open(options))
-        .isInstanceOfSatisfying(WalCorruptedException.class, e -> {
-          assertThat(e.offset()).isZero();
-          assertThat(e.detail()).contains("bad segment magic");
-        });
+        .isInstanceOfSatisfying(
+            WalCorruptedException.class,
+            e -> {
+              assertThat(e.offset()).isZero();
+              assertThat(e.detail()).contains("bad segment magic");
+            });
   }
 
   @Test

@@ -33,7 +33,8 @@ class SegmentedLogTest {
       assertThat(wal.recoveryReport().segments()).isEqualTo(1);
       assertThat(wal.recoveryReport().records()).isZero();
     }
-    assertThat(WalTesting.segments(dir)).extracting(p -> p.getFileName().toString())
+    assertThat(WalTesting.segments(dir))
+        .extracting(p -> p.getFileName().toString())
         .containsExactly("00000000000000000001.wal");
   }
 
@@ -47,7 +48,8 @@ class SegmentedLogTest {
       assertThat(wal.durableLsn()).isEqualTo(3);
       var entries = replayAll(wal, 0);
       assertThat(entries).extracting(WalTesting.Entry::lsn).containsExactly(1L, 2L, 3L);
-      assertThat(entries).extracting(WalTesting.Entry::bytes)
+      assertThat(entries)
+          .extracting(WalTesting.Entry::bytes)
           .containsExactly(text("a"), new byte[0], text("ccc"));
     }
   }
@@ -136,7 +138,8 @@ class SegmentedLogTest {
     }
     try (var wal = SegmentedLog.open(WalTesting.smallSegments(dir))) {
       assertThat(wal.lastLsn()).isEqualTo(402);
-      assertThat(wal.recoveryReport().firstLsn()).isEqualTo(firstLsnOf(WalTesting.segments(dir).getFirst()));
+      assertThat(wal.recoveryReport().firstLsn())
+          .isEqualTo(firstLsnOf(WalTesting.segments(dir).getFirst()));
     }
   }
 
@@ -161,8 +164,10 @@ class SegmentedLogTest {
       wal.append(text("solo")).get();
       var last = wal.appendAll(List.of(text("a"), text("b"), text("c"))).get(5, TimeUnit.SECONDS);
       assertThat(last).isEqualTo(4L);
-      assertThat(replayPayloads(wal)).containsExactly(text("solo"), text("a"), text("b"), text("c"));
-      assertThatThrownBy(() -> wal.appendAll(List.of())).isInstanceOf(IllegalArgumentException.class);
+      assertThat(replayPayloads(wal))
+          .containsExactly(text("solo"), text("a"), text("b"), text("c"));
+      assertThatThrownBy(() -> wal.appendAll(List.of()))
+          .isInstanceOf(IllegalArgumentException.class);
     }
   }
 
@@ -194,7 +199,11 @@ class SegmentedLogTest {
 
   @Test
   void closeFlushesPendingAppendsUnderEveryPolicy() throws Exception {
-    for (var policy : List.of(FsyncPolicy.parse("always"), FsyncPolicy.parse("batch(200ms)"), FsyncPolicy.parse("never"))) {
+    for (var policy :
+        List.of(
+            FsyncPolicy.parse("always"),
+            FsyncPolicy.parse("batch(200ms)"),
+            FsyncPolicy.parse("never"))) {
       var sub = dir.resolve(policy.toString().replaceAll("[^a-z0-9]", ""));
       var options = WalOptions.defaults(sub).withFsync(policy);
       var futures = new ArrayList<CompletableFuture<Long>>();
@@ -212,7 +221,8 @@ class SegmentedLogTest {
 
   @Test
   void batchPolicyAcknowledgesOnlyAfterTheDelayedFsync() throws Exception {
-    try (var wal = SegmentedLog.open(WalOptions.defaults(dir).withFsyncBatch(Duration.ofMillis(100)))) {
+    try (var wal =
+        SegmentedLog.open(WalOptions.defaults(dir).withFsyncBatch(Duration.ofMillis(100)))) {
       wal.append(text("warm")).get();
       long started = System.nanoTime();
       wal.append(text("a")).get();

@@ -50,7 +50,8 @@ class SnapshotStoreTest {
     var loaded = store.loadNewestValid().orElseThrow();
     assertThat(loaded.lsn()).isEqualTo(20);
     assertThat(text(loaded)).isEqualTo("twenty");
-    assertThat(loaded.file().getFileName().toString()).isEqualTo("snapshot-00000000000000000020.snap");
+    assertThat(loaded.file().getFileName().toString())
+        .isEqualTo("snapshot-00000000000000000020.snap");
   }
 
   @Test
@@ -102,18 +103,25 @@ class SnapshotStoreTest {
     for (long lsn = 1; lsn <= 5; lsn++) {
       store.write(lsn * 100, bytes("s" + lsn));
     }
-    assertThat(store.files()).extracting(p -> p.getFileName().toString())
-        .containsExactly("snapshot-00000000000000000500.snap", "snapshot-00000000000000000400.snap");
+    assertThat(store.files())
+        .extracting(p -> p.getFileName().toString())
+        .containsExactly(
+            "snapshot-00000000000000000500.snap", "snapshot-00000000000000000400.snap");
   }
 
   @Test
   void failingBodyLeavesNoSnapshotAndKeepsThePreviousOne() throws Exception {
     var store = new SnapshotStore(dir);
     store.write(10, bytes("ten"));
-    assertThatThrownBy(() -> store.write(20, out -> {
-      out.write(new byte[100_000]);
-      throw new IOException("engine failed mid-snapshot");
-    })).hasMessage("engine failed mid-snapshot");
+    assertThatThrownBy(
+            () ->
+                store.write(
+                    20,
+                    out -> {
+                      out.write(new byte[100_000]);
+                      throw new IOException("engine failed mid-snapshot");
+                    }))
+        .hasMessage("engine failed mid-snapshot");
     try (Stream<Path> files = Files.list(dir)) {
       assertThat(files.map(p -> p.getFileName().toString()))
           .containsExactly("snapshot-00000000000000000010.snap");
@@ -127,14 +135,16 @@ class SnapshotStoreTest {
     var digestWritten = MessageDigest.getInstance("SHA-256");
     var random = new Random(3);
     var chunk = new byte[64 << 10];
-    store.write(7, out -> {
-      for (int i = 0; i < 600; i++) { // ~39 MB
-        random.nextBytes(chunk);
-        digestWritten.update(chunk);
-        out.write(chunk);
-      }
-      out.close(); // must not close the file under the store
-    });
+    store.write(
+        7,
+        out -> {
+          for (int i = 0; i < 600; i++) { // ~39 MB
+            random.nextBytes(chunk);
+            digestWritten.update(chunk);
+            out.write(chunk);
+          }
+          out.close(); // must not close the file under the store
+        });
     var verified = store.newestValid().orElseThrow();
     assertThat(verified.bodyBytes()).isEqualTo(600L * chunk.length);
     var digestRead = MessageDigest.getInstance("SHA-256");
@@ -151,6 +161,7 @@ class SnapshotStoreTest {
 
   @Test
   void retentionMustBePositive() {
-    assertThatThrownBy(() -> new SnapshotStore(dir, 0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new SnapshotStore(dir, 0))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

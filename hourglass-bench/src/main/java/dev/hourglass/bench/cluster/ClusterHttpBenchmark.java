@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 
 /**
- * Three `hourglass server` replica processes on 127.0.0.1 driven over HTTP from this (fourth)
- * JVM: replicated durable submit throughput, failover time, and elections at a steady load; see
+ * Three `hourglass server` replica processes on 127.0.0.1 driven over HTTP from this (fourth) JVM:
+ * replicated durable submit throughput, failover time, and elections at a steady load; see
  * docs/BENCHMARKS.md (Cluster over HTTP).
  *
  * <pre>
@@ -32,20 +32,24 @@ import java.util.function.IntFunction;
  * </pre>
  *
  * <p>Failover time is what a client sees: from the leader's SIGKILL to the first acknowledged
- * (committed) submit answered by another replica, with clients retrying every 10 ms on the
- * replicas in turn and following redirects (a 503 OVERLOADED is retried after its Retry-After
- * instead). The steady phase submits at a fixed rate with a bounded number outstanding and counts
- * term changes (each is an election) in {@code GET /api/v1/cluster}: with no kills, any is spurious.
+ * (committed) submit answered by another replica, with clients retrying every 10 ms on the replicas
+ * in turn and following redirects (a 503 OVERLOADED is retried after its Retry-After instead). The
+ * steady phase submits at a fixed rate with a bounded number outstanding and counts term changes
+ * (each is an election) in {@code GET /api/v1/cluster}: with no kills, any is spurious.
  */
 public final class ClusterHttpBenchmark {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private final LocalReplicaSet replicas;
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(2)).executor(Executors.newVirtualThreadPerTaskExecutor())
-      .build();
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(2))
+          .executor(Executors.newVirtualThreadPerTaskExecutor())
+          .build();
   private final AtomicInteger leaderGuess = new AtomicInteger();
   private final AtomicLong lastAckNanos = new AtomicLong();
   private final AtomicReference<Integer> lastAckFrom = new AtomicReference<>();
+
   /** 503 OVERLOADED or UNAVAILABLE answers, each followed by its Retry-After pause. */
   private final AtomicLong overloaded = new AtomicLong();
 
@@ -95,26 +99,32 @@ public final class ClusterHttpBenchmark {
       }
     }
     Path dir = Files.createTempDirectory("hourglass-cluster-http-bench");
-    System.out.printf("cores=%d java=%s election-timeout=%s replica JVM options=%s dir=%s%n",
-        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), election,
-        jvm, dir);
-    try (var replicas = new LocalReplicaSet(dir, 3, List.of(jvm.trim().split("\\s+")),
-        List.of("--election-timeout", election))) {
+    System.out.printf(
+        "cores=%d java=%s election-timeout=%s replica JVM options=%s dir=%s%n",
+        Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.version"),
+        election,
+        jvm,
+        dir);
+    try (var replicas =
+        new LocalReplicaSet(
+            dir, 3, List.of(jvm.trim().split("\\s+")), List.of("--election-timeout", election))) {
       long t0 = System.nanoTime();
       replicas.startAll();
       var bench = new ClusterHttpBenchmark(replicas);
       bench.call("/api/v1/jobs", "{\"task\":\"warm\"}", Duration.ofSeconds(120));
-      System.out.printf("first acknowledged submit after spawning: %d ms%n",
+      System.out.printf(
+          "first acknowledged submit after spawning: %d ms%n",
           (System.nanoTime() - t0) / 1_000_000);
       if (throughput && batched) {
         bench.throughput("warm-up batched", 5, 4, n -> batch(n, 1000), 1000);
-        bench.throughput("batched (1000 jobs per request, 4 clients)", seconds, 4,
-            n -> batch(n, 1000), 1000);
+        bench.throughput(
+            "batched (1000 jobs per request, 4 clients)", seconds, 4, n -> batch(n, 1000), 1000);
       }
       if (throughput) {
         bench.throughput("warm-up single", 5, 64, n -> "{\"task\":\"t\"}", 1);
-        bench.throughput("one job per request (64 clients)", seconds, 64,
-            n -> "{\"task\":\"t\"}", 1);
+        bench.throughput(
+            "one job per request (64 clients)", seconds, 64, n -> "{\"task\":\"t\"}", 1);
       }
       if (steadyMinutes > 0) {
         bench.steady(steadyMinutes, steadyRate, steadyOutstanding);
@@ -145,9 +155,12 @@ public final class ClusterHttpBenchmark {
       int i = leaderGuess.get();
       URI uri = replicas.urls().get(i).resolve(path);
       try {
-        var req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        var req =
+            HttpRequest.newBuilder(uri)
+                .timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
         HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 307) {
           int port = URI.create(r.headers().firstValue("Location").orElseThrow()).getPort();
@@ -196,8 +209,9 @@ public final class ClusterHttpBenchmark {
     return r.headers().firstValue("Retry-After").map(v -> Long.parseLong(v.trim())).orElse(1L);
   }
 
-  private void throughput(String name, int seconds, int clients, IntFunction<String> body,
-      int jobsPerCall) throws InterruptedException {
+  private void throughput(
+      String name, int seconds, int clients, IntFunction<String> body, int jobsPerCall)
+      throws InterruptedException {
     var stop = new AtomicBoolean();
     var calls = new AtomicLong();
     List<long[]> latencies = new ArrayList<>();
@@ -205,34 +219,46 @@ public final class ClusterHttpBenchmark {
       for (int c = 0; c < clients; c++) {
         long[] mine = new long[1 << 20];
         latencies.add(mine);
-        pool.submit(() -> {
-          int n = 0;
-          while (!stop.get()) {
-            long ns = call("/api/v1/" + (jobsPerCall > 1 ? "jobs:batch" : "jobs"), body.apply(n),
-                Duration.ofSeconds(30));
-            if (ns >= 0 && n < mine.length - 1) {
-              mine[++n] = ns;
-              mine[0] = n;
-              calls.incrementAndGet();
-            }
-          }
-        });
+        pool.submit(
+            () -> {
+              int n = 0;
+              while (!stop.get()) {
+                long ns =
+                    call(
+                        "/api/v1/" + (jobsPerCall > 1 ? "jobs:batch" : "jobs"),
+                        body.apply(n),
+                        Duration.ofSeconds(30));
+                if (ns >= 0 && n < mine.length - 1) {
+                  mine[++n] = ns;
+                  mine[0] = n;
+                  calls.incrementAndGet();
+                }
+              }
+            });
       }
       long start = System.nanoTime();
       Thread.sleep(seconds * 1000L);
       long done = calls.get();
       long elapsed = System.nanoTime() - start;
       stop.set(true);
-      long[] all = latencies.stream().flatMapToLong(a -> Arrays.stream(a, 1, (int) a[0] + 1))
-          .sorted().toArray();
-      System.out.printf("%-44s %,10.0f jobs/s  ack p50 %6.1f ms  p99 %6.1f ms  (%d calls)%n",
-          name, done * (double) jobsPerCall / (elapsed / 1e9), pct(all, 0.50), pct(all, 0.99),
+      long[] all =
+          latencies.stream()
+              .flatMapToLong(a -> Arrays.stream(a, 1, (int) a[0] + 1))
+              .sorted()
+              .toArray();
+      System.out.printf(
+          "%-44s %,10.0f jobs/s  ack p50 %6.1f ms  p99 %6.1f ms  (%d calls)%n",
+          name,
+          done * (double) jobsPerCall / (elapsed / 1e9),
+          pct(all, 0.50),
+          pct(all, 0.99),
           all.length);
     }
   }
 
   private static double pct(long[] sorted, double q) {
-    return sorted.length == 0 ? Double.NaN
+    return sorted.length == 0
+        ? Double.NaN
         : sorted[Math.min(sorted.length - 1, (int) (q * sorted.length))] / 1e6;
   }
 
@@ -257,15 +283,16 @@ public final class ClusterHttpBenchmark {
         if (!outstanding.tryAcquire()) {
           notSent.incrementAndGet();
         } else {
-          pool.submit(() -> {
-            try {
-              if (call("/api/v1/jobs", "{\"task\":\"steady\"}", Duration.ofSeconds(30)) >= 0) {
-                done.incrementAndGet();
-              }
-            } finally {
-              outstanding.release();
-            }
-          });
+          pool.submit(
+              () -> {
+                try {
+                  if (call("/api/v1/jobs", "{\"task\":\"steady\"}", Duration.ofSeconds(30)) >= 0) {
+                    done.incrementAndGet();
+                  }
+                } finally {
+                  outstanding.release();
+                }
+              });
         }
         next += periodNanos;
         long wait = next - System.nanoTime();
@@ -275,10 +302,18 @@ public final class ClusterHttpBenchmark {
       }
       stop.set(true);
       long termAfter = term();
-      System.out.printf("steady %.1f min at %d submits/s: %,d acknowledged, %,d not sent"
-          + " (%d outstanding), %,d answered 503 overloaded, term %d -> %d: %s%n",
-          minutes, rate, done.get(), notSent.get(), outstandingMax,
-          overloaded.get() - overloadedBefore, termBefore, termAfter, termAfter < 0
+      System.out.printf(
+          "steady %.1f min at %d submits/s: %,d acknowledged, %,d not sent"
+              + " (%d outstanding), %,d answered 503 overloaded, term %d -> %d: %s%n",
+          minutes,
+          rate,
+          done.get(),
+          notSent.get(),
+          outstandingMax,
+          overloaded.get() - overloadedBefore,
+          termBefore,
+          termAfter,
+          termAfter < 0
               ? "elections unknown (no replica answered GET /api/v1/cluster)"
               : "elections " + (termAfter - termBefore));
     }
@@ -289,8 +324,10 @@ public final class ClusterHttpBenchmark {
     long max = -1;
     for (URI u : replicas.urls()) {
       try {
-        var r = http.send(HttpRequest.newBuilder(u.resolve("/api/v1/cluster")).build(),
-            HttpResponse.BodyHandlers.ofString());
+        var r =
+            http.send(
+                HttpRequest.newBuilder(u.resolve("/api/v1/cluster")).build(),
+                HttpResponse.BodyHandlers.ofString());
         max = Math.max(max, MAPPER.readTree(r.body()).get("term").asLong());
       } catch (Exception down) {
         // a replica that does not answer has no say
@@ -303,20 +340,21 @@ public final class ClusterHttpBenchmark {
    * Kills the leader {@code kills} times; after each kill the victim restarts and catches up, and
    * the next kill waits {@code settleMillis} more (a freshly started JVM compiles for seconds, on
    * the same two cores the survivors need). Eight clients submit throughout, each pausing {@code
-   * submitPauseMillis} between submits: 2 ms keeps two cores saturated, so the survivors elect
-   * and start a leader on what CPU is left; 20 ms leaves headroom.
+   * submitPauseMillis} between submits: 2 ms keeps two cores saturated, so the survivors elect and
+   * start a leader on what CPU is left; 20 ms leaves headroom.
    */
   private void failovers(int kills, long settleMillis, long submitPauseMillis) throws Exception {
     var stop = new AtomicBoolean();
     List<Long> times = new ArrayList<>();
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       for (int c = 0; c < 8; c++) {
-        pool.submit(() -> {
-          while (!stop.get()) {
-            call("/api/v1/jobs", "{\"task\":\"f\"}", Duration.ofSeconds(60));
-            sleep(submitPauseMillis);
-          }
-        });
+        pool.submit(
+            () -> {
+              while (!stop.get()) {
+                call("/api/v1/jobs", "{\"task\":\"f\"}", Duration.ofSeconds(60));
+                sleep(submitPauseMillis);
+              }
+            });
       }
       for (int k = 0; k < kills; k++) {
         sleep(settleMillis);
@@ -330,17 +368,24 @@ public final class ClusterHttpBenchmark {
         long ms = (lastAckNanos.get() - killedAt) / 1_000_000;
         times.add(ms);
         // The wall-clock time of the kill lines this up with the replicas' logs.
-        System.out.printf("kill %d at %s: leader %s down, %s served after %d ms%n", k + 1,
-            killedWall, replicas.peers().get(victim).id(),
-            replicas.peers().get(lastAckFrom.get()).id(), ms);
+        System.out.printf(
+            "kill %d at %s: leader %s down, %s served after %d ms%n",
+            k + 1,
+            killedWall,
+            replicas.peers().get(victim).id(),
+            replicas.peers().get(lastAckFrom.get()).id(),
+            ms);
         replicas.start(victim);
         awaitCaughtUp(victim);
       }
       stop.set(true);
     }
     long[] sorted = times.stream().mapToLong(Long::longValue).sorted().toArray();
-    System.out.printf("failover over %d kills: min %d, median %d, p99 %d, max %d ms%n",
-        sorted.length, sorted[0], sorted[sorted.length / 2],
+    System.out.printf(
+        "failover over %d kills: min %d, median %d, p99 %d, max %d ms%n",
+        sorted.length,
+        sorted[0],
+        sorted[sorted.length / 2],
         sorted[Math.min(sorted.length - 1, (int) (0.99 * sorted.length))],
         sorted[sorted.length - 1]);
   }
@@ -350,14 +395,25 @@ public final class ClusterHttpBenchmark {
     long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
     while (System.nanoTime() < deadline) {
       try {
-        var mine = MAPPER.readTree(http.send(HttpRequest.newBuilder(replicas.urls().get(i)
-            .resolve("/api/v1/cluster")).build(), HttpResponse.BodyHandlers.ofString()).body());
+        var mine =
+            MAPPER.readTree(
+                http.send(
+                        HttpRequest.newBuilder(replicas.urls().get(i).resolve("/api/v1/cluster"))
+                            .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                    .body());
         int leader = leaderGuess.get();
-        var theirs = MAPPER.readTree(http.send(HttpRequest.newBuilder(replicas.urls()
-            .get(leader).resolve("/api/v1/cluster")).build(), HttpResponse.BodyHandlers
-            .ofString()).body());
-        if (!mine.path("leader").isNull() && mine.get("last_applied_index").asLong()
-            >= theirs.get("commit_index").asLong() - 1000) {
+        var theirs =
+            MAPPER.readTree(
+                http.send(
+                        HttpRequest.newBuilder(
+                                replicas.urls().get(leader).resolve("/api/v1/cluster"))
+                            .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                    .body());
+        if (!mine.path("leader").isNull()
+            && mine.get("last_applied_index").asLong()
+                >= theirs.get("commit_index").asLong() - 1000) {
           return;
         }
       } catch (java.io.IOException starting) {
@@ -365,8 +421,12 @@ public final class ClusterHttpBenchmark {
       }
       sleep(100);
     }
-    throw new IllegalStateException("replica " + replicas.peers().get(i).id() + " did not catch up"
-        + " within 120 s:\n" + replicas.tail(i, 40));
+    throw new IllegalStateException(
+        "replica "
+            + replicas.peers().get(i).id()
+            + " did not catch up"
+            + " within 120 s:\n"
+            + replicas.tail(i, 40));
   }
 
   private static void sleep(long ms) {

@@ -24,8 +24,9 @@ import java.util.stream.Stream;
  *   <li>{@code snapshot}: M pending jobs in a snapshot plus a tail of T commands in the log.
  * </ol>
  *
- * <p>Run: {@code java -Xmx20g -XX:+UseParallelGC -cp 'hourglass-bench/target/*:hourglass-bench/target/lib/*'
- * dev.hourglass.bench.durable.RecoveryBench 1000000 10000000 100000}
+ * <p>Run: {@code java -Xmx20g -XX:+UseParallelGC -cp
+ * 'hourglass-bench/target/*:hourglass-bench/target/lib/*' dev.hourglass.bench.durable.RecoveryBench
+ * 1000000 10000000 100000}
  */
 public final class RecoveryBench {
   private static final int BATCH = 10_000;
@@ -68,9 +69,13 @@ public final class RecoveryBench {
     long start = System.nanoTime();
     try (DurableEngine d = DurableEngine.open(options)) {
       double seconds = (System.nanoTime() - start) / 1e9;
-      System.out.printf("replay: %,d commands (%,d MB of log) recovered and serving in %.2f s"
-              + " (%,.0f commands/s); succeeded=%,d%n", d.recovery().recordsReplayed(),
-          bytes >> 20, seconds, d.recovery().recordsReplayed() / seconds,
+      System.out.printf(
+          "replay: %,d commands (%,d MB of log) recovered and serving in %.2f s"
+              + " (%,.0f commands/s); succeeded=%,d%n",
+          d.recovery().recordsReplayed(),
+          bytes >> 20,
+          seconds,
+          d.recovery().recordsReplayed() / seconds,
           d.queries().count(JobState.SUCCEEDED));
     }
   }
@@ -89,8 +94,9 @@ public final class RecoveryBench {
       }
       long t0 = System.nanoTime();
       d.snapshot();
-      System.out.printf("snapshot: %,d pending jobs written in %.2f s%n", pending,
-          (System.nanoTime() - t0) / 1e9);
+      System.out.printf(
+          "snapshot: %,d pending jobs written in %.2f s%n",
+          pending, (System.nanoTime() - t0) / 1e9);
       for (int i = 0; i < tail; i++) {
         batch.add(new Command.SubmitJob(now, JobSpec.of("t-" + i, "send-email", null)));
         if (batch.size() >= BATCH) {
@@ -107,9 +113,10 @@ public final class RecoveryBench {
     long start = System.nanoTime();
     try (DurableEngine d = DurableEngine.open(options)) {
       double seconds = (System.nanoTime() - start) / 1e9;
-      System.out.printf("snapshot+tail: %,d pending jobs (%,d MB on disk) from snapshot + %,d"
-              + " log records, serving in %.2f s%n", d.queries().count(JobState.READY),
-          bytes >> 20, d.recovery().recordsReplayed(), seconds);
+      System.out.printf(
+          "snapshot+tail: %,d pending jobs (%,d MB on disk) from snapshot + %,d"
+              + " log records, serving in %.2f s%n",
+          d.queries().count(JobState.READY), bytes >> 20, d.recovery().recordsReplayed(), seconds);
     }
   }
 

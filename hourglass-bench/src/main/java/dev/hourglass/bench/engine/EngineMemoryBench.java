@@ -10,10 +10,11 @@ import java.util.SplittableRandom;
 
 /**
  * Heap bytes per pending job, beyond its payload: fills an engine with N READY jobs that have
- * UUIDv7 ids and no payload, forces full collections, and divides the growth of the used heap by
- * N. Prints one line per size.
+ * UUIDv7 ids and no payload, forces full collections, and divides the growth of the used heap by N.
+ * Prints one line per size.
  *
- * <p>Run: {@code java -Xmx24g -XX:+UseParallelGC -cp 'hourglass-bench/target/*:hourglass-bench/target/lib/*'
+ * <p>Run: {@code java -Xmx24g -XX:+UseParallelGC -cp
+ * 'hourglass-bench/target/*:hourglass-bench/target/lib/*'
  * dev.hourglass.bench.engine.EngineMemoryBench 1000000 10000000}
  */
 public final class EngineMemoryBench {
@@ -37,9 +38,13 @@ public final class EngineMemoryBench {
     }
     long fillNanos = System.nanoTime() - start;
     long after = usedAfterGc();
-    System.out.printf("pending=%,d ready=%,d heap/job=%.1f bytes fill=%.2f s (%,.0f submits/s)%n",
-        n, engine.queries().count(JobState.READY), (after - before) / (double) n,
-        fillNanos / 1e9, n / (fillNanos / 1e9));
+    System.out.printf(
+        "pending=%,d ready=%,d heap/job=%.1f bytes fill=%.2f s (%,.0f submits/s)%n",
+        n,
+        engine.queries().count(JobState.READY),
+        (after - before) / (double) n,
+        fillNanos / 1e9,
+        n / (fillNanos / 1e9));
     if (engine.queries().jobsHeld() != n) {
       throw new AssertionError("engine holds " + engine.queries().jobsHeld() + " jobs, not " + n);
     }

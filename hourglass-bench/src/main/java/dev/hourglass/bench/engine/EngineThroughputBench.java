@@ -39,7 +39,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx16g", "-Xms16g", "-XX:+UseParallelGC"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xmx16g", "-Xms16g", "-XX:+UseParallelGC"})
 public class EngineThroughputBench {
 
   @Param({"10000", "1000000", "10000000"})
@@ -58,11 +60,12 @@ public class EngineThroughputBench {
     engine.apply(new Command.RegisterWorker(now, "w", 1, List.of(), 3_600_000));
     for (int i = 0; i < pending; i++) {
       JobSpec spec = JobSpec.of("backlog-" + i, "t", null);
-      spec = switch (backlog) {
-        case "lower-priority" -> spec.withPriority(-1);
-        case "delayed" -> spec.withRunAt(now + 3_600_000);
-        default -> spec;
-      };
+      spec =
+          switch (backlog) {
+            case "lower-priority" -> spec.withPriority(-1);
+            case "delayed" -> spec.withRunAt(now + 3_600_000);
+            default -> spec;
+          };
       engine.apply(new Command.SubmitJob(now, spec));
     }
     System.gc();
@@ -72,8 +75,7 @@ public class EngineThroughputBench {
   public Object submitLeaseComplete() {
     String id = "job-" + next++;
     engine.apply(new Command.SubmitJob(now, JobSpec.of(id, "t", null)));
-    Applied leased =
-        (Applied) engine.apply(new Command.LeaseJobs(now, "w", 1, List.of(), 30_000));
+    Applied leased = (Applied) engine.apply(new Command.LeaseJobs(now, "w", 1, List.of(), 30_000));
     LeaseGranted g = null;
     for (Event e : leased.events()) {
       if (e instanceof LeaseGranted lg) {

@@ -25,14 +25,14 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What the scheduling policies cost on the lease path: one job's submit, lease and complete in
- * memory, on one thread, with a backlog of a million READY jobs, under each policy. Sample time
- * per job (mean and percentiles); compare each policy with {@code plain}, today's priority path.
+ * memory, on one thread, with a backlog of a million READY jobs, under each policy. Sample time per
+ * job (mean and percentiles); compare each policy with {@code plain}, today's priority path.
  *
  * <p>Policies: {@code plain} (no policy); {@code fair-1}, {@code fair-1000}, {@code fair-1000000}
- * (a fair queue whose backlog and new jobs spread over that many fairness keys, so each lease
- * takes the next key's best job); {@code rate} (a queue rate limit high enough never to hold a
- * lease back, so the bucket's refill and take are measured, not waiting); {@code weighted} (the
- * weighted strategy over the backlog's queue and three empty ones).
+ * (a fair queue whose backlog and new jobs spread over that many fairness keys, so each lease takes
+ * the next key's best job); {@code rate} (a queue rate limit high enough never to hold a lease
+ * back, so the bucket's refill and take are measured, not waiting); {@code weighted} (the weighted
+ * strategy over the backlog's queue and three empty ones).
  *
  * <p>Run: {@code java -cp 'hourglass-bench/target/*:hourglass-bench/target/lib/*'
  * org.openjdk.jmh.Main PolicyLeaseBench}
@@ -42,7 +42,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "-Xms4g", "-XX:+UseParallelGC"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xmx4g", "-Xms4g", "-XX:+UseParallelGC"})
 public class PolicyLeaseBench {
   /** The READY backlog: enough jobs for a million keys with one job each. */
   static final int BACKLOG = 1_000_000;
@@ -71,10 +73,17 @@ public class PolicyLeaseBench {
     for (int i = 0; i < BACKLOG; i++) {
       engine.apply(new Command.SubmitJob(now, spec("backlog-" + i, i)));
     }
-    lease = policy.equals("weighted")
-        ? new Command.LeaseJobs(now, "w", 1, List.of("q", "a", "b", "c"), 30_000, List.of(),
-            dev.hourglass.core.command.LeaseStrategy.WEIGHTED)
-        : new Command.LeaseJobs(now, "w", 1, List.of(), 30_000);
+    lease =
+        policy.equals("weighted")
+            ? new Command.LeaseJobs(
+                now,
+                "w",
+                1,
+                List.of("q", "a", "b", "c"),
+                30_000,
+                List.of(),
+                dev.hourglass.core.command.LeaseStrategy.WEIGHTED)
+            : new Command.LeaseJobs(now, "w", 1, List.of(), 30_000);
     System.gc();
   }
 
@@ -88,8 +97,11 @@ public class PolicyLeaseBench {
     long n = next++;
     now++; // one millisecond per job: the rate limit refills from command time
     engine.apply(new Command.SubmitJob(now, spec("job-" + n, n)));
-    Applied leased = (Applied) engine.apply(new Command.LeaseJobs(now, lease.workerId(), 1,
-        lease.queues(), 30_000, List.of(), lease.strategy()));
+    Applied leased =
+        (Applied)
+            engine.apply(
+                new Command.LeaseJobs(
+                    now, lease.workerId(), 1, lease.queues(), 30_000, List.of(), lease.strategy()));
     LeaseGranted g = null;
     for (Event e : leased.events()) {
       if (e instanceof LeaseGranted lg) {

@@ -14,17 +14,17 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * The "due storm": {@code jobs} jobs all due within the same second, and how late each one
- * reaches a worker. The issue's target: a job due at T is delivered by T + 10 ms at p99 even with
- * 1,000,000 jobs due in that second.
+ * The "due storm": {@code jobs} jobs all due within the same second, and how late each one reaches
+ * a worker. The issue's target: a job due at T is delivered by T + 10 ms at p99 even with 1,000,000
+ * jobs due in that second.
  *
  * <p>How: pick T far enough ahead to submit everything first; submit {@code batches} batches of
- * jobs, batch k due at {@code T + k * 1000 / batches} ms (so the second is covered evenly, one
- * due time per batch), each job carrying its batch's offset in its payload. Workers long-poll
- * with leases of up to {@code leaseMax}, note the arrival time of each lease reply (this process's
- * wall clock, with sub-millisecond resolution from {@code nanoTime}; the server runs on the same
- * machine and stamps due times with the same clock), acknowledge with one {@code jobs:complete},
- * and poll again. Lateness = arrival - due, per job.
+ * jobs, batch k due at {@code T + k * 1000 / batches} ms (so the second is covered evenly, one due
+ * time per batch), each job carrying its batch's offset in its payload. Workers long-poll with
+ * leases of up to {@code leaseMax}, note the arrival time of each lease reply (this process's wall
+ * clock, with sub-millisecond resolution from {@code nanoTime}; the server runs on the same machine
+ * and stamps due times with the same clock), acknowledge with one {@code jobs:complete}, and poll
+ * again. Lateness = arrival - due, per job.
  *
  * <p>Thread-safety: {@link #run} once, from one thread.
  */
@@ -44,8 +44,17 @@ final class DueStorm {
   private final long wallAtStart = System.currentTimeMillis();
   private final long nanoAtStart = System.nanoTime();
 
-  DueStorm(URI base, String token, String queue, int jobs, int submitters, int workers,
-      int leaseMax, long serverPid, Supplier<String> metrics, PrintStream out) {
+  DueStorm(
+      URI base,
+      String token,
+      String queue,
+      int jobs,
+      int submitters,
+      int workers,
+      int leaseMax,
+      long serverPid,
+      Supplier<String> metrics,
+      PrintStream out) {
     this.base = base;
     this.token = token;
     this.queue = queue;
@@ -67,16 +76,22 @@ final class DueStorm {
    * @param drainMillis from T until the last job arrived
    * @param window CPU of each side and the server's group commits, from T to the last arrival
    */
-  record Result(int jobs, double submitRate, long[] lateness, double drainMillis,
-      Probes.Window window) {}
+  record Result(
+      int jobs, double submitRate, long[] lateness, double drainMillis, Probes.Window window) {}
 
   Result run() throws Exception {
     int batches = (jobs + BATCH_JOBS - 1) / BATCH_JOBS;
     // Submitting runs at 150-260K jobs/s here: allow twice the time 150K/s would take, plus 3 s.
     long lead = 3_000 + 2_000L * jobs / 150_000;
     long t = System.currentTimeMillis() + lead;
-    out.printf(Locale.ROOT, "%n== due storm: %,d jobs due in one second, from T = now + %,d ms"
-        + " (%d submitters, %d workers leasing <= %d)%n", jobs, lead, submitters, workers,
+    out.printf(
+        Locale.ROOT,
+        "%n== due storm: %,d jobs due in one second, from T = now + %,d ms"
+            + " (%d submitters, %d workers leasing <= %d)%n",
+        jobs,
+        lead,
+        submitters,
+        workers,
         leaseMax);
     var lateness = new long[jobs];
     var arrived = new AtomicInteger();
@@ -87,23 +102,35 @@ final class DueStorm {
     List<Thread> workerThreads = new ArrayList<>();
     for (int w = 0; w < workers; w++) {
       String id = "storm-" + queue + "-w" + w;
-      workerThreads.add(Thread.ofPlatform().name("storm-worker-" + w).start(() -> {
-        try (var c = new RawHttpConnection(base, token)) {
-          work(c, id, t, lateness, arrived, early, lastArrival, deadline);
-        } catch (Throwable e) {
-          failures.add(e);
-        }
-      }));
+      workerThreads.add(
+          Thread.ofPlatform()
+              .name("storm-worker-" + w)
+              .start(
+                  () -> {
+                    try (var c = new RawHttpConnection(base, token)) {
+                      work(c, id, t, lateness, arrived, early, lastArrival, deadline);
+                    } catch (Throwable e) {
+                      failures.add(e);
+                    }
+                  }));
     }
     long submitStart = System.nanoTime();
     submit(t, batches, failures);
     double submitSeconds = (System.nanoTime() - submitStart) / 1e9;
     long slack = t - System.currentTimeMillis();
-    out.printf(Locale.ROOT, "  submitted %,d jobs in %.2f s (%,.0f jobs/s); T is %,d ms away%n",
-        jobs, submitSeconds, jobs / submitSeconds, slack);
+    out.printf(
+        Locale.ROOT,
+        "  submitted %,d jobs in %.2f s (%,.0f jobs/s); T is %,d ms away%n",
+        jobs,
+        submitSeconds,
+        jobs / submitSeconds,
+        slack);
     if (slack < 0) {
-      throw new IllegalStateException("submitting took past T by " + -slack + " ms; the"
-          + " measurement would be meaningless (the server or machine was busy)");
+      throw new IllegalStateException(
+          "submitting took past T by "
+              + -slack
+              + " ms; the"
+              + " measurement would be meaningless (the server or machine was busy)");
     }
     Thread.sleep(Math.max(0, t - System.currentTimeMillis()));
     Probes atT = Probes.read(serverPid, metrics.get());
@@ -115,8 +142,8 @@ final class DueStorm {
       throw new IllegalStateException("due storm failed", failures.peek());
     }
     if (arrived.get() < jobs) {
-      throw new IllegalStateException("only " + arrived.get() + " of " + jobs + " jobs arrived"
-          + " within 180 s of T");
+      throw new IllegalStateException(
+          "only " + arrived.get() + " of " + jobs + " jobs arrived" + " within 180 s of T");
     }
     long[] sorted = lateness.clone();
     Arrays.sort(sorted);
@@ -132,21 +159,26 @@ final class DueStorm {
     var next = new AtomicInteger();
     List<Thread> threads = new ArrayList<>();
     for (int s = 0; s < submitters; s++) {
-      threads.add(Thread.ofPlatform().name("storm-submit-" + s).start(() -> {
-        try (var c = new RawHttpConnection(base, token)) {
-          for (int k; (k = next.getAndIncrement()) < batches; ) {
-            int n = Math.min(BATCH_JOBS, jobs - k * BATCH_JOBS);
-            long offset = 1000L * k / batches;
-            int status = c.send("POST", "/api/v1/jobs:batch", batchBody(n, t + offset, offset));
-            if (status != 201) {
-              throw new IllegalStateException("jobs:batch answered " + status + ": "
-                  + c.bodyText());
-            }
-          }
-        } catch (Throwable e) {
-          failures.add(e);
-        }
-      }));
+      threads.add(
+          Thread.ofPlatform()
+              .name("storm-submit-" + s)
+              .start(
+                  () -> {
+                    try (var c = new RawHttpConnection(base, token)) {
+                      for (int k; (k = next.getAndIncrement()) < batches; ) {
+                        int n = Math.min(BATCH_JOBS, jobs - k * BATCH_JOBS);
+                        long offset = 1000L * k / batches;
+                        int status =
+                            c.send("POST", "/api/v1/jobs:batch", batchBody(n, t + offset, offset));
+                        if (status != 201) {
+                          throw new IllegalStateException(
+                              "jobs:batch answered " + status + ": " + c.bodyText());
+                        }
+                      }
+                    } catch (Throwable e) {
+                      failures.add(e);
+                    }
+                  }));
     }
     for (Thread th : threads) {
       th.join();
@@ -157,16 +189,36 @@ final class DueStorm {
   }
 
   private byte[] batchBody(int n, long runAt, long offset) {
-    return LoadGenerator.batchOf("{\"task\":\"storm\",\"queue\":\"" + queue + "\",\"run_at\":"
-        + runAt + ",\"payload\":{\"d\":" + offset + "}}", n);
+    return LoadGenerator.batchOf(
+        "{\"task\":\"storm\",\"queue\":\""
+            + queue
+            + "\",\"run_at\":"
+            + runAt
+            + ",\"payload\":{\"d\":"
+            + offset
+            + "}}",
+        n);
   }
 
-  private void work(RawHttpConnection c, String workerId, long t, long[] lateness,
-      AtomicInteger arrived, AtomicLong early, AtomicLong lastArrival, long deadline)
+  private void work(
+      RawHttpConnection c,
+      String workerId,
+      long t,
+      long[] lateness,
+      AtomicInteger arrived,
+      AtomicLong early,
+      AtomicLong lastArrival,
+      long deadline)
       throws IOException {
-    byte[] lease = ("{\"worker_id\":\"" + workerId + "\",\"max\":" + leaseMax
-        + ",\"wait_ms\":1000,\"lease_ms\":120000,\"queues\":[\"" + queue + "\"]}")
-        .getBytes(StandardCharsets.UTF_8);
+    byte[] lease =
+        ("{\"worker_id\":\""
+                + workerId
+                + "\",\"max\":"
+                + leaseMax
+                + ",\"wait_ms\":1000,\"lease_ms\":120000,\"queues\":[\""
+                + queue
+                + "\"]}")
+            .getBytes(StandardCharsets.UTF_8);
     var got = new LoadGenerator.Leased(leaseMax, "d");
     try {
       while (arrived.get() < jobs && System.currentTimeMillis() < deadline) {
@@ -190,8 +242,7 @@ final class DueStorm {
         }
         status = c.send("POST", "/api/v1/jobs:complete", got.completions(workerId));
         if (status != 200) {
-          throw new IllegalStateException("jobs:complete answered " + status + ": "
-              + c.bodyText());
+          throw new IllegalStateException("jobs:complete answered " + status + ": " + c.bodyText());
         }
       }
     } finally {
@@ -207,11 +258,21 @@ final class DueStorm {
   static String summary(Result r) {
     long[] s = r.lateness;
     var w = r.window;
-    return String.format(Locale.ROOT, "| %,d jobs due in one second | %,.0f jobs/s | %s | %s |"
-        + " %s | %s | %,.0f ms | %,.0f jobs/s | %.2f | %.2f | %.0f%% |", r.jobs, r.submitRate,
-        ms(LoadGenerator.pct(s, 50)), ms(LoadGenerator.pct(s, 90)), ms(LoadGenerator.pct(s, 99)),
-        ms(s[s.length - 1]), r.drainMillis, r.jobs / Math.max(1.0, r.drainMillis) * 1000,
-        w.generatorCores(), w.serverCores(), 100 * w.machineBusy());
+    return String.format(
+        Locale.ROOT,
+        "| %,d jobs due in one second | %,.0f jobs/s | %s | %s |"
+            + " %s | %s | %,.0f ms | %,.0f jobs/s | %.2f | %.2f | %.0f%% |",
+        r.jobs,
+        r.submitRate,
+        ms(LoadGenerator.pct(s, 50)),
+        ms(LoadGenerator.pct(s, 90)),
+        ms(LoadGenerator.pct(s, 99)),
+        ms(s[s.length - 1]),
+        r.drainMillis,
+        r.jobs / Math.max(1.0, r.drainMillis) * 1000,
+        w.generatorCores(),
+        w.serverCores(),
+        100 * w.machineBusy());
   }
 
   private static String ms(long nanos) {

@@ -21,11 +21,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * A load generator for a running Hourglass server, in its own process: it drives the HTTP API
- * over raw keep-alive HTTP/1.1 sockets (one platform thread per connection, requests built once
- * where they do not change) so that as little of the machine as possible goes to the generator
- * itself, and it reports its own CPU next to the server's so that a reader can tell which side
- * was the limit.
+ * A load generator for a running Hourglass server, in its own process: it drives the HTTP API over
+ * raw keep-alive HTTP/1.1 sockets (one platform thread per connection, requests built once where
+ * they do not change) so that as little of the machine as possible goes to the generator itself,
+ * and it reports its own CPU next to the server's so that a reader can tell which side was the
+ * limit.
  *
  * <pre>
  *   java -cp 'hourglass-bench/target/hourglass-bench-0.1.0-SNAPSHOT.jar:hourglass-bench/target/lib/*' \
@@ -34,8 +34,9 @@ import java.util.concurrent.atomic.LongAdder;
  *       [--warmup-s 3] [--measure-s 10] [--rounds 2000] [--token T]
  * </pre>
  *
- * <p>Phases (each on its own queue, named with a per-run nonce, so runs and phases do not see
- * each other's jobs):
+ * <p>Phases (each on its own queue, named with a per-run nonce, so runs and phases do not see each
+ * other's jobs):
+ *
  * <ul>
  *   <li>{@code submit-batch}: K connections each posting {@code jobs:batch} of N jobs.
  *   <li>{@code submit-single}: K connections each posting one job per request.
@@ -45,33 +46,47 @@ import java.util.concurrent.atomic.LongAdder;
  *       complete it with one call.
  *   <li>{@code latency}: one worker parked in a long poll; one job submitted at a time; the time
  *       until the lease reply arrives, from sending the submit and from its acknowledgement.
- *   <li>{@code due-storm} (not in the default list: it holds a million jobs): {@code
- *       --storm-jobs} jobs due within one second, and how late each reaches a worker; see
- *       {@link DueStorm}.
+ *   <li>{@code due-storm} (not in the default list: it holds a million jobs): {@code --storm-jobs}
+ *       jobs due within one second, and how late each reaches a worker; see {@link DueStorm}.
  * </ul>
+ *
  * Producers of the end-to-end phases stop submitting while more than {@code --backlog} jobs are
  * waiting, so the figure is the rate the server sustains, not the depth of a growing queue.
  *
  * <p>Why the default concurrency: the server's apply loop shares one fsync among everything that
- * arrived while the previous one ran, so throughput grows with requests in flight until the CPU
- * is spent. On a 2-vCPU machine 32 batch connections (vs 8, 16, 48, 64) and 8 producers with 16
- * workers (vs 2/4, 4/8, 8/8, 8/32, 16/32) gave the highest figures; single-job phases did not
- * gain from more than 64 connections.
+ * arrived while the previous one ran, so throughput grows with requests in flight until the CPU is
+ * spent. On a 2-vCPU machine 32 batch connections (vs 8, 16, 48, 64) and 8 producers with 16
+ * workers (vs 2/4, 4/8, 8/8, 8/32, 16/32) gave the highest figures; single-job phases did not gain
+ * from more than 64 connections.
  *
  * <p>Thread-safety: one instance runs one phase at a time from the main thread.
  */
 public final class LoadGenerator {
   private static final JsonFactory JSON = new JsonFactory();
   private static final List<String> ALL_PHASES =
-      List.of("submit-batch", "submit-single", "e2e-batch", "e2e-single", "latency",
-          "due-storm");
+      List.of("submit-batch", "submit-single", "e2e-batch", "e2e-single", "latency", "due-storm");
   private static final List<String> DEFAULT_PHASES = ALL_PHASES.subList(0, 5);
 
   /** The generator's settings; see {@link #usage()}. */
-  record Options(URI base, String token, Set<String> phases, int batch, int batchConnections,
-      int singleConnections, int e2eProducers, int e2eWorkers, int singleProducers,
-      int singleWorkers, Duration warmup, Duration measure, int rounds, long serverPid,
-      long backlogMax, int leaseMax, int stormJobs, int stormWorkers) {}
+  record Options(
+      URI base,
+      String token,
+      Set<String> phases,
+      int batch,
+      int batchConnections,
+      int singleConnections,
+      int e2eProducers,
+      int e2eWorkers,
+      int singleProducers,
+      int singleWorkers,
+      Duration warmup,
+      Duration measure,
+      int rounds,
+      long serverPid,
+      long backlogMax,
+      int leaseMax,
+      int stormJobs,
+      int stormWorkers) {}
 
   private final Options o;
   private final String nonce = Long.toString(System.currentTimeMillis(), 36);
@@ -99,7 +114,9 @@ public final class LoadGenerator {
   }
 
   static String usage() {
-    return "usage: LoadGenerator URL [--phases " + String.join(",", ALL_PHASES) + "]"
+    return "usage: LoadGenerator URL [--phases "
+        + String.join(",", ALL_PHASES)
+        + "]"
         + " [--batch 1000] [--connections K (submit phases)] [--batch-connections 32]"
         + " [--single-connections 64] [--e2e-producers 8] [--e2e-workers 16]"
         + " [--single-producers 32] [--single-workers 32] [--lease-max 1000] [--warmup-s 3]"
@@ -110,8 +127,8 @@ public final class LoadGenerator {
 
   static Options parse(String[] args) {
     if (args.length == 0 || args[0].startsWith("--")) {
-      throw new IllegalArgumentException("give the server's URL first, e.g."
-          + " http://127.0.0.1:7070");
+      throw new IllegalArgumentException(
+          "give the server's URL first, e.g." + " http://127.0.0.1:7070");
     }
     URI base = URI.create(args[0]);
     if (!"http".equals(base.getScheme()) || base.getHost() == null) {
@@ -124,22 +141,35 @@ public final class LoadGenerator {
       }
       v.put(args[i].substring(2), args[i + 1]);
     }
-    Set<String> phases = new LinkedHashSet<>(Arrays.asList(v.getOrDefault("phases",
-        String.join(",", DEFAULT_PHASES)).split(",")));
+    Set<String> phases =
+        new LinkedHashSet<>(
+            Arrays.asList(v.getOrDefault("phases", String.join(",", DEFAULT_PHASES)).split(",")));
     for (String p : phases) {
       if (!ALL_PHASES.contains(p)) {
         throw new IllegalArgumentException("unknown phase " + p + "; known: " + ALL_PHASES);
       }
     }
     String k = v.remove("connections");
-    var o = new Options(base, v.remove("token"), phases, num(v, "batch", 1000),
-        k != null ? Integer.parseInt(k) : num(v, "batch-connections", 32),
-        k != null ? Integer.parseInt(k) : num(v, "single-connections", 64),
-        num(v, "e2e-producers", 8), num(v, "e2e-workers", 16), num(v, "single-producers", 32),
-        num(v, "single-workers", 32), Duration.ofSeconds(num(v, "warmup-s", 3)),
-        Duration.ofSeconds(num(v, "measure-s", 10)), num(v, "rounds", 2000),
-        num(v, "server-pid", -1), num(v, "backlog", 200_000), num(v, "lease-max", 1000),
-        num(v, "storm-jobs", 1_000_000), num(v, "storm-workers", 16));
+    var o =
+        new Options(
+            base,
+            v.remove("token"),
+            phases,
+            num(v, "batch", 1000),
+            k != null ? Integer.parseInt(k) : num(v, "batch-connections", 32),
+            k != null ? Integer.parseInt(k) : num(v, "single-connections", 64),
+            num(v, "e2e-producers", 8),
+            num(v, "e2e-workers", 16),
+            num(v, "single-producers", 32),
+            num(v, "single-workers", 32),
+            Duration.ofSeconds(num(v, "warmup-s", 3)),
+            Duration.ofSeconds(num(v, "measure-s", 10)),
+            num(v, "rounds", 2000),
+            num(v, "server-pid", -1),
+            num(v, "backlog", 200_000),
+            num(v, "lease-max", 1000),
+            num(v, "storm-jobs", 1_000_000),
+            num(v, "storm-workers", 16));
     v.remove("phases");
     if (!v.isEmpty()) {
       throw new IllegalArgumentException("unknown options " + v.keySet());
@@ -157,9 +187,11 @@ public final class LoadGenerator {
   }
 
   void run() throws Exception {
-    out.printf("load generator: %s, phases %s, warm-up %d s, measured %d s, run %s%n", o.base(),
-        o.phases(), o.warmup().toSeconds(), o.measure().toSeconds(), nonce);
-    out.printf("machine: %d CPUs, %s; generator JVM %s%n",
+    out.printf(
+        "load generator: %s, phases %s, warm-up %d s, measured %d s, run %s%n",
+        o.base(), o.phases(), o.warmup().toSeconds(), o.measure().toSeconds(), nonce);
+    out.printf(
+        "machine: %d CPUs, %s; generator JVM %s%n",
         Runtime.getRuntime().availableProcessors(), loadAverage(), Runtime.version());
     for (String p : o.phases()) {
       switch (p) {
@@ -177,8 +209,8 @@ public final class LoadGenerator {
 
   private static String loadAverage() {
     try {
-      return "load average " + java.nio.file.Files.readString(java.nio.file.Path.of(
-          "/proc/loadavg")).split(" ", 4)[0];
+      return "load average "
+          + java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ", 4)[0];
     } catch (IOException e) {
       return "load average unknown";
     }
@@ -189,28 +221,30 @@ public final class LoadGenerator {
   private void submitBatch() throws Exception {
     String queue = "lg-" + nonce + "-batch";
     byte[] body = batchBody(queue, o.batch());
-    var phase = new Phase("durable submit, batches of " + o.batch(),
-        o.batchConnections() + " connections");
+    var phase =
+        new Phase("durable submit, batches of " + o.batch(), o.batchConnections() + " connections");
     for (int i = 0; i < o.batchConnections(); i++) {
-      phase.actor(c -> {
-        long t0 = System.nanoTime();
-        expect(c.send("POST", "/api/v1/jobs:batch", body), 201, c);
-        phase.done(o.batch(), System.nanoTime() - t0);
-      });
+      phase.actor(
+          c -> {
+            long t0 = System.nanoTime();
+            expect(c.send("POST", "/api/v1/jobs:batch", body), 201, c);
+            phase.done(o.batch(), System.nanoTime() - t0);
+          });
     }
     phase.run();
   }
 
   private void submitSingle() throws Exception {
     byte[] body = jobBody("lg-" + nonce + "-single");
-    var phase = new Phase("durable submit, one job per request",
-        o.singleConnections() + " connections");
+    var phase =
+        new Phase("durable submit, one job per request", o.singleConnections() + " connections");
     for (int i = 0; i < o.singleConnections(); i++) {
-      phase.actor(c -> {
-        long t0 = System.nanoTime();
-        expect(c.send("POST", "/api/v1/jobs", body), 201, c);
-        phase.done(1, System.nanoTime() - t0);
-      });
+      phase.actor(
+          c -> {
+            long t0 = System.nanoTime();
+            expect(c.send("POST", "/api/v1/jobs", body), 201, c);
+            phase.done(1, System.nanoTime() - t0);
+          });
     }
     phase.run();
   }
@@ -219,15 +253,22 @@ public final class LoadGenerator {
     String queue = "lg-" + nonce + "-e2e";
     byte[] batch = batchBody(queue, o.batch());
     var backlog = new Backlog(o.backlogMax());
-    var phase = new Phase("end to end, leases of <= " + o.leaseMax() + ", jobs:complete",
-        o.e2eProducers() + " producers x " + o.batch() + "-job batches, " + o.e2eWorkers()
-            + " workers");
+    var phase =
+        new Phase(
+            "end to end, leases of <= " + o.leaseMax() + ", jobs:complete",
+            o.e2eProducers()
+                + " producers x "
+                + o.batch()
+                + "-job batches, "
+                + o.e2eWorkers()
+                + " workers");
     for (int i = 0; i < o.e2eProducers(); i++) {
-      phase.actor(c -> {
-        backlog.awaitRoom(phase);
-        expect(c.send("POST", "/api/v1/jobs:batch", batch), 201, c);
-        backlog.submitted(o.batch());
-      });
+      phase.actor(
+          c -> {
+            backlog.awaitRoom(phase);
+            expect(c.send("POST", "/api/v1/jobs:batch", batch), 201, c);
+            backlog.submitted(o.batch());
+          });
     }
     List<String> workerIds = new ArrayList<>();
     for (int i = 0; i < o.e2eWorkers(); i++) {
@@ -235,17 +276,18 @@ public final class LoadGenerator {
       workerIds.add(id);
       byte[] lease = leaseBody(id, o.leaseMax(), queue);
       var got = new Leased(o.leaseMax());
-      phase.actor(c -> {
-        long t0 = System.nanoTime();
-        expect(c.send("POST", "/api/v1/lease", lease), 200, c);
-        got.parse(c);
-        if (got.n > 0) {
-          expect(c.send("POST", "/api/v1/jobs:complete", got.completions(id)), 200, c);
-          int refused = count(c, "\"code\"");
-          backlog.completed(got.n);
-          phase.done(got.n - refused, System.nanoTime() - t0);
-        }
-      });
+      phase.actor(
+          c -> {
+            long t0 = System.nanoTime();
+            expect(c.send("POST", "/api/v1/lease", lease), 200, c);
+            got.parse(c);
+            if (got.n > 0) {
+              expect(c.send("POST", "/api/v1/jobs:complete", got.completions(id)), 200, c);
+              int refused = count(c, "\"code\"");
+              backlog.completed(got.n);
+              phase.done(got.n - refused, System.nanoTime() - t0);
+            }
+          });
     }
     phase.run();
     deregister(workerIds);
@@ -255,36 +297,40 @@ public final class LoadGenerator {
     String queue = "lg-" + nonce + "-e2e1";
     byte[] job = jobBody(queue);
     var backlog = new Backlog(Math.min(o.backlogMax(), 20_000));
-    var phase = new Phase("end to end, one job per poll",
-        o.singleProducers() + " producers, " + o.singleWorkers() + " workers");
+    var phase =
+        new Phase(
+            "end to end, one job per poll",
+            o.singleProducers() + " producers, " + o.singleWorkers() + " workers");
     for (int i = 0; i < o.singleProducers(); i++) {
-      phase.actor(c -> {
-        backlog.awaitRoom(phase);
-        expect(c.send("POST", "/api/v1/jobs", job), 201, c);
-        backlog.submitted(1);
-      });
+      phase.actor(
+          c -> {
+            backlog.awaitRoom(phase);
+            expect(c.send("POST", "/api/v1/jobs", job), 201, c);
+            backlog.submitted(1);
+          });
     }
     List<String> workerIds = new ArrayList<>();
     for (int i = 0; i < o.singleWorkers(); i++) {
       String id = "lg-" + nonce + "-sw" + i;
       workerIds.add(id);
       byte[] lease = leaseBody(id, 1, queue);
-      byte[] report = ("{\"worker_id\":\"" + id + "\",\"generation\":").getBytes(
-          StandardCharsets.UTF_8);
+      byte[] report =
+          ("{\"worker_id\":\"" + id + "\",\"generation\":").getBytes(StandardCharsets.UTF_8);
       var got = new Leased(1);
-      phase.actor(c -> {
-        long t0 = System.nanoTime();
-        expect(c.send("POST", "/api/v1/lease", lease), 200, c);
-        got.parse(c);
-        if (got.n > 0) {
-          byte[] body = concat(report, (got.generations[0] + "}").getBytes(
-              StandardCharsets.UTF_8));
-          int s = c.send("POST", "/api/v1/jobs/" + got.ids[0] + "/complete", body);
-          expect(s, 200, c);
-          backlog.completed(1);
-          phase.done(1, System.nanoTime() - t0);
-        }
-      });
+      phase.actor(
+          c -> {
+            long t0 = System.nanoTime();
+            expect(c.send("POST", "/api/v1/lease", lease), 200, c);
+            got.parse(c);
+            if (got.n > 0) {
+              byte[] body =
+                  concat(report, (got.generations[0] + "}").getBytes(StandardCharsets.UTF_8));
+              int s = c.send("POST", "/api/v1/jobs/" + got.ids[0] + "/complete", body);
+              expect(s, 200, c);
+              backlog.completed(1);
+              phase.done(1, System.nanoTime() - t0);
+            }
+          });
     }
     phase.run();
     deregister(workerIds);
@@ -292,38 +338,54 @@ public final class LoadGenerator {
 
   /**
    * One worker parks a long poll; the main thread waits until the server counts it parked, then
-   * submits one job and notes when the submit was sent and acknowledged; the worker notes when
-   * the lease reply arrived. Both clocks are this process's {@code System.nanoTime}.
+   * submits one job and notes when the submit was sent and acknowledged; the worker notes when the
+   * lease reply arrived. Both clocks are this process's {@code System.nanoTime}.
    */
   private void latency() throws Exception {
     String queue = "lg-" + nonce + "-lat";
     String workerId = "lg-" + nonce + "-lw";
-    byte[] lease = ("{\"worker_id\":\"" + workerId + "\",\"max\":1,\"wait_ms\":30000,"
-        + "\"lease_ms\":60000,\"queues\":[\"" + queue + "\"]}").getBytes(StandardCharsets.UTF_8);
+    byte[] lease =
+        ("{\"worker_id\":\""
+                + workerId
+                + "\",\"max\":1,\"wait_ms\":30000,"
+                + "\"lease_ms\":60000,\"queues\":[\""
+                + queue
+                + "\"]}")
+            .getBytes(StandardCharsets.UTF_8);
     byte[] job = jobBody(queue);
     BlockingQueue<Long> replies = new ArrayBlockingQueue<>(1);
     int warm = Math.max(100, o.rounds() / 10);
     int total = o.rounds() + warm;
-    var worker = Thread.ofPlatform().name("lg-latency-worker").start(() -> {
-      try (var c = new RawHttpConnection(o.base(), o.token())) {
-        var got = new Leased(1);
-        for (int r = 0; r < total; r++) {
-          expect(c.send("POST", "/api/v1/lease", lease), 200, c);
-          long arrived = System.nanoTime();
-          got.parse(c);
-          if (got.n != 1) {
-            r--; // the long poll ended empty (a stall over 30 s): poll again
-            continue;
-          }
-          replies.put(arrived);
-          byte[] done = ("{\"worker_id\":\"" + workerId + "\",\"generation\":"
-              + got.generations[0] + "}").getBytes(StandardCharsets.UTF_8);
-          expect(c.send("POST", "/api/v1/jobs/" + got.ids[0] + "/complete", done), 200, c);
-        }
-      } catch (Exception e) {
-        throw new IllegalStateException("latency worker failed", e);
-      }
-    });
+    var worker =
+        Thread.ofPlatform()
+            .name("lg-latency-worker")
+            .start(
+                () -> {
+                  try (var c = new RawHttpConnection(o.base(), o.token())) {
+                    var got = new Leased(1);
+                    for (int r = 0; r < total; r++) {
+                      expect(c.send("POST", "/api/v1/lease", lease), 200, c);
+                      long arrived = System.nanoTime();
+                      got.parse(c);
+                      if (got.n != 1) {
+                        r--; // the long poll ended empty (a stall over 30 s): poll again
+                        continue;
+                      }
+                      replies.put(arrived);
+                      byte[] done =
+                          ("{\"worker_id\":\""
+                                  + workerId
+                                  + "\",\"generation\":"
+                                  + got.generations[0]
+                                  + "}")
+                              .getBytes(StandardCharsets.UTF_8);
+                      expect(
+                          c.send("POST", "/api/v1/jobs/" + got.ids[0] + "/complete", done), 200, c);
+                    }
+                  } catch (Exception e) {
+                    throw new IllegalStateException("latency worker failed", e);
+                  }
+                });
     long[] fromSend = new long[o.rounds()];
     long[] fromAck = new long[o.rounds()];
     try (var submitter = new RawHttpConnection(o.base(), o.token());
@@ -351,9 +413,18 @@ public final class LoadGenerator {
   }
 
   private void dueStorm() throws Exception {
-    var storm = new DueStorm(o.base(), o.token(), "lg-" + nonce + "-storm", o.stormJobs(),
-        o.batchConnections(), o.stormWorkers(), Math.max(o.leaseMax(), 1), o.serverPid(),
-        this::metrics, out);
+    var storm =
+        new DueStorm(
+            o.base(),
+            o.token(),
+            "lg-" + nonce + "-storm",
+            o.stormJobs(),
+            o.batchConnections(),
+            o.stormWorkers(),
+            Math.max(o.leaseMax(), 1),
+            o.serverPid(),
+            this::metrics,
+            out);
     stormRows.add(DueStorm.summary(storm.run()));
   }
 
@@ -427,20 +498,24 @@ public final class LoadGenerator {
       List<Thread> threads = new ArrayList<>();
       List<Recorder> recorders = new ArrayList<>();
       for (Step s : actors) {
-        threads.add(Thread.ofPlatform().name("lg-actor").start(() -> {
-          Recorder rec = recorder.get();
-          synchronized (recorders) {
-            recorders.add(rec);
-          }
-          try (var c = new RawHttpConnection(o.base(), o.token())) {
-            while (!stopping) {
-              s.run(c);
-            }
-          } catch (Throwable t) {
-            failures.add(t);
-            stopping = true;
-          }
-        }));
+        threads.add(
+            Thread.ofPlatform()
+                .name("lg-actor")
+                .start(
+                    () -> {
+                      Recorder rec = recorder.get();
+                      synchronized (recorders) {
+                        recorders.add(rec);
+                      }
+                      try (var c = new RawHttpConnection(o.base(), o.token())) {
+                        while (!stopping) {
+                          s.run(c);
+                        }
+                      } catch (Throwable t) {
+                        failures.add(t);
+                        stopping = true;
+                      }
+                    }));
       }
       Thread.sleep(o.warmup().toMillis()); // the window starts after a fixed warm-up
       Probes a = Probes.read(o.serverPid(), metrics());
@@ -456,23 +531,44 @@ public final class LoadGenerator {
       if (!failures.isEmpty()) {
         throw new IllegalStateException("phase " + name + " failed", failures.peek());
       }
-      long[] lat = recorders.stream().flatMapToLong(r -> Arrays.stream(r.values, 0, r.n))
-          .sorted().toArray();
+      long[] lat =
+          recorders.stream().flatMapToLong(r -> Arrays.stream(r.values, 0, r.n)).sorted().toArray();
       report(Probes.Window.between(a, b), n, lat);
     }
 
     private void report(Probes.Window w, long n, long[] lat) {
       double rate = n / w.seconds();
-      String row = String.format(Locale.ROOT, "| %s (%s) | **%,.0f jobs/s** | %s | %s | %s |"
-          + " %s | %s | %s |", name, shape, rate, ms(pct(lat, 50)), ms(pct(lat, 99)),
-          cores(w.generatorCores()), cores(w.serverCores()), percent(w.machineBusy()),
-          Double.isNaN(w.commandsPerCommit()) ? "-" : String.format(Locale.ROOT,
-              "%,.0f/s, %.1f cmds, %.2f ms", w.commitsPerSecond(), w.commandsPerCommit(),
-              w.millisPerCommit()));
+      String row =
+          String.format(
+              Locale.ROOT,
+              "| %s (%s) | **%,.0f jobs/s** | %s | %s | %s |" + " %s | %s | %s |",
+              name,
+              shape,
+              rate,
+              ms(pct(lat, 50)),
+              ms(pct(lat, 99)),
+              cores(w.generatorCores()),
+              cores(w.serverCores()),
+              percent(w.machineBusy()),
+              Double.isNaN(w.commandsPerCommit())
+                  ? "-"
+                  : String.format(
+                      Locale.ROOT,
+                      "%,.0f/s, %.1f cmds, %.2f ms",
+                      w.commitsPerSecond(),
+                      w.commandsPerCommit(),
+                      w.millisPerCommit()));
       rows.add(row);
-      out.printf(Locale.ROOT, "  %,.0f jobs/s over %.1f s; request p50 %s p99 %s; generator %s"
-          + " cores, server %s cores, machine %s busy%n", rate, w.seconds(), ms(pct(lat, 50)),
-          ms(pct(lat, 99)), cores(w.generatorCores()), cores(w.serverCores()),
+      out.printf(
+          Locale.ROOT,
+          "  %,.0f jobs/s over %.1f s; request p50 %s p99 %s; generator %s"
+              + " cores, server %s cores, machine %s busy%n",
+          rate,
+          w.seconds(),
+          ms(pct(lat, 50)),
+          ms(pct(lat, 99)),
+          cores(w.generatorCores()),
+          cores(w.serverCores()),
           percent(w.machineBusy()));
     }
   }
@@ -527,8 +623,10 @@ public final class LoadGenerator {
   static final class Leased {
     final String[] ids;
     final int[] generations;
+
     /** Each payload's {@code payloadField}, when one was named; else unused. */
     final long[] payloadNumbers;
+
     private final String payloadField;
     int n;
     private final StringBuilder sb = new StringBuilder();
@@ -586,7 +684,7 @@ public final class LoadGenerator {
                 payloadNumbers[n] = p.getLongValue();
               }
             }
-            default -> { }
+            default -> {}
           }
         }
       }
@@ -596,8 +694,12 @@ public final class LoadGenerator {
       sb.setLength(0);
       sb.append("{\"worker_id\":\"").append(workerId).append("\",\"completions\":[");
       for (int i = 0; i < n; i++) {
-        sb.append(i == 0 ? "" : ",").append("{\"job_id\":\"").append(ids[i])
-            .append("\",\"generation\":").append(generations[i]).append('}');
+        sb.append(i == 0 ? "" : ",")
+            .append("{\"job_id\":\"")
+            .append(ids[i])
+            .append("\",\"generation\":")
+            .append(generations[i])
+            .append('}');
       }
       return sb.append("]}").toString().getBytes(StandardCharsets.UTF_8);
     }
@@ -614,8 +716,10 @@ public final class LoadGenerator {
   }
 
   static byte[] jobBody(String queue) {
-    return ("{\"task\":\"send-email\",\"queue\":\"" + queue
-        + "\",\"payload\":{\"to\":\"a@example.com\"}}").getBytes(StandardCharsets.UTF_8);
+    return ("{\"task\":\"send-email\",\"queue\":\""
+            + queue
+            + "\",\"payload\":{\"to\":\"a@example.com\"}}")
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   static byte[] batchBody(String queue, int n) {
@@ -632,8 +736,15 @@ public final class LoadGenerator {
   }
 
   private static byte[] leaseBody(String workerId, int max, String queue) {
-    return ("{\"worker_id\":\"" + workerId + "\",\"max\":" + max + ",\"wait_ms\":1000,"
-        + "\"lease_ms\":60000,\"queues\":[\"" + queue + "\"]}").getBytes(StandardCharsets.UTF_8);
+    return ("{\"worker_id\":\""
+            + workerId
+            + "\",\"max\":"
+            + max
+            + ",\"wait_ms\":1000,"
+            + "\"lease_ms\":60000,\"queues\":[\""
+            + queue
+            + "\"]}")
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   private static byte[] concat(byte[] a, byte[] b) {
@@ -661,8 +772,13 @@ public final class LoadGenerator {
   private static void expect(int status, int wanted, RawHttpConnection c) {
     if (status != wanted) {
       String text = c.bodyText();
-      throw new IllegalStateException("expected HTTP " + wanted + " but got " + status + ": "
-          + (text.length() > 300 ? text.substring(0, 300) + "..." : text));
+      throw new IllegalStateException(
+          "expected HTTP "
+              + wanted
+              + " but got "
+              + status
+              + ": "
+              + (text.length() > 300 ? text.substring(0, 300) + "..." : text));
     }
   }
 
@@ -688,21 +804,30 @@ public final class LoadGenerator {
   private static String latencyRow(String what, long[] v) {
     long[] s = v.clone();
     Arrays.sort(s);
-    return String.format(Locale.ROOT, "| ready -> parked worker, %s | %d | %s | %s | %s | %s |",
-        what, s.length, ms(pct(s, 50)), ms(pct(s, 90)), ms(pct(s, 99)), ms(s[s.length - 1]));
+    return String.format(
+        Locale.ROOT,
+        "| ready -> parked worker, %s | %d | %s | %s | %s | %s |",
+        what,
+        s.length,
+        ms(pct(s, 50)),
+        ms(pct(s, 90)),
+        ms(pct(s, 99)),
+        ms(s[s.length - 1]));
   }
 
   private void printTables() {
     if (!rows.isEmpty()) {
-      out.printf("%n| Phase | Throughput | Request p50 | p99 | Generator CPU (cores) |"
-          + " Server CPU (cores) | Machine busy | Group commits |%n"
-          + "|---|---|---|---|---|---|---|---|%n");
+      out.printf(
+          "%n| Phase | Throughput | Request p50 | p99 | Generator CPU (cores) |"
+              + " Server CPU (cores) | Machine busy | Group commits |%n"
+              + "|---|---|---|---|---|---|---|---|%n");
       rows.forEach(out::println);
     }
     if (!stormRows.isEmpty()) {
-      out.printf("%n| Due storm | Submitted at | Lateness p50 | p90 | p99 | max | Last job"
-          + " after T | Delivery rate | Generator CPU (cores) | Server CPU (cores) | Machine busy"
-          + " |%n|---|---|---|---|---|---|---|---|---|---|---|%n");
+      out.printf(
+          "%n| Due storm | Submitted at | Lateness p50 | p90 | p99 | max | Last job"
+              + " after T | Delivery rate | Generator CPU (cores) | Server CPU (cores) | Machine busy"
+              + " |%n|---|---|---|---|---|---|---|---|---|---|---|%n");
       stormRows.forEach(out::println);
     }
     if (!latencyRows.isEmpty()) {

@@ -18,9 +18,9 @@ import java.util.List;
  *   ./hourglass bench partitions [seconds-per-phase=5] [counts=1,2,4] [fsync=always]
  * </pre>
  *
- * <p>Besides jobs per second it prints the CPU seconds the process spent per million jobs
- * (server and load generator together): on a machine with few cores the wall figure stops
- * scaling when the cores are busy, while CPU per job shows what each partition costs.
+ * <p>Besides jobs per second it prints the CPU seconds the process spent per million jobs (server
+ * and load generator together): on a machine with few cores the wall figure stops scaling when the
+ * cores are busy, while CPU per job shows what each partition costs.
  */
 public final class PartitionsBenchmark {
   private PartitionsBenchmark() {}
@@ -32,31 +32,45 @@ public final class PartitionsBenchmark {
       counts.add(Integer.parseInt(c.strip()));
     }
     FsyncPolicy fsync = FsyncPolicy.parse(args.length > 2 ? args[2] : "always");
-    System.out.printf("partitions %s fsync=%s cores=%d jdk=%s phase=%ds%n", counts, fsync,
-        Runtime.getRuntime().availableProcessors(), Runtime.version(), phase.toSeconds());
+    System.out.printf(
+        "partitions %s fsync=%s cores=%d jdk=%s phase=%ds%n",
+        counts,
+        fsync,
+        Runtime.getRuntime().availableProcessors(),
+        Runtime.version(),
+        phase.toSeconds());
     List<String> rows = new ArrayList<>();
     for (int n : counts) {
       Path dir = Files.createTempDirectory("hourglass-bench-partitions");
-      try (var server = HourglassServer.start(ServerOptions.of(dir).withPort(0).withFsync(fsync)
-          .withPartitions(n))) {
+      try (var server =
+          HourglassServer.start(
+              ServerOptions.of(dir).withPort(0).withFsync(fsync).withPartitions(n))) {
         System.out.printf("%n-- %d partition%s --%n", n, n == 1 ? "" : "s");
         var b = new HttpLoadBenchmark(server.uri(), phase);
         HttpLoadBenchmark.CURRENT = b;
         var submit = b.submitBatches();
         var e2e = b.endToEndBatched();
         String order = priorityOrder(b);
-        rows.add(String.format("| %d | %,.0f | %.2f | %,.0f | %.2f | %s |", n,
-            submit.jobsPerSecond(), submit.cpuSecondsPerMillionJobs(), e2e.jobsPerSecond(),
-            e2e.cpuSecondsPerMillionJobs(), order));
+        rows.add(
+            String.format(
+                "| %d | %,.0f | %.2f | %,.0f | %.2f | %s |",
+                n,
+                submit.jobsPerSecond(),
+                submit.cpuSecondsPerMillionJobs(),
+                e2e.jobsPerSecond(),
+                e2e.cpuSecondsPerMillionJobs(),
+                order));
       }
     }
-    System.out.printf("%n| partitions | submit, batches of 1,000 (jobs/s) | CPU s per 1M jobs |"
-        + " end to end, batched (jobs/s) | CPU s per 1M jobs | priority order |%n"
-        + "|---|---|---|---|---|---|%n");
+    System.out.printf(
+        "%n| partitions | submit, batches of 1,000 (jobs/s) | CPU s per 1M jobs |"
+            + " end to end, batched (jobs/s) | CPU s per 1M jobs | priority order |%n"
+            + "|---|---|---|---|---|---|%n");
     rows.forEach(System.out::println);
-    System.out.println("(priority order: 2,000 jobs of priorities 0-9 spread over the partitions,"
-        + " leased 10 at a time; the share of leases that did not take the 10 highest READY"
-        + " priorities, and the priority given up per job on average)");
+    System.out.println(
+        "(priority order: 2,000 jobs of priorities 0-9 spread over the partitions,"
+            + " leased 10 at a time; the share of leases that did not take the 10 highest READY"
+            + " priorities, and the priority given up per job on average)");
   }
 
   /**
@@ -76,9 +90,14 @@ public final class PartitionsBenchmark {
       for (int i = start; i < start + 100; i++) {
         int p = random.nextInt(10);
         ready[p]++;
-        body.append(i == start ? "" : ",").append("{\"task\":\"t\",\"queue\":\"prio\","
-            + "\"priority\":").append(p).append(",\"payload\":").append(p)
-            .append(",\"partition_key\":\"k").append(i).append("\"}");
+        body.append(i == start ? "" : ",")
+            .append("{\"task\":\"t\",\"queue\":\"prio\"," + "\"priority\":")
+            .append(p)
+            .append(",\"payload\":")
+            .append(p)
+            .append(",\"partition_key\":\"k")
+            .append(i)
+            .append("\"}");
       }
       b.post("/api/v1/jobs:batch", body.append("]}").toString());
     }
@@ -86,8 +105,11 @@ public final class PartitionsBenchmark {
     int notIdeal = 0;
     long gap = 0;
     for (int taken = 0; taken < jobs; ) {
-      var a = b.post("/api/v1/lease", "{\"worker_id\":\"prio\",\"max\":" + LEASE_MAX
-          + ",\"queues\":[\"prio\"]}").get("assignments");
+      var a =
+          b.post(
+                  "/api/v1/lease",
+                  "{\"worker_id\":\"prio\",\"max\":" + LEASE_MAX + ",\"queues\":[\"prio\"]}")
+              .get("assignments");
       if (a.isEmpty()) {
         break;
       }
@@ -106,8 +128,11 @@ public final class PartitionsBenchmark {
         int p = a.get(i).get("payload").asInt();
         got += p;
         ready[p]--;
-        done.append(i == 0 ? "" : ",").append("{\"job_id\":\"").append(a.get(i).get("job_id")
-            .asText()).append("\",\"generation\":").append(a.get(i).get("generation").asInt())
+        done.append(i == 0 ? "" : ",")
+            .append("{\"job_id\":\"")
+            .append(a.get(i).get("job_id").asText())
+            .append("\",\"generation\":")
+            .append(a.get(i).get("generation").asInt())
             .append('}');
       }
       b.post("/api/v1/jobs:complete", done.append("]}").toString());
@@ -116,7 +141,8 @@ public final class PartitionsBenchmark {
       gap += ideal - got;
       taken += a.size();
     }
-    return String.format("max=%d: %.0f %% of leases not the best set, mean gap %.2f per job",
+    return String.format(
+        "max=%d: %.0f %% of leases not the best set, mean gap %.2f per job",
         LEASE_MAX, 100.0 * notIdeal / Math.max(1, leases), (double) gap / jobs);
   }
 }

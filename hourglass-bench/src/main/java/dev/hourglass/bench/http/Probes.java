@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * What a measured window used besides the jobs it moved: this process's CPU, the server
- * process's CPU (from /proc, when its pid is known), the whole machine's busy share, and the
- * server's group commits (from its Prometheus metrics). Read at the start and end of a window.
+ * What a measured window used besides the jobs it moved: this process's CPU, the server process's
+ * CPU (from /proc, when its pid is known), the whole machine's busy share, and the server's group
+ * commits (from its Prometheus metrics). Read at the start and end of a window.
  *
  * @param nanos wall clock (System.nanoTime)
  * @param generatorCpuNanos this JVM's CPU time
@@ -20,14 +20,26 @@ import java.util.Arrays;
  * @param commands commands in them
  * @param commitSeconds seconds they took (append, fsync, apply)
  */
-record Probes(long nanos, long generatorCpuNanos, long serverCpuTicks, long machineTicks,
-    long machineIdleTicks, double commits, double commands, double commitSeconds) {
+record Probes(
+    long nanos,
+    long generatorCpuNanos,
+    long serverCpuTicks,
+    long machineTicks,
+    long machineIdleTicks,
+    double commits,
+    double commands,
+    double commitSeconds) {
   /** Linux USER_HZ; the same on every mainstream distribution. */
   private static final double TICKS_PER_SECOND = 100;
 
   static Probes read(long serverPid, String metricsText) {
     long[] cpu = machine();
-    return new Probes(System.nanoTime(), generatorCpu(), serverCpu(serverPid), cpu[0], cpu[1],
+    return new Probes(
+        System.nanoTime(),
+        generatorCpu(),
+        serverCpu(serverPid),
+        cpu[0],
+        cpu[1],
         metric(metricsText, "hourglass_log_batch_commands_count"),
         metric(metricsText, "hourglass_log_batch_commands_sum"),
         metric(metricsText, "hourglass_log_batch_seconds_sum"));
@@ -57,8 +69,11 @@ record Probes(long nanos, long generatorCpuNanos, long serverCpuTicks, long mach
   private static long[] machine() {
     try {
       String first = Files.readAllLines(Path.of("/proc/stat")).get(0);
-      long[] v = Arrays.stream(first.substring(3).trim().split("\\s+")).limit(8)
-          .mapToLong(Long::parseLong).toArray();
+      long[] v =
+          Arrays.stream(first.substring(3).trim().split("\\s+"))
+              .limit(8)
+              .mapToLong(Long::parseLong)
+              .toArray();
       return new long[] {Arrays.stream(v).sum(), v[3] + v[4]};
     } catch (IOException | RuntimeException e) {
       return new long[] {0, 0};
@@ -78,19 +93,34 @@ record Probes(long nanos, long generatorCpuNanos, long serverCpuTicks, long mach
   }
 
   /** The differences between two readings, as rates and shares. */
-  record Window(double seconds, double generatorCores, double serverCores, double machineBusy,
-      double commitsPerSecond, double commandsPerCommit, double millisPerCommit) {
+  record Window(
+      double seconds,
+      double generatorCores,
+      double serverCores,
+      double machineBusy,
+      double commitsPerSecond,
+      double commandsPerCommit,
+      double millisPerCommit) {
     static Window between(Probes a, Probes b) {
       double s = (b.nanos - a.nanos) / 1e9;
-      double gen = a.generatorCpuNanos < 0 ? Double.NaN
-          : (b.generatorCpuNanos - a.generatorCpuNanos) / 1e9 / s;
-      double srv = a.serverCpuTicks < 0 || b.serverCpuTicks < 0 ? Double.NaN
-          : (b.serverCpuTicks - a.serverCpuTicks) / TICKS_PER_SECOND / s;
+      double gen =
+          a.generatorCpuNanos < 0
+              ? Double.NaN
+              : (b.generatorCpuNanos - a.generatorCpuNanos) / 1e9 / s;
+      double srv =
+          a.serverCpuTicks < 0 || b.serverCpuTicks < 0
+              ? Double.NaN
+              : (b.serverCpuTicks - a.serverCpuTicks) / TICKS_PER_SECOND / s;
       long total = b.machineTicks - a.machineTicks;
-      double busy = total <= 0 ? Double.NaN
-          : 1 - (double) (b.machineIdleTicks - a.machineIdleTicks) / total;
+      double busy =
+          total <= 0 ? Double.NaN : 1 - (double) (b.machineIdleTicks - a.machineIdleTicks) / total;
       double commits = b.commits - a.commits;
-      return new Window(s, gen, srv, busy, commits / s,
+      return new Window(
+          s,
+          gen,
+          srv,
+          busy,
+          commits / s,
           commits <= 0 ? Double.NaN : (b.commands - a.commands) / commits,
           commits <= 0 ? Double.NaN : 1000 * (b.commitSeconds - a.commitSeconds) / commits);
     }

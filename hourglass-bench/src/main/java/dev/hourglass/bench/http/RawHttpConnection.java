@@ -13,8 +13,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * One HTTP/1.1 keep-alive connection over a plain blocking socket: writes a request, reads one
- * response (Content-Length or chunked body). Much cheaper per request than the JDK HttpClient,
- * so that the load generator spends its CPU on the server's behalf as little as possible.
+ * response (Content-Length or chunked body). Much cheaper per request than the JDK HttpClient, so
+ * that the load generator spends its CPU on the server's behalf as little as possible.
  *
  * <p>Not thread-safe: one thread owns a connection. A response is valid until the next call.
  */
@@ -34,10 +34,12 @@ final class RawHttpConnection implements AutoCloseable {
 
   RawHttpConnection(URI base, String token) {
     this.base = base;
-    this.hostHeader = ("Host: " + base.getHost() + ":" + port(base) + "\r\n")
-        .getBytes(StandardCharsets.US_ASCII);
-    this.authHeader = token == null ? new byte[0]
-        : ("Authorization: Bearer " + token + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    this.hostHeader =
+        ("Host: " + base.getHost() + ":" + port(base) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    this.authHeader =
+        token == null
+            ? new byte[0]
+            : ("Authorization: Bearer " + token + "\r\n").getBytes(StandardCharsets.US_ASCII);
   }
 
   private static int port(URI u) {
@@ -79,8 +81,9 @@ final class RawHttpConnection implements AutoCloseable {
     out.write(hostHeader);
     out.write(authHeader);
     if (requestBody != null) {
-      out.write(("Content-Type: application/json\r\nContent-Length: " + requestBody.length
-          + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          ("Content-Type: application/json\r\nContent-Length: " + requestBody.length + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       out.write(requestBody);
     } else {
       out.write("Content-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -114,7 +117,8 @@ final class RawHttpConnection implements AutoCloseable {
     }
     bodyLength = 0;
     if (chunked) {
-      for (int n = Integer.parseInt(readLine().split(";")[0].trim(), 16); n > 0;
+      for (int n = Integer.parseInt(readLine().split(";")[0].trim(), 16);
+          n > 0;
           n = Integer.parseInt(readLine().split(";")[0].trim(), 16)) {
         readBody(n);
         readLine();

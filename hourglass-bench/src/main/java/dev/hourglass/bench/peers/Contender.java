@@ -7,8 +7,8 @@ import java.nio.file.Path;
  * Recorder#current}. A fresh instance (fresh storage) is opened for every workload.
  *
  * <p>Life cycle: {@link #open} creates the storage and the scheduler without executing anything;
- * {@link #submit} may be called before {@link #start} (the burst loads its jobs first) or after
- * it (steady and delayed submit while workers run); {@link #close} stops everything.
+ * {@link #submit} may be called before {@link #start} (the burst loads its jobs first) or after it
+ * (steady and delayed submit while workers run); {@link #close} stops everything.
  */
 interface Contender extends AutoCloseable {
 
@@ -30,8 +30,8 @@ interface Contender extends AutoCloseable {
   /**
    * Submits jobs {@code first .. first+count-1}, named {@code tag-<id>}. {@code dueMillis} null
    * means due now (the system's "run now" path); otherwise {@code dueMillis[i]} is the epoch
-   * millisecond at which job {@code first+i} becomes due. Returns once the system has accepted
-   * all of them (for durable systems: once they are stored).
+   * millisecond at which job {@code first+i} becomes due. Returns once the system has accepted all
+   * of them (for durable systems: once they are stored).
    */
   void submit(String tag, int first, int count, long[] dueMillis) throws Exception;
 

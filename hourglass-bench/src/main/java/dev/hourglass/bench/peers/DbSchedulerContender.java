@@ -19,13 +19,13 @@ import java.util.List;
  * <p>Settings, following db-scheduler's README: {@code threads(n)}; polling interval {@value
  * #POLL_MILLIS} ms instead of the default 10 s (it bounds the lateness of jobs that become due
  * while nobody is scheduling); {@code enableImmediateExecution()} so a job scheduled due now in
- * this instance is picked up at once; the polling strategy lock-and-fetch ({@code select for
- * update skip locked}, one statement fewer per job than the default) with the limits the README
- * gives "for high throughput (i.e. keep threads busy)", {@value #LOWER_LIMIT} and {@value
- * #UPPER_LIMIT} times the thread count; the JDBC customization is auto-detected ({@code
- * PostgreSqlJdbcCustomization}, which locks and fetches in one statement). Jobs are inserted
- * {@value #BATCH} at a time with {@code scheduleBatch}. The table is db-scheduler's own
- * PostgreSQL DDL ({@code postgresql_tables.sql} of its repository; the jar does not ship it).
+ * this instance is picked up at once; the polling strategy lock-and-fetch ({@code select for update
+ * skip locked}, one statement fewer per job than the default) with the limits the README gives "for
+ * high throughput (i.e. keep threads busy)", {@value #LOWER_LIMIT} and {@value #UPPER_LIMIT} times
+ * the thread count; the JDBC customization is auto-detected ({@code PostgreSqlJdbcCustomization},
+ * which locks and fetches in one statement). Jobs are inserted {@value #BATCH} at a time with
+ * {@code scheduleBatch}. The table is db-scheduler's own PostgreSQL DDL ({@code
+ * postgresql_tables.sql} of its repository; the jar does not ship it).
  */
 final class DbSchedulerContender implements Contender {
   static final long POLL_MILLIS = 100;
@@ -34,7 +34,8 @@ final class DbSchedulerContender implements Contender {
   private static final int BATCH = 1_000;
 
   /** The scheduled_tasks table of db-scheduler 16.12's postgresql_tables.sql. */
-  private static final String DDL = """
+  private static final String DDL =
+      """
       create table scheduled_tasks (
         task_name text not null,
         task_instance text not null,
@@ -54,8 +55,8 @@ final class DbSchedulerContender implements Contender {
       create index priority_execution_time_idx on scheduled_tasks (priority desc, execution_time asc);
       """;
 
-  private final OneTimeTask<Void> task = Tasks.oneTime("noop")
-      .execute((instance, ctx) -> Recorder.current.ran(instance.getId()));
+  private final OneTimeTask<Void> task =
+      Tasks.oneTime("noop").execute((instance, ctx) -> Recorder.current.ran(instance.getId()));
   private final LocalPostgres postgres;
   private LocalPostgres.Database db;
   private HikariDataSource pool;
@@ -77,10 +78,20 @@ final class DbSchedulerContender implements Contender {
 
   @Override
   public String settings(int threads) {
-    return "threads=" + threads + ", pollingInterval=" + POLL_MILLIS + " ms,"
-        + " enableImmediateExecution, pollUsingLockAndFetch(" + LOWER_LIMIT + ", " + UPPER_LIMIT
-        + "), PostgreSqlJdbcCustomization (auto-detected), scheduleBatch " + BATCH + " per call,"
-        + " HikariCP maximumPoolSize=" + (threads + 4);
+    return "threads="
+        + threads
+        + ", pollingInterval="
+        + POLL_MILLIS
+        + " ms,"
+        + " enableImmediateExecution, pollUsingLockAndFetch("
+        + LOWER_LIMIT
+        + ", "
+        + UPPER_LIMIT
+        + "), PostgreSqlJdbcCustomization (auto-detected), scheduleBatch "
+        + BATCH
+        + " per call,"
+        + " HikariCP maximumPoolSize="
+        + (threads + 4);
   }
 
   @Override
@@ -88,12 +99,13 @@ final class DbSchedulerContender implements Contender {
     db = postgres.createDatabase();
     LocalPostgres.runScript(db, DDL);
     pool = Hikari.pool(db, threads + 4);
-    scheduler = Scheduler.create(pool, task)
-        .threads(threads)
-        .pollingInterval(Duration.ofMillis(POLL_MILLIS))
-        .enableImmediateExecution()
-        .pollUsingLockAndFetch(LOWER_LIMIT, UPPER_LIMIT)
-        .build();
+    scheduler =
+        Scheduler.create(pool, task)
+            .threads(threads)
+            .pollingInterval(Duration.ofMillis(POLL_MILLIS))
+            .enableImmediateExecution()
+            .pollUsingLockAndFetch(LOWER_LIMIT, UPPER_LIMIT)
+            .build();
   }
 
   @Override
@@ -121,8 +133,9 @@ final class DbSchedulerContender implements Contender {
     }
     List<SchedulableInstance<?>> batch = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      batch.add(SchedulableInstance.of(task.instance(tag + "-" + (first + i)),
-          Instant.ofEpochMilli(dueMillis[i])));
+      batch.add(
+          SchedulableInstance.of(
+              task.instance(tag + "-" + (first + i)), Instant.ofEpochMilli(dueMillis[i])));
       if (batch.size() == BATCH || i == count - 1) {
         scheduler.scheduleBatch(batch);
         batch = new ArrayList<>();

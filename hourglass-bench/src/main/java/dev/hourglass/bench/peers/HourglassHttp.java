@@ -17,7 +17,7 @@ import java.util.List;
  * HTTP client, the server and the handlers share its cores.
  *
  * <p>Settings: server defaults (group-committed apply loop, fsync always); the worker long-polls
- * with {@code capacity = }{@value #PREFETCH_PER_THREAD}{@code  x threads}: it leases only into free
+ * with {@code capacity = }{@value #PREFETCH_PER_THREAD}{@code x threads}: it leases only into free
  * slots, and its handlers run on virtual threads, so a large capacity is how the SDK is meant to
  * batch leases (with capacity = threads = 8 it leased at most 8 jobs per round trip of two HTTP
  * requests and two group commits: 836 jobs/s). Default lease and poll wait. Due-now submits go
@@ -43,8 +43,10 @@ final class HourglassHttp implements Contender {
 
   @Override
   public String settings(int threads) {
-    return "server defaults on 127.0.0.1; SDK Worker capacity=" + threads * PREFETCH_PER_THREAD
-        + " (leases into free slots only, handlers on virtual threads); submits " + BATCH
+    return "server defaults on 127.0.0.1; SDK Worker capacity="
+        + threads * PREFETCH_PER_THREAD
+        + " (leases into free slots only, handlers on virtual threads); submits "
+        + BATCH
         + " per jobs:batch request";
   }
 
@@ -57,15 +59,21 @@ final class HourglassHttp implements Contender {
       System.setProperty("helidon.serialFilter.pattern", "org.quartz.**;java.util.**;java.lang.**");
     }
     server = HourglassServer.start(ServerOptions.of(dir).withPort(0));
-    client = HourglassClient.builder(server.uri().toString())
-        .requestTimeout(Duration.ofSeconds(60)).build();
-    worker = Worker.builder(client).workerId("bench-worker")
-        .capacity(threads * PREFETCH_PER_THREAD)
-        .handler(TASK, ctx -> {
-          Recorder.current.ran(ctx.jobId());
-          return null;
-        })
-        .build();
+    client =
+        HourglassClient.builder(server.uri().toString())
+            .requestTimeout(Duration.ofSeconds(60))
+            .build();
+    worker =
+        Worker.builder(client)
+            .workerId("bench-worker")
+            .capacity(threads * PREFETCH_PER_THREAD)
+            .handler(
+                TASK,
+                ctx -> {
+                  Recorder.current.ran(ctx.jobId());
+                  return null;
+                })
+            .build();
   }
 
   @Override

@@ -26,14 +26,16 @@ import org.jobrunr.storage.sql.postgres.PostgresStorageProvider;
  *
  * <p>Settings: {@code workerCount = threads}; poll interval {@value #POLL_SECONDS} s, the smallest
  * the open-source edition accepts (default 15 s): it bounds when scheduled jobs are moved to the
- * queue and when jobs enqueued by another thread are noticed. Due-now jobs use {@code enqueue}
- * with a stream (JobRunr saves them in batches); delayed ones {@code create(Stream<JobBuilder>)}.
+ * queue and when jobs enqueued by another thread are noticed. Due-now jobs use {@code enqueue} with
+ * a stream (JobRunr saves them in batches); delayed ones {@code create(Stream<JobBuilder>)}.
  * JobRunr is configured through a static singleton, so one instance runs at a time.
  */
 final class JobRunrContender implements Contender {
   static final int POLL_SECONDS = 5;
+
   /** Null for the in-memory storage. */
   private final LocalPostgres postgres;
+
   private LocalPostgres.Database db;
   private HikariDataSource pool;
   private JobScheduler jobs;
@@ -63,10 +65,16 @@ final class JobRunrContender implements Contender {
 
   @Override
   public String settings(int threads) {
-    return "workerCount=" + threads + ", pollInterval=" + POLL_SECONDS + " s (open-source"
+    return "workerCount="
+        + threads
+        + ", pollInterval="
+        + POLL_SECONDS
+        + " s (open-source"
         + " minimum), enqueue(Stream) / create(Stream<JobBuilder>)"
-        + (postgres != null ? ", PostgresStorageProvider, HikariCP maximumPoolSize="
-            + (threads + 8) : "") + ", other settings default";
+        + (postgres != null
+            ? ", PostgresStorageProvider, HikariCP maximumPoolSize=" + (threads + 8)
+            : "")
+        + ", other settings default";
   }
 
   @Override
@@ -79,12 +87,15 @@ final class JobRunrContender implements Contender {
     } else {
       storage = new InMemoryStorageProvider();
     }
-    var result = JobRunr.configure()
-        .useStorageProvider(storage)
-        .useBackgroundJobServer(usingStandardBackgroundJobServerConfiguration()
-            .andWorkerCount(threads)
-            .andPollInterval(Duration.ofSeconds(POLL_SECONDS)), false)
-        .initialize();
+    var result =
+        JobRunr.configure()
+            .useStorageProvider(storage)
+            .useBackgroundJobServer(
+                usingStandardBackgroundJobServerConfiguration()
+                    .andWorkerCount(threads)
+                    .andPollInterval(Duration.ofSeconds(POLL_SECONDS)),
+                false)
+            .initialize();
     jobs = result.getJobScheduler();
     server = result.getBackgroundJobServer();
   }
@@ -108,8 +119,10 @@ final class JobRunrContender implements Contender {
     List<JobBuilder> builders = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       Integer id = first + i;
-      builders.add(aJob().scheduleAt(Instant.ofEpochMilli(dueMillis[i]))
-          .withDetails(() -> JobRunrJobs.run(id)));
+      builders.add(
+          aJob()
+              .scheduleAt(Instant.ofEpochMilli(dueMillis[i]))
+              .withDetails(() -> JobRunrJobs.run(id)));
     }
     jobs.create(builders.stream());
   }

@@ -32,26 +32,29 @@ import java.util.stream.Stream;
  * owned by the user {@value #USER}.
  *
  * <p>PostgreSQL refuses to run as root. When this JVM is root, the directory is handed to the
- * system user {@value #OS_USER} (Debian's package creates it) and {@code initdb} and {@code
- * pg_ctl} run through {@code runuser}; otherwise they run as the current user.
+ * system user {@value #OS_USER} (Debian's package creates it) and {@code initdb} and {@code pg_ctl}
+ * run through {@code runuser}; otherwise they run as the current user.
  *
  * <p>{@link #close} stops the server ({@code pg_ctl stop -m fast}) and deletes the directory; a
- * shutdown hook does the same if the JVM exits first. Only a killed JVM (SIGKILL) leaves the
- * server running; its directory under the temporary directory then says which.
+ * shutdown hook does the same if the JVM exits first. Only a killed JVM (SIGKILL) leaves the server
+ * running; its directory under the temporary directory then says which.
  *
- * <p>Thread-safety: all methods may be called from any thread; the superuser connection they
- * share is used under this object's lock.
+ * <p>Thread-safety: all methods may be called from any thread; the superuser connection they share
+ * is used under this object's lock.
  */
 final class LocalPostgres implements AutoCloseable {
   static final String USER = "bench";
   static final String OS_USER = "postgres";
-  static final String INSTALL = "scripts/install-test-deps postgresql (as root: it runs apt-get"
-      + " install -y postgresql)";
+  static final String INSTALL =
+      "scripts/install-test-deps postgresql (as root: it runs apt-get" + " install -y postgresql)";
   private static final Path INSTALL_ROOT = Path.of("/usr/lib/postgresql");
+
   /** Why 120 s: initdb fsyncs the new cluster, which takes seconds on a busy shared disk. */
   private static final long COMMAND_TIMEOUT_SECONDS = 120;
+
   /** Another process may take the free port between our probe and the server's bind. */
   private static final int START_ATTEMPTS = 3;
+
   private static final AtomicInteger DATABASES = new AtomicInteger();
 
   private final Path bin;
@@ -112,14 +115,21 @@ final class LocalPostgres implements AutoCloseable {
     List<Path> found = new ArrayList<>();
     if (Files.isDirectory(installRoot)) {
       try (Stream<Path> s = Files.list(installRoot)) {
-        s.map(v -> v.resolve("bin")).filter(b -> Files.isExecutable(b.resolve("initdb")))
+        s.map(v -> v.resolve("bin"))
+            .filter(b -> Files.isExecutable(b.resolve("initdb")))
             .forEach(found::add);
       }
     }
-    return found.stream().max(Comparator.comparingDouble(LocalPostgres::version))
-        .orElseThrow(() -> new IllegalStateException("PostgreSQL is not installed: no "
-            + installRoot + "/<version>/bin/initdb; the peer benchmark runs db-scheduler, Quartz"
-            + " and JobRunr on it. Install it with " + INSTALL));
+    return found.stream()
+        .max(Comparator.comparingDouble(LocalPostgres::version))
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "PostgreSQL is not installed: no "
+                        + installRoot
+                        + "/<version>/bin/initdb; the peer benchmark runs db-scheduler, Quartz"
+                        + " and JobRunr on it. Install it with "
+                        + INSTALL));
   }
 
   private static double version(Path bin) {
@@ -136,12 +146,21 @@ final class LocalPostgres implements AutoCloseable {
 
   private static UserPrincipal osUser() throws IOException {
     try {
-      return Path.of("/").getFileSystem().getUserPrincipalLookupService()
+      return Path.of("/")
+          .getFileSystem()
+          .getUserPrincipalLookupService()
           .lookupPrincipalByName(OS_USER);
     } catch (IOException e) {
-      throw new IllegalStateException("PostgreSQL refuses to run as root, and there is no system"
-          + " user " + OS_USER + " to run it as: user=" + OS_USER + "; Debian's package creates it:"
-          + " install it with " + INSTALL, e);
+      throw new IllegalStateException(
+          "PostgreSQL refuses to run as root, and there is no system"
+              + " user "
+              + OS_USER
+              + " to run it as: user="
+              + OS_USER
+              + "; Debian's package creates it:"
+              + " install it with "
+              + INSTALL,
+          e);
     }
   }
 
@@ -153,25 +172,48 @@ final class LocalPostgres implements AutoCloseable {
       Files.setOwner(pwfile, osUser());
     }
     try {
-      run(List.of(bin.resolve("initdb").toString(), "-D", data().toString(), "-U", "postgres",
-          "--pwfile=" + pwfile, "--auth-local=scram-sha-256", "--auth-host=scram-sha-256",
-          "-E", "UTF8", "--locale=C"));
+      run(
+          List.of(
+              bin.resolve("initdb").toString(),
+              "-D",
+              data().toString(),
+              "-U",
+              "postgres",
+              "--pwfile=" + pwfile,
+              "--auth-local=scram-sha-256",
+              "--auth-host=scram-sha-256",
+              "-E",
+              "UTF8",
+              "--locale=C"));
     } finally {
       Files.deleteIfExists(pwfile);
     }
     // Loopback only, and the socket in our own directory (not /var/run/postgresql, which other
     // clusters use). Everything else, durability included, stays PostgreSQL's default.
-    Files.writeString(data().resolve("postgresql.conf"), "\nlisten_addresses = '127.0.0.1'\n"
-        + "unix_socket_directories = '" + dir + "'\n",
-        StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+    Files.writeString(
+        data().resolve("postgresql.conf"),
+        "\nlisten_addresses = '127.0.0.1'\n" + "unix_socket_directories = '" + dir + "'\n",
+        StandardCharsets.UTF_8,
+        java.nio.file.StandardOpenOption.APPEND);
   }
 
   private void startServer() throws IOException, InterruptedException {
     for (int attempt = 1; ; attempt++) {
       port = freePort();
       try {
-        run(List.of(bin.resolve("pg_ctl").toString(), "-D", data().toString(), "-l",
-            log().toString(), "-o", "-p " + port, "-w", "-t", "60", "start"));
+        run(
+            List.of(
+                bin.resolve("pg_ctl").toString(),
+                "-D",
+                data().toString(),
+                "-l",
+                log().toString(),
+                "-o",
+                "-p " + port,
+                "-w",
+                "-t",
+                "60",
+                "start"));
         return;
       } catch (IOException e) {
         if (attempt == START_ATTEMPTS || !logTail().contains("already in use")) {
@@ -189,20 +231,39 @@ final class LocalPostgres implements AutoCloseable {
     String fsync = show("fsync");
     String syncCommit = show("synchronous_commit");
     if (!fsync.equals("on") || !syncCommit.equals("on")) {
-      throw new IllegalStateException("the local PostgreSQL does not keep the default durability:"
-          + " fsync=" + fsync + " synchronous_commit=" + syncCommit + "; both must be on, or the"
-          + " peers' figures would not be those of a durable store");
+      throw new IllegalStateException(
+          "the local PostgreSQL does not keep the default durability:"
+              + " fsync="
+              + fsync
+              + " synchronous_commit="
+              + syncCommit
+              + "; both must be on, or the"
+              + " peers' figures would not be those of a durable store");
     }
-    description = show("server_version").replaceFirst(" .*", "") + ", a fresh cluster on"
-        + " 127.0.0.1:" + port + ", fsync=" + fsync + ", synchronous_commit=" + syncCommit
-        + ", full_page_writes=" + show("full_page_writes") + ", wal_sync_method="
-        + show("wal_sync_method") + ", shared_buffers=" + show("shared_buffers")
-        + ", max_connections=" + show("max_connections") + " (all defaults)";
+    description =
+        show("server_version").replaceFirst(" .*", "")
+            + ", a fresh cluster on"
+            + " 127.0.0.1:"
+            + port
+            + ", fsync="
+            + fsync
+            + ", synchronous_commit="
+            + syncCommit
+            + ", full_page_writes="
+            + show("full_page_writes")
+            + ", wal_sync_method="
+            + show("wal_sync_method")
+            + ", shared_buffers="
+            + show("shared_buffers")
+            + ", max_connections="
+            + show("max_connections")
+            + " (all defaults)";
   }
 
   /** The value of a server setting, as {@code SHOW} prints it. */
   synchronized String show(String setting) throws SQLException {
-    try (Statement s = admin.createStatement(); ResultSet r = s.executeQuery("SHOW " + setting)) {
+    try (Statement s = admin.createStatement();
+        ResultSet r = s.executeQuery("SHOW " + setting)) {
       r.next();
       return r.getString(1);
     }
@@ -305,11 +366,29 @@ final class LocalPostgres implements AutoCloseable {
     try {
       if (Files.exists(data().resolve("postmaster.pid"))) {
         try {
-          run(List.of(bin.resolve("pg_ctl").toString(), "-D", data().toString(), "-m", "fast",
-              "-w", "-t", "60", "stop"));
+          run(
+              List.of(
+                  bin.resolve("pg_ctl").toString(),
+                  "-D",
+                  data().toString(),
+                  "-m",
+                  "fast",
+                  "-w",
+                  "-t",
+                  "60",
+                  "stop"));
         } catch (IOException e) {
-          run(List.of(bin.resolve("pg_ctl").toString(), "-D", data().toString(), "-m",
-              "immediate", "-w", "-t", "60", "stop"));
+          run(
+              List.of(
+                  bin.resolve("pg_ctl").toString(),
+                  "-D",
+                  data().toString(),
+                  "-m",
+                  "immediate",
+                  "-w",
+                  "-t",
+                  "60",
+                  "stop"));
         }
       }
     } catch (IOException | InterruptedException e) {
@@ -333,16 +412,20 @@ final class LocalPostgres implements AutoCloseable {
     // Output to a file, not a pipe: a pipe read could block past the timeout.
     Path out = Files.createTempFile("hourglass-postgres-command", ".out");
     try {
-      Process p = new ProcessBuilder(full).directory(dir.toFile()).redirectErrorStream(true)
-          .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(
-              new java.io.File("/dev/null"))).start();
+      Process p =
+          new ProcessBuilder(full)
+              .directory(dir.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(out.toFile())
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+              .start();
       if (!p.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         throw new IOException("timed out after " + COMMAND_TIMEOUT_SECONDS + " s: " + full);
       }
       if (p.exitValue() != 0) {
-        throw new IOException("failed with exit code " + p.exitValue() + ": " + full + "\n"
-            + Files.readString(out));
+        throw new IOException(
+            "failed with exit code " + p.exitValue() + ": " + full + "\n" + Files.readString(out));
       }
     } finally {
       Files.deleteIfExists(out);

@@ -13,17 +13,17 @@ import java.util.function.Supplier;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hourglass against the schedulers people use today, in one JVM and one run: burst, steady,
- * delayed (every system) and scale (Hourglass alone). Prints one table per workload and writes
- * them, with the settings and a chart, to {@code --out} (default {@code
- * hourglass-bench/target/peers.md} and {@code peers.svg} beside it). The JDBC peers run on
- * PostgreSQL with its default durability, as their users run them in production: a throwaway
- * cluster that {@link LocalPostgres} starts for the run and removes afterwards.
+ * Hourglass against the schedulers people use today, in one JVM and one run: burst, steady, delayed
+ * (every system) and scale (Hourglass alone). Prints one table per workload and writes them, with
+ * the settings and a chart, to {@code --out} (default {@code hourglass-bench/target/peers.md} and
+ * {@code peers.svg} beside it). The JDBC peers run on PostgreSQL with its default durability, as
+ * their users run them in production: a throwaway cluster that {@link LocalPostgres} starts for the
+ * run and removes afterwards.
  *
- * <p>Run: {@code ./hourglass bench [--quick]}, or after {@code mvn -pl hourglass-bench -am
- * package -DskipTests}: {@code java -Xmx8g -cp 'hourglass-bench/target/*:hourglass-bench/target/lib/*'
- * dev.hourglass.bench.peers.PeerBench [--quick] [--systems=a,b] [--workloads=burst,steady,delayed,scale]
- * [--threads=8] [--out=FILE]}.
+ * <p>Run: {@code ./hourglass bench [--quick]}, or after {@code mvn -pl hourglass-bench -am package
+ * -DskipTests}: {@code java -Xmx8g -cp 'hourglass-bench/target/*:hourglass-bench/target/lib/*'
+ * dev.hourglass.bench.peers.PeerBench [--quick] [--systems=a,b]
+ * [--workloads=burst,steady,delayed,scale] [--threads=8] [--out=FILE]}.
  */
 public final class PeerBench {
   /**
@@ -31,9 +31,10 @@ public final class PeerBench {
    * PostgreSQL server (null when no selected system needs one).
    */
   static final Map<String, Function<LocalPostgres, Contender>> SYSTEMS = new LinkedHashMap<>();
+
   /** The systems that store their jobs in PostgreSQL. */
-  static final Set<String> ON_POSTGRES = Set.of("quartz-postgres", "db-scheduler-postgres",
-      "jobrunr-postgres");
+  static final Set<String> ON_POSTGRES =
+      Set.of("quartz-postgres", "db-scheduler-postgres", "jobrunr-postgres");
 
   static {
     SYSTEMS.put("hourglass", pg -> new HourglassEmbedded());
@@ -46,18 +47,37 @@ public final class PeerBench {
   }
 
   /** Sizes of one run. */
-  record Sizes(int burstJobs, int warmupJobs, int steadyRate, int steadySeconds, int delayedJobs,
-      long delayedSpreadMillis, int[] scalePending, int scaleBurstJobs, long capMillis) {
-    static final Sizes DEFAULT = new Sizes(100_000, 5_000, 1_000, 10, 100_000, 10_000,
-        new int[] {10_000, 1_000_000, 10_000_000}, 100_000, 30_000);
+  record Sizes(
+      int burstJobs,
+      int warmupJobs,
+      int steadyRate,
+      int steadySeconds,
+      int delayedJobs,
+      long delayedSpreadMillis,
+      int[] scalePending,
+      int scaleBurstJobs,
+      long capMillis) {
+    static final Sizes DEFAULT =
+        new Sizes(
+            100_000,
+            5_000,
+            1_000,
+            10,
+            100_000,
+            10_000,
+            new int[] {10_000, 1_000_000, 10_000_000},
+            100_000,
+            30_000);
+
     /**
      * Why the warm-up has its own, shorter cap: it only has to warm the JIT, and a peer that runs
      * under 100 jobs/s would otherwise spend a minute of the ten-minute budget on it.
      */
     static final long WARMUP_CAP_MILLIS = 15_000;
+
     /** For CI smoke and trying it out: about a minute; its figures are not comparable. */
-    static final Sizes QUICK = new Sizes(2_000, 0, 100, 2, 2_000, 2_000,
-        new int[] {10_000, 100_000}, 2_000, 8_000);
+    static final Sizes QUICK =
+        new Sizes(2_000, 0, 100, 2, 2_000, 2_000, new int[] {10_000, 100_000}, 2_000, 8_000);
   }
 
   /** The unrecorded steady run before the measured one. */
@@ -71,8 +91,10 @@ public final class PeerBench {
     List<String> systems = new ArrayList<>(SYSTEMS.keySet());
     List<String> workloads = List.of("burst", "steady", "delayed", "scale");
     int threads = 8;
-    Path out = Files.isDirectory(Path.of("hourglass-bench")) ? Path.of("hourglass-bench/target/peers.md")
-        : Path.of("target/peers.md");
+    Path out =
+        Files.isDirectory(Path.of("hourglass-bench"))
+            ? Path.of("hourglass-bench/target/peers.md")
+            : Path.of("target/peers.md");
     for (String a : args) {
       if (a.equals("--quick")) {
         quick = true;
@@ -85,9 +107,12 @@ public final class PeerBench {
       } else if (a.startsWith("--out=")) {
         out = Path.of(a.substring(6));
       } else {
-        System.err.println("unknown argument: " + a + "; expected --quick, --systems=a,b,"
-            + " --workloads=burst,steady,delayed,scale, --threads=N, --out=FILE. Systems: "
-            + SYSTEMS.keySet());
+        System.err.println(
+            "unknown argument: "
+                + a
+                + "; expected --quick, --systems=a,b,"
+                + " --workloads=burst,steady,delayed,scale, --threads=N, --out=FILE. Systems: "
+                + SYSTEMS.keySet());
         System.exit(2);
       }
     }
@@ -109,8 +134,9 @@ public final class PeerBench {
     System.exit(0); // peers leave non-daemon threads behind (Quartz, JobRunr)
   }
 
-  static Report run(List<String> systems, List<String> workloads, int threads, Sizes sizes,
-      boolean quick) throws Exception {
+  static Report run(
+      List<String> systems, List<String> workloads, int threads, Sizes sizes, boolean quick)
+      throws Exception {
     Path root = Files.createTempDirectory("hourglass-peers");
     long started = System.nanoTime();
     Report report = new Report(threads, sizes, quick);
@@ -144,8 +170,14 @@ public final class PeerBench {
     return report;
   }
 
-  private static void runSystem(Workloads w, String key, Supplier<Contender> factory,
-      List<String> workloads, Sizes sizes, Report report) throws Exception {
+  private static void runSystem(
+      Workloads w,
+      String key,
+      Supplier<Contender> factory,
+      List<String> workloads,
+      Sizes sizes,
+      Report report)
+      throws Exception {
     try (Contender probe = factory.get()) {
       report.describe(key, probe);
     }
@@ -159,8 +191,12 @@ public final class PeerBench {
       var b = w.burst(factory, sizes.burstJobs(), sizes.capMillis());
       report.add(key, b);
       burst = b;
-      progress(String.format(Locale.ROOT, "  %,.0f jobs/s (submit %,.0f jobs/s)",
-          b.jobsPerSecond(), b.submitPerSecond()));
+      progress(
+          String.format(
+              Locale.ROOT,
+              "  %,.0f jobs/s (submit %,.0f jobs/s)",
+              b.jobsPerSecond(),
+              b.submitPerSecond()));
     }
     if (workloads.contains("steady")) {
       if (sizes.warmupJobs() > 0) {
@@ -168,36 +204,62 @@ public final class PeerBench {
         // woken per job), and a system whose bursts end in 3 s instead of 20 s came to steady
         // with a colder JIT: Hourglass over HTTP measured p99 210-230 ms cold against 8-11 ms
         // after a long burst. Every system gets the same unrecorded steady run first.
-        progress(key + ": warm-up steady " + sizes.steadyRate() + " jobs/s for "
-            + STEADY_WARMUP_SECONDS + " s");
-        w.steady(factory, sizes.steadyRate(), STEADY_WARMUP_SECONDS,
+        progress(
+            key
+                + ": warm-up steady "
+                + sizes.steadyRate()
+                + " jobs/s for "
+                + STEADY_WARMUP_SECONDS
+                + " s");
+        w.steady(
+            factory,
+            sizes.steadyRate(),
+            STEADY_WARMUP_SECONDS,
             Math.min(sizes.capMillis(), Sizes.WARMUP_CAP_MILLIS));
       }
-      progress(key + ": steady " + sizes.steadyRate() + " jobs/s for " + sizes.steadySeconds()
-          + " s");
+      progress(
+          key + ": steady " + sizes.steadyRate() + " jobs/s for " + sizes.steadySeconds() + " s");
       var s = w.steady(factory, sizes.steadyRate(), sizes.steadySeconds(), sizes.capMillis());
       report.addSteady(key, s);
-      progress(String.format(Locale.ROOT, "  p50 %.1f ms p99 %.1f ms", s.p50Millis(),
-          s.p99Millis()));
+      progress(
+          String.format(Locale.ROOT, "  p50 %.1f ms p99 %.1f ms", s.p50Millis(), s.p99Millis()));
     }
-    if (workloads.contains("delayed") && burst != null
-        && sizes.delayedJobs() / burst.submitPerSecond() + sizes.delayedJobs()
-            / burst.jobsPerSecond() > 2.0 * sizes.capMillis() / 1_000) {
+    if (workloads.contains("delayed")
+        && burst != null
+        && sizes.delayedJobs() / burst.submitPerSecond()
+                + sizes.delayedJobs() / burst.jobsPerSecond()
+            > 2.0 * sizes.capMillis() / 1_000) {
       // Storing and running them at the burst's rates would not end within twice the cap.
-      report.skipDelayed(key, String.format(Locale.ROOT, "at its burst rates (store %,.0f jobs/s,"
-          + " run %,.0f jobs/s) %,d jobs would take longer than %d s", burst.submitPerSecond(),
-          burst.jobsPerSecond(), sizes.delayedJobs(), 2 * sizes.capMillis() / 1_000));
+      report.skipDelayed(
+          key,
+          String.format(
+              Locale.ROOT,
+              "at its burst rates (store %,.0f jobs/s,"
+                  + " run %,.0f jobs/s) %,d jobs would take longer than %d s",
+              burst.submitPerSecond(),
+              burst.jobsPerSecond(),
+              sizes.delayedJobs(),
+              2 * sizes.capMillis() / 1_000));
     } else if (workloads.contains("delayed")) {
       // Room to store every job before the first is due, judged from the burst's submit rate.
       double rate = burst != null ? burst.submitPerSecond() : 5_000;
       long lead = Math.max(2_000, (long) (1.5 * sizes.delayedJobs() / rate * 1_000) + 1_000);
-      progress(key + ": delayed " + sizes.delayedJobs() + " over " + sizes.delayedSpreadMillis()
-          + " ms, lead " + lead + " ms");
-      var d = w.delayed(factory, sizes.delayedJobs(), sizes.delayedSpreadMillis(), lead,
-          sizes.capMillis());
+      progress(
+          key
+              + ": delayed "
+              + sizes.delayedJobs()
+              + " over "
+              + sizes.delayedSpreadMillis()
+              + " ms, lead "
+              + lead
+              + " ms");
+      var d =
+          w.delayed(
+              factory, sizes.delayedJobs(), sizes.delayedSpreadMillis(), lead, sizes.capMillis());
       report.addDelayed(key, d);
-      progress(String.format(Locale.ROOT, "  lateness p50 %.1f ms p99 %.1f ms", d.p50Millis(),
-          d.p99Millis()));
+      progress(
+          String.format(
+              Locale.ROOT, "  lateness p50 %.1f ms p99 %.1f ms", d.p50Millis(), d.p99Millis()));
     }
   }
 

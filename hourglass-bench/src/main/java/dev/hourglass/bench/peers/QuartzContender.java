@@ -30,15 +30,17 @@ import org.slf4j.LoggerFactory;
  * threads}, and {@code batchTriggerAcquisitionMaxCount = threads} so the scheduler thread acquires
  * and fires up to a pool's worth of triggers per pass instead of one (with JDBC this requires
  * {@code acquireTriggersWithinLock=true}); {@code maxConnections = threads + 4}, above the
- * reference's "at least the number of worker threads plus three". Triggers are stored in batches
- * of {@value #BATCH} per transaction ({@code scheduleJobs}). Misfire threshold, idle wait and
+ * reference's "at least the number of worker threads plus three". Triggers are stored in batches of
+ * {@value #BATCH} per transaction ({@code scheduleJobs}). Misfire threshold, idle wait and
  * everything else: defaults.
  */
 final class QuartzContender implements Contender {
   private static final int BATCH = 1_000;
   private static final AtomicInteger INSTANCES = new AtomicInteger();
+
   /** Null for RAMJobStore. */
   private final LocalPostgres postgres;
+
   private LocalPostgres.Database db;
   private Scheduler scheduler;
 
@@ -54,7 +56,9 @@ final class QuartzContender implements Contender {
     return new QuartzContender(postgres);
   }
 
-  /** Quartz's job class: instantiated by Quartz per firing, so it reports to the static recorder. */
+  /**
+   * Quartz's job class: instantiated by Quartz per firing, so it reports to the static recorder.
+   */
   public static final class NoopJob implements Job {
     @Override
     public void execute(JobExecutionContext context) {
@@ -74,10 +78,18 @@ final class QuartzContender implements Contender {
 
   @Override
   public String settings(int threads) {
-    return "threadCount=" + threads + ", batchTriggerAcquisitionMaxCount=" + threads
-        + (postgres != null ? ", JobStoreTX + PostgreSQLDelegate, acquireTriggersWithinLock=true,"
-            + " HikariCP (provider=hikaricp) maxConnections=" + (threads + 4) : "")
-        + ", one JobDetail + trigger per job, stored " + BATCH + " per scheduleJobs call, other"
+    return "threadCount="
+        + threads
+        + ", batchTriggerAcquisitionMaxCount="
+        + threads
+        + (postgres != null
+            ? ", JobStoreTX + PostgreSQLDelegate, acquireTriggersWithinLock=true,"
+                + " HikariCP (provider=hikaricp) maxConnections="
+                + (threads + 4)
+            : "")
+        + ", one JobDetail + trigger per job, stored "
+        + BATCH
+        + " per scheduleJobs call, other"
         + " settings default";
   }
 
@@ -89,12 +101,14 @@ final class QuartzContender implements Contender {
     p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
     p.setProperty("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
     p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(threads));
-    p.setProperty("org.quartz.scheduler.batchTriggerAcquisitionMaxCount", Integer.toString(threads));
+    p.setProperty(
+        "org.quartz.scheduler.batchTriggerAcquisitionMaxCount", Integer.toString(threads));
     if (postgres != null) {
       db = postgres.createDatabase();
       createTables(db);
       p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
-      p.setProperty("org.quartz.jobStore.driverDelegateClass",
+      p.setProperty(
+          "org.quartz.jobStore.driverDelegateClass",
           "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
       p.setProperty("org.quartz.jobStore.dataSource", "bench");
       p.setProperty("org.quartz.jobStore.acquireTriggersWithinLock", "true");
@@ -113,8 +127,8 @@ final class QuartzContender implements Contender {
   /** Runs the PostgreSQL DDL that ships inside the Quartz jar. */
   private static void createTables(LocalPostgres.Database db) throws Exception {
     String ddl;
-    try (InputStream in = Scheduler.class.getResourceAsStream(
-        "/org/quartz/impl/jdbcjobstore/tables_postgres.sql")) {
+    try (InputStream in =
+        Scheduler.class.getResourceAsStream("/org/quartz/impl/jdbcjobstore/tables_postgres.sql")) {
       if (in == null) {
         throw new IllegalStateException("tables_postgres.sql is missing from the Quartz jar");
       }
@@ -165,11 +179,11 @@ final class QuartzContender implements Contender {
    * triggers, and {@code shutdown(true)} then spent minutes letting the scheduler thread finish
    * acquiring and firing its batch, which both broke the ten-minute budget and stole CPU from the
    * next system measured. The jobs are no-ops; nothing of value is in flight. Quartz then logs
-   * ERRORs from its own threads as they find the store closed under them ("JobStore is shutdown",
-   * a connection the dropped database closed), for some seconds after; those say nothing about
-   * the run, so Quartz's errors are silenced from here on (the next Quartz instance turns them
-   * back on in open). The database is dropped with whatever connections are still open on it,
-   * and HikariCP's warnings about those broken connections are silenced the same way.
+   * ERRORs from its own threads as they find the store closed under them ("JobStore is shutdown", a
+   * connection the dropped database closed), for some seconds after; those say nothing about the
+   * run, so Quartz's errors are silenced from here on (the next Quartz instance turns them back on
+   * in open). The database is dropped with whatever connections are still open on it, and
+   * HikariCP's warnings about those broken connections are silenced the same way.
    */
   @Override
   public void close() throws Exception {

@@ -4,12 +4,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
- * What the no-op job of every system does: notes the moment it started and counts its runs. Job
- * ids are the integers {@code 0..n-1} of the current workload.
+ * What the no-op job of every system does: notes the moment it started and counts its runs. Job ids
+ * are the integers {@code 0..n-1} of the current workload.
  *
  * <p>Times are microseconds on one clock: the wall clock read once at construction plus {@code
- * System.nanoTime()} since, so they are comparable with the epoch-millisecond due times the
- * systems are given, yet monotonic within a run.
+ * System.nanoTime()} since, so they are comparable with the epoch-millisecond due times the systems
+ * are given, yet monotonic within a run.
  *
  * <p>Thread-safety: {@link #ran} may be called from any thread; the arrays are read after {@link
  * #awaitRuns} has seen every run (the atomic counter orders the plain writes before it).
@@ -64,7 +64,9 @@ final class Recorder {
     total.incrementAndGet();
   }
 
-  /** Parses the number after the last '-' of a job name such as {@code b-1234}, then {@link #ran}. */
+  /**
+   * Parses the number after the last '-' of a job name such as {@code b-1234}, then {@link #ran}.
+   */
   void ran(String name) {
     ran(Integer.parseInt(name, name.lastIndexOf('-') + 1, name.length(), 10));
   }

@@ -7,11 +7,17 @@ final class Results {
   private Results() {}
 
   /**
-   * Burst: {@code jobs} loaded while stopped, then started; {@code runSeconds} from start until
-   * the last job started (or until the cap, when not all ran).
+   * Burst: {@code jobs} loaded while stopped, then started; {@code runSeconds} from start until the
+   * last job started (or until the cap, when not all ran).
    */
-  record Burst(String system, int jobs, double submitSeconds, double runSeconds, int ran,
-      int duplicates, double load) {
+  record Burst(
+      String system,
+      int jobs,
+      double submitSeconds,
+      double runSeconds,
+      int ran,
+      int duplicates,
+      double load) {
     boolean finished() {
       return ran == jobs;
     }
@@ -26,15 +32,23 @@ final class Results {
   }
 
   /** Latency from due time to start, in milliseconds, over the jobs that ran. */
-  record Latency(String system, int jobs, int ran, int duplicates, double p50Millis,
-      double p99Millis, double maxMillis, double load, String note) {
+  record Latency(
+      String system,
+      int jobs,
+      int ran,
+      int duplicates,
+      double p50Millis,
+      double p99Millis,
+      double maxMillis,
+      double load,
+      String note) {
     boolean finished() {
       return ran == jobs;
     }
 
     /**
-     * Percentiles over every job: one that had not started when the run was stopped counts with
-     * its wait so far, so the figures are then lower bounds (and the note says so).
+     * Percentiles over every job: one that had not started when the run was stopped counts with its
+     * wait so far, so the figures are then lower bounds (and the note says so).
      */
     static Latency of(String system, Recorder rec, long[] dueMicros, double load, String note) {
       int n = rec.jobs();
@@ -49,12 +63,27 @@ final class Results {
         lat[i] = (s >= 0 ? s : stoppedMicros) - dueMicros[i];
       }
       Arrays.sort(lat);
-      String missing = ran == n ? "" : String.format(java.util.Locale.ROOT, "%,d of %,d jobs had"
-          + " not started when the run was stopped; they count with their wait so far, so the"
-          + " figures are lower bounds", n - ran, n);
+      String missing =
+          ran == n
+              ? ""
+              : String.format(
+                  java.util.Locale.ROOT,
+                  "%,d of %,d jobs had"
+                      + " not started when the run was stopped; they count with their wait so far, so the"
+                      + " figures are lower bounds",
+                  n - ran,
+                  n);
       String all = note.isEmpty() ? missing : missing.isEmpty() ? note : note + "; " + missing;
-      return new Latency(system, n, ran, rec.duplicates(), pct(lat, 0.50), pct(lat, 0.99),
-          n == 0 ? Double.NaN : lat[n - 1] / 1_000.0, load, all);
+      return new Latency(
+          system,
+          n,
+          ran,
+          rec.duplicates(),
+          pct(lat, 0.50),
+          pct(lat, 0.99),
+          n == 0 ? Double.NaN : lat[n - 1] / 1_000.0,
+          load,
+          all);
     }
 
     private static double pct(long[] sorted, double q) {
@@ -67,6 +96,12 @@ final class Results {
   }
 
   /** Hourglass alone with {@code pending} jobs waiting (due in an hour). */
-  record Scale(int pending, double fillPerSecond, double heapBytesPerJob, int burstJobs,
-      double burstPerSecond, int ran, double load) {}
+  record Scale(
+      int pending,
+      double fillPerSecond,
+      double heapBytesPerJob,
+      int burstJobs,
+      double burstPerSecond,
+      int ran,
+      double load) {}
 }

@@ -14,8 +14,8 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
- * The workloads, each on a fresh instance of a system (fresh storage under a temporary
- * directory, deleted afterwards) with {@code threads} worker threads.
+ * The workloads, each on a fresh instance of a system (fresh storage under a temporary directory,
+ * deleted afterwards) with {@code threads} worker threads.
  *
  * <p>Thread-safety: one workload runs at a time.
  */
@@ -46,8 +46,14 @@ final class Workloads {
       long endMicros = ran == n ? rec.lastStartMicros() : rec.nowMicros();
       double load = load();
       int distinct = rec.distinctRan();
-      return new Results.Burst(c.name(), n, submitSeconds,
-          Math.max(1, endMicros - startMicros) / 1e6, distinct, rec.duplicates(), load);
+      return new Results.Burst(
+          c.name(),
+          n,
+          submitSeconds,
+          Math.max(1, endMicros - startMicros) / 1e6,
+          distinct,
+          rec.duplicates(),
+          load);
     } finally {
       deleteTree(dir);
     }
@@ -58,8 +64,9 @@ final class Workloads {
    * {@value #STEADY_SUBMITTERS} submitter threads at its planned arrival time. Latency is from the
    * planned arrival (so a submit that falls behind counts against the system) to the job's start.
    */
-  Results.Latency steady(Supplier<Contender> factory, int ratePerSecond, int seconds,
-      long capMillis) throws Exception {
+  Results.Latency steady(
+      Supplier<Contender> factory, int ratePerSecond, int seconds, long capMillis)
+      throws Exception {
     Path dir = freshDir();
     int n = ratePerSecond * seconds;
     ExecutorService submitters = Executors.newFixedThreadPool(STEADY_SUBMITTERS);
@@ -75,16 +82,18 @@ final class Workloads {
       Future<?>[] done = new Future<?>[STEADY_SUBMITTERS];
       for (int s = 0; s < STEADY_SUBMITTERS; s++) {
         int first = s;
-        done[s] = submitters.submit(() -> {
-          for (int i = first; i < n; i += STEADY_SUBMITTERS) {
-            long waitMicros = dueMicros[i] - rec.nowMicros();
-            if (waitMicros > 0) {
-              LockSupport.parkNanos(waitMicros * 1_000);
-            }
-            c.submit("s", i, 1, null);
-          }
-          return null;
-        });
+        done[s] =
+            submitters.submit(
+                () -> {
+                  for (int i = first; i < n; i += STEADY_SUBMITTERS) {
+                    long waitMicros = dueMicros[i] - rec.nowMicros();
+                    if (waitMicros > 0) {
+                      LockSupport.parkNanos(waitMicros * 1_000);
+                    }
+                    c.submit("s", i, 1, null);
+                  }
+                  return null;
+                });
       }
       for (Future<?> f : done) {
         f.get();
@@ -102,8 +111,9 @@ final class Workloads {
    * leadMillis} after submitting begins (so the running system has time to store them all);
    * lateness is from each due time to the job's start.
    */
-  Results.Latency delayed(Supplier<Contender> factory, int n, long spreadMillis, long leadMillis,
-      long capMillis) throws Exception {
+  Results.Latency delayed(
+      Supplier<Contender> factory, int n, long spreadMillis, long leadMillis, long capMillis)
+      throws Exception {
     Path dir = freshDir();
     try (Contender c = factory.get()) {
       c.open(dir, threads);
@@ -118,8 +128,14 @@ final class Workloads {
       }
       c.submit("d", 0, n, dueMillis);
       long overrun = rec.nowMillis() - base;
-      String note = overrun > 0 ? "storing the jobs took " + overrun + " ms longer than the "
-          + leadMillis + " ms lead, so early jobs were stored after they were due" : "";
+      String note =
+          overrun > 0
+              ? "storing the jobs took "
+                  + overrun
+                  + " ms longer than the "
+                  + leadMillis
+                  + " ms lead, so early jobs were stored after they were due"
+              : "";
       rec.awaitRuns(n, System.nanoTime() + (leadMillis + spreadMillis + capMillis) * 1_000_000);
       return Results.Latency.of(c.name(), rec, dueMicros, load(), note);
     } finally {
@@ -150,8 +166,13 @@ final class Workloads {
       c.start();
       int ran = rec.awaitRuns(burstJobs, System.nanoTime() + capMillis * 1_000_000);
       long endMicros = ran == burstJobs ? rec.lastStartMicros() : rec.nowMicros();
-      return new Results.Scale(pending, fillPerSecond, (after - before) / (double) pending,
-          burstJobs, rec.distinctRan() / ((endMicros - startMicros) / 1e6), rec.distinctRan(),
+      return new Results.Scale(
+          pending,
+          fillPerSecond,
+          (after - before) / (double) pending,
+          burstJobs,
+          rec.distinctRan() / ((endMicros - startMicros) / 1e6),
+          rec.distinctRan(),
           load());
     } finally {
       deleteTree(dir);

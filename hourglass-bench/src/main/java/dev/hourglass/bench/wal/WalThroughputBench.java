@@ -19,9 +19,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 
 /**
- * Group-commit throughput: W writer threads append fixed-size records to one log and wait for
- * their acknowledgements. Prints records/s, MB/s, records per fsync, append latency percentiles,
- * and, for reference, the raw fsync latency of the same disk measured in the same run.
+ * Group-commit throughput: W writer threads append fixed-size records to one log and wait for their
+ * acknowledgements. Prints records/s, MB/s, records per fsync, append latency percentiles, and, for
+ * reference, the raw fsync latency of the same disk measured in the same run.
  *
  * <p>Usage: {@code WalThroughputBench <writers> <records> <recordBytes> <fsync> [inflightPerWriter]
  * [dir]}, e.g. {@code 256 2000000 200 always}. With inflightPerWriter=1 (default) every writer
@@ -37,7 +37,8 @@ public final class WalThroughputBench {
 
   public static void main(String[] args) throws Exception {
     if (args.length < 4) {
-      System.err.println("usage: WalThroughputBench <writers> <records> <recordBytes> <always|batch(5ms)|never> [inflightPerWriter] [platform|virtual] [dir]");
+      System.err.println(
+          "usage: WalThroughputBench <writers> <records> <recordBytes> <always|batch(5ms)|never> [inflightPerWriter] [platform|virtual] [dir]");
       System.exit(64);
     }
     int writers = Integer.parseInt(args[0]);
@@ -49,11 +50,23 @@ public final class WalThroughputBench {
     var parent = Path.of(args.length > 6 ? args[6] : System.getProperty("java.io.tmpdir"));
     var dir = Files.createTempDirectory(parent, "wal-bench-");
     try {
-      System.out.printf("machine: %d vCPUs, JDK %s (%s), dir=%s%n",
-          Runtime.getRuntime().availableProcessors(), Runtime.version(), System.getProperty("java.vm.name"), dir);
+      System.out.printf(
+          "machine: %d vCPUs, JDK %s (%s), dir=%s%n",
+          Runtime.getRuntime().availableProcessors(),
+          Runtime.version(),
+          System.getProperty("java.vm.name"),
+          dir);
       rawFsync(dir, recordBytes);
       // Warm-up on a throwaway log so JIT compilation does not land in the measurement.
-      run(dir.resolve("warmup"), writers, Math.max(writers * inflight, records / 10), recordBytes, policy, inflight, virtual, false);
+      run(
+          dir.resolve("warmup"),
+          writers,
+          Math.max(writers * inflight, records / 10),
+          recordBytes,
+          policy,
+          inflight,
+          virtual,
+          false);
       run(dir.resolve("measured"), writers, records, recordBytes, policy, inflight, virtual, true);
     } finally {
       deleteTree(dir);
@@ -79,12 +92,24 @@ public final class WalThroughputBench {
     }
     Files.delete(file);
     Arrays.sort(lat);
-    System.out.printf("raw fsync (%d-byte append + force(false), %d samples): p50=%.3f ms p99=%.3f ms max=%.3f ms%n",
-        recordBytes, RAW_FSYNC_SAMPLES, pct(lat, 0.50) / 1e6, pct(lat, 0.99) / 1e6, lat[lat.length - 1] / 1e6);
+    System.out.printf(
+        "raw fsync (%d-byte append + force(false), %d samples): p50=%.3f ms p99=%.3f ms max=%.3f ms%n",
+        recordBytes,
+        RAW_FSYNC_SAMPLES,
+        pct(lat, 0.50) / 1e6,
+        pct(lat, 0.99) / 1e6,
+        lat[lat.length - 1] / 1e6);
   }
 
   private static void run(
-      Path dir, int writers, int records, int recordBytes, FsyncPolicy policy, int inflight, boolean virtual, boolean print)
+      Path dir,
+      int writers,
+      int records,
+      int recordBytes,
+      FsyncPolicy policy,
+      int inflight,
+      boolean virtual,
+      boolean print)
       throws Exception {
     int perWriter = records / writers;
     var latencies = new long[writers][];
@@ -97,10 +122,15 @@ public final class WalThroughputBench {
         int id = w;
         var record = new byte[recordBytes];
         new Random(id).nextBytes(record);
-        var builder = virtual ? Thread.ofVirtual().name("writer-" + w) : Thread.ofPlatform().name("writer-" + w);
-        threads[w] = builder.start(() -> {
-          latencies[id] = write(wal, record, perWriter, inflight, start);
-        });
+        var builder =
+            virtual
+                ? Thread.ofVirtual().name("writer-" + w)
+                : Thread.ofPlatform().name("writer-" + w);
+        threads[w] =
+            builder.start(
+                () -> {
+                  latencies[id] = write(wal, record, perWriter, inflight, start);
+                });
       }
       long t0 = System.nanoTime();
       start.countDown();
@@ -116,18 +146,28 @@ public final class WalThroughputBench {
     var all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
     long total = (long) perWriter * writers;
     double seconds = elapsed / 1e9;
-    System.out.printf("writers=%d (%s threads) inflightPerWriter=%d records=%d recordBytes=%d fsync=%s%n",
+    System.out.printf(
+        "writers=%d (%s threads) inflightPerWriter=%d records=%d recordBytes=%d fsync=%s%n",
         writers, virtual ? "virtual" : "platform", inflight, total, recordBytes, policy);
-    System.out.printf("  throughput: %,.0f records/s, %.1f MB/s payload, elapsed %.2f s%n",
+    System.out.printf(
+        "  throughput: %,.0f records/s, %.1f MB/s payload, elapsed %.2f s%n",
         total / seconds, total * (double) recordBytes / seconds / 1e6, seconds);
-    System.out.printf("  group commit: %d fsyncs, %d batches, %.1f records/fsync, %.1f records/batch%n",
-        stats.fsyncs(), stats.batches(), stats.records() / (double) Math.max(1, stats.fsyncs()),
+    System.out.printf(
+        "  group commit: %d fsyncs, %d batches, %.1f records/fsync, %.1f records/batch%n",
+        stats.fsyncs(),
+        stats.batches(),
+        stats.records() / (double) Math.max(1, stats.fsyncs()),
         stats.records() / (double) Math.max(1, stats.batches()));
-    System.out.printf("  append latency: p50=%.3f ms p99=%.3f ms p99.9=%.3f ms max=%.3f ms%n",
-        pct(all, 0.50) / 1e6, pct(all, 0.99) / 1e6, pct(all, 0.999) / 1e6, all[all.length - 1] / 1e6);
+    System.out.printf(
+        "  append latency: p50=%.3f ms p99=%.3f ms p99.9=%.3f ms max=%.3f ms%n",
+        pct(all, 0.50) / 1e6,
+        pct(all, 0.99) / 1e6,
+        pct(all, 0.999) / 1e6,
+        all[all.length - 1] / 1e6);
   }
 
-  private static long[] write(SegmentedLog wal, byte[] record, int count, int inflight, CountDownLatch start) {
+  private static long[] write(
+      SegmentedLog wal, byte[] record, int count, int inflight, CountDownLatch start) {
     var lat = new long[count];
     var window = new ArrayDeque<CompletableFuture<Long>>(inflight);
     var started = new long[inflight];
@@ -156,7 +196,9 @@ public final class WalThroughputBench {
   }
 
   private static double pct(long[] sorted, double p) {
-    return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+    return sorted.length == 0
+        ? 0
+        : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
   }
 
   private static void deleteTree(Path dir) throws IOException {

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The PostgreSQL the JDBC peers run on keeps its default durability, listens on loopback only,
- * and leaves nothing behind: no server, no files.
+ * The PostgreSQL the JDBC peers run on keeps its default durability, listens on loopback only, and
+ * leaves nothing behind: no server, no files.
  */
 class LocalPostgresTest {
 
@@ -34,8 +34,8 @@ class LocalPostgresTest {
 
       // The bench user owns a fresh database and can create tables in it.
       LocalPostgres.Database db = pg.createDatabase();
-      LocalPostgres.runScript(db, "-- a comment line\ncreate table t (x int);\n"
-          + "insert into t values (42);");
+      LocalPostgres.runScript(
+          db, "-- a comment line\ncreate table t (x int);\n" + "insert into t values (42);");
       try (var c = DriverManager.getConnection(db.url(), db.user(), db.password());
           Statement s = c.createStatement();
           ResultSet r = s.executeQuery("select x from t")) {

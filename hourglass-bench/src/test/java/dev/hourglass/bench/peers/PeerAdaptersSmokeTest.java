@@ -13,10 +13,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Proves every adapter PeerBench measures: a small burst on each system runs every job exactly
- * once, and a job submitted after start (the steady path) runs too. A broken adapter would make
- * the benchmark's figures meaningless, so CI runs this. The JDBC peers run on a {@link
- * LocalPostgres} started here; without PostgreSQL installed the class fails (never skips), and the
- * message names the install command ({@code ./hourglass test} runs it first).
+ * once, and a job submitted after start (the steady path) runs too. A broken adapter would make the
+ * benchmark's figures meaningless, so CI runs this. The JDBC peers run on a {@link LocalPostgres}
+ * started here; without PostgreSQL installed the class fails (never skips), and the message names
+ * the install command ({@code ./hourglass test} runs it first).
  */
 class PeerAdaptersSmokeTest {
   private static final int JOBS = 200;
@@ -69,7 +69,6 @@ class PeerAdaptersSmokeTest {
     // Not early by more than the millisecond a due time is rounded to: Quartz keeps due times as
     // java.util.Date and starts a job up to a fraction of a millisecond before the recorder's
     // nanosecond due time (seen: -0.109 ms); a job run a whole millisecond early is a bug.
-    assertThat(result.p50Millis()).as("median lateness on " + system)
-        .isGreaterThanOrEqualTo(-1.0);
+    assertThat(result.p50Millis()).as("median lateness on " + system).isGreaterThanOrEqualTo(-1.0);
   }
 }

@@ -22,22 +22,27 @@ public final class BuiltinHandlers implements HandlerProvider {
   @Override
   public Map<String, JobHandler> handlers() {
     var m = new LinkedHashMap<String, JobHandler>();
-    m.put("sleep", ctx -> {
-      long ms = payload(ctx).path("ms").asLong(500);
-      Thread.sleep(ms);
-      return Map.of("slept_ms", ms, "worker", ctx.workerId());
-    });
-    m.put("echo", ctx -> payload(ctx).isMissingNode() ? Map.of("worker", ctx.workerId())
-        : payload(ctx));
-    m.put("fail-n-times", ctx -> {
-      int n = payload(ctx).path("n").asInt(2);
-      Thread.sleep(payload(ctx).path("ms").asLong(100));
-      int attempt = ctx.attempt();
-      if (attempt <= n) {
-        throw new IllegalStateException("planned failure " + attempt + " of " + n);
-      }
-      return Map.of("succeeded_on_attempt", attempt, "worker", ctx.workerId());
-    });
+    m.put(
+        "sleep",
+        ctx -> {
+          long ms = payload(ctx).path("ms").asLong(500);
+          Thread.sleep(ms);
+          return Map.of("slept_ms", ms, "worker", ctx.workerId());
+        });
+    m.put(
+        "echo",
+        ctx -> payload(ctx).isMissingNode() ? Map.of("worker", ctx.workerId()) : payload(ctx));
+    m.put(
+        "fail-n-times",
+        ctx -> {
+          int n = payload(ctx).path("n").asInt(2);
+          Thread.sleep(payload(ctx).path("ms").asLong(100));
+          int attempt = ctx.attempt();
+          if (attempt <= n) {
+            throw new IllegalStateException("planned failure " + attempt + " of " + n);
+          }
+          return Map.of("succeeded_on_attempt", attempt, "worker", ctx.workerId());
+        });
     return m;
   }
 

@@ -38,7 +38,9 @@ public final class ClientCommands {
     abstract int run(HourglassClient client, PrintStream out);
   }
 
-  @Command(name = "submit", mixinStandardHelpOptions = true,
+  @Command(
+      name = "submit",
+      mixinStandardHelpOptions = true,
       description = "Submit a job (or with --cron, a recurring schedule).")
   public static final class Submit extends Base {
     @Parameters(index = "0", paramLabel = "TASK", description = "Task type, e.g. sleep, echo.")
@@ -46,29 +48,55 @@ public final class ClientCommands {
 
     @Mixin JobOptions job;
 
-    @Option(names = "--deadline", paramLabel = "INSTANT",
+    @Option(
+        names = "--deadline",
+        paramLabel = "INSTANT",
         description = "RFC 3339, e.g. 2030-01-01T00:00:00Z; earlier first among equal priority.")
     Instant deadline;
-    @Option(names = "--delay", paramLabel = "DURATION",
+
+    @Option(
+        names = "--delay",
+        paramLabel = "DURATION",
         description = "Run no earlier than this from now: 30s, 5m, 250ms, PT1H.")
     String delay;
+
     @Option(names = "--run-at", paramLabel = "INSTANT", description = "Run no earlier than this.")
     Instant runAt;
-    @Option(names = "--cron", description = "Make it a schedule: \"*/5 * * * *\".") String cron;
+
+    @Option(names = "--cron", description = "Make it a schedule: \"*/5 * * * *\".")
+    String cron;
+
     @Option(names = "--time-zone", description = "The schedule's IANA zone (default UTC).")
     String timeZone;
-    @Option(names = "--schedule-id", description = "The schedule's id.") String scheduleId;
-    @Option(names = "--depends-on", split = ",", paramLabel = "JOB",
+
+    @Option(names = "--schedule-id", description = "The schedule's id.")
+    String scheduleId;
+
+    @Option(
+        names = "--depends-on",
+        split = ",",
+        paramLabel = "JOB",
         description = "Jobs that must succeed first (comma-separated or repeated).")
     List<String> dependsOn;
-    @Option(names = "--backoff-max", paramLabel = "DURATION",
+
+    @Option(
+        names = "--backoff-max",
+        paramLabel = "DURATION",
         description = "Longest retry backoff (default 1h).")
     String backoffMax;
-    @Option(names = "--backoff-jitter", negatable = true, fallbackValue = "true",
-        description = "Draw each retry delay from 0 to the exponential delay (default: on);"
-            + " --no-backoff-jitter waits exactly the exponential delay.")
+
+    @Option(
+        names = "--backoff-jitter",
+        negatable = true,
+        fallbackValue = "true",
+        description =
+            "Draw each retry delay from 0 to the exponential delay (default: on);"
+                + " --no-backoff-jitter waits exactly the exponential delay.")
     Boolean backoffJitter;
-    @Option(names = "--idempotency-key", paramLabel = "KEY") String idempotencyKey;
+
+    @Option(names = "--idempotency-key", paramLabel = "KEY")
+    String idempotencyKey;
+
     @Option(names = "--job-id", paramLabel = "ID", description = "Choose the job's id.")
     String jobId;
 
@@ -80,8 +108,9 @@ public final class ClientCommands {
         if (conn.json()) {
           Output.json(out, s);
         } else {
-          out.printf("schedule %s created: cron \"%s\" (%s), next firing %s%n", s.scheduleId(),
-              s.cron(), s.timeZone(), Output.time(s.nextFireAt()));
+          out.printf(
+              "schedule %s created: cron \"%s\" (%s), next firing %s%n",
+              s.scheduleId(), s.cron(), s.timeZone(), Output.time(s.nextFireAt()));
         }
         return 0;
       }
@@ -89,8 +118,13 @@ public final class ClientCommands {
       if (conn.json()) {
         Output.json(out, s);
       } else {
-        out.printf("%s %s%s%n", s.jobId(), s.state(), s.deduplicated()
-            ? " (deduplicated: the idempotency key matched this existing job)" : "");
+        out.printf(
+            "%s %s%s%n",
+            s.jobId(),
+            s.state(),
+            s.deduplicated()
+                ? " (deduplicated: the idempotency key matched this existing job)"
+                : "");
       }
       return 0;
     }
@@ -154,15 +188,22 @@ public final class ClientCommands {
         default -> Duration.ofMillis(Long.parseLong(t));
       };
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException(option + "=\"" + text + "\" is not a duration; give"
-          + " 250ms, 30s, 5m, 2h, 1d or ISO-8601 such as PT1H");
+      throw new IllegalArgumentException(
+          option
+              + "=\""
+              + text
+              + "\" is not a duration; give"
+              + " 250ms, 30s, 5m, 2h, 1d or ISO-8601 such as PT1H");
     }
   }
 
-  @Command(name = "status", mixinStandardHelpOptions = true,
+  @Command(
+      name = "status",
+      mixinStandardHelpOptions = true,
       description = "Show one job with its attempts.")
   public static final class Status extends Base {
-    @Parameters(paramLabel = "JOB") String jobId;
+    @Parameters(paramLabel = "JOB")
+    String jobId;
 
     @Override
     int run(HourglassClient client, PrintStream out) {
@@ -171,12 +212,22 @@ public final class ClientCommands {
         Output.json(out, j);
         return 0;
       }
-      out.printf("job        %s%ntask       %s (queue %s, priority %d)%nstate      %s%n"
-          + "generation %d, failures %d of max %d attempts%n", j.jobId(), j.task(), j.queue(),
-          j.priority(), j.state(), j.generation(), j.failures(), j.maxAttempts());
-      out.printf("created    %s%s%s%n", Output.time(j.createdAt()), j.dueAt() == null ? ""
-          : ", due " + Output.time(j.dueAt()), j.finishedAt() == null ? ""
-          : ", finished " + Output.time(j.finishedAt()));
+      out.printf(
+          "job        %s%ntask       %s (queue %s, priority %d)%nstate      %s%n"
+              + "generation %d, failures %d of max %d attempts%n",
+          j.jobId(),
+          j.task(),
+          j.queue(),
+          j.priority(),
+          j.state(),
+          j.generation(),
+          j.failures(),
+          j.maxAttempts());
+      out.printf(
+          "created    %s%s%s%n",
+          Output.time(j.createdAt()),
+          j.dueAt() == null ? "" : ", due " + Output.time(j.dueAt()),
+          j.finishedAt() == null ? "" : ", finished " + Output.time(j.finishedAt()));
       if (!j.dependsOn().isEmpty()) {
         out.println("depends on " + String.join(", ", j.dependsOn()));
       }
@@ -191,8 +242,13 @@ public final class ClientCommands {
         out.println();
         var t = new Table("GEN", "WORKER", "STARTED", "ENDED", "OUTCOME", "ERROR");
         for (Job.Attempt a : j.attempts()) {
-          t.row(a.generation(), a.workerId(), Output.time(a.startedAt()),
-              Output.time(a.endedAt()), a.outcome(), a.error());
+          t.row(
+              a.generation(),
+              a.workerId(),
+              Output.time(a.startedAt()),
+              Output.time(a.endedAt()),
+              a.outcome(),
+              a.error());
         }
         t.print(out);
       }
@@ -201,29 +257,46 @@ public final class ClientCommands {
   }
 
   static void printJobs(List<Job> jobs, PrintStream out) {
-    var t = new Table("JOB", "TASK", "QUEUE", "PRI", "STATE", "GEN", "FAILS", "WORKER",
-        "CREATED");
+    var t = new Table("JOB", "TASK", "QUEUE", "PRI", "STATE", "GEN", "FAILS", "WORKER", "CREATED");
     for (Job j : jobs) {
-      String worker = j.attempts().isEmpty() ? null
-          : j.attempts().get(j.attempts().size() - 1).workerId();
-      t.row(j.jobId(), j.task(), j.queue(), j.priority(), j.state(), j.generation(),
-          j.failures(), worker, Output.time(j.createdAt()));
+      String worker =
+          j.attempts().isEmpty() ? null : j.attempts().get(j.attempts().size() - 1).workerId();
+      t.row(
+          j.jobId(),
+          j.task(),
+          j.queue(),
+          j.priority(),
+          j.state(),
+          j.generation(),
+          j.failures(),
+          worker,
+          Output.time(j.createdAt()));
     }
     t.print(out);
   }
 
-  @Command(name = "jobs", mixinStandardHelpOptions = true,
+  @Command(
+      name = "jobs",
+      mixinStandardHelpOptions = true,
       description = "List jobs, newest first, with filters.")
   public static final class Jobs extends Base {
     @Option(names = "--state", description = "One of: ${COMPLETION-CANDIDATES}.")
     JobState state;
-    @Option(names = "--queue") String queue;
-    @Option(names = "--task") String task;
+
+    @Option(names = "--queue")
+    String queue;
+
+    @Option(names = "--task")
+    String task;
+
     @Option(names = "--limit", defaultValue = "50", description = "Page size (1-1000).")
     int limit;
+
     @Option(names = "--cursor", description = "Continue from a previous page's cursor.")
     String cursor;
-    @Option(names = "--all", description = "Follow cursors to the end.") boolean all;
+
+    @Option(names = "--all", description = "Follow cursors to the end.")
+    boolean all;
 
     @Override
     int run(HourglassClient client, PrintStream out) {
@@ -247,14 +320,19 @@ public final class ClientCommands {
     }
   }
 
-  @Command(name = "workers", mixinStandardHelpOptions = true,
+  @Command(
+      name = "workers",
+      mixinStandardHelpOptions = true,
       description = "List workers, their health and the task types they run, by id.")
   public static final class Workers extends Base {
     @Option(names = "--limit", defaultValue = "100", description = "Page size (1-1000).")
     int limit;
+
     @Option(names = "--cursor", description = "Continue from a previous page's cursor.")
     String cursor;
-    @Option(names = "--all", description = "Follow cursors to the end.") boolean all;
+
+    @Option(names = "--all", description = "Follow cursors to the end.")
+    boolean all;
 
     @Override
     int run(HourglassClient client, PrintStream out) {
@@ -270,10 +348,13 @@ public final class ClientCommands {
         Output.json(out, new WorkerPage(ws, page.nextCursor()));
         return 0;
       }
-      var t = new Table("WORKER", "ALIVE", "IN FLIGHT", "CAPACITY", "QUEUES", "LAST SEEN",
-          "TASKS");
+      var t = new Table("WORKER", "ALIVE", "IN FLIGHT", "CAPACITY", "QUEUES", "LAST SEEN", "TASKS");
       for (WorkerInfo w : ws) {
-        t.row(w.workerId(), w.alive() ? "yes" : "DEAD", w.inFlight(), w.capacity(),
+        t.row(
+            w.workerId(),
+            w.alive() ? "yes" : "DEAD",
+            w.inFlight(),
+            w.capacity(),
             w.queues().isEmpty() ? "(all)" : String.join(",", w.queues()),
             Output.time(w.lastSeenAt()),
             w.tasks().isEmpty() ? "(any)" : String.join(",", w.tasks()));
@@ -286,11 +367,16 @@ public final class ClientCommands {
     }
   }
 
-  @Command(name = "cancel", mixinStandardHelpOptions = true,
+  @Command(
+      name = "cancel",
+      mixinStandardHelpOptions = true,
       description = "Cancel a job and every job waiting on it.")
   public static final class Cancel extends Base {
-    @Parameters(paramLabel = "JOB") String jobId;
-    @Option(names = "--reason") String reason;
+    @Parameters(paramLabel = "JOB")
+    String jobId;
+
+    @Option(names = "--reason")
+    String reason;
 
     @Override
     int run(HourglassClient client, PrintStream out) {
@@ -304,11 +390,14 @@ public final class ClientCommands {
     }
   }
 
-  @Command(name = "dlq", mixinStandardHelpOptions = true,
+  @Command(
+      name = "dlq",
+      mixinStandardHelpOptions = true,
       description = "The dead-letter queue: list (default) or retry a dead job.",
       subcommands = {Dlq.ListDead.class, Dlq.Retry.class})
   public static final class Dlq extends Base {
-    @Option(names = "--limit", defaultValue = "100") int limit;
+    @Option(names = "--limit", defaultValue = "100")
+    int limit;
 
     @Override
     int run(HourglassClient client, PrintStream out) {
@@ -323,7 +412,12 @@ public final class ClientCommands {
       }
       var t = new Table("JOB", "TASK", "QUEUE", "ATTEMPTS", "DIED", "REASON");
       for (Job j : dead) {
-        t.row(j.jobId(), j.task(), j.queue(), j.attempts().size(), Output.time(j.finishedAt()),
+        t.row(
+            j.jobId(),
+            j.task(),
+            j.queue(),
+            j.attempts().size(),
+            Output.time(j.finishedAt()),
             j.reason());
       }
       t.print(out);
@@ -332,7 +426,8 @@ public final class ClientCommands {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List dead jobs.")
     static final class ListDead extends Base {
-      @Option(names = "--limit", defaultValue = "100") int limit;
+      @Option(names = "--limit", defaultValue = "100")
+      int limit;
 
       @Override
       int run(HourglassClient client, PrintStream out) {
@@ -340,17 +435,20 @@ public final class ClientCommands {
       }
     }
 
-    @Command(name = "retry", mixinStandardHelpOptions = true,
+    @Command(
+        name = "retry",
+        mixinStandardHelpOptions = true,
         description = "Re-drive dead jobs: READY again with a fresh attempt budget (admin).")
     static final class Retry extends Base {
-      @Parameters(paramLabel = "JOB", arity = "1..*") java.util.List<String> jobIds;
+      @Parameters(paramLabel = "JOB", arity = "1..*")
+      java.util.List<String> jobIds;
 
       @Override
       int run(HourglassClient client, PrintStream out) {
         for (String id : jobIds) {
           JobState s = client.redrive(id);
-          out.println(conn.json() ? "{\"job_id\":\"" + id + "\",\"state\":\"" + s + "\"}"
-              : id + " " + s);
+          out.println(
+              conn.json() ? "{\"job_id\":\"" + id + "\",\"state\":\"" + s + "\"}" : id + " " + s);
         }
         return 0;
       }

@@ -5,12 +5,17 @@ import picocli.CommandLine.Option;
 
 /** The options every client command shares: where the server is, the token, the output form. */
 public final class Connection {
-  @Option(names = "--server", paramLabel = "URL",
+  @Option(
+      names = "--server",
+      paramLabel = "URL",
       defaultValue = "${env:HOURGLASS_URL:-http://127.0.0.1:7070}",
       description = "Server base URL (env HOURGLASS_URL; default ${DEFAULT-VALUE}).")
   String server;
 
-  @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:HOURGLASS_TOKEN}",
+  @Option(
+      names = "--token",
+      paramLabel = "TOKEN",
+      defaultValue = "${env:HOURGLASS_TOKEN}",
       description = "Bearer token (env HOURGLASS_TOKEN).")
   String token;
 

@@ -10,9 +10,9 @@ import picocli.CommandLine.Option;
 
 /**
  * The options that describe a job, shared by {@code hourglass submit} and {@code hourglass
- * schedules create} (whose firings create jobs): payload, queue, priority and the retry policy.
- * A picocli mixin; {@link #applyTo} sets on a request builder only the options given, so the
- * server's defaults apply to the rest.
+ * schedules create} (whose firings create jobs): payload, queue, priority and the retry policy. A
+ * picocli mixin; {@link #applyTo} sets on a request builder only the options given, so the server's
+ * defaults apply to the rest.
  */
 final class JobOptions {
   @ArgGroup(exclusive = true)
@@ -26,12 +26,18 @@ final class JobOptions {
     Path file;
   }
 
-  @Option(names = "--queue", description = "Queue (default: default).") String queue;
-  @Option(names = "--priority", description = "Higher runs first (default 0).") Integer priority;
+  @Option(names = "--queue", description = "Queue (default: default).")
+  String queue;
+
+  @Option(names = "--priority", description = "Higher runs first (default 0).")
+  Integer priority;
+
   @Option(names = "--max-attempts", description = "Attempts before the DLQ (default 3).")
   Integer maxAttempts;
+
   @Option(names = "--backoff", paramLabel = "DURATION", description = "Retry backoff base.")
   String backoff;
+
   @Option(names = "--timeout", paramLabel = "DURATION", description = "Per-attempt timeout.")
   String timeout;
 
@@ -47,8 +53,8 @@ final class JobOptions {
       try {
         b.payloadJson(Files.readString(payload.file, StandardCharsets.UTF_8));
       } catch (IOException e) {
-        throw new IllegalArgumentException("--payload-file " + payload.file + " cannot be"
-            + " read: " + e.getMessage());
+        throw new IllegalArgumentException(
+            "--payload-file " + payload.file + " cannot be" + " read: " + e.getMessage());
       }
     }
     if (queue != null) {

@@ -21,13 +21,15 @@ import java.util.List;
 public final class Output {
   private Output() {}
 
-  private static final ObjectMapper MAPPER = JsonMapper.builder()
-      .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
-      .addModule(new SimpleModule()
-          .addSerializer(Instant.class, ToStringSerializer.instance)
-          .addSerializer(Duration.class, ToStringSerializer.instance))
-      .build();
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+          .addModule(
+              new SimpleModule()
+                  .addSerializer(Instant.class, ToStringSerializer.instance)
+                  .addSerializer(Duration.class, ToStringSerializer.instance))
+          .build();
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
   private static final DateTimeFormatter DATE_TIME =

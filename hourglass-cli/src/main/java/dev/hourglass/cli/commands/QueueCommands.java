@@ -16,10 +16,17 @@ import picocli.CommandLine.Parameters;
  * concurrency limits of a queue or a task type. All but the list need an admin token when tokens
  * are on.
  */
-@Command(name = "queues", mixinStandardHelpOptions = true,
+@Command(
+    name = "queues",
+    mixinStandardHelpOptions = true,
     description = "Queues: list with depth (default), pause, resume, limits, task-limits.",
-    subcommands = {QueueCommands.ListQueues.class, QueueCommands.Pause.class,
-        QueueCommands.Resume.class, QueueCommands.Limits.class, QueueCommands.TaskLimits.class})
+    subcommands = {
+      QueueCommands.ListQueues.class,
+      QueueCommands.Pause.class,
+      QueueCommands.Resume.class,
+      QueueCommands.Limits.class,
+      QueueCommands.TaskLimits.class
+    })
 public final class QueueCommands extends ClientCommands.Base {
   @Override
   int run(HourglassClient client, PrintStream out) {
@@ -36,20 +43,46 @@ public final class QueueCommands extends ClientCommands.Base {
     for (QueuePolicy p : client.queuePolicies()) {
       policies.put(p.queue(), p);
     }
-    var t = new Table("QUEUE", "STATE", "DEPTH", "RUNNING", "MAX RUNNING", "SCHEDULED",
-        "PENDING", "FAILED", "DEAD", "SUCCEEDED", "READY BY PRIORITY", "UNRUNNABLE", "POLICY");
+    var t =
+        new Table(
+            "QUEUE",
+            "STATE",
+            "DEPTH",
+            "RUNNING",
+            "MAX RUNNING",
+            "SCHEDULED",
+            "PENDING",
+            "FAILED",
+            "DEAD",
+            "SUCCEEDED",
+            "READY BY PRIORITY",
+            "UNRUNNABLE",
+            "POLICY");
     for (QueueInfo q : all) {
-      t.row(q.queue(), q.paused() ? "PAUSED" : "active", count(q, "READY"), q.running(),
-          q.maxRunning() == 0 ? "-" : q.maxRunning(), count(q, "SCHEDULED"),
-          count(q, "PENDING"), count(q, "FAILED"), count(q, "DEAD"), count(q, "SUCCEEDED"),
+      t.row(
+          q.queue(),
+          q.paused() ? "PAUSED" : "active",
+          count(q, "READY"),
+          q.running(),
+          q.maxRunning() == 0 ? "-" : q.maxRunning(),
+          count(q, "SCHEDULED"),
+          count(q, "PENDING"),
+          count(q, "FAILED"),
+          count(q, "DEAD"),
+          count(q, "SUCCEEDED"),
           byPriority(q.readyByPriority()),
           q.unrunnable().values().stream().mapToLong(Long::longValue).sum(),
           policy(policies.get(q.queue())));
     }
     t.print(out);
     for (QueueInfo q : all) {
-      q.unrunnable().forEach((task, n) -> out.printf("queue %s: %d READY %s job(s) no live"
-          + " worker can run: start a worker with a handler for it%n", q.queue(), n, task));
+      q.unrunnable()
+          .forEach(
+              (task, n) ->
+                  out.printf(
+                      "queue %s: %d READY %s job(s) no live"
+                          + " worker can run: start a worker with a handler for it%n",
+                      q.queue(), n, task));
     }
     return 0;
   }
@@ -64,14 +97,19 @@ public final class QueueCommands extends ClientCommands.Base {
       parts.add("weight=" + p.weight());
     }
     if (p.ratePerSecond() != null) {
-      parts.add("rate=" + java.math.BigDecimal.valueOf(p.ratePerSecond()).stripTrailingZeros()
-          .toPlainString() + "/s burst=" + p.burst());
+      parts.add(
+          "rate="
+              + java.math.BigDecimal.valueOf(p.ratePerSecond()).stripTrailingZeros().toPlainString()
+              + "/s burst="
+              + p.burst());
     }
     if ("round_robin".equals(p.fairness())) {
-      String weights = p.keyWeights().entrySet().stream().map(e -> e.getKey() + " x"
-          + e.getValue()).collect(Collectors.joining(", "));
-      parts.add("fair(" + p.activeKeys() + " keys" + (weights.isEmpty() ? "" : "; " + weights)
-          + ")");
+      String weights =
+          p.keyWeights().entrySet().stream()
+              .map(e -> e.getKey() + " x" + e.getValue())
+              .collect(Collectors.joining(", "));
+      parts.add(
+          "fair(" + p.activeKeys() + " keys" + (weights.isEmpty() ? "" : "; " + weights) + ")");
     }
     return String.join(" ", parts);
   }
@@ -82,8 +120,11 @@ public final class QueueCommands extends ClientCommands.Base {
 
   /** "5:10 0:3": priority, then how many are READY at it, highest first as the server sends. */
   private static String byPriority(Map<String, Long> m) {
-    return m.isEmpty() ? "-" : m.entrySet().stream().map(e -> e.getKey() + ":" + e.getValue())
-        .collect(Collectors.joining(" "));
+    return m.isEmpty()
+        ? "-"
+        : m.entrySet().stream()
+            .map(e -> e.getKey() + ":" + e.getValue())
+            .collect(Collectors.joining(" "));
   }
 
   static void print(QueueInfo q, String verb, Connection conn, PrintStream out) {
@@ -91,12 +132,19 @@ public final class QueueCommands extends ClientCommands.Base {
       Output.json(out, q);
       return;
     }
-    out.printf("queue %s %s: %s, max running %s, depth %d, running %d%n", q.queue(), verb,
-        q.paused() ? "paused" : "active", q.maxRunning() == 0 ? "unlimited" : q.maxRunning(),
-        count(q, "READY"), q.running());
+    out.printf(
+        "queue %s %s: %s, max running %s, depth %d, running %d%n",
+        q.queue(),
+        verb,
+        q.paused() ? "paused" : "active",
+        q.maxRunning() == 0 ? "unlimited" : q.maxRunning(),
+        count(q, "READY"),
+        q.running());
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true,
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
       description = "List queues with their depth (READY jobs) and counts by state.")
   static final class ListQueues extends ClientCommands.Base {
     @Override
@@ -105,10 +153,13 @@ public final class QueueCommands extends ClientCommands.Base {
     }
   }
 
-  @Command(name = "pause", mixinStandardHelpOptions = true,
+  @Command(
+      name = "pause",
+      mixinStandardHelpOptions = true,
       description = "Pause queues: they accept submits but lease nothing (admin).")
   static final class Pause extends ClientCommands.Base {
-    @Parameters(paramLabel = "QUEUE", arity = "1..*") List<String> queues;
+    @Parameters(paramLabel = "QUEUE", arity = "1..*")
+    List<String> queues;
 
     @Override
     int run(HourglassClient client, PrintStream out) {
@@ -117,10 +168,13 @@ public final class QueueCommands extends ClientCommands.Base {
     }
   }
 
-  @Command(name = "resume", mixinStandardHelpOptions = true,
+  @Command(
+      name = "resume",
+      mixinStandardHelpOptions = true,
       description = "Resume paused queues (admin).")
   static final class Resume extends ClientCommands.Base {
-    @Parameters(paramLabel = "QUEUE", arity = "1..*") List<String> queues;
+    @Parameters(paramLabel = "QUEUE", arity = "1..*")
+    List<String> queues;
 
     @Override
     int run(HourglassClient client, PrintStream out) {
@@ -129,11 +183,18 @@ public final class QueueCommands extends ClientCommands.Base {
     }
   }
 
-  @Command(name = "limits", mixinStandardHelpOptions = true,
+  @Command(
+      name = "limits",
+      mixinStandardHelpOptions = true,
       description = "At most N of a queue's jobs run at once over all workers (admin).")
   static final class Limits extends ClientCommands.Base {
-    @Parameters(paramLabel = "QUEUE") String queue;
-    @Option(names = "--max-running", required = true, paramLabel = "N",
+    @Parameters(paramLabel = "QUEUE")
+    String queue;
+
+    @Option(
+        names = "--max-running",
+        required = true,
+        paramLabel = "N",
         description = "The limit; 0 removes it.")
     int maxRunning;
 
@@ -144,11 +205,18 @@ public final class QueueCommands extends ClientCommands.Base {
     }
   }
 
-  @Command(name = "task-limits", mixinStandardHelpOptions = true,
+  @Command(
+      name = "task-limits",
+      mixinStandardHelpOptions = true,
       description = "At most N jobs of a task type run at once over all workers (admin).")
   static final class TaskLimits extends ClientCommands.Base {
-    @Parameters(paramLabel = "TASK") String task;
-    @Option(names = "--max-running", required = true, paramLabel = "N",
+    @Parameters(paramLabel = "TASK")
+    String task;
+
+    @Option(
+        names = "--max-running",
+        required = true,
+        paramLabel = "N",
         description = "The limit; 0 removes it.")
     int maxRunning;
 
@@ -158,8 +226,8 @@ public final class QueueCommands extends ClientCommands.Base {
       if (conn.json()) {
         Output.json(out, Map.of("task", task, "max_running", maxRunning));
       } else {
-        out.printf("task %s limited: max running %s%n", task,
-            maxRunning == 0 ? "unlimited" : maxRunning);
+        out.printf(
+            "task %s limited: max running %s%n", task, maxRunning == 0 ? "unlimited" : maxRunning);
       }
       return 0;
     }

@@ -11,14 +11,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code hourglass schedules}: list (the default), create, pause, resume and delete cron
- * schedules. Pause, resume and delete need an admin token when tokens are on.
+ * {@code hourglass schedules}: list (the default), create, pause, resume and delete cron schedules.
+ * Pause, resume and delete need an admin token when tokens are on.
  */
-@Command(name = "schedules", mixinStandardHelpOptions = true,
+@Command(
+    name = "schedules",
+    mixinStandardHelpOptions = true,
     description = "Cron schedules: list (default), create, pause, resume, delete.",
-    subcommands = {ScheduleCommands.ListSchedules.class, ScheduleCommands.Create.class,
-        ScheduleCommands.Pause.class, ScheduleCommands.Resume.class,
-        ScheduleCommands.Delete.class})
+    subcommands = {
+      ScheduleCommands.ListSchedules.class,
+      ScheduleCommands.Create.class,
+      ScheduleCommands.Pause.class,
+      ScheduleCommands.Resume.class,
+      ScheduleCommands.Delete.class
+    })
 public final class ScheduleCommands extends ClientCommands.Base {
   @Override
   int run(HourglassClient client, PrintStream out) {
@@ -31,12 +37,32 @@ public final class ScheduleCommands extends ClientCommands.Base {
       Output.json(out, all);
       return 0;
     }
-    var t = new Table("SCHEDULE", "CRON", "TIME ZONE", "TASK", "QUEUE", "STATE", "NEXT FIRE",
-        "LAST FIRE", "FIRED", "SKIPPED", "LIVE JOBS");
+    var t =
+        new Table(
+            "SCHEDULE",
+            "CRON",
+            "TIME ZONE",
+            "TASK",
+            "QUEUE",
+            "STATE",
+            "NEXT FIRE",
+            "LAST FIRE",
+            "FIRED",
+            "SKIPPED",
+            "LIVE JOBS");
     for (Schedule s : all) {
-      t.row(s.scheduleId(), s.cron(), s.timeZone(), s.task(), s.queue(),
-          s.paused() ? "PAUSED" : "active", Output.dateTime(s.nextFireAt()),
-          Output.dateTime(s.lastFireAt()), s.fired(), s.skipped(), s.liveJobs());
+      t.row(
+          s.scheduleId(),
+          s.cron(),
+          s.timeZone(),
+          s.task(),
+          s.queue(),
+          s.paused() ? "PAUSED" : "active",
+          Output.dateTime(s.nextFireAt()),
+          Output.dateTime(s.lastFireAt()),
+          s.fired(),
+          s.skipped(),
+          s.liveJobs());
     }
     t.print(out);
     return 0;
@@ -47,8 +73,14 @@ public final class ScheduleCommands extends ClientCommands.Base {
       Output.json(out, s);
       return;
     }
-    out.printf("schedule %s %s: cron \"%s\" (%s), task %s, %s, next firing %s%n", s.scheduleId(),
-        verb, s.cron(), s.timeZone(), s.task(), s.paused() ? "paused" : "active",
+    out.printf(
+        "schedule %s %s: cron \"%s\" (%s), task %s, %s, next firing %s%n",
+        s.scheduleId(),
+        verb,
+        s.cron(),
+        s.timeZone(),
+        s.task(),
+        s.paused() ? "paused" : "active",
         Output.dateTime(s.nextFireAt()));
   }
 
@@ -60,29 +92,47 @@ public final class ScheduleCommands extends ClientCommands.Base {
     }
   }
 
-  @Command(name = "create", mixinStandardHelpOptions = true,
-      description = {"Create a schedule (or replace the one with the same --schedule-id); each"
-          + " firing creates the job <schedule-id>@<fire time>."})
+  @Command(
+      name = "create",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Create a schedule (or replace the one with the same --schedule-id); each"
+            + " firing creates the job <schedule-id>@<fire time>."
+      })
   static final class Create extends ClientCommands.Base {
-    @Option(names = "--cron", required = true,
+    @Option(
+        names = "--cron",
+        required = true,
         description = "Unix 5 fields or Quartz 6-7 fields, e.g. \"*/5 * * * *\".")
     String cron;
+
     @Option(names = "--task", required = true, description = "Task type of the jobs it creates.")
     String task;
+
     @Option(names = "--time-zone", description = "IANA zone the cron is read in (default UTC).")
     String timeZone;
+
     @Option(names = "--schedule-id", description = "Its id (default generated).")
     String scheduleId;
 
     /** The jobs it creates: payload, queue, priority, retries. */
     @Mixin JobOptions job;
-    @Option(names = "--overlap", paramLabel = "POLICY",
+
+    @Option(
+        names = "--overlap",
+        paramLabel = "POLICY",
         description = "When the previous job is still live: allow (default), skip, queue_one.")
     String overlap;
-    @Option(names = "--catch-up", paramLabel = "POLICY",
+
+    @Option(
+        names = "--catch-up",
+        paramLabel = "POLICY",
         description = "Missed firings: once (default), each_within_window, skip.")
     String catchUp;
-    @Option(names = "--catch-up-window", paramLabel = "DURATION",
+
+    @Option(
+        names = "--catch-up-window",
+        paramLabel = "DURATION",
         description = "How far back each_within_window reaches, e.g. 1h.")
     String catchUpWindow;
 
@@ -114,10 +164,13 @@ public final class ScheduleCommands extends ClientCommands.Base {
     }
   }
 
-  @Command(name = "pause", mixinStandardHelpOptions = true,
+  @Command(
+      name = "pause",
+      mixinStandardHelpOptions = true,
       description = "Pause schedules: firings due while paused are skipped and counted (admin).")
   static final class Pause extends ClientCommands.Base {
-    @Parameters(paramLabel = "SCHEDULE", arity = "1..*") List<String> ids;
+    @Parameters(paramLabel = "SCHEDULE", arity = "1..*")
+    List<String> ids;
 
     @Override
     int run(HourglassClient client, PrintStream out) {
@@ -126,10 +179,13 @@ public final class ScheduleCommands extends ClientCommands.Base {
     }
   }
 
-  @Command(name = "resume", mixinStandardHelpOptions = true,
+  @Command(
+      name = "resume",
+      mixinStandardHelpOptions = true,
       description = "Resume paused schedules (admin).")
   static final class Resume extends ClientCommands.Base {
-    @Parameters(paramLabel = "SCHEDULE", arity = "1..*") List<String> ids;
+    @Parameters(paramLabel = "SCHEDULE", arity = "1..*")
+    List<String> ids;
 
     @Override
     int run(HourglassClient client, PrintStream out) {
@@ -138,10 +194,13 @@ public final class ScheduleCommands extends ClientCommands.Base {
     }
   }
 
-  @Command(name = "delete", mixinStandardHelpOptions = true,
+  @Command(
+      name = "delete",
+      mixinStandardHelpOptions = true,
       description = "Delete schedules; jobs they already created are left alone (admin).")
   static final class Delete extends ClientCommands.Base {
-    @Parameters(paramLabel = "SCHEDULE", arity = "1..*") List<String> ids;
+    @Parameters(paramLabel = "SCHEDULE", arity = "1..*")
+    List<String> ids;
 
     @Override
     int run(HourglassClient client, PrintStream out) {

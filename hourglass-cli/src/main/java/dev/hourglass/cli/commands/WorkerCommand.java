@@ -30,44 +30,70 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code hourglass worker}: runs a worker until SIGTERM or Ctrl-C, then shuts down gracefully. */
-@Command(name = "worker", mixinStandardHelpOptions = true,
-    description = {"Run a worker with the built-in demo handlers (sleep, echo, fail-n-times)"
-        + " and, with --handler-jar, a user's handlers.",
-        "A user's jar lists HandlerProvider classes in"
-            + " META-INF/services/dev.hourglass.client.worker.HandlerProvider, or names a"
-            + " HandlerProvider or JobHandler class with --handler-class."})
+@Command(
+    name = "worker",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run a worker with the built-in demo handlers (sleep, echo, fail-n-times)"
+          + " and, with --handler-jar, a user's handlers.",
+      "A user's jar lists HandlerProvider classes in"
+          + " META-INF/services/dev.hourglass.client.worker.HandlerProvider, or names a"
+          + " HandlerProvider or JobHandler class with --handler-class."
+    })
 public final class WorkerCommand implements Callable<Integer> {
   @Mixin Connection conn;
 
   @Option(names = "--id", description = "Worker id (default: worker-<pid>-<random>).")
   String id;
+
   @Option(names = "--capacity", defaultValue = "4", description = "Jobs at once (default 4).")
   int capacity;
+
   @Option(names = "--queue", split = ",", description = "Queues to serve (default: all).")
   List<String> queues = List.of();
-  @Option(names = "--strategy", defaultValue = "PRIORITY", converter = StrategyName.class,
-      description = "How leases divide capacity over the queues: priority (default), fifo,"
-          + " round_robin, weighted.")
+
+  @Option(
+      names = "--strategy",
+      defaultValue = "PRIORITY",
+      converter = StrategyName.class,
+      description =
+          "How leases divide capacity over the queues: priority (default), fifo,"
+              + " round_robin, weighted.")
   LeaseStrategy strategy;
-  @Option(names = "--reserve", split = ",", paramLabel = "QUEUE=SLOTS",
+
+  @Option(
+      names = "--reserve",
+      split = ",",
+      paramLabel = "QUEUE=SLOTS",
       description = "Slots only that queue's jobs may take, e.g. light=2 (default: none).")
   Map<String, Integer> reserve = new LinkedHashMap<>();
+
   @Option(names = "--lease-ms", defaultValue = "30000", description = "Lease length.")
   long leaseMs;
+
   @Option(names = "--poll-ms", defaultValue = "5000", description = "Long-poll wait.")
   long pollMs;
+
   @Option(names = "--heartbeat-timeout-ms", description = "Declared dead after this silence.")
   Long heartbeatTimeoutMs;
+
   @Option(names = "--handler-jar", paramLabel = "JAR", description = "A jar with handlers.")
   Path handlerJar;
-  @Option(names = "--handler-class", paramLabel = "CLASS",
+
+  @Option(
+      names = "--handler-class",
+      paramLabel = "CLASS",
       description = "A HandlerProvider, or a JobHandler for the task named by --task.")
   String handlerClass;
+
   @Option(names = "--task", description = "The task type of a --handler-class JobHandler.")
   String task;
+
   @Option(names = "--no-builtins", description = "Leave out sleep, echo and fail-n-times.")
   boolean noBuiltins;
-  @Option(names = "--quiet", description = "Print no line per job.") boolean quiet;
+
+  @Option(names = "--quiet", description = "Print no line per job.")
+  boolean quiet;
 
   /** The strategy by its API name ({@code round_robin}), as the HTTP API and docs spell it. */
   static final class StrategyName implements picocli.CommandLine.ITypeConverter<LeaseStrategy> {
@@ -78,8 +104,8 @@ public final class WorkerCommand implements Callable<Integer> {
           return s;
         }
       }
-      throw new picocli.CommandLine.TypeConversionException("--strategy " + value
-          + " is not one of priority, fifo, round_robin, weighted");
+      throw new picocli.CommandLine.TypeConversionException(
+          "--strategy " + value + " is not one of priority, fifo, round_robin, weighted");
     }
   }
 
@@ -87,9 +113,14 @@ public final class WorkerCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintStream out = System.out;
     try (HourglassClient client = conn.client()) {
-      var b = Worker.builder(client).capacity(capacity).queues(queues).strategy(strategy)
-          .reserve(reserve)
-          .lease(Duration.ofMillis(leaseMs)).pollWait(Duration.ofMillis(pollMs));
+      var b =
+          Worker.builder(client)
+              .capacity(capacity)
+              .queues(queues)
+              .strategy(strategy)
+              .reserve(reserve)
+              .lease(Duration.ofMillis(leaseMs))
+              .pollWait(Duration.ofMillis(pollMs));
       if (id != null) {
         b.workerId(id);
       }
@@ -102,13 +133,18 @@ public final class WorkerCommand implements Callable<Integer> {
       }
       Worker worker = b.build();
       var stopped = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        worker.close();
-        stopped.countDown();
-      }, "hourglass-worker-shutdown"));
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    worker.close();
+                    stopped.countDown();
+                  },
+                  "hourglass-worker-shutdown"));
       worker.start();
-      out.printf("hourglass worker %s started: server %s, capacity %d%n", worker.workerId(),
-          conn.server(), capacity);
+      out.printf(
+          "hourglass worker %s started: server %s, capacity %d%n",
+          worker.workerId(), conn.server(), capacity);
       out.flush();
       stopped.await();
       return 0;
@@ -116,28 +152,36 @@ public final class WorkerCommand implements Callable<Integer> {
   }
 
   /**
-   * Registers the user's handlers and, unless --no-builtins, the built-in ones. A user's task
-   * type that is also a built-in one is refused rather than silently shadowed either way.
+   * Registers the user's handlers and, unless --no-builtins, the built-in ones. A user's task type
+   * that is also a built-in one is refused rather than silently shadowed either way.
    */
   private void register(Worker.Builder b, Map<String, JobHandler> user) {
     if (task != null && handlerClass == null) {
-      throw new IllegalArgumentException("--task names the task type of a --handler-class"
-          + " JobHandler; give --handler-class too");
+      throw new IllegalArgumentException(
+          "--task names the task type of a --handler-class"
+              + " JobHandler; give --handler-class too");
     }
     if (!noBuiltins) {
       Map<String, JobHandler> builtins = new BuiltinHandlers().handlers();
       for (String t : user.keySet()) {
         if (builtins.containsKey(t)) {
-          throw new IllegalArgumentException("the handler for task \"" + t + "\" from "
-              + (handlerClass != null ? handlerClass : handlerJar) + " has the name of a"
-              + " built-in demo handler (" + String.join(", ", builtins.keySet()) + "); pass"
-              + " --no-builtins to run yours");
+          throw new IllegalArgumentException(
+              "the handler for task \""
+                  + t
+                  + "\" from "
+                  + (handlerClass != null ? handlerClass : handlerJar)
+                  + " has the name of a"
+                  + " built-in demo handler ("
+                  + String.join(", ", builtins.keySet())
+                  + "); pass"
+                  + " --no-builtins to run yours");
         }
       }
       builtins.forEach(b::handler);
     } else if (user.isEmpty()) {
-      throw new IllegalArgumentException("--no-builtins leaves this worker without handlers:"
-          + " give --handler-jar or --handler-class");
+      throw new IllegalArgumentException(
+          "--no-builtins leaves this worker without handlers:"
+              + " give --handler-jar or --handler-class");
     }
     user.forEach(b::handler);
   }
@@ -151,8 +195,8 @@ public final class WorkerCommand implements Callable<Integer> {
     ClassLoader loader = getClass().getClassLoader();
     if (handlerJar != null) {
       if (!Files.isReadable(handlerJar)) {
-        throw new IllegalArgumentException("--handler-jar " + handlerJar + " is not a readable"
-            + " file");
+        throw new IllegalArgumentException(
+            "--handler-jar " + handlerJar + " is not a readable" + " file");
       }
       loader = new URLClassLoader(new URL[] {handlerJar.toUri().toURL()}, loader);
     }
@@ -161,13 +205,19 @@ public final class WorkerCommand implements Callable<Integer> {
         case HandlerProvider p -> addAll(out, p, handlerClass);
         case JobHandler j -> {
           if (task == null) {
-            throw new IllegalArgumentException("--handler-class " + handlerClass + " is a"
-                + " JobHandler: name its task type with --task");
+            throw new IllegalArgumentException(
+                "--handler-class "
+                    + handlerClass
+                    + " is a"
+                    + " JobHandler: name its task type with --task");
           }
           out.put(task, j);
         }
-        default -> throw new IllegalArgumentException("--handler-class " + handlerClass
-            + " implements neither HandlerProvider nor JobHandler");
+        default ->
+            throw new IllegalArgumentException(
+                "--handler-class "
+                    + handlerClass
+                    + " implements neither HandlerProvider nor JobHandler");
       }
       return out;
     }
@@ -180,15 +230,25 @@ public final class WorkerCommand implements Callable<Integer> {
         }
       }
     } catch (ServiceConfigurationError e) {
-      throw new IllegalArgumentException("--handler-jar " + handlerJar + ": a HandlerProvider"
-          + " listed in META-INF/services/" + HandlerProvider.class.getName() + " cannot be"
-          + " loaded: " + e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause()
-          + ")"));
+      throw new IllegalArgumentException(
+          "--handler-jar "
+              + handlerJar
+              + ": a HandlerProvider"
+              + " listed in META-INF/services/"
+              + HandlerProvider.class.getName()
+              + " cannot be"
+              + " loaded: "
+              + e.getMessage()
+              + (e.getCause() == null ? "" : " (" + e.getCause() + ")"));
     }
     if (found == 0) {
-      throw new IllegalArgumentException("--handler-jar " + handlerJar + " lists no"
-          + " HandlerProvider in META-INF/services/" + HandlerProvider.class.getName()
-          + "; add one, or name the class with --handler-class");
+      throw new IllegalArgumentException(
+          "--handler-jar "
+              + handlerJar
+              + " lists no"
+              + " HandlerProvider in META-INF/services/"
+              + HandlerProvider.class.getName()
+              + "; add one, or name the class with --handler-class");
     }
     return out;
   }
@@ -199,17 +259,33 @@ public final class WorkerCommand implements Callable<Integer> {
     try {
       return Class.forName(handlerClass, true, loader).getDeclaredConstructor().newInstance();
     } catch (ClassNotFoundException e) {
-      throw new IllegalArgumentException("--handler-class " + handlerClass + " was not found"
-          + where + "; check the name (package included) and the jar");
+      throw new IllegalArgumentException(
+          "--handler-class "
+              + handlerClass
+              + " was not found"
+              + where
+              + "; check the name (package included) and the jar");
     } catch (NoSuchMethodException | IllegalAccessException | InstantiationException e) {
-      throw new IllegalArgumentException("--handler-class " + handlerClass + where + " needs a"
-          + " public no-argument constructor and must be a public, concrete class (" + e + ")");
+      throw new IllegalArgumentException(
+          "--handler-class "
+              + handlerClass
+              + where
+              + " needs a"
+              + " public no-argument constructor and must be a public, concrete class ("
+              + e
+              + ")");
     } catch (InvocationTargetException e) {
-      throw new IllegalArgumentException("--handler-class " + handlerClass + ": its"
-          + " constructor threw " + e.getCause());
+      throw new IllegalArgumentException(
+          "--handler-class " + handlerClass + ": its" + " constructor threw " + e.getCause());
     } catch (LinkageError e) {
-      throw new IllegalArgumentException("--handler-class " + handlerClass + where + " cannot"
-          + " be loaded: " + e + "; are its dependencies in the jar (or on the classpath)?");
+      throw new IllegalArgumentException(
+          "--handler-class "
+              + handlerClass
+              + where
+              + " cannot"
+              + " be loaded: "
+              + e
+              + "; are its dependencies in the jar (or on the classpath)?");
     }
   }
 
@@ -223,20 +299,27 @@ public final class WorkerCommand implements Callable<Integer> {
     if (hs == null || hs.isEmpty()) {
       throw new IllegalArgumentException("HandlerProvider " + name + " returned no handlers");
     }
-    hs.forEach((t, h) -> {
-      if (out.putIfAbsent(t, h) != null) {
-        throw new IllegalArgumentException("task \"" + t + "\" has a handler in more than one"
-            + " HandlerProvider (the second is " + name + "); keep one");
-      }
-    });
+    hs.forEach(
+        (t, h) -> {
+          if (out.putIfAbsent(t, h) != null) {
+            throw new IllegalArgumentException(
+                "task \""
+                    + t
+                    + "\" has a handler in more than one"
+                    + " HandlerProvider (the second is "
+                    + name
+                    + "); keep one");
+          }
+        });
   }
 
   /** One line per job event. */
   private record Printer(PrintStream out) implements WorkerListener {
     @Override
     public void onLeased(JobContext ctx) {
-      out.printf("%s started %s (%s, generation %d)%n", ctx.workerId(), ctx.jobId(), ctx.task(),
-          ctx.generation());
+      out.printf(
+          "%s started %s (%s, generation %d)%n",
+          ctx.workerId(), ctx.jobId(), ctx.task(), ctx.generation());
     }
 
     @Override
@@ -246,20 +329,23 @@ public final class WorkerCommand implements Callable<Integer> {
 
     @Override
     public void onFailed(JobContext ctx, Throwable error, JobState state) {
-      out.printf("%s failed %s: %s -> %s%n", ctx.workerId(), ctx.jobId(), error.getMessage(),
-          state);
+      out.printf(
+          "%s failed %s: %s -> %s%n", ctx.workerId(), ctx.jobId(), error.getMessage(), state);
     }
 
     @Override
     public void onLeaseLost(JobContext ctx, HourglassException refusal) {
-      out.printf("%s lost the lease of %s: %s%n", ctx.workerId(), ctx.jobId(),
-          refusal.codeName());
+      out.printf("%s lost the lease of %s: %s%n", ctx.workerId(), ctx.jobId(), refusal.codeName());
     }
 
     @Override
     public void onCancelled(JobContext ctx, Cancellation c) {
-      out.printf("%s stopped %s: %s%n", ctx.workerId(), ctx.jobId(),
-          c.cause() == Cancellation.Cause.CANCELLED ? "cancelled by user: " + c.reason()
+      out.printf(
+          "%s stopped %s: %s%n",
+          ctx.workerId(),
+          ctx.jobId(),
+          c.cause() == Cancellation.Cause.CANCELLED
+              ? "cancelled by user: " + c.reason()
               : c.reason());
     }
 

@@ -23,8 +23,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A scripted scenario on the engine, in simulated time: three workers pull a mixed workload (a
- * DAG pipeline, priorities, a delayed job, a cron schedule, a flaky job, a poison job), one worker
+ * A scripted scenario on the engine, in simulated time: three workers pull a mixed workload (a DAG
+ * pipeline, priorities, a delayed job, a cron schedule, a flaky job, a poison job), one worker
  * crashes and its jobs are reclaimed, and its late answer as a zombie is refused. Everything goes
  * through {@link Engine#apply}, exactly as it will in the server; only the clock is simulated, so
  * the demo takes a moment instead of a minute.
@@ -32,6 +32,7 @@ import java.util.SplittableRandom;
 public final class EngineDemo {
   private static final long STEP_MILLIS = 100;
   private static final long END_MILLIS = 11_500;
+
   /** w2 crashes at the first step after this at which it holds a job. */
   private static final long CRASH_AFTER_MILLIS = 600;
 
@@ -73,8 +74,10 @@ public final class EngineDemo {
       if (!w2Crashed && now - start >= CRASH_AFTER_MILLIS && heldBy("w2") != null) {
         w2Crashed = true;
         zombieLease = heldBy("w2");
-        say("w2 crashes (SIGKILL) while running " + name(zombieLease.jobId())
-            + "; it stops heartbeating");
+        say(
+            "w2 crashes (SIGKILL) while running "
+                + name(zombieLease.jobId())
+                + "; it stops heartbeating");
       }
       heartbeatLiveWorkers();
     }
@@ -88,34 +91,64 @@ public final class EngineDemo {
     String transform = id("transform");
     String load = id("load");
     String report = id("report");
-    apply(new Command.SubmitJobs(now, List.of(
-        JobSpec.of(report, "report", "{}").withDependsOn(List.of(load)),
-        JobSpec.of(load, "load", "{}").withDependsOn(List.of(transform)),
-        JobSpec.of(transform, "transform", "{}").withDependsOn(List.of(extract)),
-        JobSpec.of(extract, "extract", "{\"source\": \"s3://bucket/day\"}"))));
-    say("submitted a DAG: extract -> transform -> load -> report (one batch, sorted topologically)");
+    apply(
+        new Command.SubmitJobs(
+            now,
+            List.of(
+                JobSpec.of(report, "report", "{}").withDependsOn(List.of(load)),
+                JobSpec.of(load, "load", "{}").withDependsOn(List.of(transform)),
+                JobSpec.of(transform, "transform", "{}").withDependsOn(List.of(extract)),
+                JobSpec.of(extract, "extract", "{\"source\": \"s3://bucket/day\"}"))));
+    say(
+        "submitted a DAG: extract -> transform -> load -> report (one batch, sorted topologically)");
     for (int i = 0; i < 3; i++) {
       apply(new Command.SubmitJob(now, JobSpec.of(id("newsletter"), "send-newsletter", "{}")));
     }
-    apply(new Command.SubmitJob(now,
-        JobSpec.of(id("charge-card"), "charge-card", "{\"amount\": 4200}").withPriority(10)
-            .withIdempotencyKey("invoice-2026-001")));
-    Outcome again = engine.apply(new Command.SubmitJob(now,
-        JobSpec.of(ids.next(), "charge-card", "{\"amount\": 4200}").withPriority(10)
-            .withIdempotencyKey("invoice-2026-001")));
-    say("submitted 3 newsletters (priority 0) and charge-card (priority 10); a resubmit with the"
-        + " same idempotency key " + (again instanceof Applied a
-            && a.events().get(0) instanceof Event.JobDeduplicated ? "returned the same job" : "?"));
-    apply(new Command.SubmitJob(now,
-        JobSpec.of(id("reminder"), "send-reminder", "{}").withRunAt(now + 3_000)));
-    apply(new Command.SubmitJob(now, JobSpec.of(id("sync-crm"), "sync-crm", "{}")
-        .withMaxAttempts(5).withBackoff(new Backoff(150, 5_000, false))));
-    apply(new Command.SubmitJob(now, JobSpec.of(id("import"), "import-bad-file", "{}")
-        .withMaxAttempts(3).withBackoff(new Backoff(100, 5_000, false))));
-    apply(new Command.PutSchedule(now, ScheduleSpec.of("cleanup", "*/4 * * * * ?", "UTC",
-        JobSpec.of("template", "cleanup", "{\"days\": 30}"))));
-    say("submitted a reminder due in 3 s, a flaky sync-crm (fails twice), a poison import"
-        + " (always fails, 3 attempts), and a cron schedule \"*/4 * * * * ?\" (every 4 s)");
+    apply(
+        new Command.SubmitJob(
+            now,
+            JobSpec.of(id("charge-card"), "charge-card", "{\"amount\": 4200}")
+                .withPriority(10)
+                .withIdempotencyKey("invoice-2026-001")));
+    Outcome again =
+        engine.apply(
+            new Command.SubmitJob(
+                now,
+                JobSpec.of(ids.next(), "charge-card", "{\"amount\": 4200}")
+                    .withPriority(10)
+                    .withIdempotencyKey("invoice-2026-001")));
+    say(
+        "submitted 3 newsletters (priority 0) and charge-card (priority 10); a resubmit with the"
+            + " same idempotency key "
+            + (again instanceof Applied a && a.events().get(0) instanceof Event.JobDeduplicated
+                ? "returned the same job"
+                : "?"));
+    apply(
+        new Command.SubmitJob(
+            now, JobSpec.of(id("reminder"), "send-reminder", "{}").withRunAt(now + 3_000)));
+    apply(
+        new Command.SubmitJob(
+            now,
+            JobSpec.of(id("sync-crm"), "sync-crm", "{}")
+                .withMaxAttempts(5)
+                .withBackoff(new Backoff(150, 5_000, false))));
+    apply(
+        new Command.SubmitJob(
+            now,
+            JobSpec.of(id("import"), "import-bad-file", "{}")
+                .withMaxAttempts(3)
+                .withBackoff(new Backoff(100, 5_000, false))));
+    apply(
+        new Command.PutSchedule(
+            now,
+            ScheduleSpec.of(
+                "cleanup",
+                "*/4 * * * * ?",
+                "UTC",
+                JobSpec.of("template", "cleanup", "{\"days\": 30}"))));
+    say(
+        "submitted a reminder due in 3 s, a flaky sync-crm (fails twice), a poison import"
+            + " (always fails, 3 attempts), and a cron schedule \"*/4 * * * * ?\" (every 4 s)");
   }
 
   private String id(String name) {
@@ -151,11 +184,18 @@ public final class EngineDemo {
 
   private void report(LeaseGranted g) {
     String task = g.task();
-    boolean fails = task.equals("import-bad-file")
-        || task.equals("sync-crm") && syncFailures.merge(g.jobId(), 1, Integer::sum) <= 2;
+    boolean fails =
+        task.equals("import-bad-file")
+            || task.equals("sync-crm") && syncFailures.merge(g.jobId(), 1, Integer::sum) <= 2;
     if (fails) {
-      apply(new Command.FailJob(now, g.jobId(), g.workerId(), g.generation(),
-          task.equals("sync-crm") ? "CRM timed out" : "file is not valid CSV", true));
+      apply(
+          new Command.FailJob(
+              now,
+              g.jobId(),
+              g.workerId(),
+              g.generation(),
+              task.equals("sync-crm") ? "CRM timed out" : "file is not valid CSV",
+              true));
     } else {
       apply(new Command.CompleteJob(now, g.jobId(), g.workerId(), g.generation(), "ok"));
     }
@@ -177,11 +217,17 @@ public final class EngineDemo {
     if (zombieLease == null) {
       return;
     }
-    Outcome late = engine.apply(new Command.CompleteJob(now, zombieLease.jobId(), "w2",
-        zombieLease.generation(), "charged twice?"));
-    say("w2 comes back as a zombie and reports " + name(zombieLease.jobId()) + " (generation "
-        + zombieLease.generation() + ") as done: "
-        + (late instanceof Rejected r ? "REFUSED, " + r.code() : "accepted (this is a bug)"));
+    Outcome late =
+        engine.apply(
+            new Command.CompleteJob(
+                now, zombieLease.jobId(), "w2", zombieLease.generation(), "charged twice?"));
+    say(
+        "w2 comes back as a zombie and reports "
+            + name(zombieLease.jobId())
+            + " (generation "
+            + zombieLease.generation()
+            + ") as done: "
+            + (late instanceof Rejected r ? "REFUSED, " + r.code() : "accepted (this is a bug)"));
   }
 
   private Outcome apply(Command c) {
@@ -196,8 +242,8 @@ public final class EngineDemo {
 
   private void narrate(Event e) {
     switch (e) {
-      case LeaseGranted g -> say(g.workerId() + " leased " + name(g.jobId()) + " (generation "
-          + g.generation() + ")");
+      case LeaseGranted g ->
+          say(g.workerId() + " leased " + name(g.jobId()) + " (generation " + g.generation() + ")");
       case Event.JobTransitioned t when t.to() == JobState.SUCCEEDED ->
           say(name(t.jobId()) + " succeeded");
       case Event.JobTransitioned t when t.to() == JobState.FAILED ->
@@ -206,11 +252,14 @@ public final class EngineDemo {
           say(name(t.jobId()) + " is DEAD (dead-letter queue): " + t.reason());
       case Event.JobTransitioned t when t.from() == JobState.SCHEDULED ->
           say(name(t.jobId()) + " is due and READY");
-      case Event.JobTransitioned t when t.to() == JobState.READY
-          && "parents succeeded".equals(t.reason()) ->
+      case Event.JobTransitioned t
+          when t.to() == JobState.READY && "parents succeeded".equals(t.reason()) ->
           say(name(t.jobId()) + " is READY: its parents succeeded");
-      case Event.WorkerDied d -> say("w2 missed its heartbeats: declared dead, "
-          + d.leasesReclaimed() + " lease(s) reclaimed");
+      case Event.WorkerDied d ->
+          say(
+              "w2 missed its heartbeats: declared dead, "
+                  + d.leasesReclaimed()
+                  + " lease(s) reclaimed");
       case Event.LeaseLost l -> say(name(l.jobId()) + " lease lost: " + l.cause());
       case Event.ScheduleFired f -> {
         names.put(f.jobId(), "cleanup@" + (f.fireAtMillis() - start) / 1000 + "s");
@@ -223,13 +272,17 @@ public final class EngineDemo {
   private String name(String jobId) {
     String n = names.get(jobId);
     // UUIDv7 ids start with the time; their random tail tells jobs of one moment apart.
-    return n != null && n.startsWith("cleanup@") ? n
+    return n != null && n.startsWith("cleanup@")
+        ? n
         : (n == null ? "job" : n) + "[" + jobId.substring(jobId.length() - 6) + "]";
   }
 
   private LeaseGranted heldBy(String worker) {
-    return runningUntil.keySet().stream().map(leases::get)
-        .filter(g -> g.workerId().equals(worker)).findFirst().orElse(null);
+    return runningUntil.keySet().stream()
+        .map(leases::get)
+        .filter(g -> g.workerId().equals(worker))
+        .findFirst()
+        .orElse(null);
   }
 
   private void say(String line) {
@@ -243,14 +296,19 @@ public final class EngineDemo {
     List<JobView> all = new ArrayList<>(engine.queries().jobs(JobFilter.ALL, null, 100).items());
     java.util.Collections.reverse(all);
     for (JobView j : all) {
-      out.printf("  %-22s %-16s %-10s %-8d %s%n", name(j.jobId()), j.task(), j.state(),
+      out.printf(
+          "  %-22s %-16s %-10s %-8d %s%n",
+          name(j.jobId()),
+          j.task(),
+          j.state(),
           j.attempts().size(),
-          String.join(",", j.attempts().stream().map(a -> a.workerId() + "/g" + a.generation())
-              .toList()));
+          String.join(
+              ",", j.attempts().stream().map(a -> a.workerId() + "/g" + a.generation()).toList()));
     }
     out.println();
     out.println("Counts by state: " + engine.queries().countsByState());
-    out.println("Dead-letter queue: " + engine.queries().deadLetters(10).stream()
-        .map(j -> name(j.jobId())).toList());
+    out.println(
+        "Dead-letter queue: "
+            + engine.queries().deadLetters(10).stream().map(j -> name(j.jobId())).toList());
   }
 }

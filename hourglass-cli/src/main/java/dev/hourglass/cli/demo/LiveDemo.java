@@ -30,20 +30,20 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * {@code hourglass demo}: the real thing, end to end. Starts an embedded server on a temporary
- * data directory (127.0.0.1, a free port) and three worker processes ({@code hourglass worker}
- * with the built-in handlers), submits a mixed workload, shows live progress, SIGKILLs one
- * worker while it runs a long job and starts a replacement, watches the job get reclaimed, and
- * ends with a summary that checks what it promised.
+ * {@code hourglass demo}: the real thing, end to end. Starts an embedded server on a temporary data
+ * directory (127.0.0.1, a free port) and three worker processes ({@code hourglass worker} with the
+ * built-in handlers), submits a mixed workload, shows live progress, SIGKILLs one worker while it
+ * runs a long job and starts a replacement, watches the job get reclaimed, and ends with a summary
+ * that checks what it promised.
  *
  * <p>The scenario: a DAG pipeline {@code extract -> transform-a, transform-b -> load -> report};
  * three long {@code encode} jobs at priority 5 (the kill happens while one runs), two urgent jobs
  * at priority 10 and six thumbnails at 0; two delayed reminders (3 s and 6 s); a cron schedule
- * firing every 2 s (deleted after three firings); {@code flaky}, which fails twice and succeeds
- * on attempt 3; and {@code doomed}, which fails every time and ends in the dead-letter queue.
+ * firing every 2 s (deleted after three firings); {@code flaky}, which fails twice and succeeds on
+ * attempt 3; and {@code doomed}, which fails every time and ends in the dead-letter queue.
  *
- * <p>Workers lease for 1.5 s and heartbeat every 0.5 s, so a killed worker's job is retried
- * about 1.5 s after the kill. Single-threaded: the main thread drives the scenario and draws.
+ * <p>Workers lease for 1.5 s and heartbeat every 0.5 s, so a killed worker's job is retried about
+ * 1.5 s after the kill. Single-threaded: the main thread drives the scenario and draws.
  *
  * <p>With {@code --cluster}, the server is three replica processes (a Raft group on 127.0.0.1)
  * instead of one embedded server; the client and the workers are given all three URLs. After the
@@ -53,10 +53,13 @@ import java.util.stream.Stream;
 public final class LiveDemo {
   /** Why: the demo promises its users it ends by itself in under 30 s. */
   static final Duration TIME_LIMIT = Duration.ofSeconds(28);
+
   /** Why: three replica JVMs need 5-20 s on two cores before the first leader serves. */
   static final Duration CLUSTER_TIME_LIMIT = Duration.ofSeconds(75);
+
   /** Why: about four frames a second reads as live without flooding a slow terminal. */
   static final Duration FRAME = Duration.ofMillis(250);
+
   static final int WORKERS = 3;
   static final String SCHEDULE = "tick";
   static final int CRON_FIRINGS = 3;
@@ -82,8 +85,10 @@ public final class LiveDemo {
   private final boolean keepRunning;
   private final boolean cluster;
   private ReplicaProcesses replicas;
+
   /** The API: one URL, or every replica's, comma-separated (the client fails over). */
   private String serverUrl;
+
   private boolean leaderKilled;
   private int killedReplica = -1;
   private long leaderKilledAtNanos;
@@ -130,7 +135,8 @@ public final class LiveDemo {
         serverUrl = server.uri().toString();
         client = HourglassClient.builder(serverUrl).build();
       }
-      out.printf("hourglass demo: server %s, data in %s; starting %d worker processes...%n",
+      out.printf(
+          "hourglass demo: server %s, data in %s; starting %d worker processes...%n",
           serverUrl, dir, WORKERS);
       for (int i = 1; i <= WORKERS; i++) {
         startWorker("w" + i);
@@ -158,25 +164,47 @@ public final class LiveDemo {
   // ------------------------------------------------------------------------------- setup
 
   private void startWorker(String id) throws IOException {
-    var cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k",
-        "-cp", System.getProperty("java.class.path"), "dev.hourglass.cli.Main", "worker",
-        "--server", serverUrl, "--id", id, "--capacity", "2",
-        "--lease-ms", "1500", "--poll-ms", "2000", "--heartbeat-timeout-ms", "4000");
+    var cmd =
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-XX:TieredStopAtLevel=1",
+            "-XX:+UseSerialGC",
+            "-Xss512k",
+            "-cp",
+            System.getProperty("java.class.path"),
+            "dev.hourglass.cli.Main",
+            "worker",
+            "--server",
+            serverUrl,
+            "--id",
+            id,
+            "--capacity",
+            "2",
+            "--lease-ms",
+            "1500",
+            "--poll-ms",
+            "2000",
+            "--heartbeat-timeout-ms",
+            "4000");
     Path log = dir.resolve(id + ".log");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     procs.put(id, p);
   }
 
   private void startReplicas() throws IOException, InterruptedException {
-    replicas = new ReplicaProcesses(dir.resolve("cluster"), 3,
-        List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+    replicas =
+        new ReplicaProcesses(
+            dir.resolve("cluster"),
+            3,
+            List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
     replicas.startAll();
     serverUrl = replicas.urls().stream().map(Object::toString).collect(Collectors.joining(","));
     client = HourglassClient.builder(serverUrl).failoverTimeout(Duration.ofSeconds(30)).build();
-    out.printf("hourglass demo --cluster: three replica processes %s; waiting for a leader...%n",
-        replicas.peers().stream().map(p -> p.id() + " (raft " + p.address() + ")")
+    out.printf(
+        "hourglass demo --cluster: three replica processes %s; waiting for a leader...%n",
+        replicas.peers().stream()
+            .map(p -> p.id() + " (raft " + p.address() + ")")
             .collect(Collectors.joining(", ")));
     long start = System.nanoTime();
     long deadline = start + Duration.ofSeconds(60).toNanos();
@@ -184,8 +212,9 @@ public final class LiveDemo {
       try {
         ClusterStatus s = client.clusterStatus();
         if (s.leader() != null && client.ready()) {
-          event("replicas up; %s leads term %d (%.1f s after spawning)", s.leader(), s.term(),
-              (System.nanoTime() - start) / 1e9);
+          event(
+              "replicas up; %s leads term %d (%.1f s after spawning)",
+              s.leader(), s.term(), (System.nanoTime() - start) / 1e9);
           return;
         }
       } catch (HourglassException starting) {
@@ -193,8 +222,8 @@ public final class LiveDemo {
       }
       Thread.sleep(100); // polling processes that are starting; there is no signal to wait on
     }
-    throw new IllegalStateException("no leader within 60 s; see the replica logs in "
-        + dir.resolve("cluster"));
+    throw new IllegalStateException(
+        "no leader within 60 s; see the replica logs in " + dir.resolve("cluster"));
   }
 
   /** Cluster mode, once the worker was killed: SIGKILL the leader, later restart it. */
@@ -211,7 +240,8 @@ public final class LiveDemo {
       leaderKilledAtNanos = System.nanoTime();
       replicas.kill(killedReplica);
       leaderKilled = true;
-      event("SIGKILL the leader %s (term %d); the client and workers fail over by themselves",
+      event(
+          "SIGKILL the leader %s (term %d); the client and workers fail over by themselves",
           s.leader(), s.term());
       return;
     }
@@ -219,8 +249,9 @@ public final class LiveDemo {
       ClusterStatus s = client.clusterStatus(); // fails over to a live replica
       String killed = replicas.peers().get(killedReplica).id();
       if (s.leader() != null && !s.leader().equals(killed) && client.ready()) {
-        event("%s leads term %d, serving %d ms after the kill; restarting %s", s.leader(),
-            s.term(), (System.nanoTime() - leaderKilledAtNanos) / 1_000_000, killed);
+        event(
+            "%s leads term %d, serving %d ms after the kill; restarting %s",
+            s.leader(), s.term(), (System.nanoTime() - leaderKilledAtNanos) / 1_000_000, killed);
         replicas.start(killedReplica);
         leaderRestarted = true;
       }
@@ -228,13 +259,14 @@ public final class LiveDemo {
     }
     if (!leaderCaughtUp) {
       String killed = replicas.peers().get(killedReplica).id();
-      try (var old = HourglassClient.builder(replicas.urls().get(killedReplica).toString())
-          .build()) {
+      try (var old =
+          HourglassClient.builder(replicas.urls().get(killedReplica).toString()).build()) {
         ClusterStatus mine = old.clusterStatus();
         ClusterStatus leader = client.clusterStatus();
         if (mine.leader() != null && mine.lastAppliedIndex() >= leader.commitIndex()) {
-          event("%s is back as a follower and caught up (applied index %d)", killed,
-              mine.lastAppliedIndex());
+          event(
+              "%s is back as a follower and caught up (applied index %d)",
+              killed, mine.lastAppliedIndex());
           leaderCaughtUp = true;
         }
       } catch (HourglassException starting) {
@@ -248,21 +280,27 @@ public final class LiveDemo {
     while (System.nanoTime() < deadline) {
       long alive = client.workers().stream().filter(WorkerInfo::alive).count();
       if (alive >= WORKERS) {
-        event("%d workers registered (separate JVMs: %s)", alive, procs.values().stream()
-            .map(p -> "pid " + p.pid()).collect(Collectors.joining(", ")));
+        event(
+            "%d workers registered (separate JVMs: %s)",
+            alive,
+            procs.values().stream().map(p -> "pid " + p.pid()).collect(Collectors.joining(", ")));
         return;
       }
       for (var e : procs.entrySet()) {
         if (!e.getValue().isAlive()) {
-          throw new IllegalStateException("worker " + e.getKey() + " exited with code "
-              + e.getValue().exitValue() + " before registering; see " + dir.resolve(
-                  e.getKey() + ".log"));
+          throw new IllegalStateException(
+              "worker "
+                  + e.getKey()
+                  + " exited with code "
+                  + e.getValue().exitValue()
+                  + " before registering; see "
+                  + dir.resolve(e.getKey() + ".log"));
         }
       }
       Thread.sleep(50); // polling a count other processes raise; there is no signal to wait on
     }
-    throw new IllegalStateException("the workers did not register within 20 s; see the logs in "
-        + dir);
+    throw new IllegalStateException(
+        "the workers did not register within 20 s; see the logs in " + dir);
   }
 
   private void submitWorkload() {
@@ -271,8 +309,12 @@ public final class LiveDemo {
     jobs.add(sleep("transform-a", 600).dependsOn("extract").build());
     jobs.add(sleep("transform-b", 700).dependsOn("extract").build());
     jobs.add(sleep("load", 500).dependsOn("transform-a", "transform-b").build());
-    jobs.add(JobRequest.builder("echo").jobId("report").payload(Map.of("report", "done"))
-        .dependsOn("load").build());
+    jobs.add(
+        JobRequest.builder("echo")
+            .jobId("report")
+            .payload(Map.of("report", "done"))
+            .dependsOn("load")
+            .build());
     for (int i = 1; i <= 3; i++) {
       jobs.add(sleep("encode-" + i, 3500).priority(5).backoff(Duration.ofMillis(100)).build());
     }
@@ -282,21 +324,44 @@ public final class LiveDemo {
     for (int i = 1; i <= 6; i++) {
       jobs.add(sleep("thumb-" + i, 400).build());
     }
-    jobs.add(JobRequest.builder("echo").jobId("reminder-3s").delay(Duration.ofSeconds(3))
-        .payload(Map.of("remind", "3 s later")).build());
-    jobs.add(JobRequest.builder("echo").jobId("reminder-6s").delay(Duration.ofSeconds(6))
-        .payload(Map.of("remind", "6 s later")).build());
-    jobs.add(JobRequest.builder("fail-n-times").jobId("flaky").payload(Map.of("n", 2, "ms", 150))
-        .maxAttempts(5).backoff(Duration.ofMillis(300)).build());
-    jobs.add(JobRequest.builder("fail-n-times").jobId("doomed")
-        .payload(Map.of("n", 99, "ms", 150)).maxAttempts(3).backoff(Duration.ofMillis(200))
-        .build());
+    jobs.add(
+        JobRequest.builder("echo")
+            .jobId("reminder-3s")
+            .delay(Duration.ofSeconds(3))
+            .payload(Map.of("remind", "3 s later"))
+            .build());
+    jobs.add(
+        JobRequest.builder("echo")
+            .jobId("reminder-6s")
+            .delay(Duration.ofSeconds(6))
+            .payload(Map.of("remind", "6 s later"))
+            .build());
+    jobs.add(
+        JobRequest.builder("fail-n-times")
+            .jobId("flaky")
+            .payload(Map.of("n", 2, "ms", 150))
+            .maxAttempts(5)
+            .backoff(Duration.ofMillis(300))
+            .build());
+    jobs.add(
+        JobRequest.builder("fail-n-times")
+            .jobId("doomed")
+            .payload(Map.of("n", 99, "ms", 150))
+            .maxAttempts(3)
+            .backoff(Duration.ofMillis(200))
+            .build());
     submittedAtNanos = System.nanoTime();
     client.submitBatch(jobs);
-    client.createSchedule(JobRequest.builder("echo").cron("*/2 * * * * ?").scheduleId(SCHEDULE)
-        .payload(Map.of("tick", true)).build());
-    event("submitted %d jobs in one batch (DAG, priorities 10/5/0, delayed, flaky, doomed)"
-        + " and cron schedule \"%s\" (every 2 s)", jobs.size(), SCHEDULE);
+    client.createSchedule(
+        JobRequest.builder("echo")
+            .cron("*/2 * * * * ?")
+            .scheduleId(SCHEDULE)
+            .payload(Map.of("tick", true))
+            .build());
+    event(
+        "submitted %d jobs in one batch (DAG, priorities 10/5/0, delayed, flaky, doomed)"
+            + " and cron schedule \"%s\" (every 2 s)",
+        jobs.size(), SCHEDULE);
   }
 
   private static JobRequest.Builder sleep(String id, long ms) {
@@ -316,7 +381,9 @@ public final class LiveDemo {
       watchReclaim(jobs);
       watchCron();
       draw(jobs, false);
-      if (scheduleDeleted && victim != null && reclaimSeen
+      if (scheduleDeleted
+          && victim != null
+          && reclaimSeen
           && (!cluster || leaderCaughtUp)
           && jobs.stream().allMatch(j -> j.state().isFinished())) {
         return true;
@@ -330,7 +397,8 @@ public final class LiveDemo {
 
   private List<Job> allJobs() {
     return client.jobs(JobQuery.all().withLimit(JobQuery.LIMIT_MAX)).jobs().stream()
-        .sorted(Comparator.comparing(Job::createdAt).thenComparing(Job::jobId)).toList();
+        .sorted(Comparator.comparing(Job::createdAt).thenComparing(Job::jobId))
+        .toList();
   }
 
   /** Kills the worker of a long job that has run at least a second. */
@@ -348,10 +416,17 @@ public final class LiveDemo {
       if (p != null && p.isAlive() && live.startedAt().isBefore(ripe)) {
         p.destroyForcibly(); // SIGKILL: no shutdown hook, no release, no goodbye
         victim = live.workerId();
-        victimJobs = jobs.stream().filter(x -> x.state() == JobState.RUNNING && victim.equals(
-            x.attempts().get(x.attempts().size() - 1).workerId())).map(Job::jobId).toList();
-        event("SIGKILL %s (pid %d) while it runs %s; its leases will expire", victim, p.pid(),
-            String.join(", ", victimJobs));
+        victimJobs =
+            jobs.stream()
+                .filter(
+                    x ->
+                        x.state() == JobState.RUNNING
+                            && victim.equals(x.attempts().get(x.attempts().size() - 1).workerId()))
+                .map(Job::jobId)
+                .toList();
+        event(
+            "SIGKILL %s (pid %d) while it runs %s; its leases will expire",
+            victim, p.pid(), String.join(", ", victimJobs));
         String replacement = "w" + (procs.size() + 1);
         startWorker(replacement);
         event("started %s to replace %s", replacement, victim);
@@ -365,15 +440,17 @@ public final class LiveDemo {
       return;
     }
     for (Job j : jobs) {
-      if (!victimJobs.contains(j.jobId()) || reclaimed.contains(j.jobId())
+      if (!victimJobs.contains(j.jobId())
+          || reclaimed.contains(j.jobId())
           || j.attempts().size() < 2) {
         continue;
       }
       Job.Attempt first = j.attempts().get(0);
       Job.Attempt next = j.attempts().get(j.attempts().size() - 1);
       reclaimed.add(j.jobId());
-      event("%s reclaimed: %s's attempt ended %s; %s runs it in generation %d", j.jobId(),
-          victim, first.outcome(), next.workerId(), next.generation());
+      event(
+          "%s reclaimed: %s's attempt ended %s; %s runs it in generation %d",
+          j.jobId(), victim, first.outcome(), next.workerId(), next.generation());
     }
     reclaimSeen = reclaimed.size() == victimJobs.size();
   }
@@ -386,8 +463,9 @@ public final class LiveDemo {
     if (cronFired >= CRON_FIRINGS) {
       client.deleteSchedule(SCHEDULE);
       scheduleDeleted = true;
-      event("cron schedule \"%s\" fired %d times; deleted it so the demo can end", SCHEDULE,
-          cronFired);
+      event(
+          "cron schedule \"%s\" fired %d times; deleted it so the demo can end",
+          SCHEDULE, cronFired);
     }
   }
 
@@ -422,8 +500,9 @@ public final class LiveDemo {
       return;
     }
     List<String> lines = new ArrayList<>();
-    lines.add(String.format("Hourglass demo  %s  %d workers  %.1f s", serverUrl,
-        procs.size(), seconds()));
+    lines.add(
+        String.format(
+            "Hourglass demo  %s  %d workers  %.1f s", serverUrl, procs.size(), seconds()));
     lines.add(String.format("%s  %d/%d jobs finished", bar, finished, jobs.size()));
     lines.add("");
     var states = new Table(Stream.of(JobState.values()).map(Enum::name).toArray(String[]::new));
@@ -440,11 +519,14 @@ public final class LiveDemo {
     frameLines = DemoTerminal.redraw(out, lines, frameLines);
   }
 
-  private void drawPlain(Map<JobState, Long> counts, String bar, long finished, int total,
-      boolean last) {
-    String line = String.format("%s %d/%d  ", bar, finished, total) + counts.entrySet().stream()
-        .filter(e -> e.getValue() > 0).map(e -> e.getKey() + " " + e.getValue())
-        .collect(Collectors.joining("  "));
+  private void drawPlain(
+      Map<JobState, Long> counts, String bar, long finished, int total, boolean last) {
+    String line =
+        String.format("%s %d/%d  ", bar, finished, total)
+            + counts.entrySet().stream()
+                .filter(e -> e.getValue() > 0)
+                .map(e -> e.getKey() + " " + e.getValue())
+                .collect(Collectors.joining("  "));
     long now = System.nanoTime();
     if (last || (!line.equals(lastPlainLine) && now - lastPlainNanos > 1_000_000_000L)) {
       out.printf("%5.1fs  %s%n", seconds(), line);
@@ -457,14 +539,18 @@ public final class LiveDemo {
     Map<String, List<String>> running = new LinkedHashMap<>();
     for (Job j : jobs) {
       if (j.state() == JobState.RUNNING) {
-        running.computeIfAbsent(j.attempts().get(j.attempts().size() - 1).workerId(),
-            k -> new ArrayList<>()).add(j.jobId());
+        running
+            .computeIfAbsent(
+                j.attempts().get(j.attempts().size() - 1).workerId(), k -> new ArrayList<>())
+            .add(j.jobId());
       }
     }
     var t = new Table("WORKER", "PROCESS", "RUNNING");
     for (var e : procs.entrySet()) {
-      String state = e.getKey().equals(victim) ? "SIGKILLED"
-          : e.getValue().isAlive() ? "pid " + e.getValue().pid() : "exited";
+      String state =
+          e.getKey().equals(victim)
+              ? "SIGKILLED"
+              : e.getValue().isAlive() ? "pid " + e.getValue().pid() : "exited";
       t.row(e.getKey(), state, String.join(", ", running.getOrDefault(e.getKey(), List.of())));
     }
     return t;
@@ -474,10 +560,16 @@ public final class LiveDemo {
 
   private void holdOpen() throws InterruptedException {
     String dashboard = cluster ? client.baseUrl() + "/ (the leader's)" : serverUrl + "/";
-    out.printf("%nThe server stays up at %s with workers %s.%nDashboard: %s%nTry: ./hourglass"
-        + " jobs --server %s   ./hourglass workers --server %s%nPress Ctrl-C to stop.%n",
-        serverUrl, procs.entrySet().stream().filter(e -> e.getValue().isAlive())
-            .map(Map.Entry::getKey).collect(Collectors.joining(", ")), dashboard, serverUrl,
+    out.printf(
+        "%nThe server stays up at %s with workers %s.%nDashboard: %s%nTry: ./hourglass"
+            + " jobs --server %s   ./hourglass workers --server %s%nPress Ctrl-C to stop.%n",
+        serverUrl,
+        procs.entrySet().stream()
+            .filter(e -> e.getValue().isAlive())
+            .map(Map.Entry::getKey)
+            .collect(Collectors.joining(", ")),
+        dashboard,
+        serverUrl,
         serverUrl);
     out.flush();
     new CountDownLatch(1).await(); // until Ctrl-C: the shutdown hook kills the workers

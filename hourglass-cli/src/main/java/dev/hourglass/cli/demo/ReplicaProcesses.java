@@ -21,14 +21,15 @@ import java.util.stream.Collectors;
  * {@code <baseDir>/<id>.log}. The demo starts them, SIGKILLs the leader and restarts it; {@link
  * #close} kills every process still running. Not thread-safe: drive it from one thread.
  *
- * <p>The tests and benchmarks have their own harness (hourglass-testkit's LocalReplicaSet, with
- * log tails and arbitrary replica flags); this class is product code, so it cannot use the
- * testkit, and the testkit cannot use it either (the CLI's tests depend on the testkit).
+ * <p>The tests and benchmarks have their own harness (hourglass-testkit's LocalReplicaSet, with log
+ * tails and arbitrary replica flags); this class is product code, so it cannot use the testkit, and
+ * the testkit cannot use it either (the CLI's tests depend on the testkit).
  */
 public final class ReplicaProcesses implements AutoCloseable {
   /** JDK 24+ flags: silence the shaded Netty's Unsafe and native-access warnings. */
   private static final List<String> JDK_FLAGS =
       List.of("--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED");
+
   /** Why: a SIGKILLed JVM is gone in well under a second; 30 s means the machine is stuck. */
   private static final long KILL_WAIT_SECONDS = 30;
 
@@ -38,7 +39,9 @@ public final class ReplicaProcesses implements AutoCloseable {
   private final List<URI> urls;
   private final Process[] processes;
 
-  /** @param jvmArgs extra JVM flags for each replica (heap, JIT) */
+  /**
+   * @param jvmArgs extra JVM flags for each replica (heap, JIT)
+   */
   public ReplicaProcesses(Path baseDir, int size, List<String> jvmArgs) throws IOException {
     this.baseDir = baseDir;
     this.jvmArgs = List.copyOf(jvmArgs);
@@ -96,21 +99,37 @@ public final class ReplicaProcesses implements AutoCloseable {
       throw new IllegalStateException("already running: " + peers.get(i).id());
     }
     String id = peers.get(i).id();
-    String peersHttp = peers.stream().map(p -> p.id() + "=" + urls.get(indexOf(p.id()))
-        .getAuthority()).collect(Collectors.joining(","));
+    String peersHttp =
+        peers.stream()
+            .map(p -> p.id() + "=" + urls.get(indexOf(p.id())).getAuthority())
+            .collect(Collectors.joining(","));
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(JDK_FLAGS);
     cmd.addAll(inheritedAotCache());
     cmd.addAll(jvmArgs);
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ServerMain.class.getName(),
-        "--node-id", id, "--peers", Peer.formatList(peers), "--peers-http", peersHttp,
-        "--port", Integer.toString(urls.get(i).getPort()),
-        "--data-dir", baseDir.resolve("data-" + id).toString()));
+    cmd.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            ServerMain.class.getName(),
+            "--node-id",
+            id,
+            "--peers",
+            Peer.formatList(peers),
+            "--peers-http",
+            peersHttp,
+            "--port",
+            Integer.toString(urls.get(i).getPort()),
+            "--data-dir",
+            baseDir.resolve("data-" + id).toString()));
     Path log = baseDir.resolve(id + ".log");
     try {
-      processes[i] = new ProcessBuilder(cmd).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+      processes[i] =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+              .start();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start replica " + id + "; see " + log, e);
     }
@@ -123,7 +142,8 @@ public final class ReplicaProcesses implements AutoCloseable {
    */
   private static List<String> inheritedAotCache() {
     return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-        .filter(a -> a.startsWith("-XX:AOTCache=") || a.startsWith("-Xlog:aot")).toList();
+        .filter(a -> a.startsWith("-XX:AOTCache=") || a.startsWith("-Xlog:aot"))
+        .toList();
   }
 
   /** SIGKILL, and wait until the process is gone (its ports and locks released). */
@@ -135,8 +155,13 @@ public final class ReplicaProcesses implements AutoCloseable {
     p.destroyForcibly();
     try {
       if (!p.waitFor(KILL_WAIT_SECONDS, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("replica did not die within " + KILL_WAIT_SECONDS
-            + " s of SIGKILL: " + peers.get(i).id() + " pid=" + p.pid());
+        throw new IllegalStateException(
+            "replica did not die within "
+                + KILL_WAIT_SECONDS
+                + " s of SIGKILL: "
+                + peers.get(i).id()
+                + " pid="
+                + p.pid());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Goal: `hourglass demo --cluster` runs three replica processes, loses its leader mid-run and
- * still shows every promised outcome; `hourglass cluster status` shows a live group for people.
+ * Goal: `hourglass demo --cluster` runs three replica processes, loses its leader mid-run and still
+ * shows every promised outcome; `hourglass cluster status` shows a live group for people.
  */
 @Tag("slow")
 class ClusterDemoTest {
@@ -41,17 +41,25 @@ class ClusterDemoTest {
 
   @Test
   void clusterStatusShowsMembersLeaderTermAndLag() throws Exception {
-    try (var replicas = new LocalReplicaSet(dir, 3,
-        List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"), List.of())) {
+    try (var replicas =
+        new LocalReplicaSet(dir, 3, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"), List.of())) {
       replicas.startAll();
       String any = replicas.urls().get(1).toString();
-      String text = await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
-          .until(() -> run("cluster", "status", "--server", any),
-              // A new leader reports commit index -1 until its first entry commits, and a replica
-              // still starting (slow on a loaded machine) is listed without a role until it
-              // answers: wait for the whole group, not only for a leader.
-              t -> t.contains("LEADER") && !t.contains("none (election")
-                  && !t.contains("commit index -1") && followerLines(t) == 2);
+      String text =
+          await()
+              .atMost(Duration.ofSeconds(120))
+              .pollInterval(Duration.ofMillis(200))
+              .until(
+                  () -> run("cluster", "status", "--server", any),
+                  // A new leader reports commit index -1 until its first entry commits, and a
+                  // replica
+                  // still starting (slow on a loaded machine) is listed without a role until it
+                  // answers: wait for the whole group, not only for a leader.
+                  t ->
+                      t.contains("LEADER")
+                          && !t.contains("none (election")
+                          && !t.contains("commit index -1")
+                          && followerLines(t) == 2);
       assertThat(text).containsPattern("leader s\\d +term \\d+ +commit index \\d+");
       assertThat(text).contains("NODE").contains("LAG");
       for (var p : replicas.peers()) {

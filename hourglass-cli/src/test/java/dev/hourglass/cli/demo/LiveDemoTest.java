@@ -29,8 +29,9 @@ class LiveDemoTest {
         .containsPattern("ok +all \\d+ jobs terminal: \\d+ SUCCEEDED, 1 DEAD")
         .contains("ok      flaky: SUCCEEDED on attempt 3 (FAILED, FAILED, SUCCEEDED)")
         .contains("ok      dead-letter queue: 1 DEAD job(s): doomed after 3 attempts")
-        .containsPattern("ok +crash: w\\d was SIGKILLed while running encode-\\d.* re-ran it in"
-            + " generation 2 \\(1 successful run\\)")
+        .containsPattern(
+            "ok +crash: w\\d was SIGKILLed while running encode-\\d.* re-ran it in"
+                + " generation 2 \\(1 successful run\\)")
         .contains("ok      DAG:")
         .contains("demo OK")
         .doesNotContain("\033["); // plain lines when stdout is not a terminal

@@ -8,20 +8,20 @@ import java.util.Map;
 
 /**
  * Puts the current OpenTelemetry context's W3C {@code traceparent} and {@code tracestate} into a
- * job request, so that the server keeps them with the job and each attempt's span can link back
- * to the submitter's span.
+ * job request, so that the server keeps them with the job and each attempt's span can link back to
+ * the submitter's span.
  *
  * <p>OpenTelemetry is optional ({@code requires static} in module-info, an optional Maven
- * dependency): without {@code opentelemetry-api} this class does nothing, and the classes that
- * name OpenTelemetry types ({@link Otel}) are never loaded. The context is written with the W3C
+ * dependency): without {@code opentelemetry-api} this class does nothing, and the classes that name
+ * OpenTelemetry types ({@link Otel}) are never loaded. The context is written with the W3C
  * propagator whatever propagators the application configured, because the job field is W3C by
  * definition. Thread-safe: stateless after class initialisation.
  */
 public final class CurrentTrace {
   /**
    * The server refuses a longer tracestate (it bounds what every traced job holds); the W3C
-   * recommendation lets a propagator drop it rather than send it, and a submit should not fail
-   * for want of vendor trace data.
+   * recommendation lets a propagator drop it rather than send it, and a submit should not fail for
+   * want of vendor trace data.
    */
   static final int TRACESTATE_CHARS_MAX = 512;
 
@@ -46,8 +46,10 @@ public final class CurrentTrace {
     }
     body.put("traceparent", traceparent);
     String tracestate = headers.get("tracestate");
-    if (tracestate != null && !tracestate.isEmpty()
-        && tracestate.length() <= TRACESTATE_CHARS_MAX && !body.has("tracestate")) {
+    if (tracestate != null
+        && !tracestate.isEmpty()
+        && tracestate.length() <= TRACESTATE_CHARS_MAX
+        && !body.has("tracestate")) {
       body.put("tracestate", tracestate);
     }
   }

@@ -18,8 +18,8 @@ public final class Json {
   private Json() {}
 
   /**
-   * Lenient on input (a newer server may add fields), snake_case for objects a caller hands in
-   * as payloads or results.
+   * Lenient on input (a newer server may add fields), snake_case for objects a caller hands in as
+   * payloads or results.
    */
   public static final ObjectMapper MAPPER =
       JsonMapper.builder()
@@ -39,8 +39,12 @@ public final class Json {
     try {
       return MAPPER.readTree(text);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(what + " is not valid JSON: " + e.getOriginalMessage()
-          + "; give a JSON value such as {\"key\": 1} or \"text\"", e);
+      throw new IllegalArgumentException(
+          what
+              + " is not valid JSON: "
+              + e.getOriginalMessage()
+              + "; give a JSON value such as {\"key\": 1} or \"text\"",
+          e);
     }
   }
 
@@ -59,8 +63,13 @@ public final class Json {
     try {
       return MAPPER.valueToTree(value);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(what + " of type " + value.getClass().getName()
-          + " cannot be written as JSON: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          what
+              + " of type "
+              + value.getClass().getName()
+              + " cannot be written as JSON: "
+              + e.getMessage(),
+          e);
     }
   }
 

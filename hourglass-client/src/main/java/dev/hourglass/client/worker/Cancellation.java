@@ -4,8 +4,8 @@ import dev.hourglass.client.ErrorCode;
 import java.util.Objects;
 
 /**
- * Why a running job's handler should stop: the job was cancelled, or its attempt ran past the
- * job's {@code timeout_ms}. See {@link JobContext#cancellation()}.
+ * Why a running job's handler should stop: the job was cancelled, or its attempt ran past the job's
+ * {@code timeout_ms}. See {@link JobContext#cancellation()}.
  *
  * @param cause which of the two
  * @param reason the reason the canceller gave (or "cancelled" when none), or a sentence on the

@@ -12,14 +12,14 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Reports the successes of many handlers in one {@code POST /api/v1/jobs:complete}: group commit
- * on the worker's side. Whichever handler thread gets the send lock takes every completion queued
- * at that moment (at most {@code maxBatch}) and sends them together; the others wait for the lock,
+ * Reports the successes of many handlers in one {@code POST /api/v1/jobs:complete}: group commit on
+ * the worker's side. Whichever handler thread gets the send lock takes every completion queued at
+ * that moment (at most {@code maxBatch}) and sends them together; the others wait for the lock,
  * find their completion already answered, and return, or send the next batch themselves.
  *
- * <p>Why no timer and no sender thread: a lone completion goes out at once from its own thread,
- * so an idle worker adds no latency and no hand-off; under load, completions queue while a call
- * is in flight and the next batch grows by itself to what arrived meanwhile (the same idea as the
+ * <p>Why no timer and no sender thread: a lone completion goes out at once from its own thread, so
+ * an idle worker adds no latency and no hand-off; under load, completions queue while a call is in
+ * flight and the next batch grows by itself to what arrived meanwhile (the same idea as the
  * server's group commit).
  *
  * <p>Only the happy path is batched. A call that fails as a whole (server unreachable, 503, a
@@ -31,9 +31,13 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class CompletionBatcher {
   /** Per-item refusals that say nothing about the lease: retry them one by one. */
-  private static final Set<ErrorCode> TRANSIENT_CODES = EnumSet.of(ErrorCode.OVERLOADED,
-      ErrorCode.UNAVAILABLE, ErrorCode.NO_LEADER, ErrorCode.NOT_LEADER,
-      ErrorCode.LEADER_NOT_READY);
+  private static final Set<ErrorCode> TRANSIENT_CODES =
+      EnumSet.of(
+          ErrorCode.OVERLOADED,
+          ErrorCode.UNAVAILABLE,
+          ErrorCode.NO_LEADER,
+          ErrorCode.NOT_LEADER,
+          ErrorCode.LEADER_NOT_READY);
 
   /** What became of one completion. */
   enum Outcome {
@@ -70,6 +74,7 @@ final class CompletionBatcher {
   private final String workerId;
   private final int maxBatch;
   private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+
   /** Held by the thread whose call is in flight; the queue fills meanwhile. */
   private final ReentrantLock sending = new ReentrantLock();
 

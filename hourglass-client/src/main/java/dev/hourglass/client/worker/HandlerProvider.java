@@ -3,9 +3,9 @@ package dev.hourglass.client.worker;
 import java.util.Map;
 
 /**
- * A set of handlers that a worker process loads from a jar ({@code hourglass worker
- * --handler-jar my.jar}) through {@link java.util.ServiceLoader}: list the implementing class in
- * {@code META-INF/services/dev.hourglass.client.worker.HandlerProvider}. The class needs a public
+ * A set of handlers that a worker process loads from a jar ({@code hourglass worker --handler-jar
+ * my.jar}) through {@link java.util.ServiceLoader}: list the implementing class in {@code
+ * META-INF/services/dev.hourglass.client.worker.HandlerProvider}. The class needs a public
  * no-argument constructor.
  */
 public interface HandlerProvider {

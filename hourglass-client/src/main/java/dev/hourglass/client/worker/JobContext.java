@@ -8,8 +8,8 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * What a {@link JobHandler} knows about its job. Thread-safe: the worker's heartbeat thread
- * updates the lease end and the lost flag while the handler runs.
+ * What a {@link JobHandler} knows about its job. Thread-safe: the worker's heartbeat thread updates
+ * the lease end and the lost flag while the handler runs.
  */
 public final class JobContext {
   private final Assignment assignment;
@@ -99,8 +99,14 @@ public final class JobContext {
     try {
       return Json.MAPPER.readValue(p, type);
     } catch (JsonProcessingException e) {
-      throw new NonRetryableException("payload of job " + jobId() + " does not fit "
-          + type.getSimpleName() + ": " + e.getOriginalMessage(), e);
+      throw new NonRetryableException(
+          "payload of job "
+              + jobId()
+              + " does not fit "
+              + type.getSimpleName()
+              + ": "
+              + e.getOriginalMessage(),
+          e);
     }
   }
 
@@ -151,8 +157,8 @@ public final class JobContext {
   }
 
   /**
-   * Whether the server told this worker that it no longer holds the job (409). A handler that
-   * sees true should stop: its result would be refused.
+   * Whether the server told this worker that it no longer holds the job (409). A handler that sees
+   * true should stop: its result would be refused.
    *
    * @return true once the lease is lost (or given back at shutdown, or the job was cancelled or
    *     timed out: see {@link #isCancelled()})
@@ -162,10 +168,10 @@ public final class JobContext {
   }
 
   /**
-   * Whether the job was cancelled or its attempt timed out while the handler ran. The worker
-   * learns of it within about a second (through its signal poll, not its heartbeat), sets this,
-   * and interrupts the handler's thread; a handler that does not block interruptibly should check
-   * this in its loops and return. Whatever the handler returns afterwards is not reported.
+   * Whether the job was cancelled or its attempt timed out while the handler ran. The worker learns
+   * of it within about a second (through its signal poll, not its heartbeat), sets this, and
+   * interrupts the handler's thread; a handler that does not block interruptibly should check this
+   * in its loops and return. Whatever the handler returns afterwards is not reported.
    *
    * @return true once cancelled or timed out
    */
@@ -198,7 +204,13 @@ public final class JobContext {
 
   @Override
   public String toString() {
-    return "job=" + jobId() + " task=" + task() + " generation=" + generation() + " worker="
+    return "job="
+        + jobId()
+        + " task="
+        + task()
+        + " generation="
+        + generation()
+        + " worker="
         + workerId;
   }
 }

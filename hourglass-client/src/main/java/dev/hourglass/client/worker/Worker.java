@@ -20,7 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -37,30 +36,29 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * }
  * }</pre>
  *
- * <p><b>How it works.</b> One poller thread acquires at least one free slot (a semaphore of
- * {@code capacity} permits, so it never polls without room), takes every other free slot, and
- * long-polls {@code POST /api/v1/lease} with {@code wait_ms}: the server answers as soon as a job
- * is ready, so an idle worker makes one request per poll wait, never a busy loop. Unused permits
- * go back at once; each job's permit goes back when its handler ends. One heartbeat thread
- * extends every held lease each {@code heartbeatInterval} (a third of the lease by default), and
- * keeps the worker itself alive when it holds nothing. Successes that finish while a report is in
- * flight go to the server together in one {@code jobs:complete} call ({@link CompletionBatcher}),
- * so a busy worker makes one report per round trip, not one per job.
+ * <p><b>How it works.</b> One poller thread acquires at least one free slot (a semaphore of {@code
+ * capacity} permits, so it never polls without room), takes every other free slot, and long-polls
+ * {@code POST /api/v1/lease} with {@code wait_ms}: the server answers as soon as a job is ready, so
+ * an idle worker makes one request per poll wait, never a busy loop. Unused permits go back at
+ * once; each job's permit goes back when its handler ends. One heartbeat thread extends every held
+ * lease each {@code heartbeatInterval} (a third of the lease by default), and keeps the worker
+ * itself alive when it holds nothing. Successes that finish while a report is in flight go to the
+ * server together in one {@code jobs:complete} call ({@link CompletionBatcher}), so a busy worker
+ * makes one report per round trip, not one per job.
  *
- * <p><b>Cancels and timeouts.</b> While it holds jobs, one more thread keeps a signal poll
- * ({@code POST /api/v1/workers/{id}/signals}) parked on the server, naming the leases it holds;
- * the server answers as soon as one of them is cancelled or runs past its {@code timeout_ms}.
- * The worker then marks the job's {@link JobContext#isCancelled()}, interrupts its handler, logs
- * one INFO line, tells {@link WorkerListener#onCancelled}, and does not report the job. So a
- * handler hears of a cancel within milliseconds, not at the next heartbeat. If a report or
- * heartbeat meets the cancel first (409 {@code CANCELLED} or {@code TIMED_OUT}), the same
- * happens, quietly.
+ * <p><b>Cancels and timeouts.</b> While it holds jobs, one more thread keeps a signal poll ({@code
+ * POST /api/v1/workers/{id}/signals}) parked on the server, naming the leases it holds; the server
+ * answers as soon as one of them is cancelled or runs past its {@code timeout_ms}. The worker then
+ * marks the job's {@link JobContext#isCancelled()}, interrupts its handler, logs one INFO line,
+ * tells {@link WorkerListener#onCancelled}, and does not report the job. So a handler hears of a
+ * cancel within milliseconds, not at the next heartbeat. If a report or heartbeat meets the cancel
+ * first (409 {@code CANCELLED} or {@code TIMED_OUT}), the same happens, quietly.
  *
- * <p><b>Fencing.</b> Every report names the generation of the lease. Any other 409 on a
- * heartbeat or report means the lease is lost (it expired and the job was re-leased): the worker
- * drops the job, interrupts its handler, tells the listener, and never reports it again. Each
- * job is reported exactly once by this worker: whichever of the handler's end, the loss, the
- * cancel, or the shutdown's release comes first settles it.
+ * <p><b>Fencing.</b> Every report names the generation of the lease. Any other 409 on a heartbeat
+ * or report means the lease is lost (it expired and the job was re-leased): the worker drops the
+ * job, interrupts its handler, tells the listener, and never reports it again. Each job is reported
+ * exactly once by this worker: whichever of the handler's end, the loss, the cancel, or the
+ * shutdown's release comes first settles it.
  *
  * <p><b>Failures.</b> When the server cannot be reached (or answers 503), polls back off
  * exponentially with jitter ({@code backoffMin} doubling to {@code backoffMax}, times a random
@@ -68,29 +66,33 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * until the lease would have ended.
  *
  * <p><b>Shutdown</b> ({@link #close}, {@link #shutdown}): stop polling, wait up to the timeout for
- * running handlers, then release the rest (they return to READY without spending an attempt),
- * let the parked poll end, and deregister, which also returns any job granted to a poll that had
- * to be abandoned. The server keeps a parked poll until its wait ends even if the client has
- * gone, which is why the default poll wait is a short 5 s.
+ * running handlers, then release the rest (they return to READY without spending an attempt), let
+ * the parked poll end, and deregister, which also returns any job granted to a poll that had to be
+ * abandoned. The server keeps a parked poll until its wait ends even if the client has gone, which
+ * is why the default poll wait is a short 5 s.
  *
  * <p>Thread-safety: {@link #start}, {@link #shutdown} and the getters may be called from any
  * thread.
  */
 public final class Worker implements AutoCloseable {
   private static final System.Logger log = System.getLogger(Worker.class.getName());
+
   /** Why: at shutdown, a parked poll gets this long to end by itself (see {@link #shutdown}). */
   private static final Duration POLL_GRACE = Duration.ofMillis(500);
+
   /** The most task types the server accepts from one worker (its engine's bound). */
   public static final int TASKS_MAX = 1_000;
+
   /**
    * Why this many completions per call at most: the server takes up to 10,000, but 1,000 small
    * results already make the call's cost per job negligible, and keep one body well under the
    * server's 16 MiB batch limit when results are a few KiB.
    */
   private static final int COMPLETIONS_PER_CALL_MAX = 1_000;
+
   /**
-   * Why: a signal poll is answered early whenever there is news, so a long wait only saves
-   * calls; 25 s stays under the server's 60 s maximum and common proxy idle timeouts.
+   * Why: a signal poll is answered early whenever there is news, so a long wait only saves calls;
+   * 25 s stays under the server's 60 s maximum and common proxy idle timeouts.
    */
   private static final Duration SIGNAL_WAIT = Duration.ofSeconds(25);
 
@@ -99,12 +101,14 @@ public final class Worker implements AutoCloseable {
   private final int capacity;
   private final List<String> queues;
   private final Map<String, JobHandler> handlers;
+
   /**
-   * The task types it has handlers for, in the order they were added: sent with every
-   * registration and lease, so the server hands it only jobs it can run and leaves the others
-   * READY for workers that can (a worker can only get a job it has a handler for).
+   * The task types it has handlers for, in the order they were added: sent with every registration
+   * and lease, so the server hands it only jobs it can run and leaves the others READY for workers
+   * that can (a worker can only get a job it has a handler for).
    */
   private final List<String> tasks;
+
   private final LeaseStrategy strategy;
   private final Map<String, Integer> reserve;
   private final Duration lease;
@@ -117,8 +121,10 @@ public final class Worker implements AutoCloseable {
   private final WorkerListener listener;
 
   private final Semaphore slots;
+
   /** Running jobs by {@code jobId#generation}. */
   private final Map<String, Running> inFlight = new ConcurrentHashMap<>();
+
   private final Object idle = new Object();
   private final ExecutorService jobThreads;
   private final CompletionBatcher completions;
@@ -130,8 +136,10 @@ public final class Worker implements AutoCloseable {
   private Thread poller;
   private Thread heartbeater;
   private Thread signaller;
+
   /** Notified when a job is dispatched, so that the signal thread starts a poll for it. */
   private final Object dispatched = new Object();
+
   /** Jobs dispatched so far; guarded by {@link #dispatched}. */
   private long dispatchCount;
 
@@ -158,10 +166,11 @@ public final class Worker implements AutoCloseable {
     this.strategy = b.strategy;
     this.reserve = Map.copyOf(b.reserve);
     this.lease = b.lease;
-    this.heartbeatInterval = b.heartbeatInterval != null ? b.heartbeatInterval
-        : lease.dividedBy(3);
-    this.heartbeatTimeout = b.heartbeatTimeout != null ? b.heartbeatTimeout
-        : max(lease.multipliedBy(2), b.pollWait.plus(lease));
+    this.heartbeatInterval = b.heartbeatInterval != null ? b.heartbeatInterval : lease.dividedBy(3);
+    this.heartbeatTimeout =
+        b.heartbeatTimeout != null
+            ? b.heartbeatTimeout
+            : max(lease.multipliedBy(2), b.pollWait.plus(lease));
     this.pollWait = b.pollWait;
     this.shutdownTimeout = b.shutdownTimeout;
     this.backoffMin = b.backoffMin;
@@ -169,8 +178,9 @@ public final class Worker implements AutoCloseable {
     this.listener = b.listener;
     this.slots = new Semaphore(capacity);
     this.completions = new CompletionBatcher(client, workerId, COMPLETIONS_PER_CALL_MAX);
-    this.jobThreads = Executors.newThreadPerTaskExecutor(
-        Thread.ofVirtual().name("hourglass-" + workerId + "-job-", 0).factory());
+    this.jobThreads =
+        Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("hourglass-" + workerId + "-job-", 0).factory());
   }
 
   /**
@@ -185,27 +195,40 @@ public final class Worker implements AutoCloseable {
   }
 
   /**
-   * Starts polling and heartbeating. The worker registers itself on its first successful call,
-   * so it may start before the server is up.
+   * Starts polling and heartbeating. The worker registers itself on its first successful call, so
+   * it may start before the server is up.
    *
    * @return this worker
    * @throws IllegalStateException if it was started before
    */
   public Worker start() {
     if (!started.compareAndSet(false, true)) {
-      throw new IllegalStateException("worker " + workerId + " was already started; build a new"
-          + " one to run again");
+      throw new IllegalStateException(
+          "worker " + workerId + " was already started; build a new" + " one to run again");
     }
     polling = true;
     heartbeating = true;
-    poller = Thread.ofPlatform().name("hourglass-" + workerId + "-poll").daemon()
-        .start(this::pollLoop);
-    heartbeater = Thread.ofPlatform().name("hourglass-" + workerId + "-heartbeat").daemon()
-        .start(this::heartbeatLoop);
-    signaller = Thread.ofPlatform().name("hourglass-" + workerId + "-signals").daemon()
-        .start(this::signalLoop);
-    log.log(Level.INFO, "hourglass worker started: worker={0} capacity={1} queues={2} tasks={3}"
-        + " lease={4} server={5}", workerId, capacity, queues, handlers.keySet(), lease,
+    poller =
+        Thread.ofPlatform().name("hourglass-" + workerId + "-poll").daemon().start(this::pollLoop);
+    heartbeater =
+        Thread.ofPlatform()
+            .name("hourglass-" + workerId + "-heartbeat")
+            .daemon()
+            .start(this::heartbeatLoop);
+    signaller =
+        Thread.ofPlatform()
+            .name("hourglass-" + workerId + "-signals")
+            .daemon()
+            .start(this::signalLoop);
+    log.log(
+        Level.INFO,
+        "hourglass worker started: worker={0} capacity={1} queues={2} tasks={3}"
+            + " lease={4} server={5}",
+        workerId,
+        capacity,
+        queues,
+        handlers.keySet(),
+        lease,
         client.baseUrl());
     return this;
   }
@@ -220,10 +243,10 @@ public final class Worker implements AutoCloseable {
   }
 
   /**
-   * Whether the server knows this worker: true after its first successful registration, false
-   * again while the server has forgotten it (it answered 404 or {@code UNKNOWN_WORKER}, e.g.
-   * after declaring it dead) until the poller registers it anew. For health checks; it reflects
-   * the last call, not a fresh one.
+   * Whether the server knows this worker: true after its first successful registration, false again
+   * while the server has forgotten it (it answered 404 or {@code UNKNOWN_WORKER}, e.g. after
+   * declaring it dead) until the poller registers it anew. For health checks; it reflects the last
+   * call, not a fresh one.
    *
    * @return true while registered
    */
@@ -253,8 +276,8 @@ public final class Worker implements AutoCloseable {
    * releases the jobs still running (they return to READY without spending an attempt; their
    * handlers are interrupted and their results ignored), lets the poll in flight end (within the
    * timeout's rest, at least 500 ms; anything it brings back is released), and deregisters.
-   * Idempotent. Failures to reach the server are logged, not thrown (unreleased jobs then
-   * return to READY when their leases expire).
+   * Idempotent. Failures to reach the server are logged, not thrown (unreleased jobs then return to
+   * READY when their leases expire).
    *
    * @param timeout how long running handlers may take to finish
    * @return true if every handler finished in time, false if some jobs were released
@@ -291,14 +314,16 @@ public final class Worker implements AutoCloseable {
       client.deregisterWorker(workerId);
     } catch (HourglassException e) {
       if (e.status() != 404) {
-        log.log(Level.WARNING, "deregistering worker={0} failed: {1}; its leases, if any,"
-            + " expire by themselves", workerId, e.getMessage());
+        log.log(
+            Level.WARNING,
+            "deregistering worker={0} failed: {1}; its leases, if any," + " expire by themselves",
+            workerId,
+            e.getMessage());
       }
     }
     registered = false;
     jobThreads.shutdownNow();
-    log.log(Level.INFO, "hourglass worker stopped: worker={0} released={1}", workerId,
-        rest.size());
+    log.log(Level.INFO, "hourglass worker stopped: worker={0} released={1}", workerId, rest.size());
     return rest.isEmpty();
   }
 
@@ -333,8 +358,11 @@ public final class Worker implements AutoCloseable {
       client.release(r.ctx.jobId(), workerId, r.ctx.generation());
       safely(() -> listener.onReleased(r.ctx));
     } catch (HourglassException e) {
-      log.log(Level.WARNING, "release of {0} failed: {1}; the job returns to READY when its"
-          + " lease expires", r.ctx, e.detail());
+      log.log(
+          Level.WARNING,
+          "release of {0} failed: {1}; the job returns to READY when its" + " lease expires",
+          r.ctx,
+          e.detail());
     }
     Thread t = r.thread;
     if (t != null) {
@@ -358,8 +386,8 @@ public final class Worker implements AutoCloseable {
         while (taken < capacity && slots.tryAcquire()) {
           taken++;
         }
-        List<Assignment> got = client.lease(workerId, taken, pollWait, queues, lease, tasks,
-            strategy);
+        List<Assignment> got =
+            client.lease(workerId, taken, pollWait, queues, lease, tasks, strategy);
         slots.release(taken - got.size());
         taken = 0;
         for (Assignment a : got) {
@@ -397,9 +425,13 @@ public final class Worker implements AutoCloseable {
     Duration d = Duration.ofMillis(Math.max(1, sleep));
     safely(() -> listener.onServerUnreachable(e, d));
     if (failures == 1 || failures % 20 == 0) { // rate-limited: one line per streak, then rarely
-      log.log(e.isTransient() ? Level.WARNING : Level.ERROR, "worker={0} call failed"
-          + " (failures in a row: {1}), retrying in {2} ms: {3}", workerId, failures,
-          d.toMillis(), e.getMessage());
+      log.log(
+          e.isTransient() ? Level.WARNING : Level.ERROR,
+          "worker={0} call failed" + " (failures in a row: {1}), retrying in {2} ms: {3}",
+          workerId,
+          failures,
+          d.toMillis(),
+          e.getMessage());
     }
     try {
       Thread.sleep(d);
@@ -414,8 +446,13 @@ public final class Worker implements AutoCloseable {
     if (!handlers.containsKey(a.task())) {
       // Leases name this worker's task types, so only a job assigned to it by id gets here:
       // give it back (no attempt spent) for a worker that can run it, rather than fail it.
-      log.log(Level.WARNING, "worker={0} has no handler for task={1} (job={2}); releasing it"
-          + " for a worker that has one", workerId, a.task(), a.jobId());
+      log.log(
+          Level.WARNING,
+          "worker={0} has no handler for task={1} (job={2}); releasing it"
+              + " for a worker that has one",
+          workerId,
+          a.task(),
+          a.jobId());
       slots.release();
       try {
         client.release(a.jobId(), workerId, a.generation());
@@ -462,9 +499,15 @@ public final class Worker implements AutoCloseable {
       Throwable failure = null;
       try {
         if (h == null) {
-          throw new IllegalStateException("worker " + workerId + " has no handler for task \""
-              + ctx.task() + "\" (it has " + handlers.keySet() + "); register one, or keep"
-              + " such jobs in a queue this worker does not serve");
+          throw new IllegalStateException(
+              "worker "
+                  + workerId
+                  + " has no handler for task \""
+                  + ctx.task()
+                  + "\" (it has "
+                  + handlers.keySet()
+                  + "); register one, or keep"
+                  + " such jobs in a queue this worker does not serve");
         }
         result = h.handle(ctx);
       } catch (Throwable t) {
@@ -492,8 +535,11 @@ public final class Worker implements AutoCloseable {
     CompletionBatcher.Reply reply = completions.complete(ctx.jobId(), ctx.generation(), result);
     switch (reply.outcome()) {
       case APPLIED -> safely(() -> listener.onCompleted(ctx, result));
-      case REFUSED -> lost(ctx, new HourglassException(409, reply.codeName(), "Conflict",
-          reply.detail(), null, null, null));
+      case REFUSED ->
+          lost(
+              ctx,
+              new HourglassException(
+                  409, reply.codeName(), "Conflict", reply.detail(), null, null, null));
       case UNSENT -> reportAlone(ctx, result);
     }
   }
@@ -506,26 +552,33 @@ public final class Worker implements AutoCloseable {
       if (e.isConflict()) {
         lost(ctx, e);
       } else if (!e.isTransient()) { // e.g. a result over the size limit: fail it instead
-        reportFailure(ctx, new IllegalStateException("the server refused the result: "
-            + e.detail(), e));
+        reportFailure(
+            ctx, new IllegalStateException("the server refused the result: " + e.detail(), e));
       }
     }
   }
 
   private void reportFailure(JobContext ctx, Throwable failure) {
-    String error = failure.getMessage() == null ? failure.toString()
-        : failure.getClass().getSimpleName() + ": " + failure.getMessage();
+    String error =
+        failure.getMessage() == null
+            ? failure.toString()
+            : failure.getClass().getSimpleName() + ": " + failure.getMessage();
     boolean retryable = !(failure instanceof NonRetryableException);
     try {
-      JobState s = retrying(ctx, () -> client.fail(ctx.jobId(), workerId, ctx.generation(),
-          error, retryable));
+      JobState s =
+          retrying(
+              ctx, () -> client.fail(ctx.jobId(), workerId, ctx.generation(), error, retryable));
       safely(() -> listener.onFailed(ctx, failure, s));
     } catch (HourglassException e) {
       if (e.isConflict()) {
         lost(ctx, e);
       } else {
-        log.log(Level.WARNING, "failure report of {0} not delivered: {1}; the job is retried"
-            + " when its lease expires", ctx, e.getMessage());
+        log.log(
+            Level.WARNING,
+            "failure report of {0} not delivered: {1}; the job is retried"
+                + " when its lease expires",
+            ctx,
+            e.getMessage());
       }
     }
   }
@@ -536,7 +589,9 @@ public final class Worker implements AutoCloseable {
       try {
         return call.get();
       } catch (HourglassException e) {
-        if (!e.isTransient() || Instant.now().isAfter(ctx.leaseExpiresAt()) || stopped
+        if (!e.isTransient()
+            || Instant.now().isAfter(ctx.leaseExpiresAt())
+            || stopped
             || !backOff(e, failures)) {
           throw e;
         }
@@ -561,12 +616,22 @@ public final class Worker implements AutoCloseable {
   private void cancelled(JobContext ctx, Cancellation c) {
     ctx.markCancelled(c);
     if (c.cause() == Cancellation.Cause.CANCELLED) {
-      log.log(Level.INFO, "job {0} cancelled by user: {1} (worker={2} generation={3}); its"
-          + " handler is interrupted and the job is not reported", ctx.jobId(), c.reason(),
-          workerId, ctx.generation());
+      log.log(
+          Level.INFO,
+          "job {0} cancelled by user: {1} (worker={2} generation={3}); its"
+              + " handler is interrupted and the job is not reported",
+          ctx.jobId(),
+          c.reason(),
+          workerId,
+          ctx.generation());
     } else {
-      log.log(Level.INFO, "job {0} timed out: {1} (worker={2} generation={3}); its handler is"
-          + " interrupted and the job is not reported", ctx.jobId(), c.reason(), workerId,
+      log.log(
+          Level.INFO,
+          "job {0} timed out: {1} (worker={2} generation={3}); its handler is"
+              + " interrupted and the job is not reported",
+          ctx.jobId(),
+          c.reason(),
+          workerId,
           ctx.generation());
     }
     safely(() -> listener.onCancelled(ctx, c));
@@ -627,13 +692,16 @@ public final class Worker implements AutoCloseable {
           return;
         }
         if (e.is(ErrorCode.NOT_FOUND)) {
-          log.log(Level.INFO, "worker={0}: the server has no signal poll (an older version);"
-              + " handlers hear of cancels at the next heartbeat", workerId);
+          log.log(
+              Level.INFO,
+              "worker={0}: the server has no signal poll (an older version);"
+                  + " handlers hear of cancels at the next heartbeat",
+              workerId);
           return;
         }
         failures++; // the poller reports unreachable servers; this thread only waits
-        long sleep = Math.min(backoffMax.toMillis(),
-            backoffMin.toMillis() << Math.min(failures - 1, 20));
+        long sleep =
+            Math.min(backoffMax.toMillis(), backoffMin.toMillis() << Math.min(failures - 1, 20));
         try {
           Thread.sleep(Math.max(1, sleep));
         } catch (InterruptedException x) {
@@ -665,8 +733,9 @@ public final class Worker implements AutoCloseable {
           return;
         }
       }
-      if (held.isEmpty() && registered && System.nanoTime() - lastWorkerBeat
-          > heartbeatTimeout.toNanos() / 3) {
+      if (held.isEmpty()
+          && registered
+          && System.nanoTime() - lastWorkerBeat > heartbeatTimeout.toNanos() / 3) {
         lastWorkerBeat = System.nanoTime();
         try {
           client.workerHeartbeat(workerId);
@@ -744,8 +813,7 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * The worker's id (default: {@code worker-<pid>-<random>}). Must be unique among live
-     * workers.
+     * The worker's id (default: {@code worker-<pid>-<random>}). Must be unique among live workers.
      *
      * @param id the id
      * @return this builder
@@ -768,8 +836,8 @@ public final class Worker implements AutoCloseable {
      */
     public Builder capacity(int n) {
       if (n < 1 || n > CAPACITY_MAX) {
-        throw new IllegalArgumentException("capacity=" + n + " is outside [1, " + CAPACITY_MAX
-            + "]");
+        throw new IllegalArgumentException(
+            "capacity=" + n + " is outside [1, " + CAPACITY_MAX + "]");
       }
       this.capacity = n;
       return this;
@@ -801,8 +869,8 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * Slots set aside per queue (default none): while unused, only that queue's jobs take them,
-     * so a flood of heavy jobs never takes the last slot from light ones. The server refuses
+     * Slots set aside per queue (default none): while unused, only that queue's jobs take them, so
+     * a flood of heavy jobs never takes the last slot from light ones. The server refuses
      * reservations above the capacity, or for a queue the worker does not serve.
      *
      * @param slotsByQueue slots per queue, each at least 1
@@ -810,11 +878,12 @@ public final class Worker implements AutoCloseable {
      * @throws IllegalArgumentException if a count is below 1
      */
     public Builder reserve(Map<String, Integer> slotsByQueue) {
-      slotsByQueue.forEach((q, n) -> {
-        if (n == null || n < 1) {
-          throw new IllegalArgumentException("reserve[" + q + "]=" + n + " must be at least 1");
-        }
-      });
+      slotsByQueue.forEach(
+          (q, n) -> {
+            if (n == null || n < 1) {
+              throw new IllegalArgumentException("reserve[" + q + "]=" + n + " must be at least 1");
+            }
+          });
       this.reserve = new LinkedHashMap<>(slotsByQueue);
       return this;
     }
@@ -828,8 +897,9 @@ public final class Worker implements AutoCloseable {
      * @throws IllegalArgumentException if the task already has a handler
      */
     public Builder handler(String task, JobHandler handler) {
-      if (handlers.putIfAbsent(Objects.requireNonNull(task, "task"),
-          Objects.requireNonNull(handler, "handler")) != null) {
+      if (handlers.putIfAbsent(
+              Objects.requireNonNull(task, "task"), Objects.requireNonNull(handler, "handler"))
+          != null) {
         throw new IllegalArgumentException("task \"" + task + "\" already has a handler");
       }
       return this;
@@ -848,8 +918,8 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * Each lease's length (default 30 s); heartbeats extend it while the handler runs. A
-     * killed worker's jobs are retried about this long after its last heartbeat.
+     * Each lease's length (default 30 s); heartbeats extend it while the handler runs. A killed
+     * worker's jobs are retried about this long after its last heartbeat.
      *
      * @param d at least 100 ms
      * @return this builder
@@ -857,8 +927,8 @@ public final class Worker implements AutoCloseable {
      */
     public Builder lease(Duration d) {
       if (d.toMillis() < 100) {
-        throw new IllegalArgumentException("lease=" + d + " is below 100 ms; heartbeats could"
-            + " not keep up");
+        throw new IllegalArgumentException(
+            "lease=" + d + " is below 100 ms; heartbeats could" + " not keep up");
       }
       this.lease = d;
       return this;
@@ -877,8 +947,8 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * After this much silence the server declares the worker dead (default the larger of two
-     * leases and poll wait plus a lease).
+     * After this much silence the server declares the worker dead (default the larger of two leases
+     * and poll wait plus a lease).
      *
      * @param d positive
      * @return this builder
@@ -890,8 +960,8 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * How long one long poll waits for a job (default 5 s). An idle worker makes one request
-     * per wait; a shutdown waits for the parked poll to end (see {@link Worker#shutdown}).
+     * How long one long poll waits for a job (default 5 s). An idle worker makes one request per
+     * wait; a shutdown waits for the parked poll to end (see {@link Worker#shutdown}).
      *
      * @param d 1 ms to 60 s
      * @return this builder
@@ -921,8 +991,8 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * The backoff when the server is unreachable: from {@code min}, doubling, up to {@code
-     * max}, each wait times a random factor in [0.5, 1] (defaults 100 ms and 10 s).
+     * The backoff when the server is unreachable: from {@code min}, doubling, up to {@code max},
+     * each wait times a random factor in [0.5, 1] (defaults 100 ms and 10 s).
      *
      * @param min the first wait
      * @param max the longest wait
@@ -954,22 +1024,28 @@ public final class Worker implements AutoCloseable {
      * Builds the worker; call {@link Worker#start()} to run it.
      *
      * @return the worker
-     * @throws IllegalStateException if no handler is registered, or more than {@link
-     *     #TASKS_MAX}
+     * @throws IllegalStateException if no handler is registered, or more than {@link #TASKS_MAX}
      */
     public Worker build() {
       if (handlers.isEmpty()) {
-        throw new IllegalStateException("a worker needs at least one handler: call"
-            + " handler(\"task-type\", ctx -> ...)");
+        throw new IllegalStateException(
+            "a worker needs at least one handler: call" + " handler(\"task-type\", ctx -> ...)");
       }
       if (handlers.size() > TASKS_MAX) {
-        throw new IllegalStateException("a worker has handlers for " + handlers.size()
-            + " task types; the server accepts at most " + TASKS_MAX + " per worker; split"
-            + " them over several workers");
+        throw new IllegalStateException(
+            "a worker has handlers for "
+                + handlers.size()
+                + " task types; the server accepts at most "
+                + TASKS_MAX
+                + " per worker; split"
+                + " them over several workers");
       }
       if (workerId == null) {
-        workerId = "worker-" + ProcessHandle.current().pid() + "-"
-            + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 16));
+        workerId =
+            "worker-"
+                + ProcessHandle.current().pid()
+                + "-"
+                + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 16));
       }
       return new Worker(this);
     }

@@ -38,8 +38,8 @@ public interface WorkerListener {
   default void onFailed(JobContext ctx, Throwable error, JobState state) {}
 
   /**
-   * The server refused a heartbeat or report with 409: the lease was lost (expired and
-   * re-leased, or the job was cancelled). The job was dropped and its handler interrupted.
+   * The server refused a heartbeat or report with 409: the lease was lost (expired and re-leased,
+   * or the job was cancelled). The job was dropped and its handler interrupted.
    *
    * @param ctx the job
    * @param refusal the server's refusal
@@ -48,9 +48,9 @@ public interface WorkerListener {
   default void onLeaseLost(JobContext ctx, HourglassException refusal) {}
 
   /**
-   * The job was cancelled, or its attempt timed out, while its handler ran: the worker dropped
-   * the job (it does not report it) and interrupted the handler. Called instead of {@link
-   * #onLeaseLost} for these two causes.
+   * The job was cancelled, or its attempt timed out, while its handler ran: the worker dropped the
+   * job (it does not report it) and interrupted the handler. Called instead of {@link #onLeaseLost}
+   * for these two causes.
    *
    * @param ctx the job
    * @param cancellation why

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class WorkerCancelTest {
   /** Far below the 30 s heartbeat interval, far above the signal's milliseconds. */
   private static final Duration PROMPTLY = Duration.ofSeconds(10);
+
   private static final Duration WAIT = Duration.ofSeconds(15);
 
   @TempDir Path dir;
@@ -47,40 +48,50 @@ class WorkerCancelTest {
   void start() throws Exception {
     ts = TestServer.start(dir);
     client = ts.client;
-    worker = Worker.builder(client).workerId("w-cancel").capacity(2)
-        .lease(Duration.ofSeconds(60)).heartbeatInterval(Duration.ofSeconds(30))
-        .pollWait(Duration.ofSeconds(5)).backoff(Duration.ofMillis(20), Duration.ofMillis(200))
-        .handler("block", ctx -> {
-          handlerStarted.countDown();
-          try {
-            Thread.sleep(120_000);
-          } catch (InterruptedException e) {
-            seenByHandler.set(ctx.cancellation().orElse(null));
-            handlerInterrupted.countDown();
-          }
-          return "finished anyway"; // a handler that returns after the cancel: not reported
-        })
-        .listener(new WorkerListener() {
-          @Override
-          public void onCancelled(JobContext ctx, Cancellation c) {
-            heard.add(c);
-          }
+    worker =
+        Worker.builder(client)
+            .workerId("w-cancel")
+            .capacity(2)
+            .lease(Duration.ofSeconds(60))
+            .heartbeatInterval(Duration.ofSeconds(30))
+            .pollWait(Duration.ofSeconds(5))
+            .backoff(Duration.ofMillis(20), Duration.ofMillis(200))
+            .handler(
+                "block",
+                ctx -> {
+                  handlerStarted.countDown();
+                  try {
+                    Thread.sleep(120_000);
+                  } catch (InterruptedException e) {
+                    seenByHandler.set(ctx.cancellation().orElse(null));
+                    handlerInterrupted.countDown();
+                  }
+                  return "finished anyway"; // a handler that returns after the cancel: not reported
+                })
+            .listener(
+                new WorkerListener() {
+                  @Override
+                  public void onCancelled(JobContext ctx, Cancellation c) {
+                    heard.add(c);
+                  }
 
-          @Override
-          public void onLeaseLost(JobContext ctx, HourglassException refusal) {
-            lost.add(refusal);
-          }
+                  @Override
+                  public void onLeaseLost(JobContext ctx, HourglassException refusal) {
+                    lost.add(refusal);
+                  }
 
-          @Override
-          public void onCompleted(JobContext ctx, Object result) {
-            reported.incrementAndGet();
-          }
+                  @Override
+                  public void onCompleted(JobContext ctx, Object result) {
+                    reported.incrementAndGet();
+                  }
 
-          @Override
-          public void onFailed(JobContext ctx, Throwable error, JobState state) {
-            reported.incrementAndGet();
-          }
-        }).build().start();
+                  @Override
+                  public void onFailed(JobContext ctx, Throwable error, JobState state) {
+                    reported.incrementAndGet();
+                  }
+                })
+            .build()
+            .start();
   }
 
   @AfterEach
@@ -96,11 +107,13 @@ class WorkerCancelTest {
     long cancelledAt = System.nanoTime();
     client.cancel(id, "customer closed the account");
     assertThat(handlerInterrupted.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS))
-        .as("handler interrupted long before the 30 s heartbeat").isTrue();
-    System.out.printf("cancel reached the handler in %d ms%n",
+        .as("handler interrupted long before the 30 s heartbeat")
+        .isTrue();
+    System.out.printf(
+        "cancel reached the handler in %d ms%n",
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cancelledAt));
-    assertThat(seenByHandler.get()).isEqualTo(new Cancellation(Cancellation.Cause.CANCELLED,
-        "customer closed the account"));
+    assertThat(seenByHandler.get())
+        .isEqualTo(new Cancellation(Cancellation.Cause.CANCELLED, "customer closed the account"));
     await().atMost(WAIT).until(() -> worker.inFlight() == 0);
     assertThat(heard).containsExactly(seenByHandler.get());
     assertThat(lost).as("no lease-lost report for a cancel").isEmpty();
@@ -112,11 +125,15 @@ class WorkerCancelTest {
 
   @Test
   void aTimedOutJobsHandlerIsInterruptedAndToldSoWithinASecondOrSo() throws Exception {
-    String id = client.submit(JobRequest.builder("block").timeout(Duration.ofMillis(500))
-        .maxAttempts(1).build()).jobId();
+    String id =
+        client
+            .submit(
+                JobRequest.builder("block").timeout(Duration.ofMillis(500)).maxAttempts(1).build())
+            .jobId();
     assertThat(handlerStarted.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
     assertThat(handlerInterrupted.await(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS))
-        .as("handler interrupted long before the 30 s heartbeat").isTrue();
+        .as("handler interrupted long before the 30 s heartbeat")
+        .isTrue();
     Cancellation c = seenByHandler.get();
     assertThat(c.cause()).isEqualTo(Cancellation.Cause.TIMED_OUT);
     assertThat(c.reason()).contains("timeout_ms=500");

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Goal: a worker process killed with SIGKILL mid-job has its job re-run by another worker
- * exactly once, and its late completion (as a zombie would send it) is refused.
+ * Goal: a worker process killed with SIGKILL mid-job has its job re-run by another worker exactly
+ * once, and its late completion (as a zombie would send it) is refused.
  */
 @Tag("crash")
 class WorkerProcessKillTest {
@@ -34,13 +34,20 @@ class WorkerProcessKillTest {
   void aSigkilledWorkersJobIsRerunOnceElsewhereAndItsLateCompletionRefused() throws Exception {
     try (TestServer ts = TestServer.start(dir)) {
       HourglassClient client = ts.client;
-      String id = client.submit(JobRequest.builder("slow").backoff(Duration.ZERO).build())
-          .jobId();
-      Process victim = new ProcessBuilder(javaBin(), "-cp", System.getProperty("java.class.path"),
-          KillableWorkerMain.class.getName(), ts.url(), "victim")
-          .redirectError(dir.resolve("victim.err").toFile()).start();
-      try (var out = new BufferedReader(new InputStreamReader(victim.getInputStream(),
-          StandardCharsets.UTF_8))) {
+      String id = client.submit(JobRequest.builder("slow").backoff(Duration.ZERO).build()).jobId();
+      Process victim =
+          new ProcessBuilder(
+                  javaBin(),
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  KillableWorkerMain.class.getName(),
+                  ts.url(),
+                  "victim")
+              .redirectError(dir.resolve("victim.err").toFile())
+              .start();
+      try (var out =
+          new BufferedReader(
+              new InputStreamReader(victim.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
         do {
           line = out.readLine();
@@ -52,27 +59,36 @@ class WorkerProcessKillTest {
       }
 
       var runs = new AtomicInteger();
-      try (Worker rescuer = Worker.builder(client).workerId("rescuer").capacity(2)
-          .pollWait(Duration.ofSeconds(2)).handler("slow", ctx -> {
-            runs.incrementAndGet();
-            return "finished by " + ctx.workerId() + " in generation " + ctx.generation();
-          }).build().start()) {
-        await().atMost(Duration.ofSeconds(20))
+      try (Worker rescuer =
+          Worker.builder(client)
+              .workerId("rescuer")
+              .capacity(2)
+              .pollWait(Duration.ofSeconds(2))
+              .handler(
+                  "slow",
+                  ctx -> {
+                    runs.incrementAndGet();
+                    return "finished by " + ctx.workerId() + " in generation " + ctx.generation();
+                  })
+              .build()
+              .start()) {
+        await()
+            .atMost(Duration.ofSeconds(20))
             .until(() -> client.job(id).state() == JobState.SUCCEEDED);
       }
       Job job = client.job(id);
       assertThat(runs).hasValue(1);
       assertThat(job.result()).isEqualTo("\"finished by rescuer in generation 2\"");
-      assertThat(job.attempts()).extracting(Job.Attempt::workerId)
+      assertThat(job.attempts())
+          .extracting(Job.Attempt::workerId)
           .containsExactly("victim", "rescuer");
       assertThat(job.attempts().get(0).outcome()).isIn("EXPIRED", "WORKER_DIED");
-      assertThat(job.attempts().stream().filter(a -> "SUCCEEDED".equals(a.outcome())))
-          .hasSize(1);
+      assertThat(job.attempts().stream().filter(a -> "SUCCEEDED".equals(a.outcome()))).hasSize(1);
 
       // The victim's completion, had it been sent late by a zombie, is refused.
       assertThatThrownBy(() -> client.complete(id, "victim", 1, "zombie result"))
-          .isInstanceOfSatisfying(HourglassException.class, e -> assertThat(e.status())
-              .isEqualTo(409));
+          .isInstanceOfSatisfying(
+              HourglassException.class, e -> assertThat(e.status()).isEqualTo(409));
       assertThat(client.job(id).result()).isEqualTo(job.result());
       assertThat(List.of(client.job(id).generation())).containsExactly(2);
     }

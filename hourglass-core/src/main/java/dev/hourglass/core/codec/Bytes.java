@@ -8,13 +8,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Primitive encodings shared by the command and snapshot codecs. Strings are length-prefixed
- * UTF-8 (not {@code writeUTF}, which is limited to 64 KiB and is not standard UTF-8), with length
- * -1 for null.
+ * Primitive encodings shared by the command and snapshot codecs. Strings are length-prefixed UTF-8
+ * (not {@code writeUTF}, which is limited to 64 KiB and is not standard UTF-8), with length -1 for
+ * null.
  */
 public final class Bytes {
   /** Bounds a decoded string; larger means a corrupt or hostile record, not a real job. */
   public static final int STRING_BYTES_MAX = 64 << 20;
+
   /** Bounds a decoded list length for the same reason. */
   public static final int LIST_SIZE_MAX = 10_000_000;
 
@@ -36,8 +37,8 @@ public final class Bytes {
       return null;
     }
     if (n < 0 || n > STRING_BYTES_MAX) {
-      throw new IOException("corrupt record: string length " + n + " outside [0, "
-          + STRING_BYTES_MAX + "]");
+      throw new IOException(
+          "corrupt record: string length " + n + " outside [0, " + STRING_BYTES_MAX + "]");
     }
     if (in instanceof FastDataInput fast) {
       return fast.readUtf8(n);

@@ -19,8 +19,8 @@ import dev.hourglass.core.command.Command.LeaseJobs;
 import dev.hourglass.core.command.Command.PutSchedule;
 import dev.hourglass.core.command.Command.RedriveJob;
 import dev.hourglass.core.command.Command.RegisterWorker;
-import dev.hourglass.core.command.Command.RunJobNow;
 import dev.hourglass.core.command.Command.ReleaseJob;
+import dev.hourglass.core.command.Command.RunJobNow;
 import dev.hourglass.core.command.Command.SetQueueConcurrency;
 import dev.hourglass.core.command.Command.SetQueueFairness;
 import dev.hourglass.core.command.Command.SetQueuePaused;
@@ -61,8 +61,8 @@ import java.util.Map;
  *
  * <p>A worker's task set: {@code RegisterWorker} and {@code LeaseJobs} without one (any task) keep
  * their original tags 5 and 8 and layouts; with one, they are tags 23 and 24, the same fields
- * followed by the task names. So logs written before task sets existed read unchanged, and a
- * fleet that names no tasks writes the bytes it always wrote.
+ * followed by the task names. So logs written before task sets existed read unchanged, and a fleet
+ * that names no tasks writes the bytes it always wrote.
  *
  * <p>Format 2 appends the job's trace context to every job spec (in submits and in schedule
  * templates): {@code traceparent} and {@code tracestate} as strings, null when absent. Format 1
@@ -78,6 +78,7 @@ import java.util.Map;
  */
 public final class CommandCodec {
   public static final int FORMAT = 2;
+
   /** Job specs without a trace context. */
   public static final int FORMAT_1 = 1;
 
@@ -97,8 +98,11 @@ public final class CommandCodec {
     DataInputStream in = new DataInputStream(new ByteArrayInputStream(record));
     Command c = decode(in);
     if (in.available() != 0) {
-      throw new IOException("corrupt command record: " + in.available() + " trailing bytes after "
-          + c.getClass().getSimpleName());
+      throw new IOException(
+          "corrupt command record: "
+              + in.available()
+              + " trailing bytes after "
+              + c.getClass().getSimpleName());
     }
     return c;
   }
@@ -215,8 +219,8 @@ public final class CommandCodec {
       case RegisterWorker c -> !c.reserve().isEmpty() ? 33 : c.tasks().isEmpty() ? 5 : 23;
       case WorkerHeartbeat c -> 6;
       case DeregisterWorker c -> 7;
-      case LeaseJobs c -> c.strategy() != LeaseStrategy.PRIORITY ? 25
-          : c.tasks().isEmpty() ? 8 : 24;
+      case LeaseJobs c ->
+          c.strategy() != LeaseStrategy.PRIORITY ? 25 : c.tasks().isEmpty() ? 8 : 24;
       case AssignJob c -> 9;
       case AcknowledgeAssignment c -> 10;
       case HeartbeatJob c -> 11;
@@ -241,8 +245,13 @@ public final class CommandCodec {
   public static Command decode(DataInput in) throws IOException {
     int format = in.readUnsignedByte();
     if (format != FORMAT && format != FORMAT_1) {
-      throw new IOException("unknown command format " + format + "; this build reads formats 1"
-          + " to " + FORMAT + " (was the log written by a newer Hourglass?)");
+      throw new IOException(
+          "unknown command format "
+              + format
+              + "; this build reads formats 1"
+              + " to "
+              + FORMAT
+              + " (was the log written by a newer Hourglass?)");
     }
     int tag = in.readUnsignedByte();
     long at = in.readLong();
@@ -258,7 +267,8 @@ public final class CommandCodec {
       }
       case 3 -> new CancelJob(at, readString(in), readString(in));
       case 4 -> new RedriveJob(at, readString(in));
-      case 5 -> new RegisterWorker(at, readString(in), in.readInt(), readStrings(in), in.readLong());
+      case 5 ->
+          new RegisterWorker(at, readString(in), in.readInt(), readStrings(in), in.readLong());
       case 6 -> new WorkerHeartbeat(at, readString(in));
       case 7 -> new DeregisterWorker(at, readString(in));
       case 8 -> new LeaseJobs(at, readString(in), in.readInt(), readStrings(in), in.readLong());
@@ -266,8 +276,9 @@ public final class CommandCodec {
       case 10 -> new AcknowledgeAssignment(at, readString(in), readString(in), in.readInt());
       case 11 -> new HeartbeatJob(at, readString(in), readString(in), in.readInt(), in.readLong());
       case 12 -> new CompleteJob(at, readString(in), readString(in), in.readInt(), readString(in));
-      case 13 -> new FailJob(at, readString(in), readString(in), in.readInt(), readString(in),
-          in.readBoolean());
+      case 13 ->
+          new FailJob(
+              at, readString(in), readString(in), in.readInt(), readString(in), in.readBoolean());
       case 14 -> new ReleaseJob(at, readString(in), readString(in), in.readInt());
       case 15 -> new Tick(at);
       case 16 -> new SetQueuePaused(at, readString(in), in.readBoolean());
@@ -277,12 +288,31 @@ public final class CommandCodec {
       case 20 -> new SetSchedulePaused(at, readString(in), in.readBoolean());
       case 21 -> new DeleteSchedule(at, readString(in));
       case 22 -> new RunJobNow(at, readString(in));
-      case 23 -> new RegisterWorker(at, readString(in), in.readInt(), readStrings(in),
-          in.readLong(), nonEmpty(readStrings(in), tag));
-      case 24 -> new LeaseJobs(at, readString(in), in.readInt(), readStrings(in), in.readLong(),
-          nonEmpty(readStrings(in), tag));
-      case 25 -> new LeaseJobs(at, readString(in), in.readInt(), readStrings(in), in.readLong(),
-          readStrings(in), strategy(in));
+      case 23 ->
+          new RegisterWorker(
+              at,
+              readString(in),
+              in.readInt(),
+              readStrings(in),
+              in.readLong(),
+              nonEmpty(readStrings(in), tag));
+      case 24 ->
+          new LeaseJobs(
+              at,
+              readString(in),
+              in.readInt(),
+              readStrings(in),
+              in.readLong(),
+              nonEmpty(readStrings(in), tag));
+      case 25 ->
+          new LeaseJobs(
+              at,
+              readString(in),
+              in.readInt(),
+              readStrings(in),
+              in.readLong(),
+              readStrings(in),
+              strategy(in));
       case 26 -> new SetQueueWeight(at, readString(in), in.readInt());
       case 27 -> new SetQueueRate(at, readString(in), readRate(in));
       case 28 -> new SetTaskRate(at, readString(in), readRate(in));
@@ -297,8 +327,15 @@ public final class CommandCodec {
         yield new SubmitJobs(at, specs);
       }
       case 32 -> new PutSchedule(at, readSchedule(in, format, true));
-      case 33 -> new RegisterWorker(at, readString(in), in.readInt(), readStrings(in),
-          in.readLong(), readStrings(in), readKeyWeights(in));
+      case 33 ->
+          new RegisterWorker(
+              at,
+              readString(in),
+              in.readInt(),
+              readStrings(in),
+              in.readLong(),
+              readStrings(in),
+              readKeyWeights(in));
       default -> throw new IOException("corrupt command record: unknown command tag " + tag);
     };
   }
@@ -397,9 +434,22 @@ public final class CommandCodec {
 
   /** Reads a spec written in {@code format} (a spec of format 1 has no trace context). */
   public static JobSpec readSpec(DataInput in, int format) throws IOException {
-    JobSpec spec = new JobSpec(readString(in), readString(in), readString(in), readString(in),
-        in.readInt(), in.readLong(), in.readLong(), readStrings(in), in.readInt(),
-        readBackoff(in), in.readLong(), readString(in), null, null);
+    JobSpec spec =
+        new JobSpec(
+            readString(in),
+            readString(in),
+            readString(in),
+            readString(in),
+            in.readInt(),
+            in.readLong(),
+            in.readLong(),
+            readStrings(in),
+            in.readInt(),
+            readBackoff(in),
+            in.readLong(),
+            readString(in),
+            null,
+            null);
     if (format == FORMAT_1) {
       return spec;
     }
@@ -418,8 +468,8 @@ public final class CommandCodec {
     String traceparent = readString(in);
     String tracestate = readString(in);
     if (traceparent == null && tracestate != null) {
-      throw new IOException("corrupt record: job " + jobId + " has a tracestate without a"
-          + " traceparent");
+      throw new IOException(
+          "corrupt record: job " + jobId + " has a tracestate without a" + " traceparent");
     }
     return traceparent == null ? null : new TraceContext(traceparent, tracestate);
   }
@@ -475,8 +525,11 @@ public final class CommandCodec {
 
   public static <E extends Enum<E>> E enumAt(E[] values, int ordinal) throws IOException {
     if (ordinal >= values.length) {
-      throw new IOException("corrupt record: ordinal " + ordinal + " outside "
-          + values[0].getDeclaringClass().getSimpleName());
+      throw new IOException(
+          "corrupt record: ordinal "
+              + ordinal
+              + " outside "
+              + values[0].getDeclaringClass().getSimpleName());
     }
     return values[ordinal];
   }

@@ -102,8 +102,11 @@ public final class FastDataInput implements DataInput {
   @Override
   public int readInt() throws IOException {
     require(4);
-    int v = ((buf[pos] & 0xFF) << 24) | ((buf[pos + 1] & 0xFF) << 16)
-        | ((buf[pos + 2] & 0xFF) << 8) | (buf[pos + 3] & 0xFF);
+    int v =
+        ((buf[pos] & 0xFF) << 24)
+            | ((buf[pos + 1] & 0xFF) << 16)
+            | ((buf[pos + 2] & 0xFF) << 8)
+            | (buf[pos + 3] & 0xFF);
     pos += 4;
     return v;
   }

@@ -2,16 +2,18 @@ package dev.hourglass.core.command;
 
 /**
  * Retry delay: {@code d = min(cap, base * 2^failures)} where {@code failures} counts the failed
- * attempts so far, starting at 1 (so the first retry waits {@code 2 * base}, as the message protocol
- * of docs/PROTOCOL.md specifies). With jitter ("full jitter"), the delay is drawn from {@code [0, d]} instead, so that
- * jobs which failed together (a dependency went down) do not all retry together. The draw is not
- * random: it is a hash of the job id and the failure count, so it is spread out over jobs and
- * attempts, yet the same on every replay of the log and on every replica.
+ * attempts so far, starting at 1 (so the first retry waits {@code 2 * base}, as the message
+ * protocol of docs/PROTOCOL.md specifies). With jitter ("full jitter"), the delay is drawn from
+ * {@code [0, d]} instead, so that jobs which failed together (a dependency went down) do not all
+ * retry together. The draw is not random: it is a hash of the job id and the failure count, so it
+ * is spread out over jobs and attempts, yet the same on every replay of the log and on every
+ * replica.
  */
 public record Backoff(long baseMillis, long capMillis, boolean jitter) {
 
   /** 1 s base, 1 h cap, no jitter: the engine's default, which the node protocol relies on. */
   public static final Backoff DEFAULT = new Backoff(1_000, 3_600_000, false);
+
   /** 1 s base, 1 h cap, with jitter: the HTTP API's default. */
   public static final Backoff DEFAULT_JITTERED = new Backoff(1_000, 3_600_000, true);
 
@@ -26,8 +28,10 @@ public record Backoff(long baseMillis, long capMillis, boolean jitter) {
   public long delayMillis(String jobId, int failures) {
     // Shift at most 62 so that base << shift cannot overflow into the sign bit unnoticed.
     int shift = Math.min(Math.max(failures, 0), 62);
-    long raw = baseMillis == 0 ? 0 : (baseMillis > (Long.MAX_VALUE >> shift) ? Long.MAX_VALUE
-        : baseMillis << shift);
+    long raw =
+        baseMillis == 0
+            ? 0
+            : (baseMillis > (Long.MAX_VALUE >> shift) ? Long.MAX_VALUE : baseMillis << shift);
     long capped = Math.min(raw, capMillis);
     if (!jitter || capped == 0) {
       return capped;

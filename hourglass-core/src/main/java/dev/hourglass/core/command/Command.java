@@ -5,10 +5,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Every change to the engine's state is one of these records. A command carries the wall-clock
- * time at which it was decided ({@link #atMillis()}), stamped by whoever proposes it (the server,
- * the Raft leader, the stdio node), so that applying the same commands in the same order always
- * yields the same state: the engine never reads a clock of its own.
+ * Every change to the engine's state is one of these records. A command carries the wall-clock time
+ * at which it was decided ({@link #atMillis()}), stamped by whoever proposes it (the server, the
+ * Raft leader, the stdio node), so that applying the same commands in the same order always yields
+ * the same state: the engine never reads a clock of its own.
  *
  * <p>Commands are plain data: validation of anything that depends on state happens in the engine,
  * which rejects an invalid command without changing anything.
@@ -45,28 +45,45 @@ public sealed interface Command {
   record RunJobNow(long atMillis, String jobId) implements Command {}
 
   /**
-   * Registers (or re-registers) a worker with its capacity, the queues it serves and the task
-   * types it can run (empty: every queue, every task). {@code reserve} sets aside slots for
-   * queues: while a reserved slot is unused, only its queue's jobs may take it.
+   * Registers (or re-registers) a worker with its capacity, the queues it serves and the task types
+   * it can run (empty: every queue, every task). {@code reserve} sets aside slots for queues: while
+   * a reserved slot is unused, only its queue's jobs may take it.
    */
-  record RegisterWorker(long atMillis, String workerId, int capacity, List<String> queues,
-      long heartbeatTimeoutMillis, List<String> tasks, Map<String, Integer> reserve)
+  record RegisterWorker(
+      long atMillis,
+      String workerId,
+      int capacity,
+      List<String> queues,
+      long heartbeatTimeoutMillis,
+      List<String> tasks,
+      Map<String, Integer> reserve)
       implements Command {
     public RegisterWorker {
       queues = List.copyOf(queues);
       tasks = List.copyOf(tasks);
-      reserve = reserve == null ? Map.of()
-          : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(reserve));
+      reserve =
+          reserve == null
+              ? Map.of()
+              : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(reserve));
     }
 
     /** A worker that reserves none of its capacity. */
-    public RegisterWorker(long atMillis, String workerId, int capacity, List<String> queues,
-        long heartbeatTimeoutMillis, List<String> tasks) {
+    public RegisterWorker(
+        long atMillis,
+        String workerId,
+        int capacity,
+        List<String> queues,
+        long heartbeatTimeoutMillis,
+        List<String> tasks) {
       this(atMillis, workerId, capacity, queues, heartbeatTimeoutMillis, tasks, Map.of());
     }
 
     /** A worker that can run every task type. */
-    public RegisterWorker(long atMillis, String workerId, int capacity, List<String> queues,
+    public RegisterWorker(
+        long atMillis,
+        String workerId,
+        int capacity,
+        List<String> queues,
         long heartbeatTimeoutMillis) {
       this(atMillis, workerId, capacity, queues, heartbeatTimeoutMillis, List.of());
     }
@@ -84,8 +101,15 @@ public sealed interface Command {
    * registered without task types runs any); each granted job is leased for {@code leaseMillis}.
    * The {@code strategy} says how the grants are divided over the queues.
    */
-  record LeaseJobs(long atMillis, String workerId, int max, List<String> queues, long leaseMillis,
-      List<String> tasks, LeaseStrategy strategy) implements Command {
+  record LeaseJobs(
+      long atMillis,
+      String workerId,
+      int max,
+      List<String> queues,
+      long leaseMillis,
+      List<String> tasks,
+      LeaseStrategy strategy)
+      implements Command {
     public LeaseJobs {
       queues = List.copyOf(queues);
       tasks = List.copyOf(tasks);
@@ -93,14 +117,19 @@ public sealed interface Command {
     }
 
     /** A lease in priority order, today's default. */
-    public LeaseJobs(long atMillis, String workerId, int max, List<String> queues, long leaseMillis,
+    public LeaseJobs(
+        long atMillis,
+        String workerId,
+        int max,
+        List<String> queues,
+        long leaseMillis,
         List<String> tasks) {
       this(atMillis, workerId, max, queues, leaseMillis, tasks, LeaseStrategy.PRIORITY);
     }
 
     /** A lease of any task type the worker registered (any at all when it registered none). */
-    public LeaseJobs(long atMillis, String workerId, int max, List<String> queues,
-        long leaseMillis) {
+    public LeaseJobs(
+        long atMillis, String workerId, int max, List<String> queues, long leaseMillis) {
       this(atMillis, workerId, max, queues, leaseMillis, List.of());
     }
   }
@@ -118,7 +147,8 @@ public sealed interface Command {
       implements Command {}
 
   /** Extends a lease; must name the job's current worker and generation. */
-  record HeartbeatJob(long atMillis, String jobId, String workerId, int generation, long leaseMillis)
+  record HeartbeatJob(
+      long atMillis, String jobId, String workerId, int generation, long leaseMillis)
       implements Command {}
 
   /** Reports success; must name the job's current worker and generation. */
@@ -165,8 +195,9 @@ public sealed interface Command {
    * Makes a queue fair (its jobs' fairness keys are served in turn, {@code keyWeights} jobs per
    * turn for the keys named, 1 for the others) or plain again ({@code fair} false).
    */
-  record SetQueueFairness(long atMillis, String queue, boolean fair,
-      Map<String, Integer> keyWeights) implements Command {
+  record SetQueueFairness(
+      long atMillis, String queue, boolean fair, Map<String, Integer> keyWeights)
+      implements Command {
     public SetQueueFairness {
       keyWeights = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(keyWeights));
     }

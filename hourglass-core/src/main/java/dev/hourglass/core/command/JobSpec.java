@@ -19,10 +19,10 @@ import java.util.List;
  * @param backoff how long to wait before each retry
  * @param timeoutMillis how long one attempt may run before it is failed; 0 means no limit
  * @param idempotencyKey a second submit with the same key returns the first job; null for none
- * @param trace the submitter's W3C trace context, or null; kept with the job and answered with
- *     each assignment so that every attempt's span can link to the submitter's span
- * @param fairnessKey who the job is for (a tenant, a customer): a queue whose policy is fair
- *     serves its keys in turn; null for none (all such jobs share one key)
+ * @param trace the submitter's W3C trace context, or null; kept with the job and answered with each
+ *     assignment so that every attempt's span can link to the submitter's span
+ * @param fairnessKey who the job is for (a tenant, a customer): a queue whose policy is fair serves
+ *     its keys in turn; null for none (all such jobs share one key)
  */
 public record JobSpec(
     String jobId,
@@ -49,16 +49,52 @@ public record JobSpec(
   }
 
   /** A job without a trace context or a fairness key. */
-  public JobSpec(String jobId, String queue, String task, String payload, int priority,
-      long deadlineMillis, long runAtMillis, List<String> dependsOn, int maxAttempts,
-      Backoff backoff, long timeoutMillis, String idempotencyKey) {
-    this(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
-        maxAttempts, backoff, timeoutMillis, idempotencyKey, null, null);
+  public JobSpec(
+      String jobId,
+      String queue,
+      String task,
+      String payload,
+      int priority,
+      long deadlineMillis,
+      long runAtMillis,
+      List<String> dependsOn,
+      int maxAttempts,
+      Backoff backoff,
+      long timeoutMillis,
+      String idempotencyKey) {
+    this(
+        jobId,
+        queue,
+        task,
+        payload,
+        priority,
+        deadlineMillis,
+        runAtMillis,
+        dependsOn,
+        maxAttempts,
+        backoff,
+        timeoutMillis,
+        idempotencyKey,
+        null,
+        null);
   }
 
   public JobSpec withFairnessKey(String key) {
-    return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
-        maxAttempts, backoff, timeoutMillis, idempotencyKey, trace, key);
+    return new JobSpec(
+        jobId,
+        queue,
+        task,
+        payload,
+        priority,
+        deadlineMillis,
+        runAtMillis,
+        dependsOn,
+        maxAttempts,
+        backoff,
+        timeoutMillis,
+        idempotencyKey,
+        trace,
+        key);
   }
 
   /** A job with every option at its default: default queue, priority 0, run now, 3 attempts. */
@@ -79,52 +115,182 @@ public record JobSpec(
   }
 
   public JobSpec withQueue(String q) {
-    return new JobSpec(jobId, q, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
-        maxAttempts, backoff, timeoutMillis, idempotencyKey, trace, fairnessKey);
+    return new JobSpec(
+        jobId,
+        q,
+        task,
+        payload,
+        priority,
+        deadlineMillis,
+        runAtMillis,
+        dependsOn,
+        maxAttempts,
+        backoff,
+        timeoutMillis,
+        idempotencyKey,
+        trace,
+        fairnessKey);
   }
 
   public JobSpec withPriority(int p) {
-    return new JobSpec(jobId, queue, task, payload, p, deadlineMillis, runAtMillis, dependsOn,
-        maxAttempts, backoff, timeoutMillis, idempotencyKey, trace, fairnessKey);
+    return new JobSpec(
+        jobId,
+        queue,
+        task,
+        payload,
+        p,
+        deadlineMillis,
+        runAtMillis,
+        dependsOn,
+        maxAttempts,
+        backoff,
+        timeoutMillis,
+        idempotencyKey,
+        trace,
+        fairnessKey);
   }
 
   public JobSpec withDeadline(long millis) {
-    return new JobSpec(jobId, queue, task, payload, priority, millis, runAtMillis, dependsOn,
-        maxAttempts, backoff, timeoutMillis, idempotencyKey, trace, fairnessKey);
+    return new JobSpec(
+        jobId,
+        queue,
+        task,
+        payload,
+        priority,
+        millis,
+        runAtMillis,
+        dependsOn,
+        maxAttempts,
+        backoff,
+        timeoutMillis,
+        idempotencyKey,
+        trace,
+        fairnessKey);
   }
 
   public JobSpec withRunAt(long millis) {
-    return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, millis, dependsOn,
-        maxAttempts, backoff, timeoutMillis, idempotencyKey, trace, fairnessKey);
+    return new JobSpec(
+        jobId,
+        queue,
+        task,
+        payload,
+        priority,
+        deadlineMillis,
+        millis,
+        dependsOn,
+        maxAttempts,
+        backoff,
+        timeoutMillis,
+        idempotencyKey,
+        trace,
+        fairnessKey);
   }
 
   public JobSpec withDependsOn(List<String> parents) {
-    return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, parents,
-        maxAttempts, backoff, timeoutMillis, idempotencyKey, trace, fairnessKey);
+    return new JobSpec(
+        jobId,
+        queue,
+        task,
+        payload,
+        priority,
+        deadlineMillis,
+        runAtMillis,
+        parents,
+        maxAttempts,
+        backoff,
+        timeoutMillis,
+        idempotencyKey,
+        trace,
+        fairnessKey);
   }
 
   public JobSpec withMaxAttempts(int n) {
-    return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
-        n, backoff, timeoutMillis, idempotencyKey, trace, fairnessKey);
+    return new JobSpec(
+        jobId,
+        queue,
+        task,
+        payload,
+        priority,
+        deadlineMillis,
+        runAtMillis,
+        dependsOn,
+        n,
+        backoff,
+        timeoutMillis,
+        idempotencyKey,
+        trace,
+        fairnessKey);
   }
 
   public JobSpec withBackoff(Backoff b) {
-    return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
-        maxAttempts, b, timeoutMillis, idempotencyKey, trace, fairnessKey);
+    return new JobSpec(
+        jobId,
+        queue,
+        task,
+        payload,
+        priority,
+        deadlineMillis,
+        runAtMillis,
+        dependsOn,
+        maxAttempts,
+        b,
+        timeoutMillis,
+        idempotencyKey,
+        trace,
+        fairnessKey);
   }
 
   public JobSpec withTimeout(long millis) {
-    return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
-        maxAttempts, backoff, millis, idempotencyKey, trace, fairnessKey);
+    return new JobSpec(
+        jobId,
+        queue,
+        task,
+        payload,
+        priority,
+        deadlineMillis,
+        runAtMillis,
+        dependsOn,
+        maxAttempts,
+        backoff,
+        millis,
+        idempotencyKey,
+        trace,
+        fairnessKey);
   }
 
   public JobSpec withIdempotencyKey(String key) {
-    return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis, dependsOn,
-        maxAttempts, backoff, timeoutMillis, key, trace, fairnessKey);
+    return new JobSpec(
+        jobId,
+        queue,
+        task,
+        payload,
+        priority,
+        deadlineMillis,
+        runAtMillis,
+        dependsOn,
+        maxAttempts,
+        backoff,
+        timeoutMillis,
+        key,
+        trace,
+        fairnessKey);
   }
 
   public JobSpec withTrace(TraceContext t) {
-    return new JobSpec(jobId, queue, task, payload, priority, deadlineMillis, runAtMillis,
-        dependsOn, maxAttempts, backoff, timeoutMillis, idempotencyKey, t, fairnessKey);
+    return new JobSpec(
+        jobId,
+        queue,
+        task,
+        payload,
+        priority,
+        deadlineMillis,
+        runAtMillis,
+        dependsOn,
+        maxAttempts,
+        backoff,
+        timeoutMillis,
+        idempotencyKey,
+        t,
+        fairnessKey);
   }
 }

@@ -3,25 +3,26 @@ package dev.hourglass.core.command;
 /**
  * The W3C trace context (https://www.w3.org/TR/trace-context/) of whoever submitted a job: the
  * {@code traceparent} and, optionally, the {@code tracestate} header values, kept verbatim so that
- * the span of each attempt can link back to the submitter's span. Opaque to scheduling: the
- * engine only checks the format ({@link #problem}), stores it with the job and answers it.
+ * the span of each attempt can link back to the submitter's span. Opaque to scheduling: the engine
+ * only checks the format ({@link #problem}), stores it with the job and answers it.
  *
  * @param traceparent {@code version-traceid-parentid-flags}, lowercase hex, e.g. {@code
  *     00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01}
- * @param tracestate vendor entries such as {@code congo=t61rcWkgMzE,rojo=00f067aa0ba902b7}, or
- *     null
+ * @param tracestate vendor entries such as {@code congo=t61rcWkgMzE,rojo=00f067aa0ba902b7}, or null
  */
 public record TraceContext(String traceparent, String tracestate) {
   /**
-   * Bounds the stored {@code tracestate}: the W3C recommendation asks vendors to propagate at
-   * least 512 characters, and every traced job holds its copy in memory, so that is what a job
-   * may carry.
+   * Bounds the stored {@code tracestate}: the W3C recommendation asks vendors to propagate at least
+   * 512 characters, and every traced job holds its copy in memory, so that is what a job may carry.
    */
   public static final int TRACESTATE_CHARS_MAX = 512;
+
   /** The W3C limit on {@code tracestate} list members. */
   public static final int TRACESTATE_MEMBERS_MAX = 32;
+
   /** Version 00 has exactly this length; later versions may append {@code -} and more fields. */
   public static final int TRACEPARENT_CHARS = 55;
+
   /** Bounds a later version's {@code traceparent}, whose extra fields are not defined yet. */
   public static final int TRACEPARENT_CHARS_MAX = 256;
 
@@ -36,20 +37,29 @@ public record TraceContext(String traceparent, String tracestate) {
    */
   public static String problem(String traceparent, String tracestate) {
     if (traceparent == null) {
-      return tracestate == null ? null
+      return tracestate == null
+          ? null
           : "tracestate is given without a traceparent; give both or neither";
     }
     String p = traceparentProblem(traceparent);
     if (p != null) {
-      return "traceparent=\"" + printable(traceparent) + "\" is not a W3C traceparent"
+      return "traceparent=\""
+          + printable(traceparent)
+          + "\" is not a W3C traceparent"
           + " (version-traceid-parentid-flags in lowercase hex, e.g. "
-          + "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01): " + p;
+          + "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01): "
+          + p;
     }
     String s = tracestate == null ? null : tracestateProblem(tracestate);
     if (s != null) {
-      return "tracestate=\"" + printable(tracestate) + "\" is not a W3C tracestate (up to "
-          + TRACESTATE_MEMBERS_MAX + " comma-separated key=value members, at most "
-          + TRACESTATE_CHARS_MAX + " characters): " + s;
+      return "tracestate=\""
+          + printable(tracestate)
+          + "\" is not a W3C tracestate (up to "
+          + TRACESTATE_MEMBERS_MAX
+          + " comma-separated key=value members, at most "
+          + TRACESTATE_CHARS_MAX
+          + " characters): "
+          + s;
     }
     return null;
   }
@@ -103,11 +113,15 @@ public record TraceContext(String traceparent, String tracestate) {
       }
       String key = m.substring(0, eq);
       if (!validKey(key)) {
-        return "key \"" + printable(key) + "\" is not lowercase letters, digits and _-*/ (with"
+        return "key \""
+            + printable(key)
+            + "\" is not lowercase letters, digits and _-*/ (with"
             + " at most one @), starting with a letter or digit";
       }
       if (!validValue(m.substring(eq + 1))) {
-        return "the value of key \"" + key + "\" is empty, over 256 characters, or holds a"
+        return "the value of key \""
+            + key
+            + "\" is empty, over 256 characters, or holds a"
             + " character outside printable ASCII without ',' and '='";
       }
       if (!keys.add(key)) {
@@ -125,9 +139,13 @@ public record TraceContext(String traceparent, String tracestate) {
     }
     String tenant = key.substring(0, at);
     String system = key.substring(at + 1);
-    return !tenant.isEmpty() && tenant.length() <= 241 && (isLowerAlpha(tenant.charAt(0))
-        || isDigit(tenant.charAt(0))) && keyChars(tenant, 1, tenant.length())
-        && !system.isEmpty() && system.length() <= 14 && isLowerAlpha(system.charAt(0))
+    return !tenant.isEmpty()
+        && tenant.length() <= 241
+        && (isLowerAlpha(tenant.charAt(0)) || isDigit(tenant.charAt(0)))
+        && keyChars(tenant, 1, tenant.length())
+        && !system.isEmpty()
+        && system.length() <= 14
+        && isLowerAlpha(system.charAt(0))
         && keyChars(system, 1, system.length());
   }
 

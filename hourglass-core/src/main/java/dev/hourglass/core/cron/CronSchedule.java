@@ -22,9 +22,9 @@ import java.util.Optional;
  * <p>Implementation notes. Cron expressions speak of wall-clock times, and daylight saving makes
  * wall-clock time skip an hour in spring and repeat one in autumn. Asking a cron library about
  * zoned times directly has, in every scheduler we know of, produced doubled or dropped firings
- * around those transitions. So the cron arithmetic is done on wall-clock time alone (as if the
- * zone had no transitions, i.e. in UTC), and each wall-clock firing is then placed on the time
- * line with these rules:
+ * around those transitions. So the cron arithmetic is done on wall-clock time alone (as if the zone
+ * had no transitions, i.e. in UTC), and each wall-clock firing is then placed on the time line with
+ * these rules:
  *
  * <ul>
  *   <li>a wall time that exists once maps to its instant;
@@ -32,8 +32,8 @@ import java.util.Optional;
  *       one never fires, so a daily 02:30 job fires once that night;
  *   <li>a wall time in the spring gap does not exist: it fires at the transition instant (03:00
  *       when clocks jump from 02:00 to 03:00), so a daily 02:30 job still fires that night;
- *   <li>firings are strictly increasing: a wall time that maps to an instant not after the
- *       previous firing (several gap times collapsing onto one transition) is skipped.
+ *   <li>firings are strictly increasing: a wall time that maps to an instant not after the previous
+ *       firing (several gap times collapsing onto one transition) is skipped.
  * </ul>
  *
  * <p>Parsing costs tens of microseconds, so instances are meant to be cached. Immutable and
@@ -75,7 +75,11 @@ public final class CronSchedule {
           case 6, 7 -> QUARTZ;
           default ->
               throw new IllegalArgumentException(
-                  "cron expression \"" + trimmed + "\" has " + fields + " fields; expected 5 (Unix)"
+                  "cron expression \""
+                      + trimmed
+                      + "\" has "
+                      + fields
+                      + " fields; expected 5 (Unix)"
                       + " or 6-7 (Quartz, with seconds and optional year)");
         };
     ZoneId zone;
@@ -105,16 +109,17 @@ public final class CronSchedule {
 
   /**
    * The first firing strictly after {@code afterMillis}, or -1 if there is none. Never throws:
-   * cron-utils accepts some expressions it cannot always evaluate (e.g. {@code 0 0 0 31W 2 ?},
-   * "the weekday nearest February 31st"); a month it fails on has no firing and the search moves
-   * on, so such an expression can neither fail a tick nor a replay of the log.
+   * cron-utils accepts some expressions it cannot always evaluate (e.g. {@code 0 0 0 31W 2 ?}, "the
+   * weekday nearest February 31st"); a month it fails on has no firing and the search moves on, so
+   * such an expression can neither fail a tick nor a replay of the log.
    */
   public long nextFireAfter(long afterMillis) {
     // Whole seconds: cron-utils carries a fraction of a second into the firings of a seconds
     // field of "*" (after 09:00:00.500 it answers 09:00:01.500). Every firing is on a whole
     // second, and the first one after the truncated time is still after afterMillis.
-    LocalDateTime wall = LocalDateTime.ofInstant(Instant.ofEpochMilli(afterMillis), zone)
-        .truncatedTo(ChronoUnit.SECONDS);
+    LocalDateTime wall =
+        LocalDateTime.ofInstant(Instant.ofEpochMilli(afterMillis), zone)
+            .truncatedTo(ChronoUnit.SECONDS);
     for (int step = 0; step < MAX_STEPS; step++) {
       Optional<ZonedDateTime> next;
       try {

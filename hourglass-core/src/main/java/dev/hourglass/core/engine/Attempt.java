@@ -22,8 +22,10 @@ final class Attempt {
   }
 
   final Job job;
+
   /** The job's attempt before this one, or null: the history is a chain from the latest. */
   final Attempt previous;
+
   final String workerId;
   final int generation;
   final long startedAtMillis;
@@ -31,6 +33,7 @@ final class Attempt {
   long endedAtMillis;
   Outcome outcome = Outcome.RUNNING;
   String error;
+
   /** Whether the worker confirmed it received the assignment; until then a notification is owed. */
   boolean acknowledged;
 
@@ -43,7 +46,12 @@ final class Attempt {
   boolean inWorkerChain;
   boolean inUnackedChain;
 
-  Attempt(Job job, Attempt previous, String workerId, int generation, long startedAtMillis,
+  Attempt(
+      Job job,
+      Attempt previous,
+      String workerId,
+      int generation,
+      long startedAtMillis,
       long leaseExpiresAtMillis) {
     this.job = job;
     this.previous = previous;
@@ -58,7 +66,8 @@ final class Attempt {
    * lapsed without heartbeat): the same test the engine applies when it expires the lease.
    */
   boolean timedOut() {
-    return outcome == Outcome.EXPIRED && job.timeoutMillis > 0
+    return outcome == Outcome.EXPIRED
+        && job.timeoutMillis > 0
         && startedAtMillis + job.timeoutMillis <= endedAtMillis;
   }
 

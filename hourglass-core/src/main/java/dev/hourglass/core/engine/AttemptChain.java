@@ -5,10 +5,10 @@ import java.util.List;
 
 /**
  * An insertion-ordered set of live attempts, linked through fields of the attempts themselves.
- * Replaces a {@code LinkedHashSet<Job>} on the lease hot path: add and remove are O(1) and
- * allocate nothing, and iteration order is insertion order on every replica. Two chains exist:
- * each worker's leases, and the engine's unacknowledged assignments; an attempt carries links for
- * both. Not thread-safe.
+ * Replaces a {@code LinkedHashSet<Job>} on the lease hot path: add and remove are O(1) and allocate
+ * nothing, and iteration order is insertion order on every replica. Two chains exist: each worker's
+ * leases, and the engine's unacknowledged assignments; an attempt carries links for both. Not
+ * thread-safe.
  */
 final class AttemptChain {
   enum Kind {
@@ -75,7 +75,10 @@ final class AttemptChain {
     return kind == Kind.WORKER_LEASES ? a.inWorkerChain : a.inUnackedChain;
   }
 
-  /** The jobs of the chained attempts, oldest first (a copy: safe to change the chain while using it). */
+  /**
+   * The jobs of the chained attempts, oldest first (a copy: safe to change the chain while using
+   * it).
+   */
   List<Job> jobs() {
     List<Job> out = new ArrayList<>(size);
     for (Attempt a = head; a != null; a = next(a)) {

@@ -13,8 +13,8 @@ import dev.hourglass.core.command.Command.LeaseJobs;
 import dev.hourglass.core.command.Command.PutSchedule;
 import dev.hourglass.core.command.Command.RedriveJob;
 import dev.hourglass.core.command.Command.RegisterWorker;
-import dev.hourglass.core.command.Command.RunJobNow;
 import dev.hourglass.core.command.Command.ReleaseJob;
+import dev.hourglass.core.command.Command.RunJobNow;
 import dev.hourglass.core.command.Command.SetQueueConcurrency;
 import dev.hourglass.core.command.Command.SetQueueFairness;
 import dev.hourglass.core.command.Command.SetQueuePaused;
@@ -51,8 +51,8 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The scheduling engine: a deterministic state machine over jobs, workers, queues and schedules.
@@ -71,9 +71,9 @@ import java.util.Set;
  * throws {@link AssertionError}.
  *
  * <p><b>Where a job lives.</b> By state: PENDING jobs are in no structure and wait for their
- * parents' count to reach zero; SCHEDULED and FAILED jobs are in the due heap (by due time);
- * READY jobs are in the lane of their (queue, task, priority); RUNNING jobs are in the lease heap
- * (by lease end) and in their worker's lease set; terminal jobs stay in the table (for queries and
+ * parents' count to reach zero; SCHEDULED and FAILED jobs are in the due heap (by due time); READY
+ * jobs are in the lane of their (queue, task, priority); RUNNING jobs are in the lease heap (by
+ * lease end) and in their worker's lease set; terminal jobs stay in the table (for queries and
  * idempotency) until the retention period evicts them. {@link #moveTo} is the single place that
  * moves a job between structures and keeps every count in step.
  *
@@ -86,13 +86,13 @@ import java.util.Set;
  * ILLEGAL_TRANSITION}; the attempt's outcome says which, so nothing new is stored for it.
  *
  * <p><b>Cancel and re-drive.</b> A job cancelled because a parent died or was cancelled records
- * that parent ({@code JobExtras.cancelledBy}); one a user cancelled records none. Re-driving a
- * DEAD job walks its dependents (kept for display anyway) and revives, CANCELLED -> PENDING, those
- * cancelled through it whose parents are all live again; a dependent still blocked by another
- * DEAD or CANCELLED parent is re-attributed to that parent, so re-driving it later revives the
+ * that parent ({@code JobExtras.cancelledBy}); one a user cancelled records none. Re-driving a DEAD
+ * job walks its dependents (kept for display anyway) and revives, CANCELLED -> PENDING, those
+ * cancelled through it whose parents are all live again; a dependent still blocked by another DEAD
+ * or CANCELLED parent is re-attributed to that parent, so re-driving it later revives the
  * dependent. The invariant: a job cancelled through a parent names one that is DEAD, CANCELLED or
- * evicted. A revived job's retention entry stays in {@link #finished} (removing it would be a
- * scan) and is skipped when it comes up; the cap on finished jobs counts states, not entries.
+ * evicted. A revived job's retention entry stays in {@link #finished} (removing it would be a scan)
+ * and is skipped when it comes up; the cap on finished jobs counts states, not entries.
  *
  * <p><b>Cost.</b> Submit, lease, heartbeat, complete and fail are O(log n) in the jobs of the
  * structures they touch (O(1) for in-order FIFO lanes); lease scans the non-empty lanes of the
@@ -111,27 +111,38 @@ public final class Engine {
   final LinkedHashMap<String, QueueState> queues = new LinkedHashMap<>();
   final LinkedHashMap<String, TaskLimit> taskLimits = new LinkedHashMap<>();
   final LinkedHashMap<String, WorkerState> workers = new LinkedHashMap<>();
+
   /** The same workers by id, for paged listings; changes only when a worker comes or goes. */
   final TreeMap<String, WorkerState> workersById = new TreeMap<>();
+
   final LinkedHashMap<String, ScheduleState> schedules = new LinkedHashMap<>();
+
   /** SCHEDULED and FAILED jobs by due time, then submission order. */
   final IndexedHeap<Job> due = new IndexedHeap<>(j -> j.dueAtMillis, j -> j.seq, null);
+
   /** RUNNING jobs by lease expiry, then submission order. */
   final IndexedHeap<Job> leases = new IndexedHeap<>(j -> j.dueAtMillis, j -> j.seq, null);
+
   /** Live workers by the time they will be declared dead unless heard from. */
-  final IndexedHeap<WorkerState> liveness = new IndexedHeap<>(WorkerState::deathAtMillis,
-      w -> 0, Comparator.comparing(w -> w.id));
+  final IndexedHeap<WorkerState> liveness =
+      new IndexedHeap<>(WorkerState::deathAtMillis, w -> 0, Comparator.comparing(w -> w.id));
+
   /** Dead workers by the time they died, for eviction after the worker retention. */
-  final IndexedHeap<WorkerState> graveyard = new IndexedHeap<>(WorkerState::deathAtMillis,
-      w -> 0, Comparator.comparing(w -> w.id));
-  final IndexedHeap<ScheduleState> firings = new IndexedHeap<>(s -> s.nextFireAtMillis,
-      s -> 0, Comparator.comparing(ScheduleState::id));
+  final IndexedHeap<WorkerState> graveyard =
+      new IndexedHeap<>(WorkerState::deathAtMillis, w -> 0, Comparator.comparing(w -> w.id));
+
+  final IndexedHeap<ScheduleState> firings =
+      new IndexedHeap<>(s -> s.nextFireAtMillis, s -> 0, Comparator.comparing(ScheduleState::id));
+
   /** SUCCEEDED and CANCELLED jobs in the order they finished, for retention. */
   final ArrayDeque<Job> finished = new ArrayDeque<>();
+
   /** DEAD jobs in the order they died: the dead-letter queue. */
   final LinkedHashMap<String, Job> deadLetters = new LinkedHashMap<>();
+
   /** Live attempts whose worker has not confirmed the assignment, in assignment order. */
   final AttemptChain unacknowledged = new AttemptChain(AttemptChain.Kind.UNACKNOWLEDGED);
+
   final long[] countsByState = new long[JobState.values().length];
 
   private ArrayList<Event> events;
@@ -215,13 +226,21 @@ public final class Engine {
       }
     }
     if (jobs.get(spec.jobId()) != null) {
-      return new Rejected(ErrorCode.DUPLICATE_JOB_ID, "a job with id " + spec.jobId()
-          + " exists already; use a new id, or an idempotency key to make resubmits safe");
+      return new Rejected(
+          ErrorCode.DUPLICATE_JOB_ID,
+          "a job with id "
+              + spec.jobId()
+              + " exists already; use a new id, or an idempotency key to make resubmits safe");
     }
     for (String parent : spec.dependsOn()) {
       if (jobs.get(parent) == null) {
-        return new Rejected(ErrorCode.UNKNOWN_PARENT, "job " + spec.jobId() + " depends on "
-            + parent + ", which does not exist; submit the parent first or in the same batch");
+        return new Rejected(
+            ErrorCode.UNKNOWN_PARENT,
+            "job "
+                + spec.jobId()
+                + " depends on "
+                + parent
+                + ", which does not exist; submit the parent first or in the same batch");
       }
     }
     createJob(spec, null, Map.of());
@@ -230,8 +249,8 @@ public final class Engine {
 
   private Rejected submit(List<JobSpec> specs) {
     if (specs.isEmpty() || specs.size() > EngineConfig.BATCH_SIZE_MAX) {
-      return SpecValidator.invalid("a batch holds 1 to %d jobs; got %d",
-          EngineConfig.BATCH_SIZE_MAX, specs.size());
+      return SpecValidator.invalid(
+          "a batch holds 1 to %d jobs; got %d", EngineConfig.BATCH_SIZE_MAX, specs.size());
     }
     SubmitPlan plan = SubmitPlan.build(specs, this);
     if (plan.rejection() != null) {
@@ -250,8 +269,8 @@ public final class Engine {
 
   /**
    * The parents' job ids, with a parent that a batch deduplicated (by its idempotency key) onto an
-   * existing job named by that job's id: the id the batch used names no job, and cancel
-   * propagation and re-drive follow the real parent.
+   * existing job named by that job's id: the id the batch used names no job, and cancel propagation
+   * and re-drive follow the real parent.
    */
   private static List<String> resolvedParents(List<String> dependsOn, Map<String, Job> aliases) {
     if (aliases.isEmpty()) {
@@ -268,12 +287,24 @@ public final class Engine {
   /** Creates a job that has passed validation and places it by its parents and run-at time. */
   Job createJob(JobSpec spec, String scheduleId, Map<String, Job> aliases) {
     Job job =
-        new Job(spec.jobId(), nextSeq++, spec.queue(), spec.task(), spec.payload(),
-            spec.priority(), spec.deadlineMillis(), now, spec.maxAttempts(), spec.backoff(),
+        new Job(
+            spec.jobId(),
+            nextSeq++,
+            spec.queue(),
+            spec.task(),
+            spec.payload(),
+            spec.priority(),
+            spec.deadlineMillis(),
+            now,
+            spec.maxAttempts(),
+            spec.backoff(),
             spec.timeoutMillis());
     job.fairnessKey = spec.fairnessKey();
-    if (spec.idempotencyKey() != null || !spec.dependsOn().isEmpty() || scheduleId != null
-        || spec.runAtMillis() != 0 || spec.trace() != null) {
+    if (spec.idempotencyKey() != null
+        || !spec.dependsOn().isEmpty()
+        || scheduleId != null
+        || spec.runAtMillis() != 0
+        || spec.trace() != null) {
       JobExtras x = job.extras();
       x.idempotencyKey = spec.idempotencyKey();
       x.parents = resolvedParents(spec.dependsOn(), aliases);
@@ -285,8 +316,8 @@ public final class Engine {
     Job doomedBy = null;
     for (String parentId : spec.dependsOn()) {
       Job parent = aliases.containsKey(parentId) ? aliases.get(parentId) : jobs.get(parentId);
-      Invariants.check(parent != null, "parent %s of %s vanished after validation", parentId,
-          job.id);
+      Invariants.check(
+          parent != null, "parent %s of %s vanished after validation", parentId, job.id);
       addDependent(parent, job.id);
       if (parent.state == JobState.SUCCEEDED) {
         continue;
@@ -425,12 +456,13 @@ public final class Engine {
       return bad;
     }
     if (c.capacity() < 1 || c.capacity() > EngineConfig.LEASE_BATCH_MAX) {
-      return SpecValidator.invalid("capacity=%d of worker %s is outside [1, %d]", c.capacity(),
-          c.workerId(), EngineConfig.LEASE_BATCH_MAX);
+      return SpecValidator.invalid(
+          "capacity=%d of worker %s is outside [1, %d]",
+          c.capacity(), c.workerId(), EngineConfig.LEASE_BATCH_MAX);
     }
     if (c.heartbeatTimeoutMillis() < 0) {
-      return SpecValidator.invalid("heartbeat timeout of worker %s must not be negative",
-          c.workerId());
+      return SpecValidator.invalid(
+          "heartbeat timeout of worker %s must not be negative", c.workerId());
     }
     bad = TaskFilter.validate(c.tasks(), c.workerId());
     if (bad == null) {
@@ -439,8 +471,10 @@ public final class Engine {
     if (bad != null) {
       return bad;
     }
-    long timeout = c.heartbeatTimeoutMillis() == 0 ? config.defaultWorkerTimeoutMillis()
-        : c.heartbeatTimeoutMillis();
+    long timeout =
+        c.heartbeatTimeoutMillis() == 0
+            ? config.defaultWorkerTimeoutMillis()
+            : c.heartbeatTimeoutMillis();
     WorkerState w = workers.get(c.workerId());
     if (w == null) {
       w = new WorkerState(c.workerId(), c.capacity(), c.queues(), timeout);
@@ -457,11 +491,11 @@ public final class Engine {
   }
 
   /**
-   * Finds a worker, registering it with defaults on first contact (pull workers need no setup):
-   * the queues and task types of its first lease become its registered ones.
+   * Finds a worker, registering it with defaults on first contact (pull workers need no setup): the
+   * queues and task types of its first lease become its registered ones.
    */
-  private WorkerState workerOnContact(String workerId, int capacity, List<String> queuesServed,
-      List<String> tasks) {
+  private WorkerState workerOnContact(
+      String workerId, int capacity, List<String> queuesServed, List<String> tasks) {
     WorkerState w = workers.get(workerId);
     if (w == null) {
       w = new WorkerState(workerId, capacity, queuesServed, config.defaultWorkerTimeoutMillis());
@@ -504,8 +538,9 @@ public final class Engine {
   private Rejected workerHeartbeat(WorkerHeartbeat c) {
     WorkerState w = workers.get(c.workerId());
     if (w == null) {
-      return new Rejected(ErrorCode.UNKNOWN_WORKER, "no worker " + c.workerId()
-          + " is registered; register it or lease, which registers it");
+      return new Rejected(
+          ErrorCode.UNKNOWN_WORKER,
+          "no worker " + c.workerId() + " is registered; register it or lease, which registers it");
     }
     touch(w);
     return null;
@@ -533,8 +568,9 @@ public final class Engine {
       return bad;
     }
     if (c.max() < 1 || c.max() > EngineConfig.LEASE_BATCH_MAX || c.leaseMillis() < 0) {
-      return SpecValidator.invalid("lease of max=%d leaseMillis=%d: max must be in [1, %d] and"
-          + " the lease not negative", c.max(), c.leaseMillis(), EngineConfig.LEASE_BATCH_MAX);
+      return SpecValidator.invalid(
+          "lease of max=%d leaseMillis=%d: max must be in [1, %d] and" + " the lease not negative",
+          c.max(), c.leaseMillis(), EngineConfig.LEASE_BATCH_MAX);
     }
     bad = TaskFilter.validate(c.tasks(), c.workerId());
     if (bad != null) {
@@ -550,12 +586,13 @@ public final class Engine {
       if (served != asked && served.isEmpty()) {
         break; // only reserved slots are free, and their queues are not asked for
       }
-      Job job = switch (c.strategy()) {
-        case PRIORITY -> bestJob(served, tasks, now, false);
-        case FIFO -> bestJob(served, tasks, now, true);
-        case ROUND_ROBIN -> Policies.roundRobin(this, w, served, tasks);
-        case WEIGHTED -> Policies.weighted(this, w, served, tasks);
-      };
+      Job job =
+          switch (c.strategy()) {
+            case PRIORITY -> bestJob(served, tasks, now, false);
+            case FIFO -> bestJob(served, tasks, now, true);
+            case ROUND_ROBIN -> Policies.roundRobin(this, w, served, tasks);
+            case WEIGHTED -> Policies.weighted(this, w, served, tasks);
+          };
       if (job == null) {
         break;
       }
@@ -586,15 +623,15 @@ public final class Engine {
   }
 
   /**
-   * How many jobs {@code LeaseJobs(workerId, max, queues, tasks)} would grant at {@code
-   * atMillis}: 0 when none, else an upper bound (at most {@code max} and the worker's free
-   * slots). The same lane choice as the lease itself (any strategy takes a job whenever one is
-   * eligible), read-only, and O(lanes of the queues served): the server asks it before it retries
-   * a parked long poll, so a poll held back by a limit, a rate, a pause, a full worker or its task
-   * filter writes nothing while it waits.
+   * How many jobs {@code LeaseJobs(workerId, max, queues, tasks)} would grant at {@code atMillis}:
+   * 0 when none, else an upper bound (at most {@code max} and the worker's free slots). The same
+   * lane choice as the lease itself (any strategy takes a job whenever one is eligible), read-only,
+   * and O(lanes of the queues served): the server asks it before it retries a parked long poll, so
+   * a poll held back by a limit, a rate, a pause, a full worker or its task filter writes nothing
+   * while it waits.
    */
-  int wouldGrant(String workerId, int max, List<String> queuesAsked, List<String> tasksAsked,
-      long atMillis) {
+  int wouldGrant(
+      String workerId, int max, List<String> queuesAsked, List<String> tasksAsked, long atMillis) {
     WorkerState w = workers.get(workerId);
     int free = w == null ? max : Math.min(max, w.freeSlots());
     if (free < 1) {
@@ -615,12 +652,12 @@ public final class Engine {
 
   /**
    * When a lease that {@link #wouldGrant} nothing at {@code atMillis} could next get a job without
-   * any other command: the earliest time a rate limit that holds back one of its eligible lanes
-   * has a token again. {@code Long.MAX_VALUE} when nothing but a command (a submit, a finished
-   * job, a setting) can help it. Read-only; O(lanes of the queues served).
+   * any other command: the earliest time a rate limit that holds back one of its eligible lanes has
+   * a token again. {@code Long.MAX_VALUE} when nothing but a command (a submit, a finished job, a
+   * setting) can help it. Read-only; O(lanes of the queues served).
    */
-  long nextGrantAtMillis(String workerId, List<String> queuesAsked, List<String> tasksAsked,
-      long atMillis) {
+  long nextGrantAtMillis(
+      String workerId, List<String> queuesAsked, List<String> tasksAsked, long atMillis) {
     WorkerState w = workers.get(workerId);
     if (w != null && w.freeSlots() < 1) {
       return Long.MAX_VALUE;
@@ -651,9 +688,9 @@ public final class Engine {
   /**
    * An upper bound on how many jobs all leases together could be granted now: per queue that is
    * neither paused nor at its limit, its READY jobs whose task is not at its limit, capped by the
-   * queue's free slots and each lane by its task's free slots. O(lanes); 0 means no lease can
-   * get anything, whatever it asks. Rate limits are left out, which keeps it an upper bound at
-   * any later time too.
+   * queue's free slots and each lane by its task's free slots. O(lanes); 0 means no lease can get
+   * anything, whatever it asks. Rate limits are left out, which keeps it an upper bound at any
+   * later time too.
    */
   long grantableJobsMax() {
     long total = 0;
@@ -669,8 +706,10 @@ public final class Engine {
           continue;
         }
         TaskLimit limit = taskLimits.get(lane.task);
-        eligible += limit == null || limit.maxRunning == 0 ? lane.size()
-            : Math.min(lane.size(), Math.max(0, limit.maxRunning - limit.running));
+        eligible +=
+            limit == null || limit.maxRunning == 0
+                ? lane.size()
+                : Math.min(lane.size(), Math.max(0, limit.maxRunning - limit.running));
       }
       total += q.maxRunning > 0 ? Math.min(eligible, q.maxRunning - q.running) : eligible;
     }
@@ -678,9 +717,9 @@ public final class Engine {
   }
 
   /**
-   * The job that should run next among the queues served and the task types admitted ({@code
-   * tasks} null: any) at {@code atMillis}, in priority order, or by age alone when {@code fifo};
-   * null if none is eligible.
+   * The job that should run next among the queues served and the task types admitted ({@code tasks}
+   * null: any) at {@code atMillis}, in priority order, or by age alone when {@code fifo}; null if
+   * none is eligible.
    */
   Job bestJob(List<String> served, Set<String> tasks, long atMillis, boolean fifo) {
     Job best = null;
@@ -759,8 +798,9 @@ public final class Engine {
    */
   private void grant(Job job, WorkerState w, int generation, long leaseMillis) {
     job.generation = generation == 0 ? job.generation + 1 : generation;
-    Attempt attempt = new Attempt(job, job.lastAttempt, w.id, job.generation, now,
-        leaseEnd(job, now, leaseMillis));
+    Attempt attempt =
+        new Attempt(
+            job, job.lastAttempt, w.id, job.generation, now, leaseEnd(job, now, leaseMillis));
     job.lastAttempt = attempt;
     job.dueAtMillis = attempt.leaseExpiresAtMillis;
     moveTo(job, JobState.RUNNING, "leased"); // the worker is in the LeaseGranted event
@@ -793,7 +833,8 @@ public final class Engine {
     if (job.state == JobState.RUNNING) {
       Attempt live = job.liveAttempt();
       if (g == job.generation) {
-        return new Rejected(ErrorCode.ALREADY_ASSIGNED,
+        return new Rejected(
+            ErrorCode.ALREADY_ASSIGNED,
             "Job already assigned in generation " + g,
             new Assignment(job.id, live.workerId, job.generation));
       }
@@ -801,9 +842,17 @@ public final class Engine {
       return illegal(job, "assign");
     }
     if (g <= job.generation) {
-      return new Rejected(ErrorCode.STALE_GENERATION, "generation " + g + " of job " + job.id
-          + " is not newer than its current generation " + job.generation
-          + "; assign with generation " + (job.generation + 1) + " or higher");
+      return new Rejected(
+          ErrorCode.STALE_GENERATION,
+          "generation "
+              + g
+              + " of job "
+              + job.id
+              + " is not newer than its current generation "
+              + job.generation
+              + "; assign with generation "
+              + (job.generation + 1)
+              + " or higher");
     }
     long leaseMillis = c.leaseMillis() == 0 ? config.defaultLeaseMillis() : c.leaseMillis();
     WorkerState w = workerOnContact(c.workerId(), 1, List.of(), List.of());
@@ -812,8 +861,9 @@ public final class Engine {
       // Revoke first (RUNNING -> READY), then grant: the old holder's lease ends in the same step
       // the new one begins, and every structure sees two ordinary transitions.
       live.end(now, Attempt.Outcome.SUPERSEDED, "superseded by generation " + g);
-      events.add(new LeaseLost(job.id, live.workerId, live.generation, "superseded",
-          LeaseLost.Reason.SUPERSEDED));
+      events.add(
+          new LeaseLost(
+              job.id, live.workerId, live.generation, "superseded", LeaseLost.Reason.SUPERSEDED));
       moveTo(job, JobState.READY, "superseded by generation " + g);
     }
     grant(job, w, g, leaseMillis);
@@ -829,20 +879,42 @@ public final class Engine {
       return Rejected.unknownJob(jobId);
     }
     if (generation < job.generation) {
-      return new Rejected(ErrorCode.STALE_GENERATION, op + " of job " + job.id + " names generation "
-          + generation + " but the job is in generation " + job.generation + " (" + job.state
-          + "); this worker's lease was lost, drop the job");
+      return new Rejected(
+          ErrorCode.STALE_GENERATION,
+          op
+              + " of job "
+              + job.id
+              + " names generation "
+              + generation
+              + " but the job is in generation "
+              + job.generation
+              + " ("
+              + job.state
+              + "); this worker's lease was lost, drop the job");
     }
     if (job.state != JobState.RUNNING) {
       Rejected ended = endedAttempt(job, workerId, generation, op);
-      return ended != null ? ended : new Rejected(ErrorCode.ILLEGAL_TRANSITION, op + " of job "
-          + job.id + " refused: the job is " + job.state + ", not RUNNING");
+      return ended != null
+          ? ended
+          : new Rejected(
+              ErrorCode.ILLEGAL_TRANSITION,
+              op + " of job " + job.id + " refused: the job is " + job.state + ", not RUNNING");
     }
     Attempt live = job.liveAttempt();
     if (generation != job.generation || !live.workerId.equals(workerId)) {
-      return new Rejected(ErrorCode.NOT_LEASE_HOLDER, op + " of job " + job.id + " from worker "
-          + workerId + " generation " + generation + " refused: the lease is held by "
-          + live.workerId + " in generation " + job.generation);
+      return new Rejected(
+          ErrorCode.NOT_LEASE_HOLDER,
+          op
+              + " of job "
+              + job.id
+              + " from worker "
+              + workerId
+              + " generation "
+              + generation
+              + " refused: the lease is held by "
+              + live.workerId
+              + " in generation "
+              + job.generation);
     }
     return null;
   }
@@ -859,13 +931,30 @@ public final class Engine {
       return null;
     }
     if (last.outcome == Attempt.Outcome.CANCELLED) {
-      return new Rejected(ErrorCode.CANCELLED, op + " of job " + job.id + " refused: the job was"
-          + " cancelled: " + last.error + "; stop working on it");
+      return new Rejected(
+          ErrorCode.CANCELLED,
+          op
+              + " of job "
+              + job.id
+              + " refused: the job was"
+              + " cancelled: "
+              + last.error
+              + "; stop working on it");
     }
     if (last.timedOut()) {
-      return new Rejected(ErrorCode.TIMED_OUT, op + " of job " + job.id + " refused: attempt "
-          + generation + " timed out after timeout_ms=" + job.timeoutMillis + "; stop working on"
-          + " it (the job is " + job.state + ")");
+      return new Rejected(
+          ErrorCode.TIMED_OUT,
+          op
+              + " of job "
+              + job.id
+              + " refused: attempt "
+              + generation
+              + " timed out after timeout_ms="
+              + job.timeoutMillis
+              + "; stop working on"
+              + " it (the job is "
+              + job.state
+              + ")");
     }
     return null;
   }
@@ -957,9 +1046,10 @@ public final class Engine {
       job.dueAtMillis = saturatedAdd(now, job.backoff.delayMillis(job.id, job.failures));
       moveTo(job, JobState.FAILED, error);
     } else {
-      String why = retryable
-          ? "attempts exhausted (" + job.failures + " of " + job.maxAttempts + "): " + error
-          : "failed without retry: " + error;
+      String why =
+          retryable
+              ? "attempts exhausted (" + job.failures + " of " + job.maxAttempts + "): " + error
+              : "failed without retry: " + error;
       job.extras().reason = why;
       moveTo(job, JobState.DEAD, why);
     }
@@ -996,14 +1086,19 @@ public final class Engine {
 
   private void expireLease(Job job) {
     Attempt live = job.liveAttempt();
-    boolean timedOut = job.timeoutMillis > 0
-        && live.startedAtMillis + job.timeoutMillis <= now;
-    String cause = timedOut
-        ? "timed out after timeout_ms=" + job.timeoutMillis
-        : "lease expired without heartbeat from " + live.workerId;
+    boolean timedOut = job.timeoutMillis > 0 && live.startedAtMillis + job.timeoutMillis <= now;
+    String cause =
+        timedOut
+            ? "timed out after timeout_ms=" + job.timeoutMillis
+            : "lease expired without heartbeat from " + live.workerId;
     live.end(now, Attempt.Outcome.EXPIRED, cause);
-    events.add(new LeaseLost(job.id, live.workerId, live.generation, cause,
-        timedOut ? LeaseLost.Reason.TIMED_OUT : LeaseLost.Reason.LEASE_EXPIRED));
+    events.add(
+        new LeaseLost(
+            job.id,
+            live.workerId,
+            live.generation,
+            cause,
+            timedOut ? LeaseLost.Reason.TIMED_OUT : LeaseLost.Reason.LEASE_EXPIRED));
     failAttempt(job, cause, true);
   }
 
@@ -1016,8 +1111,7 @@ public final class Engine {
       Attempt live = job.liveAttempt();
       String cause = "worker " + w.id + " died (silent for " + w.heartbeatTimeoutMillis + " ms)";
       live.end(now, Attempt.Outcome.WORKER_DIED, cause);
-      events.add(new LeaseLost(job.id, w.id, live.generation, cause,
-          LeaseLost.Reason.WORKER_DIED));
+      events.add(new LeaseLost(job.id, w.id, live.generation, cause, LeaseLost.Reason.WORKER_DIED));
       failAttempt(job, cause, true);
     }
     events.add(new WorkerDied(w.id, reclaimed));
@@ -1076,9 +1170,9 @@ public final class Engine {
   }
 
   /**
-   * Forgets a queue that holds no jobs and has default settings: it would reappear as it is on
-   * the next use, so keeping it only grows the engine. Nothing else refers to a queue's state:
-   * its lanes hold only its READY jobs, and jobs, workers and schedules name queues by string.
+   * Forgets a queue that holds no jobs and has default settings: it would reappear as it is on the
+   * next use, so keeping it only grows the engine. Nothing else refers to a queue's state: its
+   * lanes hold only its READY jobs, and jobs, workers and schedules name queues by string.
    */
   void dropIfIdle(QueueState q) {
     if (q.isDefault() && q.isEmpty()) {
@@ -1100,8 +1194,9 @@ public final class Engine {
   private Rejected setQueueConcurrency(SetQueueConcurrency c) {
     Rejected bad = SpecValidator.name("queue", c.queue());
     if (bad == null && c.maxRunning() < 0) {
-      bad = SpecValidator.invalid("max_running=%d of queue %s must not be negative",
-          c.maxRunning(), c.queue());
+      bad =
+          SpecValidator.invalid(
+              "max_running=%d of queue %s must not be negative", c.maxRunning(), c.queue());
     }
     if (bad != null) {
       return bad;
@@ -1115,8 +1210,9 @@ public final class Engine {
   private Rejected setTaskConcurrency(SetTaskConcurrency c) {
     Rejected bad = SpecValidator.name("task", c.task());
     if (bad == null && c.maxRunning() < 0) {
-      bad = SpecValidator.invalid("max_running=%d of task %s must not be negative",
-          c.maxRunning(), c.task());
+      bad =
+          SpecValidator.invalid(
+              "max_running=%d of task %s must not be negative", c.maxRunning(), c.task());
     }
     if (bad != null) {
       return bad;
@@ -1128,9 +1224,8 @@ public final class Engine {
   }
 
   /**
-   * A task's limit and running count. An entry exists exactly while the task has a limit or
-   * running jobs, so the count is right whenever a limit is set, and idle task names do not
-   * accumulate.
+   * A task's limit and running count. An entry exists exactly while the task has a limit or running
+   * jobs, so the count is right whenever a limit is set, and idle task names do not accumulate.
    */
   TaskLimit taskLimit(String task) {
     TaskLimit limit = taskLimits.get(task);
@@ -1152,8 +1247,10 @@ public final class Engine {
 
   private Rejected putSchedule(PutSchedule c) {
     ScheduleSpec spec = c.spec();
-    Rejected bad = spec == null ? SpecValidator.invalid("schedule spec is missing")
-        : SpecValidator.scheduleId(spec.scheduleId());
+    Rejected bad =
+        spec == null
+            ? SpecValidator.invalid("schedule spec is missing")
+            : SpecValidator.scheduleId(spec.scheduleId());
     if (bad != null) {
       return bad;
     }
@@ -1165,17 +1262,25 @@ public final class Engine {
     } catch (RuntimeException e) {
       // Everything about the expression is settled here, before any state changes: a command
       // that throws after being logged would fail every replay of the log.
-      return new Rejected(ErrorCode.INVALID_SCHEDULE, "cron expression \"" + spec.cron()
-          + "\" cannot be evaluated: " + e.getMessage());
+      return new Rejected(
+          ErrorCode.INVALID_SCHEDULE,
+          "cron expression \"" + spec.cron() + "\" cannot be evaluated: " + e.getMessage());
     }
     if (firstFire < 0) {
-      return new Rejected(ErrorCode.INVALID_SCHEDULE, "cron expression \"" + spec.cron()
-          + "\" never fires after now; a schedule needs at least one future firing");
+      return new Rejected(
+          ErrorCode.INVALID_SCHEDULE,
+          "cron expression \""
+              + spec.cron()
+              + "\" never fires after now; a schedule needs at least one future firing");
     }
-    if (spec.template() == null || spec.overlap() == null || spec.catchUp() == null
+    if (spec.template() == null
+        || spec.overlap() == null
+        || spec.catchUp() == null
         || spec.catchUpWindowMillis() < 0) {
-      return SpecValidator.invalid("schedule %s needs a job template, an overlap and a catch-up"
-          + " policy, and a non-negative catch-up window", spec.scheduleId());
+      return SpecValidator.invalid(
+          "schedule %s needs a job template, an overlap and a catch-up"
+              + " policy, and a non-negative catch-up window",
+          spec.scheduleId());
     }
     bad = SpecValidator.validate(spec.template().withDependsOn(List.of()), config);
     if (bad != null) {
@@ -1224,9 +1329,9 @@ public final class Engine {
    * at most {@link EngineConfig#misfireThresholdMillis()}: every earlier one was overtaken by a
    * later firing before it could run, so it was missed, however short the outage. The catch-up
    * policy then decides: {@code SKIP} runs the on-time firing only; {@code ONCE} runs exactly one
-   * job, for the latest firing, whether on time or not; {@code EACH_WITHIN_WINDOW} runs the
-   * on-time firing and each missed one at most {@code catchUpWindowMillis} old. So the number of
-   * jobs one outage creates depends on the policy and the window, never on how long it lasted.
+   * job, for the latest firing, whether on time or not; {@code EACH_WITHIN_WINDOW} runs the on-time
+   * firing and each missed one at most {@code catchUpWindowMillis} old. So the number of jobs one
+   * outage creates depends on the policy and the window, never on how long it lasted.
    */
   private void fireDue(ScheduleState s) {
     firings.remove(s);
@@ -1247,17 +1352,29 @@ public final class Engine {
     for (int i = 0; i <= last; i++) {
       long fireAt = due.get(i);
       boolean onTime = i == last && latestOnTime;
-      boolean run = switch (s.spec.catchUp()) {
-        case SKIP -> onTime;
-        case ONCE -> i == last;
-        case EACH_WITHIN_WINDOW -> onTime || now - fireAt <= s.spec.catchUpWindowMillis();
-      };
+      boolean run =
+          switch (s.spec.catchUp()) {
+            case SKIP -> onTime;
+            case ONCE -> i == last;
+            case EACH_WITHIN_WINDOW -> onTime || now - fireAt <= s.spec.catchUpWindowMillis();
+          };
       if (run) {
         fireOnce(s, fireAt);
       } else {
-        skip(s, fireAt, (i == last ? "late by " + (now - fireAt) + " ms, more than the misfire"
-            + " threshold of " + config.misfireThresholdMillis() + " ms"
-            : "missed: a later firing was due too") + " (catch-up " + s.spec.catchUp() + ")");
+        skip(
+            s,
+            fireAt,
+            (i == last
+                    ? "late by "
+                        + (now - fireAt)
+                        + " ms, more than the misfire"
+                        + " threshold of "
+                        + config.misfireThresholdMillis()
+                        + " ms"
+                    : "missed: a later firing was due too")
+                + " (catch-up "
+                + s.spec.catchUp()
+                + ")");
       }
     }
     s.nextFireAtMillis = t;
@@ -1327,9 +1444,22 @@ public final class Engine {
     JobSpec spec = s.spec.template();
     // run-at = the fire time: already reached, so the job is READY now, and its view shows when
     // the firing was due. Each firing carries the schedule's trace context.
-    spec = new JobSpec(jobId, spec.queue(), spec.task(), spec.payload(), spec.priority(),
-        spec.deadlineMillis(), fireAt, List.of(), spec.maxAttempts(), spec.backoff(),
-        spec.timeoutMillis(), null, spec.trace(), spec.fairnessKey());
+    spec =
+        new JobSpec(
+            jobId,
+            spec.queue(),
+            spec.task(),
+            spec.payload(),
+            spec.priority(),
+            spec.deadlineMillis(),
+            fireAt,
+            List.of(),
+            spec.maxAttempts(),
+            spec.backoff(),
+            spec.timeoutMillis(),
+            null,
+            spec.trace(),
+            spec.fairnessKey());
     s.fired++;
     s.lastFireAtMillis = fireAt;
     s.liveJobIds.add(jobId);
@@ -1376,8 +1506,8 @@ public final class Engine {
    */
   void moveTo(Job job, JobState to, String reason) {
     JobState from = job.state;
-    Invariants.check(from.canMoveTo(to), "illegal transition %s -> %s for job %s", from, to,
-        job.id);
+    Invariants.check(
+        from.canMoveTo(to), "illegal transition %s -> %s for job %s", from, to, job.id);
     leave(job, from);
     job.state = to;
     QueueState q = queue(job.queue);
@@ -1415,8 +1545,8 @@ public final class Engine {
         }
         queue(job.queue).running--;
         TaskLimit limit = taskLimits.get(job.task);
-        Invariants.check(limit != null, "RUNNING job %s of task %s has no task entry", job.id,
-            job.task);
+        Invariants.check(
+            limit != null, "RUNNING job %s of task %s has no task entry", job.id, job.task);
         limit.running--;
         dropIfIdle(job.task, limit);
         unacknowledged.remove(live);
@@ -1463,7 +1593,8 @@ public final class Engine {
       finished.addLast(job);
       // Counted by state, not by the queue's size, which includes stale entries of revived jobs.
       while (countsByState[JobState.SUCCEEDED.ordinal()]
-          + countsByState[JobState.CANCELLED.ordinal()] > config.finishedJobsMax()) {
+              + countsByState[JobState.CANCELLED.ordinal()]
+          > config.finishedJobsMax()) {
         Job oldest = finished.pollFirst();
         if (!dropIfStale(oldest)) {
           evict(oldest);
@@ -1475,8 +1606,7 @@ public final class Engine {
       for (Job child : children) {
         child.unmetParents--;
         if (child.unmetParents == 0 && child.state == JobState.PENDING) {
-          release(child, child.extras == null ? 0 : child.extras.runAtMillis,
-              "parents succeeded");
+          release(child, child.extras == null ? 0 : child.extras.runAtMillis, "parents succeeded");
         }
       }
     } else {
@@ -1491,8 +1621,9 @@ public final class Engine {
   // Rejections
 
   private static Rejected illegal(Job job, String command) {
-    return new Rejected(ErrorCode.ILLEGAL_TRANSITION, command + " of job " + job.id
-        + " refused: the job is " + job.state);
+    return new Rejected(
+        ErrorCode.ILLEGAL_TRANSITION,
+        command + " of job " + job.id + " refused: the job is " + job.state);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -33,16 +33,22 @@ public record EngineConfig(
 
   /** Bounds a single id, queue or task name: they are keys, not documents (see {@link Ids}). */
   public static final int NAME_LENGTH_MAX = Ids.ID_BYTES_MAX;
+
   /** Bounds fan-in of one job; larger DAG joins are better modelled as stages. */
   public static final int DEPENDENCIES_MAX = 1_000;
+
   /** Bounds one batch submit, and so the size of one log record. */
   public static final int BATCH_SIZE_MAX = 10_000;
+
   /** Bounds attempts; beyond this, a job is a poison pill and belongs in the dead-letter queue. */
   public static final int ATTEMPTS_MAX = 1_000;
+
   /** Bounds missed cron firings enumerated after downtime, so one tick stays short. */
   public static final int CATCH_UP_FIRINGS_MAX = 10_000;
+
   /** Bounds how many jobs one lease command grants. */
   public static final int LEASE_BATCH_MAX = 10_000;
+
   /** Bounds priority so it fits comfortably in the ordering keys. */
   public static final int PRIORITY_MAX = 1_000_000;
 
@@ -50,35 +56,69 @@ public record EngineConfig(
       new EngineConfig(24 * 3_600_000L, 30_000, 30_000, 60_000, 1 << 20, 1_000_000, 3_600_000);
 
   public EngineConfig {
-    if (retentionMillis < 0 || defaultLeaseMillis <= 0 || defaultWorkerTimeoutMillis <= 0
-        || misfireThresholdMillis < 0 || payloadBytesMax <= 0 || finishedJobsMax < 0
+    if (retentionMillis < 0
+        || defaultLeaseMillis <= 0
+        || defaultWorkerTimeoutMillis <= 0
+        || misfireThresholdMillis < 0
+        || payloadBytesMax <= 0
+        || finishedJobsMax < 0
         || workerRetentionMillis < 0) {
       throw new IllegalArgumentException("invalid engine config: " + this);
     }
   }
 
   public EngineConfig withRetentionMillis(long millis) {
-    return new EngineConfig(millis, defaultLeaseMillis, defaultWorkerTimeoutMillis,
-        misfireThresholdMillis, payloadBytesMax, finishedJobsMax, workerRetentionMillis);
+    return new EngineConfig(
+        millis,
+        defaultLeaseMillis,
+        defaultWorkerTimeoutMillis,
+        misfireThresholdMillis,
+        payloadBytesMax,
+        finishedJobsMax,
+        workerRetentionMillis);
   }
 
   public EngineConfig withPayloadBytesMax(int bytes) {
-    return new EngineConfig(retentionMillis, defaultLeaseMillis, defaultWorkerTimeoutMillis,
-        misfireThresholdMillis, bytes, finishedJobsMax, workerRetentionMillis);
+    return new EngineConfig(
+        retentionMillis,
+        defaultLeaseMillis,
+        defaultWorkerTimeoutMillis,
+        misfireThresholdMillis,
+        bytes,
+        finishedJobsMax,
+        workerRetentionMillis);
   }
 
   public EngineConfig withMisfireThresholdMillis(long millis) {
-    return new EngineConfig(retentionMillis, defaultLeaseMillis, defaultWorkerTimeoutMillis,
-        millis, payloadBytesMax, finishedJobsMax, workerRetentionMillis);
+    return new EngineConfig(
+        retentionMillis,
+        defaultLeaseMillis,
+        defaultWorkerTimeoutMillis,
+        millis,
+        payloadBytesMax,
+        finishedJobsMax,
+        workerRetentionMillis);
   }
 
   public EngineConfig withFinishedJobsMax(int max) {
-    return new EngineConfig(retentionMillis, defaultLeaseMillis, defaultWorkerTimeoutMillis,
-        misfireThresholdMillis, payloadBytesMax, max, workerRetentionMillis);
+    return new EngineConfig(
+        retentionMillis,
+        defaultLeaseMillis,
+        defaultWorkerTimeoutMillis,
+        misfireThresholdMillis,
+        payloadBytesMax,
+        max,
+        workerRetentionMillis);
   }
 
   public EngineConfig withWorkerRetentionMillis(long millis) {
-    return new EngineConfig(retentionMillis, defaultLeaseMillis, defaultWorkerTimeoutMillis,
-        misfireThresholdMillis, payloadBytesMax, finishedJobsMax, millis);
+    return new EngineConfig(
+        retentionMillis,
+        defaultLeaseMillis,
+        defaultWorkerTimeoutMillis,
+        misfireThresholdMillis,
+        payloadBytesMax,
+        finishedJobsMax,
+        millis);
   }
 }

@@ -30,6 +30,7 @@ import java.util.TreeMap;
 public final class EngineQueries {
   /** Bounds the slots one listing call visits, so a rare filter cannot stall the engine thread. */
   public static final int SCAN_BUDGET = 100_000;
+
   /** Bounds one page. */
   public static final int PAGE_SIZE_MAX = 1_000;
 
@@ -59,20 +60,25 @@ public final class EngineQueries {
             before,
             pageSize,
             SCAN_BUDGET,
-            j -> (filter.state() == null || j.state == filter.state())
-                && (filter.queue() == null || j.queue.equals(filter.queue()))
-                && (filter.task() == null || j.task.equals(filter.task())),
+            j ->
+                (filter.state() == null || j.state == filter.state())
+                    && (filter.queue() == null || j.queue.equals(filter.queue()))
+                    && (filter.task() == null || j.task.equals(filter.task())),
             found);
-    return new Page<>(found.stream().map(EngineQueries::view).toList(),
-        next == 0 ? null : Long.toString(next));
+    return new Page<>(
+        found.stream().map(EngineQueries::view).toList(), next == 0 ? null : Long.toString(next));
   }
 
   private static long parseCursor(String cursor) {
     try {
       return Long.parseLong(cursor);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("cursor \"" + cursor + "\" is not one this server issued;"
-          + " pass the next_cursor of the previous page", e);
+      throw new IllegalArgumentException(
+          "cursor \""
+              + cursor
+              + "\" is not one this server issued;"
+              + " pass the next_cursor of the previous page",
+          e);
     }
   }
 
@@ -122,8 +128,8 @@ public final class EngineQueries {
   }
 
   /**
-   * One queue's settings and counts. A queue the engine does not hold (never used, or dropped
-   * when it became idle at its defaults) has the defaults: not paused, no limit, no jobs.
+   * One queue's settings and counts. A queue the engine does not hold (never used, or dropped when
+   * it became idle at its defaults) has the defaults: not paused, no limit, no jobs.
    */
   public QueueView queue(String name) {
     QueueState q = engine.queues.get(name);
@@ -134,20 +140,24 @@ public final class EngineQueries {
   public dev.hourglass.core.view.TaskLimitView taskLimit(String task) {
     TaskLimit t = engine.taskLimits.get(task);
     return t == null
-        ? new dev.hourglass.core.view.TaskLimitView(task, 0, 0,
-            dev.hourglass.core.command.RateLimit.NONE)
-        : new dev.hourglass.core.view.TaskLimitView(task, t.maxRunning, t.running,
+        ? new dev.hourglass.core.view.TaskLimitView(
+            task, 0, 0, dev.hourglass.core.command.RateLimit.NONE)
+        : new dev.hourglass.core.view.TaskLimitView(
+            task,
+            t.maxRunning,
+            t.running,
             t.rate == null ? dev.hourglass.core.command.RateLimit.NONE : t.rate.limit);
   }
 
   /** The task types with a concurrency or rate limit, in the engine's order. */
   public List<dev.hourglass.core.view.TaskLimitView> taskLimits() {
     List<dev.hourglass.core.view.TaskLimitView> out = new ArrayList<>();
-    engine.taskLimits.forEach((task, t) -> {
-      if (t.maxRunning > 0 || t.rate != null) {
-        out.add(taskLimit(task));
-      }
-    });
+    engine.taskLimits.forEach(
+        (task, t) -> {
+          if (t.maxRunning > 0 || t.rate != null) {
+            out.add(taskLimit(task));
+          }
+        });
     return out;
   }
 
@@ -166,13 +176,15 @@ public final class EngineQueries {
   }
 
   /**
-   * Workers ordered by id, at most {@code limit} (1 to {@link #PAGE_SIZE_MAX}) after {@code
-   * cursor} (null for the first page, else the previous page's nextCursor). O(log n + limit).
+   * Workers ordered by id, at most {@code limit} (1 to {@link #PAGE_SIZE_MAX}) after {@code cursor}
+   * (null for the first page, else the previous page's nextCursor). O(log n + limit).
    */
   public Page<WorkerView> workers(String cursor, int limit) {
     int pageSize = Math.max(1, Math.min(limit, PAGE_SIZE_MAX));
-    var rest = cursor == null || cursor.isEmpty() ? engine.workersById
-        : engine.workersById.tailMap(cursor, false);
+    var rest =
+        cursor == null || cursor.isEmpty()
+            ? engine.workersById
+            : engine.workersById.tailMap(cursor, false);
     List<WorkerView> items = new ArrayList<>(Math.min(pageSize, rest.size()));
     for (WorkerState w : rest.values()) {
       if (items.size() == pageSize) {
@@ -186,16 +198,23 @@ public final class EngineQueries {
   }
 
   private static WorkerView view(WorkerState w) {
-    return new WorkerView(w.id, w.capacity, w.queues, w.leases.size(), w.lastSeenMillis,
-        w.heartbeatTimeoutMillis, w.alive, w.tasks,
+    return new WorkerView(
+        w.id,
+        w.capacity,
+        w.queues,
+        w.leases.size(),
+        w.lastSeenMillis,
+        w.heartbeatTimeoutMillis,
+        w.alive,
+        w.tasks,
         java.util.Collections.unmodifiableMap(new LinkedHashMap<>(w.reserve)));
   }
 
   /**
-   * READY jobs that no live worker can run (see {@link UnrunnableView}), by queue then task, in
-   * the engine's queue and lane order. A live worker with no queue and no task filter can run
-   * anything, so then the list is empty; with no live worker every READY job is listed. Computed
-   * from the lanes and the live workers' filters: O(lanes + the names in those filters).
+   * READY jobs that no live worker can run (see {@link UnrunnableView}), by queue then task, in the
+   * engine's queue and lane order. A live worker with no queue and no task filter can run anything,
+   * so then the list is empty; with no live worker every READY job is listed. Computed from the
+   * lanes and the live workers' filters: O(lanes + the names in those filters).
    */
   public List<UnrunnableView> unrunnable() {
     Set<String> everywhere = new HashSet<>(); // task types of live workers serving every queue
@@ -247,11 +266,11 @@ public final class EngineQueries {
   }
 
   /**
-   * {@link #wouldGrant} as a lease stamped {@code atMillis} would find it: rate limits refill up
-   * to that time (the engine's own clock moves only with commands).
+   * {@link #wouldGrant} as a lease stamped {@code atMillis} would find it: rate limits refill up to
+   * that time (the engine's own clock moves only with commands).
    */
-  public int wouldGrant(String workerId, int max, List<String> queues, List<String> tasks,
-      long atMillis) {
+  public int wouldGrant(
+      String workerId, int max, List<String> queues, List<String> tasks, long atMillis) {
     return engine.wouldGrant(workerId, max, queues, tasks, atMillis);
   }
 
@@ -261,15 +280,15 @@ public final class EngineQueries {
    * when only another command can help it. A shell parks such a poll and retries it then, not
    * before (no spinning). Read-only; O(lanes of the queues served).
    */
-  public long nextGrantAtMillis(String workerId, List<String> queues, List<String> tasks,
-      long atMillis) {
+  public long nextGrantAtMillis(
+      String workerId, List<String> queues, List<String> tasks, long atMillis) {
     return engine.nextGrantAtMillis(workerId, queues, tasks, atMillis);
   }
 
   /**
    * An upper bound on the jobs all leases together could be granted now (0: none, whatever they
-   * ask). O(lanes). The server uses it to stop retrying parked long polls once the jobs that
-   * could be granted are spoken for.
+   * ask). O(lanes). The server uses it to stop retrying parked long polls once the jobs that could
+   * be granted are spoken for.
    */
   public long grantableJobsMax() {
     return engine.grantableJobsMax();
@@ -278,8 +297,15 @@ public final class EngineQueries {
   public List<ScheduleView> schedules() {
     List<ScheduleView> out = new ArrayList<>();
     for (ScheduleState s : engine.schedules.values()) {
-      out.add(new ScheduleView(s.spec, s.paused, s.nextFireAtMillis, s.lastFireAtMillis, s.fired,
-          s.skipped, s.liveJobIds.size()));
+      out.add(
+          new ScheduleView(
+              s.spec,
+              s.paused,
+              s.nextFireAtMillis,
+              s.lastFireAtMillis,
+              s.fired,
+              s.skipped,
+              s.liveJobIds.size()));
     }
     return out;
   }
@@ -321,8 +347,8 @@ public final class EngineQueries {
   }
 
   /**
-   * Whether {@code workerId} still holds {@code jobId}'s lease in {@code generation}; if not,
-   * why it ended. O(attempts of the job).
+   * Whether {@code workerId} still holds {@code jobId}'s lease in {@code generation}; if not, why
+   * it ended. O(attempts of the job).
    *
    * @return empty while the lease is live; else how it ended (a cancel, a timeout, or any other
    *     loss, including a job that no longer exists or a generation this worker never held)
@@ -330,8 +356,9 @@ public final class EngineQueries {
   public Optional<LeaseEnd> leaseEnded(String jobId, String workerId, int generation) {
     Job job = engine.jobs.get(jobId);
     if (job == null) {
-      return Optional.of(new LeaseEnd(jobId, generation, LeaseEnd.Kind.LEASE_LOST, "job "
-          + jobId + " no longer exists"));
+      return Optional.of(
+          new LeaseEnd(
+              jobId, generation, LeaseEnd.Kind.LEASE_LOST, "job " + jobId + " no longer exists"));
     }
     for (Attempt a = job.lastAttempt; a != null; a = a.previous) {
       if (a.generation != generation || !a.workerId.equals(workerId)) {
@@ -343,14 +370,25 @@ public final class EngineQueries {
       if (a.outcome == Attempt.Outcome.CANCELLED) {
         return Optional.of(new LeaseEnd(jobId, generation, LeaseEnd.Kind.CANCELLED, a.error));
       }
-      return Optional.of(a.timedOut()
-          ? new LeaseEnd(jobId, generation, LeaseEnd.Kind.TIMED_OUT, "timed out after"
-              + " timeout_ms=" + job.timeoutMillis)
-          : new LeaseEnd(jobId, generation, LeaseEnd.Kind.LEASE_LOST, a.outcome + ": "
-              + (a.error == null ? "ended" : a.error)));
+      return Optional.of(
+          a.timedOut()
+              ? new LeaseEnd(
+                  jobId,
+                  generation,
+                  LeaseEnd.Kind.TIMED_OUT,
+                  "timed out after" + " timeout_ms=" + job.timeoutMillis)
+              : new LeaseEnd(
+                  jobId,
+                  generation,
+                  LeaseEnd.Kind.LEASE_LOST,
+                  a.outcome + ": " + (a.error == null ? "ended" : a.error)));
     }
-    return Optional.of(new LeaseEnd(jobId, generation, LeaseEnd.Kind.LEASE_LOST, "worker "
-        + workerId + " never held generation " + generation + " of job " + jobId));
+    return Optional.of(
+        new LeaseEnd(
+            jobId,
+            generation,
+            LeaseEnd.Kind.LEASE_LOST,
+            "worker " + workerId + " never held generation " + generation + " of job " + jobId));
   }
 
   /** Whether a worker of that id is registered (alive or declared dead). O(1). */
@@ -364,8 +402,7 @@ public final class EngineQueries {
     if (job == null || job.lastAttempt == null) {
       return Optional.empty();
     }
-    return Optional.of(new Assignment(jobId, job.lastAttempt.workerId,
-        job.lastAttempt.generation));
+    return Optional.of(new Assignment(jobId, job.lastAttempt.workerId, job.lastAttempt.generation));
   }
 
   /** Workers owed at least one notification, each once, in order of their oldest one. */
@@ -390,8 +427,8 @@ public final class EngineQueries {
       t = Math.min(t, engine.liveness.peek().deathAtMillis());
     }
     if (!engine.graveyard.isEmpty()) {
-      long evictAt = engine.graveyard.peek().deathAtMillis()
-          + engine.config().workerRetentionMillis();
+      long evictAt =
+          engine.graveyard.peek().deathAtMillis() + engine.config().workerRetentionMillis();
       t = Math.min(t, evictAt < 0 ? Long.MAX_VALUE : evictAt);
     }
     if (!engine.firings.isEmpty()) {
@@ -400,8 +437,10 @@ public final class EngineQueries {
     if (!engine.finished.isEmpty()) {
       Job oldest = engine.finished.peekFirst();
       // A stale entry (left by a revival) says nothing about eviction: a tick drops it now.
-      long evictAt = Engine.isStaleFinishedEntry(oldest) ? 0
-          : oldest.dueAtMillis + engine.config().retentionMillis();
+      long evictAt =
+          Engine.isStaleFinishedEntry(oldest)
+              ? 0
+              : oldest.dueAtMillis + engine.config().retentionMillis();
       t = Math.min(t, evictAt < 0 ? Long.MAX_VALUE : evictAt);
     }
     return t;
@@ -416,20 +455,44 @@ public final class EngineQueries {
     List<AttemptView> attempts = new ArrayList<>();
     if (job.lastAttempt != null) {
       for (Attempt a : job.attemptsOldestFirst()) {
-        attempts.add(new AttemptView(a.workerId, a.generation, a.startedAtMillis,
-            a.leaseExpiresAtMillis, a.endedAtMillis, a.outcome.name(), a.error, a.acknowledged));
+        attempts.add(
+            new AttemptView(
+                a.workerId,
+                a.generation,
+                a.startedAtMillis,
+                a.leaseExpiresAtMillis,
+                a.endedAtMillis,
+                a.outcome.name(),
+                a.error,
+                a.acknowledged));
       }
     }
     JobExtras x = job.extras;
     boolean finished = job.state.isFinished();
-    return new JobView(job.id, job.queue, job.task, job.payload, job.priority, job.deadlineMillis,
-        x == null ? 0 : x.runAtMillis, job.state, job.generation, job.failures, job.maxAttempts,
-        job.createdAtMillis, finished ? 0 : job.dueAtMillis, finished ? job.dueAtMillis : 0,
+    return new JobView(
+        job.id,
+        job.queue,
+        job.task,
+        job.payload,
+        job.priority,
+        job.deadlineMillis,
+        x == null ? 0 : x.runAtMillis,
+        job.state,
+        job.generation,
+        job.failures,
+        job.maxAttempts,
+        job.createdAtMillis,
+        finished ? 0 : job.dueAtMillis,
+        finished ? job.dueAtMillis : 0,
         x == null ? List.of() : x.parents,
         x == null || x.dependents == null ? List.of() : List.copyOf(x.dependents),
         x == null ? null : x.scheduleId,
-        x == null ? null : x.idempotencyKey, x == null ? null : x.result,
-        x == null ? null : x.reason, attempts, x == null ? null : x.trace, job.fairnessKey);
+        x == null ? null : x.idempotencyKey,
+        x == null ? null : x.result,
+        x == null ? null : x.reason,
+        attempts,
+        x == null ? null : x.trace,
+        job.fairnessKey);
   }
 
   private static Map<JobState, Long> counts(long[] byState) {

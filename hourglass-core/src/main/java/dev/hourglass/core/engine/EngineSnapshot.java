@@ -33,15 +33,17 @@ import java.util.List;
  */
 public final class EngineSnapshot {
   private static final int MAGIC = 0x48475331; // "HGS1"
+
   /**
    * 2 added the dead-worker retention to the config, a worker's task types (after its leases) and
    * {@code cancelledBy} to a job's extras; format 1 is still read, with the default retention, no
-   * task filter and no cancelling parent recorded. 3 added a job's trace context to its extras
-   * and writes schedule templates in command format 2 (with theirs), and appended the scheduling
-   * policies section; formats 1 and 2 are read as jobs and templates without a trace context and
-   * an engine with no policies.
+   * task filter and no cancelling parent recorded. 3 added a job's trace context to its extras and
+   * writes schedule templates in command format 2 (with theirs), and appended the scheduling
+   * policies section; formats 1 and 2 are read as jobs and templates without a trace context and an
+   * engine with no policies.
    */
   public static final int FORMAT = 3;
+
   private static final int FORMAT_1 = 1;
   private static final int FORMAT_2 = 2;
 
@@ -89,15 +91,16 @@ public final class EngineSnapshot {
     }
     out.writeInt(e.jobs.size());
     IOException[] failure = new IOException[1];
-    e.jobs.forEachInOrder(job -> {
-      if (failure[0] == null) {
-        try {
-          writeJob(out, job);
-        } catch (IOException ex) {
-          failure[0] = ex;
-        }
-      }
-    });
+    e.jobs.forEachInOrder(
+        job -> {
+          if (failure[0] == null) {
+            try {
+              writeJob(out, job);
+            } catch (IOException ex) {
+              failure[0] = ex;
+            }
+          }
+        });
     if (failure[0] != null) {
       throw failure[0];
     }
@@ -120,11 +123,12 @@ public final class EngineSnapshot {
    */
   private static void writePolicies(Engine e, DataOutput out) throws IOException {
     List<Job> keyed = new ArrayList<>();
-    e.jobs.forEachInOrder(j -> {
-      if (j.fairnessKey != null) {
-        keyed.add(j);
-      }
-    });
+    e.jobs.forEachInOrder(
+        j -> {
+          if (j.fairnessKey != null) {
+            keyed.add(j);
+          }
+        });
     out.writeInt(keyed.size());
     for (Job j : keyed) {
       writeString(out, j.id);
@@ -175,11 +179,12 @@ public final class EngineSnapshot {
       }
     }
     List<String> rated = new ArrayList<>();
-    e.taskLimits.forEach((task, limit) -> {
-      if (limit.rate != null) {
-        rated.add(task);
-      }
-    });
+    e.taskLimits.forEach(
+        (task, limit) -> {
+          if (limit.rate != null) {
+            rated.add(task);
+          }
+        });
     out.writeInt(rated.size());
     for (String task : rated) {
       writeString(out, task);
@@ -250,9 +255,15 @@ public final class EngineSnapshot {
         throw new IOException("corrupt engine snapshot: fairness key of unknown schedule " + id);
       }
       var spec = s.spec;
-      s.spec = new dev.hourglass.core.command.ScheduleSpec(spec.scheduleId(), spec.cron(),
-          spec.timeZone(), spec.template().withFairnessKey(readString(in)), spec.overlap(),
-          spec.catchUp(), spec.catchUpWindowMillis());
+      s.spec =
+          new dev.hourglass.core.command.ScheduleSpec(
+              spec.scheduleId(),
+              spec.cron(),
+              spec.timeZone(),
+              spec.template().withFairnessKey(readString(in)),
+              spec.overlap(),
+              spec.catchUp(),
+              spec.catchUpWindowMillis());
     }
     readQueuePolicies(in, e);
     readWorkerPolicies(in, e);
@@ -351,9 +362,16 @@ public final class EngineSnapshot {
     // equal states write different bytes.
     out.writeInt(j.state == JobState.PENDING ? j.unmetParents : 0);
     JobExtras x = j.extras;
-    boolean hasExtras = x != null && (x.idempotencyKey != null || !x.parents.isEmpty()
-        || x.scheduleId != null || x.result != null || x.reason != null || x.runAtMillis != 0
-        || x.cancelledBy != null || x.trace != null);
+    boolean hasExtras =
+        x != null
+            && (x.idempotencyKey != null
+                || !x.parents.isEmpty()
+                || x.scheduleId != null
+                || x.result != null
+                || x.reason != null
+                || x.runAtMillis != 0
+                || x.cancelledBy != null
+                || x.trace != null);
     out.writeBoolean(hasExtras);
     if (hasExtras) {
       writeString(out, x.idempotencyKey);
@@ -408,12 +426,23 @@ public final class EngineSnapshot {
     }
     int format = in.readInt();
     if (format != FORMAT && format != FORMAT_1 && format != FORMAT_2) {
-      throw new IOException("engine snapshot format " + format + " is not readable by this build"
-          + " (reads 1 to " + FORMAT + ")");
+      throw new IOException(
+          "engine snapshot format "
+              + format
+              + " is not readable by this build"
+              + " (reads 1 to "
+              + FORMAT
+              + ")");
     }
-    EngineConfig config = new EngineConfig(in.readLong(), in.readLong(), in.readLong(),
-        in.readLong(), in.readInt(), in.readInt(),
-        format == FORMAT_1 ? EngineConfig.DEFAULTS.workerRetentionMillis() : in.readLong());
+    EngineConfig config =
+        new EngineConfig(
+            in.readLong(),
+            in.readLong(),
+            in.readLong(),
+            in.readLong(),
+            in.readInt(),
+            in.readInt(),
+            format == FORMAT_1 ? EngineConfig.DEFAULTS.workerRetentionMillis() : in.readLong());
     Engine e = new Engine(config);
     e.now = in.readLong();
     e.nextSeq = in.readLong();
@@ -452,8 +481,8 @@ public final class EngineSnapshot {
     for (String id : readStrings(in)) {
       Job j = existing(e, id);
       if (j.state != JobState.RUNNING) {
-        throw new IOException("corrupt engine snapshot: unacknowledged job " + id + " is "
-            + j.state);
+        throw new IOException(
+            "corrupt engine snapshot: unacknowledged job " + id + " is " + j.state);
       }
       e.unacknowledged.add(j.liveAttempt());
     }
@@ -473,8 +502,13 @@ public final class EngineSnapshot {
       int stale = entry.getValue() - (j.state.isTerminal() ? 1 : 0);
       if (stale > 0) {
         if (j.extras == null) {
-          throw new IOException("corrupt engine snapshot: job " + j.id + " is in the retention"
-              + " order " + entry.getValue() + " times but was never revived");
+          throw new IOException(
+              "corrupt engine snapshot: job "
+                  + j.id
+                  + " is in the retention"
+                  + " order "
+                  + entry.getValue()
+                  + " times but was never revived");
         }
         j.extras.staleFinishedEntries = stale;
       }
@@ -491,9 +525,9 @@ public final class EngineSnapshot {
   }
 
   /**
-   * Format 1 kept task limits set back to 0 and queues that had become idle; this build drops
-   * them, so a restored engine holds what a live one would. Done last, once the policies (which
-   * keep a queue or a task entry that has no jobs) are read.
+   * Format 1 kept task limits set back to 0 and queues that had become idle; this build drops them,
+   * so a restored engine holds what a live one would. Done last, once the policies (which keep a
+   * queue or a task entry that has no jobs) are read.
    */
   private static void dropIdle(Engine e) {
     for (var limit : List.copyOf(e.taskLimits.entrySet())) {
@@ -505,9 +539,19 @@ public final class EngineSnapshot {
   }
 
   private static Job readJob(DataInput in, int format) throws IOException {
-    Job j = new Job(readString(in), in.readLong(), readString(in), readString(in), readString(in),
-        in.readInt(), in.readLong(), in.readLong(), in.readInt(), CommandCodec.readBackoff(in),
-        in.readLong());
+    Job j =
+        new Job(
+            readString(in),
+            in.readLong(),
+            readString(in),
+            readString(in),
+            readString(in),
+            in.readInt(),
+            in.readLong(),
+            in.readLong(),
+            in.readInt(),
+            CommandCodec.readBackoff(in),
+            in.readLong());
     j.state = CommandCodec.enumAt(JobState.values(), in.readUnsignedByte());
     j.dueAtMillis = in.readLong();
     j.generation = in.readInt();
@@ -528,8 +572,8 @@ public final class EngineSnapshot {
     }
     int attempts = readSize(in);
     for (int i = 0; i < attempts; i++) {
-      Attempt a = new Attempt(j, j.lastAttempt, readString(in), in.readInt(), in.readLong(),
-          in.readLong());
+      Attempt a =
+          new Attempt(j, j.lastAttempt, readString(in), in.readInt(), in.readLong(), in.readLong());
       a.endedAtMillis = in.readLong();
       a.outcome = CommandCodec.enumAt(Attempt.Outcome.values(), in.readUnsignedByte());
       a.error = readString(in);
@@ -541,46 +585,52 @@ public final class EngineSnapshot {
 
   /** Puts every job back into the structures of its state, and recomputes all counts. */
   private static void rebuildStructures(Engine e, List<List<String>> leaseIds) throws IOException {
-    e.jobs.forEachInOrder(j -> {
-      for (String parentId : j.extras == null ? List.<String>of() : j.extras.parents) {
-        Job parent = e.jobs.get(parentId);
-        if (parent != null) { // in submit order, as when it was live: j's seq follows its parents
-          Engine.addDependent(parent, j.id);
-        }
-      }
-      e.countsByState[j.state.ordinal()]++;
-      QueueState q = e.queue(j.queue);
-      q.countsByState[j.state.ordinal()]++;
-      switch (j.state) {
-        case SCHEDULED, FAILED -> e.due.add(j);
-        case READY -> {
-          j.readyStamp++;
-          q.lane(j.task, j.priority).add(j);
-        }
-        case RUNNING -> {
-          e.leases.add(j);
-          q.running++;
-          e.taskLimit(j.task).running++;
-        }
-        case PENDING -> {
-          int unmet = 0;
+    e.jobs.forEachInOrder(
+        j -> {
           for (String parentId : j.extras == null ? List.<String>of() : j.extras.parents) {
             Job parent = e.jobs.get(parentId);
-            if (parent != null && !parent.state.isFinished()) {
-              JobExtras px = parent.extras();
-              if (px.children == null) {
-                px.children = new ArrayList<>(2);
-              }
-              px.children.add(j);
-              unmet++;
+            if (parent
+                != null) { // in submit order, as when it was live: j's seq follows its parents
+              Engine.addDependent(parent, j.id);
             }
           }
-          Invariants.check(unmet == j.unmetParents, "job %s: %d unmet parents recorded, %d found",
-              j.id, j.unmetParents, unmet);
-        }
-        case SUCCEEDED, DEAD, CANCELLED -> {}
-      }
-    });
+          e.countsByState[j.state.ordinal()]++;
+          QueueState q = e.queue(j.queue);
+          q.countsByState[j.state.ordinal()]++;
+          switch (j.state) {
+            case SCHEDULED, FAILED -> e.due.add(j);
+            case READY -> {
+              j.readyStamp++;
+              q.lane(j.task, j.priority).add(j);
+            }
+            case RUNNING -> {
+              e.leases.add(j);
+              q.running++;
+              e.taskLimit(j.task).running++;
+            }
+            case PENDING -> {
+              int unmet = 0;
+              for (String parentId : j.extras == null ? List.<String>of() : j.extras.parents) {
+                Job parent = e.jobs.get(parentId);
+                if (parent != null && !parent.state.isFinished()) {
+                  JobExtras px = parent.extras();
+                  if (px.children == null) {
+                    px.children = new ArrayList<>(2);
+                  }
+                  px.children.add(j);
+                  unmet++;
+                }
+              }
+              Invariants.check(
+                  unmet == j.unmetParents,
+                  "job %s: %d unmet parents recorded, %d found",
+                  j.id,
+                  j.unmetParents,
+                  unmet);
+            }
+            case SUCCEEDED, DEAD, CANCELLED -> {}
+          }
+        });
     int i = 0;
     for (WorkerState w : e.workers.values()) {
       for (String id : leaseIds.get(i++)) {
@@ -591,15 +641,18 @@ public final class EngineSnapshot {
     }
   }
 
-  private static void readSchedule(DataInput in, Engine e, int commandFormat)
-      throws IOException {
+  private static void readSchedule(DataInput in, Engine e, int commandFormat) throws IOException {
     var spec = CommandCodec.readSchedule(in, commandFormat);
     CronSchedule cron;
     try {
       cron = CronSchedule.parse(spec.cron(), spec.timeZone());
     } catch (IllegalArgumentException ex) {
-      throw new IOException("snapshot holds schedule " + spec.scheduleId()
-          + " whose cron no longer parses: " + ex.getMessage(), ex);
+      throw new IOException(
+          "snapshot holds schedule "
+              + spec.scheduleId()
+              + " whose cron no longer parses: "
+              + ex.getMessage(),
+          ex);
     }
     ScheduleState s = new ScheduleState(spec, cron);
     s.paused = in.readBoolean();

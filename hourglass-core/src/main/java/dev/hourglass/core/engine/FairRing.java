@@ -223,8 +223,9 @@ final class FairRing {
     }
 
     void add(Job job) {
-      boolean inOrder = job.deadlineMillis == JobSpec.NO_DEADLINE
-          && (ringLive == 0 || job.priority == ringPriority && job.seq > ringTailSeq);
+      boolean inOrder =
+          job.deadlineMillis == JobSpec.NO_DEADLINE
+              && (ringLive == 0 || job.priority == ringPriority && job.seq > ringTailSeq);
       if (!inOrder) {
         if (sorted == null) {
           sorted = new TreeSet<>(ORDER);

@@ -6,17 +6,17 @@ import java.util.function.ToLongFunction;
 
 /**
  * A 4-ary min-heap whose members know their own index, giving O(log n) insert, removal of any
- * member and re-keying after a member's key changed. Not thread-safe: the engine is confined to
- * one thread.
+ * member and re-keying after a member's key changed. Not thread-safe: the engine is confined to one
+ * thread.
  *
  * <p><b>Why the keys live in the heap.</b> Members are ordered by two longs (e.g. due time, then
  * sequence number) and, only when both tie, by a comparator. The heap copies the two longs into
  * primitive arrays beside the members when a member is added or re-keyed, so sifting compares
  * contiguous memory instead of dereferencing two members per comparison. With millions of jobs
- * those dereferences were cache misses: a profile of a million jobs falling due in one second
- * spent 40% of the apply thread in the comparator. Four children per node halve the depth, and
- * the four children's keys share a cache line. The price: a member's keys must not change while
- * it is in the heap except through {@link #update}, which re-reads them.
+ * those dereferences were cache misses: a profile of a million jobs falling due in one second spent
+ * 40% of the apply thread in the comparator. Four children per node halve the depth, and the four
+ * children's keys share a cache line. The price: a member's keys must not change while it is in the
+ * heap except through {@link #update}, which re-reads them.
  */
 final class IndexedHeap<T extends HeapMember> {
   private static final int ARITY = 4;
@@ -34,7 +34,9 @@ final class IndexedHeap<T extends HeapMember> {
    *
    * @param tieBreak orders members whose two keys are equal; null when the keys never tie
    */
-  IndexedHeap(ToLongFunction<? super T> primary, ToLongFunction<? super T> secondary,
+  IndexedHeap(
+      ToLongFunction<? super T> primary,
+      ToLongFunction<? super T> secondary,
       Comparator<? super T> tieBreak) {
     this.primary = primary;
     this.secondary = secondary;
@@ -55,7 +57,8 @@ final class IndexedHeap<T extends HeapMember> {
   }
 
   void add(T member) {
-    Invariants.check(member.heapIndex < 0, "member already in a heap at index %d", member.heapIndex);
+    Invariants.check(
+        member.heapIndex < 0, "member already in a heap at index %d", member.heapIndex);
     if (size == items.length) {
       resize(size * 2);
     }

@@ -18,8 +18,10 @@ import java.util.List;
  */
 final class Job extends HeapMember {
   final String id;
+
   /** Submission order, assigned by the engine: the "oldest first" tie-breaker and paging key. */
   final long seq;
+
   final String queue;
   final String task;
   final String payload;
@@ -31,16 +33,20 @@ final class Job extends HeapMember {
   final long timeoutMillis;
 
   JobState state;
+
   /**
    * SCHEDULED/FAILED: when it becomes READY. RUNNING: when the lease ends unless renewed.
    * SUCCEEDED/DEAD/CANCELLED: when it finished. One field serves all three, since a job is in one
    * state at a time.
    */
   long dueAtMillis;
+
   /** The fencing token of the latest assignment; 0 before the first one. */
   int generation;
+
   /** Failed attempts since submit or the last re-drive, counted against maxAttempts. */
   int failures;
+
   /** Parents that have not succeeded yet; the job stays PENDING while this is above zero. */
   int unmetParents;
   /**
@@ -48,14 +54,17 @@ final class Job extends HeapMember {
    * queue's ring sets it to the number of the job's entry (see {@code FairRing}).
    */
   int readyStamp;
+
   /**
-   * The latest attempt, linked to the earlier ones through {@link Attempt#previous}; null until
-   * the first assignment. A chain rather than a list: most jobs run once, and a list would cost
-   * two more objects per job, which at a million jobs a second is garbage the collector must
-   * trace out of the old generation.
+   * The latest attempt, linked to the earlier ones through {@link Attempt#previous}; null until the
+   * first assignment. A chain rather than a list: most jobs run once, and a list would cost two
+   * more objects per job, which at a million jobs a second is garbage the collector must trace out
+   * of the old generation.
    */
   Attempt lastAttempt;
+
   JobExtras extras;
+
   /** Who the job is for, as a fair queue rotates them; null for none. */
   String fairnessKey;
 

@@ -5,8 +5,8 @@ import java.util.function.Predicate;
 
 /**
  * Every job the engine holds, by id, by idempotency key, and by submission sequence. The sequence
- * index is a directory of fixed-size chunks (4 bytes a job), which gives newest-first paging from
- * a cursor without a tree node per job; chunks emptied by eviction are released.
+ * index is a directory of fixed-size chunks (4 bytes a job), which gives newest-first paging from a
+ * cursor without a tree node per job; chunks emptied by eviction are released.
  */
 final class JobTable {
   private static final int CHUNK_BITS = 12;
@@ -15,8 +15,10 @@ final class JobTable {
   private final HashMap<String, Job> byId = new HashMap<>();
   private final HashMap<String, Job> byIdempotencyKey = new HashMap<>();
   private Job[][] chunks = new Job[16][];
+
   /** Jobs held per chunk, so an emptied chunk can be released; grows with {@link #chunks}. */
   private int[] chunkLive = new int[16];
+
   private long maxSeq;
 
   int size() {

@@ -24,21 +24,23 @@ import java.util.Set;
  * priority path costs: one pass over the eligible lanes of the queues served, never a pass over
  * jobs or fairness keys.
  *
- * <p>{@code ROUND_ROBIN} keeps, per worker, the queue of its last grant, and starts the next
- * search after it in the lease's list of queues. {@code WEIGHTED} is the smooth weighted round
- * robin of nginx: each eligible queue's current weight grows by its weight, the largest (the
- * first in the lease's order on a tie) is served, and the total of the eligible weights is taken
- * from it. While the same queues stay eligible the grants repeat with period sum(weights), each
- * queue exactly its weight times per period and interleaved, so any window of sum(weights)
- * grants holds each queue's exact share. Both states are the engine's (in {@link WorkerState},
- * written to snapshots), so they carry over between leases, restarts and replicas.
+ * <p>{@code ROUND_ROBIN} keeps, per worker, the queue of its last grant, and starts the next search
+ * after it in the lease's list of queues. {@code WEIGHTED} is the smooth weighted round robin of
+ * nginx: each eligible queue's current weight grows by its weight, the largest (the first in the
+ * lease's order on a tie) is served, and the total of the eligible weights is taken from it. While
+ * the same queues stay eligible the grants repeat with period sum(weights), each queue exactly its
+ * weight times per period and interleaved, so any window of sum(weights) grants holds each queue's
+ * exact share. Both states are the engine's (in {@link WorkerState}, written to snapshots), so they
+ * carry over between leases, restarts and replicas.
  *
  * <p>Called only from the engine's thread, like the engine.
  */
 final class Policies {
   static final int WEIGHT_MAX = SetQueueWeight.WEIGHT_MAX;
+
   /** Bounds the keys a fair queue names weights for: a few tiers or big tenants, not all keys. */
   static final int KEY_WEIGHTS_MAX = 1_000;
+
   /** Bounds a key's weight: its jobs per turn. */
   static final int KEY_WEIGHT_MAX = 1_000;
 
@@ -131,8 +133,9 @@ final class Policies {
   static Rejected setQueueWeight(Engine e, SetQueueWeight c) {
     Rejected bad = SpecValidator.name("queue", c.queue());
     if (bad == null && (c.weight() < 1 || c.weight() > WEIGHT_MAX)) {
-      bad = SpecValidator.invalid("weight=%d of queue %s is outside [1, %d]", c.weight(),
-          c.queue(), WEIGHT_MAX);
+      bad =
+          SpecValidator.invalid(
+              "weight=%d of queue %s is outside [1, %d]", c.weight(), c.queue(), WEIGHT_MAX);
     }
     if (bad != null) {
       return bad;
@@ -188,8 +191,10 @@ final class Policies {
       bad = checkKeyWeights(c.queue(), c.keyWeights());
     }
     if (bad == null && !c.fair() && !c.keyWeights().isEmpty()) {
-      bad = SpecValidator.invalid("key_weights of queue %s need fairness round_robin; a plain"
-          + " queue has no keys", c.queue());
+      bad =
+          SpecValidator.invalid(
+              "key_weights of queue %s need fairness round_robin; a plain" + " queue has no keys",
+              c.queue());
     }
     if (bad != null) {
       return bad;
@@ -216,20 +221,22 @@ final class Policies {
       }
       Integer n = entry.getValue();
       if (n == null || n < 1) {
-        return SpecValidator.invalid("reserve[%s]=%s of worker %s must be at least 1",
-            entry.getKey(), n, c.workerId());
+        return SpecValidator.invalid(
+            "reserve[%s]=%s of worker %s must be at least 1", entry.getKey(), n, c.workerId());
       }
       total += n;
     }
     if (total > c.capacity()) {
-      return SpecValidator.invalid("worker %s reserves %d slots (%s) but has capacity=%d",
+      return SpecValidator.invalid(
+          "worker %s reserves %d slots (%s) but has capacity=%d",
           c.workerId(), total, c.reserve(), c.capacity());
     }
     if (!c.queues().isEmpty()) {
       for (String q : c.reserve().keySet()) {
         if (!c.queues().contains(q)) {
-          return SpecValidator.invalid("worker %s reserves slots for queue %s, which it does"
-              + " not serve (queues=%s)", c.workerId(), q, c.queues());
+          return SpecValidator.invalid(
+              "worker %s reserves slots for queue %s, which it does" + " not serve (queues=%s)",
+              c.workerId(), q, c.queues());
         }
       }
     }
@@ -238,7 +245,8 @@ final class Policies {
 
   private static Rejected checkKeyWeights(String queue, Map<String, Integer> weights) {
     if (weights.size() > KEY_WEIGHTS_MAX) {
-      return SpecValidator.invalid("key_weights of queue %s names %d keys; at most %d are allowed",
+      return SpecValidator.invalid(
+          "key_weights of queue %s names %d keys; at most %d are allowed",
           queue, weights.size(), KEY_WEIGHTS_MAX);
     }
     for (var entry : weights.entrySet()) {
@@ -248,7 +256,8 @@ final class Policies {
       }
       Integer w = entry.getValue();
       if (w == null || w < 1 || w > KEY_WEIGHT_MAX) {
-        return SpecValidator.invalid("key_weights[%s]=%s of queue %s is outside [1, %d]",
+        return SpecValidator.invalid(
+            "key_weights[%s]=%s of queue %s is outside [1, %d]",
             entry.getKey(), w, queue, KEY_WEIGHT_MAX);
       }
     }

@@ -12,18 +12,24 @@ import java.util.Map;
 final class QueueState {
   final String name;
   boolean paused;
+
   /** At most this many of the queue's jobs run at once; 0 means no limit. */
   int maxRunning;
+
   int running;
+
   /** The queue's share under the WEIGHTED lease strategy. */
   int weight = 1;
+
   /** How fast its jobs may start; null for no limit. */
   RateBucket rate;
+
   /**
    * Whether its fairness keys are served in turn; then {@link #fairRing} holds its READY jobs
    * (the lanes only count them), and {@link #keyWeights} the keys' turns.
    */
   boolean fair;
+
   Map<String, Integer> keyWeights = Map.of();
   /** The queue's READY jobs by fairness key while it is fair; null while it is plain. */
   FairRing fairRing;
@@ -32,6 +38,7 @@ final class QueueState {
 
   /** Lanes by task; each task has few priorities, so a short list beats a composite-key map. */
   private final Map<String, List<ReadyLane>> lanesByTask = new LinkedHashMap<>();
+
   /** Every lane ever used by this queue, in creation order; empty lanes are skipped on lease. */
   final List<ReadyLane> lanes = new ArrayList<>();
 
@@ -67,8 +74,8 @@ final class QueueState {
 
   /**
    * True when the queue's settings are those a new queue gets: not paused, no concurrency limit,
-   * weight 1, no rate limit, not fair.
-   * A setting added to this class must be added here too, or {@code Engine.dropIfIdle} forgets it.
+   * weight 1, no rate limit, not fair. A setting added to this class must be added here too, or
+   * {@code Engine.dropIfIdle} forgets it.
    */
   boolean isDefault() {
     return !paused && maxRunning == 0 && weight == 1 && rate == null && !fair;

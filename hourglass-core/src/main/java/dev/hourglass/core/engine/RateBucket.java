@@ -3,19 +3,20 @@ package dev.hourglass.core.engine;
 import dev.hourglass.core.command.RateLimit;
 
 /**
- * A token bucket refilled from command time: at most {@code rate} jobs per second on average and
- * at most {@code burst} at once.
+ * A token bucket refilled from command time: at most {@code rate} jobs per second on average and at
+ * most {@code burst} at once.
  *
- * <p>Implementation notes. Tokens are counted in units of a millionth of a job, and the rate is
- * in thousandths of a job per second, so one millisecond adds exactly {@code milliPerSecond}
- * units: integer arithmetic, the same on every replica and on replay. The bucket is refilled
- * lazily, only when a lease takes a token ({@link #take}); reads ({@link #hasToken}, {@link
- * #nextTokenAtMillis}) compute the level at a given time without changing anything, so a poll
- * that is held back writes nothing. A new bucket starts full.
+ * <p>Implementation notes. Tokens are counted in units of a millionth of a job, and the rate is in
+ * thousandths of a job per second, so one millisecond adds exactly {@code milliPerSecond} units:
+ * integer arithmetic, the same on every replica and on replay. The bucket is refilled lazily, only
+ * when a lease takes a token ({@link #take}); reads ({@link #hasToken}, {@link #nextTokenAtMillis})
+ * compute the level at a given time without changing anything, so a poll that is held back writes
+ * nothing. A new bucket starts full.
  */
 final class RateBucket {
   /** Units per job. */
   static final long UNIT = 1_000_000;
+
   static final long MILLI_PER_SECOND_MAX = RateLimit.MILLI_PER_SECOND_MAX;
   static final int BURST_MAX = RateLimit.BURST_MAX;
 
@@ -73,12 +74,13 @@ final class RateBucket {
       return "the rate limit of " + scope + " " + name + " is missing";
     }
     if (r.isNone()) {
-      return r.burst() == 0 ? null : "burst=" + r.burst() + " of " + scope + " " + name
-          + " needs a rate_per_second above 0";
+      return r.burst() == 0
+          ? null
+          : "burst=" + r.burst() + " of " + scope + " " + name + " needs a rate_per_second above 0";
     }
     if (r.milliPerSecond() < 0 || r.milliPerSecond() > MILLI_PER_SECOND_MAX) {
-      return "rate_per_second=%s of %s %s is outside [0.001, %d]".formatted(
-          r.milliPerSecond() / 1000.0, scope, name, MILLI_PER_SECOND_MAX / 1000);
+      return "rate_per_second=%s of %s %s is outside [0.001, %d]"
+          .formatted(r.milliPerSecond() / 1000.0, scope, name, MILLI_PER_SECOND_MAX / 1000);
     }
     if (r.burst() < 1 || r.burst() > BURST_MAX) {
       return "burst=%d of %s %s is outside [1, %d]".formatted(r.burst(), scope, name, BURST_MAX);

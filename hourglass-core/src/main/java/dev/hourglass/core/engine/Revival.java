@@ -16,11 +16,11 @@ final class Revival {
   /**
    * After {@code root} was re-driven: brings back to PENDING every descendant that was cancelled
    * because of it, so a pipeline resumes where it stopped. A descendant comes back when it was
-   * cancelled through a parent that is coming back and none of its parents is still DEAD,
-   * CANCELLED or evicted; otherwise it stays CANCELLED, now attributed to the parent that still
-   * blocks it, so that re-driving that parent later revives it. Jobs a user cancelled stay
-   * cancelled (their {@code cancelledBy} is null), and so do their descendants. Visits the
-   * dependents of each revived job once: O(descendants × their parents).
+   * cancelled through a parent that is coming back and none of its parents is still DEAD, CANCELLED
+   * or evicted; otherwise it stays CANCELLED, now attributed to the parent that still blocks it, so
+   * that re-driving that parent later revives it. Jobs a user cancelled stay cancelled (their
+   * {@code cancelledBy} is null), and so do their descendants. Visits the dependents of each
+   * revived job once: O(descendants × their parents).
    */
   static void reviveDescendants(Engine engine, Job root) {
     ArrayDeque<Job> revived = new ArrayDeque<>();
@@ -32,7 +32,9 @@ final class Revival {
       }
       for (String childId : List.copyOf(parent.extras.dependents)) {
         Job child = engine.jobs.get(childId);
-        if (child == null || child.state != JobState.CANCELLED || child.extras == null
+        if (child == null
+            || child.state != JobState.CANCELLED
+            || child.extras == null
             || !parent.id.equals(child.extras.cancelledBy)
             || !child.extras.parents.contains(parent.id)) {
           continue;
@@ -60,9 +62,9 @@ final class Revival {
   }
 
   /**
-   * CANCELLED -> PENDING, waiting again for every parent that has not succeeded. The parents'
-   * lists of waiting children are kept in submission order (the order children are released in),
-   * and may still hold this child from before it was cancelled: it is added only where missing.
+   * CANCELLED -> PENDING, waiting again for every parent that has not succeeded. The parents' lists
+   * of waiting children are kept in submission order (the order children are released in), and may
+   * still hold this child from before it was cancelled: it is added only where missing.
    */
   private static void revive(Engine engine, Job child, Job through) {
     JobExtras x = child.extras;

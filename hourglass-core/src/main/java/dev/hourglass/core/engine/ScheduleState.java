@@ -11,16 +11,22 @@ import java.util.LinkedHashSet;
  */
 final class ScheduleState extends HeapMember {
   ScheduleSpec spec;
+
   /** Derived from spec and cached: parsing a cron expression costs tens of microseconds. */
   CronSchedule cron;
+
   boolean paused;
+
   /** The next firing's instant; -1 when the expression never fires again. */
   long nextFireAtMillis;
+
   long lastFireAtMillis;
   long fired;
   long skipped;
+
   /** With overlap QUEUE_ONE: the firing waiting for the live run to end; 0 for none. */
   long queuedFireAtMillis;
+
   final LinkedHashSet<String> liveJobIds = new LinkedHashSet<>();
 
   ScheduleState(ScheduleSpec spec, CronSchedule cron) {

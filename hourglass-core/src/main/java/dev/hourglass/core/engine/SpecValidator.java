@@ -28,22 +28,27 @@ final class SpecValidator {
       return r;
     }
     if (spec.payload() != null && exceedsUtf8Bytes(spec.payload(), config.payloadBytesMax())) {
-      return invalid("payload of job %s is larger than payloadBytesMax=%d bytes; store large data"
-          + " elsewhere and pass a reference", spec.jobId(), config.payloadBytesMax());
+      return invalid(
+          "payload of job %s is larger than payloadBytesMax=%d bytes; store large data"
+              + " elsewhere and pass a reference",
+          spec.jobId(), config.payloadBytesMax());
     }
     if (Math.abs((long) spec.priority()) > EngineConfig.PRIORITY_MAX) {
-      return invalid("priority=%d of job %s is outside [-%d, %d]", spec.priority(), spec.jobId(),
-          EngineConfig.PRIORITY_MAX, EngineConfig.PRIORITY_MAX);
+      return invalid(
+          "priority=%d of job %s is outside [-%d, %d]",
+          spec.priority(), spec.jobId(), EngineConfig.PRIORITY_MAX, EngineConfig.PRIORITY_MAX);
     }
     if (spec.maxAttempts() < 1 || spec.maxAttempts() > EngineConfig.ATTEMPTS_MAX) {
-      return invalid("max_attempts=%d of job %s is outside [1, %d]", spec.maxAttempts(),
-          spec.jobId(), EngineConfig.ATTEMPTS_MAX);
+      return invalid(
+          "max_attempts=%d of job %s is outside [1, %d]",
+          spec.maxAttempts(), spec.jobId(), EngineConfig.ATTEMPTS_MAX);
     }
     if (spec.backoff() == null) {
       return invalid("backoff of job %s is missing", spec.jobId());
     }
     if (spec.timeoutMillis() < 0 || spec.runAtMillis() < 0) {
-      return invalid("timeout_ms=%d and run_at=%d of job %s must not be negative",
+      return invalid(
+          "timeout_ms=%d and run_at=%d of job %s must not be negative",
           spec.timeoutMillis(), spec.runAtMillis(), spec.jobId());
     }
     if (spec.idempotencyKey() != null) {
@@ -53,11 +58,11 @@ final class SpecValidator {
       }
     }
     if (spec.trace() != null) {
-      String problem = TraceContext.problem(spec.trace().traceparent(),
-          spec.trace().tracestate());
+      String problem = TraceContext.problem(spec.trace().traceparent(), spec.trace().tracestate());
       if (problem != null || spec.trace().traceparent() == null) {
-        return invalid("job %s: %s", spec.jobId(),
-            problem != null ? problem : "its trace context has no traceparent");
+        return invalid(
+            "job %s: %s",
+            spec.jobId(), problem != null ? problem : "its trace context has no traceparent");
       }
     }
     if (spec.fairnessKey() != null) {
@@ -67,8 +72,9 @@ final class SpecValidator {
       }
     }
     if (spec.dependsOn().size() > EngineConfig.DEPENDENCIES_MAX) {
-      return invalid("job %s depends on %d jobs; at most %d are allowed", spec.jobId(),
-          spec.dependsOn().size(), EngineConfig.DEPENDENCIES_MAX);
+      return invalid(
+          "job %s depends on %d jobs; at most %d are allowed",
+          spec.jobId(), spec.dependsOn().size(), EngineConfig.DEPENDENCIES_MAX);
     }
     HashSet<String> seen = new HashSet<>();
     for (int i = 0; i < spec.dependsOn().size(); i++) {
@@ -77,7 +83,8 @@ final class SpecValidator {
         return name("depends_on[" + i + "] of job " + spec.jobId(), parent);
       }
       if (parent.equals(spec.jobId())) {
-        return new Rejected(ErrorCode.DEPENDENCY_CYCLE, "job " + spec.jobId() + " depends on itself");
+        return new Rejected(
+            ErrorCode.DEPENDENCY_CYCLE, "job " + spec.jobId() + " depends on itself");
       }
       if (!seen.add(parent)) {
         return invalid("job %s lists parent %s twice in depends_on", spec.jobId(), parent);

@@ -32,8 +32,8 @@ record SubmitPlan(List<JobSpec> ordered, Map<String, Job> deduplicatedTo, Reject
         bad = checkIdentity(spec, engine, dedup, indexById, keysInBatch);
       }
       if (bad != null) {
-        return rejected(specs.size() == 1 ? bad
-            : new Rejected(bad.code(), "job[" + i + "]: " + bad.detail()));
+        return rejected(
+            specs.size() == 1 ? bad : new Rejected(bad.code(), "job[" + i + "]: " + bad.detail()));
       }
       indexById.putIfAbsent(spec.jobId(), i);
     }
@@ -41,9 +41,15 @@ record SubmitPlan(List<JobSpec> ordered, Map<String, Job> deduplicatedTo, Reject
       for (String parent : spec.dependsOn()) {
         boolean known = indexById.containsKey(parent) || engine.job(parent) != null;
         if (!known) {
-          return rejected(new Rejected(ErrorCode.UNKNOWN_PARENT, "job " + spec.jobId()
-              + " depends on " + parent + ", which does not exist; submit the parent first or in"
-              + " the same batch"));
+          return rejected(
+              new Rejected(
+                  ErrorCode.UNKNOWN_PARENT,
+                  "job "
+                      + spec.jobId()
+                      + " depends on "
+                      + parent
+                      + ", which does not exist; submit the parent first or in"
+                      + " the same batch"));
         }
       }
     }
@@ -68,8 +74,11 @@ record SubmitPlan(List<JobSpec> ordered, Map<String, Job> deduplicatedTo, Reject
       }
     }
     if (engine.job(spec.jobId()) != null || indexById.containsKey(spec.jobId())) {
-      return new Rejected(ErrorCode.DUPLICATE_JOB_ID, "a job with id " + spec.jobId()
-          + " exists already; use a new id, or an idempotency key to make resubmits safe");
+      return new Rejected(
+          ErrorCode.DUPLICATE_JOB_ID,
+          "a job with id "
+              + spec.jobId()
+              + " exists already; use a new id, or an idempotency key to make resubmits safe");
     }
     return null;
   }
@@ -114,9 +123,13 @@ record SubmitPlan(List<JobSpec> ordered, Map<String, Job> deduplicatedTo, Reject
           inCycle.add(specs.get(i).jobId());
         }
       }
-      return rejected(new Rejected(ErrorCode.DEPENDENCY_CYCLE,
-          "the dependencies of jobs " + inCycle + " form a cycle; a job can only run after its"
-              + " parents, so break the cycle"));
+      return rejected(
+          new Rejected(
+              ErrorCode.DEPENDENCY_CYCLE,
+              "the dependencies of jobs "
+                  + inCycle
+                  + " form a cycle; a job can only run after its"
+                  + " parents, so break the cycle"));
     }
     return new SubmitPlan(ordered, dedup, null);
   }

@@ -11,8 +11,8 @@ import java.util.Set;
  */
 final class TaskFilter {
   /**
-   * Bounds the task types one worker may name: a worker's handlers, not a data set; the bound
-   * keeps a lease command and a registration small.
+   * Bounds the task types one worker may name: a worker's handlers, not a data set; the bound keeps
+   * a lease command and a registration small.
    */
   static final int TASKS_MAX = 1_000;
 
@@ -31,7 +31,8 @@ final class TaskFilter {
   /** Checks the task names of a lease or a registration; null when they are valid. */
   static Rejected validate(List<String> tasks, String workerId) {
     if (tasks.size() > TASKS_MAX) {
-      return SpecValidator.invalid("worker %s names %d task types; at most %d are allowed",
+      return SpecValidator.invalid(
+          "worker %s names %d task types; at most %d are allowed",
           workerId, tasks.size(), TASKS_MAX);
     }
     for (int i = 0; i < tasks.size(); i++) {

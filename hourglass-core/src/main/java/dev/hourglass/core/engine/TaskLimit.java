@@ -7,6 +7,7 @@ package dev.hourglass.core.engine;
 final class TaskLimit {
   int maxRunning;
   int running;
+
   /** How fast its jobs may start; null for no limit. */
   RateBucket rate;
 

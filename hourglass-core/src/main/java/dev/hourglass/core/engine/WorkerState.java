@@ -11,25 +11,33 @@ import java.util.Set;
 final class WorkerState extends HeapMember {
   final String id;
   int capacity;
+
   /** Queues served; empty means every queue. */
   List<String> queues;
+
   /** Task types it can run, in the order it gave them; empty means every task type. */
   List<String> tasks = List.of();
+
   /** The same task types as a set, for lookups while choosing lanes; null means every one. */
   Set<String> taskSet;
+
   long heartbeatTimeoutMillis;
   long lastSeenMillis;
   boolean alive = true;
   final AttemptChain leases = new AttemptChain(AttemptChain.Kind.WORKER_LEASES);
+
   /** ROUND_ROBIN: the queue of its last round-robin grant; the next starts after it. */
   String lastQueue;
+
   /**
-   * WEIGHTED: the smooth weighted round robin's current weight per queue, in the order the
-   * queues were first served (a linked map: it is written to snapshots in this order).
+   * WEIGHTED: the smooth weighted round robin's current weight per queue, in the order the queues
+   * were first served (a linked map: it is written to snapshots in this order).
    */
   final java.util.LinkedHashMap<String, Long> currentWeights = new java.util.LinkedHashMap<>();
+
   /** Slots set aside per queue, in the order the worker gave them; empty for none. */
   java.util.Map<String, Integer> reserve = java.util.Map.of();
+
   /** Its RUNNING jobs per reserved queue (only those), kept by the engine's state changes. */
   final java.util.HashMap<String, Integer> reservedRunning = new java.util.HashMap<>();
 
@@ -65,8 +73,8 @@ final class WorkerState extends HeapMember {
 
   /**
    * The queues a grant may come from now, given the reservations: {@code served} itself while a
-   * slot outside the unused reservations is free; else only the reserved queues with an unused
-   * slot (in {@code served}'s order, or the reservation order when it serves every queue).
+   * slot outside the unused reservations is free; else only the reserved queues with an unused slot
+   * (in {@code served}'s order, or the reservation order when it serves every queue).
    * O(reservations + queues served).
    */
   java.util.List<String> grantableQueues(java.util.List<String> served) {

@@ -30,14 +30,13 @@ public enum ErrorCode {
   CLOCK_WENT_BACKWARDS,
   /**
    * The lease holder's attempt ended because the job was cancelled: stop working on it. Only the
-   * holder of that very attempt (worker and generation) hears this; anyone else is fenced as
-   * usual.
+   * holder of that very attempt (worker and generation) hears this; anyone else is fenced as usual.
    */
   CANCELLED,
   /**
-   * The lease holder's attempt ended because it ran past the job's {@code timeout_ms}: stop
-   * working on it (the job is retried or dead-lettered as for a failure). Only the holder of that
-   * attempt hears this.
+   * The lease holder's attempt ended because it ran past the job's {@code timeout_ms}: stop working
+   * on it (the job is retried or dead-lettered as for a failure). Only the holder of that attempt
+   * hears this.
    */
   TIMED_OUT
 }

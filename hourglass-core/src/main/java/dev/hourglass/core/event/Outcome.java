@@ -28,12 +28,12 @@ public sealed interface Outcome {
     }
 
     /**
-     * No job has this id: the engine's refusal, and the HTTP API's 404 for a read, in one
-     * wording.
+     * No job has this id: the engine's refusal, and the HTTP API's 404 for a read, in one wording.
      */
     public static Rejected unknownJob(String jobId) {
-      return new Rejected(ErrorCode.UNKNOWN_JOB, "no job " + jobId
-          + " exists (it may have been evicted after its retention period)");
+      return new Rejected(
+          ErrorCode.UNKNOWN_JOB,
+          "no job " + jobId + " exists (it may have been evicted after its retention period)");
     }
 
     /** No schedule has this id; shared by the engine and the HTTP API like {@link #unknownJob}. */

@@ -23,8 +23,8 @@ public final class JobIds {
   /**
    * Ids on the caller's wall clock with each thread's {@link ThreadLocalRandom}. The clock is
    * passed in (the shells' time source, {@code dev.hourglass.runtime.TimeSource#jobIds}) because
-   * core reads no clock. Why not {@code SecureRandom}: ids need to be unique, not secret (access
-   * is guarded by tokens, not by unguessable ids), and a shared {@code SecureRandom} ({@code
+   * core reads no clock. Why not {@code SecureRandom}: ids need to be unique, not secret (access is
+   * guarded by tokens, not by unguessable ids), and a shared {@code SecureRandom} ({@code
    * NativePRNG}, one lock) took about a fifth of the server's CPU in batched submits (JFR,
    * docs/BENCHMARKS.md). 74 random bits per millisecond keep a collision out of reach, and the
    * engine refuses a duplicate id rather than overwriting a job.

@@ -29,8 +29,8 @@ public record QueueView(
    * @param activeKeys fairness keys with READY jobs now (fair queues; each key once, whatever
    *     its jobs' task types)
    */
-  public record Policy(int weight, RateLimit rate, boolean fair, Map<String, Integer> keyWeights,
-      long activeKeys) {
+  public record Policy(
+      int weight, RateLimit rate, boolean fair, Map<String, Integer> keyWeights, long activeKeys) {
     public static final Policy DEFAULT = new Policy(1, RateLimit.NONE, false, Map.of(), 0);
   }
 }

@@ -66,19 +66,21 @@ class CronScheduleTest {
   void aDailyJobInTheSpringGapFiresOnceAtTheTransition() {
     // Berlin, 2024-03-31: clocks jump from 02:00 to 03:00 local (01:00Z). 02:30 does not exist.
     CronSchedule cron = CronSchedule.parse("30 2 * * *", "Europe/Berlin");
-    assertThat(firings(cron, "2024-03-29T12:00:00Z", "2024-04-01T12:00:00Z")).containsExactly(
-        "2024-03-30T01:30:00Z", // 02:30 CET
-        "2024-03-31T01:00:00Z", // the gap: fires at the transition, 03:00 CEST
-        "2024-04-01T00:30:00Z"); // 02:30 CEST
+    assertThat(firings(cron, "2024-03-29T12:00:00Z", "2024-04-01T12:00:00Z"))
+        .containsExactly(
+            "2024-03-30T01:30:00Z", // 02:30 CET
+            "2024-03-31T01:00:00Z", // the gap: fires at the transition, 03:00 CEST
+            "2024-04-01T00:30:00Z"); // 02:30 CEST
   }
 
   @Test
   void aDailyJobInTheAutumnOverlapFiresOnceNotTwice() {
     // Berlin, 2024-10-27: 03:00 CEST falls back to 02:00 CET; 02:30 happens twice.
     CronSchedule cron = CronSchedule.parse("30 2 * * *", "Europe/Berlin");
-    assertThat(firings(cron, "2024-10-26T12:00:00Z", "2024-10-28T12:00:00Z")).containsExactly(
-        "2024-10-27T00:30:00Z", // first 02:30 (CEST); the second one (01:30Z) does not fire
-        "2024-10-28T01:30:00Z"); // 02:30 CET
+    assertThat(firings(cron, "2024-10-26T12:00:00Z", "2024-10-28T12:00:00Z"))
+        .containsExactly(
+            "2024-10-27T00:30:00Z", // first 02:30 (CEST); the second one (01:30Z) does not fire
+            "2024-10-28T01:30:00Z"); // 02:30 CET
   }
 
   @Test
@@ -86,19 +88,28 @@ class CronScheduleTest {
     CronSchedule hourly = CronSchedule.parse("0 * * * *", "Europe/Berlin");
     List<String> spring = firings(hourly, "2024-03-30T22:30:00Z", "2024-03-31T03:30:00Z");
     // Local hours 00, 01, [02 missing], 03, 04, 05: five firings in five real hours.
-    assertThat(spring).containsExactly("2024-03-30T23:00:00Z", "2024-03-31T00:00:00Z",
-        "2024-03-31T01:00:00Z", "2024-03-31T02:00:00Z", "2024-03-31T03:00:00Z");
+    assertThat(spring)
+        .containsExactly(
+            "2024-03-30T23:00:00Z",
+            "2024-03-31T00:00:00Z",
+            "2024-03-31T01:00:00Z",
+            "2024-03-31T02:00:00Z",
+            "2024-03-31T03:00:00Z");
     List<String> autumn = firings(hourly, "2024-10-26T21:30:00Z", "2024-10-27T03:30:00Z");
     // Local 00, 01, 02 (first), 03, 04: each wall-clock hour fires once.
-    assertThat(autumn).doesNotHaveDuplicates().containsExactly("2024-10-26T22:00:00Z",
-        "2024-10-26T23:00:00Z", "2024-10-27T00:00:00Z", "2024-10-27T02:00:00Z",
-        "2024-10-27T03:00:00Z");
+    assertThat(autumn)
+        .doesNotHaveDuplicates()
+        .containsExactly(
+            "2024-10-26T22:00:00Z",
+            "2024-10-26T23:00:00Z",
+            "2024-10-27T00:00:00Z",
+            "2024-10-27T02:00:00Z",
+            "2024-10-27T03:00:00Z");
   }
 
   @Test
   void badExpressionsAndZonesAreRejectedWithSpecificMessages() {
-    assertThatThrownBy(() -> CronSchedule.parse("0 0 * *", "UTC"))
-        .hasMessageContaining("4 fields");
+    assertThatThrownBy(() -> CronSchedule.parse("0 0 * *", "UTC")).hasMessageContaining("4 fields");
     assertThatThrownBy(() -> CronSchedule.parse("99 0 * * *", "UTC"))
         .hasMessageContaining("invalid cron expression \"99 0 * * *\"");
     assertThatThrownBy(() -> CronSchedule.parse("0 0 * * *", "Mars/Olympus"))

@@ -2,6 +2,7 @@ package dev.hourglass.core.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hourglass.core.codec.FastDataInput;
 import dev.hourglass.core.command.Command;
 import dev.hourglass.core.command.JobSpec;
 import dev.hourglass.core.event.ErrorCode;
@@ -9,7 +10,6 @@ import dev.hourglass.core.event.Event.LeaseGranted;
 import dev.hourglass.core.view.JobState;
 import dev.hourglass.core.view.Page;
 import dev.hourglass.core.view.WorkerView;
-import dev.hourglass.core.codec.FastDataInput;
 import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -158,7 +158,8 @@ class BoundedStateTest {
     } while (cursor != null);
     assertThat(pages).isEqualTo(3);
     assertThat(seen).hasSize(25).isSorted().doesNotHaveDuplicates();
-    assertThat(f.engine.queries().workers("w19", 10).items()).extracting(WorkerView::workerId)
+    assertThat(f.engine.queries().workers("w19", 10).items())
+        .extracting(WorkerView::workerId)
         .containsExactly("w20", "w21", "w22", "w23", "w24");
     assertThat(f.engine.queries().workers("zzz", 10).items()).isEmpty();
     assertThat(f.engine.queries().workers("w24", 10).nextCursor()).isNull();
@@ -179,8 +180,10 @@ class BoundedStateTest {
     assertThat(restored.queries().nextWakeupMillis()).isEqualTo(g.now + 5_000);
     restored.apply(new Command.Tick(g.now + 5_000));
     g.advance(5_000);
-    assertThat(restored.queries().workers()).isEqualTo(g.engine.queries().workers())
-        .extracting(WorkerView::workerId).containsExactly("w2");
+    assertThat(restored.queries().workers())
+        .isEqualTo(g.engine.queries().workers())
+        .extracting(WorkerView::workerId)
+        .containsExactly("w2");
     assertThat(EngineSnapshot.toBytes(restored)).isEqualTo(EngineSnapshot.toBytes(g.engine));
   }
 

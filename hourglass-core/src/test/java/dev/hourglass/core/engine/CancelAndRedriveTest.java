@@ -27,23 +27,27 @@ class CancelAndRedriveTest {
       LeaseGranted g = f.leaseOne("w");
       f.applied(new Command.CancelJob(f.now, "a", "wrong customer"));
       int gen = g.generation();
-      for (Command c : List.of(
-          new Command.HeartbeatJob(f.now, "a", "w", gen, 0),
-          new Command.CompleteJob(f.now, "a", "w", gen, null),
-          new Command.FailJob(f.now, "a", "w", gen, "x", true),
-          new Command.ReleaseJob(f.now, "a", "w", gen))) {
+      for (Command c :
+          List.of(
+              new Command.HeartbeatJob(f.now, "a", "w", gen, 0),
+              new Command.CompleteJob(f.now, "a", "w", gen, null),
+              new Command.FailJob(f.now, "a", "w", gen, "x", true),
+              new Command.ReleaseJob(f.now, "a", "w", gen))) {
         Rejected r = f.rejected(c);
         assertThat(r.code()).as("%s", c).isEqualTo(ErrorCode.CANCELLED);
         assertThat(r.detail()).contains("wrong customer");
       }
-      assertThat(f.engine.queries().leaseEnded("a", "w", gen)).contains(
-          new LeaseEnd("a", gen, LeaseEnd.Kind.CANCELLED, "wrong customer"));
+      assertThat(f.engine.queries().leaseEnded("a", "w", gen))
+          .contains(new LeaseEnd("a", gen, LeaseEnd.Kind.CANCELLED, "wrong customer"));
     }
 
     @Test
     void hearsTimedOutUntilTheJobIsLeasedAgainThenStaleGeneration() {
-      f.submit(JobSpec.of("a", "t", null).withTimeout(5_000).withMaxAttempts(3)
-          .withBackoff(new dev.hourglass.core.command.Backoff(1_000, 1_000, false)));
+      f.submit(
+          JobSpec.of("a", "t", null)
+              .withTimeout(5_000)
+              .withMaxAttempts(3)
+              .withBackoff(new dev.hourglass.core.command.Backoff(1_000, 1_000, false)));
       LeaseGranted g = f.leaseOne("w");
       assertThat(f.engine.queries().leaseEnded("a", "w", g.generation())).isEmpty();
       f.advance(5_000);
@@ -56,10 +60,12 @@ class CancelAndRedriveTest {
       f.advance(1_000);
       LeaseGranted again = f.leaseOne("w2");
       assertThat(again.generation()).isEqualTo(g.generation() + 1);
-      assertThat(f.rejected(new Command.CompleteJob(f.now, "a", "w", g.generation(), null))
-          .code()).as("fencing stays exact").isEqualTo(ErrorCode.STALE_GENERATION);
+      assertThat(f.rejected(new Command.CompleteJob(f.now, "a", "w", g.generation(), null)).code())
+          .as("fencing stays exact")
+          .isEqualTo(ErrorCode.STALE_GENERATION);
       assertThat(f.engine.queries().leaseEnded("a", "w", g.generation()).orElseThrow().kind())
-          .as("the signal read still knows why").isEqualTo(LeaseEnd.Kind.TIMED_OUT);
+          .as("the signal read still knows why")
+          .isEqualTo(LeaseEnd.Kind.TIMED_OUT);
     }
 
     @Test
@@ -80,8 +86,9 @@ class CancelAndRedriveTest {
       f.applied(new Command.CancelJob(f.now, "a", null));
       assertThat(f.rejected(new Command.HeartbeatJob(f.now, "a", "w2", g.generation(), 0)).code())
           .isEqualTo(ErrorCode.ILLEGAL_TRANSITION);
-      assertThat(f.rejected(new Command.HeartbeatJob(f.now, "a", "w", g.generation() + 1, 0))
-          .code()).isEqualTo(ErrorCode.ILLEGAL_TRANSITION);
+      assertThat(
+              f.rejected(new Command.HeartbeatJob(f.now, "a", "w", g.generation() + 1, 0)).code())
+          .isEqualTo(ErrorCode.ILLEGAL_TRANSITION);
       assertThat(f.engine.queries().leaseEnded("a", "w2", g.generation()).orElseThrow().kind())
           .isEqualTo(LeaseEnd.Kind.LEASE_LOST);
     }
@@ -137,8 +144,7 @@ class CancelAndRedriveTest {
       child("d", "a", "b");
       dies("p");
       redrive("p");
-      assertThat(List.of(f.state("a"), f.state("b"), f.state("d")))
-          .containsOnly(JobState.PENDING);
+      assertThat(List.of(f.state("a"), f.state("b"), f.state("d"))).containsOnly(JobState.PENDING);
       succeeds("p");
       succeeds("a");
       assertThat(f.state("d")).isEqualTo(JobState.PENDING);
@@ -154,8 +160,7 @@ class CancelAndRedriveTest {
       child("c", "p", "y");
       dies("p");
       redrive("p");
-      assertThat(List.of(f.state("x"), f.state("y"), f.state("c")))
-          .containsOnly(JobState.PENDING);
+      assertThat(List.of(f.state("x"), f.state("y"), f.state("c"))).containsOnly(JobState.PENDING);
       succeeds("p");
       succeeds("x");
       succeeds("y");
@@ -220,8 +225,7 @@ class CancelAndRedriveTest {
     }
 
     @Test
-    void keepsTheRevivedJobsThroughRetentionAndEvictsThemOnlyOnceFinishedAgain()
-        throws Exception {
+    void keepsTheRevivedJobsThroughRetentionAndEvictsThemOnlyOnceFinishedAgain() throws Exception {
       // Goal: the cancellation's retention entry stays behind a revival; it must neither evict
       // the live job nor hold back the ones behind it, and a snapshot must count it the same.
       EngineFixture r = new EngineFixture(EngineConfig.DEFAULTS.withRetentionMillis(60_000));
@@ -234,8 +238,9 @@ class CancelAndRedriveTest {
       r.submit("other");
       r.complete(r.leaseOne("w")); // p succeeds, c is READY
       r.applied(new Command.CancelJob(r.now, "c", "changed my mind")); // c's second entry
-      Engine restored = EngineSnapshot.read(new FastDataInput(
-          new ByteArrayInputStream(EngineSnapshot.toBytes(r.engine)), 4096));
+      Engine restored =
+          EngineSnapshot.read(
+              new FastDataInput(new ByteArrayInputStream(EngineSnapshot.toBytes(r.engine)), 4096));
       assertThat(EngineSnapshot.toBytes(restored)).isEqualTo(EngineSnapshot.toBytes(r.engine));
       r.advance(30_000); // the first entry of c is 60 s old: dropped, c stays
       assertThat(r.state("c")).isEqualTo(JobState.CANCELLED);

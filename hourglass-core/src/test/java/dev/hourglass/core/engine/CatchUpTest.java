@@ -14,12 +14,13 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Catch-up after an outage, in simulated time: a schedule firing every 2 s, then no command for
- * the outage, then one tick. Every policy must create exactly the jobs it promises for any outage
+ * Catch-up after an outage, in simulated time: a schedule firing every 2 s, then no command for the
+ * outage, then one tick. Every policy must create exactly the jobs it promises for any outage
  * length, short or long, with the misfire threshold at its default of 60 s and at 0.
  */
 class CatchUpTest {
   static final long[] OUTAGES_MILLIS = {5_000, 59_000, 61_000, 84_000, 3_600_000};
+
   /** Puts the ticks half a second after the even seconds at which the schedule fires. */
   static final long START = Instant.parse("2024-01-15T09:00:00.500Z").toEpochMilli();
 
@@ -28,8 +29,17 @@ class CatchUpTest {
   static Result outage(CatchUp catchUp, long windowMillis, long thresholdMillis, long outage) {
     var f = new EngineFixture(EngineConfig.DEFAULTS.withMisfireThresholdMillis(thresholdMillis));
     f.now = START;
-    f.applied(new Command.PutSchedule(f.now, new ScheduleSpec("s", "*/2 * * * * ?", "UTC",
-        JobSpec.of("ignored", "t", null), Overlap.ALLOW, catchUp, windowMillis)));
+    f.applied(
+        new Command.PutSchedule(
+            f.now,
+            new ScheduleSpec(
+                "s",
+                "*/2 * * * * ?",
+                "UTC",
+                JobSpec.of("ignored", "t", null),
+                Overlap.ALLOW,
+                catchUp,
+                windowMillis)));
     List<Event> events = f.applied(new Command.Tick(f.now += outage));
     long fired = events.stream().filter(e -> e instanceof ScheduleFired).count();
     var view = f.engine.queries().schedule("s").orElseThrow();
@@ -61,8 +71,7 @@ class CatchUpTest {
     for (long threshold : new long[] {60_000, 0}) {
       for (long outage : OUTAGES_MILLIS) {
         Result r = outage(CatchUp.ONCE, 0, threshold, outage);
-        assertThat(r.fired()).as("fired after %d ms, threshold %d", outage, threshold)
-            .isEqualTo(1);
+        assertThat(r.fired()).as("fired after %d ms, threshold %d", outage, threshold).isEqualTo(1);
         assertThat(r.skipped()).isEqualTo(r.due() - 1);
       }
     }
@@ -95,12 +104,22 @@ class CatchUpTest {
     for (CatchUp catchUp : new CatchUp[] {CatchUp.ONCE, CatchUp.SKIP}) {
       var f = new EngineFixture();
       f.now = START;
-      f.applied(new Command.PutSchedule(f.now, new ScheduleSpec("s", "* * * * * ?", "UTC",
-          JobSpec.of("ignored", "t", null), Overlap.ALLOW, catchUp, 0)));
+      f.applied(
+          new Command.PutSchedule(
+              f.now,
+              new ScheduleSpec(
+                  "s",
+                  "* * * * * ?",
+                  "UTC",
+                  JobSpec.of("ignored", "t", null),
+                  Overlap.ALLOW,
+                  catchUp,
+                  0)));
       List<Event> events = f.applied(new Command.Tick(f.now += 24 * 3_600_000L));
       long latest = f.now - 500;
       assertThat(events.stream().filter(e -> e instanceof ScheduleFired).toList())
-          .as("catch-up %s", catchUp).containsExactly(new ScheduleFired("s", latest, "s@" + latest));
+          .as("catch-up %s", catchUp)
+          .containsExactly(new ScheduleFired("s", latest, "s@" + latest));
       assertThat(f.engine.queries().schedule("s").orElseThrow().nextFireAtMillis())
           .isEqualTo(latest + 1_000);
     }

@@ -45,7 +45,9 @@ final class EngineFixture {
     byte[] before = EngineSnapshot.toBytes(engine);
     Outcome o = engine.apply(c);
     assertThat(o).as("outcome of %s", c).isInstanceOf(Rejected.class);
-    assertThat(EngineSnapshot.toBytes(engine)).as("state after a rejected command").isEqualTo(before);
+    assertThat(EngineSnapshot.toBytes(engine))
+        .as("state after a rejected command")
+        .isEqualTo(before);
     return (Rejected) o;
   }
 

@@ -36,14 +36,14 @@ import org.junit.jupiter.api.Test;
  * <p>Invariants checked after every command: no job has two live assignments; a job is RUNNING
  * exactly when it has a live assignment; generations never go backwards; counts by state add up to
  * the jobs held and match a recount; a job is leased only after all its parents succeeded; a lease
- * never skips a READY job that should run first; a lease grants only task types its worker can
- * run; {@link EngineQueries#wouldGrant} says 0 exactly when the lease grants nothing, and neither
- * it nor {@link EngineQueries#grantableJobsMax} undercounts what the lease grants. Bounded state,
- * with workers and queue names churning: a dead worker is held only until its retention ends, a
- * queue only while it holds jobs or has settings, a task entry only while the task has a limit or
- * running jobs. At the end: replaying the same commands gives a
- * byte-identical state; so does replaying them after a codec round trip; and an engine restored
- * from a mid-run snapshot ends in the same state as the original.
+ * never skips a READY job that should run first; a lease grants only task types its worker can run;
+ * {@link EngineQueries#wouldGrant} says 0 exactly when the lease grants nothing, and neither it nor
+ * {@link EngineQueries#grantableJobsMax} undercounts what the lease grants. Bounded state, with
+ * workers and queue names churning: a dead worker is held only until its retention ends, a queue
+ * only while it holds jobs or has settings, a task entry only while the task has a limit or running
+ * jobs. At the end: replaying the same commands gives a byte-identical state; so does replaying
+ * them after a codec round trip; and an engine restored from a mid-run snapshot ends in the same
+ * state as the original.
  */
 class EnginePropertyTest {
   private static final int RUNS = Integer.getInteger("hourglass.runs", 40);
@@ -52,15 +52,23 @@ class EnginePropertyTest {
   @Test
   void randomCommandSequencesKeepEveryInvariant() throws Exception {
     Long fixed = Long.getLong("hourglass.seed");
-    long[] seeds = fixed != null ? new long[] {fixed}
-        : LongStream.concat(LongStream.of(1, 2, 3), new SplittableRandom().longs(RUNS - 3))
-            .toArray();
+    long[] seeds =
+        fixed != null
+            ? new long[] {fixed}
+            : LongStream.concat(LongStream.of(1, 2, 3), new SplittableRandom().longs(RUNS - 3))
+                .toArray();
     for (long seed : seeds) {
       try {
         new Run(seed).execute();
       } catch (AssertionError e) {
-        throw new AssertionError("property failed for seed " + seed
-            + "; replay with -Dhourglass.seed=" + seed + ": " + e.getMessage(), e);
+        throw new AssertionError(
+            "property failed for seed "
+                + seed
+                + "; replay with -Dhourglass.seed="
+                + seed
+                + ": "
+                + e.getMessage(),
+            e);
       }
     }
   }
@@ -75,17 +83,24 @@ class EnginePropertyTest {
     final List<String> jobIds = new ArrayList<>();
     final Map<String, Integer> maxGeneration = new HashMap<>();
     final List<LeaseGranted> granted = new ArrayList<>();
+
     /** Jobs that succeeded, also after retention evicted them. */
     final Set<String> succeeded = new HashSet<>();
+
     final String[] workers = {"w1", "w2", "w3", "w4"};
+
     /** Short-lived workers, each with a new id; and queue names, each used for a while. */
     int churnedWorkers;
+
     int churnedQueues;
     final String[] tasks = {"a", "b", "c"};
+
     /** Registered task types by worker (empty: any), as the engine should hold them. */
     final Map<String, List<String>> registeredTasks = new HashMap<>();
+
     /** Task types that got a concurrency limit; their order cannot be checked within a lease. */
     final java.util.Set<String> limitedTasks = new HashSet<>();
+
     long now = 1_700_000_000_000L;
     byte[] midSnapshot;
     int midIndex;
@@ -95,8 +110,10 @@ class EnginePropertyTest {
       this.random = new SplittableRandom(seed);
       // Odd seeds keep few finished jobs for a short time, so that evictions (and the retention
       // entries that revivals leave behind) happen within a run.
-      EngineConfig config = seed % 2 == 0 ? EngineConfig.DEFAULTS.withRetentionMillis(3_600_000)
-          : EngineConfig.DEFAULTS.withRetentionMillis(60_000).withFinishedJobsMax(25);
+      EngineConfig config =
+          seed % 2 == 0
+              ? EngineConfig.DEFAULTS.withRetentionMillis(3_600_000)
+              : EngineConfig.DEFAULTS.withRetentionMillis(60_000).withFinishedJobsMax(25);
       this.engine = new Engine(config.withWorkerRetentionMillis(WORKER_RETENTION_MILLIS));
     }
 
@@ -119,8 +136,8 @@ class EnginePropertyTest {
 
     Command register(String w) {
       List<String> can = taskSubset();
-      return new Command.RegisterWorker(now, w, 1 + random.nextInt(4), List.of(),
-          2_000 + random.nextInt(20_000), can);
+      return new Command.RegisterWorker(
+          now, w, 1 + random.nextInt(4), List.of(), 2_000 + random.nextInt(20_000), can);
     }
 
     /** Empty (any task) half the time, else one or two of the task types. */
@@ -141,11 +158,17 @@ class EnginePropertyTest {
       if (dice < 25) {
         return submit();
       } else if (dice < 45) {
-        String worker = churnedWorkers > 0 && random.nextInt(4) == 0
-            ? "x" + (churnedWorkers - 1 - random.nextInt(Math.min(churnedWorkers, 3)))
-            : pick(workers);
-        return new Command.LeaseJobs(now, worker, 1 + random.nextInt(3), List.of(),
-            1_000 + random.nextInt(5_000), random.nextInt(3) == 0 ? taskSubset() : List.of());
+        String worker =
+            churnedWorkers > 0 && random.nextInt(4) == 0
+                ? "x" + (churnedWorkers - 1 - random.nextInt(Math.min(churnedWorkers, 3)))
+                : pick(workers);
+        return new Command.LeaseJobs(
+            now,
+            worker,
+            1 + random.nextInt(3),
+            List.of(),
+            1_000 + random.nextInt(5_000),
+            random.nextInt(3) == 0 ? taskSubset() : List.of());
       } else if (dice < 65) {
         return report();
       } else if (dice < 80) {
@@ -179,19 +202,25 @@ class EnginePropertyTest {
     /** A new short-lived worker, or a queue or task setting on a churning name. */
     Command churn() {
       return switch (random.nextInt(4)) {
-        case 0 -> new Command.RegisterWorker(now, "x" + churnedWorkers++, 1 + random.nextInt(2),
-            List.of(), 1_000 + random.nextInt(5_000));
+        case 0 ->
+            new Command.RegisterWorker(
+                now,
+                "x" + churnedWorkers++,
+                1 + random.nextInt(2),
+                List.of(),
+                1_000 + random.nextInt(5_000));
         case 1 -> new Command.SetQueuePaused(now, settingsQueue(), random.nextInt(3) == 0);
         case 2 -> new Command.SetQueueConcurrency(now, settingsQueue(), random.nextInt(3));
-        default -> new Command.SetTaskConcurrency(now, pick(new String[] {"a", "b", "c", "d"}),
-            random.nextInt(3));
+        default ->
+            new Command.SetTaskConcurrency(
+                now, pick(new String[] {"a", "b", "c", "d"}), random.nextInt(3));
       };
     }
 
     /**
-     * A queue whose settings change: sometimes the current churning name, so that a queue with
-     * jobs gets and loses settings; otherwise one of two fixed names, so that settings are also
-     * reset on queues that are otherwise idle.
+     * A queue whose settings change: sometimes the current churning name, so that a queue with jobs
+     * gets and loses settings; otherwise one of two fixed names, so that settings are also reset on
+     * queues that are otherwise idle.
      */
     String settingsQueue() {
       return random.nextInt(3) == 0 ? "q" + churnedQueues : "s" + random.nextInt(2);
@@ -220,11 +249,12 @@ class EnginePropertyTest {
           }
         }
       }
-      JobSpec s = JobSpec.of(id, pick(tasks), "{}")
-          .withPriority(random.nextInt(4))
-          .withDependsOn(parents)
-          .withMaxAttempts(1 + random.nextInt(3))
-          .withBackoff(new Backoff(random.nextInt(2_000), 10_000, random.nextBoolean()));
+      JobSpec s =
+          JobSpec.of(id, pick(tasks), "{}")
+              .withPriority(random.nextInt(4))
+              .withDependsOn(parents)
+              .withMaxAttempts(1 + random.nextInt(3))
+              .withBackoff(new Backoff(random.nextInt(2_000), 10_000, random.nextBoolean()));
       if (random.nextInt(4) == 0) {
         s = s.withDeadline(now + random.nextInt(100_000));
       }
@@ -241,9 +271,12 @@ class EnginePropertyTest {
         s = s.withQueue(queueName());
       }
       if (random.nextInt(4) == 0) {
-        s = s.withTrace(new dev.hourglass.core.command.TraceContext(String.format(
-            "00-%032x-%016x-01", 1 + random.nextInt(1000), 1 + random.nextInt(1000)),
-            random.nextBoolean() ? null : "k=" + random.nextInt(100)));
+        s =
+            s.withTrace(
+                new dev.hourglass.core.command.TraceContext(
+                    String.format(
+                        "00-%032x-%016x-01", 1 + random.nextInt(1000), 1 + random.nextInt(1000)),
+                    random.nextBoolean() ? null : "k=" + random.nextInt(100)));
       }
       return s;
     }
@@ -275,8 +308,12 @@ class EnginePropertyTest {
       if (lease != null && engine.queries().worker(lease.workerId()).isEmpty()) {
         registeredTasks.put(lease.workerId(), lease.tasks());
       }
-      int would = lease == null ? 0 : engine.queries().wouldGrant(lease.workerId(), lease.max(),
-          lease.queues(), lease.tasks());
+      int would =
+          lease == null
+              ? 0
+              : engine
+                  .queries()
+                  .wouldGrant(lease.workerId(), lease.max(), lease.queues(), lease.tasks());
       long grantable = engine.queries().grantableJobsMax();
       Outcome outcome = engine.apply(c);
       if (outcome instanceof Applied && c instanceof Command.RegisterWorker r) {
@@ -289,9 +326,12 @@ class EnginePropertyTest {
           grants += e instanceof LeaseGranted ? 1 : 0;
         }
         if (lease != null) {
-          assertThat(grants > 0).as("lease %s granted %d; wouldGrant said %d", c, grants, would)
+          assertThat(grants > 0)
+              .as("lease %s granted %d; wouldGrant said %d", c, grants, would)
               .isEqualTo(would > 0);
-          assertThat(grants).as("grants of %s", c).isLessThanOrEqualTo(would)
+          assertThat(grants)
+              .as("grants of %s", c)
+              .isLessThanOrEqualTo(would)
               .isLessThanOrEqualTo((int) Math.min(Integer.MAX_VALUE, grantable));
         }
       }
@@ -301,7 +341,8 @@ class EnginePropertyTest {
     /** The task types a lease may take: its own, else its worker's registered ones. */
     List<String> admitted(Command.LeaseJobs lease) {
       return lease.tasks().isEmpty()
-          ? registeredTasks.getOrDefault(lease.workerId(), List.of()) : lease.tasks();
+          ? registeredTasks.getOrDefault(lease.workerId(), List.of())
+          : lease.tasks();
     }
 
     void observe(Event e, Map<String, JobState> before, Command.LeaseJobs lease) {
@@ -318,25 +359,29 @@ class EnginePropertyTest {
         for (String parent : job.dependsOn()) {
           JobState state = engine.queries().state(parent);
           assertThat(state == JobState.SUCCEEDED || (state == null && succeeded.contains(parent)))
-              .as("parent %s of leased %s is %s", parent, g.jobId(), state).isTrue();
+              .as("parent %s of leased %s is %s", parent, g.jobId(), state)
+              .isTrue();
         }
         Integer previous = maxGeneration.put(g.jobId(), g.generation());
-        assertThat(g.generation()).as("generation of %s", g.jobId())
+        assertThat(g.generation())
+            .as("generation of %s", g.jobId())
             .isGreaterThan(previous == null ? 0 : previous);
         if (pulled) { // an explicit AssignJob chooses its job; only pulls follow the order
           List<String> admitted = admitted(lease);
           assertThat(admitted.isEmpty() || admitted.contains(job.task()))
-              .as("%s of task %s leased to %s, which runs %s", job.jobId(), job.task(),
-                  g.workerId(), admitted).isTrue();
+              .as(
+                  "%s of task %s leased to %s, which runs %s",
+                  job.jobId(), job.task(), g.workerId(), admitted)
+              .isTrue();
           checkLeaseOrder(job, before, admitted);
         }
       }
     }
 
     /**
-     * No job that was READY before this lease and still is should have run first, unless a
-     * setting could have held it back (a paused queue, a queue or task limit) or the lease does
-     * not take its task type.
+     * No job that was READY before this lease and still is should have run first, unless a setting
+     * could have held it back (a paused queue, a queue or task limit) or the lease does not take
+     * its task type.
      */
     void checkLeaseOrder(JobView leased, Map<String, JobState> before, List<String> admitted) {
       for (String id : jobIds) {
@@ -346,17 +391,27 @@ class EnginePropertyTest {
         JobView other = engine.queries().job(id).orElseThrow();
         QueueView queue = engine.queries().queue(other.queue());
         TaskLimit limit = engine.taskLimits.get(other.task());
-        if (queue.paused() || queue.maxRunning() > 0 || (limit != null && limit.maxRunning > 0)
+        if (queue.paused()
+            || queue.maxRunning() > 0
+            || (limit != null && limit.maxRunning > 0)
             || limitedTasks.contains(other.task())
             || !admitted.isEmpty() && !admitted.contains(other.task())) {
           continue; // held back by a setting, or not a task type this lease takes
         }
-        boolean shouldHaveRunFirst = other.priority() > leased.priority()
-            || (other.priority() == leased.priority()
-                && other.deadlineMillis() < leased.deadlineMillis());
-        assertThat(shouldHaveRunFirst).as("READY %s (p%d d%d) skipped for %s (p%d d%d)", id,
-            other.priority(), other.deadlineMillis(), leased.jobId(), leased.priority(),
-            leased.deadlineMillis()).isFalse();
+        boolean shouldHaveRunFirst =
+            other.priority() > leased.priority()
+                || (other.priority() == leased.priority()
+                    && other.deadlineMillis() < leased.deadlineMillis());
+        assertThat(shouldHaveRunFirst)
+            .as(
+                "READY %s (p%d d%d) skipped for %s (p%d d%d)",
+                id,
+                other.priority(),
+                other.deadlineMillis(),
+                leased.jobId(),
+                leased.priority(),
+                leased.deadlineMillis())
+            .isFalse();
       }
     }
 
@@ -372,8 +427,9 @@ class EnginePropertyTest {
       EngineQueries q = engine.queries();
       Map<String, Integer> live = new HashMap<>();
       for (Assignment a : q.liveAssignments()) {
-        assertThat(live.put(a.jobId(), a.generation())).as("second live assignment of %s",
-            a.jobId()).isNull();
+        assertThat(live.put(a.jobId(), a.generation()))
+            .as("second live assignment of %s", a.jobId())
+            .isNull();
         assertThat(a.generation()).isEqualTo(maxGeneration.getOrDefault(a.jobId(), 0));
       }
       long[] recount = new long[JobState.values().length];
@@ -384,7 +440,8 @@ class EnginePropertyTest {
         }
         recount[s.ordinal()]++;
         checkCancelledBy(engine.jobs.get(id));
-        assertThat(live.containsKey(id)).as("%s is %s; live assignment?", id, s)
+        assertThat(live.containsKey(id))
+            .as("%s is %s; live assignment?", id, s)
             .isEqualTo(s == JobState.RUNNING);
       }
       long total = 0;
@@ -402,11 +459,13 @@ class EnginePropertyTest {
       for (WorkerView w : q.workers()) {
         long deathAt = w.lastSeenMillis() + w.heartbeatTimeoutMillis();
         assertThat(w.alive() || deathAt + WORKER_RETENTION_MILLIS > engine.nowMillis())
-            .as("dead worker %s held past its retention", w.workerId()).isTrue();
+            .as("dead worker %s held past its retention", w.workerId())
+            .isTrue();
       }
       for (QueueView v : q.queues()) {
         long held = v.countsByState().values().stream().mapToLong(Long::longValue).sum();
-        assertThat(v.paused() || v.maxRunning() > 0 || held > 0).as("idle queue %s", v.name())
+        assertThat(v.paused() || v.maxRunning() > 0 || held > 0)
+            .as("idle queue %s", v.name())
             .isTrue();
       }
       Map<String, Integer> runningByTask = new HashMap<>();
@@ -414,31 +473,32 @@ class EnginePropertyTest {
         runningByTask.merge(q.job(a.jobId()).orElseThrow().task(), 1, Integer::sum);
       }
       for (var e : engine.taskLimits.entrySet()) {
-        assertThat(e.getValue().running).as("running of task %s", e.getKey())
+        assertThat(e.getValue().running)
+            .as("running of task %s", e.getKey())
             .isEqualTo(runningByTask.getOrDefault(e.getKey(), 0));
         assertThat(e.getValue().maxRunning > 0 || e.getValue().running > 0)
-            .as("idle task entry %s", e.getKey()).isTrue();
+            .as("idle task entry %s", e.getKey())
+            .isTrue();
       }
       assertThat(engine.taskLimits.keySet()).containsAll(runningByTask.keySet());
     }
 
     /** A job cancelled through a parent waits for that parent to be re-driven: it is not live. */
     void checkCancelledBy(Job job) {
-      if (job.state != JobState.CANCELLED || job.extras == null
-          || job.extras.cancelledBy == null) {
+      if (job.state != JobState.CANCELLED || job.extras == null || job.extras.cancelledBy == null) {
         return;
       }
-      assertThat(job.extras.parents).as("parents of %s", job.id)
-          .contains(job.extras.cancelledBy);
+      assertThat(job.extras.parents).as("parents of %s", job.id).contains(job.extras.cancelledBy);
       Job parent = engine.jobs.get(job.extras.cancelledBy);
       if (parent != null && parent.seq < job.seq) { // not a newer job that reuses an evicted id
-        assertThat(parent.state).as("state of %s, which cancelled %s", parent.id, job.id)
+        assertThat(parent.state)
+            .as("state of %s, which cancelled %s", parent.id, job.id)
             .isIn(JobState.DEAD, JobState.CANCELLED);
       }
     }
 
     void checkReplays() throws Exception {
-        Engine replayed = new Engine(engine.config());
+      Engine replayed = new Engine(engine.config());
       Engine decoded = new Engine(engine.config());
       for (Command c : commands) {
         replayed.apply(c);
@@ -450,7 +510,8 @@ class EnginePropertyTest {
       Engine restored =
           EngineSnapshot.read(new FastDataInput(new ByteArrayInputStream(midSnapshot), 4096));
       assertThat(Arrays.equals(EngineSnapshot.toBytes(restored), midSnapshot))
-          .as("snapshot round trip").isTrue();
+          .as("snapshot round trip")
+          .isTrue();
       Engine reference = new Engine(engine.config());
       for (Command c : commands.subList(0, midIndex)) {
         reference.apply(c);
@@ -476,7 +537,8 @@ class EnginePropertyTest {
         assertThat(a.get(i)).as(what).isEqualTo(e.get(i));
       }
       assertThat(actual.queries().workers()).as(what).isEqualTo(expected.queries().workers());
-      assertThat(actual.queries().unacknowledgedAssignments()).as(what)
+      assertThat(actual.queries().unacknowledgedAssignments())
+          .as(what)
           .isEqualTo(expected.queries().unacknowledgedAssignments());
       assertThat(actual.queries().schedules()).as(what).isEqualTo(expected.queries().schedules());
       throw new AssertionError(what + ": snapshots differ outside jobs, workers and schedules");

@@ -55,8 +55,10 @@ class EngineTest {
     @Test
     void aSecondSubmitWithTheSameIdempotencyKeyReturnsTheFirstJob() {
       f.submit(JobSpec.of("a", "t", null).withIdempotencyKey("invoice-42"));
-      var events = f.applied(new Command.SubmitJob(f.now,
-          JobSpec.of("b", "t", null).withIdempotencyKey("invoice-42")));
+      var events =
+          f.applied(
+              new Command.SubmitJob(
+                  f.now, JobSpec.of("b", "t", null).withIdempotencyKey("invoice-42")));
       assertThat(events).containsExactly(new JobDeduplicated("a", "invoice-42"));
       assertThat(f.state("b")).isNull();
       assertThat(f.engine.queries().jobsHeld()).isEqualTo(1);
@@ -66,11 +68,14 @@ class EngineTest {
     void invalidFieldsAreRejectedWithTheFieldNamed() {
       assertThat(f.rejected(new Command.SubmitJob(f.now, JobSpec.of("", "t", null))).detail())
           .contains("job_id");
-      assertThat(f.rejected(new Command.SubmitJob(f.now,
-          JobSpec.of("a", "t", null).withMaxAttempts(0))).detail()).contains("max_attempts");
+      assertThat(
+              f.rejected(
+                      new Command.SubmitJob(f.now, JobSpec.of("a", "t", null).withMaxAttempts(0)))
+                  .detail())
+          .contains("max_attempts");
       EngineFixture small = new EngineFixture(EngineConfig.DEFAULTS.withPayloadBytesMax(10));
-      Rejected r = small.rejected(new Command.SubmitJob(small.now,
-          JobSpec.of("a", "t", "\"0123456789\"")));
+      Rejected r =
+          small.rejected(new Command.SubmitJob(small.now, JobSpec.of("a", "t", "\"0123456789\"")));
       assertThat(r.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
       assertThat(r.detail()).contains("payloadBytesMax=10");
     }
@@ -78,31 +83,48 @@ class EngineTest {
     @Test
     void idsAndNamesOutsideTheAlphabetAreRejectedNamingTheFieldAndTheRule() {
       String tooLong = "x".repeat(Ids.ID_BYTES_MAX + 1);
-      List<Command> bad = List.of(
-          new Command.SubmitJob(f.now, JobSpec.of("a/b", "t", null)),
-          new Command.SubmitJob(f.now, JobSpec.of("a\nb", "t", null)),
-          new Command.SubmitJob(f.now, JobSpec.of("a b", "t", null)),
-          new Command.SubmitJob(f.now, JobSpec.of("..", "t", null)),
-          new Command.SubmitJob(f.now, JobSpec.of(tooLong, "t", null)),
-          new Command.SubmitJob(f.now, JobSpec.of("a", "t/u", null)),
-          new Command.SubmitJob(f.now, JobSpec.of("a", "t", null).withQueue("q?x")),
-          new Command.SubmitJob(f.now, JobSpec.of("a", "t", null).withIdempotencyKey("k\u0000")),
-          new Command.SubmitJob(f.now, JobSpec.of("a", "t", null)
-              .withIdempotencyKey("k".repeat(Ids.ID_BYTES_MAX + 1))),
-          new Command.SubmitJob(f.now, JobSpec.of("a", "t", null).withDependsOn(List.of("p#1"))),
-          new Command.RegisterWorker(f.now, "w/1", 1, List.of(), 0),
-          new Command.SetQueuePaused(f.now, "q\tx", true),
-          new Command.SetTaskConcurrency(f.now, "caf\u00e9", 1),
-          new Command.PutSchedule(f.now, ScheduleSpec.of("s/1", "* * * * *", "UTC",
-              JobSpec.of("ignored", "t", null))),
-          new Command.PutSchedule(f.now, ScheduleSpec.of("s".repeat(Ids.SCHEDULE_ID_BYTES_MAX + 1),
-              "* * * * *", "UTC", JobSpec.of("ignored", "t", null))));
+      List<Command> bad =
+          List.of(
+              new Command.SubmitJob(f.now, JobSpec.of("a/b", "t", null)),
+              new Command.SubmitJob(f.now, JobSpec.of("a\nb", "t", null)),
+              new Command.SubmitJob(f.now, JobSpec.of("a b", "t", null)),
+              new Command.SubmitJob(f.now, JobSpec.of("..", "t", null)),
+              new Command.SubmitJob(f.now, JobSpec.of(tooLong, "t", null)),
+              new Command.SubmitJob(f.now, JobSpec.of("a", "t/u", null)),
+              new Command.SubmitJob(f.now, JobSpec.of("a", "t", null).withQueue("q?x")),
+              new Command.SubmitJob(
+                  f.now, JobSpec.of("a", "t", null).withIdempotencyKey("k\u0000")),
+              new Command.SubmitJob(
+                  f.now,
+                  JobSpec.of("a", "t", null).withIdempotencyKey("k".repeat(Ids.ID_BYTES_MAX + 1))),
+              new Command.SubmitJob(
+                  f.now, JobSpec.of("a", "t", null).withDependsOn(List.of("p#1"))),
+              new Command.RegisterWorker(f.now, "w/1", 1, List.of(), 0),
+              new Command.SetQueuePaused(f.now, "q\tx", true),
+              new Command.SetTaskConcurrency(f.now, "caf\u00e9", 1),
+              new Command.PutSchedule(
+                  f.now,
+                  ScheduleSpec.of("s/1", "* * * * *", "UTC", JobSpec.of("ignored", "t", null))),
+              new Command.PutSchedule(
+                  f.now,
+                  ScheduleSpec.of(
+                      "s".repeat(Ids.SCHEDULE_ID_BYTES_MAX + 1),
+                      "* * * * *",
+                      "UTC",
+                      JobSpec.of("ignored", "t", null))));
       for (Command c : bad) {
         Rejected r = f.rejected(c);
         assertThat(r.code()).as("%s", c).isEqualTo(ErrorCode.INVALID_ARGUMENT);
-        assertThat(r.detail()).as("%s", c)
-            .containsAnyOf("job_id", "task", "queue", "idempotency_key", "depends_on",
-                "worker_id", "schedule_id")
+        assertThat(r.detail())
+            .as("%s", c)
+            .containsAnyOf(
+                "job_id",
+                "task",
+                "queue",
+                "idempotency_key",
+                "depends_on",
+                "worker_id",
+                "schedule_id")
             .containsAnyOf(Ids.ALPHABET, "UTF-8 bytes");
       }
       assertThat(f.engine.queries().jobsHeld()).isZero();
@@ -111,40 +133,56 @@ class EngineTest {
     @Test
     void uuidsAndEveryCharacterOfTheAlphabetAreAcceptedUpToTheLengthBound() {
       f.submit("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
-      f.submit(JobSpec.of("AZaz09-_.:@~", "send.email:v2", null).withQueue("team@eu~1")
-          .withIdempotencyKey("order 42/charge \u00e9"));
+      f.submit(
+          JobSpec.of("AZaz09-_.:@~", "send.email:v2", null)
+              .withQueue("team@eu~1")
+              .withIdempotencyKey("order 42/charge \u00e9"));
       f.submit("y".repeat(Ids.ID_BYTES_MAX));
-      f.applied(new Command.PutSchedule(f.now, ScheduleSpec.of(
-          "s".repeat(Ids.SCHEDULE_ID_BYTES_MAX), "* * * * *", "UTC", JobSpec.of("x", "t", null))));
+      f.applied(
+          new Command.PutSchedule(
+              f.now,
+              ScheduleSpec.of(
+                  "s".repeat(Ids.SCHEDULE_ID_BYTES_MAX),
+                  "* * * * *",
+                  "UTC",
+                  JobSpec.of("x", "t", null))));
       assertThat(f.engine.queries().jobsHeld()).isEqualTo(3);
       f.advance(61_000); // the schedule fires: <schedule_id>@<millis> is an id as well
       var fired = f.engine.queries().jobs(new JobFilter(null, null, "t"), null, 10).items();
-      assertThat(fired).isNotEmpty().allSatisfy(j -> assertThat(Ids.problem("job_id", j.jobId()))
-          .as(j.jobId()).isNull());
+      assertThat(fired)
+          .isNotEmpty()
+          .allSatisfy(j -> assertThat(Ids.problem("job_id", j.jobId())).as(j.jobId()).isNull());
     }
 
     @Test
     void anUnknownParentIsRejected() {
-      Rejected r = f.rejected(new Command.SubmitJob(f.now,
-          JobSpec.of("b", "t", null).withDependsOn(List.of("nope"))));
+      Rejected r =
+          f.rejected(
+              new Command.SubmitJob(
+                  f.now, JobSpec.of("b", "t", null).withDependsOn(List.of("nope"))));
       assertThat(r.code()).isEqualTo(ErrorCode.UNKNOWN_PARENT);
       assertThat(r.detail()).contains("nope");
     }
 
     @Test
     void aSelfDependencyIsACycle() {
-      Rejected r = f.rejected(new Command.SubmitJob(f.now,
-          JobSpec.of("a", "t", null).withDependsOn(List.of("a"))));
+      Rejected r =
+          f.rejected(
+              new Command.SubmitJob(f.now, JobSpec.of("a", "t", null).withDependsOn(List.of("a"))));
       assertThat(r.code()).isEqualTo(ErrorCode.DEPENDENCY_CYCLE);
     }
 
     @Test
     void aCycleInsideABatchIsRejectedAndNothingIsCreated() {
-      Rejected r = f.rejected(new Command.SubmitJobs(f.now, List.of(
-          JobSpec.of("a", "t", null).withDependsOn(List.of("c")),
-          JobSpec.of("b", "t", null).withDependsOn(List.of("a")),
-          JobSpec.of("c", "t", null).withDependsOn(List.of("b")),
-          JobSpec.of("d", "t", null))));
+      Rejected r =
+          f.rejected(
+              new Command.SubmitJobs(
+                  f.now,
+                  List.of(
+                      JobSpec.of("a", "t", null).withDependsOn(List.of("c")),
+                      JobSpec.of("b", "t", null).withDependsOn(List.of("a")),
+                      JobSpec.of("c", "t", null).withDependsOn(List.of("b")),
+                      JobSpec.of("d", "t", null))));
       assertThat(r.code()).isEqualTo(ErrorCode.DEPENDENCY_CYCLE);
       assertThat(r.detail()).contains("[a, b, c]");
       assertThat(f.engine.queries().jobsHeld()).isZero();
@@ -152,9 +190,12 @@ class EngineTest {
 
     @Test
     void aBatchMayListChildrenBeforeTheirParents() {
-      f.applied(new Command.SubmitJobs(f.now, List.of(
-          JobSpec.of("child", "t", null).withDependsOn(List.of("parent")),
-          JobSpec.of("parent", "t", null))));
+      f.applied(
+          new Command.SubmitJobs(
+              f.now,
+              List.of(
+                  JobSpec.of("child", "t", null).withDependsOn(List.of("parent")),
+                  JobSpec.of("parent", "t", null))));
       assertThat(f.state("parent")).isEqualTo(JobState.READY);
       assertThat(f.state("child")).isEqualTo(JobState.PENDING);
     }
@@ -176,8 +217,10 @@ class EngineTest {
           .containsExactly("c1", "c2");
       assertThat(f.engine.queries().job("c2").orElseThrow().dependents()).containsExactly("gc");
       assertThat(f.engine.queries().job("gc").orElseThrow().dependents()).isEmpty();
-      Engine restored = EngineSnapshot.read(new dev.hourglass.core.codec.FastDataInput(
-          new java.io.ByteArrayInputStream(EngineSnapshot.toBytes(f.engine)), 4096));
+      Engine restored =
+          EngineSnapshot.read(
+              new dev.hourglass.core.codec.FastDataInput(
+                  new java.io.ByteArrayInputStream(EngineSnapshot.toBytes(f.engine)), 4096));
       assertThat(restored.queries().job("p").orElseThrow().dependents())
           .containsExactly("c1", "c2");
       assertThat(restored.queries().job("c1").orElseThrow().dependents()).containsExactly("gc");
@@ -234,8 +277,8 @@ class EngineTest {
       f.submit(JobSpec.of("early-deadline", "t", null).withPriority(5).withDeadline(2_000_000));
       f.submit(JobSpec.of("high", "other", null).withPriority(9));
       List<String> order = f.lease("w", 10).stream().map(LeaseGranted::jobId).toList();
-      assertThat(order).containsExactly("high", "early-deadline", "late-deadline", "no-deadline",
-          "old-low");
+      assertThat(order)
+          .containsExactly("high", "early-deadline", "late-deadline", "no-deadline", "old-low");
     }
 
     @Test
@@ -253,7 +296,9 @@ class EngineTest {
       f.submit(JobSpec.of("a", "t", null).withQueue("emails"));
       f.submit(JobSpec.of("b", "t", null).withQueue("reports"));
       var granted = f.applied(new Command.LeaseJobs(f.now, "w", 10, List.of("reports"), 0));
-      assertThat(granted).filteredOn(LeaseGranted.class::isInstance).extracting("jobId")
+      assertThat(granted)
+          .filteredOn(LeaseGranted.class::isInstance)
+          .extracting("jobId")
           .containsExactly("b");
     }
 
@@ -275,7 +320,9 @@ class EngineTest {
       f.applied(new Command.SetTaskConcurrency(f.now, "charge-card", 3));
       assertThat(f.lease("w1", 2)).extracting(LeaseGranted::task).containsOnly("charge-card");
       var second = f.lease("w2", 5);
-      assertThat(second).extracting(LeaseGranted::task).containsExactly("charge-card", "send-email");
+      assertThat(second)
+          .extracting(LeaseGranted::task)
+          .containsExactly("charge-card", "send-email");
       assertThat(f.engine.queries().count(JobState.RUNNING)).isEqualTo(4);
     }
 
@@ -351,7 +398,8 @@ class EngineTest {
       f.advance(10_000); // lease of 10 s expires
       assertThat(f.state("a")).isEqualTo(JobState.READY);
       LeaseGranted fresh = f.leaseOne("w2");
-      Rejected late = f.rejected(new Command.CompleteJob(f.now, "a", "w1", zombie.generation(), ""));
+      Rejected late =
+          f.rejected(new Command.CompleteJob(f.now, "a", "w1", zombie.generation(), ""));
       assertThat(late.code()).isEqualTo(ErrorCode.STALE_GENERATION);
       assertThat(late.detail()).contains("generation 1", "generation 2");
       f.complete(fresh);
@@ -417,7 +465,9 @@ class EngineTest {
       f.advance(0);
       f.fail(f.leaseOne("w"), true);
       assertThat(f.state("a")).isEqualTo(JobState.DEAD);
-      assertThat(f.engine.queries().deadLetters(10)).extracting(JobView::jobId).containsExactly("a");
+      assertThat(f.engine.queries().deadLetters(10))
+          .extracting(JobView::jobId)
+          .containsExactly("a");
       f.applied(new Command.RedriveJob(f.now, "a"));
       assertThat(f.state("a")).isEqualTo(JobState.READY);
       assertThat(f.engine.queries().deadLetters(10)).isEmpty();
@@ -479,15 +529,18 @@ class EngineTest {
       f.applied(new Command.AssignJob(f.now, "orphan", "mortal", 1, 60_000));
       f.submit(JobSpec.of("taken", "t", null).withQueue("q4"));
       f.applied(new Command.AssignJob(f.now, "taken", "w", 1, 60_000));
-      List<Event> events = new java.util.ArrayList<>(
-          f.applied(new Command.AssignJob(f.now, "taken", "w2", 2, 60_000)));
+      List<Event> events =
+          new java.util.ArrayList<>(
+              f.applied(new Command.AssignJob(f.now, "taken", "w2", 2, 60_000)));
       f.now += 1_000;
       f.applied(new Command.HeartbeatJob(f.now, "slow", "w", 1, 60_000));
       for (int i = 0; i < 4; i++) {
         f.now += 1_000;
         events.addAll(f.applied(new Command.Tick(f.now)));
       }
-      assertThat(events).filteredOn(LeaseLost.class::isInstance).map(e -> (LeaseLost) e)
+      assertThat(events)
+          .filteredOn(LeaseLost.class::isInstance)
+          .map(e -> (LeaseLost) e)
           .extracting(LeaseLost::jobId, LeaseLost::reason)
           .containsExactlyInAnyOrder(
               org.assertj.core.groups.Tuple.tuple("taken", LeaseLost.Reason.SUPERSEDED),
@@ -498,14 +551,20 @@ class EngineTest {
 
     @Test
     void everyTransitionNamesTheJobsQueueAndTask() {
-      List<Event> events = new java.util.ArrayList<>(f.applied(new Command.SubmitJob(f.now,
-          JobSpec.of("a", "resize", null).withQueue("images"))));
+      List<Event> events =
+          new java.util.ArrayList<>(
+              f.applied(
+                  new Command.SubmitJob(
+                      f.now, JobSpec.of("a", "resize", null).withQueue("images"))));
       events.addAll(f.applied(new Command.LeaseJobs(f.now, "w", 1, List.of(), 10_000)));
-      assertThat(events).filteredOn(JobTransitioned.class::isInstance).hasSize(3)
-          .allSatisfy(e -> {
-            assertThat(((JobTransitioned) e).queue()).isEqualTo("images");
-            assertThat(((JobTransitioned) e).task()).isEqualTo("resize");
-          });
+      assertThat(events)
+          .filteredOn(JobTransitioned.class::isInstance)
+          .hasSize(3)
+          .allSatisfy(
+              e -> {
+                assertThat(((JobTransitioned) e).queue()).isEqualTo("images");
+                assertThat(((JobTransitioned) e).task()).isEqualTo("resize");
+              });
     }
   }
 
@@ -577,8 +636,9 @@ class EngineTest {
       f.applied(new Command.CancelJob(f.now, "a", "operator"));
       assertThat(f.rejected(new Command.CompleteJob(f.now, "a", "w", g.generation(), null)).code())
           .isEqualTo(ErrorCode.CANCELLED);
-      assertThat(f.rejected(new Command.CompleteJob(f.now, "a", "other", g.generation(), null))
-          .code()).isEqualTo(ErrorCode.ILLEGAL_TRANSITION);
+      assertThat(
+              f.rejected(new Command.CompleteJob(f.now, "a", "other", g.generation(), null)).code())
+          .isEqualTo(ErrorCode.ILLEGAL_TRANSITION);
       assertThat(f.engine.queries().workers().get(0).inFlight()).isZero();
     }
   }
@@ -604,9 +664,13 @@ class EngineTest {
     f.submit(JobSpec.of("b", "t", null).withQueue("q1").withPriority(2));
     f.submit(JobSpec.of("c", "t", null).withQueue("q2"));
     f.leaseOne("w");
-    var q1 = f.engine.queries().queues().stream().filter(q -> q.name().equals("q1")).findFirst()
-        .orElseThrow();
-    assertThat(q1.countsByState()).containsEntry(JobState.READY, 1L)
+    var q1 =
+        f.engine.queries().queues().stream()
+            .filter(q -> q.name().equals("q1"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(q1.countsByState())
+        .containsEntry(JobState.READY, 1L)
         .containsEntry(JobState.RUNNING, 1L);
     assertThat(q1.readyByPriority()).containsEntry(2, 1L);
     assertThat(f.engine.queries().countsByState()).containsEntry(JobState.READY, 2L);
@@ -619,8 +683,9 @@ class EngineTest {
     }
     var filter = new dev.hourglass.core.view.JobFilter(null, null, "even");
     var first = f.engine.queries().jobs(filter, null, 5);
-    assertThat(first.items()).extracting(JobView::jobId).containsExactly("j24", "j22", "j20",
-        "j18", "j16");
+    assertThat(first.items())
+        .extracting(JobView::jobId)
+        .containsExactly("j24", "j22", "j20", "j18", "j16");
     var second = f.engine.queries().jobs(filter, first.nextCursor(), 100);
     assertThat(second.items()).hasSize(8);
     assertThat(second.nextCursor()).isNull();

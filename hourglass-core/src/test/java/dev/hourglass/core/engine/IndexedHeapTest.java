@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The heap against a reference (a TreeSet with the same order) under random adds, removals of any
  * member, re-keys and polls. Small key ranges force ties on the first key, on both keys, and
- * through to the tie-break comparator. A failure names its seed; {@code -Dhourglass.seed=N}
- * replays it.
+ * through to the tie-break comparator. A failure names its seed; {@code -Dhourglass.seed=N} replays
+ * it.
  */
 class IndexedHeapTest {
   /** A member with two mutable keys and a name for the last tie-break. */
@@ -34,8 +34,10 @@ class IndexedHeapTest {
     }
   }
 
-  private static final Comparator<Item> ORDER = Comparator.<Item>comparingLong(i -> i.a)
-      .thenComparingLong(i -> i.b).thenComparing(i -> i.name);
+  private static final Comparator<Item> ORDER =
+      Comparator.<Item>comparingLong(i -> i.a)
+          .thenComparingLong(i -> i.b)
+          .thenComparing(i -> i.name);
 
   @Test
   void behavesLikeASortedSetUnderRandomOperations() {
@@ -46,8 +48,14 @@ class IndexedHeapTest {
       try {
         run(seed);
       } catch (AssertionError | RuntimeException e) {
-        throw new AssertionError("IndexedHeapTest failed with seed " + seed
-            + "; replay with -Dhourglass.seed=" + seed + ": " + e.getMessage(), e);
+        throw new AssertionError(
+            "IndexedHeapTest failed with seed "
+                + seed
+                + "; replay with -Dhourglass.seed="
+                + seed
+                + ": "
+                + e.getMessage(),
+            e);
       }
     }
   }
@@ -63,9 +71,10 @@ class IndexedHeapTest {
     for (int s = 0; s < steps; s++) {
       int op = random.nextInt(10);
       if (op < 4 || inHeap.isEmpty()) {
-        Item item = !outside.isEmpty() && random.nextBoolean()
-            ? outside.remove(random.nextInt(outside.size()))
-            : new Item(0, 0, "i" + seed + "-" + s);
+        Item item =
+            !outside.isEmpty() && random.nextBoolean()
+                ? outside.remove(random.nextInt(outside.size()))
+                : new Item(0, 0, "i" + seed + "-" + s);
         item.a = random.nextInt(keyRange);
         item.b = random.nextInt(keyRange);
         heap.add(item);

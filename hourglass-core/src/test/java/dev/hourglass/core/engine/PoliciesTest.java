@@ -27,23 +27,38 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /**
- * Scheduling policies: lease strategies, queue weights, fair share by key, rate limits. The
- * seeded tests run the engine next to a plain reference model written here (a direct simulation
- * of each rule over lists) and compare every grant; they print their seed.
+ * Scheduling policies: lease strategies, queue weights, fair share by key, rate limits. The seeded
+ * tests run the engine next to a plain reference model written here (a direct simulation of each
+ * rule over lists) and compare every grant; they print their seed.
  */
 class PoliciesTest {
   private final EngineFixture f = new EngineFixture();
 
   private void submitTo(String queue, String id, int priority, String key) {
-    f.submit(new JobSpec(id, queue, "t", null, priority, JobSpec.NO_DEADLINE, 0, List.of(), 3,
-        dev.hourglass.core.command.Backoff.DEFAULT, 0, null, null, key));
+    f.submit(
+        new JobSpec(
+            id,
+            queue,
+            "t",
+            null,
+            priority,
+            JobSpec.NO_DEADLINE,
+            0,
+            List.of(),
+            3,
+            dev.hourglass.core.command.Backoff.DEFAULT,
+            0,
+            null,
+            null,
+            key));
   }
 
-  private List<String> leaseQueues(String worker, int max, LeaseStrategy strategy,
-      String... queues) {
+  private List<String> leaseQueues(
+      String worker, int max, LeaseStrategy strategy, String... queues) {
     List<String> out = new ArrayList<>();
-    for (Event e : f.applied(new LeaseJobs(f.now, worker, max, List.of(queues), 60_000,
-        List.of(), strategy))) {
+    for (Event e :
+        f.applied(
+            new LeaseJobs(f.now, worker, max, List.of(queues), 60_000, List.of(), strategy))) {
       if (e instanceof LeaseGranted g) {
         out.add(f.engine.job(g.jobId()).queue);
       }
@@ -78,8 +93,7 @@ class PoliciesTest {
     for (int i = 1; i < rr.size(); i++) {
       assertThat(rr.get(i)).as("grant %d", i).isNotEqualTo(rr.get(i - 1));
     }
-    assertThat(leaseQueues("prio", 5, LeaseStrategy.PRIORITY, "qb", "qa"))
-        .containsOnly("qa");
+    assertThat(leaseQueues("prio", 5, LeaseStrategy.PRIORITY, "qb", "qa")).containsOnly("qa");
   }
 
   @Test
@@ -100,10 +114,16 @@ class PoliciesTest {
   void fifoIgnoresPriority() {
     submitTo("q", "old-low", 0, null);
     submitTo("q", "new-high", 5, null);
-    var granted = f.applied(new LeaseJobs(f.now, "w", 1, List.of(), 60_000, List.of(),
-        LeaseStrategy.FIFO));
-    assertThat(((LeaseGranted) granted.stream().filter(e -> e instanceof LeaseGranted)
-        .findFirst().orElseThrow()).jobId()).isEqualTo("old-low");
+    var granted =
+        f.applied(new LeaseJobs(f.now, "w", 1, List.of(), 60_000, List.of(), LeaseStrategy.FIFO));
+    assertThat(
+            ((LeaseGranted)
+                    granted.stream()
+                        .filter(e -> e instanceof LeaseGranted)
+                        .findFirst()
+                        .orElseThrow())
+                .jobId())
+        .isEqualTo("old-low");
   }
 
   @Test
@@ -259,8 +279,9 @@ class PoliciesTest {
    */
   @Test
   void aReservedSlotTakesOnlyItsQueuesJobs() {
-    f.applied(new Command.RegisterWorker(f.now, "w", 3, List.of(), 3_600_000, List.of(),
-        Map.of("light", 1)));
+    f.applied(
+        new Command.RegisterWorker(
+            f.now, "w", 3, List.of(), 3_600_000, List.of(), Map.of("light", 1)));
     fill("heavy", 10);
     assertThat(leaseQueues("w", 3, LeaseStrategy.PRIORITY)).containsExactly("heavy", "heavy");
     EngineQueries q = f.engine.queries();
@@ -273,10 +294,18 @@ class PoliciesTest {
     Job heavy = f.engine.jobs.get("heavy-0");
     f.applied(new Command.CompleteJob(f.now, heavy.id, "w", heavy.generation, null));
     assertThat(leaseQueues("w", 3, LeaseStrategy.PRIORITY)).containsExactly("heavy");
-    assertThat(f.rejected(new Command.RegisterWorker(f.now, "w", 2, List.of(), 3_600_000,
-        List.of(), Map.of("light", 3))).detail()).contains("capacity=2");
-    assertThat(f.rejected(new Command.RegisterWorker(f.now, "w", 4, List.of("heavy"), 3_600_000,
-        List.of(), Map.of("light", 1))).detail()).contains("does not serve");
+    assertThat(
+            f.rejected(
+                    new Command.RegisterWorker(
+                        f.now, "w", 2, List.of(), 3_600_000, List.of(), Map.of("light", 3)))
+                .detail())
+        .contains("capacity=2");
+    assertThat(
+            f.rejected(
+                    new Command.RegisterWorker(
+                        f.now, "w", 4, List.of("heavy"), 3_600_000, List.of(), Map.of("light", 1)))
+                .detail())
+        .contains("does not serve");
   }
 
   @Test
@@ -287,12 +316,14 @@ class PoliciesTest {
         .contains("burst=0");
     assertThat(f.rejected(new Command.SetTaskRate(f.now, "t", new RateLimit(-5, 1))).detail())
         .contains("rate_per_second");
-    assertThat(f.rejected(new Command.SetQueueFairness(f.now, "q", true, Map.of("k", 0)))
-        .detail()).contains("key_weights[k]=0");
-    assertThat(f.rejected(new Command.SetQueueFairness(f.now, "q", false, Map.of("k", 2)))
-        .detail()).contains("need fairness round_robin");
-    assertThat(f.rejected(new Command.SubmitJob(f.now, JobSpec.of("j", "t", null)
-        .withFairnessKey(""))).detail()).contains("fairness_key");
+    assertThat(f.rejected(new Command.SetQueueFairness(f.now, "q", true, Map.of("k", 0))).detail())
+        .contains("key_weights[k]=0");
+    assertThat(f.rejected(new Command.SetQueueFairness(f.now, "q", false, Map.of("k", 2))).detail())
+        .contains("need fairness round_robin");
+    assertThat(
+            f.rejected(new Command.SubmitJob(f.now, JobSpec.of("j", "t", null).withFairnessKey("")))
+                .detail())
+        .contains("fairness_key");
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -364,8 +395,12 @@ class PoliciesTest {
           MJob best = null;
           for (String q : queues) {
             MJob j = bestIn(q, s == LeaseStrategy.FIFO);
-            if (j != null && (best == null || (s == LeaseStrategy.FIFO ? j.seq < best.seq
-                : j.priority > best.priority || j.priority == best.priority && j.seq < best.seq))) {
+            if (j != null
+                && (best == null
+                    || (s == LeaseStrategy.FIFO
+                        ? j.seq < best.seq
+                        : j.priority > best.priority
+                            || j.priority == best.priority && j.seq < best.seq))) {
               best = j;
             }
           }
@@ -484,8 +519,15 @@ class PoliciesTest {
     for (int w = 0; w < 3; w++) {
       // w0 reserves slots: with this capacity they never bind, but they go through the codec
       // and the snapshot like the rest of the state.
-      log.add(new Command.RegisterWorker(now, "w" + w, 10_000, List.of(), 3_600_000, List.of(),
-          w == 0 ? Map.of("a", 2) : Map.of()));
+      log.add(
+          new Command.RegisterWorker(
+              now,
+              "w" + w,
+              10_000,
+              List.of(),
+              3_600_000,
+              List.of(),
+              w == 0 ? Map.of("a", 2) : Map.of()));
     }
     for (Command c : log) {
       assertThat(engine.apply(c)).isInstanceOf(Applied.class);
@@ -578,8 +620,8 @@ class PoliciesTest {
     checkReplays(engine, log, mid, midAt, seed);
   }
 
-  private static void checkReplays(Engine engine, List<Command> log, byte[] mid, int midAt,
-      long seed) throws Exception {
+  private static void checkReplays(
+      Engine engine, List<Command> log, byte[] mid, int midAt, long seed) throws Exception {
     Engine replayed = new Engine();
     Engine decoded = new Engine();
     for (Command c : log) {
@@ -587,26 +629,30 @@ class PoliciesTest {
       decoded.apply(CommandCodec.decode(CommandCodec.encode(c)));
     }
     byte[] expected = EngineSnapshot.toBytes(engine);
-    assertThat(Arrays.equals(EngineSnapshot.toBytes(replayed), expected)).as("replay seed=%d",
-        seed).isTrue();
-    assertThat(Arrays.equals(EngineSnapshot.toBytes(decoded), expected)).as("codec seed=%d",
-        seed).isTrue();
+    assertThat(Arrays.equals(EngineSnapshot.toBytes(replayed), expected))
+        .as("replay seed=%d", seed)
+        .isTrue();
+    assertThat(Arrays.equals(EngineSnapshot.toBytes(decoded), expected))
+        .as("codec seed=%d", seed)
+        .isTrue();
     if (mid == null) {
       return;
     }
     Engine restored = EngineSnapshot.read(new FastDataInput(new ByteArrayInputStream(mid), 4096));
-    assertThat(Arrays.equals(EngineSnapshot.toBytes(restored), mid)).as("snapshot round trip"
-        + " seed=%d", seed).isTrue();
+    assertThat(Arrays.equals(EngineSnapshot.toBytes(restored), mid))
+        .as("snapshot round trip" + " seed=%d", seed)
+        .isTrue();
     for (Command c : log.subList(midAt, log.size())) {
       restored.apply(c);
     }
     assertThat(Arrays.equals(EngineSnapshot.toBytes(restored), expected))
-        .as("snapshot + rest of log, seed=%d", seed).isTrue();
+        .as("snapshot + rest of log, seed=%d", seed)
+        .isTrue();
   }
 
   /**
-   * Goal: with every queue backlogged, any window of sum(weights) consecutive weighted grants
-   * holds each queue within one job of its exact share.
+   * Goal: with every queue backlogged, any window of sum(weights) consecutive weighted grants holds
+   * each queue within one job of its exact share.
    */
   @Test
   void weightedSharesHoldOverEveryWindow() {
@@ -635,8 +681,16 @@ class PoliciesTest {
       }
       List<String> got = new ArrayList<>();
       while (got.size() < grants) {
-        for (Event ev : e.applied(new LeaseJobs(e.now, "w", 1 + rnd.nextInt(3), queues, 60_000,
-            List.of(), LeaseStrategy.WEIGHTED))) {
+        for (Event ev :
+            e.applied(
+                new LeaseJobs(
+                    e.now,
+                    "w",
+                    1 + rnd.nextInt(3),
+                    queues,
+                    60_000,
+                    List.of(),
+                    LeaseStrategy.WEIGHTED))) {
           if (ev instanceof LeaseGranted g) {
             got.add(e.engine.job(g.jobId()).queue);
           }
@@ -646,8 +700,9 @@ class PoliciesTest {
         List<String> window = got.subList(from, from + sum);
         for (String q : queues) {
           long count = window.stream().filter(q::equals).count();
-          assertThat(Math.abs(count - w.get(q))).as("seed=%d run=%d window at %d, queue %s",
-              seed, run, from, q).isLessThanOrEqualTo(1);
+          assertThat(Math.abs(count - w.get(q)))
+              .as("seed=%d run=%d window at %d, queue %s", seed, run, from, q)
+              .isLessThanOrEqualTo(1);
         }
       }
     }
@@ -675,19 +730,23 @@ class PoliciesTest {
           deadline.put(key, (int) readyByKey.values().stream().filter(v -> v > 0).count() + 1);
         }
         readyByKey.put(key, before + 1);
-        e.submit(JobSpec.of("j" + step, "t", null).withQueue("f").withFairnessKey(key)
-            .withPriority(rnd.nextInt(3)));
+        e.submit(
+            JobSpec.of("j" + step, "t", null)
+                .withQueue("f")
+                .withFairnessKey(key)
+                .withPriority(rnd.nextInt(3)));
       } else {
-        for (Event ev : e.applied(new LeaseJobs(e.now, "w" + rnd.nextInt(4), 1, List.of("f"),
-            60_000))) {
+        for (Event ev :
+            e.applied(new LeaseJobs(e.now, "w" + rnd.nextInt(4), 1, List.of("f"), 60_000))) {
           if (ev instanceof LeaseGranted g) {
             grants++;
             String key = e.engine.job(g.jobId()).fairnessKey;
             readyByKey.merge(key, -1, Integer::sum);
             deadline.remove(key);
             for (var d : new ArrayList<>(deadline.entrySet())) {
-              assertThat(d.getValue() - 1).as("seed=%d grant %d: key %s still waits", seed,
-                  grants, d.getKey()).isGreaterThan(0);
+              assertThat(d.getValue() - 1)
+                  .as("seed=%d grant %d: key %s still waits", seed, grants, d.getKey())
+                  .isGreaterThan(0);
               d.setValue(d.getValue() - 1);
             }
             e.complete(g);
@@ -714,8 +773,10 @@ class PoliciesTest {
       long rateMilli = 1_000 * (1 + rnd.nextInt(20)) + rnd.nextInt(1000);
       int burst = 1 + rnd.nextInt(10);
       boolean perTask = rnd.nextBoolean();
-      e.applied(perTask ? new Command.SetTaskRate(e.now, "t", new RateLimit(rateMilli, burst))
-          : new Command.SetQueueRate(e.now, "q", new RateLimit(rateMilli, burst)));
+      e.applied(
+          perTask
+              ? new Command.SetTaskRate(e.now, "t", new RateLimit(rateMilli, burst))
+              : new Command.SetQueueRate(e.now, "q", new RateLimit(rateMilli, burst)));
       for (int i = 0; i < 2_000; i++) {
         e.submit(JobSpec.of("j" + i, "t", null).withQueue("q"));
       }
@@ -724,8 +785,10 @@ class PoliciesTest {
       List<Long> grantTimes = new ArrayList<>();
       while (e.now - start < 3_000) {
         e.now += rnd.nextInt(40);
-        for (Event ev : e.applied(new LeaseJobs(e.now, "w" + rnd.nextInt(3), 1 + rnd.nextInt(8),
-            List.of("q"), 60_000))) {
+        for (Event ev :
+            e.applied(
+                new LeaseJobs(
+                    e.now, "w" + rnd.nextInt(3), 1 + rnd.nextInt(8), List.of("q"), 60_000))) {
           if (ev instanceof LeaseGranted) {
             grantTimes.add(e.now);
             times.add(e.now);
@@ -736,37 +799,46 @@ class PoliciesTest {
         for (long len : new long[] {1, 100, 999, 1_000, 2_000, 3_000}) {
           long count = grantTimes.stream().filter(t -> t >= from && t < from + len).count();
           long bound = burst + (rateMilli * len + 999_999) / 1_000_000;
-          assertThat(count).as("seed=%d run=%d window [%d, +%d) rate=%d burst=%d", seed, run,
-              from - start, len, rateMilli, burst).isLessThanOrEqualTo(bound);
+          assertThat(count)
+              .as(
+                  "seed=%d run=%d window [%d, +%d) rate=%d burst=%d",
+                  seed, run, from - start, len, rateMilli, burst)
+              .isLessThanOrEqualTo(bound);
         }
       }
       // A full bucket stops filling until the next poll, at most 39 ms later: so each token
       // takes at most one token period plus one poll gap.
       long elapsed = e.now - start;
       long periodMillis = (1_000_000 + rateMilli - 1) / rateMilli + 40;
-      assertThat((long) grantTimes.size()).as("seed=%d run=%d grants at the rate", seed, run)
+      assertThat((long) grantTimes.size())
+          .as("seed=%d run=%d grants at the rate", seed, run)
           .isGreaterThanOrEqualTo(elapsed / periodMillis - 1);
     }
   }
 
   @Test
   void policyCommandsSurviveTheCodec() throws Exception {
-    List<Command> commands = List.of(
-        new LeaseJobs(5, "w", 2, List.of("a"), 100, List.of(), LeaseStrategy.WEIGHTED),
-        new LeaseJobs(5, "w", 2, List.of(), 100, List.of("t"), LeaseStrategy.FIFO),
-        new Command.SetQueueWeight(6, "a", 3),
-        new Command.RegisterWorker(6, "w", 4, List.of(), 100, List.of(), Map.of("light", 2)),
-        new Command.RegisterWorker(6, "w", 4, List.of(), 100, List.of("t"), Map.of("light", 2)),
-        new Command.SetQueueRate(7, "a", new RateLimit(1500, 4)),
-        new Command.SetTaskRate(8, "t", RateLimit.NONE),
-        new Command.SetQueueFairness(9, "a", true, new LinkedHashMap<>(Map.of("gold", 4))),
-        new Command.SubmitJob(10, JobSpec.of("j", "t", null).withFairnessKey("tenant")),
-        new Command.SubmitJobs(11, List.of(JobSpec.of("j1", "t", null),
-            JobSpec.of("j2", "t", null).withFairnessKey("x"))));
+    List<Command> commands =
+        List.of(
+            new LeaseJobs(5, "w", 2, List.of("a"), 100, List.of(), LeaseStrategy.WEIGHTED),
+            new LeaseJobs(5, "w", 2, List.of(), 100, List.of("t"), LeaseStrategy.FIFO),
+            new Command.SetQueueWeight(6, "a", 3),
+            new Command.RegisterWorker(6, "w", 4, List.of(), 100, List.of(), Map.of("light", 2)),
+            new Command.RegisterWorker(6, "w", 4, List.of(), 100, List.of("t"), Map.of("light", 2)),
+            new Command.SetQueueRate(7, "a", new RateLimit(1500, 4)),
+            new Command.SetTaskRate(8, "t", RateLimit.NONE),
+            new Command.SetQueueFairness(9, "a", true, new LinkedHashMap<>(Map.of("gold", 4))),
+            new Command.SubmitJob(10, JobSpec.of("j", "t", null).withFairnessKey("tenant")),
+            new Command.SubmitJobs(
+                11,
+                List.of(
+                    JobSpec.of("j1", "t", null),
+                    JobSpec.of("j2", "t", null).withFairnessKey("x"))));
     for (Command c : commands) {
       assertThat(CommandCodec.decode(CommandCodec.encode(c))).isEqualTo(c);
     }
     assertThat(CommandCodec.encode(new LeaseJobs(5, "w", 2, List.of(), 100, List.of()))[1])
-        .as("a priority lease keeps its old tag").isEqualTo((byte) 8);
+        .as("a priority lease keeps its old tag")
+        .isEqualTo((byte) 8);
   }
 }

@@ -20,8 +20,10 @@ class RetryJitterTest {
   static List<Long> delaysAfter(boolean jitter, int failures) {
     var f = new EngineFixture();
     for (int i = 0; i < JOBS; i++) {
-      f.submit(JobSpec.of("job-" + i, "t", null).withMaxAttempts(10)
-          .withBackoff(new Backoff(1_000, 60_000, jitter)));
+      f.submit(
+          JobSpec.of("job-" + i, "t", null)
+              .withMaxAttempts(10)
+              .withBackoff(new Backoff(1_000, 60_000, jitter)));
     }
     List<Long> delays = new ArrayList<>();
     for (int round = 1; round <= failures; round++) {
@@ -44,7 +46,8 @@ class RetryJitterTest {
     for (int failures = 1; failures <= 3; failures++) {
       long exponential = 1_000L << failures;
       List<Long> delays = delaysAfter(true, failures);
-      assertThat(delays).as("delays after failure %d", failures)
+      assertThat(delays)
+          .as("delays after failure %d", failures)
           .allSatisfy(d -> assertThat(d).isBetween(0L, exponential));
       Set<Long> distinct = new HashSet<>(delays);
       assertThat(distinct).as("distinct delays of %d jobs", JOBS).hasSizeGreaterThan(JOBS / 2);

@@ -23,8 +23,14 @@ class ScheduleTest {
   }
 
   ScheduleSpec everyMinute(Overlap overlap, CatchUp catchUp, long window) {
-    return new ScheduleSpec("tick", "* * * * *", "UTC", JobSpec.of("ignored", "report", "{}"),
-        overlap, catchUp, window);
+    return new ScheduleSpec(
+        "tick",
+        "* * * * *",
+        "UTC",
+        JobSpec.of("ignored", "report", "{}"),
+        overlap,
+        catchUp,
+        window);
   }
 
   ScheduleView view() {
@@ -58,9 +64,12 @@ class ScheduleTest {
     f.applied(new Command.PutSchedule(f.now, everyMinute(Overlap.QUEUE_ONE, CatchUp.ONCE, 0)));
     f.advance(30_000);
     var granted = f.applied(new Command.LeaseJobs(f.now, "w", 1, java.util.List.of(), 3_600_000));
-    var first = (dev.hourglass.core.event.Event.LeaseGranted) granted.stream()
-        .filter(e -> e instanceof dev.hourglass.core.event.Event.LeaseGranted).findFirst()
-        .orElseThrow();
+    var first =
+        (dev.hourglass.core.event.Event.LeaseGranted)
+            granted.stream()
+                .filter(e -> e instanceof dev.hourglass.core.event.Event.LeaseGranted)
+                .findFirst()
+                .orElseThrow();
     f.applied(new Command.RegisterWorker(f.now, "w", 1, java.util.List.of(), 3_600_000));
     f.advance(MINUTE);
     f.advance(MINUTE);
@@ -81,8 +90,9 @@ class ScheduleTest {
 
   @Test
   void catchUpEachWithinWindowFiresOnlyTheRecentMissedOnes() {
-    f.applied(new Command.PutSchedule(f.now,
-        everyMinute(Overlap.ALLOW, CatchUp.EACH_WITHIN_WINDOW, 4 * MINUTE)));
+    f.applied(
+        new Command.PutSchedule(
+            f.now, everyMinute(Overlap.ALLOW, CatchUp.EACH_WITHIN_WINDOW, 4 * MINUTE)));
     f.advance(10 * MINUTE);
     // Firings at 09:01..09:10; now is 09:10:30. Missed (overtaken by a later one): 09:01..09:09.
     // Within 4 minutes: 09:07, 09:08, 09:09; plus 09:10 on time.
@@ -112,8 +122,9 @@ class ScheduleTest {
 
   @Test
   void badCronIsRejectedAndUnknownSchedulesToo() {
-    var bad = new ScheduleSpec("s", "61 * * * *", "UTC", JobSpec.of("x", "t", null),
-        Overlap.ALLOW, CatchUp.ONCE, 0);
+    var bad =
+        new ScheduleSpec(
+            "s", "61 * * * *", "UTC", JobSpec.of("x", "t", null), Overlap.ALLOW, CatchUp.ONCE, 0);
     assertThat(f.rejected(new Command.PutSchedule(f.now, bad)).code())
         .isEqualTo(ErrorCode.INVALID_SCHEDULE);
     assertThat(f.rejected(new Command.DeleteSchedule(f.now, "nope")).code())
@@ -123,8 +134,15 @@ class ScheduleTest {
   @Test
   void anExpressionThatParsesButCannotBeEvaluatedIsRejectedUntouched() {
     // cron-utils parses "the weekday nearest February 31st" and then fails to evaluate it.
-    var poison = new ScheduleSpec("s", "0 0 0 31W 2 ?", "UTC", JobSpec.of("x", "t", null),
-        Overlap.ALLOW, CatchUp.ONCE, 0);
+    var poison =
+        new ScheduleSpec(
+            "s",
+            "0 0 0 31W 2 ?",
+            "UTC",
+            JobSpec.of("x", "t", null),
+            Overlap.ALLOW,
+            CatchUp.ONCE,
+            0);
     assertThat(f.rejected(new Command.PutSchedule(f.now, poison)).code())
         .isEqualTo(ErrorCode.INVALID_SCHEDULE);
   }
@@ -132,8 +150,15 @@ class ScheduleTest {
   @Test
   void aMonthTheExpressionCannotBeEvaluatedInIsSkippedNotFatal() {
     // Day 31 nearest weekday: fine in 31-day months, unevaluable in 30-day ones.
-    var spec = new ScheduleSpec("w31", "0 0 0 31W * ?", "UTC", JobSpec.of("x", "t", null),
-        Overlap.ALLOW, CatchUp.EACH_WITHIN_WINDOW, 400L * 24 * 3_600_000);
+    var spec =
+        new ScheduleSpec(
+            "w31",
+            "0 0 0 31W * ?",
+            "UTC",
+            JobSpec.of("x", "t", null),
+            Overlap.ALLOW,
+            CatchUp.EACH_WITHIN_WINDOW,
+            400L * 24 * 3_600_000);
     f.applied(new Command.PutSchedule(f.now, spec));
     f.advance(365L * 24 * 3_600_000);
     assertThat(f.engine.queries().schedule("w31").orElseThrow().fired()).isBetween(5L, 7L);

@@ -18,15 +18,17 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * Task filters (a worker leases only the task types it can run), the read-only question "would
- * this lease grant anything now?", and the jobs no live worker can run.
+ * Task filters (a worker leases only the task types it can run), the read-only question "would this
+ * lease grant anything now?", and the jobs no live worker can run.
  */
 class TaskFilterTest {
   final EngineFixture f = new EngineFixture();
 
   List<LeaseGranted> lease(String worker, int max, List<String> queues, List<String> tasks) {
     return f.applied(new Command.LeaseJobs(f.now, worker, max, queues, 10_000, tasks)).stream()
-        .filter(LeaseGranted.class::isInstance).map(LeaseGranted.class::cast).toList();
+        .filter(LeaseGranted.class::isInstance)
+        .map(LeaseGranted.class::cast)
+        .toList();
   }
 
   void register(String worker, int capacity, List<String> queues, List<String> tasks) {
@@ -56,7 +58,8 @@ class TaskFilterTest {
       f.submit(JobSpec.of("email", "send-email", null));
       f.submit(JobSpec.of("resize", "resize-image", null));
       register("any", 4, List.of(), List.of());
-      assertThat(f.lease("any", 4)).extracting(LeaseGranted::task)
+      assertThat(f.lease("any", 4))
+          .extracting(LeaseGranted::task)
           .containsExactlyInAnyOrder("send-email", "resize-image");
     }
 
@@ -66,7 +69,8 @@ class TaskFilterTest {
       f.submit(JobSpec.of("resize", "resize-image", null));
       register("w", 4, List.of(), List.of("send-email"));
       assertThat(lease("w", 4, List.of(), List.of("resize-image")))
-          .extracting(LeaseGranted::jobId).containsExactly("resize");
+          .extracting(LeaseGranted::jobId)
+          .containsExactly("resize");
     }
 
     @Test
@@ -74,10 +78,13 @@ class TaskFilterTest {
       f.submit(JobSpec.of("email", "send-email", null));
       f.submit(JobSpec.of("resize", "resize-image", null));
       assertThat(lease("pull", 1, List.of(), List.of("resize-image")))
-          .extracting(LeaseGranted::jobId).containsExactly("resize");
-      assertThat(f.engine.queries().workers()).singleElement()
+          .extracting(LeaseGranted::jobId)
+          .containsExactly("resize");
+      assertThat(f.engine.queries().workers())
+          .singleElement()
           .satisfies(w -> assertThat(w.tasks()).containsExactly("resize-image"));
-      assertThat(f.lease("pull", 1)).as("a later lease without tasks uses the registered ones")
+      assertThat(f.lease("pull", 1))
+          .as("a later lease without tasks uses the registered ones")
           .isEmpty();
     }
 
@@ -92,13 +99,23 @@ class TaskFilterTest {
 
     @Test
     void badTaskNamesAreRejectedAndChangeNothing() {
-      assertThat(f.rejected(new Command.LeaseJobs(f.now, "w", 1, List.of(), 0, List.of("")))
-          .code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
-      assertThat(f.rejected(new Command.RegisterWorker(f.now, "w", 1, List.of(), 0,
-          List.of("x".repeat(EngineConfig.NAME_LENGTH_MAX + 1)))).detail()).contains("tasks[0]");
+      assertThat(f.rejected(new Command.LeaseJobs(f.now, "w", 1, List.of(), 0, List.of(""))).code())
+          .isEqualTo(ErrorCode.INVALID_ARGUMENT);
+      assertThat(
+              f.rejected(
+                      new Command.RegisterWorker(
+                          f.now,
+                          "w",
+                          1,
+                          List.of(),
+                          0,
+                          List.of("x".repeat(EngineConfig.NAME_LENGTH_MAX + 1))))
+                  .detail())
+          .contains("tasks[0]");
       var tooMany = Collections.nCopies(TaskFilter.TASKS_MAX + 1, "t");
-      assertThat(f.rejected(new Command.RegisterWorker(f.now, "w", 1, List.of(), 0, tooMany))
-          .detail()).contains("at most " + TaskFilter.TASKS_MAX);
+      assertThat(
+              f.rejected(new Command.RegisterWorker(f.now, "w", 1, List.of(), 0, tooMany)).detail())
+          .contains("at most " + TaskFilter.TASKS_MAX);
     }
   }
 
@@ -165,8 +182,11 @@ class TaskFilterTest {
       register("mailer", 1, List.of(), List.of("send-email"));
       assertThat(wouldGrant("mailer", 1, List.of())).isZero();
       assertThat(wouldGrant("mailer", 1, List.of("resize-image"))).isEqualTo(1);
-      assertThat(f.engine.queries().wouldGrant("mailer", 1, List.of("other-queue"),
-          List.of("resize-image"))).isZero();
+      assertThat(
+              f.engine
+                  .queries()
+                  .wouldGrant("mailer", 1, List.of("other-queue"), List.of("resize-image")))
+          .isZero();
     }
 
     @Test
@@ -188,9 +208,10 @@ class TaskFilterTest {
       f.submit(JobSpec.of("r2", "resize-image", null).withPriority(2));
       f.submit(JobSpec.of("x", "resize-image", null).withQueue("other"));
       register("mailer", 1, List.of(), List.of("send-email"));
-      assertThat(f.engine.queries().unrunnable()).containsExactly(
-          new UnrunnableView("default", "resize-image", 2),
-          new UnrunnableView("other", "resize-image", 1));
+      assertThat(f.engine.queries().unrunnable())
+          .containsExactly(
+              new UnrunnableView("default", "resize-image", 2),
+              new UnrunnableView("other", "resize-image", 1));
     }
 
     @Test
@@ -198,7 +219,8 @@ class TaskFilterTest {
       f.submit(JobSpec.of("r", "resize-image", null));
       register("resizer", 1, List.of("images"), List.of("resize-image"));
       register("mailer", 1, List.of("default"), List.of("send-email"));
-      assertThat(f.engine.queries().unrunnable()).extracting(UnrunnableView::task)
+      assertThat(f.engine.queries().unrunnable())
+          .extracting(UnrunnableView::task)
           .containsExactly("resize-image");
       register("resizer", 1, List.of("images", "default"), List.of("resize-image"));
       assertThat(f.engine.queries().unrunnable()).isEmpty();
@@ -210,8 +232,8 @@ class TaskFilterTest {
       f.applied(new Command.RegisterWorker(f.now, "any", 1, List.of(), 1_000, List.of()));
       assertThat(f.engine.queries().unrunnable()).isEmpty();
       f.advance(2_000); // declared dead
-      assertThat(f.engine.queries().unrunnable()).containsExactly(
-          new UnrunnableView("default", "resize-image", 1));
+      assertThat(f.engine.queries().unrunnable())
+          .containsExactly(new UnrunnableView("default", "resize-image", 1));
     }
   }
 
@@ -229,8 +251,8 @@ class TaskFilterTest {
       assertThat(bytes[1]).as("tag of a lease without tasks").isEqualTo((byte) 8);
       assertThat(CommandCodec.decode(bytes)).isEqualTo(plainLease);
       assertThat(CommandCodec.encode(lease)[1]).isEqualTo((byte) 24);
-      byte[] plainRegister = CommandCodec.encode(new Command.RegisterWorker(5, "w", 3,
-          List.of(), 100));
+      byte[] plainRegister =
+          CommandCodec.encode(new Command.RegisterWorker(5, "w", 3, List.of(), 100));
       assertThat(plainRegister[1]).isEqualTo((byte) 5);
     }
 
@@ -244,7 +266,8 @@ class TaskFilterTest {
       restored.apply(new Command.SubmitJob(f.now, JobSpec.of("b1", "b", null).withQueue("q")));
       restored.apply(new Command.SubmitJob(f.now, JobSpec.of("c1", "c", null).withQueue("q")));
       assertThat(restored.queries().wouldGrant("w", 2, List.of(), List.of())).isEqualTo(2);
-      assertThat(restored.queries().unrunnable()).extracting(UnrunnableView::task)
+      assertThat(restored.queries().unrunnable())
+          .extracting(UnrunnableView::task)
           .containsExactly("c");
 
       byte[] noWorkers = EngineSnapshot.toBytes(new Engine());

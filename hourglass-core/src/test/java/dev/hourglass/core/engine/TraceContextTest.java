@@ -31,12 +31,20 @@ class TraceContextTest {
 
   @Test
   void wellFormedContextsPass() {
-    for (String p : List.of(PARENT, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00",
-        "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-future")) {
+    for (String p :
+        List.of(
+            PARENT,
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00",
+            "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-future")) {
       assertThat(TraceContext.problem(p, null)).as(p).isNull();
     }
-    for (String s : List.of("a=1", "congo=t61rcWkgMzE, rojo=00f067aa0ba902b7",
-        "tenant1@sys=x", "a=1,,b=2", "k_-*/9=v a l~")) {
+    for (String s :
+        List.of(
+            "a=1",
+            "congo=t61rcWkgMzE, rojo=00f067aa0ba902b7",
+            "tenant1@sys=x",
+            "a=1,,b=2",
+            "k_-*/9=v a l~")) {
       assertThat(TraceContext.problem(PARENT, s)).as(s).isNull();
     }
     assertThat(TraceContext.problem(null, null)).isNull();
@@ -44,25 +52,47 @@ class TraceContextTest {
 
   @Test
   void malformedContextsAreRefusedNamingTheField() {
-    List<String> badParents = List.of("", "garbage", PARENT.toUpperCase(), " " + PARENT,
-        PARENT + " ", PARENT + "-x", "ff" + PARENT.substring(2),
-        "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
-        "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
-        "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-        "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01",
-        "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x");
+    List<String> badParents =
+        List.of(
+            "",
+            "garbage",
+            PARENT.toUpperCase(),
+            " " + PARENT,
+            PARENT + " ",
+            PARENT + "-x",
+            "ff" + PARENT.substring(2),
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+            "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01",
+            "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x");
     for (String p : badParents) {
       assertThat(TraceContext.problem(p, null)).as(p).startsWith("traceparent=");
     }
-    List<String> badStates = List.of("", " , ", "novalue", "=v", "UPPER=v", "k=", "k=a,b",
-        "k=v,k=w", "k=v\t1", "k=\u00e9", "1@=v", "a@B=v", "k=" + "x".repeat(257),
-        "k=" + "v".repeat(TraceContext.TRACESTATE_CHARS_MAX),
-        String.join(",", java.util.stream.IntStream.range(0, 33).mapToObj(i -> "k" + i + "=v")
-            .toList()));
+    List<String> badStates =
+        List.of(
+            "",
+            " , ",
+            "novalue",
+            "=v",
+            "UPPER=v",
+            "k=",
+            "k=a,b",
+            "k=v,k=w",
+            "k=v\t1",
+            "k=\u00e9",
+            "1@=v",
+            "a@B=v",
+            "k=" + "x".repeat(257),
+            "k=" + "v".repeat(TraceContext.TRACESTATE_CHARS_MAX),
+            String.join(
+                ",",
+                java.util.stream.IntStream.range(0, 33).mapToObj(i -> "k" + i + "=v").toList()));
     for (String s : badStates) {
       assertThat(TraceContext.problem(PARENT, s)).as(s).startsWith("tracestate=");
     }
-    assertThat(TraceContext.problem(null, "a=1")).contains("tracestate")
+    assertThat(TraceContext.problem(null, "a=1"))
+        .contains("tracestate")
         .contains("without a traceparent");
   }
 
@@ -72,8 +102,12 @@ class TraceContextTest {
     var r = f.rejected(new Command.SubmitJob(f.now, bad));
     assertThat(r.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
     assertThat(r.detail()).contains("j1").contains("traceparent=\"00-abc\"");
-    var schedule = ScheduleSpec.of("s", "* * * * *", "UTC",
-        JobSpec.of("s", "t", null).withTrace(new TraceContext(PARENT, "BAD")));
+    var schedule =
+        ScheduleSpec.of(
+            "s",
+            "* * * * *",
+            "UTC",
+            JobSpec.of("s", "t", null).withTrace(new TraceContext(PARENT, "BAD")));
     assertThat(f.rejected(new Command.PutSchedule(f.now, schedule)).detail())
         .contains("tracestate=\"BAD\"");
   }
@@ -94,8 +128,11 @@ class TraceContextTest {
   @Test
   void everyFiringOfATracedScheduleCarriesItsContext() {
     f.now = Instant.parse("2024-01-15T09:00:30Z").toEpochMilli();
-    f.applied(new Command.PutSchedule(f.now, ScheduleSpec.of("tick", "* * * * *", "UTC",
-        JobSpec.of("tick", "report", null).withTrace(TRACE))));
+    f.applied(
+        new Command.PutSchedule(
+            f.now,
+            ScheduleSpec.of(
+                "tick", "* * * * *", "UTC", JobSpec.of("tick", "report", null).withTrace(TRACE))));
     f.advance(30_000);
     f.advance(60_000);
     List<JobView> fired = f.engine.queries().jobs(JobFilter.ALL, null, 10).items();
@@ -106,9 +143,11 @@ class TraceContextTest {
   void codecKeepsTheContextAndReadsFormatOneRecords() throws Exception {
     var traced = JobSpec.of("j1", "t", "{}").withTrace(TRACE);
     var noState = JobSpec.of("j2", "t", null).withTrace(new TraceContext(PARENT, null));
-    List<Command> commands = List.of(new Command.SubmitJob(5, traced),
-        new Command.SubmitJobs(6, List.of(traced, noState, JobSpec.of("j3", "t", null))),
-        new Command.PutSchedule(7, ScheduleSpec.of("s", "* * * * *", "UTC", traced)));
+    List<Command> commands =
+        List.of(
+            new Command.SubmitJob(5, traced),
+            new Command.SubmitJobs(6, List.of(traced, noState, JobSpec.of("j3", "t", null))),
+            new Command.PutSchedule(7, ScheduleSpec.of("s", "* * * * *", "UTC", traced)));
     for (Command c : commands) {
       assertThat(CommandCodec.decode(CommandCodec.encode(c))).isEqualTo(c);
     }
@@ -124,11 +163,12 @@ class TraceContextTest {
   void snapshotKeepsTheContextOfJobsAndSchedules() throws Exception {
     f.submit(JobSpec.of("j1", "t", null).withTrace(TRACE));
     f.submit("plain");
-    f.applied(new Command.PutSchedule(f.now, ScheduleSpec.of("s", "0 0 1 1 *", "UTC",
-        JobSpec.of("s", "t", null).withTrace(TRACE))));
+    f.applied(
+        new Command.PutSchedule(
+            f.now,
+            ScheduleSpec.of("s", "0 0 1 1 *", "UTC", JobSpec.of("s", "t", null).withTrace(TRACE))));
     byte[] bytes = EngineSnapshot.toBytes(f.engine);
-    Engine restored = EngineSnapshot.read(new FastDataInput(new ByteArrayInputStream(bytes),
-        4096));
+    Engine restored = EngineSnapshot.read(new FastDataInput(new ByteArrayInputStream(bytes), 4096));
     assertThat(EngineSnapshot.toBytes(restored)).isEqualTo(bytes);
     assertThat(restored.queries().job("j1").orElseThrow().trace()).isEqualTo(TRACE);
     assertThat(restored.queries().job("plain").orElseThrow().trace()).isNull();

@@ -11,16 +11,21 @@ class IdsTest {
     String allowed = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:@~";
     for (char c = 0; c < 0x3000; c++) {
       String id = "a" + c;
-      assertThat(Ids.problem("job_id", id) == null).as("U+%04X", (int) c)
+      assertThat(Ids.problem("job_id", id) == null)
+          .as("U+%04X", (int) c)
           .isEqualTo(allowed.indexOf(c) >= 0);
     }
   }
 
   @Test
   void messagesNameTheFieldTheCharacterAndTheRule() {
-    assertThat(Ids.problem("job_id", "a/b")).contains("job_id \"a/b\"").contains("'/' at index 1")
-        .contains(Ids.ALPHABET).contains("1 to 200");
-    assertThat(Ids.problem("queue", "a\nb")).contains("U+000A (a control character)")
+    assertThat(Ids.problem("job_id", "a/b"))
+        .contains("job_id \"a/b\"")
+        .contains("'/' at index 1")
+        .contains(Ids.ALPHABET)
+        .contains("1 to 200");
+    assertThat(Ids.problem("queue", "a\nb"))
+        .contains("U+000A (a control character)")
         .contains("\"a\\u000ab\"");
     assertThat(Ids.problem("task", "x".repeat(201))).contains("201 characters long");
     assertThat(Ids.problem("worker_id", null)).contains("worker_id is missing or empty");

@@ -36,13 +36,16 @@ class JobIdsTest {
     Set<String> seen = ConcurrentHashMap.newKeySet();
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < 4; t++) {
-      threads.add(Thread.ofVirtual().start(() -> {
-        Set<String> mine = new HashSet<>();
-        for (int i = 0; i < 50_000; i++) {
-          mine.add(ids.next());
-        }
-        seen.addAll(mine);
-      }));
+      threads.add(
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    Set<String> mine = new HashSet<>();
+                    for (int i = 0; i < 50_000; i++) {
+                      mine.add(ids.next());
+                    }
+                    seen.addAll(mine);
+                  }));
     }
     for (Thread t : threads) {
       t.join();

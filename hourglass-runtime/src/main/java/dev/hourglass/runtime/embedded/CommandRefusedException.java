@@ -4,16 +4,16 @@ import dev.hourglass.core.event.ErrorCode;
 import java.util.Objects;
 
 /**
- * The engine refused a command of an {@link EmbeddedHourglass} and changed nothing: a bad job
- * spec ({@link ErrorCode#INVALID_ARGUMENT}), an id in use ({@link ErrorCode#DUPLICATE_JOB_ID}), a
- * report from a lease that is no longer live ({@link ErrorCode#STALE_GENERATION}, {@link
+ * The engine refused a command of an {@link EmbeddedHourglass} and changed nothing: a bad job spec
+ * ({@link ErrorCode#INVALID_ARGUMENT}), an id in use ({@link ErrorCode#DUPLICATE_JOB_ID}), a report
+ * from a lease that is no longer live ({@link ErrorCode#STALE_GENERATION}, {@link
  * ErrorCode#NOT_LEASE_HOLDER}, {@link ErrorCode#CANCELLED}, {@link ErrorCode#TIMED_OUT}), and so
  * on; {@link #code()} says which, {@link #getMessage()} names the values.
  *
  * <p>Why unchecked: the refusals split into programming errors (a malformed spec, an unknown id),
  * which no caller can handle better than by failing, and the fencing answers a worker expects now
- * and then, which one {@code catch} in its loop handles for every report. A checked exception
- * would force a {@code try} around every submit for the first kind. The client SDK's {@code
+ * and then, which one {@code catch} in its loop handles for every report. A checked exception would
+ * force a {@code try} around every submit for the first kind. The client SDK's {@code
  * HourglassException} and db-scheduler's exceptions are unchecked for the same reason.
  *
  * <pre>{@code

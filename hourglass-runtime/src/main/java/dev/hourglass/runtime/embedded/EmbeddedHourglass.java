@@ -53,37 +53,37 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Guarantees.</b> The same as the server's, because it is the server's loop: every mutating
  * call returns only after its command is in the log and forced to disk (with the default fsync
- * policy), so a job whose {@link #submit} returned survives a crash of the process at any moment;
- * a lease is fenced by its generation, so a worker whose lease expired cannot complete a job that
- * another worker now runs; delivery is at least once. Reopening the directory recovers exactly
- * the acknowledged state: jobs, generations, live leases with their expiry times; a lease granted
+ * policy), so a job whose {@link #submit} returned survives a crash of the process at any moment; a
+ * lease is fenced by its generation, so a worker whose lease expired cannot complete a job that
+ * another worker now runs; delivery is at least once. Reopening the directory recovers exactly the
+ * acknowledged state: jobs, generations, live leases with their expiry times; a lease granted
  * before the restart that its worker never confirmed is handed to that worker again with its next
  * {@link #lease} ({@link Assignment#redelivered()}).
  *
  * <p><b>Failures.</b> The engine's refusals are {@link CommandRefusedException} (unchecked, with
- * the {@link dev.hourglass.core.event.ErrorCode}); nothing changed. The loop's own conditions
- * stay {@link EngineLoopException}s: {@link EngineLoopException.Overloaded} (its inbox is full;
- * nothing applied, retry after a short backoff), {@link EngineLoopException.TimedOut} (no answer
- * within {@link dev.hourglass.runtime.LoopLimits#replyTimeout()}, or the caller was interrupted;
- * the command may still apply), {@link EngineLoopException.LogFailed} (the disk failed; the
- * instance refuses everything until reopened) and {@link EngineLoopException.Stopped} (closing).
- * Bad arguments are {@link IllegalArgumentException}s and reach no log; a call after {@link
- * #close} is an {@link IllegalStateException}.
+ * the {@link dev.hourglass.core.event.ErrorCode}); nothing changed. The loop's own conditions stay
+ * {@link EngineLoopException}s: {@link EngineLoopException.Overloaded} (its inbox is full; nothing
+ * applied, retry after a short backoff), {@link EngineLoopException.TimedOut} (no answer within
+ * {@link dev.hourglass.runtime.LoopLimits#replyTimeout()}, or the caller was interrupted; the
+ * command may still apply), {@link EngineLoopException.LogFailed} (the disk failed; the instance
+ * refuses everything until reopened) and {@link EngineLoopException.Stopped} (closing). Bad
+ * arguments are {@link IllegalArgumentException}s and reach no log; a call after {@link #close} is
+ * an {@link IllegalStateException}.
  *
  * <p>Implementation notes. This class is a thin, typed face over {@link EngineLoop}, written the
- * way the HTTP API ({@code Api} in hourglass-server) maps its routes: each call builds the
- * engine's command stamped with the {@link EmbeddedOptions#time()} clock, hands it to the loop
- * with a function that turns the outcome into the answer on the loop thread (so the answer reads
- * the state right after the command, before any later one), and waits for it with the loop's
- * reply timeout. Concurrent callers share group commits: the loop drains every waiting call into
- * one {@code applyAll}, one fsync. A lease that finds nothing is parked inside the loop until a
- * job could be granted or its wait ends; it writes nothing while parked. Arguments that only this
- * face can check (lease batch and wait bounds, durations) are checked before anything is sent;
- * the job spec itself is validated by the engine, as for the server. Jobs submitted without an id
- * get a time-ordered UUIDv7 from the clock, as over HTTP.
+ * way the HTTP API ({@code Api} in hourglass-server) maps its routes: each call builds the engine's
+ * command stamped with the {@link EmbeddedOptions#time()} clock, hands it to the loop with a
+ * function that turns the outcome into the answer on the loop thread (so the answer reads the state
+ * right after the command, before any later one), and waits for it with the loop's reply timeout.
+ * Concurrent callers share group commits: the loop drains every waiting call into one {@code
+ * applyAll}, one fsync. A lease that finds nothing is parked inside the loop until a job could be
+ * granted or its wait ends; it writes nothing while parked. Arguments that only this face can check
+ * (lease batch and wait bounds, durations) are checked before anything is sent; the job spec itself
+ * is validated by the engine, as for the server. Jobs submitted without an id get a time-ordered
+ * UUIDv7 from the clock, as over HTTP.
  *
- * <p>Thread-safety: every method may be called from any thread; the loop serialises commands,
- * and its thread alone touches the engine.
+ * <p>Thread-safety: every method may be called from any thread; the loop serialises commands, and
+ * its thread alone touches the engine.
  */
 public final class EmbeddedHourglass implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedHourglass.class);
@@ -135,13 +135,17 @@ public final class EmbeddedHourglass implements AutoCloseable {
    */
   public static EmbeddedHourglass open(EmbeddedOptions options) throws IOException {
     Objects.requireNonNull(options, "options");
-    var durable = DurableEngine.open(DurableOptions.of(options.dataDir(), options.engine(),
-        options.fsync()));
+    var durable =
+        DurableEngine.open(DurableOptions.of(options.dataDir(), options.engine(), options.fsync()));
     var backend = new LocalBackend(durable);
     var loop = new EngineLoop(backend, options.limits(), EngineLoopListener.NONE, options.time());
     loop.start();
-    log.info("embedded hourglass opened: dataDir={} fsync={} engine={} limits={} position={}",
-        options.dataDir(), options.fsync(), durable.engine().config(), options.limits(),
+    log.info(
+        "embedded hourglass opened: dataDir={} fsync={} engine={} limits={} position={}",
+        options.dataDir(),
+        options.fsync(),
+        durable.engine().config(),
+        options.limits(),
         backend.position());
     return new EmbeddedHourglass(options, backend, loop);
   }
@@ -174,19 +178,22 @@ public final class EmbeddedHourglass implements AutoCloseable {
    */
   public String submit(JobSpec spec) {
     JobSpec s = withId(Objects.requireNonNull(spec, "spec"));
-    return write(new Command.SubmitJob(now(), s), bytes(s), (o, q) -> {
-      for (Event e : ((Applied) o).events()) {
-        if (e instanceof JobDeduplicated d) {
-          return d.jobId();
-        }
-      }
-      return s.jobId();
-    });
+    return write(
+        new Command.SubmitJob(now(), s),
+        bytes(s),
+        (o, q) -> {
+          for (Event e : ((Applied) o).events()) {
+            if (e instanceof JobDeduplicated d) {
+              return d.jobId();
+            }
+          }
+          return s.jobId();
+        });
   }
 
   /**
-   * Submits jobs atomically, in one log record: all are accepted or none. Jobs may depend on
-   * each other within the batch (give them ids, e.g. from {@link #newJobId}).
+   * Submits jobs atomically, in one log record: all are accepted or none. Jobs may depend on each
+   * other within the batch (give them ids, e.g. from {@link #newJobId}).
    *
    * @param specs 1 to {@link EngineConfig#BATCH_SIZE_MAX} jobs
    * @return each job's id, in the order given (an existing job's when deduplicated)
@@ -199,8 +206,9 @@ public final class EmbeddedHourglass implements AutoCloseable {
   public List<String> submitAll(List<JobSpec> specs) {
     Objects.requireNonNull(specs, "specs");
     if (specs.isEmpty() || specs.size() > EngineConfig.BATCH_SIZE_MAX) {
-      throw new IllegalArgumentException(("a batch holds 1 to %d jobs; got %d; nothing was"
-          + " submitted").formatted(EngineConfig.BATCH_SIZE_MAX, specs.size()));
+      throw new IllegalArgumentException(
+          ("a batch holds 1 to %d jobs; got %d; nothing was" + " submitted")
+              .formatted(EngineConfig.BATCH_SIZE_MAX, specs.size()));
     }
     List<JobSpec> named = new ArrayList<>(specs.size());
     long bytes = 0;
@@ -209,20 +217,23 @@ public final class EmbeddedHourglass implements AutoCloseable {
       named.add(s);
       bytes += bytes(s);
     }
-    return write(new Command.SubmitJobs(now(), named), bytes, (o, q) -> {
-      Map<String, String> dedup = new HashMap<>();
-      for (Event e : ((Applied) o).events()) {
-        if (e instanceof JobDeduplicated d) {
-          dedup.put(d.idempotencyKey(), d.jobId());
-        }
-      }
-      List<String> out = new ArrayList<>(named.size());
-      for (JobSpec s : named) {
-        String existing = s.idempotencyKey() == null ? null : dedup.get(s.idempotencyKey());
-        out.add(existing != null ? existing : s.jobId());
-      }
-      return out;
-    });
+    return write(
+        new Command.SubmitJobs(now(), named),
+        bytes,
+        (o, q) -> {
+          Map<String, String> dedup = new HashMap<>();
+          for (Event e : ((Applied) o).events()) {
+            if (e instanceof JobDeduplicated d) {
+              dedup.put(d.idempotencyKey(), d.jobId());
+            }
+          }
+          List<String> out = new ArrayList<>(named.size());
+          for (JobSpec s : named) {
+            String existing = s.idempotencyKey() == null ? null : dedup.get(s.idempotencyKey());
+            out.add(existing != null ? existing : s.jobId());
+          }
+          return out;
+        });
   }
 
   /**
@@ -262,16 +273,16 @@ public final class EmbeddedHourglass implements AutoCloseable {
   // Working
 
   /**
-   * Leases up to {@code max} ready jobs, waiting up to {@code wait} for one to become ready (a
-   * long poll, parked without writing). A worker is registered on its first lease, with {@code
-   * max} as its capacity and these queues and task types as its own.
+   * Leases up to {@code max} ready jobs, waiting up to {@code wait} for one to become ready (a long
+   * poll, parked without writing). A worker is registered on its first lease, with {@code max} as
+   * its capacity and these queues and task types as its own.
    *
    * @param workerId the worker; its id fences its reports
    * @param max at most this many jobs, 1 to {@link EngineConfig#LEASE_BATCH_MAX}
    * @param queues the queues to lease from; empty: the worker's registered ones (all when none)
    * @param tasks the task types it runs; empty: the worker's registered ones (all when none)
-   * @param leaseDuration how long each lease holds unless extended, in whole milliseconds;
-   *     {@link Duration#ZERO}: the engine's {@code defaultLeaseMillis}
+   * @param leaseDuration how long each lease holds unless extended, in whole milliseconds; {@link
+   *     Duration#ZERO}: the engine's {@code defaultLeaseMillis}
    * @param wait how long to wait when nothing is ready, 0 to {@link #LEASE_WAIT_MAX}
    * @return the jobs leased, possibly none when the wait ended; redelivered ones first
    * @throws InterruptedException if the calling thread is interrupted while waiting; a lease may
@@ -279,23 +290,30 @@ public final class EmbeddedHourglass implements AutoCloseable {
    * @throws CommandRefusedException {@code INVALID_ARGUMENT} for a malformed worker id, queue or
    *     task name
    * @throws IllegalArgumentException if max, leaseDuration or wait is out of its bounds
-   * @throws EngineLoopException see the class comment; {@code Overloaded} also when too many
-   *     leases are parked
+   * @throws EngineLoopException see the class comment; {@code Overloaded} also when too many leases
+   *     are parked
    * @throws IllegalStateException after {@link #close}
    * @throws NullPointerException if an argument is null
    */
-  public List<Assignment> lease(String workerId, int max, List<String> queues, List<String> tasks,
-      Duration leaseDuration, Duration wait) throws InterruptedException {
+  public List<Assignment> lease(
+      String workerId,
+      int max,
+      List<String> queues,
+      List<String> tasks,
+      Duration leaseDuration,
+      Duration wait)
+      throws InterruptedException {
     Objects.requireNonNull(workerId, "workerId");
     if (max < 1 || max > EngineConfig.LEASE_BATCH_MAX) {
-      throw new IllegalArgumentException(("max=%d is outside [1, %d]; nothing was leased")
-          .formatted(max, EngineConfig.LEASE_BATCH_MAX));
+      throw new IllegalArgumentException(
+          ("max=%d is outside [1, %d]; nothing was leased")
+              .formatted(max, EngineConfig.LEASE_BATCH_MAX));
     }
     long leaseMillis = leaseMillis(leaseDuration);
     Objects.requireNonNull(wait, "wait");
     if (wait.isNegative() || wait.compareTo(LEASE_WAIT_MAX) > 0) {
-      throw new IllegalArgumentException(("wait=%s is outside [0, %s]; nothing was leased")
-          .formatted(wait, LEASE_WAIT_MAX));
+      throw new IllegalArgumentException(
+          ("wait=%s is outside [0, %s]; nothing was leased").formatted(wait, LEASE_WAIT_MAX));
     }
     List<String> q = List.copyOf(queues);
     List<String> t = List.copyOf(tasks);
@@ -304,8 +322,16 @@ public final class EmbeddedHourglass implements AutoCloseable {
         awaitInterruptibly(loop.lease(workerId, max, q, t, leaseMillis, wait.toMillis()), wait);
     List<Assignment> out = new ArrayList<>(granted.size());
     for (var a : granted) {
-      out.add(new Assignment(a.jobId(), workerId, a.generation(), a.task(), a.queue(),
-          a.payload(), Instant.ofEpochMilli(a.leaseExpiresAtMillis()), a.redelivered()));
+      out.add(
+          new Assignment(
+              a.jobId(),
+              workerId,
+              a.generation(),
+              a.task(),
+              a.queue(),
+              a.payload(),
+              Instant.ofEpochMilli(a.leaseExpiresAtMillis()),
+              a.redelivered()));
     }
     return out;
   }
@@ -317,8 +343,8 @@ public final class EmbeddedHourglass implements AutoCloseable {
    * @param jobId the job
    * @param workerId the lease holder
    * @param generation the lease's generation
-   * @param leaseDuration the new lease, from now, in whole milliseconds; {@link Duration#ZERO}:
-   *     the engine's default
+   * @param leaseDuration the new lease, from now, in whole milliseconds; {@link Duration#ZERO}: the
+   *     engine's default
    * @return when the lease now ends
    * @throws CommandRefusedException {@code UNKNOWN_JOB}, {@code STALE_GENERATION} or {@code
    *     NOT_LEASE_HOLDER} (the lease was lost: stop working on the job), {@code CANCELLED} or
@@ -333,8 +359,11 @@ public final class EmbeddedHourglass implements AutoCloseable {
     Objects.requireNonNull(workerId, "workerId");
     long leaseMillis = leaseMillis(leaseDuration);
     var c = new Command.HeartbeatJob(now(), jobId, workerId, generation, leaseMillis);
-    return write(c, 0, (o, q) -> Instant.ofEpochMilli(
-        q.job(jobId).orElseThrow().liveAttempt().leaseExpiresAtMillis()));
+    return write(
+        c,
+        0,
+        (o, q) ->
+            Instant.ofEpochMilli(q.job(jobId).orElseThrow().liveAttempt().leaseExpiresAtMillis()));
   }
 
   /**
@@ -371,7 +400,9 @@ public final class EmbeddedHourglass implements AutoCloseable {
   public JobState complete(String jobId, String workerId, int generation, String result) {
     Objects.requireNonNull(jobId, "jobId");
     Objects.requireNonNull(workerId, "workerId");
-    return write(new Command.CompleteJob(now(), jobId, workerId, generation, result), bytes(result),
+    return write(
+        new Command.CompleteJob(now(), jobId, workerId, generation, result),
+        bytes(result),
         (o, q) -> q.state(jobId));
   }
 
@@ -391,8 +422,8 @@ public final class EmbeddedHourglass implements AutoCloseable {
   }
 
   /**
-   * Reports failure: a retryable failure is retried after the job's backoff while attempts
-   * remain (FAILED), otherwise the job is dead-lettered (DEAD).
+   * Reports failure: a retryable failure is retried after the job's backoff while attempts remain
+   * (FAILED), otherwise the job is dead-lettered (DEAD).
    *
    * @param jobId the job
    * @param workerId the lease holder
@@ -405,12 +436,14 @@ public final class EmbeddedHourglass implements AutoCloseable {
    * @throws IllegalStateException after {@link #close}
    * @throws NullPointerException if jobId or workerId is null
    */
-  public JobState fail(String jobId, String workerId, int generation, String error,
-      boolean retryable) {
+  public JobState fail(
+      String jobId, String workerId, int generation, String error, boolean retryable) {
     Objects.requireNonNull(jobId, "jobId");
     Objects.requireNonNull(workerId, "workerId");
-    return write(new Command.FailJob(now(), jobId, workerId, generation, error, retryable),
-        bytes(error), (o, q) -> q.state(jobId));
+    return write(
+        new Command.FailJob(now(), jobId, workerId, generation, error, retryable),
+        bytes(error),
+        (o, q) -> q.state(jobId));
   }
 
   /**
@@ -430,8 +463,8 @@ public final class EmbeddedHourglass implements AutoCloseable {
   }
 
   /**
-   * Gives a leased job back without spending an attempt (a worker shutting down): it is READY
-   * again at once.
+   * Gives a leased job back without spending an attempt (a worker shutting down): it is READY again
+   * at once.
    *
    * @param jobId the job
    * @param workerId the lease holder
@@ -445,8 +478,8 @@ public final class EmbeddedHourglass implements AutoCloseable {
   public JobState release(String jobId, String workerId, int generation) {
     Objects.requireNonNull(jobId, "jobId");
     Objects.requireNonNull(workerId, "workerId");
-    return write(new Command.ReleaseJob(now(), jobId, workerId, generation), 0,
-        (o, q) -> q.state(jobId));
+    return write(
+        new Command.ReleaseJob(now(), jobId, workerId, generation), 0, (o, q) -> q.state(jobId));
   }
 
   /**
@@ -482,9 +515,9 @@ public final class EmbeddedHourglass implements AutoCloseable {
   }
 
   /**
-   * Stops: answers parked leases (empty), lets the loop apply what was already handed to it,
-   * stops the loop, then flushes and closes the log and unlocks the directory. Calls made after
-   * this starts are refused. Idempotent.
+   * Stops: answers parked leases (empty), lets the loop apply what was already handed to it, stops
+   * the loop, then flushes and closes the log and unlocks the directory. Calls made after this
+   * starts are refused. Idempotent.
    *
    * @throws IOException if flushing or closing the log failed; the next open recovers from what
    *     reached the disk (every acknowledged command did)
@@ -500,12 +533,13 @@ public final class EmbeddedHourglass implements AutoCloseable {
       loop.close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      log.warn("interrupted while the apply loop stopped; closing the log anyway: dataDir={}",
+      log.warn(
+          "interrupted while the apply loop stopped; closing the log anyway: dataDir={}",
           options.dataDir());
     }
     backend.close();
-    log.info("embedded hourglass closed: dataDir={} position={}", options.dataDir(),
-        backend.position());
+    log.info(
+        "embedded hourglass closed: dataDir={} position={}", options.dataDir(), backend.position());
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -519,9 +553,19 @@ public final class EmbeddedHourglass implements AutoCloseable {
     if (spec.jobId() != null) {
       return spec;
     }
-    return new JobSpec(ids.next(), spec.queue(), spec.task(), spec.payload(), spec.priority(),
-        spec.deadlineMillis(), spec.runAtMillis(), spec.dependsOn(), spec.maxAttempts(),
-        spec.backoff(), spec.timeoutMillis(), spec.idempotencyKey());
+    return new JobSpec(
+        ids.next(),
+        spec.queue(),
+        spec.task(),
+        spec.payload(),
+        spec.priority(),
+        spec.deadlineMillis(),
+        spec.runAtMillis(),
+        spec.dependsOn(),
+        spec.maxAttempts(),
+        spec.backoff(),
+        spec.timeoutMillis(),
+        spec.idempotencyKey());
   }
 
   /** Approximate log bytes of a job; a UTF-16 char encodes to at most 3 UTF-8 bytes. */
@@ -536,18 +580,23 @@ public final class EmbeddedHourglass implements AutoCloseable {
   /** Whole milliseconds of a lease; 0 is the engine's default, anything else at least 1 ms. */
   private static long leaseMillis(Duration d) {
     Objects.requireNonNull(d, "leaseDuration");
-    if (d.isNegative() || (!d.isZero() && d.compareTo(Duration.ofMillis(1)) < 0)
+    if (d.isNegative()
+        || (!d.isZero() && d.compareTo(Duration.ofMillis(1)) < 0)
         || d.compareTo(Duration.ofMillis(Long.MAX_VALUE)) > 0) {
-      throw new IllegalArgumentException(("leaseDuration=%s must be zero (the engine's default)"
-          + " or between 1 ms and Long.MAX_VALUE ms; nothing was applied").formatted(d));
+      throw new IllegalArgumentException(
+          ("leaseDuration=%s must be zero (the engine's default)"
+                  + " or between 1 ms and Long.MAX_VALUE ms; nothing was applied")
+              .formatted(d));
     }
     return d.toMillis();
   }
 
   private void checkOpen() {
     if (closed) {
-      throw new IllegalStateException("this embedded hourglass on " + options.dataDir()
-          + " is closed; nothing was applied; open the directory again");
+      throw new IllegalStateException(
+          "this embedded hourglass on "
+              + options.dataDir()
+              + " is closed; nothing was applied; open the directory again");
     }
   }
 
@@ -555,15 +604,19 @@ public final class EmbeddedHourglass implements AutoCloseable {
    * Applies one command; a refusal becomes {@link CommandRefusedException}, else {@code answer}
    * computes the reply on the loop thread, right after the command.
    */
-  private <R> R write(Command command, long bytes,
-      BiFunction<Outcome, EngineQueries, R> answer) {
+  private <R> R write(Command command, long bytes, BiFunction<Outcome, EngineQueries, R> answer) {
     checkOpen();
-    return await(loop.write(command, bytes, (o, q) -> {
-      if (o instanceof Rejected r) {
-        throw new CommandRefusedException(r.code(), r.detail());
-      }
-      return answer.apply(o, q);
-    }), Duration.ZERO);
+    return await(
+        loop.write(
+            command,
+            bytes,
+            (o, q) -> {
+              if (o instanceof Rejected r) {
+                throw new CommandRefusedException(r.code(), r.detail());
+              }
+              return answer.apply(o, q);
+            }),
+        Duration.ZERO);
   }
 
   private <T> T await(CompletableFuture<T> reply, Duration extra) {
@@ -571,14 +624,14 @@ public final class EmbeddedHourglass implements AutoCloseable {
       return awaitInterruptibly(reply, extra);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new EngineLoopException.TimedOut("interrupted while waiting for the apply loop; the"
-          + " command may still be applied");
+      throw new EngineLoopException.TimedOut(
+          "interrupted while waiting for the apply loop; the" + " command may still be applied");
     }
   }
 
   /**
-   * Waits for the loop's answer, at most the reply timeout plus {@code extra}. A refusal is
-   * thrown anew on the caller's thread, so its stack trace shows the call that was refused.
+   * Waits for the loop's answer, at most the reply timeout plus {@code extra}. A refusal is thrown
+   * anew on the caller's thread, so its stack trace shows the call that was refused.
    */
   private <T> T awaitInterruptibly(CompletableFuture<T> reply, Duration extra)
       throws InterruptedException {
@@ -588,8 +641,9 @@ public final class EmbeddedHourglass implements AutoCloseable {
     } catch (ExecutionException e) {
       throw rethrown(e.getCause());
     } catch (TimeoutException e) {
-      throw new EngineLoopException.TimedOut(("no answer from the apply loop within %s; the"
-          + " command may still be applied").formatted(timeout));
+      throw new EngineLoopException.TimedOut(
+          ("no answer from the apply loop within %s; the" + " command may still be applied")
+              .formatted(timeout));
     }
   }
 
@@ -598,8 +652,8 @@ public final class EmbeddedHourglass implements AutoCloseable {
       case CommandRefusedException r -> new CommandRefusedException(r.code(), r.detail());
       case EngineLoopException.Rejected r -> new CommandRefusedException(r.code(), r.getMessage());
       case EngineLoopException e -> e;
-      default -> new IllegalStateException("the apply loop failed a request (a bug): " + cause,
-          cause);
+      default ->
+          new IllegalStateException("the apply loop failed a request (a bug): " + cause, cause);
     };
   }
 }

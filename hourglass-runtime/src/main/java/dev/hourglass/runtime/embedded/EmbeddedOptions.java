@@ -8,9 +8,9 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * How an {@link EmbeddedHourglass} keeps its jobs: where, how durably, under which engine
- * settings and loop bounds. Immutable: each {@code with*} method returns a copy, so an options
- * value can be shared and reused like a builder that cannot be half-built.
+ * How an {@link EmbeddedHourglass} keeps its jobs: where, how durably, under which engine settings
+ * and loop bounds. Immutable: each {@code with*} method returns a copy, so an options value can be
+ * shared and reused like a builder that cannot be half-built.
  *
  * <pre>{@code
  * var options = EmbeddedOptions.of(Path.of("data/jobs"))
@@ -20,14 +20,14 @@ import java.util.Objects;
  *
  * @param dataDir holds the write-ahead log ({@code log/}) and snapshots ({@code snapshots/});
  *     created if missing, and locked while open so that two processes never share it
- * @param engine the engine's settings (retention, default lease, worker timeout, payload bound)
- *     for a new data directory; an existing one keeps the settings it was created with, since
- *     replaying its log under other settings could refuse commands that were acknowledged
+ * @param engine the engine's settings (retention, default lease, worker timeout, payload bound) for
+ *     a new data directory; an existing one keeps the settings it was created with, since replaying
+ *     its log under other settings could refuse commands that were acknowledged
  * @param fsync when the log forces appends to disk; {@code Always} (the default) acknowledges a
  *     call only after its command reached stable storage
  * @param limits the engine loop's bounds (inbox, batch sizes, parked long polls, reply timeout)
- * @param time the clock that stamps commands and times waits; {@link TimeSource#system()} unless
- *     a test or simulation drives time itself
+ * @param time the clock that stamps commands and times waits; {@link TimeSource#system()} unless a
+ *     test or simulation drives time itself
  */
 public record EmbeddedOptions(
     Path dataDir, EngineConfig engine, FsyncPolicy fsync, LoopLimits limits, TimeSource time) {
@@ -54,8 +54,12 @@ public record EmbeddedOptions(
    * @throws NullPointerException if dataDir is null
    */
   public static EmbeddedOptions of(Path dataDir) {
-    return new EmbeddedOptions(dataDir, EngineConfig.DEFAULTS, new FsyncPolicy.Always(),
-        LoopLimits.DEFAULTS, TimeSource.system());
+    return new EmbeddedOptions(
+        dataDir,
+        EngineConfig.DEFAULTS,
+        new FsyncPolicy.Always(),
+        LoopLimits.DEFAULTS,
+        TimeSource.system());
   }
 
   /**

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class EmbeddedCrashTest {
   /** Kill after at least this many acknowledged submits: enough to span many group commits. */
   private static final int ACKS_BEFORE_KILL = 300;
+
   private static final long BOUND_SECONDS = 60;
 
   @TempDir Path dir;
@@ -36,32 +37,48 @@ class EmbeddedCrashTest {
     Path data = dir.resolve("data");
     Path stderr = dir.resolve("child.err");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process child = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-cp",
-        System.getProperty("java.class.path"), EmbeddedCrashChild.class.getName(),
-        data.toString())
-        .redirectError(stderr.toFile()).start();
+    Process child =
+        new ProcessBuilder(
+                java,
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                System.getProperty("java.class.path"),
+                EmbeddedCrashChild.class.getName(),
+                data.toString())
+            .redirectError(stderr.toFile())
+            .start();
     List<String> acked = Collections.synchronizedList(new ArrayList<>());
-    Thread reader = Thread.ofPlatform().daemon(true).start(() -> {
-      try (BufferedReader in = new BufferedReader(
-          new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line; (line = in.readLine()) != null; ) {
-          // A line the kill cut short lacks its end marker: that submit's answer never arrived.
-          if (line.startsWith("S ") && line.endsWith(" .")) {
-            acked.add(line.substring(2, line.length() - 2));
-          }
-        }
-      } catch (IOException e) {
-        // the stream ends when the child dies; what was read is what was acknowledged
-      }
-    });
+    Thread reader =
+        Thread.ofPlatform()
+            .daemon(true)
+            .start(
+                () -> {
+                  try (BufferedReader in =
+                      new BufferedReader(
+                          new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = in.readLine()) != null; ) {
+                      // A line the kill cut short lacks its end marker: that submit's answer never
+                      // arrived.
+                      if (line.startsWith("S ") && line.endsWith(" .")) {
+                        acked.add(line.substring(2, line.length() - 2));
+                      }
+                    }
+                  } catch (IOException e) {
+                    // the stream ends when the child dies; what was read is what was acknowledged
+                  }
+                });
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
       while (acked.size() < ACKS_BEFORE_KILL && child.isAlive() && System.nanoTime() < deadline) {
         Thread.sleep(2);
       }
-      assertThat(child.isAlive()).as("child alive before the kill; stderr: %s",
-          Files.exists(stderr) ? Files.readString(stderr) : "").isTrue();
-      assertThat(acked.size()).as("acknowledged submits before the kill")
+      assertThat(child.isAlive())
+          .as(
+              "child alive before the kill; stderr: %s",
+              Files.exists(stderr) ? Files.readString(stderr) : "")
+          .isTrue();
+      assertThat(acked.size())
+          .as("acknowledged submits before the kill")
           .isGreaterThanOrEqualTo(ACKS_BEFORE_KILL);
     } finally {
       child.destroyForcibly(); // SIGKILL on Linux: no shutdown hook, no close, no flush
@@ -77,7 +94,8 @@ class EmbeddedCrashTest {
     assertThat(distinct).as("ids are unique").hasSameSizeAs(ids);
     try (var hourglass = EmbeddedHourglass.open(data)) {
       List<String> missing = ids.stream().filter(id -> hourglass.job(id).isEmpty()).toList();
-      assertThat(missing).as("acknowledged submits missing after SIGKILL (of %d)", ids.size())
+      assertThat(missing)
+          .as("acknowledged submits missing after SIGKILL (of %d)", ids.size())
           .isEmpty();
     }
   }

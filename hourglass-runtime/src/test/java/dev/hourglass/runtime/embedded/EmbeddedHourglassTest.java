@@ -23,12 +23,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The embedded API on a real data directory with the real clock and fsync: what each call
- * answers, fencing, long polls and restarts. No assertion depends on how fast the machine is:
- * waits are generous bounds that pass at once when the behaviour is right.
+ * The embedded API on a real data directory with the real clock and fsync: what each call answers,
+ * fencing, long polls and restarts. No assertion depends on how fast the machine is: waits are
+ * generous bounds that pass at once when the behaviour is right.
  */
 class EmbeddedHourglassTest {
   private static final Duration LEASE = Duration.ofMinutes(5);
+
   /** A bound on waits that should end at once; only a broken behaviour comes near it. */
   private static final long BOUND_SECONDS = 30;
 
@@ -74,17 +75,24 @@ class EmbeddedHourglassTest {
     hourglass = EmbeddedHourglass.open(dir);
     String first = hourglass.submit(JobSpec.of("a", "t", null).withIdempotencyKey("k1"));
     String parent = hourglass.newJobId();
-    List<String> ids = hourglass.submitAll(List.of(
-        JobSpec.of(parent, "t", null),
-        JobSpec.of("child", "t", null).withDependsOn(List.of(parent)),
-        JobSpec.of("again", "t", null).withIdempotencyKey("k1")));
+    List<String> ids =
+        hourglass.submitAll(
+            List.of(
+                JobSpec.of(parent, "t", null),
+                JobSpec.of("child", "t", null).withDependsOn(List.of(parent)),
+                JobSpec.of("again", "t", null).withIdempotencyKey("k1")));
     assertThat(ids).containsExactly(parent, "child", first);
     assertThat(hourglass.job("child").orElseThrow().state()).isEqualTo(JobState.PENDING);
 
     // One bad job refuses the whole batch: nothing of it is submitted.
-    assertThatThrownBy(() -> hourglass.submitAll(List.of(JobSpec.of("fine", "t", null),
-        JobSpec.of("orphan", "t", null).withDependsOn(List.of("missing")))))
-        .isInstanceOfSatisfying(CommandRefusedException.class,
+    assertThatThrownBy(
+            () ->
+                hourglass.submitAll(
+                    List.of(
+                        JobSpec.of("fine", "t", null),
+                        JobSpec.of("orphan", "t", null).withDependsOn(List.of("missing")))))
+        .isInstanceOfSatisfying(
+            CommandRefusedException.class,
             e -> assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_PARENT));
     assertThat(hourglass.job("fine")).isEmpty();
   }
@@ -94,14 +102,17 @@ class EmbeddedHourglassTest {
     // Goal: a lease that found nothing waits inside the loop, and a submit wakes it with the job
     // long before its wait ends (the wait is the longest allowed; the bound below is shorter).
     hourglass = EmbeddedHourglass.open(dir);
-    CompletableFuture<List<Assignment>> waiting = CompletableFuture.supplyAsync(() -> {
-      try {
-        return hourglass.lease("w1", 1, List.of(), List.of(), LEASE,
-            EmbeddedHourglass.LEASE_WAIT_MAX);
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    }, pool);
+    CompletableFuture<List<Assignment>> waiting =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return hourglass.lease(
+                    "w1", 1, List.of(), List.of(), LEASE, EmbeddedHourglass.LEASE_WAIT_MAX);
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+            },
+            pool);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
     while (hourglass.parkedLeases() == 0 && System.nanoTime() < deadline) {
       Thread.sleep(5);
@@ -124,10 +135,12 @@ class EmbeddedHourglassTest {
     assertThat(second.generation()).isEqualTo(first.generation() + 1);
 
     assertThatThrownBy(() -> hourglass.complete(first, "late"))
-        .isInstanceOfSatisfying(CommandRefusedException.class,
+        .isInstanceOfSatisfying(
+            CommandRefusedException.class,
             e -> assertThat(e.code()).isEqualTo(ErrorCode.STALE_GENERATION));
     assertThatThrownBy(() -> hourglass.complete(id, "w1", second.generation(), "not mine"))
-        .isInstanceOfSatisfying(CommandRefusedException.class,
+        .isInstanceOfSatisfying(
+            CommandRefusedException.class,
             e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_LEASE_HOLDER));
     JobView job = hourglass.job(id).orElseThrow();
     assertThat(job.state()).isEqualTo(JobState.RUNNING);
@@ -136,7 +149,8 @@ class EmbeddedHourglassTest {
 
     assertThat(hourglass.cancel(id, "no longer needed")).isEqualTo(JobState.CANCELLED);
     assertThatThrownBy(() -> hourglass.heartbeat(second, LEASE))
-        .isInstanceOfSatisfying(CommandRefusedException.class,
+        .isInstanceOfSatisfying(
+            CommandRefusedException.class,
             e -> assertThat(e.code()).isEqualTo(ErrorCode.CANCELLED));
   }
 
@@ -174,12 +188,15 @@ class EmbeddedHourglassTest {
     hourglass = EmbeddedHourglass.open(dir);
     assertThat(views(running, done, waiting)).isEqualTo(before);
     List<Assignment> again = hourglass.lease("w1", 1, List.of(), List.of(), LEASE, Duration.ZERO);
-    assertThat(again).first().satisfies(a -> {
-      assertThat(a.jobId()).isEqualTo(running);
-      assertThat(a.generation()).isEqualTo(r.generation());
-      assertThat(a.redelivered()).isTrue();
-      assertThat(a.leaseExpiresAt()).isEqualTo(r.leaseExpiresAt());
-    });
+    assertThat(again)
+        .first()
+        .satisfies(
+            a -> {
+              assertThat(a.jobId()).isEqualTo(running);
+              assertThat(a.generation()).isEqualTo(r.generation());
+              assertThat(a.redelivered()).isTrue();
+              assertThat(a.leaseExpiresAt()).isEqualTo(r.leaseExpiresAt());
+            });
     assertThat(hourglass.complete(again.get(0), null)).isEqualTo(JobState.SUCCEEDED);
     assertThat(hourglass.job(done).orElseThrow().generation()).isEqualTo(d2.generation());
   }
@@ -196,23 +213,29 @@ class EmbeddedHourglassTest {
     hourglass = EmbeddedHourglass.open(dir);
     List<String> none = List.of();
     assertThatThrownBy(() -> hourglass.lease("w", 0, none, none, LEASE, Duration.ZERO))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max=0");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("max=0");
     assertThatThrownBy(() -> hourglass.lease("w", 1, none, none, LEASE, Duration.ofMinutes(2)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("wait=PT2M");
-    assertThatThrownBy(() -> hourglass.lease("w", 1, none, none, Duration.ofNanos(10),
-        Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("wait=PT2M");
+    assertThatThrownBy(
+            () -> hourglass.lease("w", 1, none, none, Duration.ofNanos(10), Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("leaseDuration");
     assertThatThrownBy(() -> hourglass.submitAll(List.of()))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> hourglass.submit(JobSpec.of("x", "t", null).withMaxAttempts(0)))
-        .isInstanceOfSatisfying(CommandRefusedException.class,
+        .isInstanceOfSatisfying(
+            CommandRefusedException.class,
             e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
     hourglass.submit(JobSpec.of("x", "t", null));
     assertThatThrownBy(() -> hourglass.submit(JobSpec.of("x", "t", null)))
-        .isInstanceOfSatisfying(CommandRefusedException.class,
+        .isInstanceOfSatisfying(
+            CommandRefusedException.class,
             e -> assertThat(e.code()).isEqualTo(ErrorCode.DUPLICATE_JOB_ID));
     assertThatThrownBy(() -> hourglass.complete("nope", "w", 1, null))
-        .isInstanceOfSatisfying(CommandRefusedException.class,
+        .isInstanceOfSatisfying(
+            CommandRefusedException.class,
             e -> assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_JOB));
   }
 
@@ -223,21 +246,25 @@ class EmbeddedHourglassTest {
     hourglass.close();
     assertThat(hourglass.healthy()).isFalse();
     assertThatThrownBy(() -> hourglass.submit(JobSpec.of(null, "t", null)))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
     hourglass = null;
   }
 
   @Test
   void closeAnswersAParkedLeaseEmpty() throws Exception {
     hourglass = EmbeddedHourglass.open(dir);
-    CompletableFuture<List<Assignment>> waiting = CompletableFuture.supplyAsync(() -> {
-      try {
-        return hourglass.lease("w1", 1, List.of(), List.of(), LEASE,
-            EmbeddedHourglass.LEASE_WAIT_MAX);
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    }, pool);
+    CompletableFuture<List<Assignment>> waiting =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return hourglass.lease(
+                    "w1", 1, List.of(), List.of(), LEASE, EmbeddedHourglass.LEASE_WAIT_MAX);
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+            },
+            pool);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
     while (hourglass.parkedLeases() == 0 && System.nanoTime() < deadline) {
       Thread.sleep(5);

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Keeps the example of docs/EMBEDDING.md compiling and working: the code between the markers
- * below is the doc's example, and a test checks that the doc still shows exactly that code.
+ * Keeps the example of docs/EMBEDDING.md compiling and working: the code between the markers below
+ * is the doc's example, and a test checks that the doc still shows exactly that code.
  */
 class EmbeddingExampleTest {
   private static final String BEGIN = "// BEGIN EMBEDDING.md example";
@@ -28,12 +28,19 @@ class EmbeddingExampleTest {
   static JobState example(Path dataDir, Consumer<String> sendEmail) throws Exception {
     // BEGIN EMBEDDING.md example
     try (var hourglass = EmbeddedHourglass.open(dataDir)) {
-      String id = hourglass.submit(
-          JobSpec.of(null, "send-email", "{\"to\":\"a@example.com\"}").withMaxAttempts(5));
+      String id =
+          hourglass.submit(
+              JobSpec.of(null, "send-email", "{\"to\":\"a@example.com\"}").withMaxAttempts(5));
 
       // A worker thread's loop body: lease, run, report with the lease's generation.
-      for (Assignment a : hourglass.lease("mailer-1", 8, List.of(), List.of("send-email"),
-          Duration.ofSeconds(30), Duration.ofSeconds(10))) {
+      for (Assignment a :
+          hourglass.lease(
+              "mailer-1",
+              8,
+              List.of(),
+              List.of("send-email"),
+              Duration.ofSeconds(30),
+              Duration.ofSeconds(10))) {
         try {
           sendEmail.accept(a.payload());
           hourglass.complete(a, "{\"sent\":true}");
@@ -60,13 +67,15 @@ class EmbeddingExampleTest {
 
   @Test
   void theDocShowsTheExampleAsTested() throws Exception {
-    String source = Files.readString(
-        Path.of("src/test/java/dev/hourglass/runtime/embedded/EmbeddingExampleTest.java"));
+    String source =
+        Files.readString(
+            Path.of("src/test/java/dev/hourglass/runtime/embedded/EmbeddingExampleTest.java"));
     String doc = Files.readString(Path.of("../docs/EMBEDDING.md"));
     // The markers' last occurrences are the comments in example(), not the constants above.
-    String code = source.substring(source.lastIndexOf(BEGIN) + BEGIN.length(),
-        source.lastIndexOf(END));
-    assertThat(normalized(doc)).as("docs/EMBEDDING.md shows the tested example")
+    String code =
+        source.substring(source.lastIndexOf(BEGIN) + BEGIN.length(), source.lastIndexOf(END));
+    assertThat(normalized(doc))
+        .as("docs/EMBEDDING.md shows the tested example")
         .contains(normalized(code));
   }
 

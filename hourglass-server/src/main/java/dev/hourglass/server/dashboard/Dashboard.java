@@ -18,10 +18,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
- * Serves the web dashboard (docs/DASHBOARD.md): {@code GET /} answers {@code index.html} and
- * {@code GET /dashboard/NAME} answers the asset {@code NAME} from the classpath folder {@code
- * dashboard/} inside the server's jar. No token is needed for these files; the API calls the page
- * makes carry the token.
+ * Serves the web dashboard (docs/DASHBOARD.md): {@code GET /} answers {@code index.html} and {@code
+ * GET /dashboard/NAME} answers the asset {@code NAME} from the classpath folder {@code dashboard/}
+ * inside the server's jar. No token is needed for these files; the API calls the page makes carry
+ * the token.
  *
  * <p>Safety: a name must match {@link #NAME} (one path segment of letters, digits, '-' and '_',
  * then one known extension), so "..", "/", "%2e" and friends never reach the class loader and
@@ -42,24 +42,26 @@ public final class Dashboard {
   static final int ASSET_BYTES_MAX = 1 << 20;
 
   private static final String FOLDER = "dashboard/";
-  private static final Map<String, String> TYPES = Map.of(
-      "html", "text/html; charset=utf-8",
-      "js", "text/javascript; charset=utf-8",
-      "css", "text/css; charset=utf-8",
-      "svg", "image/svg+xml",
-      "png", "image/png");
+  private static final Map<String, String> TYPES =
+      Map.of(
+          "html", "text/html; charset=utf-8",
+          "js", "text/javascript; charset=utf-8",
+          "css", "text/css; charset=utf-8",
+          "svg", "image/svg+xml",
+          "png", "image/png");
 
   /**
-   * The page may load scripts, styles and images only from this server and talk only to it;
-   * inline style attributes are allowed for bar widths set from script.
+   * The page may load scripts, styles and images only from this server and talk only to it; inline
+   * style attributes are allowed for bar widths set from script.
    */
-  private static final String CSP = "default-src 'none'; script-src 'self'; connect-src 'self';"
-      + " img-src 'self' data:; style-src 'self' 'unsafe-inline'; base-uri 'none';"
-      + " form-action 'self'; frame-ancestors 'none'";
+  private static final String CSP =
+      "default-src 'none'; script-src 'self'; connect-src 'self';"
+          + " img-src 'self' data:; style-src 'self' 'unsafe-inline'; base-uri 'none';"
+          + " form-action 'self'; frame-ancestors 'none'";
 
   /**
-   * Files found, by name. Only hits are kept, so the map is bounded by the files in the jar; a
-   * miss asks the class loader again (rare, and a 404 either way).
+   * Files found, by name. Only hits are kept, so the map is bounded by the files in the jar; a miss
+   * asks the class loader again (rare, and a 404 either way).
    */
   private static final Map<String, Asset> CACHE = new ConcurrentHashMap<>();
 
@@ -77,16 +79,18 @@ public final class Dashboard {
     routing.get("/", (req, res) -> serve(req, res, "index.html"));
     routing.get("/dashboard", (req, res) -> serve(req, res, "index.html"));
     routing.get("/dashboard/", (req, res) -> serve(req, res, "index.html"));
-    routing.get("/dashboard/*", (req, res) -> serve(req, res,
-        req.path().rawPath().substring("/dashboard/".length())));
+    routing.get(
+        "/dashboard/*",
+        (req, res) -> serve(req, res, req.path().rawPath().substring("/dashboard/".length())));
   }
 
   private static void serve(ServerRequest req, ServerResponse res, String name) {
     Optional<Asset> found = lookup(name);
     if (found.isEmpty()) {
-      byte[] body = ("{\"type\":\"urn:hourglass:problem:not-found\",\"title\":\"Not found\","
-          + "\"status\":404,\"detail\":\"no dashboard file of that name\",\"code\":\"NOT_FOUND\"}")
-          .getBytes(StandardCharsets.UTF_8);
+      byte[] body =
+          ("{\"type\":\"urn:hourglass:problem:not-found\",\"title\":\"Not found\","
+                  + "\"status\":404,\"detail\":\"no dashboard file of that name\",\"code\":\"NOT_FOUND\"}")
+              .getBytes(StandardCharsets.UTF_8);
       res.status(404).header(HeaderNames.CONTENT_TYPE, "application/problem+json").send(body);
       return;
     }
@@ -132,8 +136,9 @@ public final class Dashboard {
       }
       byte[] bytes = in.readNBytes(ASSET_BYTES_MAX + 1);
       if (bytes.length > ASSET_BYTES_MAX) {
-        throw new IllegalStateException(("dashboard asset too large: name=%s bytesMax=%d; the"
-            + " jar is mispackaged").formatted(name, ASSET_BYTES_MAX));
+        throw new IllegalStateException(
+            ("dashboard asset too large: name=%s bytesMax=%d; the" + " jar is mispackaged")
+                .formatted(name, ASSET_BYTES_MAX));
       }
       String ext = name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
       return Optional.of(new Asset(bytes, TYPES.get(ext), etag(bytes)));

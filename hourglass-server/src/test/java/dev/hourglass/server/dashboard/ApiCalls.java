@@ -26,8 +26,11 @@ final class ApiCalls {
   }
 
   JsonNode post(String path, String json, int expected) {
-    return send(builder(path).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json)), expected);
+    return send(
+        builder(path)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json)),
+        expected);
   }
 
   private HttpRequest.Builder builder(String path) {
@@ -42,8 +45,17 @@ final class ApiCalls {
     try {
       var r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() != expected) {
-        throw new AssertionError("expected " + expected + " from " + r.request().method() + " "
-            + r.uri() + " but got " + r.statusCode() + ": " + r.body());
+        throw new AssertionError(
+            "expected "
+                + expected
+                + " from "
+                + r.request().method()
+                + " "
+                + r.uri()
+                + " but got "
+                + r.statusCode()
+                + ": "
+                + r.body());
       }
       return JSON.readTree(r.body());
     } catch (IOException e) {

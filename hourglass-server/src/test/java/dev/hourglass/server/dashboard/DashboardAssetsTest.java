@@ -25,8 +25,11 @@ class DashboardAssetsTest {
   @BeforeAll
   static void start() throws Exception {
     // Tokens on: the files must still be served without one.
-    server = HourglassServer.start(ServerOptions.of(dir.resolve("data")).withPort(0)
-        .withAuth(Auth.parse("admin:admin-token-123")));
+    server =
+        HourglassServer.start(
+            ServerOptions.of(dir.resolve("data"))
+                .withPort(0)
+                .withAuth(Auth.parse("admin:admin-token-123")));
   }
 
   @AfterAll
@@ -47,7 +50,9 @@ class DashboardAssetsTest {
     var r = get("/");
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
-    assertThat(r.headers().firstValue("Content-Security-Policy")).get().asString()
+    assertThat(r.headers().firstValue("Content-Security-Policy"))
+        .get()
+        .asString()
         .contains("default-src 'none'");
     assertThat(r.body()).contains("<script type=\"module\" src=\"/dashboard/app.js\">");
     assertThat(get("/dashboard/").body()).isEqualTo(r.body());
@@ -71,8 +76,8 @@ class DashboardAssetsTest {
   @Test
   void theWholeDashboardStaysSmall() throws Exception {
     long total = 0;
-    for (String f : new String[] {"index.html", "app.js", "api.js", "charts.js", "graph.js",
-        "style.css"}) {
+    for (String f :
+        new String[] {"index.html", "app.js", "api.js", "charts.js", "graph.js", "style.css"}) {
       var r = get("/dashboard/" + f);
       assertThat(r.statusCode()).as(f).isEqualTo(200);
       total += r.body().getBytes(StandardCharsets.UTF_8).length;
@@ -82,10 +87,17 @@ class DashboardAssetsTest {
 
   @Test
   void unknownNamesAndTraversalAre404() throws Exception {
-    for (String path : new String[] {"/dashboard/nope.js", "/dashboard/app.exe",
-        "/dashboard/../dev/hourglass/server/dashboard/Dashboard.class",
-        "/dashboard/%2e%2e/logback.xml", "/dashboard/..%2Flogback.xml",
-        "/dashboard/sub/app.js", "/dashboard/.js", "/dashboard/Dashboard.class"}) {
+    for (String path :
+        new String[] {
+          "/dashboard/nope.js",
+          "/dashboard/app.exe",
+          "/dashboard/../dev/hourglass/server/dashboard/Dashboard.class",
+          "/dashboard/%2e%2e/logback.xml",
+          "/dashboard/..%2Flogback.xml",
+          "/dashboard/sub/app.js",
+          "/dashboard/.js",
+          "/dashboard/Dashboard.class"
+        }) {
       var r = get(path);
       assertThat(r.statusCode()).as(path).isEqualTo(404);
       assertThat(r.body()).as(path).doesNotContain("import ").doesNotContain("CAFEBABE");
@@ -108,10 +120,15 @@ class DashboardAssetsTest {
     // java.net.http normalises nothing, but to be sure the server sees "..", speak HTTP by hand.
     try (var socket = new Socket(server.uri().getHost(), server.port())) {
       socket.setSoTimeout(10_000); // the server may keep the connection open after answering
-      socket.getOutputStream().write(("GET /dashboard/../../logback.xml HTTP/1.1\r\nHost: x\r\n"
-          + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
-          StandardCharsets.ISO_8859_1));
+      socket
+          .getOutputStream()
+          .write(
+              ("GET /dashboard/../../logback.xml HTTP/1.1\r\nHost: x\r\n"
+                      + "Connection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      var in =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
       String status = in.readLine();
       assertThat(status).startsWith("HTTP/1.1 ").doesNotStartWith("HTTP/1.1 200");
     }
@@ -127,22 +144,39 @@ class DashboardAssetsTest {
   @Test
   void jobDetailNamesItsDependentsForTheGraphEvenAfterTheyStopWaiting() throws Exception {
     String auth = "Bearer admin-token-123";
-    var submit = HTTP.send(HttpRequest.newBuilder(server.uri().resolve("/api/v1/jobs:batch"))
-        .header("Authorization", auth).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString("{\"jobs\":[{\"job_id\":\"g-a\",\"task\":\"t\","
-            + "\"queue\":\"graph\"},{\"job_id\":\"g-b\",\"task\":\"t\",\"depends_on\":[\"g-a\"]},"
-            + "{\"job_id\":\"g-c\",\"task\":\"t\",\"depends_on\":[\"g-a\",\"g-b\"]}]}"))
-        .build(), HttpResponse.BodyHandlers.ofString());
+    var submit =
+        HTTP.send(
+            HttpRequest.newBuilder(server.uri().resolve("/api/v1/jobs:batch"))
+                .header("Authorization", auth)
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"jobs\":[{\"job_id\":\"g-a\",\"task\":\"t\","
+                            + "\"queue\":\"graph\"},{\"job_id\":\"g-b\",\"task\":\"t\",\"depends_on\":[\"g-a\"]},"
+                            + "{\"job_id\":\"g-c\",\"task\":\"t\",\"depends_on\":[\"g-a\",\"g-b\"]}]}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(submit.statusCode()).as(submit.body()).isEqualTo(201);
-    var lease = HTTP.send(HttpRequest.newBuilder(server.uri().resolve("/api/v1/lease"))
-        .header("Authorization", auth).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString("{\"worker_id\":\"gw\",\"queues\":[\"graph\"]}"))
-        .build(), HttpResponse.BodyHandlers.ofString());
+    var lease =
+        HTTP.send(
+            HttpRequest.newBuilder(server.uri().resolve("/api/v1/lease"))
+                .header("Authorization", auth)
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"worker_id\":\"gw\",\"queues\":[\"graph\"]}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(lease.body()).contains("g-a");
-    var done = HTTP.send(HttpRequest.newBuilder(server.uri().resolve("/api/v1/jobs/g-a/complete"))
-        .header("Authorization", auth).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString("{\"worker_id\":\"gw\",\"generation\":1}"))
-        .build(), HttpResponse.BodyHandlers.ofString());
+    var done =
+        HTTP.send(
+            HttpRequest.newBuilder(server.uri().resolve("/api/v1/jobs/g-a/complete"))
+                .header("Authorization", auth)
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString("{\"worker_id\":\"gw\",\"generation\":1}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(done.body()).contains("SUCCEEDED");
     String a = get("/api/v1/jobs/g-a", "Authorization", auth).body();
     assertThat(a).contains("\"dependents\":[\"g-b\",\"g-c\"]");

@@ -33,16 +33,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Implementation notes. The order is log, force, apply, answer. A command the engine then
  * rejects is in the log too, which is harmless: replay is deterministic, so it is rejected again
- * and changes nothing. Recovery is: the newest valid snapshot (or an empty engine), then every
- * log record after the snapshot's LSN, applied in order. Because the engine is deterministic this
- * rebuilds exactly the state that was acknowledged, including live leases with their expiry
- * times and the assignments whose notifications are still owed.
+ * and changes nothing. Recovery is: the newest valid snapshot (or an empty engine), then every log
+ * record after the snapshot's LSN, applied in order. Because the engine is deterministic this
+ * rebuilds exactly the state that was acknowledged, including live leases with their expiry times
+ * and the assignments whose notifications are still owed.
  *
  * <p>Snapshots are taken on the caller's thread every {@code snapshotEveryRecords} records or
  * {@code snapshotEveryMillis}, whichever comes first. Log segments are deleted only up to the
- * snapshot before the newest, so a corrupt newest snapshot falls back to the previous one with
- * the log still complete after it. A new data directory gets a
- * snapshot at LSN 0 at once, which records the engine settings the log is replayed under.
+ * snapshot before the newest, so a corrupt newest snapshot falls back to the previous one with the
+ * log still complete after it. A new data directory gets a snapshot at LSN 0 at once, which records
+ * the engine settings the log is replayed under.
  *
  * <p>Not thread-safe: like the engine, use it from one thread (the server's apply loop).
  */
@@ -59,22 +59,29 @@ public final class DurableEngine implements AutoCloseable {
   private final Engine engine;
   private final RecoverySummary recovery;
   private long lastSnapshotLsn;
+
   /**
-   * The LSN of the snapshot before the newest. Segments are deleted only up to here, so that if
-   * the newest snapshot turns out corrupt, the previous one plus the log still recovers
-   * everything.
+   * The LSN of the snapshot before the newest. Segments are deleted only up to here, so that if the
+   * newest snapshot turns out corrupt, the previous one plus the log still recovers everything.
    */
   private long previousSnapshotLsn;
+
   private long lastSnapshotNanos = System.nanoTime();
+
   /** Set when applying a logged command threw: memory may be half-changed; reopen to recover. */
   private RuntimeException poisonedBy;
 
   /** What a start-up recovered, for the one summary log line and for tests. */
-  public record RecoverySummary(long snapshotLsn, long recordsReplayed, long lastLsn,
-      long durationMillis) {}
+  public record RecoverySummary(
+      long snapshotLsn, long recordsReplayed, long lastLsn, long durationMillis) {}
 
-  private DurableEngine(DurableOptions options, DataDirectoryLock lock, SegmentedLog wal,
-      SnapshotStore snapshots, Engine engine, RecoverySummary recovery) {
+  private DurableEngine(
+      DurableOptions options,
+      DataDirectoryLock lock,
+      SegmentedLog wal,
+      SnapshotStore snapshots,
+      Engine engine,
+      RecoverySummary recovery) {
     this.options = options;
     this.lock = lock;
     this.wal = wal;
@@ -106,11 +113,14 @@ public final class DurableEngine implements AutoCloseable {
       Files.createDirectories(options.dataDir().resolve("log"));
       Files.createDirectories(options.dataDir().resolve("snapshots"));
       forceDirectory(options.dataDir()); // the new subdirectories survive a power loss
-      wal = SegmentedLog.open(WalOptions.defaults(options.dataDir().resolve("log"))
-          .withFsync(options.fsync()).withRepairCorruption(options.repairCorruption())
-          .withSegmentBytesMax(options.segmentBytesMax())
-          // Above the server's largest request body plus per-job encoding overhead.
-          .withRecordBytesMax(RECORD_BYTES_MAX));
+      wal =
+          SegmentedLog.open(
+              WalOptions.defaults(options.dataDir().resolve("log"))
+                  .withFsync(options.fsync())
+                  .withRepairCorruption(options.repairCorruption())
+                  .withSegmentBytesMax(options.segmentBytesMax())
+                  // Above the server's largest request body plus per-job encoding overhead.
+                  .withRecordBytesMax(RECORD_BYTES_MAX));
       var newest = snapshots.newestValid();
       Engine engine;
       long snapshotLsn;
@@ -120,38 +130,59 @@ public final class DurableEngine implements AutoCloseable {
         }
         snapshotLsn = newest.get().lsn();
         if (!engine.config().equals(options.engine())) {
-          log.warn("data directory {} keeps the engine settings it was created with ({}); the"
-              + " requested ones ({}) are ignored", options.dataDir(), engine.config(),
+          log.warn(
+              "data directory {} keeps the engine settings it was created with ({}); the"
+                  + " requested ones ({}) are ignored",
+              options.dataDir(),
+              engine.config(),
               options.engine());
         }
       } else {
         if (wal.lastLsn() > 0) {
-          throw new IOException("data directory " + options.dataDir() + " has a log up to lsn="
-              + wal.lastLsn() + " but no valid snapshot, not even the one written at creation;"
-              + " restore the snapshots/ folder from a backup");
+          throw new IOException(
+              "data directory "
+                  + options.dataDir()
+                  + " has a log up to lsn="
+                  + wal.lastLsn()
+                  + " but no valid snapshot, not even the one written at creation;"
+                  + " restore the snapshots/ folder from a backup");
         }
         engine = new Engine(options.engine());
         snapshotLsn = 0;
         writeSnapshot(snapshots, engine, 0);
       }
       if (wal.lastLsn() < snapshotLsn) {
-        throw new IOException("data directory " + options.dataDir() + ": the log ends at lsn="
-            + wal.lastLsn() + " but the newest snapshot covers lsn=" + snapshotLsn + "; new"
-            + " records would reuse covered numbers and be skipped by the next recovery. The log"
-            + " was truncated or replaced; restore it from a backup or move log/ and snapshots/"
-            + " aside to start empty");
+        throw new IOException(
+            "data directory "
+                + options.dataDir()
+                + ": the log ends at lsn="
+                + wal.lastLsn()
+                + " but the newest snapshot covers lsn="
+                + snapshotLsn
+                + "; new"
+                + " records would reuse covered numbers and be skipped by the next recovery. The log"
+                + " was truncated or replaced; restore it from a backup or move log/ and snapshots/"
+                + " aside to start empty");
       }
       long[] replayed = {0};
       Engine target = engine;
-      wal.replay(snapshotLsn, (lsn, record) -> {
-        applyLogged(target, CommandCodec.decode(record), lsn, options.dataDir());
-        replayed[0]++;
-      });
-      var summary = new RecoverySummary(snapshotLsn, replayed[0], wal.lastLsn(),
-          (System.nanoTime() - start) / 1_000_000);
-      log.info("engine recovered: dir={} snapshotLsn={} recordsReplayed={} lastLsn={} jobs={}"
-          + " durationMillis={}", options.dataDir(), summary.snapshotLsn(),
-          summary.recordsReplayed(), summary.lastLsn(), engine.queries().jobsHeld(),
+      wal.replay(
+          snapshotLsn,
+          (lsn, record) -> {
+            applyLogged(target, CommandCodec.decode(record), lsn, options.dataDir());
+            replayed[0]++;
+          });
+      var summary =
+          new RecoverySummary(
+              snapshotLsn, replayed[0], wal.lastLsn(), (System.nanoTime() - start) / 1_000_000);
+      log.info(
+          "engine recovered: dir={} snapshotLsn={} recordsReplayed={} lastLsn={} jobs={}"
+              + " durationMillis={}",
+          options.dataDir(),
+          summary.snapshotLsn(),
+          summary.recordsReplayed(),
+          summary.lastLsn(),
+          engine.queries().jobsHeld(),
           summary.durationMillis());
       return new DurableEngine(options, lock, wal, snapshots, engine, summary);
     } catch (IOException | RuntimeException | Error e) {
@@ -182,8 +213,8 @@ public final class DurableEngine implements AutoCloseable {
 
   /**
    * Applies {@code commands}, then the commands {@code followUp} chooses from their outcomes and
-   * the state they left (a parked long poll that a just-submitted job can serve), and makes all
-   * of them durable with one force: a job handed to a waiting worker costs one fsync, not two.
+   * the state they left (a parked long poll that a just-submitted job can serve), and makes all of
+   * them durable with one force: a job handed to a waiting worker costs one fsync, not two.
    *
    * <p>The commands are applied before their force. That is safe because nothing leaves this
    * method, so nobody hears of an outcome, before the force returns; and a log that fails after
@@ -193,12 +224,14 @@ public final class DurableEngine implements AutoCloseable {
    * @throws IllegalStateException if an earlier apply threw (a bug), or the log failed after
    *     commands were applied: reopen to recover from the log
    */
-  public List<Outcome> applyAll(List<Command> commands,
-      Function<List<Outcome>, List<Command>> followUp) throws IOException {
+  public List<Outcome> applyAll(
+      List<Command> commands, Function<List<Outcome>, List<Command>> followUp) throws IOException {
     if (poisonedBy != null) {
-      throw new IllegalStateException("the engine stopped after applying a command failed or the"
-          + " log failed; nothing more is applied. Reopen the data directory to recover from the"
-          + " log", poisonedBy);
+      throw new IllegalStateException(
+          "the engine stopped after applying a command failed or the"
+              + " log failed; nothing more is applied. Reopen the data directory to recover from the"
+              + " log",
+          poisonedBy);
     }
     if (commands.isEmpty()) {
       return List.of();
@@ -230,9 +263,14 @@ public final class DurableEngine implements AutoCloseable {
     for (Command command : commands) {
       byte[] record = CommandCodec.encode(command);
       if (record.length > RECORD_BYTES_MAX) {
-        outcomes.add(new Outcome.Rejected(ErrorCode.INVALID_ARGUMENT, "the command encodes to "
-            + record.length + " bytes; one log record holds at most recordBytesMax="
-            + RECORD_BYTES_MAX + "; nothing was logged. Split the batch or shrink the payloads"));
+        outcomes.add(
+            new Outcome.Rejected(
+                ErrorCode.INVALID_ARGUMENT,
+                "the command encodes to "
+                    + record.length
+                    + " bytes; one log record holds at most recordBytesMax="
+                    + RECORD_BYTES_MAX
+                    + "; nothing was logged. Split the batch or shrink the payloads"));
         continue;
       }
       records.add(record);
@@ -248,21 +286,26 @@ public final class DurableEngine implements AutoCloseable {
 
   /**
    * Applies a command read back from the log. One that throws is a bug that also stopped the
-   * process that logged it, after the same partial change and before it answered anyone; so it
-   * is logged and passed over, and recovery goes on, instead of failing every restart.
+   * process that logged it, after the same partial change and before it answered anyone; so it is
+   * logged and passed over, and recovery goes on, instead of failing every restart.
    */
   private static void applyLogged(Engine engine, Command command, long lsn, Path dir) {
     try {
       engine.apply(command);
     } catch (RuntimeException e) {
-      log.error("replaying lsn={} in {} threw {}; passed over as the process that logged it did."
-          + " This is a bug: please report it with the data directory", lsn, dir, e.toString(), e);
+      log.error(
+          "replaying lsn={} in {} threw {}; passed over as the process that logged it did."
+              + " This is a bug: please report it with the data directory",
+          lsn,
+          dir,
+          e.toString(),
+          e);
     }
   }
 
   /**
-   * Writes a snapshot of the current state, then deletes the log segments that neither it nor
-   * the previous snapshot needs.
+   * Writes a snapshot of the current state, then deletes the log segments that neither it nor the
+   * previous snapshot needs.
    */
   public void snapshot() throws IOException {
     long lsn = wal.durableLsn();
@@ -276,8 +319,9 @@ public final class DurableEngine implements AutoCloseable {
   private void maybeSnapshot() throws IOException {
     long records = wal.lastLsn() - lastSnapshotLsn;
     boolean byCount = records >= options.snapshotEveryRecords();
-    boolean byTime = records > 0
-        && System.nanoTime() - lastSnapshotNanos >= options.snapshotEveryMillis() * 1_000_000L;
+    boolean byTime =
+        records > 0
+            && System.nanoTime() - lastSnapshotNanos >= options.snapshotEveryMillis() * 1_000_000L;
     if (byCount || byTime) {
       snapshot();
     }
@@ -291,17 +335,19 @@ public final class DurableEngine implements AutoCloseable {
 
   private static void writeSnapshot(SnapshotStore store, Engine engine, long lsn)
       throws IOException {
-    store.write(lsn, out -> {
-      FastDataOutput data = new FastDataOutput(out, 1 << 16);
-      EngineSnapshot.write(engine, data);
-      data.flush();
-    });
+    store.write(
+        lsn,
+        out -> {
+          FastDataOutput data = new FastDataOutput(out, 1 << 16);
+          EngineSnapshot.write(engine, data);
+          data.flush();
+        });
   }
 
   /**
-   * Waits for records already handed to the log. Uninterruptibly: they will be forced and
-   * replayed whatever this thread does, so giving up here would leave memory behind the log (and
-   * a later snapshot would claim records memory never applied). The interrupt is kept for later.
+   * Waits for records already handed to the log. Uninterruptibly: they will be forced and replayed
+   * whatever this thread does, so giving up here would leave memory behind the log (and a later
+   * snapshot would claim records memory never applied). The interrupt is kept for later.
    */
   private static long await(CompletableFuture<Long> durable) throws IOException {
     boolean interrupted = false;

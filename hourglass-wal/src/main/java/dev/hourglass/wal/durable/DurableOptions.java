@@ -9,9 +9,9 @@ import java.nio.file.Path;
  * How a {@link DurableEngine} keeps its state.
  *
  * @param dataDir holds {@code log/} (segments) and {@code snapshots/}; locked while open
- * @param engine the engine's settings for a new data directory; an existing one keeps the
- *     settings recorded in its snapshots, since replaying the log under other settings could
- *     reject commands that were already acknowledged
+ * @param engine the engine's settings for a new data directory; an existing one keeps the settings
+ *     recorded in its snapshots, since replaying the log under other settings could reject commands
+ *     that were already acknowledged
  * @param fsync when appends are forced to disk; {@code always} unless testing
  * @param snapshotEveryRecords take a snapshot (and drop older segments) after this many records;
  *     bounds recovery time, at the price of writing the whole state each time
@@ -33,22 +33,28 @@ public record DurableOptions(
   public static final long SNAPSHOT_EVERY_MILLIS_DEFAULT = 10 * 60_000;
 
   public static DurableOptions of(Path dataDir, EngineConfig engine, FsyncPolicy fsync) {
-    return new DurableOptions(dataDir, engine, fsync, SNAPSHOT_EVERY_RECORDS_DEFAULT,
-        SNAPSHOT_EVERY_MILLIS_DEFAULT, false, WalOptions.SEGMENT_BYTES_DEFAULT);
+    return new DurableOptions(
+        dataDir,
+        engine,
+        fsync,
+        SNAPSHOT_EVERY_RECORDS_DEFAULT,
+        SNAPSHOT_EVERY_MILLIS_DEFAULT,
+        false,
+        WalOptions.SEGMENT_BYTES_DEFAULT);
   }
 
   public DurableOptions withSnapshotEveryRecords(long records) {
-    return new DurableOptions(dataDir, engine, fsync, records, snapshotEveryMillis,
-        repairCorruption, segmentBytesMax);
+    return new DurableOptions(
+        dataDir, engine, fsync, records, snapshotEveryMillis, repairCorruption, segmentBytesMax);
   }
 
   public DurableOptions withRepairCorruption(boolean repair) {
-    return new DurableOptions(dataDir, engine, fsync, snapshotEveryRecords, snapshotEveryMillis,
-        repair, segmentBytesMax);
+    return new DurableOptions(
+        dataDir, engine, fsync, snapshotEveryRecords, snapshotEveryMillis, repair, segmentBytesMax);
   }
 
   public DurableOptions withSegmentBytesMax(long bytes) {
-    return new DurableOptions(dataDir, engine, fsync, snapshotEveryRecords, snapshotEveryMillis,
-        repairCorruption, bytes);
+    return new DurableOptions(
+        dataDir, engine, fsync, snapshotEveryRecords, snapshotEveryMillis, repairCorruption, bytes);
   }
 }

@@ -27,8 +27,8 @@ public final class CrashChild {
     SplittableRandom random = new SplittableRandom(Long.parseLong(args[2]));
     PrintStream out = new PrintStream(System.out, false);
     ArrayDeque<Event.LeaseGranted> held = new ArrayDeque<>();
-    try (DurableEngine engine = DurableEngine.open(dir, EngineConfig.DEFAULTS,
-        new FsyncPolicy.Always())) {
+    try (DurableEngine engine =
+        DurableEngine.open(dir, EngineConfig.DEFAULTS, new FsyncPolicy.Always())) {
       out.println("READY");
       out.flush();
       for (long i = 0; ; i++) {
@@ -37,8 +37,14 @@ public final class CrashChild {
         if (engine.apply(new Command.SubmitJob(now, JobSpec.of(job, "t", null))).isApplied()) {
           out.println("S " + job);
         }
-        Outcome leased = engine.apply(new Command.LeaseJobs(now, "w" + random.nextInt(3),
-            1 + random.nextInt(2), List.of(), 200 + random.nextInt(400)));
+        Outcome leased =
+            engine.apply(
+                new Command.LeaseJobs(
+                    now,
+                    "w" + random.nextInt(3),
+                    1 + random.nextInt(2),
+                    List.of(),
+                    200 + random.nextInt(400)));
         if (leased instanceof Outcome.Applied a) {
           for (Event e : a.events()) {
             if (e instanceof Event.LeaseGranted g) {
@@ -49,8 +55,9 @@ public final class CrashChild {
         }
         if (!held.isEmpty() && random.nextInt(3) > 0) {
           Event.LeaseGranted g = held.poll();
-          if (engine.apply(new Command.CompleteJob(now, g.jobId(), g.workerId(), g.generation(),
-              null)).isApplied()) {
+          if (engine
+              .apply(new Command.CompleteJob(now, g.jobId(), g.workerId(), g.generation(), null))
+              .isApplied()) {
             out.println("C " + g.jobId() + " " + g.generation());
           }
         }

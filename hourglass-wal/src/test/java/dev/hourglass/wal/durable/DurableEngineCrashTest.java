@@ -24,11 +24,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Kills a real process running the durable engine with SIGKILL at random moments, many times on
- * the same data directory, and after each restart checks: every acknowledged submit is present;
- * every acknowledged completion is still SUCCEEDED (a completed job never became runnable again);
- * no job has two live assignments; no generation went backwards, neither against what a worker
- * was told nor against the previous recovery.
+ * Kills a real process running the durable engine with SIGKILL at random moments, many times on the
+ * same data directory, and after each restart checks: every acknowledged submit is present; every
+ * acknowledged completion is still SUCCEEDED (a completed job never became runnable again); no job
+ * has two live assignments; no generation went backwards, neither against what a worker was told
+ * nor against the previous recovery.
  */
 class DurableEngineCrashTest {
   private static final int KILLS = 12;
@@ -58,8 +58,14 @@ class DurableEngineCrashTest {
         verify(submitted, completed, generationTold, generationRecovered);
       }
     } catch (AssertionError e) {
-      throw new AssertionError("crash test failed with seed " + seed
-          + " (-Dhourglass.seed=" + seed + "): " + e.getMessage(), e);
+      throw new AssertionError(
+          "crash test failed with seed "
+              + seed
+              + " (-Dhourglass.seed="
+              + seed
+              + "): "
+              + e.getMessage(),
+          e);
     }
     assertThat(submitted).as("acknowledged submits over all runs").hasSizeGreaterThan(100);
     assertThat(completed).as("acknowledged completions over all runs").isNotEmpty();
@@ -68,20 +74,32 @@ class DurableEngineCrashTest {
   /** Starts the child, lets it acknowledge about {@code acksBeforeKill} results, SIGKILLs it. */
   private List<String> runAndKill(String run, long seed, int acksBeforeKill) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        CrashChild.class.getName(), dir.toString(), run, Long.toString(seed))
-        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    Process child =
+        new ProcessBuilder(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                CrashChild.class.getName(),
+                dir.toString(),
+                run,
+                Long.toString(seed))
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
     List<String> acks = Collections.synchronizedList(new ArrayList<>());
-    Thread reader = Thread.ofVirtual().start(() -> {
-      try (BufferedReader in = new BufferedReader(
-          new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line; (line = in.readLine()) != null; ) {
-          acks.add(line);
-        }
-      } catch (java.io.IOException e) {
-        // the child was killed mid-line; what was read is what was acknowledged
-      }
-    });
+    Thread reader =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try (BufferedReader in =
+                      new BufferedReader(
+                          new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = in.readLine()) != null; ) {
+                      acks.add(line);
+                    }
+                  } catch (java.io.IOException e) {
+                    // the child was killed mid-line; what was read is what was acknowledged
+                  }
+                });
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (acks.size() < acksBeforeKill && child.isAlive() && System.nanoTime() < deadline) {
       Thread.onSpinWait();
@@ -97,15 +115,20 @@ class DurableEngineCrashTest {
     }
   }
 
-  private void verify(Set<String> submitted, Set<String> completed,
-      Map<String, Integer> generationTold, Map<String, Integer> generationRecovered)
+  private void verify(
+      Set<String> submitted,
+      Set<String> completed,
+      Map<String, Integer> generationTold,
+      Map<String, Integer> generationRecovered)
       throws Exception {
-    try (DurableEngine d = DurableEngine.open(dir, EngineConfig.DEFAULTS, new FsyncPolicy.Always())) {
+    try (DurableEngine d =
+        DurableEngine.open(dir, EngineConfig.DEFAULTS, new FsyncPolicy.Always())) {
       for (String job : submitted) {
         assertThat(d.queries().state(job)).as("acknowledged submit %s", job).isNotNull();
       }
       for (String job : completed) {
-        assertThat(d.queries().state(job)).as("acknowledged completion %s", job)
+        assertThat(d.queries().state(job))
+            .as("acknowledged completion %s", job)
             .isEqualTo(JobState.SUCCEEDED);
       }
       Set<String> live = new HashSet<>();
@@ -114,13 +137,15 @@ class DurableEngineCrashTest {
       }
       for (var told : generationTold.entrySet()) {
         JobView job = d.queries().job(told.getKey()).orElseThrow();
-        assertThat(job.generation()).as("generation of %s", told.getKey())
+        assertThat(job.generation())
+            .as("generation of %s", told.getKey())
             .isGreaterThanOrEqualTo(told.getValue());
       }
       for (String job : submitted) {
         int now = d.queries().job(job).orElseThrow().generation();
         Integer before = generationRecovered.put(job, now);
-        assertThat(now).as("generation of %s across restarts", job)
+        assertThat(now)
+            .as("generation of %s across restarts", job)
             .isGreaterThanOrEqualTo(before == null ? 0 : before);
       }
     }

@@ -29,9 +29,9 @@ class DurableEngineTest {
   }
 
   /**
-   * Property: for random command sequences, the state after (apply all in memory) equals the
-   * state after (write each to the log, reopen at random points, replay), with snapshots taken
-   * often or never. The seed is printed on failure; -Dhourglass.seed=N replays one.
+   * Property: for random command sequences, the state after (apply all in memory) equals the state
+   * after (write each to the log, reopen at random points, replay), with snapshots taken often or
+   * never. The seed is printed on failure; -Dhourglass.seed=N replays one.
    */
   @Test
   void reopeningFromLogAndSnapshotsGivesTheSameStateAsApplyingInMemory() throws Exception {
@@ -43,20 +43,28 @@ class DurableEngineTest {
         try {
           checkReplayEquivalence(seed, runDir, snapshotEvery);
         } catch (AssertionError e) {
-          throw new AssertionError("seed " + seed + " snapshotEvery=" + snapshotEvery
-              + "; replay with -Dhourglass.seed=" + seed + ": " + e.getMessage(), e);
+          throw new AssertionError(
+              "seed "
+                  + seed
+                  + " snapshotEvery="
+                  + snapshotEvery
+                  + "; replay with -Dhourglass.seed="
+                  + seed
+                  + ": "
+                  + e.getMessage(),
+              e);
         }
       }
     }
   }
 
-  private void checkReplayEquivalence(long seed, Path runDir, long snapshotEvery)
-      throws Exception {
+  private void checkReplayEquivalence(long seed, Path runDir, long snapshotEvery) throws Exception {
     RandomCommands commands = new RandomCommands(seed);
     SplittableRandom reopenAt = new SplittableRandom(seed ^ 0x5DEECE66DL);
     Engine memory = new Engine(EngineConfig.DEFAULTS);
-    DurableOptions opts = DurableOptions.of(runDir, EngineConfig.DEFAULTS,
-        new FsyncPolicy.NeverUnsafeForTests()).withSnapshotEveryRecords(snapshotEvery);
+    DurableOptions opts =
+        DurableOptions.of(runDir, EngineConfig.DEFAULTS, new FsyncPolicy.NeverUnsafeForTests())
+            .withSnapshotEveryRecords(snapshotEvery);
     DurableEngine durable = DurableEngine.open(opts);
     try {
       for (int i = 0; i < 600; i++) {
@@ -67,14 +75,16 @@ class DurableEngineTest {
           durable.close();
           durable = DurableEngine.open(opts);
           assertThat(EngineSnapshot.toBytes(durable.engine()))
-              .as("state after reopen at command %d", i).isEqualTo(EngineSnapshot.toBytes(memory));
+              .as("state after reopen at command %d", i)
+              .isEqualTo(EngineSnapshot.toBytes(memory));
         }
       }
     } finally {
       durable.close();
     }
     try (DurableEngine reopened = DurableEngine.open(opts)) {
-      assertThat(EngineSnapshot.toBytes(reopened.engine())).isEqualTo(EngineSnapshot.toBytes(memory));
+      assertThat(EngineSnapshot.toBytes(reopened.engine()))
+          .isEqualTo(EngineSnapshot.toBytes(memory));
     }
   }
 
@@ -102,12 +112,16 @@ class DurableEngineTest {
     }
     try (Stream<Path> segments = Files.list(dir.resolve("log"))) {
       assertThat(segments.filter(p -> p.toString().endsWith(".wal")).count())
-          .as("segments left after compaction").isBetween(2L, 6L);
+          .as("segments left after compaction")
+          .isBetween(2L, 6L);
     }
     Path newest;
     try (Stream<Path> files = Files.list(dir.resolve("snapshots"))) {
-      newest = files.filter(p -> !p.getFileName().toString().endsWith(".tmp"))
-          .max(java.util.Comparator.comparing(p -> p.getFileName().toString())).orElseThrow();
+      newest =
+          files
+              .filter(p -> !p.getFileName().toString().endsWith(".tmp"))
+              .max(java.util.Comparator.comparing(p -> p.getFileName().toString()))
+              .orElseThrow();
     }
     byte[] bytes = Files.readAllBytes(newest);
     bytes[bytes.length / 2] ^= 0x5A;
@@ -162,8 +176,11 @@ class DurableEngineTest {
     }
     try (DurableEngine d = DurableEngine.open(options(Long.MAX_VALUE))) {
       long before = d.lastLsn();
-      var outcomes = d.applyAll(List.of(new Command.SubmitJobs(1_000, specs),
-          new Command.SubmitJob(1_000, JobSpec.of("small", "t", null))));
+      var outcomes =
+          d.applyAll(
+              List.of(
+                  new Command.SubmitJobs(1_000, specs),
+                  new Command.SubmitJob(1_000, JobSpec.of("small", "t", null))));
       assertThat(outcomes.get(0).isApplied()).isFalse();
       assertThat(outcomes.get(0).toString()).contains("recordBytesMax");
       assertThat(outcomes.get(1).isApplied()).isTrue();
@@ -215,8 +232,8 @@ class DurableEngineTest {
   @Test
   void theSettingsOfANewDirectoryAreKeptAcrossRestarts() throws Exception {
     var small = EngineConfig.DEFAULTS.withPayloadBytesMax(100);
-    try (DurableEngine d = DurableEngine.open(DurableOptions.of(dir, small,
-        new FsyncPolicy.NeverUnsafeForTests()))) {
+    try (DurableEngine d =
+        DurableEngine.open(DurableOptions.of(dir, small, new FsyncPolicy.NeverUnsafeForTests()))) {
       d.apply(new Command.SubmitJob(1_000, JobSpec.of("a", "t", null)));
     }
     try (DurableEngine d = DurableEngine.open(options(Long.MAX_VALUE))) {

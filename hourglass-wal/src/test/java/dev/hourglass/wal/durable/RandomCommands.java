@@ -23,9 +23,11 @@ final class RandomCommands {
     String worker = workers[random.nextInt(workers.length)];
     int gen = 1 + random.nextInt(3);
     if (dice < 30 || jobs == 0) {
-      JobSpec spec = JobSpec.of("j" + jobs++, "t" + random.nextInt(3), "{\"n\": " + jobs + "}")
-          .withPriority(random.nextInt(3)).withMaxAttempts(1 + random.nextInt(3))
-          .withBackoff(new Backoff(random.nextInt(1_000), 5_000, random.nextBoolean()));
+      JobSpec spec =
+          JobSpec.of("j" + jobs++, "t" + random.nextInt(3), "{\"n\": " + jobs + "}")
+              .withPriority(random.nextInt(3))
+              .withMaxAttempts(1 + random.nextInt(3))
+              .withBackoff(new Backoff(random.nextInt(1_000), 5_000, random.nextBoolean()));
       if (jobs > 1 && random.nextInt(4) == 0) {
         spec = spec.withDependsOn(List.of("j" + random.nextInt(jobs - 1)));
       }

@@ -31,8 +31,10 @@ public class GreetingController {
   @PostMapping("/greetings")
   @ResponseStatus(HttpStatus.ACCEPTED)
   public Map<String, String> submit(@RequestBody GreetingHandler.Greeting greeting) {
-    String id = hourglass.submit(JobRequest.builder("send-greeting").payload(greeting)
-        .maxAttempts(3).build()).jobId();
+    String id =
+        hourglass
+            .submit(JobRequest.builder("send-greeting").payload(greeting).maxAttempts(3).build())
+            .jobId();
     return Map.of("job_id", id);
   }
 
@@ -50,7 +52,7 @@ public class GreetingController {
   @ExceptionHandler(HourglassException.class)
   public ResponseEntity<Map<String, Object>> refused(HourglassException e) {
     int status = e.status() >= 400 && e.status() < 600 ? e.status() : 502;
-    return ResponseEntity.status(status).body(Map.of("code", e.codeName(), "detail",
-        String.valueOf(e.detail())));
+    return ResponseEntity.status(status)
+        .body(Map.of("code", e.codeName(), "detail", String.valueOf(e.detail())));
   }
 }
