@@ -96,9 +96,10 @@ import java.util.TreeMap;
  *
  * <p><b>Cost.</b> Submit, lease, heartbeat, complete and fail are O(log n) in the jobs of the
  * structures they touch (O(1) for in-order FIFO lanes); lease scans the non-empty lanes of the
- * worker's queues (a fair queue: one heap top per task type; see {@link FairRing}), and
- * the strategies, rate limits and reservations add O(1) per queue served ({@link Policies}). A tick costs O(k log n) for k jobs that come due. Counts are kept up to date by
- * every transition, so reading them is O(1).
+ * worker's queues (a fair queue: one heap top per task type; see {@link FairRing}), and the
+ * strategies, rate limits and reservations add O(1) per queue served ({@link Policies}). A tick
+ * costs O(k log n) for k jobs that come due. Counts are kept up to date by every transition, so
+ * reading them is O(1).
  *
  * <p>Not thread-safe: confine an engine to one thread (the server's apply loop, the Raft state
  * machine's applier) and publish reads through that thread or a snapshot.

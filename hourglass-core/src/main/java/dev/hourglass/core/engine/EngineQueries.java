@@ -111,11 +111,15 @@ public final class EngineQueries {
       }
     }
     long activeKeys = q.fairRing == null ? 0 : q.fairRing.keyCount();
-    var policy = new QueueView.Policy(q.weight,
-        q.rate == null ? dev.hourglass.core.command.RateLimit.NONE : q.rate.limit, q.fair,
-        java.util.Collections.unmodifiableMap(new LinkedHashMap<>(q.keyWeights)), activeKeys);
-    return new QueueView(q.name, q.paused, q.maxRunning, q.running, counts(q.countsByState),
-        ready, policy);
+    var policy =
+        new QueueView.Policy(
+            q.weight,
+            q.rate == null ? dev.hourglass.core.command.RateLimit.NONE : q.rate.limit,
+            q.fair,
+            java.util.Collections.unmodifiableMap(new LinkedHashMap<>(q.keyWeights)),
+            activeKeys);
+    return new QueueView(
+        q.name, q.paused, q.maxRunning, q.running, counts(q.countsByState), ready, policy);
   }
 
   /** How many queues and task entries the engine holds (for bounds checks and metrics). */

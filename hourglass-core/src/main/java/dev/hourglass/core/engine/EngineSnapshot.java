@@ -116,10 +116,9 @@ public final class EngineSnapshot {
 
   /**
    * The scheduling policies, after everything else: jobs' and schedule templates' fairness keys;
-   * queues with a weight, rate limit or fairness (and the fair ring's key order and
-   * partial turns); task
-   * types with a rate limit; workers' strategy rotation and reserved slots. Each list holds only the entries that
-   * differ from the defaults, in the engine's order.
+   * queues with a weight, rate limit or fairness (and the fair ring's key order and partial turns);
+   * task types with a rate limit; workers' strategy rotation and reserved slots. Each list holds
+   * only the entries that differ from the defaults, in the engine's order.
    */
   private static void writePolicies(Engine e, DataOutput out) throws IOException {
     List<Job> keyed = new ArrayList<>();
@@ -291,13 +290,25 @@ public final class EngineSnapshot {
           String key = readString(in);
           int served = in.readInt();
           if (served < 1 || turns.put(key, served) != null) {
-            throw new IOException("corrupt engine snapshot: fair queue " + q.name + " key " + key
-                + " has a partial turn of " + served + " or two of them");
+            throw new IOException(
+                "corrupt engine snapshot: fair queue "
+                    + q.name
+                    + " key "
+                    + key
+                    + " has a partial turn of "
+                    + served
+                    + " or two of them");
           }
         }
         if (order.size() != q.fairRing.keyCount()) {
-          throw new IOException("corrupt engine snapshot: fair queue " + q.name + " names "
-              + order.size() + " keys in its ring, " + q.fairRing.keyCount() + " hold ready jobs");
+          throw new IOException(
+              "corrupt engine snapshot: fair queue "
+                  + q.name
+                  + " names "
+                  + order.size()
+                  + " keys in its ring, "
+                  + q.fairRing.keyCount()
+                  + " hold ready jobs");
         }
         q.fairRing.restore(order, turns);
       }

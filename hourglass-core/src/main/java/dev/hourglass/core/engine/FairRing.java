@@ -16,29 +16,27 @@ import java.util.TreeSet;
  *
  * <p>Implementation notes. The ring is a position per key, its {@link Key#stamp}: a key that gets
  * its first ready job, or ends its turn, takes the next value of a counter, so the front of the
- * ring is the key with the lowest stamp and sending a key to the back is giving it a new stamp.
- * A key's jobs are split by task type ({@link KeyJobs}), and each task type keeps the keys that
- * have jobs of that type in stamp order ({@link TaskKeys}): a linked list, as new and re-stamped
- * keys always go to the back, plus a heap for the rare key that gains a task type while it
- * waits in the ring. A lease looks at the first key of each task type it may take (its task
- * filter, the task limits) and serves the lowest stamp: the first key in the queue's ring that
- * has a job the lease may run, with no pass over the keys. From that key it takes the best job
- * of those task types: higher priority, then earlier deadline, then older. A worker that runs
- * only some task types therefore gets only those, and skips the keys that have none of them
- * without using up their turn.
+ * ring is the key with the lowest stamp and sending a key to the back is giving it a new stamp. A
+ * key's jobs are split by task type ({@link KeyJobs}), and each task type keeps the keys that have
+ * jobs of that type in stamp order ({@link TaskKeys}): a linked list, as new and re-stamped keys
+ * always go to the back, plus a heap for the rare key that gains a task type while it waits in the
+ * ring. A lease looks at the first key of each task type it may take (its task filter, the task
+ * limits) and serves the lowest stamp: the first key in the queue's ring that has a job the lease
+ * may run, with no pass over the keys. From that key it takes the best job of those task types:
+ * higher priority, then earlier deadline, then older. A worker that runs only some task types
+ * therefore gets only those, and skips the keys that have none of them without using up their turn.
  *
  * <p>A key with weight w is given w jobs ({@link Key#served}) before it goes to the back; a key
  * whose last ready job leaves is forgotten, its partial turn with it, so memory follows the keys
  * with work. Inside one task type of one key, in-order arrivals (one priority, no deadline, each
- * newer than the last) sit in a small FIFO ring and the others in a sorted set, as in a plain
- * lane.
+ * newer than the last) sit in a small FIFO ring and the others in a sorted set, as in a plain lane.
  *
- * <p>Cost: adding or removing a job is a hash lookup of its key plus O(1) (in order) or O(log j)
- * in the key's jobs of its type; a key joining or leaving a task type is O(1) (O(log k) through
- * the heap); a lease's choice is one list head per task type of the queue (what a plain queue
- * pays per lane); ending a turn moves the key to the back of each of its task types' lists, O(t)
- * for t types (O(log k) for one it waited on in the heap). The jobs are only here: the queue's
- * plain lanes keep just their counts.
+ * <p>Cost: adding or removing a job is a hash lookup of its key plus O(1) (in order) or O(log j) in
+ * the key's jobs of its type; a key joining or leaving a task type is O(1) (O(log k) through the
+ * heap); a lease's choice is one list head per task type of the queue (what a plain queue pays per
+ * lane); ending a turn moves the key to the back of each of its task types' lists, O(t) for t types
+ * (O(log k) for one it waited on in the heap). The jobs are only here: the queue's plain lanes keep
+ * just their counts.
  *
  * <p>The ring order and the partial turns are state, written to the snapshot ({@link #order},
  * {@link #partialTurns}) and put back by {@link #restore}; the stamps themselves are not written,
@@ -54,10 +52,13 @@ final class FairRing {
   /** A key with ready jobs: its place in the ring, its partial turn, its jobs by task type. */
   private static final class Key {
     final String name;
+
     /** Lower is served sooner; unique within the ring. */
     long stamp;
+
     /** The jobs given in its current turn, below its weight. */
     int served;
+
     /** Its jobs by task type, linked through {@link KeyJobs#nextOfKey}: usually just one. */
     KeyJobs first;
 
@@ -90,10 +91,10 @@ final class FairRing {
 
   /**
    * One task type of the queue: the keys that have READY jobs of it, by stamp. A key enters with
-   * the highest stamp yet when it is new or ends its turn, so those go to the back of a linked
-   * list that stays in stamp order (O(1)); only a key already in the ring that gains this task
-   * type enters with an older stamp, and waits in a heap by stamp until its turn ends. The first
-   * key is the lower of the two heads.
+   * the highest stamp yet when it is new or ends its turn, so those go to the back of a linked list
+   * that stays in stamp order (O(1)); only a key already in the ring that gains this task type
+   * enters with an older stamp, and waits in a heap by stamp until its turn ends. The first key is
+   * the lower of the two heads.
    */
   static final class TaskKeys {
     final String task;
@@ -167,19 +168,23 @@ final class FairRing {
    * entry is live only while its job is READY with the {@link Job#readyStamp} it entered with;
    * stale ones are dropped at the head, and the ring is reset whenever its last live job leaves.
    * Entering the ring sets the job's stamp to the entry's number ({@link #pushed}), which the
-   * entry's place gives back, so the ring needs no array of stamps beside its jobs (a job leaves
-   * no other structure's entries behind while it is here: the lanes of a fair queue only count).
+   * entry's place gives back, so the ring needs no array of stamps beside its jobs (a job leaves no
+   * other structure's entries behind while it is here: the lanes of a fair queue only count).
    */
   private static final class KeyJobs extends HeapMember {
     final Key key;
     final TaskKeys lane;
     KeyJobs nextOfKey;
+
     /** Neighbours in its task type's list (in stamp order), while not in its late heap. */
     KeyJobs prev;
+
     KeyJobs next;
     private Job[] ring;
+
     /** Entries ever pushed; the entry at offset i from the head is number pushed - size + i. */
     private int pushed;
+
     private int ringHead;
     private int ringSize;
     private int ringLive;
@@ -302,17 +307,22 @@ final class FairRing {
   private final QueueState queue;
   private final Map<String, Key> keys = new HashMap<>();
   private final Map<String, TaskKeys> byTask = new HashMap<>();
+
   /** The task types in the order they first had a job here, for the lease's pass over them. */
   final List<TaskKeys> tasks = new ArrayList<>();
+
   /** The last stamp given; the next key to join or end its turn gets the one after. */
   private long clock;
+
   private int jobs;
+
   /**
    * The job {@link #next} last chose and where it is, so that leasing it ({@link #served}, then
    * {@link #remove}) skips two lookups of its key. Not state, only a shortcut: while set, the job
    * is READY in that entry (its removal clears it).
    */
   private Job lastJob;
+
   private KeyJobs lastEntry;
 
   FairRing(QueueState queue) {
@@ -370,8 +380,11 @@ final class FairRing {
   /** Removes a job that is leaving READY (still READY now); call before its state changes. */
   void remove(Job job) {
     KeyJobs kj = entryOf(job);
-    Invariants.check(kj != null, "READY job %s has no entry under its fairness key in queue %s",
-        job.id, queue.name);
+    Invariants.check(
+        kj != null,
+        "READY job %s has no entry under its fairness key in queue %s",
+        job.id,
+        queue.name);
     Key k = kj.key;
     if (job == lastJob) {
       lastJob = null;
@@ -435,8 +448,11 @@ final class FairRing {
    */
   void served(Job job) {
     KeyJobs kj = entryOf(job);
-    Invariants.check(kj != null && kj.lane.top() == kj,
-        "job %s leased out of turn from fair queue %s", job.id, queue.name);
+    Invariants.check(
+        kj != null && kj.lane.top() == kj,
+        "job %s leased out of turn from fair queue %s",
+        job.id,
+        queue.name);
     Key k = kj.key;
     k.served++;
     if (k.served >= queue.keyWeight(k.name)) {
@@ -482,12 +498,16 @@ final class FairRing {
   }
 
   /**
-   * Puts the ring back in a snapshot's order with its partial turns; the keys must be exactly
-   * those that hold ready jobs.
+   * Puts the ring back in a snapshot's order with its partial turns; the keys must be exactly those
+   * that hold ready jobs.
    */
   void restore(List<String> order, Map<String, Integer> turns) {
-    Invariants.check(order.size() == keys.size(), "fair ring of %s: snapshot names %d keys, %d"
-        + " hold ready jobs", queue.name, order.size(), keys.size());
+    Invariants.check(
+        order.size() == keys.size(),
+        "fair ring of %s: snapshot names %d keys, %d" + " hold ready jobs",
+        queue.name,
+        order.size(),
+        keys.size());
     for (Key k : keys.values()) { // marking only: the iteration order does not matter
       k.stamp = 0;
     }
@@ -497,8 +517,11 @@ final class FairRing {
     clock = 0;
     for (String name : order) {
       Key k = keys.get(name);
-      Invariants.check(k != null && k.stamp == 0, "fair ring of %s: key %s is unknown or named"
-          + " twice", queue.name, name);
+      Invariants.check(
+          k != null && k.stamp == 0,
+          "fair ring of %s: key %s is unknown or named" + " twice",
+          queue.name,
+          name);
       k.stamp = ++clock;
       Integer served = turns.get(name);
       k.served = served == null ? 0 : served;

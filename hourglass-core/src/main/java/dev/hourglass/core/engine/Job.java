@@ -49,6 +49,7 @@ final class Job extends HeapMember {
 
   /** Parents that have not succeeded yet; the job stays PENDING while this is above zero. */
   int unmetParents;
+
   /**
    * Bumped each time the job enters READY, so stale FIFO-ring entries can be recognised; a fair
    * queue's ring sets it to the number of the job's entry (see {@code FairRing}).

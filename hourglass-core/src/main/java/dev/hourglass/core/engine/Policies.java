@@ -266,9 +266,9 @@ final class Policies {
 
   /**
    * Moves a queue's READY jobs from its lanes (which keep their counts) into a new fair ring,
-   * oldest first, so that keys join the ring in the order of their oldest ready job. O(r log r)
-   * in the queue's READY jobs, once, when an operator makes the queue fair (and when a snapshot
-   * is read).
+   * oldest first, so that keys join the ring in the order of their oldest ready job. O(r log r) in
+   * the queue's READY jobs, once, when an operator makes the queue fair (and when a snapshot is
+   * read).
    */
   static void fillRing(QueueState q) {
     List<Job> ready = new ArrayList<>();

@@ -25,14 +25,16 @@ final class QueueState {
   RateBucket rate;
 
   /**
-   * Whether its fairness keys are served in turn; then {@link #fairRing} holds its READY jobs
-   * (the lanes only count them), and {@link #keyWeights} the keys' turns.
+   * Whether its fairness keys are served in turn; then {@link #fairRing} holds its READY jobs (the
+   * lanes only count them), and {@link #keyWeights} the keys' turns.
    */
   boolean fair;
 
   Map<String, Integer> keyWeights = Map.of();
+
   /** The queue's READY jobs by fairness key while it is fair; null while it is plain. */
   FairRing fairRing;
+
   /** Jobs of this queue per state, indexed by JobState ordinal. */
   final long[] countsByState = new long[dev.hourglass.core.view.JobState.values().length];
 

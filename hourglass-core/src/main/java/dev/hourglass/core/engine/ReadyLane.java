@@ -86,8 +86,8 @@ final class ReadyLane {
   }
 
   /**
-   * Counts a READY job of a fair queue in or out: such a job lives in its queue's {@link
-   * FairRing}, and the lane only keeps the count that views, limits and listings read.
+   * Counts a READY job of a fair queue in or out: such a job lives in its queue's {@link FairRing},
+   * and the lane only keeps the count that views, limits and listings read.
    */
   void count(int delta) {
     live += delta;
@@ -98,8 +98,8 @@ final class ReadyLane {
 
   /**
    * Moves the lane's jobs to {@code out}, unordered, and empties its structures but keeps its
-   * count: its queue has become fair, so the jobs now live in the fair ring. O(lane size log
-   * lane size), for a policy change only.
+   * count: its queue has become fair, so the jobs now live in the fair ring. O(lane size log lane
+   * size), for a policy change only.
    */
   void moveAllTo(java.util.Collection<Job> out) {
     for (int i = 0; i < ringSize; i++) {

@@ -26,8 +26,8 @@ public record QueueView(
    * @param rate its rate limit; {@link RateLimit#NONE} for none
    * @param fair whether its fairness keys are served in turn
    * @param keyWeights jobs per turn of the keys named (1 for the others)
-   * @param activeKeys fairness keys with READY jobs now (fair queues; each key once, whatever
-   *     its jobs' task types)
+   * @param activeKeys fairness keys with READY jobs now (fair queues; each key once, whatever its
+   *     jobs' task types)
    */
   public record Policy(
       int weight, RateLimit rate, boolean fair, Map<String, Integer> keyWeights, long activeKeys) {

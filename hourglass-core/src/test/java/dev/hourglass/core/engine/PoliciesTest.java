@@ -150,8 +150,16 @@ class PoliciesTest {
   private List<String> leaseIds(String worker, int n, String... tasks) {
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      for (Event e : f.applied(new LeaseJobs(f.now, worker, 1, List.of("fair"), 60_000,
-          List.of(tasks), LeaseStrategy.PRIORITY))) {
+      for (Event e :
+          f.applied(
+              new LeaseJobs(
+                  f.now,
+                  worker,
+                  1,
+                  List.of("fair"),
+                  60_000,
+                  List.of(tasks),
+                  LeaseStrategy.PRIORITY))) {
         if (e instanceof LeaseGranted g) {
           ids.add(g.jobId());
         }
@@ -162,17 +170,19 @@ class PoliciesTest {
 
   /**
    * Goal: a fair queue turns its keys queue-wide, across task types: a key whose jobs are of
-   * another task type than the others' does not get a turn of its own per type (and so several
-   * jobs in a row), and a worker that runs one task type gets only that type, skipping the keys
-   * that have none of it without using up their turn.
+   * another task type than the others' does not get a turn of its own per type (and so several jobs
+   * in a row), and a worker that runs one task type gets only that type, skipping the keys that
+   * have none of it without using up their turn.
    */
   @Test
   void aFairQueueTurnsItsKeysAcrossTaskTypesAndATaskFilterStillHolds() {
     f.applied(new Command.SetQueueFairness(f.now, "fair", true, Map.of()));
     for (String key : List.of("a", "b", "c")) {
       for (int i = 1; i <= 3; i++) {
-        f.submit(JobSpec.of(key + i, key.equals("b") ? "y" : "x", null).withQueue("fair")
-            .withFairnessKey(key));
+        f.submit(
+            JobSpec.of(key + i, key.equals("b") ? "y" : "x", null)
+                .withQueue("fair")
+                .withFairnessKey(key));
       }
     }
     workers(f, "any", "xs", "ys");
@@ -183,8 +193,8 @@ class PoliciesTest {
   }
 
   /**
-   * Goal: a key that gets a job of another task type keeps its place in the ring: it is ahead of
-   * a key that joined after it, also for a worker of that task type alone, before and after a
+   * Goal: a key that gets a job of another task type keeps its place in the ring: it is ahead of a
+   * key that joined after it, also for a worker of that task type alone, before and after a
    * snapshot.
    */
   @Test
@@ -195,12 +205,23 @@ class PoliciesTest {
     f.submit(JobSpec.of("c-y", "y", null).withQueue("fair").withFairnessKey("c"));
     f.submit(JobSpec.of("a-y", "y", null).withQueue("fair").withFairnessKey("a"));
     workers(f, "ys");
-    Engine restored = EngineSnapshot.read(new FastDataInput(
-        new ByteArrayInputStream(EngineSnapshot.toBytes(f.engine)), 4096));
+    Engine restored =
+        EngineSnapshot.read(
+            new FastDataInput(new ByteArrayInputStream(EngineSnapshot.toBytes(f.engine)), 4096));
     assertThat(leaseIds("ys", 3, "y")).containsExactly("a-y", "b-y", "c-y");
     List<String> fromSnapshot = new ArrayList<>();
-    for (Event e : ((Applied) restored.apply(new LeaseJobs(f.now, "ys", 3, List.of("fair"),
-        60_000, List.of("y"), LeaseStrategy.PRIORITY))).events()) {
+    for (Event e :
+        ((Applied)
+                restored.apply(
+                    new LeaseJobs(
+                        f.now,
+                        "ys",
+                        3,
+                        List.of("fair"),
+                        60_000,
+                        List.of("y"),
+                        LeaseStrategy.PRIORITY)))
+            .events()) {
       if (e instanceof LeaseGranted g) {
         fromSnapshot.add(g.jobId());
       }
@@ -210,22 +231,36 @@ class PoliciesTest {
 
   /**
    * Goal: a fair queue's jobs live in its ring, yet the counts that views and limits read stay
-   * right (a key with jobs of two task types is one active key), and making the queue plain
-   * again, and fair again, hands every job back in order.
+   * right (a key with jobs of two task types is one active key), and making the queue plain again,
+   * and fair again, hands every job back in order.
    */
   @Test
   void aFairQueueCountsItsReadyJobsAndGivesThemBackWhenMadePlain() {
     f.applied(new Command.SetQueueFairness(f.now, "fair", true, Map.of()));
     for (int i = 0; i < 6; i++) { // keys k0..k2, each with one job of task x and one of task y
-      f.submit(new JobSpec("j" + i, "fair", i % 2 == 0 ? "x" : "y", null, i % 3,
-          JobSpec.NO_DEADLINE, 0, List.of(), 3, dev.hourglass.core.command.Backoff.DEFAULT, 0,
-          null, null, "k" + (i % 3)));
+      f.submit(
+          new JobSpec(
+              "j" + i,
+              "fair",
+              i % 2 == 0 ? "x" : "y",
+              null,
+              i % 3,
+              JobSpec.NO_DEADLINE,
+              0,
+              List.of(),
+              3,
+              dev.hourglass.core.command.Backoff.DEFAULT,
+              0,
+              null,
+              null,
+              "k" + (i % 3)));
     }
     var view = f.engine.queries().queues().get(0);
-    assertThat(view.readyByPriority()).containsExactly(Map.entry(2, 2L), Map.entry(1, 2L),
-        Map.entry(0, 2L));
+    assertThat(view.readyByPriority())
+        .containsExactly(Map.entry(2, 2L), Map.entry(1, 2L), Map.entry(0, 2L));
     assertThat(view.policy().activeKeys()).isEqualTo(3);
-    assertThat(f.engine.queries().unrunnable()).extracting(UnrunnableView::ready)
+    assertThat(f.engine.queries().unrunnable())
+        .extracting(UnrunnableView::ready)
         .containsExactly(3L, 3L);
     workers(f, "w");
     assertThat(leaseIds("w", 2)).containsExactly("j0", "j1");
@@ -361,13 +396,16 @@ class PoliciesTest {
     private MJob bestOf(String queue, String key, boolean fifo) {
       MJob best = null;
       for (MJob j : ready) {
-        if (!j.queue.equals(queue) || key != null && !j.key.equals(key)
+        if (!j.queue.equals(queue)
+            || key != null && !j.key.equals(key)
             || !tasks.isEmpty() && !tasks.contains(j.task)) {
           continue;
         }
         // In a fair queue the key's own order (priority) holds under every strategy.
-        if (best == null || (fifo ? j.seq < best.seq : j.priority > best.priority
-            || j.priority == best.priority && j.seq < best.seq)) {
+        if (best == null
+            || (fifo
+                ? j.seq < best.seq
+                : j.priority > best.priority || j.priority == best.priority && j.seq < best.seq)) {
           best = j;
         }
       }
@@ -473,8 +511,8 @@ class PoliciesTest {
     void leave(MJob j) {
       ready.remove(j);
       List<String> ring = rings.get(j.queue);
-      if (ring != null && ready.stream().noneMatch(r -> r.queue.equals(j.queue)
-          && r.key.equals(j.key))) {
+      if (ring != null
+          && ready.stream().noneMatch(r -> r.queue.equals(j.queue) && r.key.equals(j.key))) {
         ring.remove(j.key);
         used.get(j.queue).remove(j.key);
       }
@@ -482,10 +520,10 @@ class PoliciesTest {
   }
 
   /**
-   * Goal: over random submits (random queue, task type, priority, key), cancels, releases,
-   * weight changes, a queue made fair and plain again, and leases (random worker, size, queue list, task filter and
-   * strategy), the engine grants exactly the jobs the model does, in the same order; and the
-   * same commands replayed, through the codec and from a mid-run snapshot, give the same state.
+   * Goal: over random submits (random queue, task type, priority, key), cancels, releases, weight
+   * changes, a queue made fair and plain again, and leases (random worker, size, queue list, task
+   * filter and strategy), the engine grants exactly the jobs the model does, in the same order; and
+   * the same commands replayed, through the codec and from a mid-run snapshot, give the same state.
    */
   @Test
   void grantsMatchThePlainModelForEveryStrategy() throws Exception {
@@ -556,8 +594,24 @@ class PoliciesTest {
         String task = taskTypes.get(rnd.nextInt(taskTypes.size()));
         int prio = rnd.nextInt(3);
         String id = "j" + step;
-        c = new Command.SubmitJob(now, new JobSpec(id, q, task, null, prio, JobSpec.NO_DEADLINE,
-            0, List.of(), 3, dev.hourglass.core.command.Backoff.DEFAULT, 0, null, null, key));
+        c =
+            new Command.SubmitJob(
+                now,
+                new JobSpec(
+                    id,
+                    q,
+                    task,
+                    null,
+                    prio,
+                    JobSpec.NO_DEADLINE,
+                    0,
+                    List.of(),
+                    3,
+                    dev.hourglass.core.command.Backoff.DEFAULT,
+                    0,
+                    null,
+                    null,
+                    key));
         MJob j = new MJob(id, q, task, prio, ++seq, key);
         byId.put(id, j);
         model.add(j);
