@@ -174,7 +174,11 @@ public final class EngineLoop implements AutoCloseable {
     }
 
     LeaseJobs command(long now) {
-      return new LeaseJobs(now, workerId, max, queues, leaseMillis, tasks, strategy);
+      return command(now, max);
+    }
+
+    LeaseJobs command(long now, int upTo) {
+      return new LeaseJobs(now, workerId, upTo, queues, leaseMillis, tasks, strategy);
     }
   }
 
@@ -311,17 +315,30 @@ public final class EngineLoop implements AutoCloseable {
     return r.reply();
   }
 
+  /** How many assignments are owed to the worker since a restart (each may have ended since). */
+  private int owedTo(String workerId) {
+    List<Outcome.Assignment> owed = owedAfterRecovery.get(workerId);
+    return owed == null ? 0 : owed.size();
+  }
+
   /**
-   * The assignments owed to this worker since recovery that are still its live, unconfirmed leases
-   * (one it already heartbeated, completed or lost is not re-sent); each only once.
+   * The assignments owed to {@code workerId} since recovery that are still its live, unconfirmed
+   * leases (one it already heartbeated, completed or lost is not re-sent), each only once, at most
+   * {@code limit}; the rest stay owed to its next lease.
    */
-  private List<Assignment> redeliveries(String workerId, EngineQueries queries) {
+  private List<Assignment> redeliveries(String workerId, EngineQueries queries, int limit) {
     List<Assignment> out = new ArrayList<>();
     List<Outcome.Assignment> owed = owedAfterRecovery.remove(workerId);
     if (owed == null) {
       return out;
     }
-    for (Outcome.Assignment o : owed) {
+    for (int i = 0; i < owed.size(); i++) {
+      if (out.size() >= limit) {
+        // A lease answers at most its max: the rest stay owed to the worker's next lease.
+        owedAfterRecovery.put(workerId, new ArrayList<>(owed.subList(i, owed.size())));
+        break;
+      }
+      Outcome.Assignment o = owed.get(i);
       JobView job = queries.job(o.jobId()).orElse(null);
       var live = job == null ? null : job.liveAttempt();
       // Only the very assignment that was owed: if that lease ended and the job was granted
@@ -633,6 +650,7 @@ public final class EngineLoop implements AutoCloseable {
     }
     addParkedRetries(commands, owners, now);
     List<Read<?>> reads = new ArrayList<>();
+    List<Lease> owedOnly = new ArrayList<>();
     for (Work w : batch) {
       switch (w) {
         case Write<?> wr -> {
@@ -640,8 +658,14 @@ public final class EngineLoop implements AutoCloseable {
           owners.add(wr);
         }
         case Lease l -> {
-          commands.add(l.command(now));
-          owners.add(l);
+          // Assignments owed since a restart are answered first and count against max.
+          int owed = owedTo(l.workerId);
+          if (owed > 0 && owed >= l.max) {
+            owedOnly.add(l);
+          } else {
+            commands.add(l.command(now, l.max - owed));
+            owners.add(l);
+          }
         }
         case Read<?> r -> reads.add(r);
         case Stop s -> throw new IllegalStateException("stop is handled by the caller");
@@ -679,6 +703,9 @@ public final class EngineLoop implements AutoCloseable {
     expireParked();
     backend.read(
         q -> {
+          for (Lease l : owedOnly) {
+            l.reply.complete(redeliveries(l.workerId, q, l.max));
+          }
           for (Read<?> r : reads) {
             r.answer(q);
           }
@@ -848,7 +875,7 @@ public final class EngineLoop implements AutoCloseable {
       case Rejected r ->
           l.reply.completeExceptionally(new EngineLoopException.Rejected(r.code(), r.detail()));
       case Applied a -> {
-        List<Assignment> granted = redeliveries(l.workerId, queries);
+        List<Assignment> granted = redeliveries(l.workerId, queries, l.max);
         for (Event e : a.events()) {
           if (e instanceof LeaseGranted g) {
             JobView job = queries.job(g.jobId()).orElseThrow();

@@ -202,6 +202,34 @@ class EmbeddedHourglassTest {
   }
 
   @Test
+  void assignmentsOwedAfterARestartAreAnsweredNoMoreThanMaxAtATime() throws Exception {
+    // Goal: a worker that held three unconfirmed leases before a restart and polls for one job at
+    // a time gets one at a time: the owed assignments count against max, the rest wait.
+    hourglass = EmbeddedHourglass.open(dir);
+    for (int i = 0; i < 4; i++) {
+      hourglass.submit(JobSpec.of("j" + i, "t", null));
+    }
+    List<Assignment> held = hourglass.lease("w1", 3, List.of(), List.of(), LEASE, Duration.ZERO);
+    assertThat(held).hasSize(3);
+    hourglass.close();
+
+    hourglass = EmbeddedHourglass.open(dir);
+    List<String> seen = new ArrayList<>();
+    for (int poll = 0; poll < 3; poll++) {
+      List<Assignment> got = hourglass.lease("w1", 1, List.of(), List.of(), LEASE, Duration.ZERO);
+      assertThat(got).as("poll %d", poll).hasSize(1);
+      assertThat(got.getFirst().redelivered()).isTrue();
+      seen.add(got.getFirst().jobId());
+      hourglass.complete(got.getFirst(), null);
+    }
+    assertThat(seen)
+        .containsExactlyInAnyOrderElementsOf(held.stream().map(Assignment::jobId).toList());
+    List<Assignment> fresh = hourglass.lease("w1", 2, List.of(), List.of(), LEASE, Duration.ZERO);
+    assertThat(fresh).extracting(Assignment::jobId).containsExactly("j3");
+    assertThat(fresh.getFirst().redelivered()).isFalse();
+  }
+
+  @Test
   void theDataDirectoryIsLockedWhileOpen() throws Exception {
     hourglass = EmbeddedHourglass.open(dir);
     assertThatThrownBy(() -> EmbeddedHourglass.open(dir))

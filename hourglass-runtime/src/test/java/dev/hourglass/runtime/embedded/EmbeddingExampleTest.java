@@ -26,21 +26,15 @@ class EmbeddingExampleTest {
 
   /** The example; {@code sendEmail} stands for the application's own code. */
   static JobState example(Path dataDir, Consumer<String> sendEmail) throws Exception {
+    // spotless:off (the example reads as docs/EMBEDDING.md shows it)
     // BEGIN EMBEDDING.md example
     try (var hourglass = EmbeddedHourglass.open(dataDir)) {
-      String id =
-          hourglass.submit(
-              JobSpec.of(null, "send-email", "{\"to\":\"a@example.com\"}").withMaxAttempts(5));
+      String id = hourglass.submit(
+          JobSpec.of(null, "send-email", "{\"to\":\"a@example.com\"}").withMaxAttempts(5));
 
       // A worker thread's loop body: lease, run, report with the lease's generation.
-      for (Assignment a :
-          hourglass.lease(
-              "mailer-1",
-              8,
-              List.of(),
-              List.of("send-email"),
-              Duration.ofSeconds(30),
-              Duration.ofSeconds(10))) {
+      for (Assignment a : hourglass.lease("mailer-1", 8, List.of(), List.of("send-email"),
+          Duration.ofSeconds(30), Duration.ofSeconds(10))) {
         try {
           sendEmail.accept(a.payload());
           hourglass.complete(a, "{\"sent\":true}");
@@ -56,6 +50,7 @@ class EmbeddingExampleTest {
       return hourglass.job(id).orElseThrow().state();
     }
     // END EMBEDDING.md example
+    // spotless:on
   }
 
   @Test
