@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Hourglass embedded the way the peers are: a {@link DurableEngine} (write-ahead log, fsync before
@@ -32,14 +33,15 @@ import java.util.concurrent.TimeUnit;
  * commands of a turn to one {@link DurableEngine#applyAll} (one fsync: group commit), then answers;
  * it proposes {@code Tick(now)} once the engine's next wake-up has passed, so delayed jobs become
  * ready on time, and parks a lease that grants nothing until the engine says it would grant (a long
- * poll). The worker is the SDK's: a dispatcher leases as many jobs as it has free slots (one lease
- * in flight), runs them on a fixed pool of {@code threads} platform threads, and each finished
- * job's completion goes to the loop, where completions are batched into the next group commit.
- * Slots are {@value #PREFETCH_PER_THREAD} per thread: the worker may hold that many leased jobs per
- * thread. Why so many: Hourglass is built to batch (one lease of up to 1,000 jobs, one group commit
- * for many completions), and a lease is an in-memory reservation, not a row lock; with 3 per thread
- * (the fetch limit db-scheduler uses by default) every group commit carried about 24 jobs and the
- * fsync per turn, not the engine, set the pace (measured: about 10,000 jobs/s on a loaded machine).
+ * poll). The worker is the SDK's: it leases as many jobs as it has free slots (one lease in
+ * flight), and the lease's answer hands them, on the loop's thread as it completes, to a fixed pool
+ * of {@code threads} platform threads, and each finished job's completion goes to the loop, where
+ * completions are batched into the next group commit. Slots are {@value #PREFETCH_PER_THREAD} per
+ * thread: the worker may hold that many leased jobs per thread. Why so many: Hourglass is built to
+ * batch (one lease of up to 1,000 jobs, one group commit for many completions), and a lease is an
+ * in-memory reservation, not a row lock; with 3 per thread (the fetch limit db-scheduler uses by
+ * default) every group commit carried about 24 jobs and the fsync per turn, not the engine, set the
+ * pace (measured: about 10,000 jobs/s on a loaded machine).
  *
  * <p>Thread-safety: {@link #submit} may be called from any thread; the engine is confined to the
  * loop's thread.
@@ -76,7 +78,7 @@ final class HourglassEmbedded implements Contender {
   private DurableEngine durable;
   private LocalBackend backend;
   private EngineLoop loop;
-  private Thread dispatcher;
+  private final AtomicBoolean leasing = new AtomicBoolean();
   private ExecutorService pool;
   private Semaphore slots;
   private int threads;
@@ -128,7 +130,7 @@ final class HourglassEmbedded implements Contender {
     pool =
         Executors.newFixedThreadPool(
             threads, Thread.ofPlatform().name("hourglass-bench-run-", 0).factory());
-    dispatcher = Thread.ofPlatform().name("hourglass-bench-dispatch").start(this::dispatch);
+    leaseIfIdle();
   }
 
   @Override
@@ -182,31 +184,52 @@ final class HourglassEmbedded implements Contender {
     }
   }
 
-  /** The worker's poll loop: lease into free slots, run on the pool, release slots. */
-  private void dispatch() {
-    try {
-      while (running) {
-        slots.acquire();
-        int max = Math.min(EngineConfig.LEASE_BATCH_MAX, 1 + slots.drainPermits());
-        List<EngineLoop.Assignment> got =
-            loop.lease(WORKER, max, List.of(), List.of(), LEASE_MILLIS, LEASE_WAIT_MILLIS).get();
-        slots.release(max - got.size());
-        for (EngineLoop.Assignment a : got) {
-          pool.execute(
-              () -> {
-                Recorder.current.ran(a.jobId());
-                complete(a);
-                slots.release();
-              });
-        }
+  /**
+   * Leases into the free slots when no lease is in flight. The lease's answer is handled where it
+   * completes (the loop's thread, right after the group commit): it hands each job to the pool and
+   * leases again, so a granted job crosses one thread hand-off, loop to pool thread, instead of two
+   * through a dispatcher thread that blocked on the answer. Never blocks.
+   */
+  private void leaseIfIdle() {
+    while (running && slots.availablePermits() > 0 && leasing.compareAndSet(false, true)) {
+      int free = slots.drainPermits();
+      if (free == 0) {
+        leasing.set(false);
+        continue; // a job took the permits meanwhile; check again
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (Exception e) {
+      int max = Math.min(EngineConfig.LEASE_BATCH_MAX, free);
+      slots.release(free - max);
+      try {
+        loop.lease(WORKER, max, List.of(), List.of(), LEASE_MILLIS, LEASE_WAIT_MILLIS)
+            .whenComplete((got, e) -> leased(max, got, e));
+      } catch (RuntimeException e) {
+        leased(max, null, e);
+      }
+      return;
+    }
+  }
+
+  private void leased(int max, List<EngineLoop.Assignment> got, Throwable e) {
+    if (e != null) {
+      slots.release(max);
+      leasing.set(false);
       if (running) {
         failure = e;
       }
+      return;
     }
+    slots.release(max - got.size());
+    for (EngineLoop.Assignment a : got) {
+      pool.execute(
+          () -> {
+            Recorder.current.ran(a.jobId());
+            complete(a);
+            slots.release();
+            leaseIfIdle();
+          });
+    }
+    leasing.set(false);
+    leaseIfIdle();
   }
 
   /** Hands the completion to the loop without waiting: it joins the next group commit. */
@@ -238,10 +261,6 @@ final class HourglassEmbedded implements Contender {
     running = false;
     if (loop != null) {
       loop.releaseParkedLeases();
-    }
-    if (dispatcher != null) {
-      dispatcher.interrupt();
-      dispatcher.join(5_000);
     }
     if (pool != null) {
       pool.shutdownNow();

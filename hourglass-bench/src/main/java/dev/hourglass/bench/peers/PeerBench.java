@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * <p>Run: {@code ./hourglass bench [--quick]}, or after {@code mvn -pl hourglass-bench -am package
  * -DskipTests}: {@code java -Xmx8g -cp 'hourglass-bench/target/*:hourglass-bench/target/lib/*'
  * dev.hourglass.bench.peers.PeerBench [--quick] [--systems=a,b]
- * [--workloads=burst,steady,delayed,scale] [--threads=8] [--out=FILE]}.
+ * [--workloads=burst,steady,delayed,scale] [--threads=8] [--rate=1000] [--out=FILE]}. {@code
+ * --rate} sets the steady workload's arrivals per second.
  */
 public final class PeerBench {
   /**
@@ -78,6 +79,20 @@ public final class PeerBench {
     /** For CI smoke and trying it out: about a minute; its figures are not comparable. */
     static final Sizes QUICK =
         new Sizes(2_000, 0, 100, 2, 2_000, 2_000, new int[] {10_000, 100_000}, 2_000, 8_000);
+
+    /** These sizes with the steady workload at {@code jobsPerSecond} (the same duration). */
+    Sizes withSteadyRate(int jobsPerSecond) {
+      return new Sizes(
+          burstJobs,
+          warmupJobs,
+          jobsPerSecond,
+          steadySeconds,
+          delayedJobs,
+          delayedSpreadMillis,
+          scalePending,
+          scaleBurstJobs,
+          capMillis);
+    }
   }
 
   /** The unrecorded steady run before the measured one. */
@@ -91,6 +106,7 @@ public final class PeerBench {
     List<String> systems = new ArrayList<>(SYSTEMS.keySet());
     List<String> workloads = List.of("burst", "steady", "delayed", "scale");
     int threads = 8;
+    int rate = 0;
     Path out =
         Files.isDirectory(Path.of("hourglass-bench"))
             ? Path.of("hourglass-bench/target/peers.md")
@@ -104,6 +120,12 @@ public final class PeerBench {
         workloads = List.of(a.substring(12).split(","));
       } else if (a.startsWith("--threads=")) {
         threads = Integer.parseInt(a.substring(10));
+      } else if (a.startsWith("--rate=")) {
+        rate = Integer.parseInt(a.substring(7));
+        if (rate < 1 || rate > 100_000) {
+          System.err.println("--rate=" + rate + ": the steady rate must be in [1, 100000] jobs/s");
+          System.exit(2);
+        }
       } else if (a.startsWith("--out=")) {
         out = Path.of(a.substring(6));
       } else {
@@ -111,7 +133,8 @@ public final class PeerBench {
             "unknown argument: "
                 + a
                 + "; expected --quick, --systems=a,b,"
-                + " --workloads=burst,steady,delayed,scale, --threads=N, --out=FILE. Systems: "
+                + " --workloads=burst,steady,delayed,scale, --threads=N, --rate=JOBS_PER_SECOND,"
+                + " --out=FILE. Systems: "
                 + SYSTEMS.keySet());
         System.exit(2);
       }
@@ -123,6 +146,9 @@ public final class PeerBench {
       }
     }
     Sizes sizes = quick ? Sizes.QUICK : Sizes.DEFAULT;
+    if (rate > 0) {
+      sizes = sizes.withSteadyRate(rate);
+    }
     Report report = run(systems, workloads, threads, sizes, quick);
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, report.markdown());
