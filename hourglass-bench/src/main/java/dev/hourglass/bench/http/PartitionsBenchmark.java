@@ -67,6 +67,7 @@ public final class PartitionsBenchmark {
     for (int n : counts) {
       if (stormJobs > 0) {
         stormRows.add(storm(n, stormJobs, fsync));
+        System.out.println(stormRows.getLast()); // kept should a later count fail
       }
       if (phase.isZero()) {
         continue;
