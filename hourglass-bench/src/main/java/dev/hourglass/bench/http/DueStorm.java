@@ -77,7 +77,8 @@ final class DueStorm {
    * @param lateness per job, arrival minus due, in nanoseconds, sorted
    * @param drainMillis from T until the last job arrived
    * @param window CPU of each side and the server's group commits, from T to the last arrival
-   * @param serverThreads the server's CPU seconds by kind of thread over the same window
+   * @param serverThreads the server's CPU seconds by kind of thread from T to the last arrival,
+   *     read without waiting for the metrics request that {@code window} waits for
    */
   record Result(
       int jobs,
@@ -151,13 +152,14 @@ final class DueStorm {
               + " measurement would be meaningless (the server or machine was busy)");
     }
     Thread.sleep(Math.max(0, t - System.currentTimeMillis()));
-    Probes atT = Probes.read(serverPid, metrics.get());
+    // Threads first: the metrics request can wait seconds behind the storm's first commits.
     ThreadCpu threadsAtT = ThreadCpu.read(serverPid);
+    Probes atT = Probes.read(serverPid, metrics.get());
     for (Thread th : workerThreads) {
       th.join();
     }
-    Probes end = Probes.read(serverPid, metrics.get());
     ThreadCpu threadsAtEnd = ThreadCpu.read(serverPid);
+    Probes end = Probes.read(serverPid, metrics.get());
     if (!failures.isEmpty()) {
       throw new IllegalStateException("due storm failed", failures.peek());
     }

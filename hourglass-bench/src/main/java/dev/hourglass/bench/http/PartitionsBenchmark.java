@@ -170,7 +170,7 @@ public final class PartitionsBenchmark {
         System.out.println(DueStorm.summary(r));
         long[] s = r.lateness();
         double delivered = r.jobs() / Math.max(1.0, r.drainMillis()) * 1000;
-        var w = r.window();
+        double cpu = r.serverThreads().values().stream().mapToDouble(Double::doubleValue).sum();
         return String.format(
             Locale.ROOT,
             "| %d | %,.0f ms | %,.0f ms | %,.0f ms | %,.0f | %.2f | %.2f | %s |",
@@ -179,8 +179,8 @@ public final class PartitionsBenchmark {
             LoadGenerator.pct(s, 99) / 1e6,
             r.drainMillis(),
             delivered,
-            w.serverCores() * w.seconds() / (r.jobs() / 1e6),
-            w.serverCores(),
+            cpu / (r.jobs() / 1e6),
+            cpu / Math.max(0.001, r.drainMillis() / 1000),
             ThreadCpu.describe(r.serverThreads()));
       }
     }
