@@ -29,7 +29,14 @@ import java.util.function.IntFunction;
  * ./hourglass bench cluster-http [--seconds 10] [--kills 50] [--election-timeout 150-300]
  *     [--steady-minutes 0] [--steady-rate 0] [--steady-outstanding 2000] [--jvm "-Xmx1g"]
  *     [--skip-throughput] [--skip-batched] [--settle-ms 300] [--submit-pause-ms 2]
+ *     [--skip-single] [--partitions 1] [--warmup-seconds 5]
  * </pre>
+ *
+ * <p>{@code --partitions N} gives every replica {@code --partitions N} (one Raft group per
+ * partition, leaders spread over the replicas, any replica answers any call: docs/CLUSTER.md); the
+ * clients of the throughput phases then spread over the replicas instead of all following the one
+ * leader. Each throughput phase prints the CPU seconds per million jobs of the replicas and of this
+ * driver, read from the processes' CPU time, and where each replica's CPU went by kind of thread.
  *
  * <p>Failover time is what a client sees: from the leader's SIGKILL to the first acknowledged
  * (committed) submit answered by another replica, with clients retrying every 10 ms on the replicas
@@ -53,12 +60,17 @@ public final class ClusterHttpBenchmark {
   /** 503 OVERLOADED or UNAVAILABLE answers, each followed by its Retry-After pause. */
   private final AtomicLong overloaded = new AtomicLong();
 
-  private ClusterHttpBenchmark(LocalReplicaSet replicas) {
+  /** More than one partition: any replica serves any call, so clients spread over them. */
+  private final boolean spread;
+
+  private ClusterHttpBenchmark(LocalReplicaSet replicas, boolean spread) {
     this.replicas = replicas;
+    this.spread = spread;
   }
 
   public static void main(String[] args) throws Exception {
     int seconds = 10;
+    int warmupSeconds = 5;
     int kills = 50;
     String election = "500-1000";
     double steadyMinutes = 0;
@@ -69,6 +81,8 @@ public final class ClusterHttpBenchmark {
     String jvm = "-Xmx1g";
     boolean throughput = true;
     boolean batched = true;
+    boolean single = true;
+    int partitions = 1;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("--skip-throughput")) {
@@ -81,12 +95,17 @@ public final class ClusterHttpBenchmark {
         batched = false;
         continue;
       }
+      if (flag.equals("--skip-single")) {
+        single = false;
+        continue;
+      }
       if (++i >= args.length) {
         throw new IllegalArgumentException("flag " + flag + " needs a value");
       }
       String value = args[i];
       switch (flag) {
         case "--seconds" -> seconds = Integer.parseInt(value);
+        case "--warmup-seconds" -> warmupSeconds = Integer.parseInt(value);
         case "--kills" -> kills = Integer.parseInt(value);
         case "--election-timeout" -> election = value;
         case "--steady-minutes" -> steadyMinutes = Double.parseDouble(value);
@@ -95,34 +114,37 @@ public final class ClusterHttpBenchmark {
         case "--settle-ms" -> settleMillis = Long.parseLong(value);
         case "--submit-pause-ms" -> submitPauseMillis = Long.parseLong(value);
         case "--jvm" -> jvm = value;
+        case "--partitions" -> partitions = Integer.parseInt(value);
         default -> throw new IllegalArgumentException("unknown flag " + flag);
       }
     }
     Path dir = Files.createTempDirectory("hourglass-cluster-http-bench");
     System.out.printf(
-        "cores=%d java=%s election-timeout=%s replica JVM options=%s dir=%s%n",
+        "cores=%d java=%s election-timeout=%s partitions=%d replica JVM options=%s dir=%s%n",
         Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.version"),
         election,
+        partitions,
         jvm,
         dir);
+    List<String> serverArgs =
+        List.of("--election-timeout", election, "--partitions", Integer.toString(partitions));
     try (var replicas =
-        new LocalReplicaSet(
-            dir, 3, List.of(jvm.trim().split("\\s+")), List.of("--election-timeout", election))) {
+        new LocalReplicaSet(dir, 3, List.of(jvm.trim().split("\\s+")), serverArgs)) {
       long t0 = System.nanoTime();
       replicas.startAll();
-      var bench = new ClusterHttpBenchmark(replicas);
+      var bench = new ClusterHttpBenchmark(replicas, partitions > 1);
       bench.call("/api/v1/jobs", "{\"task\":\"warm\"}", Duration.ofSeconds(120));
       System.out.printf(
           "first acknowledged submit after spawning: %d ms%n",
           (System.nanoTime() - t0) / 1_000_000);
       if (throughput && batched) {
-        bench.throughput("warm-up batched", 5, 4, n -> batch(n, 1000), 1000);
+        bench.throughput("warm-up batched", warmupSeconds, 4, n -> batch(n, 1000), 1000);
         bench.throughput(
             "batched (1000 jobs per request, 4 clients)", seconds, 4, n -> batch(n, 1000), 1000);
       }
-      if (throughput) {
-        bench.throughput("warm-up single", 5, 64, n -> "{\"task\":\"t\"}", 1);
+      if (throughput && single) {
+        bench.throughput("warm-up single", warmupSeconds, 64, n -> "{\"task\":\"t\"}", 1);
         bench.throughput(
             "one job per request (64 clients)", seconds, 64, n -> "{\"task\":\"t\"}", 1);
       }
@@ -149,6 +171,11 @@ public final class ClusterHttpBenchmark {
    * until acknowledged or the patience runs out; returns the latency, or -1.
    */
   long call(String path, String body, Duration patience) {
+    return call(path, body, patience, leaderGuess);
+  }
+
+  /** {@link #call}, starting from and updating {@code leaderGuess} of the caller's own. */
+  long call(String path, String body, Duration patience, AtomicInteger leaderGuess) {
     long start = System.nanoTime();
     long deadline = start + patience.toNanos();
     while (System.nanoTime() < deadline) {
@@ -219,6 +246,7 @@ public final class ClusterHttpBenchmark {
       for (int c = 0; c < clients; c++) {
         long[] mine = new long[1 << 20];
         latencies.add(mine);
+        var guess = spread ? new AtomicInteger(c % replicas.size()) : leaderGuess;
         pool.submit(
             () -> {
               int n = 0;
@@ -227,7 +255,8 @@ public final class ClusterHttpBenchmark {
                     call(
                         "/api/v1/" + (jobsPerCall > 1 ? "jobs:batch" : "jobs"),
                         body.apply(n),
-                        Duration.ofSeconds(30));
+                        Duration.ofSeconds(30),
+                        guess);
                 if (ns >= 0 && n < mine.length - 1) {
                   mine[++n] = ns;
                   mine[0] = n;
@@ -236,10 +265,13 @@ public final class ClusterHttpBenchmark {
               }
             });
       }
+      var cpuBefore = ProcessCpu.read(replicas.size());
       long start = System.nanoTime();
+      long before = calls.get();
       Thread.sleep(seconds * 1000L);
-      long done = calls.get();
+      long done = calls.get() - before;
       long elapsed = System.nanoTime() - start;
+      var cpuAfter = ProcessCpu.read(replicas.size());
       stop.set(true);
       long[] all =
           latencies.stream()
@@ -253,6 +285,7 @@ public final class ClusterHttpBenchmark {
           pct(all, 0.50),
           pct(all, 0.99),
           all.length);
+      System.out.print(cpuAfter.since(cpuBefore, done * jobsPerCall, elapsed / 1e9));
     }
   }
 

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,6 +44,7 @@ final class DueStorm {
   private final PrintStream out;
   private final long wallAtStart = System.currentTimeMillis();
   private final long nanoAtStart = System.nanoTime();
+  private long leadMillis = -1;
 
   DueStorm(
       URI base,
@@ -75,14 +77,31 @@ final class DueStorm {
    * @param lateness per job, arrival minus due, in nanoseconds, sorted
    * @param drainMillis from T until the last job arrived
    * @param window CPU of each side and the server's group commits, from T to the last arrival
+   * @param serverThreads the server's CPU seconds by kind of thread from T to the last arrival,
+   *     read without waiting for the metrics request that {@code window} waits for
    */
   record Result(
-      int jobs, double submitRate, long[] lateness, double drainMillis, Probes.Window window) {}
+      int jobs,
+      double submitRate,
+      long[] lateness,
+      double drainMillis,
+      Probes.Window window,
+      Map<String, Double> serverThreads) {}
+
+  /**
+   * How far ahead of now T is; by default twice what submitting at 150,000 jobs/s takes, plus 3 s.
+   * On a busy machine submitting can take longer, and the run refuses to measure a storm whose jobs
+   * were still being submitted at T.
+   */
+  DueStorm withLeadMillis(long millis) {
+    this.leadMillis = millis;
+    return this;
+  }
 
   Result run() throws Exception {
     int batches = (jobs + BATCH_JOBS - 1) / BATCH_JOBS;
     // Submitting runs at 150-260K jobs/s here: allow twice the time 150K/s would take, plus 3 s.
-    long lead = 3_000 + 2_000L * jobs / 150_000;
+    long lead = leadMillis >= 0 ? leadMillis : 3_000 + 2_000L * jobs / 150_000;
     long t = System.currentTimeMillis() + lead;
     out.printf(
         Locale.ROOT,
@@ -133,10 +152,13 @@ final class DueStorm {
               + " measurement would be meaningless (the server or machine was busy)");
     }
     Thread.sleep(Math.max(0, t - System.currentTimeMillis()));
+    // Threads first: the metrics request can wait seconds behind the storm's first commits.
+    ThreadCpu threadsAtT = ThreadCpu.read(serverPid);
     Probes atT = Probes.read(serverPid, metrics.get());
     for (Thread th : workerThreads) {
       th.join();
     }
+    ThreadCpu threadsAtEnd = ThreadCpu.read(serverPid);
     Probes end = Probes.read(serverPid, metrics.get());
     if (!failures.isEmpty()) {
       throw new IllegalStateException("due storm failed", failures.peek());
@@ -151,7 +173,13 @@ final class DueStorm {
     if (early.get() > 0) {
       out.printf("  %d jobs arrived BEFORE their due time%n", early.get());
     }
-    return new Result(jobs, jobs / submitSeconds, sorted, drain, Probes.Window.between(atT, end));
+    return new Result(
+        jobs,
+        jobs / submitSeconds,
+        sorted,
+        drain,
+        Probes.Window.between(atT, end),
+        threadsAtEnd.since(threadsAtT));
   }
 
   private void submit(long t, int batches, ConcurrentLinkedQueue<Throwable> failures)

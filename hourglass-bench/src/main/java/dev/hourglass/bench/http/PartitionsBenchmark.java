@@ -2,12 +2,16 @@ package dev.hourglass.bench.http;
 
 import dev.hourglass.server.HourglassServer;
 import dev.hourglass.server.ServerOptions;
+import dev.hourglass.testkit.LocalProcesses;
+import dev.hourglass.testkit.LocalReplicaSet;
 import dev.hourglass.wal.FsyncPolicy;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * One node with 1, 2, 4 ... partitions, the same load on each, in one run: durable submit in
@@ -16,16 +20,35 @@ import java.util.List;
  *
  * <pre>
  *   ./hourglass bench partitions [seconds-per-phase=5] [counts=1,2,4] [fsync=always]
+ *       [--storm-jobs 1000000]
  * </pre>
  *
  * <p>Besides jobs per second it prints the CPU seconds the process spent per million jobs (server
  * and load generator together): on a machine with few cores the wall figure stops scaling when the
  * cores are busy, while CPU per job shows what each partition costs.
+ *
+ * <p>With {@code --storm-jobs J} each count also runs the due storm of docs/BENCHMARKS.md ({@link
+ * DueStorm}: J jobs due in one second, submitted ahead, 16 workers leasing up to 1,000) against an
+ * {@code hourglass server --partitions N} in a process of its own ({@code -Xmx4g}, as the
+ * one-partition figure was measured), and prints the lateness, the delivery rate, the server's CPU
+ * per million jobs delivered and where that CPU went by kind of thread. {@code seconds-per-phase=0}
+ * runs the storm alone.
  */
 public final class PartitionsBenchmark {
   private PartitionsBenchmark() {}
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] argv) throws Exception {
+    List<String> positional = new ArrayList<>(List.of(argv));
+    int stormJobs = 0;
+    int at = positional.indexOf("--storm-jobs");
+    if (at >= 0) {
+      if (at + 1 >= positional.size()) {
+        throw new IllegalArgumentException("--storm-jobs needs a job count, e.g. 1000000");
+      }
+      stormJobs = Integer.parseInt(positional.get(at + 1));
+      positional.subList(at, at + 2).clear();
+    }
+    String[] args = positional.toArray(String[]::new);
     Duration phase = Duration.ofSeconds(args.length > 0 ? Integer.parseInt(args[0]) : 5);
     List<Integer> counts = new ArrayList<>();
     for (String c : (args.length > 1 ? args[1] : "1,2,4").split(",")) {
@@ -40,7 +63,15 @@ public final class PartitionsBenchmark {
         Runtime.version(),
         phase.toSeconds());
     List<String> rows = new ArrayList<>();
+    List<String> stormRows = new ArrayList<>();
     for (int n : counts) {
+      if (stormJobs > 0) {
+        stormRows.add(storm(n, stormJobs, fsync));
+        System.out.println(stormRows.getLast()); // kept should a later count fail
+      }
+      if (phase.isZero()) {
+        continue;
+      }
       Path dir = Files.createTempDirectory("hourglass-bench-partitions");
       try (var server =
           HourglassServer.start(
@@ -62,6 +93,16 @@ public final class PartitionsBenchmark {
                 order));
       }
     }
+    if (!stormRows.isEmpty()) {
+      System.out.printf(
+          "%n| partitions | storm: lateness p50 | p99 | last job after T | delivered/s"
+              + " | server CPU s per 1M delivered | server cores | where the server's CPU went |%n"
+              + "|---|---|---|---|---|---|---|---|%n");
+      stormRows.forEach(System.out::println);
+    }
+    if (rows.isEmpty()) {
+      return;
+    }
     System.out.printf(
         "%n| partitions | submit, batches of 1,000 (jobs/s) | CPU s per 1M jobs |"
             + " end to end, batched (jobs/s) | CPU s per 1M jobs | priority order |%n"
@@ -71,6 +112,104 @@ public final class PartitionsBenchmark {
         "(priority order: 2,000 jobs of priorities 0-9 spread over the partitions,"
             + " leased 10 at a time; the share of leases that did not take the 10 highest READY"
             + " priorities, and the priority given up per job on average)");
+  }
+
+  /**
+   * The due storm against {@code hourglass server --partitions n} in a process of its own, so that
+   * its CPU is its own; returns the table row.
+   */
+  private static String storm(int n, int jobs, FsyncPolicy fsync) throws Exception {
+    Path dir = Files.createTempDirectory("hourglass-bench-storm");
+    int port = LocalReplicaSet.freePorts(1).get(0);
+    List<String> serverArgs =
+        List.of(
+            "--data-dir",
+            dir.resolve("data").toString(),
+            "--port",
+            Integer.toString(port),
+            "--fsync",
+            fsync.toString(),
+            "--partitions",
+            Integer.toString(n));
+    try (var server =
+        new LocalProcesses(
+            dir, List.of("server"), List.of("-Xmx4g"), SERVER_MAIN, i -> serverArgs)) {
+      server.start(0);
+      // The server is this JVM's only child: the previous count's was killed and waited for.
+      long pid =
+          ProcessHandle.current()
+              .children()
+              .filter(ProcessHandle::isAlive)
+              .findFirst()
+              .orElseThrow()
+              .pid();
+      URI base = URI.create("http://127.0.0.1:" + port);
+      try (var metrics = new RawHttpConnection(base, null)) {
+        awaitServing(metrics, server);
+        System.out.printf(
+            "%n-- due storm, %d partition%s (server pid %d) --%n", n, n == 1 ? "" : "s", pid);
+        // A storm a tenth the size first, so that the lease and complete paths are compiled before
+        // the measured one (its submit path is compiled while the measured storm is submitted).
+        new DueStorm(base, null, "warm", jobs / 10, 32, 16, 1_000, pid, () -> null, System.out)
+            .withLeadMillis(3_000 + 1_000L * jobs / 10 / 25_000)
+            .run();
+        var r =
+            new DueStorm(
+                    base,
+                    null,
+                    "storm",
+                    jobs,
+                    32,
+                    16,
+                    1_000,
+                    pid,
+                    () -> fetchMetrics(metrics),
+                    System.out)
+                .withLeadMillis(3_000 + 1_000L * jobs / 25_000)
+                .run();
+        System.out.println(DueStorm.summary(r));
+        long[] s = r.lateness();
+        double delivered = r.jobs() / Math.max(1.0, r.drainMillis()) * 1000;
+        double cpu = r.serverThreads().values().stream().mapToDouble(Double::doubleValue).sum();
+        return String.format(
+            Locale.ROOT,
+            "| %d | %,.0f ms | %,.0f ms | %,.0f ms | %,.0f | %.2f | %.2f | %s |",
+            n,
+            LoadGenerator.pct(s, 50) / 1e6,
+            LoadGenerator.pct(s, 99) / 1e6,
+            r.drainMillis(),
+            delivered,
+            cpu / (r.jobs() / 1e6),
+            cpu / Math.max(0.001, r.drainMillis() / 1000),
+            ThreadCpu.describe(r.serverThreads()));
+      }
+    }
+  }
+
+  private static final String SERVER_MAIN = "dev.hourglass.server.ServerMain";
+
+  private static String fetchMetrics(RawHttpConnection c) {
+    try {
+      return c.send("GET", "/metrics", null) == 200 ? c.bodyText() : null;
+    } catch (java.io.IOException e) {
+      return null;
+    }
+  }
+
+  /** Until the spawned server answers {@code /readyz} with 200; at most 60 s. */
+  private static void awaitServing(RawHttpConnection c, LocalProcesses server) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        if (c.send("GET", "/readyz", null) == 200) {
+          return;
+        }
+      } catch (java.io.IOException starting) {
+        // not listening yet
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("the server did not start within 60 s:\n" + server.tail(0, 40));
   }
 
   /**

@@ -47,11 +47,13 @@ final class RawHttpConnection implements AutoCloseable {
   }
 
   private void connect() throws IOException {
-    socket = new Socket();
-    socket.setTcpNoDelay(true);
-    socket.connect(new InetSocketAddress(base.getHost(), port(base)), 5_000);
-    in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
-    out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+    // Kept only once connected: after a refused connection the next send connects again.
+    var s = new Socket();
+    s.setTcpNoDelay(true);
+    s.connect(new InetSocketAddress(base.getHost(), port(base)), 5_000);
+    in = new BufferedInputStream(s.getInputStream(), 64 * 1024);
+    out = new BufferedOutputStream(s.getOutputStream(), 64 * 1024);
+    socket = s;
   }
 
   /**
