@@ -35,11 +35,16 @@ public final class LocalReplicaSet implements AutoCloseable {
    */
   public LocalReplicaSet(Path baseDir, int size, List<String> jvmArgs, List<String> serverArgs)
       throws IOException {
-    this.peers = Peer.freeOnLoopback(size);
+    // Raft and HTTP ports in one draw, held open together: two separate draws may hand out the
+    // same port twice, and a replica whose HTTP port is another's Raft port cannot start.
+    List<Integer> ports = freePorts(2 * size);
+    List<Peer> raft = new ArrayList<>();
     List<URI> urls = new ArrayList<>();
-    for (int port : freePorts(size)) {
-      urls.add(URI.create("http://127.0.0.1:" + port));
+    for (int i = 0; i < size; i++) {
+      raft.add(new Peer("s" + (i + 1), "127.0.0.1", ports.get(i)));
+      urls.add(URI.create("http://127.0.0.1:" + ports.get(size + i)));
     }
+    this.peers = List.copyOf(raft);
     this.http = List.copyOf(urls);
     String peersHttp = peersHttp();
     this.processes =

@@ -89,11 +89,13 @@ public final class AotTraining {
    */
   private static long[] trainReplicas(Path dir, Duration load)
       throws IOException, InterruptedException {
-    List<Peer> peers = Peer.freeOnLoopback(3);
-    List<Integer> ports = ReplicaProcesses.freePorts(3);
+    // Raft and HTTP ports in one draw, so that no port is handed out twice.
+    List<Integer> ports = ReplicaProcesses.freePorts(6);
+    List<Peer> peers = new ArrayList<>();
     Map<String, URI> httpByNode = new LinkedHashMap<>();
-    for (int i = 0; i < peers.size(); i++) {
-      httpByNode.put(peers.get(i).id(), URI.create("http://127.0.0.1:" + ports.get(i)));
+    for (int i = 0; i < 3; i++) {
+      peers.add(new Peer("s" + (i + 1), "127.0.0.1", ports.get(i)));
+      httpByNode.put(peers.get(i).id(), URI.create("http://127.0.0.1:" + ports.get(3 + i)));
     }
     List<HourglassServer> servers = new ArrayList<>();
     try {

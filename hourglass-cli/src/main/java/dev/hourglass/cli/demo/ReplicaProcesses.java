@@ -45,8 +45,18 @@ public final class ReplicaProcesses implements AutoCloseable {
   public ReplicaProcesses(Path baseDir, int size, List<String> jvmArgs) throws IOException {
     this.baseDir = baseDir;
     this.jvmArgs = List.copyOf(jvmArgs);
-    this.peers = Peer.freeOnLoopback(size);
-    this.urls = freePorts(size).stream().map(p -> URI.create("http://127.0.0.1:" + p)).toList();
+    // Raft and HTTP ports in one draw, held open together: two separate draws may hand out the
+    // same port twice, and a replica whose HTTP port is another's Raft port cannot start.
+    List<Integer> ports = freePorts(2 * size);
+    List<Peer> raft = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      raft.add(new Peer("s" + (i + 1), "127.0.0.1", ports.get(i)));
+    }
+    this.peers = List.copyOf(raft);
+    this.urls =
+        ports.subList(size, 2 * size).stream()
+            .map(p -> URI.create("http://127.0.0.1:" + p))
+            .toList();
     this.processes = new Process[size];
     Files.createDirectories(baseDir);
   }
