@@ -104,7 +104,7 @@ public final class AotTraining {
         servers.add(
             HourglassServer.start(
                 ServerOptions.of(dir.resolve(id))
-                    .withPort(ports.get(i))
+                    .withPort(ports.get(3 + i))
                     .withReplication(Replication.of(id, peers, httpByNode))));
       }
       String urls =
