@@ -3,11 +3,10 @@ package dev.hourglass.node;
 import dev.hourglass.core.command.Command;
 import dev.hourglass.core.engine.EngineQueries;
 import dev.hourglass.core.event.Outcome;
-import dev.hourglass.runtime.EngineBackend;
 import dev.hourglass.runtime.EngineLoop;
 import dev.hourglass.runtime.EngineLoopException;
 import dev.hourglass.runtime.EngineLoopListener;
-import dev.hourglass.runtime.Leadership;
+import dev.hourglass.runtime.ForwardingBackend;
 import dev.hourglass.runtime.LocalBackend;
 import dev.hourglass.runtime.LoopLimits;
 import dev.hourglass.runtime.TimeSource;
@@ -17,10 +16,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
@@ -136,45 +133,14 @@ final class Hosts {
    * {@code execute_job}); a tick of its own at the wall clock would run or retry jobs the protocol
    * has not reached yet.
    */
-  private record ProtocolTimed(LocalBackend local) implements EngineBackend {
-    @Override
-    public List<Outcome> applyAll(List<Command> commands) throws IOException {
-      return local.applyAll(commands);
-    }
-
-    @Override
-    public <T> T read(Function<EngineQueries, T> query) {
-      return local.read(query);
-    }
-
-    @Override
-    public Leadership leadership() {
-      return local.leadership();
+  private static final class ProtocolTimed extends ForwardingBackend {
+    ProtocolTimed(LocalBackend local) {
+      super(local);
     }
 
     @Override
     public boolean mayTick() {
       return false;
-    }
-
-    @Override
-    public long position() {
-      return local.position();
-    }
-
-    @Override
-    public String nodeId() {
-      return local.nodeId();
-    }
-
-    @Override
-    public Map<String, Object> clusterStatus() {
-      return local.clusterStatus();
-    }
-
-    @Override
-    public void close() throws IOException {
-      local.close();
     }
   }
 }

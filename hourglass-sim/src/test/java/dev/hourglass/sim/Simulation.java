@@ -9,10 +9,9 @@ import dev.hourglass.core.engine.EngineQueries;
 import dev.hourglass.core.engine.EngineSnapshot;
 import dev.hourglass.core.event.Event;
 import dev.hourglass.core.event.Outcome;
-import dev.hourglass.runtime.EngineBackend;
 import dev.hourglass.runtime.EngineLoop;
 import dev.hourglass.runtime.EngineLoopListener;
-import dev.hourglass.runtime.Leadership;
+import dev.hourglass.runtime.ForwardingBackend;
 import dev.hourglass.runtime.LocalBackend;
 import dev.hourglass.runtime.LoopLimits;
 import dev.hourglass.runtime.PartitionLayout;
@@ -242,18 +241,17 @@ final class Simulation {
   }
 
   /** Keeps the cause when the log or the engine fails, so a real failure can be reported. */
-  private static final class FailureRecorder implements EngineBackend {
-    final LocalBackend local;
+  private static final class FailureRecorder extends ForwardingBackend {
     Throwable failure;
 
     FailureRecorder(LocalBackend local) {
-      this.local = local;
+      super(local);
     }
 
     @Override
     public List<Outcome> applyAll(List<Command> commands) throws IOException {
       try {
-        return local.applyAll(commands);
+        return super.applyAll(commands);
       } catch (IOException | RuntimeException | Error e) {
         failure = e;
         throw e;
@@ -261,38 +259,15 @@ final class Simulation {
     }
 
     @Override
-    public <T> T read(Function<EngineQueries, T> query) {
-      return local.read(query);
-    }
-
-    @Override
-    public Leadership leadership() {
-      return local.leadership();
-    }
-
-    @Override
-    public boolean mayTick() {
-      return true;
-    }
-
-    @Override
-    public long position() {
-      return local.position();
-    }
-
-    @Override
-    public String nodeId() {
-      return local.nodeId();
-    }
-
-    @Override
-    public Map<String, Object> clusterStatus() {
-      return local.clusterStatus();
-    }
-
-    @Override
-    public void close() throws IOException {
-      local.close();
+    public List<Outcome> applyAll(
+        List<Command> commands, Function<List<Outcome>, List<Command>> followUp)
+        throws IOException {
+      try {
+        return super.applyAll(commands, followUp);
+      } catch (IOException | RuntimeException | Error e) {
+        failure = e;
+        throw e;
+      }
     }
   }
 
