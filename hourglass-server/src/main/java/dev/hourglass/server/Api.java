@@ -43,6 +43,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -476,6 +478,19 @@ final class Api implements PartitionedCalls.Awaiter {
     return m;
   }
 
+  /**
+   * The answer of a write whose outcome must be accepted: a refused command becomes its 4xx (as
+   * {@link #throwIfRejected}), an accepted one is answered with {@code answer} of the state it
+   * left.
+   */
+  private static <R> BiFunction<Outcome, EngineQueries, R> accepted(
+      Function<EngineQueries, R> answer) {
+    return (o, q) -> {
+      throwIfRejected(o);
+      return answer.apply(q);
+    };
+  }
+
   private static void throwIfRejected(Outcome o) {
     if (o instanceof Rejected r) {
       throw ApiException.rejected(r);
@@ -645,16 +660,7 @@ final class Api implements PartitionedCalls.Awaiter {
     String id = param(req, "id");
     noFields(req);
     Http.json(
-        res,
-        200,
-        write(
-            id,
-            new Command.RedriveJob(now(), id),
-            0,
-            (o, q) -> {
-              throwIfRejected(o);
-              return stateOf(id, q);
-            }));
+        res, 200, write(id, new Command.RedriveJob(now(), id), 0, accepted(q -> stateOf(id, q))));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -671,10 +677,7 @@ final class Api implements PartitionedCalls.Awaiter {
             spec.scheduleId(),
             new Command.PutSchedule(now(), spec),
             0,
-            (o, q) -> {
-              throwIfRejected(o);
-              return Wire.Schedule.of(q.schedule(spec.scheduleId()).orElseThrow());
-            });
+            accepted(q -> Wire.Schedule.of(q.schedule(spec.scheduleId()).orElseThrow())));
     Http.json(res, 201, created);
   }
 
@@ -702,10 +705,7 @@ final class Api implements PartitionedCalls.Awaiter {
             id,
             new Command.SetSchedulePaused(now(), id, paused),
             0,
-            (o, q) -> {
-              throwIfRejected(o);
-              return Wire.Schedule.of(q.schedule(id).orElseThrow());
-            }));
+            accepted(q -> Wire.Schedule.of(q.schedule(id).orElseThrow()))));
   }
 
   private void deleteSchedule(ServerRequest req, ServerResponse res) {
@@ -717,10 +717,7 @@ final class Api implements PartitionedCalls.Awaiter {
             id,
             new Command.DeleteSchedule(now(), id),
             0,
-            (o, q) -> {
-              throwIfRejected(o);
-              return Map.of("schedule_id", id, "deleted", true);
-            }));
+            accepted(q -> Map.of("schedule_id", id, "deleted", true))));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -790,11 +787,7 @@ final class Api implements PartitionedCalls.Awaiter {
     long now = now();
     var views =
         writeAll(
-            p -> new Command.SetQueuePaused(now, name, paused),
-            (o, q) -> {
-              throwIfRejected(o);
-              return queuePart(q, name);
-            });
+            p -> new Command.SetQueuePaused(now, name, paused), accepted(q -> queuePart(q, name)));
     parts.nudge();
     Http.json(res, 200, queueNamed(views));
   }
@@ -827,14 +820,7 @@ final class Api implements PartitionedCalls.Awaiter {
     String name = param(req, "name");
     var r = Http.body(req, limits.bodyBytesMax(), Wire.LimitsRequest.class);
     List<Command> commands = PolicyRequests.queueLimits(name, r, now());
-    var views =
-        applyOnEvery(
-            commands,
-            name,
-            (o, q) -> {
-              throwIfRejected(o);
-              return queuePart(q, name);
-            });
+    var views = applyOnEvery(commands, name, accepted(q -> queuePart(q, name)));
     parts.nudge();
     Http.json(res, 200, queueNamed(views));
   }
@@ -843,14 +829,7 @@ final class Api implements PartitionedCalls.Awaiter {
     String name = param(req, "name");
     var r = Http.body(req, limits.bodyBytesMax(), Wire.LimitsRequest.class);
     List<Command> commands = PolicyRequests.taskLimits(name, r, now());
-    var views =
-        applyOnEvery(
-            commands,
-            name,
-            (o, q) -> {
-              throwIfRejected(o);
-              return q.taskLimit(name);
-            });
+    var views = applyOnEvery(commands, name, accepted(q -> q.taskLimit(name)));
     parts.nudge();
     Http.json(res, 200, PolicyRequests.task(views));
   }
@@ -862,10 +841,7 @@ final class Api implements PartitionedCalls.Awaiter {
         applyOnEvery(
             List.of(PolicyRequests.fairness(name, r, now())),
             name,
-            (o, q) -> {
-              throwIfRejected(o);
-              return queuePart(q, name);
-            });
+            accepted(q -> queuePart(q, name)));
     parts.nudge();
     Http.json(res, 200, queueNamed(views));
   }
@@ -891,12 +867,7 @@ final class Api implements PartitionedCalls.Awaiter {
     }
     for (int i = 0; i < commands.size() - 1; i++) {
       int at = i;
-      writeAll(
-          p -> shares.get(p).get(at),
-          (o, q) -> {
-            throwIfRejected(o);
-            return null;
-          });
+      writeAll(p -> shares.get(p).get(at), accepted(q -> null));
     }
     return writeAll(p -> shares.get(p).getLast(), finish);
   }
@@ -957,13 +928,7 @@ final class Api implements PartitionedCalls.Awaiter {
             r.heartbeatTimeoutMs() == null ? 0 : r.heartbeatTimeoutMs(),
             Http.names(r.tasks(), "tasks"),
             PolicyRequests.reserve(r.reserve()));
-    var views =
-        writeAll(
-            p -> c,
-            (o, q) -> {
-              throwIfRejected(o);
-              return workerNamed(q, id);
-            });
+    var views = writeAll(p -> c, accepted(q -> workerNamed(q, id)));
     parts.nudge();
     Http.json(res, 201, views.get(0));
   }
@@ -991,12 +956,7 @@ final class Api implements PartitionedCalls.Awaiter {
     Http.json(
         res,
         200,
-        writeAny(
-            new Command.WorkerHeartbeat(now(), id),
-            (o, q) -> {
-              throwIfRejected(o);
-              return workerNamed(q, id);
-            }));
+        writeAny(new Command.WorkerHeartbeat(now(), id), accepted(q -> workerNamed(q, id))));
   }
 
   /**
@@ -1042,10 +1002,7 @@ final class Api implements PartitionedCalls.Awaiter {
         200,
         writeAny(
             new Command.DeregisterWorker(now(), id),
-            (o, q) -> {
-              throwIfRejected(o);
-              return Map.of("worker_id", id, "deregistered", true);
-            }));
+            accepted(q -> Map.of("worker_id", id, "deregistered", true))));
   }
 
   private void stats(ServerRequest req, ServerResponse res) {
@@ -1243,13 +1200,7 @@ final class Api implements PartitionedCalls.Awaiter {
           res,
           200,
           write(
-              id,
-              new Command.CancelJob(now(), id, r.reason()),
-              0,
-              (o, q) -> {
-                throwIfRejected(o);
-                return stateOf(id, q);
-              }));
+              id, new Command.CancelJob(now(), id, r.reason()), 0, accepted(q -> stateOf(id, q))));
     }
 
     void complete(ServerRequest req, ServerResponse res) {
@@ -1387,17 +1338,7 @@ final class Api implements PartitionedCalls.Awaiter {
             case Command.ReleaseJob x -> x.jobId();
             default -> throw new IllegalArgumentException("not a report: " + c);
           };
-      Http.json(
-          res,
-          200,
-          write(
-              id,
-              c,
-              0,
-              (o, q) -> {
-                throwIfRejected(o);
-                return stateOf(id, q);
-              }));
+      Http.json(res, 200, write(id, c, 0, accepted(q -> stateOf(id, q))));
     }
   }
 }
