@@ -619,10 +619,12 @@ public final class Partitions implements AutoCloseable {
         if (w.wake.isDone()) {
           continue;
         }
+        if (freed.contains(w.workerId)) {
+          // A slot of its capacity is free again (also before it was marked full: no lost wake).
+          w.wake.complete(null);
+          continue;
+        }
         if (w.full.get()) {
-          if (freed.contains(w.workerId)) {
-            w.wake.complete(null); // a slot of its capacity is free again
-          }
           continue;
         }
         if (grantable <= 0) {
