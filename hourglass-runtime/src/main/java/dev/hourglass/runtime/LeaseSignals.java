@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Bounds.</b> One parked poll per worker (a newer one answers the older empty), for
  * registered workers only, and at most {@link #WAITERS_MAX} in all.
  *
- * <p>Thread-safety: {@link #await} from any thread; {@link #applied} on the loop thread only.
+ * <p>Thread-safety: {@link #await} from any thread; {@link #applied} on the loop thread, or on a
+ * replica's applier thread with the partition's engine locked (for what other replicas proposed).
  */
 public final class LeaseSignals {
   private static final Logger log = LoggerFactory.getLogger(LeaseSignals.class);
@@ -143,7 +144,10 @@ public final class LeaseSignals {
     return end.kind() == LeaseEnd.Kind.CANCELLED || end.kind() == LeaseEnd.Kind.TIMED_OUT;
   }
 
-  /** Loop thread, after each applied command: wakes the polls whose leases it ended. */
+  /**
+   * After each applied command (loop thread, or a replica's applier): wakes the polls whose leases
+   * it ended.
+   */
   void applied(List<Event> events, EngineQueries q) {
     if (byWorker.isEmpty()) {
       return;

@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -51,6 +52,16 @@ import org.slf4j.LoggerFactory;
  * engine would now grant to (a job became READY or left RUNNING), oldest first, while its grantable
  * jobs last. The waiter is registered before a last check of every partition, so a job made ready
  * in between is seen by one or the other.
+ *
+ * <p><b>Capacity over partitions.</b> Each partition's engine knows the worker (same capacity
+ * everywhere) but only its own leases, so on its own it would let a worker of capacity 1 hold one
+ * job in every partition. A round therefore takes at most the capacity less the leases the worker
+ * holds in all partitions (read in the same probes): coordinated here rather than split, since a
+ * split capacity (1 over 4 partitions) would leave partitions where the worker can take nothing,
+ * and rebalancing shares would be a write per change. Rounds of one worker run one at a time, so
+ * two concurrent polls cannot both spend its last slot. A poll held back by capacity parks as
+ * {@code full} and is woken only when one of its own jobs leaves RUNNING. This holds for the polls
+ * one gateway serves: in a cluster, per replica (see docs/CLUSTER.md).
  *
  * <p><b>Driven.</b> {@link #driven} makes a gateway over {@link EngineLoop#driven} loops for one
  * thread (the simulator): waiting for an answer runs every loop until the answer is there instead
@@ -89,13 +100,24 @@ public final class Partitions implements AutoCloseable {
    */
   private record Probe(int would, int top, WorkerView worker) {}
 
-  /** A parked poll of the gateway. */
+  /**
+   * A parked poll of the gateway. {@code full}: its worker holds its whole capacity over the
+   * partitions, so only one of its own jobs leaving RUNNING (anywhere) can let it take more.
+   */
   private record Waiter(
       String workerId,
       int max,
       List<String> queues,
       List<String> tasks,
-      CompletableFuture<Void> wake) {}
+      CompletableFuture<Void> wake,
+      AtomicBoolean full) {}
+
+  /**
+   * The round each worker has under way: one at a time per worker, so that two polls of one worker
+   * cannot both spend its last free slot (each in another partition). Emptied as rounds end.
+   */
+  private final ConcurrentHashMap<String, CompletableFuture<Void>> rounds =
+      new ConcurrentHashMap<>();
 
   /**
    * The gateway over {@code loops} (partition i is {@code loops.get(i)}), with one {@link
@@ -264,7 +286,8 @@ public final class Partitions implements AutoCloseable {
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
     while (true) {
-      List<EngineLoop.Assignment> got = round(workerId, max, queues, tasks, leaseMillis, strategy);
+      List<EngineLoop.Assignment> got =
+          oneAtATime(workerId, () -> round(workerId, max, queues, tasks, leaseMillis, strategy));
       long left = deadline - System.nanoTime();
       if (!got.isEmpty() || left <= 0 || driven) {
         return got;
@@ -275,7 +298,8 @@ public final class Partitions implements AutoCloseable {
                     + " worker=%s; nothing was leased; poll again after a short backoff")
                 .formatted(parkedMax, workerId));
       }
-      var w = new Waiter(workerId, max, queues, tasks, new CompletableFuture<>());
+      var w =
+          new Waiter(workerId, max, queues, tasks, new CompletableFuture<>(), new AtomicBoolean());
       long key = waiterSeq.incrementAndGet();
       waiters.put(key, w);
       try {
@@ -328,7 +352,8 @@ public final class Partitions implements AutoCloseable {
     registerWhereUnknown(workerId, max, queues, tasks, probe);
     // Best READY priority first; the rotation breaks ties, so equal partitions take turns.
     order.sort((a, b) -> Integer.compare(probe[b].top(), probe[a].top()));
-    int remaining = max;
+    int budget = budget(max, probe);
+    int remaining = budget;
     for (int p : order) {
       int k = Math.min(remaining, probe[p].would());
       take[p] = k;
@@ -336,7 +361,7 @@ public final class Partitions implements AutoCloseable {
       touch[p] = contacted.add(workerId + "\0" + p);
     }
     keepSeen(workerId, probe, take, touch);
-    if (remaining == max) {
+    if (remaining == budget) {
       touch[start] = true; // validates the request and keeps the worker seen, as one poll did
     }
     List<CompletableFuture<List<EngineLoop.Assignment>>> leases = new ArrayList<>();
@@ -416,6 +441,60 @@ public final class Partitions implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs a worker's round once no other round of that worker is under way. Bounded: a round's every
+   * step waits at most the reply timeout for its loop.
+   */
+  private <T> T oneAtATime(String workerId, Supplier<T> round) {
+    if (driven) {
+      return round.get(); // one thread: no other round can be under way
+    }
+    var mine = new CompletableFuture<Void>();
+    for (CompletableFuture<Void> other; (other = rounds.putIfAbsent(workerId, mine)) != null; ) {
+      try {
+        other.get(ROUND_WAIT_FACTOR * replyTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        throw new EngineLoopException.Overloaded(
+            ("another poll of worker %s has leased for over %d ms; nothing was leased;"
+                    + " poll again after a short backoff")
+                .formatted(workerId, ROUND_WAIT_FACTOR * replyTimeout.toMillis()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new EngineLoopException.Overloaded("interrupted waiting for another poll");
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("a round's end never fails", e);
+      }
+    }
+    try {
+      return round.get();
+    } finally {
+      rounds.remove(workerId, mine);
+      mine.complete(null);
+    }
+  }
+
+  /** Why: a round awaits its probes, registrations and leases in turn, each within the timeout. */
+  private static final int ROUND_WAIT_FACTOR = 4;
+
+  /**
+   * How many jobs a round may take: {@code max}, bounded by the worker's capacity less the leases
+   * it holds in all partitions together, so that a capacity holds for the node and not once per
+   * partition. Each partition's engine still bounds by the capacity on its own; the lowest capacity
+   * known counts (a re-registration reaches the partitions one by one). A worker no partition knows
+   * yet is registered by this round with {@code max} as its capacity.
+   */
+  private static int budget(int max, Probe[] probe) {
+    int capacity = Integer.MAX_VALUE;
+    int held = 0;
+    for (Probe p : probe) {
+      if (p.worker() != null) {
+        capacity = Math.min(capacity, p.worker().capacity());
+        held += p.worker().inFlight();
+      }
+    }
+    return capacity == Integer.MAX_VALUE ? max : Math.max(0, Math.min(max, capacity - held));
+  }
+
   /** Loop thread: one partition's answer to a round (see {@link Probe}). */
   private static Probe probe(
       EngineQueries q, String workerId, int max, List<String> queues, List<String> tasks) {
@@ -492,24 +571,36 @@ public final class Partitions implements AutoCloseable {
         : TimeUnit.MILLISECONDS.toNanos(Math.max(1, earliest - now));
   }
 
+  /**
+   * How many jobs {@code w} would be granted now over all partitions, within its worker's capacity
+   * ({@link #budget}); marks the waiter {@code full} when that capacity is what holds it back.
+   */
   private int wouldGrantAnywhere(Waiter w) {
-    List<CompletableFuture<Integer>> would = new ArrayList<>(loops.size());
+    List<CompletableFuture<Probe>> probes = new ArrayList<>(loops.size());
     for (EngineLoop l : loops) {
-      would.add(l.read(q -> q.wouldGrant(w.workerId, w.max, w.queues, w.tasks)));
+      probes.add(l.read(q -> probe(q, w.workerId, w.max, w.queues, w.tasks)));
     }
+    Probe[] probe = new Probe[loops.size()];
     int sum = 0;
-    for (var f : would) {
-      sum += await(f, 0);
+    for (int p = 0; p < probe.length; p++) {
+      probe[p] = await(probes.get(p), 0);
+      sum += probe[p].would();
     }
-    return sum;
+    int budget = budget(w.max, probe);
+    w.full.set(budget == 0);
+    return Math.min(sum, budget);
   }
 
   /**
-   * Wakes the parked polls that a partition's engine would now grant to, for commands applied there
-   * without its loop: a replica applies what other replicas proposed for that partition. Call it
-   * with the partition's engine locked (its applier's thread), cheap and non-blocking.
+   * Wakes the parked polls that a partition's engine would now grant to, and the signal polls whose
+   * leases it cancelled or timed out, for commands applied there without its loop: a replica
+   * applies what other replicas proposed for that partition (a cancel sent through another replica
+   * must reach a worker's signal poll parked here). Call it with the partition's engine locked (its
+   * applier's thread), cheap and non-blocking. A command this replica's loop proposed is heard here
+   * and by the loop: a poll woken twice is answered once.
    */
-  public void appliedElsewhere(List<Event> events, EngineQueries q) {
+  public void appliedElsewhere(int partition, List<Event> events, EngineQueries q) {
+    signals.get(partition).applied(events, q);
     applied(events, q);
   }
 
@@ -520,11 +611,23 @@ public final class Partitions implements AutoCloseable {
     }
     try {
       long grantable = q.grantableJobsMax();
+      Set<String> freed = workersFreed(events, q);
       for (Waiter w : waiters.values()) {
-        if (grantable <= 0) {
+        if (grantable <= 0 && freed.isEmpty()) {
           break;
         }
         if (w.wake.isDone()) {
+          continue;
+        }
+        if (freed.contains(w.workerId)) {
+          // A slot of its capacity is free again (also before it was marked full: no lost wake).
+          w.wake.complete(null);
+          continue;
+        }
+        if (w.full.get()) {
+          continue;
+        }
+        if (grantable <= 0) {
           continue;
         }
         int would = q.wouldGrant(w.workerId, w.max, w.queues, w.tasks);
@@ -537,6 +640,21 @@ public final class Partitions implements AutoCloseable {
       // A bug here must not stop the apply loop: the poll still ends at its deadline.
       log.error("waking parked long polls failed; they are answered at their deadline", e);
     }
+  }
+
+  /** The workers whose jobs these events took out of RUNNING: each has a slot free again. */
+  private static Set<String> workersFreed(List<Event> events, EngineQueries q) {
+    Set<String> out = Set.of();
+    for (Event e : events) {
+      if (e instanceof JobTransitioned t && t.from() == JobState.RUNNING) {
+        var holder = q.lastAssignment(t.jobId()).orElse(null);
+        if (holder != null) {
+          out = out.isEmpty() ? new java.util.HashSet<>() : out;
+          out.add(holder.workerId());
+        }
+      }
+    }
+    return out;
   }
 
   private static boolean mayUnblock(List<Event> events) {

@@ -96,11 +96,12 @@ public final class HourglassServer implements AutoCloseable {
     }
     var partitions = new Partitions(loops, options.limits().loop(), time);
     if (backends.size() > 1) {
-      for (EngineBackend b : backends) {
-        if (b instanceof ReplicatedBackend replica) {
+      for (int p = 0; p < backends.size(); p++) {
+        if (backends.get(p) instanceof ReplicatedBackend replica) {
           // Commands other replicas forward or propose apply here without this loop: their
-          // events must wake this replica's parked polls as well.
-          replica.onApplied(partitions::appliedElsewhere);
+          // events must wake this replica's parked polls (leases and signals) as well.
+          int partition = p;
+          replica.onApplied((events, q) -> partitions.appliedElsewhere(partition, events, q));
         }
       }
     }

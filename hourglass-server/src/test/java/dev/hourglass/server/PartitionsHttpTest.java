@@ -265,12 +265,15 @@ class PartitionsHttpTest {
   void aParkedPollIsWokenByAJobInAnyPartition() throws Exception {
     String q = freshQueue();
     for (int p = 0; p < N; p++) {
+      String worker = "parked" + p; // capacity 1 each: the job it takes is not completed
       var poll =
           CompletableFuture.supplyAsync(
               () ->
                   http.post(
                       "/api/v1/lease",
-                      "{\"worker_id\":\"parked\",\"max\":1,\"wait_ms\":20000,\"queues\":[\""
+                      "{\"worker_id\":\""
+                          + worker
+                          + "\",\"max\":1,\"wait_ms\":20000,\"queues\":[\""
                           + q
                           + "\"]}"));
       awaitParked();
@@ -618,10 +621,11 @@ class PartitionsHttpTest {
 
   /**
    * Goal: a worker that never registered gets, in every partition, the capacity of its first poll
-   * (as with one partition), not the share of that poll a partition happened to serve.
+   * (as with one partition), not the share of that poll a partition happened to serve; and that
+   * capacity holds over all partitions together, not once per partition.
    */
   @Test
-  void aWorkerRegisteredByItsFirstPollHasItsFullCapacityInEveryPartition() {
+  void aWorkerRegisteredByItsFirstPollHasItsFullCapacityOverAllPartitions() {
     String q = freshQueue();
     for (int p = 0; p < N; p++) {
       for (int i = 0; i < 8; i++) {
@@ -633,21 +637,89 @@ class PartitionsHttpTest {
                 + "\"}");
       }
     }
-    int held = 0;
+    List<JsonNode> held = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      held +=
-          http.post(
-                  "/api/v1/lease",
-                  "{\"worker_id\":\"unregistered\",\"max\":10," + "\"queues\":[\"" + q + "\"]}")
-              .body()
-              .get("assignments")
-              .size();
+      leaseNow("unregistered", 10, q).forEach(held::add);
     }
-    assertThat(held).isEqualTo(30);
+    assertThat(held).as("capacity 10 over %d partitions", N).hasSize(10);
     for (JsonNode w : http.get("/api/v1/workers").body().get("workers")) {
       if (w.get("worker_id").asText().equals("unregistered")) {
         assertThat(w.get("capacity").asInt()).isEqualTo(10);
       }
+    }
+    complete("unregistered", held);
+    assertThat(leaseNow("unregistered", 10, q)).as("after completing all ten").hasSize(10);
+  }
+
+  /**
+   * Goal: a worker of capacity 1 holds one job at a time over all partitions, though every
+   * partition has a job for it; a poll parked while its one slot is taken is woken as soon as its
+   * job completes in another partition, and then takes one job.
+   */
+  @Test
+  void aWorkerOfCapacityOneHoldsOneJobOverAllPartitions() throws Exception {
+    String q = freshQueue();
+    for (int p = 0; p < N; p++) {
+      for (int i = 0; i < 2; i++) {
+        submit(
+            "{\"task\":\"t\",\"queue\":\""
+                + q
+                + "\",\"partition_key\":\""
+                + keyIn(p, "one" + i + "-")
+                + "\"}");
+      }
+    }
+    var first = leaseNow("one", 1, q); // registers it with capacity 1
+    assertThat(first).hasSize(1);
+    for (int i = 0; i < 2 * N; i++) {
+      assertThat(leaseNow("one", 5, q)).as("poll %d while it holds its one job", i).isEmpty();
+    }
+    var poll =
+        CompletableFuture.supplyAsync(
+            () ->
+                http.post(
+                    "/api/v1/lease",
+                    "{\"worker_id\":\"one\",\"max\":5,\"wait_ms\":60000,\"queues\":[\""
+                        + q
+                        + "\"]}"));
+    awaitParked();
+    assertThat(poll).isNotDone();
+    complete("one", List.of(first.get(0)));
+    var r = poll.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(r.status()).as(r.text()).isEqualTo(200);
+    assertThat(r.body().get("assignments")).as("woken by its own completion").hasSize(1);
+    assertThat(leaseNow("one", 5, q)).isEmpty();
+  }
+
+  /** One poll that does not wait. */
+  static List<JsonNode> leaseNow(String worker, int max, String queue) {
+    var r =
+        http.post(
+            "/api/v1/lease",
+            "{\"worker_id\":\""
+                + worker
+                + "\",\"max\":"
+                + max
+                + ",\"wait_ms\":0,\"queues\":[\""
+                + queue
+                + "\"]}");
+    assertThat(r.status()).as(r.text()).isEqualTo(200);
+    List<JsonNode> out = new ArrayList<>();
+    r.body().get("assignments").forEach(out::add);
+    return out;
+  }
+
+  static void complete(String worker, List<JsonNode> assignments) {
+    for (JsonNode a : assignments) {
+      var done =
+          http.post(
+              "/api/v1/jobs/" + a.get("job_id").asText() + "/complete",
+              "{\"worker_id\":\""
+                  + worker
+                  + "\",\"generation\":"
+                  + a.get("generation").asInt()
+                  + "}");
+      assertThat(done.status()).as(done.text()).isEqualTo(200);
     }
   }
 }

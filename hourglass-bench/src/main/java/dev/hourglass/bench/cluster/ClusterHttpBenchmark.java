@@ -38,6 +38,10 @@ import java.util.function.IntFunction;
  * leader. Each throughput phase prints the CPU seconds per million jobs of the replicas and of this
  * driver, read from the processes' CPU time, and where each replica's CPU went by kind of thread.
  *
+ * <p>With {@code --partitions N} and kills, the failover phase is {@link PartitionFailovers}: the
+ * replicas are killed in turn under a submit and complete load, and it reports each partition's
+ * failover, which partitions elected, and the acknowledged submits lost and jobs completed twice.
+ *
  * <p>Failover time is what a client sees: from the leader's SIGKILL to the first acknowledged
  * (committed) submit answered by another replica, with clients retrying every 10 ms on the replicas
  * in turn and following redirects (a 503 OVERLOADED is retried after its Retry-After instead). The
@@ -151,7 +155,10 @@ public final class ClusterHttpBenchmark {
       if (steadyMinutes > 0) {
         bench.steady(steadyMinutes, steadyRate, steadyOutstanding);
       }
-      if (kills > 0) {
+      if (kills > 0 && partitions > 1) {
+        // Any replica answers any call: a failover is per partition (see PartitionFailovers).
+        new PartitionFailovers(replicas, partitions).run(kills, settleMillis, submitPauseMillis);
+      } else if (kills > 0) {
         bench.failovers(kills, settleMillis, submitPauseMillis);
       }
     }
