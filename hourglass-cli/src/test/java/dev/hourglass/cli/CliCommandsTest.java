@@ -230,8 +230,113 @@ class CliCommandsTest {
         .contains("\"running\" : 1");
     assertThat(run("queues", "task-limits", "t", "--max-running", "2").out())
         .contains("task t limited: max running 2");
-    assertThat(run("queues", "limits", "mail", "--max-running", "-1").err()).contains("HTTP 400");
-    assertThat(run("queues", "limits", "mail").exit()).isEqualTo(2); // no --max-running
+    Run negative = run("queues", "limits", "mail", "--max-running", "-1");
+    assertThat(negative.exit()).isEqualTo(2);
+    assertThat(negative.err()).contains("max running -1 must not be negative");
+    assertThat(run("queues", "limits", "mail").exit()).isEqualTo(2); // no setting
+  }
+
+  @Test
+  void queueLimitsAndFairnessAreSetFromTheCommandLine() {
+    // Goal: every limit and the fairness policy can be set with hourglass queues, the list shows
+    // them, the jobs follow them, and bad values are refused with exit 2 and change nothing.
+    String[] keys = {"big", "big", "big", "small"};
+    for (int i = 0; i < keys.length; i++) {
+      Run s =
+          run("submit", "t", "--queue", "shared", "--fairness-key", keys[i], "--job-id", "j" + i);
+      assertThat(s.exit()).as(s.err()).isZero();
+    }
+    Run limits =
+        run(
+            "queues",
+            "limits",
+            "shared",
+            "--weight",
+            "3",
+            "--rate",
+            "10",
+            "--burst",
+            "5",
+            "--max-running",
+            "2");
+    assertThat(limits.exit()).as(limits.err()).isZero();
+    assertThat(limits.out())
+        .isEqualTo(
+            "queue shared limited: max running 2, weight 3, rate 10/s burst 5"
+                + System.lineSeparator());
+    Run policy =
+        run("queues", "policy", "shared", "--fairness", "round_robin", "--key-weight", "gold=4");
+    assertThat(policy.exit()).as(policy.err()).isZero();
+    assertThat(policy.out()).contains("queue shared fairness round_robin: ").contains("gold x4");
+    assertThat(run("queues").out())
+        .containsPattern(
+            "shared +active +4 +0 +2 .* weight=3 rate=10/s burst=5 fair\\(2 keys;" + " gold x4\\)");
+    try (var client = dev.hourglass.client.HourglassClient.builder(url).build()) {
+      var leased =
+          client.lease(
+              "w1",
+              4,
+              java.time.Duration.ZERO,
+              java.util.List.of("shared"),
+              java.time.Duration.ZERO);
+      assertThat(leased).hasSize(2); // max running 2
+      assertThat(leased.stream().map(a -> a.jobId())).containsExactly("j0", "j3"); // keys in turn
+    }
+    assertThat(run("queues", "limits", "shared", "--rate", "0").out())
+        .contains("weight 3, no rate limit");
+    assertThat(run("queues", "policy", "shared", "--fairness", "none").out())
+        .isEqualTo("queue shared fairness none" + System.lineSeparator());
+    assertThat(run("queues", "limits", "shared", "--rate", "2.5", "--json").out())
+        .contains("\"rate_per_second\" : 2.5")
+        .contains("\"burst\" : 3");
+
+    String[][] refused = {
+      {"limits", "--weight", "0"},
+      {"limits", "--weight", "10001"},
+      {"limits", "--weight", "heavy"},
+      {"limits", "--rate", "0.0001"},
+      {"limits", "--rate", "-1"},
+      {"limits", "--rate", "1000001"},
+      {"limits", "--rate", "10", "--burst", "0"},
+      {"limits", "--burst", "5"},
+      {"limits", "--max-running", "-1"},
+      {"limits"},
+      {"policy", "--fairness", "fair"},
+      {"policy"},
+      {"policy", "--fairness", "round_robin", "--key-weight", "gold=0"},
+      {"policy", "--fairness", "round_robin", "--key-weight", "gold=1001"},
+      {"policy", "--fairness", "round_robin", "--key-weight", "gold"},
+      {"policy", "--fairness", "none", "--key-weight", "gold=2"},
+    };
+    String[] messages = {
+      "weight 0 is outside [1, 10000]",
+      "weight 10001 is outside [1, 10000]",
+      "'heavy' is not an int",
+      "rate 0.0001 per second must be 0 (no limit) or between 0.001 and 1000000",
+      "rate -1 per second must be 0",
+      "rate 1000001 per second must be 0",
+      "burst 0 is outside [1, 1000000]",
+      "burst 5 needs a rate above 0",
+      "max running -1 must not be negative",
+      "need at least one of max running, weight, rate",
+      "--fairness fair is not one of round_robin, none",
+      "Missing required option: '--fairness",
+      "weight 0 of key gold is outside [1, 1000]",
+      "weight 1001 of key gold is outside [1, 1000]",
+      "should be in KEY=VALUE",
+      "key weights need fairness round_robin",
+    };
+    for (int i = 0; i < refused.length; i++) {
+      String[] args = new String[refused[i].length + 2];
+      args[0] = "queues";
+      args[1] = refused[i][0];
+      args[2] = "shared";
+      System.arraycopy(refused[i], 1, args, 3, refused[i].length - 1);
+      Run r = run(args);
+      assertThat(r.exit()).as(String.join(" ", args) + ": " + r.err()).isEqualTo(2);
+      assertThat(r.err()).as(String.join(" ", args)).contains(messages[i]);
+    }
+    assertThat(run("queues").out()).containsPattern("shared .* weight=3 rate=2.5/s burst=3 *$");
   }
 
   @Test

@@ -769,6 +769,90 @@ public final class HourglassClient implements AutoCloseable {
   }
 
   /**
+   * Sets a queue's limits: its concurrency limit, its weight, its rate limit and burst, those that
+   * {@code limits} gives (the others stay as they are). The server applies all of them or none.
+   * Needs admin.
+   *
+   * @param queue the queue
+   * @param limits the settings to change; at least one of max running, weight, rate
+   * @return the queue's policy afterwards
+   * @throws IllegalArgumentException if {@code limits} names no setting, or a burst without a rate
+   * @throws HourglassException 400 if the server refuses a value, 403 without admin role, or
+   *     unreachable
+   */
+  public QueuePolicy setQueueLimits(String queue, QueueLimits limits) {
+    limits.checkRequest();
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    if (limits.maxRunning() != null) {
+      body.put("max_running", limits.maxRunning());
+    }
+    if (limits.weight() != null) {
+      body.put("weight", limits.weight());
+    }
+    if (limits.ratePerSecond() != null) {
+      body.put("rate_per_second", limits.ratePerSecond());
+    }
+    if (limits.burst() != null) {
+      body.put("burst", limits.burst());
+    }
+    return QueuePolicy.of(call("PUT", V1 + "/queues/" + segment(queue) + "/limits", body));
+  }
+
+  /**
+   * Sets how a queue serves its jobs' fairness keys. With {@link Fairness#ROUND_ROBIN} the keys
+   * with ready jobs take turns, each key getting one job per turn or its weight in {@code
+   * keyWeights}; the weights replace those set before. Needs admin.
+   *
+   * @param queue the queue
+   * @param fairness round robin over keys, or none
+   * @param keyWeights jobs per turn of some keys, each 1 to {@value Fairness#KEY_WEIGHT_MAX}, at
+   *     most {@value Fairness#KEY_WEIGHTS_MAX} keys; empty for one each (and with {@code NONE})
+   * @return the queue's policy afterwards
+   * @throws IllegalArgumentException if a weight is out of bounds, there are too many, or weights
+   *     come with {@code NONE}
+   * @throws HourglassException 400 if the server refuses a value, 403 without admin role, or
+   *     unreachable
+   */
+  public QueuePolicy setQueueFairness(
+      String queue, Fairness fairness, Map<String, Integer> keyWeights) {
+    checkKeyWeights(fairness, keyWeights);
+    ObjectNode body = Json.MAPPER.createObjectNode().put("fairness", fairness.wireName());
+    if (!keyWeights.isEmpty()) {
+      ObjectNode weights = body.putObject("key_weights");
+      keyWeights.forEach(weights::put);
+    }
+    return QueuePolicy.of(call("PUT", V1 + "/queues/" + segment(queue) + "/policy", body));
+  }
+
+  private static void checkKeyWeights(Fairness fairness, Map<String, Integer> keyWeights) {
+    Objects.requireNonNull(fairness, "fairness");
+    if (fairness == Fairness.NONE && !keyWeights.isEmpty()) {
+      throw new IllegalArgumentException(
+          "key weights need fairness round_robin; a queue without fairness has no keys");
+    }
+    if (keyWeights.size() > Fairness.KEY_WEIGHTS_MAX) {
+      throw new IllegalArgumentException(
+          keyWeights.size()
+              + " key weights are more than "
+              + Fairness.KEY_WEIGHTS_MAX
+              + "; name only the keys that need more than one job per turn");
+    }
+    keyWeights.forEach(
+        (key, w) -> {
+          if (w == null || w < 1 || w > Fairness.KEY_WEIGHT_MAX) {
+            throw new IllegalArgumentException(
+                "weight "
+                    + w
+                    + " of key "
+                    + key
+                    + " is outside [1, "
+                    + Fairness.KEY_WEIGHT_MAX
+                    + "] jobs per turn");
+          }
+        });
+  }
+
+  /**
    * Limits how many jobs of a task type run at once over all workers. Needs admin.
    *
    * @param task the task type

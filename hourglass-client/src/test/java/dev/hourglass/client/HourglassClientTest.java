@@ -202,6 +202,62 @@ class HourglassClientTest {
   }
 
   @Test
+  void queueLimitsAndFairnessAreSetThroughTheClientAndTakeEffect() {
+    // Goal: the SDK's limits and fairness calls reach the server, answer the policy, and change
+    // what leases give; bad values fail in the client before any request.
+    QueuePolicy limited =
+        client.setQueueLimits(
+            "shared",
+            QueueLimits.NONE.withWeight(3).withRate(new java.math.BigDecimal("10")).withBurst(5));
+    assertThat(limited.weight()).isEqualTo(3);
+    assertThat(limited.ratePerSecond()).isEqualTo(10.0);
+    assertThat(limited.burst()).isEqualTo(5);
+
+    for (int i = 0; i < 4; i++) {
+      client.submit(
+          JobRequest.builder("t").queue("shared").fairnessKey("big").jobId("big-" + i).build());
+    }
+    client.submit(
+        JobRequest.builder("t").queue("shared").fairnessKey("small").jobId("small-0").build());
+    QueuePolicy fair = client.setQueueFairness("shared", Fairness.ROUND_ROBIN, Map.of("big", 2));
+    assertThat(fair.fairness()).isEqualTo("round_robin");
+    assertThat(fair.keyWeights()).containsExactly(Map.entry("big", 2));
+    assertThat(fair.activeKeys()).isEqualTo(2);
+    client.registerWorker("w1", 10, List.of(), Duration.ofMinutes(5));
+    List<String> ids = new java.util.ArrayList<>();
+    for (var a : client.lease("w1", 3, Duration.ZERO, List.of("shared"), Duration.ZERO)) {
+      ids.add(a.jobId());
+    }
+    assertThat(ids).containsExactly("big-0", "big-1", "small-0"); // big's two per turn, then small
+
+    assertThat(
+            client.setQueueLimits("shared", QueueLimits.NONE.withRate(java.math.BigDecimal.ZERO)))
+        .satisfies(p -> assertThat(p.ratePerSecond()).isNull());
+    assertThat(client.setQueueFairness("shared", Fairness.NONE, Map.of()).fairness())
+        .isEqualTo("none");
+
+    assertThatThrownBy(() -> QueueLimits.NONE.withWeight(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("weight 0 is outside [1, 10000]");
+    assertThatThrownBy(() -> QueueLimits.NONE.withRate(new java.math.BigDecimal("0.0001")))
+        .hasMessageContaining("steps of 0.001");
+    assertThatThrownBy(() -> client.setQueueLimits("shared", QueueLimits.NONE.withBurst(5)))
+        .hasMessageContaining("burst 5 needs a rate");
+    assertThatThrownBy(() -> client.setQueueLimits("shared", QueueLimits.NONE))
+        .hasMessageContaining("at least one");
+    assertThatThrownBy(() -> client.setQueueFairness("shared", Fairness.NONE, Map.of("gold", 2)))
+        .hasMessageContaining("need fairness round_robin");
+    assertThatThrownBy(
+            () -> client.setQueueFairness("shared", Fairness.ROUND_ROBIN, Map.of("gold", 1001)))
+        .hasMessageContaining("weight 1001 of key gold is outside [1, 1000]");
+    assertThat(client.queuePolicies())
+        .filteredOn(p -> p.queue().equals("shared"))
+        .singleElement()
+        .satisfies(p -> assertThat(p.weight()).isEqualTo(3))
+        .satisfies(p -> assertThat(p.fairness()).isEqualTo("none"));
+  }
+
+  @Test
   void completeAllAppliesEachCompletionOnItsOwnAndRefusesAStaleOne() {
     for (int i = 0; i < 3; i++) {
       client.submit(JobRequest.builder("t").jobId("c" + i).build());

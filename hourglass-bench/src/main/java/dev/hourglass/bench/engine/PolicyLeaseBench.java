@@ -30,9 +30,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Policies: {@code plain} (no policy); {@code fair-1}, {@code fair-1000}, {@code fair-1000000}
  * (a fair queue whose backlog and new jobs spread over that many fairness keys, so each lease takes
- * the next key's best job); {@code rate} (a queue rate limit high enough never to hold a lease
- * back, so the bucket's refill and take are measured, not waiting); {@code weighted} (the weighted
- * strategy over the backlog's queue and three empty ones).
+ * the next key's best job); {@code keyed-1000}, {@code keyed-1000000} (the same jobs and keys in a
+ * plain queue: what the keys cost on their own, to creating and checking each job, so that {@code
+ * fair-N} against {@code keyed-N} is the cost of the fair ring alone); {@code rate} (a queue rate
+ * limit high enough never to hold a lease back, so the bucket's refill and take are measured, not
+ * waiting); {@code weighted} (the weighted strategy over the backlog's queue and three empty ones).
  *
  * <p>Run: {@code java -cp 'hourglass-bench/target/*:hourglass-bench/target/lib/*'
  * org.openjdk.jmh.Main PolicyLeaseBench}
@@ -49,7 +51,16 @@ public class PolicyLeaseBench {
   /** The READY backlog: enough jobs for a million keys with one job each. */
   static final int BACKLOG = 1_000_000;
 
-  @Param({"plain", "fair-1", "fair-1000", "fair-1000000", "rate", "weighted"})
+  @Param({
+    "plain",
+    "keyed-1000",
+    "fair-1",
+    "fair-1000",
+    "fair-1000000",
+    "keyed-1000000",
+    "rate",
+    "weighted"
+  })
   String policy;
 
   private Engine engine;
@@ -62,8 +73,8 @@ public class PolicyLeaseBench {
   public void fill() {
     engine = new Engine();
     engine.apply(new Command.RegisterWorker(now, "w", 1, List.of(), 3_600_000_000L));
-    keys = policy.startsWith("fair-") ? Integer.parseInt(policy.substring(5)) : 0;
-    if (keys > 0) {
+    keys = policy.contains("-") ? Integer.parseInt(policy.substring(policy.indexOf('-') + 1)) : 0;
+    if (policy.startsWith("fair-")) {
       engine.apply(new Command.SetQueueFairness(now, "q", true, Map.of()));
     }
     if (policy.equals("rate")) {

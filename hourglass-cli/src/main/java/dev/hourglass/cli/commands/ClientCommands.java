@@ -100,6 +100,14 @@ public final class ClientCommands {
     @Option(names = "--job-id", paramLabel = "ID", description = "Choose the job's id.")
     String jobId;
 
+    @Option(
+        names = "--fairness-key",
+        paramLabel = "KEY",
+        description =
+            "Who the job is for (a tenant): a fair queue serves its keys in turn"
+                + " (hourglass queues policy).")
+    String fairnessKey;
+
     @Override
     int run(HourglassClient client, PrintStream out) {
       JobRequest req = request();
@@ -164,6 +172,9 @@ public final class ClientCommands {
       }
       if (jobId != null) {
         b.jobId(jobId);
+      }
+      if (fairnessKey != null) {
+        b.fairnessKey(fairnessKey);
       }
       return b.build();
     }

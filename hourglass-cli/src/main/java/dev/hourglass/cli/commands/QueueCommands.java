@@ -1,7 +1,9 @@
 package dev.hourglass.cli.commands;
 
+import dev.hourglass.client.Fairness;
 import dev.hourglass.client.HourglassClient;
 import dev.hourglass.client.QueueInfo;
+import dev.hourglass.client.QueueLimits;
 import dev.hourglass.client.QueuePolicy;
 import java.io.PrintStream;
 import java.util.List;
@@ -12,19 +14,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code hourglass queues}: list queues with their depth (the default), pause, resume, and set
- * concurrency limits of a queue or a task type. All but the list need an admin token when tokens
- * are on.
+ * {@code hourglass queues}: list queues with their depth (the default), pause, resume, set a
+ * queue's limits (concurrency, weight, rate) and fairness policy, and a task type's concurrency
+ * limit. All but the list need an admin token when tokens are on.
  */
 @Command(
     name = "queues",
     mixinStandardHelpOptions = true,
-    description = "Queues: list with depth (default), pause, resume, limits, task-limits.",
+    description = "Queues: list with depth (default), pause, resume, limits, policy, task-limits.",
     subcommands = {
       QueueCommands.ListQueues.class,
       QueueCommands.Pause.class,
       QueueCommands.Resume.class,
       QueueCommands.Limits.class,
+      QueueCommands.Policy.class,
       QueueCommands.TaskLimits.class
     })
 public final class QueueCommands extends ClientCommands.Base {
@@ -114,6 +117,11 @@ public final class QueueCommands extends ClientCommands.Base {
     return String.join(" ", parts);
   }
 
+  /** 10, 0.5: a rate as the user wrote it, without trailing zeros. */
+  private static String perSecond(double rate) {
+    return java.math.BigDecimal.valueOf(rate).stripTrailingZeros().toPlainString();
+  }
+
   private static long count(QueueInfo q, String state) {
     return q.counts().getOrDefault(state, 0L);
   }
@@ -186,22 +194,120 @@ public final class QueueCommands extends ClientCommands.Base {
   @Command(
       name = "limits",
       mixinStandardHelpOptions = true,
-      description = "At most N of a queue's jobs run at once over all workers (admin).")
+      description = {
+        "Set a queue's limits (admin): concurrency over all workers, weight, rate.",
+        "Give at least one; the others stay as they are. Example:",
+        "  hourglass queues limits emails --weight 3 --rate 10 --burst 20 --max-running 5"
+      })
   static final class Limits extends ClientCommands.Base {
     @Parameters(paramLabel = "QUEUE")
     String queue;
 
     @Option(
         names = "--max-running",
-        required = true,
         paramLabel = "N",
-        description = "The limit; 0 removes it.")
-    int maxRunning;
+        description = "At most N of its jobs run at once over all workers; 0 removes the limit.")
+    Integer maxRunning;
+
+    @Option(
+        names = "--weight",
+        paramLabel = "W",
+        description = "Its share under the weighted lease strategy, 1 to 10000 (default 1).")
+    Integer weight;
+
+    @Option(
+        names = {"--rate", "--rate-per-second"},
+        paramLabel = "PER_SECOND",
+        description =
+            "Jobs that may start per second on average, 0.001 to 1000000 in steps of 0.001;"
+                + " 0 removes the limit.")
+    java.math.BigDecimal rate;
+
+    @Option(
+        names = "--burst",
+        paramLabel = "N",
+        description =
+            "Jobs that may start at once, 1 to 1000000; needs --rate (default: the rate rounded"
+                + " up).")
+    Integer burst;
 
     @Override
     int run(HourglassClient client, PrintStream out) {
-      print(client.setQueueLimit(queue, maxRunning), "limited", conn, out);
+      var limits = new QueueLimits(maxRunning, weight, rate, burst);
+      QueuePolicy p = client.setQueueLimits(queue, limits);
+      if (conn.json()) {
+        Output.json(out, p);
+        return 0;
+      }
+      List<String> parts = new java.util.ArrayList<>();
+      if (maxRunning != null) {
+        parts.add("max running " + (maxRunning == 0 ? "unlimited" : maxRunning));
+      }
+      parts.add("weight " + p.weight());
+      parts.add(
+          p.ratePerSecond() == null
+              ? "no rate limit"
+              : "rate " + perSecond(p.ratePerSecond()) + "/s burst " + p.burst());
+      out.printf("queue %s limited: %s%n", queue, String.join(", ", parts));
       return 0;
+    }
+  }
+
+  @Command(
+      name = "policy",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Set how a queue serves its jobs' fairness keys (admin). round_robin gives",
+        "each key with ready jobs one job per turn (or its --key-weight); none turns",
+        "it off. The key weights given replace the queue's earlier ones. Example:",
+        "  hourglass queues policy shared --fairness round_robin --key-weight gold=4"
+      })
+  static final class Policy extends ClientCommands.Base {
+    @Parameters(paramLabel = "QUEUE")
+    String queue;
+
+    @Option(
+        names = "--fairness",
+        required = true,
+        paramLabel = "round_robin|none",
+        converter = FairnessName.class,
+        description = "round_robin: serve the fairness keys in turn; none: plain priority order.")
+    Fairness fairness;
+
+    @Option(
+        names = "--key-weight",
+        split = ",",
+        paramLabel = "KEY=JOBS",
+        description =
+            "Jobs per turn of a key, 1 to 1000 (default 1), e.g. gold=4; repeat or separate"
+                + " with commas.")
+    Map<String, Integer> keyWeights = new java.util.LinkedHashMap<>();
+
+    @Override
+    int run(HourglassClient client, PrintStream out) {
+      QueuePolicy p = client.setQueueFairness(queue, fairness, keyWeights);
+      if (conn.json()) {
+        Output.json(out, p);
+        return 0;
+      }
+      out.printf(
+          "queue %s fairness %s%s%n",
+          queue, p.fairness(), "round_robin".equals(p.fairness()) ? ": " + policy(p) : "");
+      return 0;
+    }
+  }
+
+  /** The fairness by its API name ({@code round_robin}), as the HTTP API and docs spell it. */
+  static final class FairnessName implements picocli.CommandLine.ITypeConverter<Fairness> {
+    @Override
+    public Fairness convert(String value) {
+      for (Fairness f : Fairness.values()) {
+        if (f.wireName().equals(value)) {
+          return f;
+        }
+      }
+      throw new picocli.CommandLine.TypeConversionException(
+          "--fairness " + value + " is not one of round_robin, none");
     }
   }
 
