@@ -1040,7 +1040,8 @@ public final class Worker implements AutoCloseable {
 
     /**
      * How long one long poll waits for a job (default 5 s). An idle worker makes one request per
-     * wait; a shutdown waits for the parked poll to end (see {@link Worker#shutdown}).
+     * wait and poller (two pollers from capacity 2 up); a shutdown waits for the parked polls to
+     * end (see {@link Worker#shutdown}).
      *
      * @param d 1 ms to 60 s
      * @return this builder
