@@ -5,6 +5,7 @@ import dev.hourglass.core.command.Command.LeaseJobs;
 import dev.hourglass.core.command.Command.Tick;
 import dev.hourglass.core.command.LeaseStrategy;
 import dev.hourglass.core.command.TraceContext;
+import dev.hourglass.core.engine.EngineConfig;
 import dev.hourglass.core.engine.EngineQueries;
 import dev.hourglass.core.event.Event;
 import dev.hourglass.core.event.Event.JobTransitioned;
@@ -14,6 +15,7 @@ import dev.hourglass.core.event.Outcome.Applied;
 import dev.hourglass.core.event.Outcome.Rejected;
 import dev.hourglass.core.view.JobState;
 import dev.hourglass.core.view.JobView;
+import dev.hourglass.core.view.WorkerView;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -651,6 +653,7 @@ public final class EngineLoop implements AutoCloseable {
     addParkedRetries(commands, owners, now);
     List<Read<?>> reads = new ArrayList<>();
     List<Lease> owedOnly = new ArrayList<>();
+    boolean parkUnlogged = ticking && !changesWorkers(batch);
     for (Work w : batch) {
       switch (w) {
         case Write<?> wr -> {
@@ -662,6 +665,9 @@ public final class EngineLoop implements AutoCloseable {
           int owed = owedTo(l.workerId);
           if (owed > 0 && owed >= l.max) {
             owedOnly.add(l);
+          } else if (parkUnlogged && backend.read(q -> mayParkUnlogged(l, q, now))) {
+            l.wakeAtMillis = backend.read(q -> wakeAt(q, l, now));
+            parked.addLast(l);
           } else {
             commands.add(l.command(now, l.max - owed));
             owners.add(l);
@@ -711,6 +717,49 @@ public final class EngineLoop implements AutoCloseable {
           }
           return null;
         });
+  }
+
+  /**
+   * Whether {@code l} may park without a log record: it may wait, the engine would grant it nothing
+   * now, the engine would accept it, its worker is registered and alive and was last heard from
+   * within half its heartbeat timeout, and nothing is owed to that worker. Such a lease would
+   * change nothing but its worker's last-seen time, which cannot matter to its liveness yet; it is
+   * logged when it is granted (a retry of the parked poll), and a poll that waits out its deadline
+   * logs nothing, as before. Why: under steady load a worker polls again after every grant, and a
+   * logged poll that grants nothing costs a force of the log that the next submit would wait
+   * behind. Read-only; O(lanes of its queues).
+   */
+  private boolean mayParkUnlogged(Lease l, EngineQueries q, long now) {
+    if (releaseParked
+        || l.deadlineNanos - time.monotonicNanos() <= 0
+        || parked.size() >= limits.parkedLeasesMax()
+        || owedAfterRecovery.containsKey(l.workerId)
+        || l.max < 1
+        || l.max > EngineConfig.LEASE_BATCH_MAX
+        || l.leaseMillis < 0) {
+      return false;
+    }
+    WorkerView w = q.worker(l.workerId).orElse(null);
+    return w != null
+        && w.alive()
+        && now - w.lastSeenMillis() < w.heartbeatTimeoutMillis() / 2
+        && (l.tasks.isEmpty() || l.tasks.equals(w.tasks()))
+        && q.wouldGrant(l.workerId, l.max, l.queues, l.tasks, now) == 0;
+  }
+
+  /**
+   * Whether the batch registers or deregisters a worker: then its leases are logged as before, so
+   * that a lease after its worker's deregistration registers it again, in order.
+   */
+  private static boolean changesWorkers(List<Work> batch) {
+    for (Work w : batch) {
+      if (w instanceof Write<?> wr
+          && (wr.command() instanceof Command.RegisterWorker
+              || wr.command() instanceof Command.DeregisterWorker)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -92,7 +92,8 @@ public class HourglassProperties {
 
     /**
      * How long one long poll waits for a job, 1 ms to 60 s. An idle worker makes one request per
-     * wait, and shutdown may wait this long for the parked poll to end.
+     * wait and poller (two from capacity 2 up), and shutdown may wait this long for the parked
+     * polls to end.
      */
     private Duration pollWait = Duration.ofSeconds(5);
 

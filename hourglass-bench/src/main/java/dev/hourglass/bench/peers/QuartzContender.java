@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.quartz.Job;
 import org.quartz.JobBuilder;
@@ -41,8 +42,24 @@ final class QuartzContender implements Contender {
   /** Null for RAMJobStore. */
   private final LocalPostgres postgres;
 
+  /**
+   * Why a wait: a closed scheduler's threads run on for a while (the scheduler thread finishes the
+   * acquisition it is in), and would use the cores while the next system is measured.
+   */
+  private static final long THREADS_STOP_WAIT_MILLIS = 5_000;
+
+  /** Names of the instances closed so far; their threads' log lines are dropped. */
+  private static final Set<String> CLOSED = ConcurrentHashMap.newKeySet();
+
+  static {
+    if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx) {
+      ctx.addTurboFilter(new ClosedInstanceFilter());
+    }
+  }
+
   private LocalPostgres.Database db;
   private Scheduler scheduler;
+  private String instanceName;
 
   private QuartzContender(LocalPostgres postgres) {
     this.postgres = postgres;
@@ -95,9 +112,9 @@ final class QuartzContender implements Contender {
 
   @Override
   public void open(Path dir, int threads) throws Exception {
-    quartzErrors(true);
+    instanceName = "bench-" + INSTANCES.incrementAndGet();
     Properties p = new Properties();
-    p.setProperty("org.quartz.scheduler.instanceName", "bench-" + INSTANCES.incrementAndGet());
+    p.setProperty("org.quartz.scheduler.instanceName", instanceName);
     p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
     p.setProperty("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
     p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(threads));
@@ -178,29 +195,90 @@ final class QuartzContender implements Contender {
    * Does not wait for jobs: after a capped run the JDBC store may still hold tens of thousands of
    * triggers, and {@code shutdown(true)} then spent minutes letting the scheduler thread finish
    * acquiring and firing its batch, which both broke the ten-minute budget and stole CPU from the
-   * next system measured. The jobs are no-ops; nothing of value is in flight. Quartz then logs
-   * ERRORs from its own threads as they find the store closed under them ("JobStore is shutdown", a
-   * connection the dropped database closed), for some seconds after; those say nothing about the
-   * run, so Quartz's errors are silenced from here on (the next Quartz instance turns them back on
-   * in open). The database is dropped with whatever connections are still open on it, and
-   * HikariCP's warnings about those broken connections are silenced the same way.
+   * next system measured. The jobs are no-ops; nothing of value is in flight. So {@code
+   * shutdown(false)}, which closes the store under the scheduler thread while it may still be
+   * acquiring; that thread then logs ERRORs ("JobStore is shutdown", a connection closed under it)
+   * that say nothing about the run. Those lines come only from this instance's threads, which are
+   * named after it, and are dropped ({@link ClosedInstanceFilter}); the threads are given up to
+   * {@value #THREADS_STOP_WAIT_MILLIS} ms to end before the database is dropped and the next system
+   * runs. Other instances, including the next one, still log their warnings and errors.
    */
   @Override
   public void close() throws Exception {
     if (scheduler != null) {
-      quartzErrors(false);
+      CLOSED.add(instanceName);
       scheduler.shutdown(false);
+      long t0 = System.nanoTime();
+      int alive = awaitThreadsOf(instanceName, THREADS_STOP_WAIT_MILLIS);
+      if (alive > 0) {
+        PeerBench.progress(
+            String.format(
+                java.util.Locale.ROOT,
+                "  %s: %d Quartz threads still ran %.1f s after its shutdown; their log lines are"
+                    + " dropped",
+                name(),
+                alive,
+                (System.nanoTime() - t0) / 1e9));
+      }
     }
     if (db != null) {
       postgres.dropDatabase(db);
     }
   }
 
-  private static void quartzErrors(boolean shown) {
-    if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx) {
-      var level = shown ? ch.qos.logback.classic.Level.WARN : ch.qos.logback.classic.Level.OFF;
-      ctx.getLogger("org.quartz").setLevel(level);
-      ctx.getLogger("com.zaxxer.hikari").setLevel(level);
+  /** The scheduler's instance name once opened, e.g. {@code bench-3}; its threads carry it. */
+  String instanceName() {
+    return instanceName;
+  }
+
+  /**
+   * Whether a thread belongs to the Quartz instance {@code name}: its scheduler thread ({@code
+   * name_QuartzSchedulerThread}), its pool's workers ({@code name_Worker-N}) and the JDBC store's
+   * misfire handler ({@code QuartzScheduler_name-...}).
+   */
+  static boolean ofInstance(String threadName, String name) {
+    return threadName.startsWith(name + "_")
+        || threadName.startsWith("QuartzScheduler_" + name + "-");
+  }
+
+  /**
+   * Waits until no thread of the instance is alive, at most {@code millis}; returns how many still
+   * are.
+   */
+  private static int awaitThreadsOf(String name, long millis) throws InterruptedException {
+    long deadline = System.nanoTime() + millis * 1_000_000;
+    int alive = 0;
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (ofInstance(t.getName(), name)) {
+        t.join(java.time.Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        alive += t.isAlive() ? 1 : 0;
+      }
+    }
+    return alive;
+  }
+
+  /** Drops every log line of a thread of a closed Quartz instance; decides nothing else. */
+  static final class ClosedInstanceFilter extends ch.qos.logback.classic.turbo.TurboFilter {
+    @Override
+    public ch.qos.logback.core.spi.FilterReply decide(
+        org.slf4j.Marker marker,
+        ch.qos.logback.classic.Logger logger,
+        ch.qos.logback.classic.Level level,
+        String format,
+        Object[] params,
+        Throwable t) {
+      // The bench prints WARN and above only: anything lower is decided by the level, cheaply.
+      if (!CLOSED.isEmpty()
+          && level != null
+          && level.isGreaterOrEqual(ch.qos.logback.classic.Level.WARN)) {
+        String thread = Thread.currentThread().getName();
+        for (String name : CLOSED) {
+          if (ofInstance(thread, name)) {
+            return ch.qos.logback.core.spi.FilterReply.DENY;
+          }
+        }
+      }
+      return ch.qos.logback.core.spi.FilterReply.NEUTRAL;
     }
   }
 }

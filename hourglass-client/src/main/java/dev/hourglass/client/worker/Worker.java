@@ -36,15 +36,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * }
  * }</pre>
  *
- * <p><b>How it works.</b> One poller thread acquires at least one free slot (a semaphore of {@code
- * capacity} permits, so it never polls without room), takes every other free slot, and long-polls
- * {@code POST /api/v1/lease} with {@code wait_ms}: the server answers as soon as a job is ready, so
- * an idle worker makes one request per poll wait, never a busy loop. Unused permits go back at
- * once; each job's permit goes back when its handler ends. One heartbeat thread extends every held
- * lease each {@code heartbeatInterval} (a third of the lease by default), and keeps the worker
- * itself alive when it holds nothing. Successes that finish while a report is in flight go to the
- * server together in one {@code jobs:complete} call ({@link CompletionBatcher}), so a busy worker
- * makes one report per round trip, not one per job.
+ * <p><b>How it works.</b> A poller thread acquires at least one free slot (a semaphore of {@code
+ * capacity} permits, so it never polls without room), takes further free slots up to its share, and
+ * long-polls {@code POST /api/v1/lease} with {@code wait_ms}: the server answers as soon as a job
+ * is ready, so an idle worker makes one request per poll wait and poller, never a busy loop. Unused
+ * permits go back at once; each job's permit goes back when its handler ends. A worker of capacity
+ * 2 or more has two pollers, each taking at most half the slots (rounded up), so one poll stays
+ * parked on the server while the other's answer travels back and its next poll travels out: a job
+ * that becomes ready meanwhile is granted to the parked poll at once, in the same durable step as
+ * its submit, instead of waiting for the round trip. The second poller polls only while the first
+ * one's calls succeed; the first one alone backs off from a server that cannot be reached, so an
+ * outage costs no extra calls. One heartbeat thread extends every held lease each {@code
+ * heartbeatInterval} (a third of the lease by default), and keeps the worker itself alive when it
+ * holds nothing. Successes that finish while a report is in flight go to the server together in one
+ * {@code jobs:complete} call ({@link CompletionBatcher}), so a busy worker makes one report per
+ * round trip, not one per job.
  *
  * <p><b>Cancels and timeouts.</b> While it holds jobs, one more thread keeps a signal poll ({@code
  * POST /api/v1/workers/{id}/signals}) parked on the server, naming the leases it holds; the server
@@ -96,6 +102,15 @@ public final class Worker implements AutoCloseable {
    */
   private static final Duration SIGNAL_WAIT = Duration.ofSeconds(25);
 
+  /**
+   * Why two: under steady load, a single poll spends most of its time travelling (the answer back,
+   * the handler's dispatch, the next poll out and its log record), and every job that becomes ready
+   * meanwhile waits for it; a second poll is parked then and takes the job in its submit's own
+   * group commit. More polls add requests and parked connections for little: two already leave one
+   * parked for all but the overlap of their round trips.
+   */
+  private static final int POLLS_MAX = 2;
+
   private final HourglassClient client;
   private final String workerId;
   private final int capacity;
@@ -133,7 +148,17 @@ public final class Worker implements AutoCloseable {
   private volatile boolean heartbeating;
   private volatile boolean registered;
   private volatile boolean stopped;
-  private Thread poller;
+  private final List<Thread> pollers = new ArrayList<>();
+
+  /** Held while registering, so that pollers register the worker once. */
+  private final Object registering = new Object();
+
+  /**
+   * Whether the first poller's last call succeeded; the other pollers poll only while it is true.
+   * Guarded by itself.
+   */
+  private final boolean[] leadPollOk = {false};
+
   private Thread heartbeater;
   private Thread signaller;
 
@@ -208,8 +233,16 @@ public final class Worker implements AutoCloseable {
     }
     polling = true;
     heartbeating = true;
-    poller =
-        Thread.ofPlatform().name("hourglass-" + workerId + "-poll").daemon().start(this::pollLoop);
+    int polls = Math.min(capacity, POLLS_MAX);
+    int share = (capacity + polls - 1) / polls;
+    for (int i = 0; i < polls; i++) {
+      int index = i;
+      pollers.add(
+          Thread.ofPlatform()
+              .name("hourglass-" + workerId + "-poll" + (i == 0 ? "" : "-" + i))
+              .daemon()
+              .start(() -> pollLoop(index, share)));
+    }
     heartbeater =
         Thread.ofPlatform()
             .name("hourglass-" + workerId + "-heartbeat")
@@ -299,11 +332,19 @@ public final class Worker implements AutoCloseable {
     // would grant it jobs nobody runs; so let the poll end by itself while time remains (at
     // least POLL_GRACE), and only then abandon it. Deregistering below returns anything granted
     // to an abandoned poll.
-    long left = Math.max(deadline - System.nanoTime(), POLL_GRACE.toNanos());
-    joinQuietly(poller, Duration.ofNanos(left));
-    if (poller.isAlive()) {
-      poller.interrupt();
-      joinQuietly(poller, Duration.ofSeconds(5));
+    long graceEnd =
+        System.nanoTime() + Math.max(deadline - System.nanoTime(), POLL_GRACE.toNanos());
+    synchronized (leadPollOk) {
+      leadPollOk.notifyAll(); // a poller waiting for the first one wakes and sees polling is over
+    }
+    for (Thread poller : pollers) {
+      joinQuietly(poller, Duration.ofNanos(Math.max(0, graceEnd - System.nanoTime())));
+    }
+    for (Thread poller : pollers) {
+      if (poller.isAlive()) {
+        poller.interrupt();
+        joinQuietly(poller, Duration.ofSeconds(5));
+      }
     }
     heartbeating = false;
     heartbeater.interrupt();
@@ -372,24 +413,39 @@ public final class Worker implements AutoCloseable {
 
   // ------------------------------------------------------------------------------ polling
 
-  private void pollLoop() {
+  /**
+   * One poller: {@code index} 0 registers the worker and backs off from failures; the others poll
+   * only while its calls succeed. Each takes at most {@code share} slots per poll.
+   */
+  private void pollLoop(int index, int share) {
     int failures = 0;
     while (polling) {
       int taken = 0;
       try {
+        if (index > 0 && !awaitLeadPollOk()) {
+          return;
+        }
         if (!registered) {
-          client.registerWorker(workerId, capacity, queues, heartbeatTimeout, tasks, reserve);
-          registered = true;
+          synchronized (registering) {
+            if (!registered) {
+              client.registerWorker(workerId, capacity, queues, heartbeatTimeout, tasks, reserve);
+              registered = true;
+            }
+          }
+          leadPollOk(true);
         }
         slots.acquire();
         taken = 1;
-        while (taken < capacity && slots.tryAcquire()) {
+        while (taken < share && slots.tryAcquire()) {
           taken++;
         }
         List<Assignment> got =
             client.lease(workerId, taken, pollWait, queues, lease, tasks, strategy);
         slots.release(taken - got.size());
         taken = 0;
+        if (index == 0) {
+          leadPollOk(true);
+        }
         for (Assignment a : got) {
           if (polling) {
             dispatch(a);
@@ -409,11 +465,34 @@ public final class Worker implements AutoCloseable {
         if (e.is(ErrorCode.UNKNOWN_WORKER)) {
           registered = false;
         }
+        leadPollOk(false);
+        if (index > 0) {
+          continue; // waits for the first poller, which reports the failure and backs off
+        }
         failures++;
         if (!backOff(e, failures)) {
           return;
         }
       }
+    }
+  }
+
+  private void leadPollOk(boolean ok) {
+    synchronized (leadPollOk) {
+      if (leadPollOk[0] != ok) {
+        leadPollOk[0] = ok;
+        leadPollOk.notifyAll();
+      }
+    }
+  }
+
+  /** Waits until the first poller's calls succeed; false when polling ends or on interrupt. */
+  private boolean awaitLeadPollOk() throws InterruptedException {
+    synchronized (leadPollOk) {
+      while (polling && !leadPollOk[0]) {
+        leadPollOk.wait(pollWait.toMillis()); // bounded: re-checks polling
+      }
+      return polling;
     }
   }
 
@@ -961,7 +1040,8 @@ public final class Worker implements AutoCloseable {
 
     /**
      * How long one long poll waits for a job (default 5 s). An idle worker makes one request per
-     * wait; a shutdown waits for the parked poll to end (see {@link Worker#shutdown}).
+     * wait and poller (two pollers from capacity 2 up); a shutdown waits for the parked polls to
+     * end (see {@link Worker#shutdown}).
      *
      * @param d 1 ms to 60 s
      * @return this builder

@@ -420,9 +420,10 @@ class WorkerTest {
 
   @Test
   void anIdleWorkerLongPollsInsteadOfBusyPolling() throws Exception {
-    // Goal: with nothing to do, a worker holds one parked poll; a submit wakes it at once.
+    // Goal: with nothing to do, a worker holds its two parked polls (no more); a submit wakes one
+    // at once.
     started(worker("w1").pollWait(Duration.ofSeconds(30)).handler("t", ctx -> "ok"));
-    await().atMost(WAIT).until(() -> parked() == 1);
+    await().atMost(WAIT).until(() -> parked() == 2);
     long t0 = System.nanoTime();
     String id = client.submit(JobRequest.builder("t").build()).jobId();
     await()
@@ -430,7 +431,55 @@ class WorkerTest {
         .pollInterval(Duration.ofMillis(5))
         .until(() -> client.job(id).state() == JobState.SUCCEEDED);
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+    await().atMost(WAIT).until(() -> parked() == 2);
+    await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> parked() == 2);
+  }
+
+  @Test
+  void aWorkerKeepsASecondPollParkedWhileTheFirstOneTravels() throws Exception {
+    // Goal: a job that becomes ready while one poll's answer travels back finds the other poll
+    // parked. Both are there when idle; while one job runs, the other poll stays parked and a
+    // second job is granted to it, so both run at once; the two polls never take more than the
+    // capacity (three jobs start, the fourth waits).
+    var running = new CountDownLatch(3);
+    var release = new CountDownLatch(1);
+    var started = new ConcurrentHashMap<String, Boolean>();
+    started(
+        worker("w1")
+            .capacity(3)
+            .pollWait(Duration.ofSeconds(30))
+            .handler(
+                "block",
+                ctx -> {
+                  started.put(ctx.jobId(), true);
+                  running.countDown();
+                  release.await();
+                  return "ok";
+                }));
+    await().atMost(WAIT).until(() -> parked() == 2);
+    String first = client.submit(JobRequest.builder("block").build()).jobId();
+    await().atMost(WAIT).until(() -> started.containsKey(first));
+    // One slot is taken: a poll for the two others is parked (the second poller's, or the first's
+    // once it polled again).
+    await().atMost(WAIT).until(() -> parked() >= 1);
+    List<String> more = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      more.add(client.submit(JobRequest.builder("block").build()).jobId());
+    }
+    assertThat(running.await(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> started.size() == 3);
+    assertThat(parked()).isZero(); // no free slot, so no poll
+    release.countDown();
+    await()
+        .atMost(WAIT)
+        .until(() -> more.stream().allMatch(id -> client.job(id).state() == JobState.SUCCEEDED));
+  }
+
+  @Test
+  void aWorkerOfCapacityOneKeepsOnePoll() throws Exception {
+    started(worker("w1").capacity(1).pollWait(Duration.ofSeconds(30)).handler("t", ctx -> "ok"));
     await().atMost(WAIT).until(() -> parked() == 1);
+    await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> parked() == 1);
   }
 
   private long parked() throws Exception {
