@@ -72,7 +72,7 @@ public final class ReplicatedEngine implements AutoCloseable {
   private final RaftPeerId selfId;
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
-  private final StuckFollowerWatchdog watchdog;
+  private final LeadershipWatchdog watchdog;
   private volatile boolean closing;
 
   private ReplicatedEngine(
@@ -87,7 +87,7 @@ public final class ReplicatedEngine implements AutoCloseable {
     this.division = server.getDivision(groupId);
     this.stateMachine = (HourglassStateMachine) division.getStateMachine();
     this.watchdog =
-        new StuckFollowerWatchdog(
+        new LeadershipWatchdog(
             server,
             division,
             groupId,

@@ -10,6 +10,7 @@ import java.util.function.LongSupplier;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.server.RaftServer;
@@ -17,16 +18,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * While this replica leads, checks its followers once a second and hands leadership to a caught-up
- * follower when one follower has stopped catching up although it answers (see {@link
- * StuckFollowers} for the Ratis defect this works around and for when it acts). A new leader starts
- * each follower's replication state afresh, so the stuck follower then catches up.
+ * While this replica leads a group, checks its followers once a second and hands leadership over
+ * when the group is better led elsewhere: to a caught-up follower when another follower has stopped
+ * catching up although it answers (see {@link StuckFollowers} for the Ratis defect this works
+ * around; a new leader starts each follower's replication state afresh, so the stuck one then
+ * catches up), or back to the member the group prefers once that member has returned and caught up
+ * (see {@link PreferredLeader}: it keeps partition leaders spread over the replicas).
  *
  * <p>Thread-safety: one scheduler thread runs every check; {@link #close} may be called from any
  * thread.
  */
-final class StuckFollowerWatchdog implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(StuckFollowerWatchdog.class);
+final class LeadershipWatchdog implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LeadershipWatchdog.class);
   private static final long CHECK_PERIOD_MILLIS = 1_000;
 
   private final RaftServer server;
@@ -35,14 +38,15 @@ final class StuckFollowerWatchdog implements AutoCloseable {
   private final RaftPeerId selfId;
   private final LongSupplier monotonicMillis;
   private final StuckFollowers stuckFollowers;
+  private final PreferredLeader preferredLeader;
   private final long transferTimeoutMillis;
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
   private final ScheduledExecutorService scheduler =
       Executors.newSingleThreadScheduledExecutor(
-          r -> Thread.ofPlatform().daemon().name("hourglass-stuck-follower-watchdog").unstarted(r));
+          r -> Thread.ofPlatform().daemon().name("hourglass-leadership-watchdog").unstarted(r));
 
-  StuckFollowerWatchdog(
+  LeadershipWatchdog(
       RaftServer server,
       RaftServer.Division division,
       RaftGroupId groupId,
@@ -55,6 +59,7 @@ final class StuckFollowerWatchdog implements AutoCloseable {
     this.selfId = selfId;
     this.monotonicMillis = monotonicMillis;
     this.stuckFollowers = StuckFollowers.forTuning(tuning);
+    this.preferredLeader = PreferredLeader.forTuning(tuning);
     this.transferTimeoutMillis = tuning.writeTimeout().toMillis();
   }
 
@@ -69,7 +74,7 @@ final class StuckFollowerWatchdog implements AutoCloseable {
     } catch (RuntimeException e) {
       // Ratis tears the leader state down concurrently with a role change; the next check sees
       // the new role.
-      log.debug("stuck-follower check skipped: node={}", selfId, e);
+      log.debug("leadership check skipped: node={}", selfId, e);
     }
   }
 
@@ -78,6 +83,7 @@ final class StuckFollowerWatchdog implements AutoCloseable {
     long[] match = info.isLeader() && info.isLeaderReady() ? info.getFollowerMatchIndices() : null;
     if (match == null) {
       stuckFollowers.reset();
+      preferredLeader.reset();
       return;
     }
     List<ServerRpcProto> followers = info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList();
@@ -96,6 +102,7 @@ final class StuckFollowerWatchdog implements AutoCloseable {
     long leaderLastIndex = division.getRaftLog().getNextIndex() - 1;
     List<String> stuck = stuckFollowers.observe(now, leaderLastIndex, seen);
     if (stuck.isEmpty()) {
+      returnToPreferred(now, leaderLastIndex, seen, info.getCurrentTerm());
       return;
     }
     StuckFollowers.Observation target = null;
@@ -121,6 +128,53 @@ final class StuckFollowerWatchdog implements AutoCloseable {
         leaderLastIndex,
         selfId,
         info.getCurrentTerm());
+    transferTo(target.followerId());
+  }
+
+  /** Hands leadership back to the group's preferred member once it has caught up for a while. */
+  private void returnToPreferred(
+      long now, long leaderLastIndex, List<StuckFollowers.Observation> seen, long term) {
+    String preferred = preferredMember();
+    StuckFollowers.Observation observed = null;
+    for (StuckFollowers.Observation o : seen) {
+      if (o.followerId().equals(preferred)) {
+        observed = o;
+      }
+    }
+    if (!preferredLeader.observe(now, leaderLastIndex, observed)) {
+      return;
+    }
+    log.info(
+        "handing leadership back to {}, the member this group prefers, which has caught up (match"
+            + " index {} of {}): node={} group={} term={}",
+        preferred,
+        observed.matchIndex(),
+        leaderLastIndex,
+        selfId,
+        groupId,
+        term);
+    transferTo(preferred);
+  }
+
+  /**
+   * The member with the highest leader priority, or null when that is this replica or no member is
+   * preferred (every priority equal, as in a cluster of one partition).
+   */
+  private String preferredMember() {
+    RaftPeer best = null;
+    boolean tie = false;
+    for (RaftPeer p : division.getGroup().getPeers()) {
+      if (best == null || p.getPriority() > best.getPriority()) {
+        best = p;
+        tie = false;
+      } else if (p.getPriority() == best.getPriority()) {
+        tie = true;
+      }
+    }
+    return best == null || tie || best.getId().equals(selfId) ? null : best.getId().toString();
+  }
+
+  private void transferTo(String followerId) {
     try {
       server.transferLeadershipAsync(
           new TransferLeadershipRequest(
@@ -128,11 +182,10 @@ final class StuckFollowerWatchdog implements AutoCloseable {
               selfId,
               groupId,
               callIds.incrementAndGet(),
-              RaftPeerId.valueOf(target.followerId()),
+              RaftPeerId.valueOf(followerId),
               transferTimeoutMillis));
     } catch (java.io.IOException e) {
-      log.warn(
-          "leadership transfer to {} failed to start: node={}", target.followerId(), selfId, e);
+      log.warn("leadership transfer to {} failed to start: node={}", followerId, selfId, e);
     }
   }
 
