@@ -9,6 +9,7 @@ import dev.hourglass.core.engine.EngineConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,7 +28,7 @@ class LeadershipReturnTest {
 
   @TempDir Path dir;
   List<Peer> peers;
-  final List<List<ReplicatedEngine>> replicas = new java.util.ArrayList<>(List.of());
+  final List<List<ReplicatedEngine>> replicas = new ArrayList<>();
 
   @AfterEach
   void stopAll() throws IOException {
