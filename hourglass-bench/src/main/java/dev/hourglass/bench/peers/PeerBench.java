@@ -235,9 +235,12 @@ public final class PeerBench {
       progress(
           String.format(
               Locale.ROOT,
-              "  %,.0f jobs/s (submit %,.0f jobs/s)",
+              "  %,.0f jobs/s (submit %,.0f jobs/s%s)",
               b.jobsPerSecond(),
-              b.submitPerSecond()));
+              b.submitPerSecond(),
+              b.storedAll()
+                  ? ""
+                  : String.format(Locale.ROOT, "; stored %,d at the cap", b.stored())));
     }
     if (workloads.contains("steady")) {
       if (sizes.warmupJobs() > 0) {

@@ -165,14 +165,15 @@ final class Report {
             sizes.burstJobs()));
     m.append(
         "| System | Durability | Run time | Jobs/s | Hourglass ÷ system | Submit jobs/s"
-            + " | Ran / duplicates | Load |\n|---|---|---|---|---|---|---|---|\n");
+            + " | Ran of stored / duplicates | Load |\n|---|---|---|---|---|---|---|---|\n");
     Results.Burst ref = bursts.get(REF);
+    List<String> notes = new ArrayList<>();
     for (var e : bursts.entrySet()) {
       var b = e.getValue();
       m.append(
           String.format(
               Locale.ROOT,
-              "| %s | %s | %s | %,.0f | %s | %,.0f | %,d / %d | %.1f |%n",
+              "| %s | %s | %s | %,.0f | %s | %,.0f | %,d of %,d / %d | %.1f |%n",
               name(e.getKey()),
               shortDurability(e.getKey()),
               (b.finished() ? "" : "not done after ")
@@ -181,10 +182,28 @@ final class Report {
               ratio(ref == null ? Double.NaN : ref.jobsPerSecond(), b.jobsPerSecond()),
               b.submitPerSecond(),
               b.ran(),
+              b.stored(),
               b.duplicates(),
               b.load()));
+      if (!b.storedAll()) {
+        notes.add(
+            String.format(
+                Locale.ROOT,
+                "%s: storing stopped at the %.0f s cap with %,d of the %,d jobs stored; the burst"
+                    + " ran on those.",
+                name(e.getKey()),
+                sizes.capMillis() / 1000.0,
+                b.stored(),
+                b.requested()));
+      }
     }
     m.append('\n');
+    for (String n : notes) {
+      m.append("- ").append(n).append('\n');
+    }
+    if (!notes.isEmpty()) {
+      m.append('\n');
+    }
   }
 
   private void latencyTable(StringBuilder m, String title, Map<String, Results.Latency> rows) {

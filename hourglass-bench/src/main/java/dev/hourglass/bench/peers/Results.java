@@ -7,19 +7,25 @@ final class Results {
   private Results() {}
 
   /**
-   * Burst: {@code jobs} loaded while stopped, then started; {@code runSeconds} from start until the
-   * last job started (or until the cap, when not all ran).
+   * Burst: {@code stored} of the {@code requested} jobs loaded while stopped (fewer when loading
+   * reached the cap), then started; {@code runSeconds} from start until the last stored job started
+   * (or until the cap, when not all ran).
    */
   record Burst(
       String system,
-      int jobs,
+      int requested,
+      int stored,
       double submitSeconds,
       double runSeconds,
       int ran,
       int duplicates,
       double load) {
     boolean finished() {
-      return ran == jobs;
+      return ran == stored;
+    }
+
+    boolean storedAll() {
+      return stored == requested;
     }
 
     double jobsPerSecond() {
@@ -27,7 +33,7 @@ final class Results {
     }
 
     double submitPerSecond() {
-      return jobs / submitSeconds;
+      return stored / submitSeconds;
     }
   }
 
