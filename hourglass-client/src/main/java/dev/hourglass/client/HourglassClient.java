@@ -782,6 +782,12 @@ public final class HourglassClient implements AutoCloseable {
    */
   public QueuePolicy setQueueLimits(String queue, QueueLimits limits) {
     limits.checkRequest();
+    return QueuePolicy.of(
+        call("PUT", V1 + "/queues/" + segment(queue) + "/limits", limitsBody(limits)));
+  }
+
+  /** The body of a limits request: the settings {@code limits} gives, by their API names. */
+  private static ObjectNode limitsBody(QueueLimits limits) {
     ObjectNode body = Json.MAPPER.createObjectNode();
     if (limits.maxRunning() != null) {
       body.put("max_running", limits.maxRunning());
@@ -795,7 +801,7 @@ public final class HourglassClient implements AutoCloseable {
     if (limits.burst() != null) {
       body.put("burst", limits.burst());
     }
-    return QueuePolicy.of(call("PUT", V1 + "/queues/" + segment(queue) + "/limits", body));
+    return body;
   }
 
   /**
@@ -853,7 +859,8 @@ public final class HourglassClient implements AutoCloseable {
   }
 
   /**
-   * Limits how many jobs of a task type run at once over all workers. Needs admin.
+   * Limits how many jobs of a task type run at once over all workers: the short form of {@link
+   * #setTaskLimits} for the concurrency limit alone. Needs admin.
    *
    * @param task the task type
    * @param maxRunning the limit; 0 removes it
@@ -864,6 +871,25 @@ public final class HourglassClient implements AutoCloseable {
         "PUT",
         V1 + "/tasks/" + segment(task) + "/limits",
         Json.MAPPER.createObjectNode().put("max_running", maxRunning));
+  }
+
+  /**
+   * Sets a task type's limits over all its queues and workers: its concurrency limit, its rate
+   * limit and burst, those that {@code limits} gives (the others stay as they are). A task type has
+   * no weight. The server applies all of them or none. Needs admin.
+   *
+   * @param task the task type
+   * @param limits the settings to change; at least one of max running, rate; no weight
+   * @return the task type's limits afterwards
+   * @throws IllegalArgumentException if {@code limits} names no setting, a weight, or a burst
+   *     without a rate
+   * @throws HourglassException 400 if the server refuses a value, 403 without admin role, or
+   *     unreachable
+   */
+  public TaskLimit setTaskLimits(String task, QueueLimits limits) {
+    limits.checkTaskRequest();
+    return TaskLimit.of(
+        call("PUT", V1 + "/tasks/" + segment(task) + "/limits", limitsBody(limits)));
   }
 
   // -------------------------------------------------------------------------------- operations

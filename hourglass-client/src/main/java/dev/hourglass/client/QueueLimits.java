@@ -3,7 +3,8 @@ package dev.hourglass.client;
 import java.math.BigDecimal;
 
 /**
- * The limits {@link HourglassClient#setQueueLimits} sets on a queue; a null component leaves that
+ * The limits {@link HourglassClient#setQueueLimits} sets on a queue, and {@link
+ * HourglassClient#setTaskLimits} on a task type (which has no weight); a null component leaves that
  * setting as it is. Each value is checked against the server's bounds when it is set, so a bad one
  * fails here, before any request. Start from {@link #NONE}: {@code
  * QueueLimits.NONE.withWeight(3).withRate(new BigDecimal("10")).withBurst(20)}.
@@ -109,15 +110,39 @@ public record QueueLimits(
    * @throws IllegalArgumentException if the request would be refused
    */
   void checkRequest() {
+    checkBurstHasRate();
+    if (maxRunning == null && weight == null && ratePerSecond == null) {
+      throw new IllegalArgumentException(
+          "queue limits need at least one of max running, weight, rate");
+    }
+  }
+
+  /**
+   * Checks a task type's request: as {@link #checkRequest}, and no weight, which is a queue's share
+   * under the weighted lease strategy and means nothing for a task type.
+   *
+   * @throws IllegalArgumentException if the request would be refused
+   */
+  void checkTaskRequest() {
+    if (weight != null) {
+      throw new IllegalArgumentException(
+          "weight "
+              + weight
+              + " is a queue's share under the weighted lease strategy; a task type takes max"
+              + " running, rate and burst");
+    }
+    checkBurstHasRate();
+    if (maxRunning == null && ratePerSecond == null) {
+      throw new IllegalArgumentException("task limits need at least one of max running, rate");
+    }
+  }
+
+  private void checkBurstHasRate() {
     if (burst != null && (ratePerSecond == null || ratePerSecond.signum() == 0)) {
       throw new IllegalArgumentException(
           "burst "
               + burst
               + " needs a rate above 0 (a rate of 0 removes the limit, and its burst)");
-    }
-    if (maxRunning == null && weight == null && ratePerSecond == null) {
-      throw new IllegalArgumentException(
-          "queue limits need at least one of max running, weight, rate");
     }
   }
 }

@@ -258,6 +258,37 @@ class HourglassClientTest {
   }
 
   @Test
+  void taskLimitsAreSetThroughTheClientAndTakeEffect() {
+    // Goal: a task type's rate limit and burst reach the server, answer the task's limits, and
+    // hold back leases; bad values, and a weight, fail in the client before any request.
+    TaskLimit limited =
+        client.setTaskLimits(
+            "t",
+            QueueLimits.NONE.withMaxRunning(5).withRate(java.math.BigDecimal.ONE).withBurst(1));
+    assertThat(limited).isEqualTo(new TaskLimit("t", 5, 0, 1.0, 1));
+    client.submit(JobRequest.builder("t").jobId("t-0").build());
+    client.submit(JobRequest.builder("t").jobId("t-1").build());
+    client.registerWorker("w1", 10, List.of(), Duration.ofMinutes(5));
+    // One lease is one command with one timestamp: the bucket holds its burst of 1, whatever the
+    // time since the limit was set, so the second job waits for the next token.
+    assertThat(client.lease("w1", 2, Duration.ZERO, List.of(), Duration.ZERO)).hasSize(1);
+
+    assertThat(client.setTaskLimits("t", QueueLimits.NONE.withRate(java.math.BigDecimal.ZERO)))
+        .isEqualTo(new TaskLimit("t", 5, 1, null, null));
+    assertThat(client.lease("w1", 2, Duration.ZERO, List.of(), Duration.ZERO)).hasSize(1);
+
+    assertThatThrownBy(() -> client.setTaskLimits("t", QueueLimits.NONE.withWeight(3)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("weight 3 is a queue's share");
+    assertThatThrownBy(() -> client.setTaskLimits("t", QueueLimits.NONE.withBurst(5)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("burst 5 needs a rate");
+    assertThatThrownBy(() -> client.setTaskLimits("t", QueueLimits.NONE))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("task limits need at least one of max running, rate");
+  }
+
+  @Test
   void completeAllAppliesEachCompletionOnItsOwnAndRefusesAStaleOne() {
     for (int i = 0; i < 3; i++) {
       client.submit(JobRequest.builder("t").jobId("c" + i).build());
