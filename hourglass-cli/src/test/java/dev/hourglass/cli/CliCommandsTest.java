@@ -340,6 +340,94 @@ class CliCommandsTest {
   }
 
   @Test
+  void taskLimitsSetARateAndBurstFromTheCommandLine() {
+    // Goal: hourglass queues task-limits sets a task type's rate limit and burst as well as its
+    // concurrency limit, the server holds them back by them, and bad values are refused with exit
+    // 2 before any request, with the same options and help as hourglass queues limits.
+    run("submit", "rated", "--job-id", "r0");
+    run("submit", "rated", "--job-id", "r1");
+    Run set = run("queues", "task-limits", "rated", "--rate", "1", "--burst", "1");
+    assertThat(set.exit()).as(set.err()).isZero();
+    assertThat(set.out())
+        .isEqualTo(
+            "task rated limited: max running unlimited, rate 1/s burst 1" + System.lineSeparator());
+    try (var client = dev.hourglass.client.HourglassClient.builder(url).build()) {
+      // One lease is one command with one timestamp: the bucket holds its burst of 1 whatever the
+      // time since the limit was set, so the second job waits for the next token.
+      assertThat(
+              client.lease(
+                  "w1", 2, java.time.Duration.ZERO, java.util.List.of(), java.time.Duration.ZERO))
+          .hasSize(1);
+      Run off =
+          run("queues", "task-limits", "rated", "--rate-per-second", "0", "--max-running", "3");
+      assertThat(off.out())
+          .isEqualTo("task rated limited: max running 3, no rate limit" + System.lineSeparator());
+      assertThat(
+              client.lease(
+                  "w1", 2, java.time.Duration.ZERO, java.util.List.of(), java.time.Duration.ZERO))
+          .hasSize(1);
+    }
+    assertThat(run("queues", "task-limits", "rated", "--rate", "2.5", "--json").out())
+        .contains("\"task\" : \"rated\"")
+        .contains("\"max_running\" : 3")
+        .contains("\"running\" : 2")
+        .contains("\"rate_per_second\" : 2.5")
+        .contains("\"burst\" : 3");
+
+    // Against a port where nothing listens: a request would fail with exit 1, not 2.
+    String nowhere = "http://127.0.0.1:1/";
+    String[][] refused = {
+      {"--rate", "-1"},
+      {"--rate", "0.0001"},
+      {"--rate", "10", "--burst", "0"},
+      {"--burst", "5"},
+      {"--rate", "0", "--burst", "5"},
+      {"--max-running", "-1"},
+      {"--weight", "3"},
+      {},
+    };
+    String[] messages = {
+      "rate -1 per second must be 0 (no limit) or between 0.001 and 1000000",
+      "rate 0.0001 per second must be 0",
+      "burst 0 is outside [1, 1000000]",
+      "burst 5 needs a rate above 0",
+      "burst 5 needs a rate above 0",
+      "max running -1 must not be negative",
+      "Unknown options: '--weight'",
+      "task limits need at least one of max running, rate",
+    };
+    for (int i = 0; i < refused.length; i++) {
+      String[] args = new String[refused[i].length + 3];
+      args[0] = "queues";
+      args[1] = "task-limits";
+      args[2] = "rated";
+      System.arraycopy(refused[i], 0, args, 3, refused[i].length);
+      Run r = Run.against(nowhere, args);
+      assertThat(r.exit()).as(String.join(" ", args) + ": " + r.err()).isEqualTo(2);
+      assertThat(r.err()).as(String.join(" ", args)).contains(messages[i]);
+    }
+
+    String help = Run.of("queues", "task-limits", "--help").out();
+    String queueHelp = Run.of("queues", "limits", "--help").out();
+    for (String option : new String[] {"--burst=N", "--max-running=N", "--rate, --rate-"}) {
+      String entry = optionHelp(help, option);
+      assertThat(optionHelp(queueHelp, option)).as(option).isEqualTo(entry);
+    }
+    assertThat(help).contains("Usage: hourglass queues task-limits").doesNotContain("--weight");
+  }
+
+  /** An option's entry in a usage text: its line and the next (where its description wraps). */
+  private static String optionHelp(String usage, String option) {
+    java.util.List<String> lines = usage.lines().toList();
+    for (int i = 0; i + 1 < lines.size(); i++) {
+      if (lines.get(i).strip().startsWith(option)) {
+        return lines.get(i) + "\n" + lines.get(i + 1);
+      }
+    }
+    throw new AssertionError(option + " is not in " + usage);
+  }
+
+  @Test
   void queuesShowTheirSchedulingPolicy() throws Exception {
     run("submit", "t", "--queue", "shared");
     var http = java.net.http.HttpClient.newHttpClient();

@@ -3,20 +3,21 @@ package dev.hourglass.cli.commands;
 import dev.hourglass.client.Fairness;
 import dev.hourglass.client.HourglassClient;
 import dev.hourglass.client.QueueInfo;
-import dev.hourglass.client.QueueLimits;
 import dev.hourglass.client.QueuePolicy;
+import dev.hourglass.client.TaskLimit;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
  * {@code hourglass queues}: list queues with their depth (the default), pause, resume, set a
- * queue's limits (concurrency, weight, rate) and fairness policy, and a task type's concurrency
- * limit. All but the list need an admin token when tokens are on.
+ * queue's limits (concurrency, weight, rate) and fairness policy, and a task type's limits
+ * (concurrency, rate). All but the list need an admin token when tokens are on.
  */
 @Command(
     name = "queues",
@@ -117,11 +118,6 @@ public final class QueueCommands extends ClientCommands.Base {
     return String.join(" ", parts);
   }
 
-  /** 10, 0.5: a rate as the user wrote it, without trailing zeros. */
-  private static String perSecond(double rate) {
-    return java.math.BigDecimal.valueOf(rate).stripTrailingZeros().toPlainString();
-  }
-
   private static long count(QueueInfo q, String state) {
     return q.counts().getOrDefault(state, 0L);
   }
@@ -203,11 +199,7 @@ public final class QueueCommands extends ClientCommands.Base {
     @Parameters(paramLabel = "QUEUE")
     String queue;
 
-    @Option(
-        names = "--max-running",
-        paramLabel = "N",
-        description = "At most N of its jobs run at once over all workers; 0 removes the limit.")
-    Integer maxRunning;
+    @Mixin LimitOptions given;
 
     @Option(
         names = "--weight",
@@ -215,39 +207,19 @@ public final class QueueCommands extends ClientCommands.Base {
         description = "Its share under the weighted lease strategy, 1 to 10000 (default 1).")
     Integer weight;
 
-    @Option(
-        names = {"--rate", "--rate-per-second"},
-        paramLabel = "PER_SECOND",
-        description =
-            "Jobs that may start per second on average, 0.001 to 1000000 in steps of 0.001;"
-                + " 0 removes the limit.")
-    java.math.BigDecimal rate;
-
-    @Option(
-        names = "--burst",
-        paramLabel = "N",
-        description =
-            "Jobs that may start at once, 1 to 1000000; needs --rate (default: the rate rounded"
-                + " up).")
-    Integer burst;
-
     @Override
     int run(HourglassClient client, PrintStream out) {
-      var limits = new QueueLimits(maxRunning, weight, rate, burst);
-      QueuePolicy p = client.setQueueLimits(queue, limits);
+      QueuePolicy p = client.setQueueLimits(queue, given.limits(weight));
       if (conn.json()) {
         Output.json(out, p);
         return 0;
       }
       List<String> parts = new java.util.ArrayList<>();
-      if (maxRunning != null) {
-        parts.add("max running " + (maxRunning == 0 ? "unlimited" : maxRunning));
+      if (given.maxRunning != null) {
+        parts.add("max running " + (given.maxRunning == 0 ? "unlimited" : given.maxRunning));
       }
       parts.add("weight " + p.weight());
-      parts.add(
-          p.ratePerSecond() == null
-              ? "no rate limit"
-              : "rate " + perSecond(p.ratePerSecond()) + "/s burst " + p.burst());
+      parts.add(LimitOptions.rateText(p.ratePerSecond(), p.burst()));
       out.printf("queue %s limited: %s%n", queue, String.join(", ", parts));
       return 0;
     }
@@ -314,26 +286,28 @@ public final class QueueCommands extends ClientCommands.Base {
   @Command(
       name = "task-limits",
       mixinStandardHelpOptions = true,
-      description = "At most N jobs of a task type run at once over all workers (admin).")
+      description = {
+        "Set a task type's limits over all its queues and workers (admin): concurrency,",
+        "rate. Give at least one; the others stay as they are. Example:",
+        "  hourglass queues task-limits send-email --rate 10 --burst 20 --max-running 5"
+      })
   static final class TaskLimits extends ClientCommands.Base {
     @Parameters(paramLabel = "TASK")
     String task;
 
-    @Option(
-        names = "--max-running",
-        required = true,
-        paramLabel = "N",
-        description = "The limit; 0 removes it.")
-    int maxRunning;
+    @Mixin LimitOptions given;
 
     @Override
     int run(HourglassClient client, PrintStream out) {
-      client.setTaskLimit(task, maxRunning);
+      TaskLimit t = client.setTaskLimits(task, given.limits(null));
       if (conn.json()) {
-        Output.json(out, Map.of("task", task, "max_running", maxRunning));
+        Output.json(out, t);
       } else {
         out.printf(
-            "task %s limited: max running %s%n", task, maxRunning == 0 ? "unlimited" : maxRunning);
+            "task %s limited: max running %s, %s%n",
+            task,
+            t.maxRunning() == 0 ? "unlimited" : t.maxRunning(),
+            LimitOptions.rateText(t.ratePerSecond(), t.burst()));
       }
       return 0;
     }
