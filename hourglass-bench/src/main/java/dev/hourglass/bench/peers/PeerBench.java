@@ -110,9 +110,6 @@ public final class PeerBench {
    */
   private static final int DELAYED_BUDGET_CAPS = 3;
 
-  /** The unrecorded steady run before the measured one. */
-  private static final int STEADY_WARMUP_SECONDS = 3;
-
   private PeerBench() {}
 
   public static void main(String[] args) throws Exception {
@@ -245,21 +242,18 @@ public final class PeerBench {
     if (workloads.contains("steady")) {
       if (sizes.warmupJobs() > 0) {
         // Why: the burst warm-up does not run the one-job-at-a-time paths (a lease parked and
-        // woken per job), and a system whose bursts end in 3 s instead of 20 s came to steady
-        // with a colder JIT: Hourglass over HTTP measured p99 210-230 ms cold against 8-11 ms
-        // after a long burst. Every system gets the same unrecorded steady run first.
-        progress(
-            key
-                + ": warm-up steady "
-                + sizes.steadyRate()
-                + " jobs/s for "
-                + STEADY_WARMUP_SECONDS
-                + " s");
-        w.steady(
-            factory,
-            sizes.steadyRate(),
-            STEADY_WARMUP_SECONDS,
-            Math.min(sizes.capMillis(), Sizes.WARMUP_CAP_MILLIS));
+        // woken per job); every system gets the same unrecorded steady run first, until the JIT
+        // has settled (see SteadyWarmup).
+        progress(key + ": warm-up steady " + sizes.steadyRate() + " jobs/s until the JIT settles");
+        int warmed =
+            SteadyWarmup.run(
+                w,
+                factory,
+                sizes.steadyRate(),
+                Math.min(sizes.capMillis(), Sizes.WARMUP_CAP_MILLIS),
+                SteadyWarmup.Compiler.ofThisJvm());
+        report.steadyWarmup(key, warmed);
+        progress("  warmed up for " + warmed + " s");
       }
       progress(
           key + ": steady " + sizes.steadyRate() + " jobs/s for " + sizes.steadySeconds() + " s");

@@ -22,6 +22,7 @@ final class Report {
   private final Map<String, Contender> described = new LinkedHashMap<>();
   private final Map<String, String[]> systems = new LinkedHashMap<>();
   private final Map<String, Results.Burst> bursts = new LinkedHashMap<>();
+  private final Map<String, Integer> steadyWarmups = new LinkedHashMap<>();
   private final Map<String, Results.Latency> steady = new LinkedHashMap<>();
   private final Map<String, Results.Latency> delayed = new LinkedHashMap<>();
   private final Map<String, String> skippedDelayed = new LinkedHashMap<>();
@@ -65,6 +66,11 @@ final class Report {
 
   void add(String key, Results.Burst b) {
     bursts.put(key, b);
+  }
+
+  /** Seconds of unrecorded steady traffic {@code key} ran before its measured steady run. */
+  void steadyWarmup(String key, int seconds) {
+    steadyWarmups.put(key, seconds);
   }
 
   void addSteady(String key, Results.Latency l) {
@@ -131,6 +137,7 @@ final class Report {
             + sizes.steadySeconds()
             + " s, latency from due to start",
         steady);
+    steadyWarmupNote(m);
     latencyTable(
         m,
         "Delayed: "
@@ -152,6 +159,26 @@ final class Report {
     scaleTable(m);
     settingsTable(m);
     return m.toString();
+  }
+
+  private void steadyWarmupNote(StringBuilder m) {
+    if (steady.isEmpty() || steadyWarmups.isEmpty()) {
+      return;
+    }
+    List<String> each = new ArrayList<>();
+    for (var e : steadyWarmups.entrySet()) {
+      each.add(name(e.getKey()) + " " + e.getValue() + " s");
+    }
+    m.append(
+            String.format(
+                Locale.ROOT,
+                "Before its measured run each system ran the same traffic unrecorded until the JIT"
+                    + " had settled (under %d%% of a %d s round spent compiling, at most %d s): ",
+                SteadyWarmup.SETTLED_PERCENT,
+                SteadyWarmup.ROUND_SECONDS,
+                SteadyWarmup.MAX_SECONDS))
+        .append(String.join(", ", each))
+        .append(".\n\n");
   }
 
   private void burstTable(StringBuilder m) {
