@@ -89,6 +89,12 @@ public final class HourglassClient implements AutoCloseable {
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(b.connectTimeout)
             .followRedirects(HttpClient.Redirect.NEVER) // followed here, keeping method and token
+            // Why a direct executor: every call waits on its own future and no code of ours runs in
+            // the client's callbacks, so the default executor's only effect was a hand-off to one
+            // of its pool threads per response. With 1,000 jobs/s through a Worker that cost about
+            // a fifth of the process's CPU (1.25-1.29 against 0.99-1.13 ms per job) and 0.1-0.2 ms
+            // of p50 from submit to handler.
+            .executor(Runnable::run)
             .build();
   }
 
