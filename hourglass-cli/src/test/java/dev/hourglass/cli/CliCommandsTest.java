@@ -416,6 +416,33 @@ class CliCommandsTest {
     assertThat(help).contains("Usage: hourglass queues task-limits").doesNotContain("--weight");
   }
 
+  @Test
+  void taskLimitsWithoutATaskListEveryTaskTypeWithALimit() {
+    // Goal: hourglass queues task-limits alone lists the task types with a limit as a table and
+    // as JSON; options without a task type are refused with exit 2 before any request.
+    assertThat(run("queues", "task-limits").out()).contains("no task type has a limit");
+    run("queues", "task-limits", "resize", "--max-running", "3");
+    run("queues", "task-limits", "email", "--rate", "2.5", "--burst", "4");
+    Run list = run("queues", "task-limits");
+    assertThat(list.exit()).as(list.err()).isZero();
+    assertThat(list.out().lines().map(l -> l.strip().split("\\s+")).toList())
+        .containsExactly(
+            new String[] {"TASK", "RUNNING", "MAX", "RUNNING", "RATE", "BURST"},
+            new String[] {"email", "0", "-", "2.5/s", "4"},
+            new String[] {"resize", "0", "3", "-", "-"});
+    assertThat(run("queues", "task-limits", "--json").out())
+        .contains("\"task\" : \"email\"")
+        .contains("\"rate_per_second\" : 2.5")
+        .contains("\"task\" : \"resize\"")
+        .contains("\"max_running\" : 3");
+    run("queues", "task-limits", "resize", "--max-running", "0");
+    assertThat(run("queues", "task-limits").out()).doesNotContain("resize").contains("email");
+
+    Run noTask = Run.against("http://127.0.0.1:1/", "queues", "task-limits", "--max-running", "2");
+    assertThat(noTask.exit()).as(noTask.err()).isEqualTo(2);
+    assertThat(noTask.err()).contains("give the task type first");
+  }
+
   /** An option's entry in a usage text: its line and the next (where its description wraps). */
   private static String optionHelp(String usage, String option) {
     java.util.List<String> lines = usage.lines().toList();

@@ -880,6 +880,17 @@ public final class HourglassClient implements AutoCloseable {
   }
 
   /**
+   * Lists the task types that have a concurrency or rate limit, with the limits as set (over all
+   * partitions and workers, not one partition's share) and how many of their jobs run now.
+   *
+   * @return every task type with a limit, by name; empty when none has one
+   * @throws HourglassException if unreachable or the token is refused
+   */
+  public List<TaskLimit> taskLimits() {
+    return list(call("GET", V1 + "/tasks/limits", null), "tasks", TaskLimit::of);
+  }
+
+  /**
    * Sets a task type's limits over all its queues and workers: its concurrency limit, its rate
    * limit and burst, those that {@code limits} gives (the others stay as they are). A task type has
    * no weight. The server applies all of them or none. Needs admin.

@@ -5,7 +5,7 @@ import dev.hourglass.client.internal.Json;
 
 /**
  * A task type's limits over all its queues and workers, as {@link HourglassClient#setTaskLimits}
- * answers them.
+ * and {@link HourglassClient#taskLimits} answer them.
  *
  * @param task the task type
  * @param maxRunning at most this many of its jobs run at once; 0 for no limit

@@ -289,6 +289,19 @@ class HourglassClientTest {
   }
 
   @Test
+  void taskLimitsListEveryTaskTypeWithALimitByName() {
+    assertThat(client.taskLimits()).isEmpty();
+    client.setTaskLimit("resize", 3);
+    client.setTaskLimits(
+        "email", QueueLimits.NONE.withRate(java.math.BigDecimal.valueOf(2.5)).withBurst(4));
+    assertThat(client.taskLimits())
+        .containsExactly(
+            new TaskLimit("email", 0, 0, 2.5, 4), new TaskLimit("resize", 3, 0, null, null));
+    client.setTaskLimit("resize", 0);
+    assertThat(client.taskLimits()).containsExactly(new TaskLimit("email", 0, 0, 2.5, 4));
+  }
+
+  @Test
   void completeAllAppliesEachCompletionOnItsOwnAndRefusesAStaleOne() {
     for (int i = 0; i < 3; i++) {
       client.submit(JobRequest.builder("t").jobId("c" + i).build());

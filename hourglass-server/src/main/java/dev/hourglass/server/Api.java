@@ -139,6 +139,7 @@ final class Api implements PartitionedCalls.Awaiter {
         guard(Access.ADMIN, (q, s) -> pauseQueue(q, s, false)));
     route(r, Method.PUT, V1 + "/queues/{name}/limits", guard(Access.ADMIN, this::queueLimits));
     route(r, Method.PUT, V1 + "/queues/{name}/policy", guard(Access.ADMIN, this::queuePolicy));
+    route(r, Method.GET, V1 + "/tasks/limits", guard(Access.READ, this::listTaskLimits));
     route(r, Method.PUT, V1 + "/tasks/{name}/limits", guard(Access.ADMIN, this::taskLimits));
     route(r, Method.POST, V1 + "/workers", guard(Access.WORKER, this::registerWorker));
     route(r, Method.GET, V1 + "/workers", guard(Access.READ, this::listWorkers));
@@ -586,6 +587,7 @@ final class Api implements PartitionedCalls.Awaiter {
         new ServerMetrics.Snapshot(
             PartitionViews.queues(views), PartitionViews.workers(views), parts.parkedCount());
     metrics.refreshUnrunnable(PartitionViews.unrunnable(views));
+    metrics.refreshTaskLimits(PartitionViews.taskLimits(readAll(EngineQueries::taskLimits)));
     metrics.refreshPartitions(
         readAll(q -> (long) q.jobsHeld()), backends.stream().map(EngineBackend::position).toList());
     res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
@@ -823,6 +825,12 @@ final class Api implements PartitionedCalls.Awaiter {
     var views = applyOnEvery(commands, name, accepted(q -> queuePart(q, name)));
     parts.nudge();
     Http.json(res, 200, queueNamed(views));
+  }
+
+  /** Every task type with a limit, by name, each with the figures its user set. */
+  private void listTaskLimits(ServerRequest req, ServerResponse res) {
+    var tasks = PartitionViews.taskLimits(readAll(EngineQueries::taskLimits));
+    Http.json(res, 200, Map.of("tasks", tasks.stream().map(PolicyRequests::task).toList()));
   }
 
   private void taskLimits(ServerRequest req, ServerResponse res) {

@@ -7,6 +7,7 @@ import dev.hourglass.core.view.JobState;
 import dev.hourglass.core.view.JobView;
 import dev.hourglass.core.view.Page;
 import dev.hourglass.core.view.QueueView;
+import dev.hourglass.core.view.TaskLimitView;
 import dev.hourglass.core.view.UnrunnableView;
 import dev.hourglass.core.view.WorkerView;
 import java.util.ArrayList;
@@ -84,6 +85,33 @@ final class PartitionViews {
                 a.rate().burst() + b.rate().burst());
     return new QueueView.Policy(
         a.weight(), rate, a.fair() || b.fair(), a.keyWeights(), a.activeKeys() + b.activeKeys());
+  }
+
+  /**
+   * The task types with a limit over every partition, by task name: each partition holds a share of
+   * a limit, and the shares add up to what the user set (rates in exact thousandths, so the sum is
+   * exact too). Every partition holds a share of each limit (at least 1), so a task that no
+   * partition lists has none.
+   */
+  static List<TaskLimitView> taskLimits(List<List<TaskLimitView>> byPartition) {
+    Map<String, TaskLimitView> merged = new TreeMap<>();
+    for (List<TaskLimitView> p : byPartition) {
+      for (TaskLimitView t : p) {
+        merged.merge(t.task(), t, PartitionViews::sum);
+      }
+    }
+    return List.copyOf(merged.values());
+  }
+
+  /** One task type's limits over two partitions: limits, running counts and rates add up. */
+  static TaskLimitView sum(TaskLimitView a, TaskLimitView b) {
+    return new TaskLimitView(
+        a.task(),
+        a.maxRunning() + b.maxRunning(),
+        a.running() + b.running(),
+        new RateLimit(
+            a.rate().milliPerSecond() + b.rate().milliPerSecond(),
+            a.rate().burst() + b.rate().burst()));
   }
 
   static List<WorkerView> workers(List<Part> parts) {

@@ -205,18 +205,7 @@ final class PolicyRequests {
    * up to what the user set (rates in exact thousandths, so the sum is exact too).
    */
   static Map<String, Object> task(List<TaskLimitView> partitions) {
-    TaskLimitView first = partitions.getFirst();
-    int maxRunning = 0;
-    int running = 0;
-    long milli = 0;
-    int burst = 0;
-    for (TaskLimitView t : partitions) {
-      maxRunning += t.maxRunning();
-      running += t.running();
-      milli += t.rate().milliPerSecond();
-      burst += t.rate().burst();
-    }
-    return task(new TaskLimitView(first.task(), maxRunning, running, new RateLimit(milli, burst)));
+    return task(partitions.stream().reduce(PartitionViews::sum).orElseThrow());
   }
 
   private static ApiException bad(String detail) {

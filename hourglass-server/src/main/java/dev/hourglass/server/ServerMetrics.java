@@ -6,6 +6,7 @@ import dev.hourglass.core.event.Event.LeaseLost;
 import dev.hourglass.core.event.Event.WorkerDied;
 import dev.hourglass.core.view.JobState;
 import dev.hourglass.core.view.QueueView;
+import dev.hourglass.core.view.TaskLimitView;
 import dev.hourglass.core.view.WorkerView;
 import dev.hourglass.runtime.EngineLoopListener;
 import io.micrometer.core.instrument.Counter;
@@ -372,6 +373,38 @@ final class ServerMetrics implements EngineLoopListener {
     }
     partitionJobs.register(jobs, true);
     partitionLogPosition.register(positions, true);
+  }
+
+  /**
+   * Bounds the series of {@code hourglass_task_policy}: task limits are set by hand, so a real
+   * deployment has a few; past the cap (by task name) the rest are left out of the metric (summing
+   * limits means nothing) and stay visible in {@code GET /api/v1/tasks/limits}.
+   */
+  static final int TASK_POLICY_TASKS_MAX = 100;
+
+  private final MultiGauge taskPolicy =
+      MultiGauge.builder("hourglass.task.policy")
+          .description("a task type's limits: max_running, rate_per_second, burst")
+          .register(registry);
+
+  /** Sets {@code hourglass_task_policy} from the task types with a limit, by name. */
+  void refreshTaskLimits(List<TaskLimitView> tasks) {
+    List<MultiGauge.Row<?>> rows = new ArrayList<>();
+    for (TaskLimitView t : tasks.subList(0, Math.min(tasks.size(), TASK_POLICY_TASKS_MAX))) {
+      if (t.maxRunning() > 0) {
+        rows.add(
+            MultiGauge.Row.of(Tags.of("task", t.task(), "setting", "max_running"), t.maxRunning()));
+      }
+      if (!t.rate().isNone()) {
+        rows.add(
+            MultiGauge.Row.of(
+                Tags.of("task", t.task(), "setting", "rate_per_second"),
+                t.rate().milliPerSecond() / 1000.0));
+        rows.add(
+            MultiGauge.Row.of(Tags.of("task", t.task(), "setting", "burst"), t.rate().burst()));
+      }
+    }
+    taskPolicy.register(rows, true);
   }
 
   /** Sets {@code hourglass_jobs_unrunnable} from the engine's list (see EngineQueries). */

@@ -374,6 +374,67 @@ class PartitionsHttpTest {
   }
 
   /**
+   * Goal: the task limits listing answers the figures the user set, not one partition's share,
+   * sorted by task name, and a task type whose limits were all removed leaves it.
+   */
+  @Test
+  void taskLimitsListTheUsersFiguresOverAllPartitions() {
+    var b = http.put("/api/v1/tasks/tl-b/limits", "{\"max_running\":6}");
+    assertThat(b.status()).as(b.text()).isEqualTo(200);
+    var a =
+        http.put(
+            "/api/v1/tasks/tl-a/limits",
+            "{\"max_running\":5,\"rate_per_second\":10.5,\"burst\":7}");
+    assertThat(a.status()).as(a.text()).isEqualTo(200);
+    submit("{\"task\":\"tl-a\",\"queue\":\"" + freshQueue() + "\"}");
+    var lease = http.post("/api/v1/lease", "{\"worker_id\":\"tl-w\",\"tasks\":[\"tl-a\"]}");
+    assertThat(lease.body().get("assignments")).as(lease.text()).hasSize(1);
+
+    var listed = taskLimitsNamed("tl-");
+    assertThat(listed).extracting(t -> t.get("task").asText()).containsExactly("tl-a", "tl-b");
+    assertThat(listed.get(0).toString())
+        .isEqualTo(
+            "{\"task\":\"tl-a\",\"max_running\":5,\"running\":1,"
+                + "\"rate_per_second\":10.5,\"burst\":7}");
+    assertThat(listed.get(1).toString())
+        .isEqualTo("{\"task\":\"tl-b\",\"max_running\":6,\"running\":0}");
+
+    assertThat(http.put("/api/v1/tasks/tl-b/limits", "{\"max_running\":0}").status())
+        .isEqualTo(200);
+    assertThat(http.put("/api/v1/tasks/tl-a/limits", "{\"max_running\":0}").status())
+        .isEqualTo(200);
+    listed = taskLimitsNamed("tl-");
+    assertThat(listed).extracting(t -> t.get("task").asText()).containsExactly("tl-a");
+    assertThat(listed.get(0).get("max_running").asInt()).isZero();
+    assertThat(listed.get(0).get("rate_per_second").asDouble()).isEqualTo(10.5);
+  }
+
+  /** The task types of {@code GET /api/v1/tasks/limits} whose name starts with {@code prefix}. */
+  static List<JsonNode> taskLimitsNamed(String prefix) {
+    var r = http.get("/api/v1/tasks/limits");
+    assertThat(r.status()).as(r.text()).isEqualTo(200);
+    List<JsonNode> out = new ArrayList<>();
+    r.body().get("tasks").forEach(out::add);
+    assertThat(out).extracting(t -> t.get("task").asText()).isSorted();
+    return out.stream().filter(t -> t.get("task").asText().startsWith(prefix)).toList();
+  }
+
+  @Test
+  void metricsShowEachTaskTypesLimitsAsTheUserSetThem() {
+    var set =
+        http.put(
+            "/api/v1/tasks/tm-a/limits", "{\"max_running\":9,\"rate_per_second\":2.5,\"burst\":4}");
+    assertThat(set.status()).as(set.text()).isEqualTo(200);
+    String text = http.get("/metrics").text();
+    assertThat(text)
+        .contains("hourglass_task_policy{setting=\"max_running\",task=\"tm-a\"} 9.0")
+        .contains("hourglass_task_policy{setting=\"rate_per_second\",task=\"tm-a\"} 2.5")
+        .contains("hourglass_task_policy{setting=\"burst\",task=\"tm-a\"} 4.0");
+    http.put("/api/v1/tasks/tm-a/limits", "{\"max_running\":0,\"rate_per_second\":0}");
+    assertThat(http.get("/metrics").text()).doesNotContain("task=\"tm-a\"");
+  }
+
+  /**
    * A long poll held back by a rate limit looks again when a partition's next token is due: no
    * command wakes it then, and it must not wait out its whole wait_ms next to a job it may run.
    */

@@ -42,13 +42,20 @@ final class LimitOptions {
     return new QueueLimits(maxRunning, weight, rate, burst);
   }
 
+  /** Whether no option was given. */
+  boolean none() {
+    return maxRunning == null && rate == null && burst == null;
+  }
+
   /** "rate 10/s burst 20", or "no rate limit": a rate as the user wrote it, without zeros. */
   static String rateText(Double ratePerSecond, Integer burst) {
     return ratePerSecond == null
         ? "no rate limit"
-        : "rate "
-            + BigDecimal.valueOf(ratePerSecond).stripTrailingZeros().toPlainString()
-            + "/s burst "
-            + burst;
+        : "rate " + perSecond(ratePerSecond) + " burst " + burst;
+  }
+
+  /** "10/s", "2.5/s": a rate as the user wrote it, without trailing zeros. */
+  static String perSecond(double ratePerSecond) {
+    return BigDecimal.valueOf(ratePerSecond).stripTrailingZeros().toPlainString() + "/s";
   }
 }

@@ -287,18 +287,30 @@ public final class QueueCommands extends ClientCommands.Base {
       name = "task-limits",
       mixinStandardHelpOptions = true,
       description = {
-        "Set a task type's limits over all its queues and workers (admin): concurrency,",
+        "Without TASK: list the task types that have a limit, with their running jobs.",
+        "With TASK: set its limits over all its queues and workers (admin): concurrency,",
         "rate. Give at least one; the others stay as they are. Example:",
         "  hourglass queues task-limits send-email --rate 10 --burst 20 --max-running 5"
       })
   static final class TaskLimits extends ClientCommands.Base {
-    @Parameters(paramLabel = "TASK")
+    @Parameters(
+        paramLabel = "TASK",
+        arity = "0..1",
+        description = "The task type whose limits to set; omit it to list them all.")
     String task;
 
     @Mixin LimitOptions given;
 
     @Override
     int run(HourglassClient client, PrintStream out) {
+      if (task == null) {
+        if (!given.none()) {
+          throw new IllegalArgumentException(
+              "--max-running, --rate and --burst set one task type's limits: give the task type"
+                  + " first, e.g. hourglass queues task-limits send-email --max-running 5");
+        }
+        return listTaskLimits(client, out, conn);
+      }
       TaskLimit t = client.setTaskLimits(task, given.limits(null));
       if (conn.json()) {
         Output.json(out, t);
@@ -311,5 +323,28 @@ public final class QueueCommands extends ClientCommands.Base {
       }
       return 0;
     }
+  }
+
+  static int listTaskLimits(HourglassClient client, PrintStream out, Connection conn) {
+    List<TaskLimit> all = client.taskLimits();
+    if (conn.json()) {
+      Output.json(out, all);
+      return 0;
+    }
+    if (all.isEmpty()) {
+      out.println("no task type has a limit; set one with: hourglass queues task-limits TASK ...");
+      return 0;
+    }
+    var t = new Table("TASK", "RUNNING", "MAX RUNNING", "RATE", "BURST");
+    for (TaskLimit l : all) {
+      t.row(
+          l.task(),
+          l.running(),
+          l.maxRunning() == 0 ? "-" : l.maxRunning(),
+          l.ratePerSecond() == null ? "-" : LimitOptions.perSecond(l.ratePerSecond()),
+          l.burst());
+    }
+    t.print(out);
+    return 0;
   }
 }
