@@ -171,12 +171,14 @@ function overview(root) {
   const counts = h("section", { class: "cards", "data-testid": "counts" });
   const charts = h("section", { class: "charts" });
   const queues = h("section", {});
+  const tasks = h("section", { hidden: true });
   root.append(h("h1", {}, "Overview"), counts, h("h2", {}, "Last 5 minutes"), charts,
-    h("h2", {}, "Queues"), queues);
+    h("h2", {}, "Queues"), queues, tasks);
   let marked = false;
   return {
     async update() {
-      const [stats, q] = await Promise.all([api("/api/v1/stats"), api("/api/v1/queues")]);
+      const [stats, q, t] = await Promise.all([api("/api/v1/stats"), api("/api/v1/queues"),
+        api("/api/v1/tasks/limits")]);
       put(counts, JSON.stringify(stats.counts), () => STATES.map((st) =>
         h("a", { class: `card st-${st}`, href: `#/jobs?state=${st}`,
           "data-testid": `count-${st}`, "data-value": stats.counts[st] ?? 0 },
@@ -188,6 +190,7 @@ function overview(root) {
         performance.mark("hourglass:counts-rendered");
       }
       renderQueues(queues, q.queues);
+      renderTaskLimits(tasks, t.tasks);
       renderCharts(charts);
     },
   };
@@ -240,6 +243,19 @@ function renderQueues(el, queues) {
         h("td", {}, q.paused ? h("span", { class: "badge st-DEAD" }, "paused") : ""))),
       "queues")];
   });
+}
+
+// The task types with a limit (over all their queues and workers); shown only when there are any.
+function renderTaskLimits(el, tasks) {
+  el.hidden = tasks.length === 0;
+  put(el, JSON.stringify(tasks), () => [h("h2", {}, "Task limits"),
+    table(["Task", "Running", "Rate limit"], tasks.map((t) =>
+      h("tr", { "data-testid": "task-limit-row", "data-task": t.task },
+        h("td", {}, h("a", { href: `#/jobs?task=${encodeURIComponent(t.task)}` }, t.task)),
+        h("td", { class: "num" }, `${t.running}${t.max_running ? " / " + t.max_running : ""}`),
+        h("td", {}, t.rate_per_second != null
+          ? h("span", { class: "chip" }, `${t.rate_per_second}/s, burst ${t.burst}`) : ""))),
+    "task-limits")]);
 }
 
 // A queue's scheduling policy as chips: its weight (when not 1), its rate limit, its fairness.

@@ -33,6 +33,14 @@ final class ApiCalls {
         expected);
   }
 
+  JsonNode put(String path, String json) {
+    return send(
+        builder(path)
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString(json)),
+        200);
+  }
+
   private HttpRequest.Builder builder(String path) {
     var b = HttpRequest.newBuilder(base.resolve(path));
     if (token != null) {

@@ -99,6 +99,7 @@ class DashboardBrowserTest {
         "{\"worker_id\":\"w-live\",\"capacity\":4,"
             + "\"heartbeat_timeout_ms\":600000,\"tasks\":[\"thumbnail\"]}",
         201);
+    api.put("/api/v1/tasks/report/limits", "{\"max_running\":2,\"rate_per_second\":5}");
     // No live worker runs this task in this queue: the overview says so.
     api.post("/api/v1/jobs", "{\"task\":\"resize-image\",\"queue\":\"media\"}", 201);
     api.post(
@@ -144,6 +145,10 @@ class DashboardBrowserTest {
                     By.cssSelector("[data-queue='media'] [data-testid='queue-unrunnable']"))
                 .getText())
         .isEqualTo("resize-image: 1");
+    assertThat(browser.find("task-limits").getText())
+        .contains("report")
+        .contains("0 / 2")
+        .contains("5/s, burst 5");
     // Some work while the page samples the counters once a second, so the charts move: the
     // throughput chart draws its area once it has two rates (three samples).
     var leased =
