@@ -4,18 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hourglass.core.command.Command;
 import dev.hourglass.core.command.JobSpec;
-import dev.hourglass.core.engine.EngineConfig;
 import dev.hourglass.core.view.JobState;
 import dev.hourglass.core.view.JobView;
 import dev.hourglass.runtime.EngineLoop;
 import dev.hourglass.runtime.EngineLoopListener;
 import dev.hourglass.runtime.LocalBackend;
 import dev.hourglass.runtime.LoopLimits;
-import dev.hourglass.runtime.TimeSource;
-import dev.hourglass.wal.FsyncPolicy;
 import dev.hourglass.wal.durable.DurableEngine;
-import dev.hourglass.wal.durable.DurableOptions;
-import java.nio.file.FileSystem;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -41,10 +36,10 @@ class OneCommitGrantTest {
           }
           return false;
         });
-    DurableEngine durable = DurableEngine.open(options(disk.boot()));
+    DurableEngine durable = DurableEngine.open(OneEngineOnSimDisk.options(disk.boot()));
     var backend = new LocalBackend(durable);
     var loop =
-        EngineLoop.driven(backend, LoopLimits.DEFAULTS, EngineLoopListener.NONE, new FixedTime());
+        EngineLoop.driven(backend, LoopLimits.DEFAULTS, EngineLoopListener.NONE, new HandClock(T0));
     var waiting = loop.lease("w1", 1, List.of(), List.of(), 30_000, 5_000);
     loop.runUntilIdle();
     assertThat(waiting).as("the poll parks: nothing is ready").isNotDone();
@@ -61,7 +56,7 @@ class OneCommitGrantTest {
         .isEqualTo(1);
 
     disk.crash(); // the power fails right after the worker heard of its grant
-    DurableEngine recovered = DurableEngine.open(options(disk.boot()));
+    DurableEngine recovered = DurableEngine.open(OneEngineOnSimDisk.options(disk.boot()));
     try {
       JobView job = recovered.queries().job("j1").orElseThrow();
       assertThat(job.state()).isEqualTo(JobState.RUNNING);
@@ -69,30 +64,6 @@ class OneCommitGrantTest {
       assertThat(job.liveAttempt().workerId()).isEqualTo("w1");
     } finally {
       recovered.close();
-    }
-  }
-
-  private static DurableOptions options(FileSystem fs) {
-    return new DurableOptions(
-        fs.getPath("/data"),
-        EngineConfig.DEFAULTS,
-        new FsyncPolicy.Always(),
-        3,
-        1_000_000_000L,
-        false,
-        4096);
-  }
-
-  /** The clock stands still: the test pumps the loop and nothing depends on waiting. */
-  private static final class FixedTime implements TimeSource {
-    @Override
-    public long wallMillis() {
-      return T0;
-    }
-
-    @Override
-    public long monotonicNanos() {
-      return 1_000_000_000L;
     }
   }
 }

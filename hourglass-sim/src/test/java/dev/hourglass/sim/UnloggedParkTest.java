@@ -4,18 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hourglass.core.command.Command;
 import dev.hourglass.core.command.JobSpec;
-import dev.hourglass.core.engine.EngineConfig;
 import dev.hourglass.core.view.JobState;
 import dev.hourglass.core.view.JobView;
 import dev.hourglass.runtime.EngineLoop;
 import dev.hourglass.runtime.EngineLoopListener;
 import dev.hourglass.runtime.LocalBackend;
 import dev.hourglass.runtime.LoopLimits;
-import dev.hourglass.runtime.TimeSource;
-import dev.hourglass.wal.FsyncPolicy;
 import dev.hourglass.wal.durable.DurableEngine;
-import dev.hourglass.wal.durable.DurableOptions;
-import java.nio.file.FileSystem;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -32,11 +27,11 @@ class UnloggedParkTest {
 
   private final SimDisk disk = new SimDisk(17, 0);
   private final AtomicInteger logForces = new AtomicInteger();
-  private final MovableTime time = new MovableTime();
+  private final HandClock time = new HandClock(T0);
 
   @Test
   void aRecentWorkersEmptyPollParksWithoutAForceAndItsGrantIsDurable() throws Exception {
-    DurableEngine durable = DurableEngine.open(options(countingForces()));
+    DurableEngine durable = DurableEngine.open(OneEngineOnSimDisk.options(countingForces().boot()));
     var loop = registeredWorkerLoop(durable);
 
     int forcesBefore = logForces.get();
@@ -52,7 +47,7 @@ class UnloggedParkTest {
     assertThat(logForces.get() - forcesBefore).as("forces from the poll to its grant").isEqualTo(1);
 
     disk.crash(); // the power fails right after the worker heard of its grant
-    DurableEngine recovered = DurableEngine.open(options(disk.boot()));
+    DurableEngine recovered = DurableEngine.open(OneEngineOnSimDisk.options(disk.boot()));
     try {
       JobView job = recovered.queries().job("j1").orElseThrow();
       assertThat(job.state()).isEqualTo(JobState.RUNNING);
@@ -65,10 +60,10 @@ class UnloggedParkTest {
 
   @Test
   void aPollFromAWorkerNotHeardFromForHalfItsTimeoutIsLoggedAndKeepsItAlive() throws Exception {
-    DurableEngine durable = DurableEngine.open(options(countingForces()));
+    DurableEngine durable = DurableEngine.open(OneEngineOnSimDisk.options(countingForces().boot()));
     var loop = registeredWorkerLoop(durable);
 
-    time.millis = T0 + TIMEOUT_MILLIS / 2;
+    time.set(T0 + TIMEOUT_MILLIS / 2);
     int forcesBefore = logForces.get();
     var waiting = loop.lease("w1", 1, List.of(), List.of(), 30_000, 5_000);
     loop.runUntilIdle();
@@ -101,35 +96,5 @@ class UnloggedParkTest {
         (o, q) -> o);
     loop.runUntilIdle();
     return loop;
-  }
-
-  private static DurableOptions options(SimDisk disk) {
-    return options(disk.boot());
-  }
-
-  private static DurableOptions options(FileSystem fs) {
-    return new DurableOptions(
-        fs.getPath("/data"),
-        EngineConfig.DEFAULTS,
-        new FsyncPolicy.Always(),
-        3,
-        1_000_000_000L,
-        false,
-        4096);
-  }
-
-  /** A clock the test sets; the loop is pumped by hand, so nothing waits on it. */
-  private static final class MovableTime implements TimeSource {
-    long millis = T0;
-
-    @Override
-    public long wallMillis() {
-      return millis;
-    }
-
-    @Override
-    public long monotonicNanos() {
-      return 1_000_000_000L + (millis - T0) * 1_000_000;
-    }
   }
 }
