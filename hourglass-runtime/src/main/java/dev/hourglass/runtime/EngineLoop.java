@@ -202,6 +202,15 @@ public final class EngineLoop implements AutoCloseable {
   private volatile boolean healthy = true;
   private volatile boolean accepting = true;
   private volatile boolean releaseParked;
+
+  /**
+   * Set once the loop takes no more work, just before its last pass over the inbox. Why: a caller
+   * can pass the open check in {@link #offer} and be descheduled until the loop has stopped; its
+   * request then lands in an inbox nobody reads. An offer that reads this false is seen by that
+   * last pass (set before it); one that reads it true fails the inbox itself.
+   */
+  private volatile boolean finished;
+
   private long lastTickMillis = Long.MIN_VALUE / 2;
   private boolean retryParked;
 
@@ -424,6 +433,9 @@ public final class EngineLoop implements AutoCloseable {
                   + " was not applied; retry after a short backoff")
               .formatted(limits.inboxCapacity()));
     }
+    if (finished) {
+      failQueued(); // the loop stopped after the check above: refuse what it will never read
+    }
   }
 
   /** Answers every parked long poll now (empty) and stops parking: the first step of shutdown. */
@@ -442,7 +454,7 @@ public final class EngineLoop implements AutoCloseable {
         runUntilIdle();
         answerParked();
       }
-      failQueued();
+      finishAndFailQueued();
       return;
     }
     while (thread.isAlive() && !inbox.offer(new Stop(), 10, TimeUnit.MILLISECONDS)) {
@@ -471,7 +483,7 @@ public final class EngineLoop implements AutoCloseable {
       fail(batch);
     } finally {
       healthy = healthy && accepting;
-      failQueued();
+      finishAndFailQueued();
     }
   }
 
@@ -539,7 +551,7 @@ public final class EngineLoop implements AutoCloseable {
       drainAndTurn(first);
     } catch (IOException | RuntimeException | Error e) {
       failed(e);
-      failQueued();
+      finishAndFailQueued();
     }
     return true;
   }
@@ -1027,6 +1039,12 @@ public final class EngineLoop implements AutoCloseable {
       l.reply.completeExceptionally(e);
     }
     parked.clear();
+  }
+
+  /** Takes no more work and refuses what is queued; see {@link #finished}. */
+  private void finishAndFailQueued() {
+    finished = true;
+    failQueued();
   }
 
   private void failQueued() {
