@@ -1,6 +1,7 @@
 package dev.hourglass.client.internal;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -81,6 +82,11 @@ public final class ConnectionPool implements AutoCloseable {
    */
   public HttpAnswer exchange(String method, URI uri, byte[] body, Duration timeout)
       throws IOException {
+    if (Thread.currentThread().isInterrupted()) {
+      // Checked first: every channel operation would fail, and the idle check would close every
+      // idle connection it looked at on the way.
+      throw new InterruptedIOException("the thread was interrupted before the call; nothing sent");
+    }
     long deadlineNanos = System.nanoTime() + timeout.toNanos();
     HttpEndpoint endpoint = HttpEndpoint.of(uri);
     String path = uri.getRawPath();

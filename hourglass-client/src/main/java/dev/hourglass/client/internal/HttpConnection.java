@@ -82,6 +82,7 @@ public final class HttpConnection implements AutoCloseable {
   private byte[] bodyBuffer = EMPTY;
 
   private final ByteBuffer probe = ByteBuffer.allocate(1);
+  private final Headers headers = new Headers();
 
   private long deadlineNanos;
   private Duration timeout = Duration.ZERO;
@@ -168,6 +169,7 @@ public final class HttpConnection implements AutoCloseable {
     this.timeout = timeout;
     answerStarted = false;
     reusable = false;
+    writeAborted = false;
     write(method, target, body);
     HttpAnswer answer = read();
     exchanges++;
@@ -243,7 +245,6 @@ public final class HttpConnection implements AutoCloseable {
     }
     ScheduledFuture<?> guard = null;
     if (n + bodyLength > WRITE_GUARD_BYTES) {
-      writeAborted = false;
       guard = WriteGuard.TIMER.schedule(this::abortWrite, nanosLeft(), TimeUnit.NANOSECONDS);
     }
     try {
@@ -308,7 +309,7 @@ public final class HttpConnection implements AutoCloseable {
             "malformed status line \"" + printable(line, lineLength) + "\"; expected HTTP/1.x");
       }
       boolean http11 = line[7] == '1';
-      var h = new Headers();
+      Headers h = headers.reset();
       readHeaders(h);
       if (status / 100 == 1) {
         if (status == 101 || interim >= INTERIM_ANSWERS_MAX) {
@@ -335,15 +336,26 @@ public final class HttpConnection implements AutoCloseable {
     }
   }
 
-  /** What the client reads of an answer's headers. */
+  /** What the client reads of an answer's headers; one per connection, reset per answer. */
   private static final class Headers {
-    long contentLength = -1;
+    long contentLength;
     boolean transferEncoding;
     boolean chunked;
     boolean close;
     boolean keepAlive;
     String location;
     String retryAfter;
+
+    Headers reset() {
+      contentLength = -1;
+      transferEncoding = false;
+      chunked = false;
+      close = false;
+      keepAlive = false;
+      location = null;
+      retryAfter = null;
+      return this;
+    }
   }
 
   /** The status of {@code HTTP/1.0 200 OK} or {@code HTTP/1.1 204}, or -1 if malformed. */
@@ -569,6 +581,8 @@ public final class HttpConnection implements AutoCloseable {
       n = in.read(b, off, len);
     } catch (SocketTimeoutException e) {
       throw timedOut();
+    } catch (IOException e) {
+      throw writeAborted ? timedOut() : e; // the write guard fired just as the write ended
     }
     if (n > 0) {
       answerStarted = true;

@@ -6,6 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.hourglass.client.internal.FakeHttpServer.Reply;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -217,6 +220,57 @@ class ConnectionPoolTest {
     assertThat(interruptedAfter.get(1, TimeUnit.SECONDS)).isTrue();
     t.join(10_000);
     assertThat(pool.openCount()).isZero();
+  }
+
+  @Test
+  void anInterruptedThreadSendsNothingAndLeavesTheIdleConnectionsAlone() throws Exception {
+    server = FakeHttpServer.start(r -> Reply.of(OK_EMPTY));
+    pool.exchange("GET", at("/a"), null, TIMEOUT);
+    var failure = new CompletableFuture<Throwable>();
+    var t =
+        new Thread(
+            () -> {
+              Thread.currentThread().interrupt();
+              try {
+                pool.exchange("GET", at("/b"), null, TIMEOUT);
+                failure.complete(null);
+              } catch (Throwable e) {
+                failure.complete(e);
+              }
+            });
+    t.start();
+
+    assertThat(failure.get(10, TimeUnit.SECONDS)).hasMessageContaining("interrupted before");
+    assertThat(server.requests()).hasSize(1);
+    assertThat(pool.exchange("GET", at("/c"), null, TIMEOUT).status()).isEqualTo(200);
+    assertThat(server.accepts()).isEqualTo(1);
+  }
+
+  @Test
+  void aRequestTheServerNeverReadsFailsWithinItsTimeout() throws Exception {
+    // Goal: the timeout covers the write too. The server accepts but never reads, so once the
+    // kernel's buffers are full the write blocks; it must end at the deadline.
+    try (var silent = new ServerSocket()) {
+      silent.setReceiveBufferSize(4096);
+      silent.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      var body = new byte[64 * 1024 * 1024];
+      var uri = URI.create("http://127.0.0.1:" + silent.getLocalPort() + "/jobs");
+      var failure =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  pool.exchange("POST", uri, body, Duration.ofMillis(500));
+                  return null;
+                } catch (IOException e) {
+                  return e;
+                }
+              });
+      // Generous: only a write that blocks until the test ends fails this.
+      assertThat(failure.get(30, TimeUnit.SECONDS))
+          .isInstanceOf(SocketTimeoutException.class)
+          .hasMessageContaining("timed out");
+      assertThat(pool.openCount()).isZero();
+    }
   }
 
   @Test
