@@ -2,6 +2,7 @@ package dev.hourglass.client.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.hourglass.client.internal.FakeHttpServer.Reply;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -38,7 +40,10 @@ class TlsConnectionTest {
   static void start() throws Exception {
     keys = keyStore("server", "CN=127.0.0.1", "SAN=ip:127.0.0.1,dns:localhost");
     otherKeys = keyStore("other", "CN=other.example", "SAN=dns:other.example");
-    server = FakeHttpServer.startTls(serving(keys), r -> Reply.json("{\"secure\":true}"));
+    server =
+        FakeHttpServer.startTls(
+            serving(keys),
+            r -> r.line().contains("/park") ? Reply.hang() : Reply.json("{\"secure\":true}"));
     otherServer = FakeHttpServer.startTls(serving(otherKeys), r -> Reply.json("{}"));
   }
 
@@ -115,6 +120,32 @@ class TlsConnectionTest {
       }
     }
     assertThat(server.accepts() - before).isEqualTo(1);
+  }
+
+  @Test
+  void interruptingAThreadBlockedInAnHttpsReadEndsTheCall() throws Exception {
+    // The TLS socket reads through the channel's socket: the interrupt must still close it.
+    try (var pool = new ConnectionPool(Duration.ofSeconds(5), null, trusting(keys))) {
+      var failure = new CompletableFuture<Throwable>();
+      var t =
+          new Thread(
+              () -> {
+                try {
+                  pool.exchange("POST", server.uri("https").resolve("/park"), null, TIMEOUT);
+                  failure.complete(null);
+                } catch (Throwable e) {
+                  failure.complete(e);
+                }
+              });
+      int before = server.requests().size();
+      t.start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> server.requests().size() > before);
+      t.interrupt();
+
+      assertThat(failure.get(10, TimeUnit.SECONDS)).isInstanceOf(IOException.class);
+      t.join(10_000);
+      assertThat(pool.openCount()).isZero();
+    }
   }
 
   @Test
