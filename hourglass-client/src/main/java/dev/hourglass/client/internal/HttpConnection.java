@@ -56,6 +56,13 @@ public final class HttpConnection implements AutoCloseable {
   static final int WRITE_GUARD_BYTES = 8 * 1024;
 
   private static final int BUFFER_BYTES = 8 * 1024;
+
+  /**
+   * Why: an idle connection should not pin the largest chunked answer it ever read (a long job
+   * listing); a collecting buffer above this is dropped after the answer.
+   */
+  private static final int KEPT_BODY_BUFFER_BYTES_MAX = 64 * 1024;
+
   private static final byte[] EMPTY = new byte[0];
   private static final byte[] HTTP_1_1 = " HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] JSON_TYPE =
@@ -481,7 +488,7 @@ public final class HttpConnection implements AutoCloseable {
     for (int trailers = 0; ; trailers++) {
       readLine();
       if (lineLength == 0) {
-        return Arrays.copyOf(bodyBuffer, length);
+        return collected(length);
       }
       if (trailers == HEADERS_MAX) {
         throw new IOException("the answer has more than " + HEADERS_MAX + " trailers; not ours");
@@ -514,7 +521,7 @@ public final class HttpConnection implements AutoCloseable {
     int length = 0;
     for (; ; ) {
       if (readPos == readLimit && !fill()) {
-        return Arrays.copyOf(bodyBuffer, length);
+        return collected(length);
       }
       int k = readLimit - readPos;
       if (k > bodyBuffer.length - length) {
@@ -524,6 +531,14 @@ public final class HttpConnection implements AutoCloseable {
       readPos += k;
       length += k;
     }
+  }
+
+  private byte[] collected(int length) {
+    byte[] body = Arrays.copyOf(bodyBuffer, length);
+    if (bodyBuffer.length > KEPT_BODY_BUFFER_BYTES_MAX) {
+      bodyBuffer = EMPTY;
+    }
+    return body;
   }
 
   private void growBody(int length, int more) throws IOException {

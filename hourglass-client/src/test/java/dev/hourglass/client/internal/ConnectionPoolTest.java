@@ -13,6 +13,7 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -90,6 +91,36 @@ class ConnectionPoolTest {
                         + "0\r\nX-Checksum: 42\r\n\r\n"));
     assertThat(text(pool.exchange("GET", at("/a"), null, TIMEOUT))).isEqualTo("hello, world");
     assertThat(text(pool.exchange("GET", at("/b"), null, TIMEOUT))).isEqualTo("hello, world");
+    assertThat(server.accepts()).isEqualTo(1);
+  }
+
+  @Test
+  void readsLargeChunkedAndContentLengthBodiesAcrossBufferBoundaries() throws IOException {
+    long seed = Long.getLong("transport.seed", System.nanoTime());
+    System.out.println("transport.seed=" + seed + " (replay with -Dtransport.seed=" + seed + ")");
+    var random = new Random(seed);
+    var text = new StringBuilder();
+    while (text.length() < 300_000) {
+      text.append((char) ('a' + random.nextInt(26)));
+    }
+    var chunked = new StringBuilder("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+    for (int at = 0; at < text.length(); ) {
+      int n = Math.min(text.length() - at, 1 + random.nextInt(20_000));
+      chunked.append(Integer.toHexString(n)).append(random.nextBoolean() ? ";x=y" : "");
+      chunked.append("\r\n").append(text, at, at + n).append("\r\n");
+      at += n;
+    }
+    chunked.append("0\r\n\r\n");
+    String fixed = "HTTP/1.1 200 OK\r\nContent-Length: " + text.length() + "\r\n\r\n" + text;
+    server =
+        FakeHttpServer.start(
+            r -> Reply.of(r.line().contains("/chunked") ? chunked.toString() : fixed));
+    for (int i = 0; i < 2; i++) {
+      assertThat(text(pool.exchange("GET", at("/chunked"), null, TIMEOUT)))
+          .isEqualTo(text.toString());
+      assertThat(text(pool.exchange("GET", at("/fixed"), null, TIMEOUT)))
+          .isEqualTo(text.toString());
+    }
     assertThat(server.accepts()).isEqualTo(1);
   }
 
