@@ -15,7 +15,6 @@
 // names are stable, and the requires are static, so nothing needs them at run time.
 @SuppressWarnings("requires-automatic")
 module dev.hourglass.client {
-  requires java.net.http;
   requires com.fasterxml.jackson.databind;
   requires static io.opentelemetry.api;
   requires static io.opentelemetry.context;
