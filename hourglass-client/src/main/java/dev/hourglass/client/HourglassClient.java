@@ -1028,7 +1028,7 @@ public final class HourglassClient implements AutoCloseable {
    * or has no leader, and turns a non-2xx answer into the exception.
    */
   private JsonNode call(String method, String path, JsonNode body, Duration timeout) {
-    byte[] bytes = body == null ? null : body.toString().getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = body == null ? null : Json.bytes(body);
     int at = current;
     URI uri = endpoints.get(at).resolve(path);
     long failoverDeadline = System.nanoTime() + failoverTimeout.toNanos();
@@ -1087,7 +1087,7 @@ public final class HourglassClient implements AutoCloseable {
       if (status / 100 == 2) {
         return r.body().length == 0
             ? Json.MAPPER.createObjectNode()
-            : Json.parse(new String(r.body(), StandardCharsets.UTF_8), "the server's answer");
+            : Json.parse(r.body(), "the server's answer");
       }
       throw problem(method + " " + path, r);
     }
