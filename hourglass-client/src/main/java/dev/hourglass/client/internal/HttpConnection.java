@@ -338,7 +338,10 @@ public final class HttpConnection implements AutoCloseable {
         untilClose = true;
         body = readUntilClose();
       }
-      reusable = !untilClose && !h.close && (http11 || h.keepAlive);
+      // Bytes already read past the answer mean the server and this client disagree on where it
+      // ended (a wrong Content-Length): the next call would take them for its own answer.
+      boolean nothingPast = readPos == readLimit;
+      reusable = nothingPast && !untilClose && !h.close && (http11 || h.keepAlive);
       return new HttpAnswer(status, h.location, h.retryAfter, body);
     }
   }

@@ -148,6 +148,21 @@ class ConnectionPoolTest {
   }
 
   @Test
+  void bytesPastTheAnswerAreNeverTakenForTheNextCallsAnswer() throws IOException {
+    // The server says 2 bytes and sends a whole second answer behind them: the next call must get
+    // an answer of its own, on a fresh connection, not this leftover.
+    server =
+        FakeHttpServer.start(
+            r ->
+                Reply.of(
+                    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                        + "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale"));
+    assertThat(text(pool.exchange("POST", at("/a"), "{}".getBytes(), TIMEOUT))).isEqualTo("ok");
+    assertThat(text(pool.exchange("POST", at("/a"), "{}".getBytes(), TIMEOUT))).isEqualTo("ok");
+    assertThat(server.accepts()).isEqualTo(2);
+  }
+
+  @Test
   void anHttp10AnswerWithoutLengthIsReadToTheEndAndNotReused() throws IOException {
     server = FakeHttpServer.start(r -> Reply.thenClose("HTTP/1.0 200 OK\r\n\r\nuntil the end"));
     assertThat(text(pool.exchange("GET", at("/a"), null, TIMEOUT))).isEqualTo("until the end");
