@@ -203,12 +203,16 @@ class ConnectionPoolTest {
     assertThat(server.accepts()).isEqualTo(2);
   }
 
+  /** A server that answers every request but the second, on which it closes the connection. */
+  private static FakeHttpServer closingOnTheSecondRequest() throws IOException {
+    var n = new AtomicInteger();
+    return FakeHttpServer.start(
+        r -> n.incrementAndGet() == 2 ? Reply.thenClose("") : Reply.of(OK_EMPTY));
+  }
+
   @Test
   void aGetOnAReusedConnectionThatBreaksBeforeTheAnswerIsSentOnceMore() throws IOException {
-    var n = new AtomicInteger();
-    server =
-        FakeHttpServer.start(
-            r -> n.incrementAndGet() == 2 ? Reply.thenClose("") : Reply.of(OK_EMPTY));
+    server = closingOnTheSecondRequest();
     pool.exchange("GET", at("/a"), null, TIMEOUT);
     assertThat(pool.exchange("GET", at("/b"), null, TIMEOUT).status()).isEqualTo(200);
     assertThat(server.requests())
@@ -219,10 +223,7 @@ class ConnectionPoolTest {
 
   @Test
   void aPostOnAReusedConnectionThatBreaksBeforeTheAnswerIsNotRepeated() throws IOException {
-    var n = new AtomicInteger();
-    server =
-        FakeHttpServer.start(
-            r -> n.incrementAndGet() == 2 ? Reply.thenClose("") : Reply.of(OK_EMPTY));
+    server = closingOnTheSecondRequest();
     pool.exchange("GET", at("/a"), null, TIMEOUT);
     assertThatThrownBy(() -> pool.exchange("POST", at("/b"), null, TIMEOUT))
         .isInstanceOf(IOException.class)

@@ -147,6 +147,35 @@ class PoliciesTest {
     assertThat(ids.stream().filter(id -> id.startsWith("small")).count()).isEqualTo(5);
   }
 
+  /**
+   * Goal: a fair key's ring drops the entries of jobs that left READY lazily, so an entry can
+   * outlive its job: cancelled in the middle of the ring and then evicted by the finished-jobs
+   * bound, it must be skipped, not served, and the jobs around it served in order.
+   */
+  @Test
+  void aRingEntryWhoseJobWasCancelledAndEvictedIsSkipped() {
+    var r = new EngineFixture(EngineConfig.DEFAULTS.withFinishedJobsMax(1));
+    workers(r, "w");
+    r.applied(new Command.SetQueueFairness(r.now, "fair", true, Map.of()));
+    for (int i = 0; i < 3; i++) {
+      r.submit(JobSpec.of("a-" + i, "t", null).withQueue("fair").withFairnessKey("a"));
+    }
+    r.applied(new Command.CancelJob(r.now, "a-1", null));
+    r.submit("other");
+    r.applied(new Command.CancelJob(r.now, "other", null)); // evicts a-1: one finished job kept
+    assertThat(r.state("a-1")).isNull();
+
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      for (Event e : r.applied(new LeaseJobs(r.now, "w", 1, List.of("fair"), 60_000))) {
+        if (e instanceof LeaseGranted g) {
+          ids.add(g.jobId());
+        }
+      }
+    }
+    assertThat(ids).containsExactly("a-0", "a-2");
+  }
+
   private List<String> leaseIds(String worker, int n, String... tasks) {
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < n; i++) {
