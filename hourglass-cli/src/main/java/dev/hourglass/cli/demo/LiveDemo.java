@@ -416,11 +416,15 @@ public final class LiveDemo {
       if (p != null && p.isAlive() && live.startedAt().isBefore(ripe)) {
         p.destroyForcibly(); // SIGKILL: no shutdown hook, no release, no goodbye
         victim = live.workerId();
+        // Only its long jobs are checked for reclaiming: a short one it was running when the list
+        // was read (a failing "doomed" attempt, a thumbnail) may have finished and been reported
+        // in the moment before the kill, and then rightly ends FAILED or SUCCEEDED, not EXPIRED.
         victimJobs =
             jobs.stream()
                 .filter(
                     x ->
                         x.state() == JobState.RUNNING
+                            && x.jobId().startsWith("encode")
                             && victim.equals(x.attempts().get(x.attempts().size() - 1).workerId()))
                 .map(Job::jobId)
                 .toList();
