@@ -40,6 +40,9 @@ final class Http {
   static final String JSON = "application/json";
   static final String PROBLEM_JSON = "application/problem+json";
 
+  /** What an empty body reads as; never written to. */
+  private static final byte[] EMPTY_OBJECT = {'{', '}'};
+
   /**
    * How deep a request's JSON may nest. Why: a payload is data for a job, never a deep tree; a
    * hostile body of ten thousand brackets must not make the parser recurse that deep.
@@ -95,11 +98,18 @@ final class Http {
     return parse(bytes(req, limit), type);
   }
 
-  /** Parses a body read by {@link #bytes}: empty is {@code {}}; JSON null is refused. */
+  /**
+   * Parses a body read by {@link #bytes}: empty is {@code {}}; JSON null is refused. A plain body
+   * is read by {@link RequestReader}, any other through {@link #MAPPER}, which says what is wrong.
+   */
   static <T> T parse(byte[] bytes, Class<T> type) {
-    T value;
+    byte[] json = bytes.length == 0 ? EMPTY_OBJECT : bytes;
+    T value = RequestReader.read(json, type);
+    if (value != null) {
+      return value;
+    }
     try {
-      value = MAPPER.readValue(bytes.length == 0 ? new byte[] {'{', '}'} : bytes, type);
+      value = MAPPER.readValue(json, type);
     } catch (IOException e) {
       throw parseError(e, type);
     }
