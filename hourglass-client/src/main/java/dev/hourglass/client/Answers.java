@@ -66,13 +66,32 @@ final class Answers {
 
   /** The jobs a lease granted, or null to read the answer as a tree. */
   static List<Assignment> assignments(byte[] json) {
+    return list(json, "assignments", Answers::assignment);
+  }
+
+  /** The results of a batch of completions, or null to read the answer as a tree. */
+  static List<CompletionResult> completionResults(byte[] json) {
+    return list(json, "results", Answers::completionResult);
+  }
+
+  /** Reads one element, the parser at its START_OBJECT; null if it is not in the plain shape. */
+  @FunctionalInterface
+  private interface Element<T> {
+    T read(JsonParser p) throws IOException;
+  }
+
+  /**
+   * The list in {@code field} of an answer object, each element read by {@code element}; empty when
+   * the field is absent; null to read the answer as a tree.
+   */
+  private static <T> List<T> list(byte[] json, String field, Element<T> element) {
     try (JsonParser p = Json.MAPPER.createParser(json)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return null;
       }
-      List<Assignment> out = List.of();
+      List<T> out = List.of();
       for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
-        boolean ours = p.currentName().equals("assignments");
+        boolean ours = p.currentName().equals(field);
         JsonToken v = p.nextToken();
         if (!ours) {
           p.skipChildren();
@@ -81,19 +100,19 @@ final class Answers {
         if (v != JsonToken.START_ARRAY) {
           return null;
         }
-        List<Assignment> list = new ArrayList<>();
+        List<T> list = new ArrayList<>();
         for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
-          Assignment a = e == JsonToken.START_OBJECT ? assignment(p) : null;
-          if (a == null) {
+          T one = e == JsonToken.START_OBJECT ? element.read(p) : null;
+          if (one == null) {
             return null;
           }
-          list.add(a);
+          list.add(one);
         }
         out = List.copyOf(list);
       }
       return out;
     } catch (IOException e) {
-      return null;
+      return null; // broken JSON: the tree reader says why
     }
   }
 
@@ -170,39 +189,6 @@ final class Answers {
         attempt,
         traceparent,
         tracestate);
-  }
-
-  /** The results of a batch of completions, or null to read the answer as a tree. */
-  static List<CompletionResult> completionResults(byte[] json) {
-    try (JsonParser p = Json.MAPPER.createParser(json)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        return null;
-      }
-      List<CompletionResult> out = List.of();
-      for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
-        boolean ours = p.currentName().equals("results");
-        JsonToken v = p.nextToken();
-        if (!ours) {
-          p.skipChildren();
-          continue;
-        }
-        if (v != JsonToken.START_ARRAY) {
-          return null;
-        }
-        List<CompletionResult> list = new ArrayList<>();
-        for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
-          CompletionResult r = e == JsonToken.START_OBJECT ? completionResult(p) : null;
-          if (r == null) {
-            return null;
-          }
-          list.add(r);
-        }
-        out = List.copyOf(list);
-      }
-      return out;
-    } catch (IOException e) {
-      return null;
-    }
   }
 
   /** One result, the parser at its START_OBJECT; null if it is not in the plain shape. */

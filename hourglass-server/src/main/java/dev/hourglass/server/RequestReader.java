@@ -119,7 +119,6 @@ final class RequestReader {
     }
     var in = new RequestReader(body);
     try {
-      in.expect('{');
       Object value = in.record(plan);
       return in.next() < 0 ? type.cast(value) : null;
     } catch (NotPlain e) {
@@ -152,12 +151,10 @@ final class RequestReader {
     this.in = in;
   }
 
-  /** A record, just after its '{'; ends after its '}'. */
+  /** A record: an object of its fields. */
   private Object record(Plan plan) {
     Object[] args = new Object[plan.fields().length];
-    if (next() == '}') {
-      at++;
-    } else {
+    if (opens('{', '}')) {
       do {
         Field f = field(plan);
         if (args[f.index()] != null) {
@@ -203,10 +200,7 @@ final class RequestReader {
       case TREE -> tree(0);
       case STRINGS -> {
         List<String> out = new ArrayList<>();
-        expect('[');
-        if (next() == ']') {
-          at++;
-        } else {
+        if (opens('[', ']')) {
           do {
             out.add(text());
           } while (commaOr(']'));
@@ -216,12 +210,8 @@ final class RequestReader {
       case RECORDS -> {
         Plan plan = PLANS.get(f.element());
         List<Object> out = new ArrayList<>();
-        expect('[');
-        if (next() == ']') {
-          at++;
-        } else {
+        if (opens('[', ']')) {
           do {
-            expect('{');
             out.add(record(plan));
           } while (commaOr(']'));
         }
@@ -238,32 +228,26 @@ final class RequestReader {
     JsonNodeFactory nodes = Http.MAPPER.getNodeFactory();
     int c = next();
     if (c == '{') {
-      at++;
       ObjectNode o = nodes.objectNode();
-      if (next() == '}') {
-        at++;
-        return o;
+      if (opens('{', '}')) {
+        do {
+          String name = text();
+          expect(':');
+          if (o.has(name)) {
+            throw NotPlain.INSTANCE; // a repeated key: the mapper refuses it
+          }
+          o.set(name, nullOrTree(depth + 1));
+        } while (commaOr('}'));
       }
-      do {
-        String name = text();
-        expect(':');
-        if (o.has(name)) {
-          throw NotPlain.INSTANCE; // a repeated key: the mapper refuses it
-        }
-        o.set(name, nullOrTree(depth + 1));
-      } while (commaOr('}'));
       return o;
     }
     if (c == '[') {
-      at++;
       ArrayNode a = nodes.arrayNode();
-      if (next() == ']') {
-        at++;
-        return a;
+      if (opens('[', ']')) {
+        do {
+          a.add(nullOrTree(depth + 1));
+        } while (commaOr(']'));
       }
-      do {
-        a.add(nullOrTree(depth + 1));
-      } while (commaOr(']'));
       return a;
     }
     if (c == '"') {
@@ -351,6 +335,16 @@ final class RequestReader {
     if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
       throw NotPlain.INSTANCE; // "truex" is not a literal
     }
+  }
+
+  /** Reads {@code open}; true if members follow, false if {@code close} came at once. */
+  private boolean opens(char open, char close) {
+    expect(open);
+    if (next() == close) {
+      at++;
+      return false;
+    }
+    return true;
   }
 
   /** After a member: true after a comma, false after {@code close}. */
