@@ -109,6 +109,10 @@ public final class Engine {
   long now;
   long nextSeq = 1;
   final JobTable jobs = new JobTable();
+
+  /** Shares the names jobs repeat (queue, task type, fairness key); not state. */
+  final NameCache names = new NameCache();
+
   final LinkedHashMap<String, QueueState> queues = new LinkedHashMap<>();
   final LinkedHashMap<String, TaskLimit> taskLimits = new LinkedHashMap<>();
   final LinkedHashMap<String, WorkerState> workers = new LinkedHashMap<>();
@@ -291,8 +295,8 @@ public final class Engine {
         new Job(
             spec.jobId(),
             nextSeq++,
-            spec.queue(),
-            spec.task(),
+            names.share(spec.queue()),
+            names.share(spec.task()),
             spec.payload(),
             spec.priority(),
             spec.deadlineMillis(),
@@ -300,7 +304,7 @@ public final class Engine {
             spec.maxAttempts(),
             spec.backoff(),
             spec.timeoutMillis());
-    job.fairnessKey = spec.fairnessKey();
+    job.fairnessKey = names.share(spec.fairnessKey());
     if (spec.idempotencyKey() != null
         || !spec.dependsOn().isEmpty()
         || scheduleId != null
