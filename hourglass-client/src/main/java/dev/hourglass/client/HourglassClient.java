@@ -130,7 +130,8 @@ public final class HourglassClient implements AutoCloseable {
           "this request has a cron expression, so it creates a"
               + " schedule, not a job: call createSchedule(request)");
     }
-    return Submitted.of(call("POST", V1 + "/jobs", traced(job)));
+    return call(
+        "POST", V1 + "/jobs", traced(job), requestTimeout, Answers::submitted, Submitted::of);
   }
 
   /**
@@ -459,10 +460,13 @@ public final class HourglassClient implements AutoCloseable {
     if (strategy != LeaseStrategy.PRIORITY) {
       body.put("strategy", strategy.wireName());
     }
-    return list(
-        call("POST", V1 + "/lease", body, requestTimeout.plus(wait)),
-        "assignments",
-        Assignment::of);
+    return call(
+        "POST",
+        V1 + "/lease",
+        body,
+        requestTimeout.plus(wait),
+        Answers::assignments,
+        answer -> list(answer, "assignments", Assignment::of));
   }
 
   /**
@@ -530,7 +534,13 @@ public final class HourglassClient implements AutoCloseable {
         one.set("result", Json.tree(c.result(), "result of " + c.jobId()));
       }
     }
-    return list(call("POST", V1 + "/jobs:complete", body), "results", CompletionResult::of);
+    return call(
+        "POST",
+        V1 + "/jobs:complete",
+        body,
+        requestTimeout,
+        Answers::completionResults,
+        answer -> list(answer, "results", CompletionResult::of));
   }
 
   /**
@@ -1024,11 +1034,38 @@ public final class HourglassClient implements AutoCloseable {
     return call(method, path, body, requestTimeout);
   }
 
+  private JsonNode call(String method, String path, JsonNode body, Duration timeout) {
+    byte[] answer = answer(method, path, body, timeout);
+    return tree(answer);
+  }
+
+  /**
+   * A call whose answer {@code fast} reads from its bytes, or where {@code fast} answers null (any
+   * shape but the plain one), {@code slow} from its tree; see {@link Answers}.
+   */
+  private <T> T call(
+      String method,
+      String path,
+      JsonNode body,
+      Duration timeout,
+      Function<byte[], T> fast,
+      Function<JsonNode, T> slow) {
+    byte[] answer = answer(method, path, body, timeout);
+    T value = fast.apply(answer);
+    return value != null ? value : slow.apply(tree(answer));
+  }
+
+  private static JsonNode tree(byte[] answer) {
+    return answer.length == 0
+        ? Json.MAPPER.createObjectNode()
+        : Json.parse(answer, "the server's answer");
+  }
+
   /**
    * Sends one request, follows 307/308, moves to the next replica when one refuses the connection
-   * or has no leader, and turns a non-2xx answer into the exception.
+   * or has no leader, and turns a non-2xx answer into the exception; the body of a 2xx answer.
    */
-  private JsonNode call(String method, String path, JsonNode body, Duration timeout) {
+  private byte[] answer(String method, String path, JsonNode body, Duration timeout) {
     byte[] bytes = body == null ? null : Json.bytes(body);
     int at = current;
     URI uri = endpoints.get(at).resolve(path);
@@ -1086,9 +1123,7 @@ public final class HourglassClient implements AutoCloseable {
         continue;
       }
       if (status / 100 == 2) {
-        return r.body().length == 0
-            ? Json.MAPPER.createObjectNode()
-            : Json.parse(r.body(), "the server's answer");
+        return r.body();
       }
       throw problem(method + " " + path, r);
     }

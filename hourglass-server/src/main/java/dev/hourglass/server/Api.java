@@ -107,8 +107,11 @@ final class Api implements PartitionedCalls.Awaiter {
     dev.hourglass.server.dashboard.Dashboard.routes(r); // GET / and /dashboard/*, no token
     route(r, Method.GET, "/readyz", guard(null, this::ready));
     route(r, Method.GET, "/metrics", guard(Access.READ, this::metrics));
-    jobs.routes(r);
+    // Before the job routes: Helidon tries routes in order, and each path pattern it tries on the
+    // way (the five POST /jobs/{id}/... reports) costs a regex matcher; a worker leases about as
+    // often as jobs are submitted.
     route(r, Method.POST, V1 + "/lease", guard(Access.WORKER, this::lease));
+    jobs.routes(r);
     route(r, Method.GET, V1 + "/dlq", guard(Access.READ, this::deadLetters));
     route(r, Method.POST, V1 + "/dlq/{id}/redrive", guard(Access.ADMIN, this::redrive));
     route(r, Method.POST, V1 + "/jobs/{id}/redrive", guard(Access.ADMIN, this::redrive));
@@ -1277,7 +1280,7 @@ final class Api implements PartitionedCalls.Awaiter {
       for (var f : futures) {
         out.add(await(f, Duration.ZERO));
       }
-      Http.json(res, 200, Map.of("results", out));
+      Http.json(res, 200, new Wire.CompletionResults(out));
     }
 
     void fail(ServerRequest req, ServerResponse res) {

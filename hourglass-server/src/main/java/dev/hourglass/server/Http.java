@@ -24,6 +24,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import dev.hourglass.core.id.Ids;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
@@ -38,6 +39,9 @@ final class Http {
 
   static final String JSON = "application/json";
   static final String PROBLEM_JSON = "application/problem+json";
+
+  /** What an empty body reads as; never written to. */
+  private static final byte[] EMPTY_OBJECT = {'{', '}'};
 
   /**
    * How deep a request's JSON may nest. Why: a payload is data for a job, never a deep tree; a
@@ -94,11 +98,18 @@ final class Http {
     return parse(bytes(req, limit), type);
   }
 
-  /** Parses a body read by {@link #bytes}: empty is {@code {}}; JSON null is refused. */
+  /**
+   * Parses a body read by {@link #bytes}: empty is {@code {}}; JSON null is refused. A plain body
+   * is read by {@link RequestReader}, any other through {@link #MAPPER}, which says what is wrong.
+   */
   static <T> T parse(byte[] bytes, Class<T> type) {
-    T value;
+    byte[] json = bytes.length == 0 ? EMPTY_OBJECT : bytes;
+    T value = RequestReader.read(json, type);
+    if (value != null) {
+      return value;
+    }
     try {
-      value = MAPPER.readValue(bytes.length == 0 ? new byte[] {'{', '}'} : bytes, type);
+      value = MAPPER.readValue(json, type);
     } catch (IOException e) {
       throw parseError(e, type);
     }
@@ -204,6 +215,9 @@ final class Http {
    * as JSON.
    */
   static void requireJson(String contentType) {
+    if (JSON.equals(contentType)) {
+      return; // what clients send: no need to split it into parameters
+    }
     if (contentType == null || contentType.isBlank()) {
       throw unsupported("the request has a body but no Content-Type");
     }
@@ -373,14 +387,21 @@ final class Http {
     return n.toLowerCase(Locale.ROOT);
   }
 
+  /**
+   * Answers {@code body} as JSON: a per-job answer through {@link AsciiJson} when it can write it,
+   * anything else through {@link #MAPPER}; the bytes are the same either way.
+   */
   static void json(ServerResponse res, int status, Object body) {
-    byte[] bytes;
-    try {
-      bytes = MAPPER.writeValueAsBytes(body);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("response did not serialise: " + body.getClass(), e);
+    byte[] bytes = AsciiJson.of(body);
+    if (bytes == null) {
+      try {
+        bytes = MAPPER.writeValueAsBytes(body);
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("response did not serialise: " + body.getClass(), e);
+      }
     }
-    res.status(status).header(HeaderNames.CONTENT_TYPE, JSON).send(bytes);
+    // Helidon's shared header, not a new one per answer: "Content-Type: application/json".
+    res.status(status).header(HeaderValues.CONTENT_TYPE_JSON).send(bytes);
   }
 
   static void problem(ServerResponse res, ApiException e) {

@@ -72,6 +72,9 @@ final class Wire {
 
   record CompletionResult(String jobId, String state, String code, String detail) {}
 
+  /** The answer of a batch of completions, one result per item in the request's order. */
+  record CompletionResults(List<CompletionResult> results) {}
+
   record HeartbeatRequest(String workerId, Integer generation, Long leaseMs) {}
 
   record ReleaseRequest(String workerId, Integer generation) {}

@@ -73,13 +73,18 @@ public final class Json {
   }
 
   /**
-   * A tree as JSON in UTF-8, through {@link #MAPPER} and its shared buffers ({@link
-   * JsonNode#toString} writes through a mapper of Jackson's own, with buffers per thread).
+   * A tree as JSON in UTF-8: a plain tree straight into one array ({@link PlainJson}), any other
+   * through {@link #MAPPER} and its shared buffers ({@link JsonNode#toString} writes through a
+   * mapper of Jackson's own, with buffers per thread). The bytes are Jackson's either way.
    *
    * @param tree the tree
    * @return its JSON text in UTF-8
    */
   public static byte[] bytes(JsonNode tree) {
+    byte[] plain = PlainJson.bytes(tree);
+    if (plain != null) {
+      return plain;
+    }
     try {
       return MAPPER.writeValueAsBytes(tree);
     } catch (JsonProcessingException e) {
