@@ -64,7 +64,7 @@ final class AsciiJson {
 
   private void submitted(Wire.Submitted s) {
     ascii("{");
-    string("\"job_id\":", s.jobId());
+    first("\"job_id\":", s.jobId());
     string(",\"state\":", s.state());
     if (s.deduplicated() != null) {
       ascii(s.deduplicated() ? ",\"deduplicated\":true" : ",\"deduplicated\":false");
@@ -77,7 +77,7 @@ final class AsciiJson {
     for (int i = 0; i < list.size(); i++) {
       var a = list.get(i);
       ascii(i == 0 ? "{" : ",{");
-      string("\"job_id\":", a.jobId());
+      first("\"job_id\":", a.jobId());
       number(",\"generation\":", a.generation());
       string(",\"task\":", a.task());
       string(",\"queue\":", a.queue());
@@ -97,14 +97,25 @@ final class AsciiJson {
     for (int i = 0; i < list.size(); i++) {
       var r = list.get(i);
       ascii(i == 0 ? "{" : ",{");
-      // The first field is never null: the job id names the item.
-      string("\"job_id\":", r.jobId());
+      first("\"job_id\":", r.jobId());
       string(",\"state\":", r.state());
       string(",\"code\":", r.code());
       string(",\"detail\":", r.detail());
       ascii("}");
     }
     ascii("]}");
+  }
+
+  /**
+   * The first field, written without a comma before it: when it is null (no answer has one today)
+   * the next field would open with a comma, so the answer is left to Jackson instead.
+   */
+  private void first(String name, String value) {
+    if (value == null) {
+      plain = false;
+      return;
+    }
+    string(name, value);
   }
 
   /** A string field, left out when null, as Jackson's NON_NULL inclusion does. */

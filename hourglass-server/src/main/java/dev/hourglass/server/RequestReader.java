@@ -73,16 +73,40 @@ final class RequestReader {
         var c = components[i];
         types[i] = c.getType();
         Field f = field(i, c.getType(), c.getGenericType());
-        if (f == null || c.getAnnotations().length > 0) {
+        if (f == null || annotated(type, c)) {
           return null;
         }
         names[i] = snake.translate(c.getName()).getBytes(StandardCharsets.US_ASCII);
         fields[i] = f;
       }
       try {
-        return new Plan(type.getDeclaredConstructor(types), names, fields);
+        Constructor<?> canonical = type.getDeclaredConstructor(types);
+        for (var parameter : canonical.getParameterAnnotations()) {
+          if (parameter.length > 0) {
+            return null;
+          }
+        }
+        return new Plan(canonical, names, fields);
       } catch (NoSuchMethodException e) {
         return null;
+      }
+    }
+
+    /**
+     * Whether Jackson may read this component other than by its snake_case name: an annotation on
+     * the record, or on the component's field, accessor or constructor parameter (Jackson 2's
+     * annotations do not target record components, so the compiler puts them on those).
+     */
+    private static boolean annotated(Class<?> type, RecordComponent c) {
+      if (type.getAnnotations().length > 0
+          || c.getAnnotations().length > 0
+          || c.getAccessor().getAnnotations().length > 0) {
+        return true;
+      }
+      try {
+        return type.getDeclaredField(c.getName()).getAnnotations().length > 0;
+      } catch (NoSuchFieldException e) {
+        return true;
       }
     }
 
@@ -144,6 +168,17 @@ final class RequestReader {
    */
   private static final int TREE_DEPTH_MAX = 32;
 
+  /**
+   * The mapper's limits on a name and on a string: a longer one is left to the mapper, which
+   * refuses it (a 400), as it did before this reader; taking it here would accept a job whose
+   * payload no reader with Jackson's defaults, the SDK's included, could read back.
+   */
+  private static final int NAME_LENGTH_MAX =
+      Http.MAPPER.getFactory().streamReadConstraints().getMaxNameLength();
+
+  private static final int STRING_LENGTH_MAX =
+      Http.MAPPER.getFactory().streamReadConstraints().getMaxStringLength();
+
   private final byte[] in;
   private int at;
 
@@ -187,7 +222,7 @@ final class RequestReader {
 
   private Object value(Field f) {
     return switch (f.kind()) {
-      case STRING -> text();
+      case STRING -> text(STRING_LENGTH_MAX);
       case INTEGER -> {
         long n = number();
         if (n != (int) n) {
@@ -202,7 +237,7 @@ final class RequestReader {
         List<String> out = new ArrayList<>();
         if (opens('[', ']')) {
           do {
-            out.add(text());
+            out.add(text(STRING_LENGTH_MAX));
           } while (commaOr(']'));
         }
         yield out;
@@ -231,7 +266,7 @@ final class RequestReader {
       ObjectNode o = nodes.objectNode();
       if (opens('{', '}')) {
         do {
-          String name = text();
+          String name = text(NAME_LENGTH_MAX);
           expect(':');
           if (o.has(name)) {
             throw NotPlain.INSTANCE; // a repeated key: the mapper refuses it
@@ -251,7 +286,7 @@ final class RequestReader {
       return a;
     }
     if (c == '"') {
-      return nodes.textNode(text());
+      return nodes.textNode(text(STRING_LENGTH_MAX));
     }
     if (c == 't' || c == 'f') {
       return nodes.booleanNode(bool());
@@ -269,12 +304,12 @@ final class RequestReader {
     return tree(depth);
   }
 
-  /** A non-empty string of printable ASCII without escapes. */
-  private String text() {
+  /** A non-empty string of printable ASCII without escapes, of at most {@code max} characters. */
+  private String text(int max) {
     expect('"');
     int start = at;
     int end = endOfString();
-    if (end == start) {
+    if (end == start || end - start > max) {
       throw NotPlain.INSTANCE;
     }
     return new String(in, start, end - start, StandardCharsets.ISO_8859_1);

@@ -48,6 +48,19 @@ class AsciiJsonTest {
   }
 
   @Test
+  void anAnswerWithoutItsFirstFieldIsLeftToJackson() throws Exception {
+    var noId = new Wire.Submitted(null, "READY", null);
+    assertThat(AsciiJson.of(noId)).isNull();
+    assertThat(new String(Http.MAPPER.writeValueAsBytes(noId), StandardCharsets.UTF_8))
+        .isEqualTo("{\"state\":\"READY\"}");
+    assertThat(
+            AsciiJson.of(
+                new Wire.CompletionResults(
+                    List.of(new Wire.CompletionResult(null, "SUCCEEDED", null, null)))))
+        .isNull();
+  }
+
+  @Test
   void answersOfPlainTextAreWrittenWithoutJackson() {
     var assignment =
         new Wire.Assignment(

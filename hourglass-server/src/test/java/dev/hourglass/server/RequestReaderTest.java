@@ -1,7 +1,9 @@
 package dev.hourglass.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
@@ -92,6 +94,34 @@ class RequestReaderTest {
     assertThat(RequestReader.read(bytes("{\"capacity\":1}"), Wire.WorkerRequest.class))
         .as("a map field: left to the mapper")
         .isNull();
+  }
+
+  /** A record Jackson reads by another name than its component's: no plan, the mapper reads it. */
+  record Renamed(@JsonProperty("id") String jobId) {}
+
+  @Test
+  void aRecordJacksonReadsByAnnotationIsLeftToTheMapper() throws Exception {
+    assertThat(RequestReader.read(bytes("{\"job_id\":\"j\"}"), Renamed.class)).isNull();
+    assertThat(Http.MAPPER.readValue(bytes("{\"id\":\"j\"}"), Renamed.class))
+        .isEqualTo(new Renamed("j"));
+  }
+
+  @Test
+  void namesAndStringsOverTheMappersLimitsAreLeftToTheMapperWhichRefusesThem() {
+    var limits = Http.MAPPER.getFactory().streamReadConstraints();
+    String longestKey = "k".repeat(limits.getMaxNameLength());
+    String atLimit = "{\"task\":\"t\",\"payload\":{\"" + longestKey + "\":1}}";
+    assertThat(RequestReader.read(bytes(atLimit), Wire.JobRequest.class)).isNotNull();
+
+    String overLimit = "{\"task\":\"t\",\"payload\":{\"" + longestKey + "k\":1}}";
+    assertThat(RequestReader.read(bytes(overLimit), Wire.JobRequest.class)).isNull();
+    assertThatThrownBy(() -> Http.MAPPER.readValue(bytes(overLimit), Wire.JobRequest.class))
+        .hasMessageContaining("Name length");
+
+    String longString = "{\"task\":\"" + "t".repeat(limits.getMaxStringLength() + 1) + "\"}";
+    assertThat(RequestReader.read(bytes(longString), Wire.JobRequest.class)).isNull();
+    assertThatThrownBy(() -> Http.MAPPER.readValue(bytes(longString), Wire.JobRequest.class))
+        .hasMessageContaining("String value length");
   }
 
   private static byte[] bytes(String s) {
