@@ -109,10 +109,6 @@ public final class Engine {
   long now;
   long nextSeq = 1;
   final JobTable jobs = new JobTable();
-
-  /** Shares the names jobs repeat (queue, task type, fairness key); not state. */
-  final NameCache names = new NameCache();
-
   final LinkedHashMap<String, QueueState> queues = new LinkedHashMap<>();
   final LinkedHashMap<String, TaskLimit> taskLimits = new LinkedHashMap<>();
   final LinkedHashMap<String, WorkerState> workers = new LinkedHashMap<>();
@@ -295,8 +291,8 @@ public final class Engine {
         new Job(
             spec.jobId(),
             nextSeq++,
-            names.share(spec.queue()),
-            names.share(spec.task()),
+            spec.queue(),
+            spec.task(),
             spec.payload(),
             spec.priority(),
             spec.deadlineMillis(),
@@ -304,7 +300,7 @@ public final class Engine {
             spec.maxAttempts(),
             spec.backoff(),
             spec.timeoutMillis());
-    job.fairnessKey = names.share(spec.fairnessKey());
+    job.fairnessKey = spec.fairnessKey();
     if (spec.idempotencyKey() != null
         || !spec.dependsOn().isEmpty()
         || scheduleId != null

@@ -244,7 +244,7 @@ public final class EngineSnapshot {
     int keyed = readSize(in);
     for (int i = 0; i < keyed; i++) {
       Job j = existing(e, readString(in));
-      j.fairnessKey = e.names.share(readString(in));
+      j.fairnessKey = readString(in);
     }
     int keyedSchedules = readSize(in);
     for (int i = 0; i < keyedSchedules; i++) {
@@ -486,7 +486,7 @@ public final class EngineSnapshot {
     }
     int jobs = readSize(in);
     for (int i = 0; i < jobs; i++) {
-      e.jobs.add(readJob(in, format, e.names));
+      e.jobs.add(readJob(in, format));
     }
     rebuildStructures(e, leaseIds);
     for (String id : readStrings(in)) {
@@ -549,13 +549,13 @@ public final class EngineSnapshot {
     }
   }
 
-  private static Job readJob(DataInput in, int format, NameCache names) throws IOException {
+  private static Job readJob(DataInput in, int format) throws IOException {
     Job j =
         new Job(
             readString(in),
             in.readLong(),
-            names.share(readString(in)),
-            names.share(readString(in)),
+            readString(in),
+            readString(in),
             readString(in),
             in.readInt(),
             in.readLong(),
@@ -584,13 +584,7 @@ public final class EngineSnapshot {
     int attempts = readSize(in);
     for (int i = 0; i < attempts; i++) {
       Attempt a =
-          new Attempt(
-              j,
-              j.lastAttempt,
-              names.share(readString(in)),
-              in.readInt(),
-              in.readLong(),
-              in.readLong());
+          new Attempt(j, j.lastAttempt, readString(in), in.readInt(), in.readLong(), in.readLong());
       a.endedAtMillis = in.readLong();
       a.outcome = CommandCodec.enumAt(Attempt.Outcome.values(), in.readUnsignedByte());
       a.error = readString(in);
