@@ -7,8 +7,9 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -20,8 +21,16 @@ import java.util.stream.Stream;
  * <p>Thread-safety: one workload runs at a time.
  */
 final class Workloads {
-  /** Threads that submit in the steady workload, each taking every fourth arrival. */
-  static final int STEADY_SUBMITTERS = 4;
+  /**
+   * Steady arrivals being submitted at once, at most. Each arrival is submitted on a thread of its
+   * own at its planned time, as requests of an application's users would: a system that answers
+   * slowly then has many submits in flight, as it would in production, instead of holding back the
+   * arrivals behind each one. Why 256: the order of an application server's request threads
+   * (Tomcat's and Jetty's default pools are 200), so it is the most concurrency a scheduler's
+   * callers would give it. An arrival that finds them all busy waits for one and is late by that
+   * wait, which counts against the system.
+   */
+  static final int STEADY_IN_FLIGHT_MAX = 256;
 
   /**
    * The burst is stored in this many chunks, so that loading can stop at the cap. Why 20: each
@@ -81,11 +90,11 @@ final class Workloads {
   }
 
   /**
-   * Jobs arrive at {@code ratePerSecond} for {@code seconds}, each submitted due now by one of
-   * {@value #STEADY_SUBMITTERS} submitter threads at its planned arrival time. Latency is from the
-   * planned arrival (so a submit that falls behind counts against the system) to the job's start.
-   * The run stops {@code capMillis} after the last planned arrival: submitters of a system whose
-   * submits fall that far behind stop there (a job never submitted counts, like one that never
+   * Jobs arrive at {@code ratePerSecond} for {@code seconds}, each submitted due now at its planned
+   * arrival time on a virtual thread of its own (at most {@value #STEADY_IN_FLIGHT_MAX} in flight).
+   * Latency is from the planned arrival (so a submit that falls behind counts against the system)
+   * to the job's start. The run stops {@code capMillis} after the last planned arrival: arrivals
+   * not submitted by then are not submitted (a job never submitted counts, like one that never
    * started, with its wait so far, and the figures are then lower bounds), so a slow store cannot
    * stretch the run to minutes.
    */
@@ -94,7 +103,7 @@ final class Workloads {
       throws Exception {
     Path dir = freshDir();
     int n = ratePerSecond * seconds;
-    ExecutorService submitters = Executors.newFixedThreadPool(STEADY_SUBMITTERS);
+    ExecutorService submitters = Executors.newVirtualThreadPerTaskExecutor();
     try (Contender c = factory.get()) {
       c.open(dir, threads);
       c.start();
@@ -105,28 +114,35 @@ final class Workloads {
         dueMicros[i] = base + (long) i * 1_000_000 / ratePerSecond;
       }
       long stopMicros = dueMicros[n - 1] + capMillis * 1_000;
-      Future<?>[] done = new Future<?>[STEADY_SUBMITTERS];
-      for (int s = 0; s < STEADY_SUBMITTERS; s++) {
-        int first = s;
-        done[s] =
-            submitters.submit(
-                () -> {
-                  for (int i = first;
-                      i < n && rec.nowMicros() < stopMicros;
-                      i += STEADY_SUBMITTERS) {
-                    long waitMicros = dueMicros[i] - rec.nowMicros();
-                    if (waitMicros > 0) {
-                      LockSupport.parkNanos(waitMicros * 1_000);
-                    }
-                    c.submit("s", i, 1, null);
-                  }
-                  return null;
-                });
+      Semaphore inFlight = new Semaphore(STEADY_IN_FLIGHT_MAX);
+      AtomicReference<Exception> failure = new AtomicReference<>();
+      for (int i = 0; i < n && failure.get() == null; i++) {
+        long waitMicros = dueMicros[i] - rec.nowMicros();
+        if (waitMicros > 0) {
+          LockSupport.parkNanos(waitMicros * 1_000);
+        }
+        long leftMicros = stopMicros - rec.nowMicros();
+        if (leftMicros <= 0 || !inFlight.tryAcquire(leftMicros, TimeUnit.MICROSECONDS)) {
+          break;
+        }
+        int id = i;
+        submitters.execute(
+            () -> {
+              try {
+                c.submit("s", id, 1, null);
+              } catch (Exception e) {
+                failure.compareAndSet(null, e);
+              } finally {
+                inFlight.release();
+              }
+            });
       }
-      for (Future<?> f : done) {
-        f.get();
+      if (failure.get() != null) {
+        throw failure.get();
       }
       rec.awaitRuns(n, System.nanoTime() + Math.max(0, stopMicros - rec.nowMicros()) * 1_000);
+      // Submits still in flight at the cap are abandoned before the system closes under them.
+      submitters.shutdownNow();
       return Results.Latency.of(c.name(), rec, dueMicros, load(), "");
     } finally {
       submitters.shutdownNow();

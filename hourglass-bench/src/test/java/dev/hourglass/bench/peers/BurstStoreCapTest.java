@@ -31,7 +31,7 @@ class BurstStoreCapTest {
     var w = new Workloads(root, 2);
     // 2,000 jobs in chunks of 100, each chunk taking at least 100 ms, cap 450 ms: the first chunk
     // always starts, and by the end of the fifth at the latest the cap has passed.
-    var result = w.burst(() -> new SlowStore(QuartzContender.ram(), 100), 2_000, 450);
+    var result = w.burst(() -> new SlowSubmits(QuartzContender.ram(), 100), 2_000, 450);
 
     assertThat(result.requested()).isEqualTo(2_000);
     assertThat(result.storedAll()).isFalse();
@@ -53,44 +53,5 @@ class BurstStoreCapTest {
     assertThat(result.storedAll()).isTrue();
     assertThat(result.stored()).isEqualTo(2_000);
     assertThat(result.ran()).isEqualTo(2_000);
-  }
-
-  /** A contender whose every submit call takes at least {@code delayMillis} more. */
-  private record SlowStore(Contender inner, long delayMillis) implements Contender {
-    @Override
-    public String name() {
-      return inner.name();
-    }
-
-    @Override
-    public String durability() {
-      return inner.durability();
-    }
-
-    @Override
-    public String settings(int threads) {
-      return inner.settings(threads);
-    }
-
-    @Override
-    public void open(Path dir, int threads) throws Exception {
-      inner.open(dir, threads);
-    }
-
-    @Override
-    public void start() throws Exception {
-      inner.start();
-    }
-
-    @Override
-    public void submit(String tag, int first, int count, long[] dueMillis) throws Exception {
-      Thread.sleep(delayMillis);
-      inner.submit(tag, first, count, dueMillis);
-    }
-
-    @Override
-    public void close() throws Exception {
-      inner.close();
-    }
   }
 }
