@@ -13,6 +13,7 @@ import dev.hourglass.core.event.Event.LeaseGranted;
 import dev.hourglass.core.event.Outcome;
 import dev.hourglass.core.event.Outcome.Applied;
 import dev.hourglass.core.event.Outcome.Rejected;
+import dev.hourglass.core.view.GrantView;
 import dev.hourglass.core.view.JobState;
 import dev.hourglass.core.view.JobView;
 import dev.hourglass.core.view.WorkerView;
@@ -23,6 +24,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -939,7 +941,7 @@ public final class EngineLoop implements AutoCloseable {
         List<Assignment> granted = redeliveries(l.workerId, queries, l.max);
         for (Event e : a.events()) {
           if (e instanceof LeaseGranted g) {
-            JobView job = queries.job(g.jobId()).orElseThrow();
+            GrantView job = Objects.requireNonNull(queries.grant(g.jobId()), g.jobId());
             granted.add(
                 new Assignment(
                     g.jobId(),

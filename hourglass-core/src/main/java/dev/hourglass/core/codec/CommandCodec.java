@@ -94,6 +94,35 @@ public final class CommandCodec {
     return bytes.toByteArray();
   }
 
+  /**
+   * Encodes commands one after another into one reused buffer, each handed out as an exact-size
+   * array: one allocation per command, where {@link #encode(Command)} makes a stream, a buffer that
+   * grows by copying and the final copy (a sixth of what the embedded engine allocated per job at
+   * 10,000 jobs/s). For the one thread that logs the commands: not thread-safe.
+   */
+  public static final class Encoder {
+    /** Why 1 MiB: a rare huge batch's buffer is then dropped rather than kept for good. */
+    private static final int RETAINED_BYTES_MAX = 1 << 20;
+
+    private ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+    private DataOutputStream out = new DataOutputStream(bytes);
+
+    public byte[] encode(Command command) {
+      bytes.reset();
+      try {
+        CommandCodec.encode(command, out);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot happen writing to memory", e);
+      }
+      byte[] record = bytes.toByteArray();
+      if (record.length > RETAINED_BYTES_MAX) {
+        bytes = new ByteArrayOutputStream(256);
+        out = new DataOutputStream(bytes);
+      }
+      return record;
+    }
+  }
+
   public static Command decode(byte[] record) throws IOException {
     DataInputStream in = new DataInputStream(new ByteArrayInputStream(record));
     Command c = decode(in);

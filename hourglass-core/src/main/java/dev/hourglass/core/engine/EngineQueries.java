@@ -2,6 +2,7 @@ package dev.hourglass.core.engine;
 
 import dev.hourglass.core.event.Outcome.Assignment;
 import dev.hourglass.core.view.AttemptView;
+import dev.hourglass.core.view.GrantView;
 import dev.hourglass.core.view.JobFilter;
 import dev.hourglass.core.view.JobState;
 import dev.hourglass.core.view.JobView;
@@ -43,6 +44,20 @@ public final class EngineQueries {
   public Optional<JobView> job(String jobId) {
     Job job = engine.jobs.get(jobId);
     return job == null ? Optional.empty() : Optional.of(view(job));
+  }
+
+  /**
+   * What a lease answer tells the worker of a job it was just granted; null when no such job is
+   * held. The lease path asks this for every job it grants, so it reads those few fields rather
+   * than building the job's whole {@link #job view} (its attempts, its lists) only to drop it.
+   */
+  public GrantView grant(String jobId) {
+    Job job = engine.jobs.get(jobId);
+    if (job == null) {
+      return null;
+    }
+    return new GrantView(
+        job.queue, job.payload, job.failures, job.extras == null ? null : job.extras.trace);
   }
 
   public JobState state(String jobId) {

@@ -500,9 +500,12 @@ class EnginePropertyTest {
     void checkReplays() throws Exception {
       Engine replayed = new Engine(engine.config());
       Engine decoded = new Engine(engine.config());
+      CommandCodec.Encoder encoder = new CommandCodec.Encoder();
       for (Command c : commands) {
         replayed.apply(c);
-        decoded.apply(CommandCodec.decode(CommandCodec.encode(c)));
+        byte[] record = CommandCodec.encode(c);
+        assertThat(encoder.encode(c)).as("reused encoder on %s", c).isEqualTo(record);
+        decoded.apply(CommandCodec.decode(record));
       }
       assertSameState(replayed, engine, "state after replay");
       assertSameState(decoded, engine, "state after codec replay");

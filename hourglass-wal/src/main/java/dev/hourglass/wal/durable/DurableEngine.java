@@ -58,6 +58,7 @@ public final class DurableEngine implements AutoCloseable {
   private final SnapshotStore snapshots;
   private final Engine engine;
   private final RecoverySummary recovery;
+  private final CommandCodec.Encoder encoder = new CommandCodec.Encoder();
   private long lastSnapshotLsn;
 
   /**
@@ -261,7 +262,7 @@ public final class DurableEngine implements AutoCloseable {
   private List<Outcome> logAndApply(List<Command> commands, List<byte[]> records) {
     List<Outcome> outcomes = new ArrayList<>(commands.size());
     for (Command command : commands) {
-      byte[] record = CommandCodec.encode(command);
+      byte[] record = encoder.encode(command);
       if (record.length > RECORD_BYTES_MAX) {
         outcomes.add(
             new Outcome.Rejected(
