@@ -30,8 +30,9 @@ class SteadyArrivalsTest {
   @Test
   void aSlowSubmitDoesNotHoldBackTheArrivalsBehindIt() throws Exception {
     // 200 jobs/s for 2 s, each submit taking 50 ms: about ten in flight at a time. Submitters that
-    // each waited for their own submit would manage 20 a second apiece, and four of them would end
-    // seconds behind the plan.
+    // each waited for their own submit would manage 20 a second apiece: four of them would submit
+    // the middle arrival 1.5 s late and the last ones 3 s late. The bounds leave room for a loaded
+    // machine and still tell the two apart.
     var slow = new SlowSubmits(QuartzContender.ram(), 50);
 
     var result = new Workloads(root, 2).steady(() -> slow, 200, 2, 10_000);
@@ -40,8 +41,8 @@ class SteadyArrivalsTest {
     assertThat(result.duplicates()).isZero();
     assertThat(result.p50Millis())
         .as("the submit's own 50 ms, and little more")
-        .isBetween(50.0, 250.0);
-    assertThat(result.p99Millis()).isLessThan(500.0);
+        .isBetween(50.0, 500.0);
+    assertThat(result.p99Millis()).isLessThan(1_200.0);
     assertThat(slow.inFlightMax()).as("submits overlapped").isGreaterThan(4);
   }
 
