@@ -105,48 +105,83 @@ final class Workloads {
     int n = ratePerSecond * seconds;
     ExecutorService submitters = Executors.newVirtualThreadPerTaskExecutor();
     try (Contender c = factory.get()) {
-      c.open(dir, threads);
-      c.start();
-      Recorder rec = Recorder.install(n);
-      long[] dueMicros = new long[n];
-      long base = rec.nowMicros() + 200_000;
-      for (int i = 0; i < n; i++) {
-        dueMicros[i] = base + (long) i * 1_000_000 / ratePerSecond;
-      }
-      long stopMicros = dueMicros[n - 1] + capMillis * 1_000;
-      Semaphore inFlight = new Semaphore(STEADY_IN_FLIGHT_MAX);
-      AtomicReference<Exception> failure = new AtomicReference<>();
-      for (int i = 0; i < n && failure.get() == null; i++) {
-        long waitMicros = dueMicros[i] - rec.nowMicros();
-        if (waitMicros > 0) {
-          LockSupport.parkNanos(waitMicros * 1_000);
+      try {
+        c.open(dir, threads);
+        c.start();
+        Recorder rec = Recorder.install(n);
+        long[] dueMicros = new long[n];
+        long base = rec.nowMicros() + 200_000;
+        for (int i = 0; i < n; i++) {
+          dueMicros[i] = base + (long) i * 1_000_000 / ratePerSecond;
         }
+        long stopMicros = dueMicros[n - 1] + capMillis * 1_000;
+        Semaphore inFlight = new Semaphore(STEADY_IN_FLIGHT_MAX);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        for (int i = 0; i < n && failure.get() == null; i++) {
+          waitUntil(rec, dueMicros[i]);
+          long leftMicros = stopMicros - rec.nowMicros();
+          if (leftMicros <= 0 || !inFlight.tryAcquire(leftMicros, TimeUnit.MICROSECONDS)) {
+            break;
+          }
+          int id = i;
+          submitters.execute(
+              () -> {
+                try {
+                  c.submit("s", id, 1, null);
+                } catch (Throwable e) {
+                  failure.compareAndSet(null, e);
+                } finally {
+                  inFlight.release();
+                }
+              });
+        }
+        // A submit still in flight may yet fail: wait for them all (until the cap at most) before
+        // judging the run, so a failure is reported rather than counted as jobs that never ran.
         long leftMicros = stopMicros - rec.nowMicros();
-        if (leftMicros <= 0 || !inFlight.tryAcquire(leftMicros, TimeUnit.MICROSECONDS)) {
-          break;
+        if (leftMicros > 0
+            && inFlight.tryAcquire(STEADY_IN_FLIGHT_MAX, leftMicros, TimeUnit.MICROSECONDS)) {
+          inFlight.release(STEADY_IN_FLIGHT_MAX);
         }
-        int id = i;
-        submitters.execute(
-            () -> {
-              try {
-                c.submit("s", id, 1, null);
-              } catch (Exception e) {
-                failure.compareAndSet(null, e);
-              } finally {
-                inFlight.release();
-              }
-            });
+        rethrow(failure.get());
+        rec.awaitRuns(n, System.nanoTime() + Math.max(0, stopMicros - rec.nowMicros()) * 1_000);
+        return Results.Latency.of(c.name(), rec, dueMicros, load(), "");
+      } finally {
+        stopSubmitters(submitters); // before the system closes under them
       }
-      if (failure.get() != null) {
-        throw failure.get();
-      }
-      rec.awaitRuns(n, System.nanoTime() + Math.max(0, stopMicros - rec.nowMicros()) * 1_000);
-      // Submits still in flight at the cap are abandoned before the system closes under them.
-      submitters.shutdownNow();
-      return Results.Latency.of(c.name(), rec, dueMicros, load(), "");
     } finally {
-      submitters.shutdownNow();
       deleteTree(dir);
+    }
+  }
+
+  /** Parks until {@code rec}'s clock reaches {@code micros}; a park may end early. */
+  private static void waitUntil(Recorder rec, long micros) throws InterruptedException {
+    for (long wait = micros - rec.nowMicros(); wait > 0; wait = micros - rec.nowMicros()) {
+      LockSupport.parkNanos(wait * 1_000);
+      if (Thread.interrupted()) {
+        throw new InterruptedException("interrupted while waiting for the next arrival");
+      }
+    }
+  }
+
+  /**
+   * Interrupts the submits still in flight (those past the cap) and waits a little for them to end,
+   * so that the system is not closed under them. One that ignores its interrupt is left to the
+   * system's close.
+   */
+  private static void stopSubmitters(ExecutorService submitters) throws InterruptedException {
+    submitters.shutdownNow();
+    submitters.awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  private static void rethrow(Throwable failure) throws Exception {
+    if (failure instanceof Exception e) {
+      throw e;
+    }
+    if (failure instanceof Error e) {
+      throw e;
+    }
+    if (failure != null) {
+      throw new IllegalStateException(failure);
     }
   }
 

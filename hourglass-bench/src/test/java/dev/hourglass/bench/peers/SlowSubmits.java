@@ -10,12 +10,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class SlowSubmits implements Contender {
   private final Contender inner;
   private final long delayMillis;
+  private final int failFrom;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger inFlightMax = new AtomicInteger();
 
   SlowSubmits(Contender inner, long delayMillis) {
+    this(inner, delayMillis, Integer.MAX_VALUE);
+  }
+
+  SlowSubmits(Contender inner, long delayMillis, int failFrom) {
     this.inner = inner;
     this.delayMillis = delayMillis;
+    this.failFrom = failFrom;
   }
 
   int inFlightMax() {
@@ -52,6 +58,10 @@ final class SlowSubmits implements Contender {
     inFlightMax.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
     try {
       Thread.sleep(delayMillis);
+      if (first + count > failFrom) {
+        throw new IllegalStateException(
+            "refused: job " + (first + count - 1) + " fails on purpose");
+      }
       inner.submit(tag, first, count, dueMillis);
     } finally {
       inFlight.decrementAndGet();
