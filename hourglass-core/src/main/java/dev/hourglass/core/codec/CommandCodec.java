@@ -111,15 +111,15 @@ public final class CommandCodec {
       bytes.reset();
       try {
         CommandCodec.encode(command, out);
+        return bytes.toByteArray();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot happen writing to memory", e);
+      } finally {
+        if (bytes.size() > RETAINED_BYTES_MAX) {
+          bytes = new ByteArrayOutputStream(256);
+          out = new DataOutputStream(bytes);
+        }
       }
-      byte[] record = bytes.toByteArray();
-      if (record.length > RETAINED_BYTES_MAX) {
-        bytes = new ByteArrayOutputStream(256);
-        out = new DataOutputStream(bytes);
-      }
-      return record;
     }
   }
 
