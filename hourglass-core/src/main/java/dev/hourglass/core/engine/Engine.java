@@ -135,8 +135,8 @@ public final class Engine {
   final IndexedHeap<ScheduleState> firings =
       new IndexedHeap<>(s -> s.nextFireAtMillis, s -> 0, Comparator.comparing(ScheduleState::id));
 
-  /** SUCCEEDED and CANCELLED jobs in the order they finished, for retention. */
-  final ArrayDeque<Job> finished = new ArrayDeque<>();
+  /** Sequences of SUCCEEDED and CANCELLED jobs in the order they finished, for retention. */
+  final SeqQueue finished = new SeqQueue();
 
   /** DEAD jobs in the order they died: the dead-letter queue. */
   final LinkedHashMap<String, Job> deadLetters = new LinkedHashMap<>();
@@ -226,7 +226,7 @@ public final class Engine {
         return null;
       }
     }
-    if (jobs.get(spec.jobId()) != null) {
+    if (jobs.contains(spec.jobId())) {
       return new Rejected(
           ErrorCode.DUPLICATE_JOB_ID,
           "a job with id "
@@ -234,7 +234,7 @@ public final class Engine {
               + " exists already; use a new id, or an idempotency key to make resubmits safe");
     }
     for (String parent : spec.dependsOn()) {
-      if (jobs.get(parent) == null) {
+      if (!jobs.contains(parent)) {
         return new Rejected(
             ErrorCode.UNKNOWN_PARENT,
             "job "
@@ -316,7 +316,8 @@ public final class Engine {
     jobs.add(job);
     Job doomedBy = null;
     for (String parentId : spec.dependsOn()) {
-      Job parent = aliases.containsKey(parentId) ? aliases.get(parentId) : jobs.get(parentId);
+      // live: the parent records this job among its dependents, so an archived one comes back.
+      Job parent = aliases.containsKey(parentId) ? aliases.get(parentId) : jobs.live(parentId);
       Invariants.check(
           parent != null, "parent %s of %s vanished after validation", parentId, job.id);
       addDependent(parent, job.id);
@@ -1120,16 +1121,56 @@ public final class Engine {
 
   private void evictExpired() {
     while (!finished.isEmpty()) {
-      Job oldest = finished.peekFirst();
-      if (isStaleFinishedEntry(oldest)) {
-        dropIfStale(finished.pollFirst());
-        continue;
-      }
-      if (saturatedAdd(oldest.dueAtMillis, config.retentionMillis()) > now) {
+      long seq = finished.peekFirst();
+      Job oldest = jobs.objectAt(seq);
+      boolean due =
+          oldest != null && isStaleFinishedEntry(oldest)
+              || saturatedAdd(finishedAtMillis(seq, oldest), config.retentionMillis()) <= now;
+      if (!due) {
         return;
       }
-      evict(finished.pollFirst());
+      popOldestFinished();
     }
+  }
+
+  /** When the job of a retention entry finished; {@code job} is null for an archived one. */
+  long finishedAtMillis(long seq, Job job) {
+    return job != null ? job.dueAtMillis : jobs.archivedFinishedAtMillis(seq);
+  }
+
+  /**
+   * Takes the oldest retention entry: drops it if a revival left it behind, else evicts its job.
+   */
+  private void popOldestFinished() {
+    long seq = finished.pollFirst();
+    Job job = jobs.objectAt(seq);
+    if (job == null) {
+      evicted(jobs.removeArchived(seq));
+    } else if (!dropIfStale(job)) {
+      jobs.remove(job);
+      evicted(job);
+    }
+  }
+
+  /**
+   * Whether a finished job can be kept as a record rather than an object: it succeeded and nothing
+   * refers to it by object or will change it (no idempotency key, schedule, parents or dependents,
+   * no revival bookkeeping). What is archived is only ever read again, except when a new job names
+   * it as a parent, which takes it back out ({@link JobTable#live}).
+   */
+  static boolean archivable(Job job) {
+    if (job.state != JobState.SUCCEEDED) {
+      return false;
+    }
+    JobExtras x = job.extras;
+    return x == null
+        || x.idempotencyKey == null
+            && x.parents.isEmpty()
+            && x.children == null
+            && x.dependents == null
+            && x.scheduleId == null
+            && x.cancelledBy == null
+            && x.staleFinishedEntries == 0;
   }
 
   /**
@@ -1141,7 +1182,7 @@ public final class Engine {
   }
 
   /** Consumes a popped retention entry if it is stale; false when it is the job's real one. */
-  private static boolean dropIfStale(Job popped) {
+  static boolean dropIfStale(Job popped) {
     if (!isStaleFinishedEntry(popped)) {
       return false;
     }
@@ -1149,8 +1190,8 @@ public final class Engine {
     return true;
   }
 
-  private void evict(Job job) {
-    jobs.remove(job);
+  /** Accounts for a job the table no longer holds. */
+  private void evicted(Job job) {
     countsByState[job.state.ordinal()]--;
     QueueState q = queue(job.queue);
     q.countsByState[job.state.ordinal()]--;
@@ -1438,7 +1479,7 @@ public final class Engine {
 
   private void createFiring(ScheduleState s, long fireAt) {
     String jobId = s.id() + "@" + fireAt;
-    if (jobs.get(jobId) != null) {
+    if (jobs.contains(jobId)) {
       skip(s, fireAt, "a job for this firing exists already");
       return;
     }
@@ -1591,15 +1632,12 @@ public final class Engine {
   private void finish(Job job, JobState to) {
     job.dueAtMillis = now; // a finished job has no due time; the field holds when it finished
     if (to.isTerminal()) {
-      finished.addLast(job);
+      finished.addLast(job.seq);
       // Counted by state, not by the queue's size, which includes stale entries of revived jobs.
       while (countsByState[JobState.SUCCEEDED.ordinal()]
               + countsByState[JobState.CANCELLED.ordinal()]
           > config.finishedJobsMax()) {
-        Job oldest = finished.pollFirst();
-        if (!dropIfStale(oldest)) {
-          evict(oldest);
-        }
+        popOldestFinished();
       }
     }
     ArrayList<Job> children = takeChildren(job);
@@ -1616,6 +1654,9 @@ public final class Engine {
       }
     }
     scheduleJobFinished(job);
+    if (archivable(job) && jobs.objectAt(job.seq) == job) {
+      jobs.archive(job);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1642,5 +1683,19 @@ public final class Engine {
 
   Job job(String id) {
     return jobs.get(id);
+  }
+
+  /**
+   * Archives the finished jobs that a live engine would hold as records, in the order they
+   * finished; for an engine rebuilt from a snapshot, which reads every job as an object.
+   */
+  void archiveFinishedJobs() {
+    finished.forEach(
+        seq -> {
+          Job job = jobs.objectAt(seq);
+          if (job != null && archivable(job)) {
+            jobs.archive(job);
+          }
+        });
   }
 }

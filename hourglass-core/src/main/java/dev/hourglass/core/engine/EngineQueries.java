@@ -75,6 +75,7 @@ public final class EngineQueries {
             before,
             pageSize,
             SCAN_BUDGET,
+            filter.state() == null || filter.state() == JobState.SUCCEEDED,
             j ->
                 (filter.state() == null || j.state == filter.state())
                     && (filter.queue() == null || j.queue.equals(filter.queue()))
@@ -454,12 +455,13 @@ public final class EngineQueries {
       t = Math.min(t, engine.firings.peek().nextFireAtMillis);
     }
     if (!engine.finished.isEmpty()) {
-      Job oldest = engine.finished.peekFirst();
+      long seq = engine.finished.peekFirst();
+      Job oldest = engine.jobs.objectAt(seq);
       // A stale entry (left by a revival) says nothing about eviction: a tick drops it now.
       long evictAt =
-          Engine.isStaleFinishedEntry(oldest)
+          oldest != null && Engine.isStaleFinishedEntry(oldest)
               ? 0
-              : oldest.dueAtMillis + engine.config().retentionMillis();
+              : engine.finishedAtMillis(seq, oldest) + engine.config().retentionMillis();
       t = Math.min(t, evictAt < 0 ? Long.MAX_VALUE : evictAt);
     }
     return t;

@@ -106,7 +106,21 @@ public final class EngineSnapshot {
     }
     writeIds(out, e.unacknowledged.jobs());
     writeIds(out, e.deadLetters.values());
-    writeIds(out, e.finished);
+    out.writeInt(e.finished.size());
+    IOException[] failed = new IOException[1];
+    e.finished.forEach(
+        seq -> {
+          try {
+            if (failed[0] == null) {
+              writeString(out, e.jobs.at(seq).id);
+            }
+          } catch (IOException ex) {
+            failed[0] = ex;
+          }
+        });
+    if (failed[0] != null) {
+      throw failed[0];
+    }
     out.writeInt(e.schedules.size());
     for (ScheduleState s : e.schedules.values()) {
       writeSchedule(out, s);
@@ -352,7 +366,8 @@ public final class EngineSnapshot {
     writeStrings(out, w.tasks);
   }
 
-  private static void writeJob(DataOutput out, Job j) throws IOException {
+  /** One job's fields; also the body of an archived job's record ({@link ArchivedJobs}). */
+  static void writeJob(DataOutput out, Job j) throws IOException {
     writeString(out, j.id);
     out.writeLong(j.seq);
     writeString(out, j.queue);
@@ -504,7 +519,7 @@ public final class EngineSnapshot {
     for (String id : readStrings(in)) {
       Job j = existing(e, id);
       entries.merge(j, 1, Integer::sum);
-      e.finished.addLast(j);
+      e.finished.addLast(j.seq);
     }
     for (var entry : entries.entrySet()) {
       // A job's entries beyond its real one (the newest, while it is SUCCEEDED or CANCELLED) were
@@ -532,6 +547,7 @@ public final class EngineSnapshot {
       readPolicies(in, e);
     }
     dropIdle(e);
+    e.archiveFinishedJobs();
     return e;
   }
 
@@ -549,7 +565,7 @@ public final class EngineSnapshot {
     }
   }
 
-  private static Job readJob(DataInput in, int format) throws IOException {
+  static Job readJob(DataInput in, int format) throws IOException {
     Job j =
         new Job(
             readString(in),
