@@ -26,6 +26,10 @@ public final class Bytes {
       out.writeInt(-1);
       return;
     }
+    if (out instanceof FastDataOutput fast) {
+      fast.writeLengthPrefixedUtf8(s);
+      return;
+    }
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
     out.writeInt(b.length);
     out.write(b);

@@ -3,6 +3,7 @@ package dev.hourglass.core.codec;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 
 /**
  * A buffered {@link DataOutput} over a stream, without the per-byte locking of {@code
@@ -106,6 +107,34 @@ public final class FastDataOutput implements DataOutput {
   @Override
   public void writeDouble(double v) throws IOException {
     writeLong(Double.doubleToLongBits(v));
+  }
+
+  /**
+   * {@code s} as {@link Bytes#writeString} writes it (length, then UTF-8), an ASCII string straight
+   * into the buffer: ids, queue and task names are ASCII, and this spares their byte arrays.
+   */
+  void writeLengthPrefixedUtf8(String s) throws IOException {
+    int n = s.length();
+    if (n <= buf.length - 4 && isAscii(s)) {
+      room(4 + n);
+      writeInt(n);
+      for (int i = 0; i < n; i++) {
+        buf[pos++] = (byte) s.charAt(i);
+      }
+      return;
+    }
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    writeInt(b.length);
+    write(b);
+  }
+
+  private static boolean isAscii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override

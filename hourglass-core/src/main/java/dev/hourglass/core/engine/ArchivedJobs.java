@@ -1,13 +1,16 @@
 package dev.hourglass.core.engine;
 
+import dev.hourglass.core.codec.Bytes;
+import dev.hourglass.core.codec.FastDataOutput;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import java.io.DataOutput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 
 /**
@@ -20,11 +23,12 @@ import java.util.Arrays;
  * are running wait them out. As records in a few arrays of a megabyte they cost the collector next
  * to nothing.
  *
- * <p>A record is the job as the engine snapshot writes it ({@link EngineSnapshot#writeJob}), plus
- * its fairness key, behind a header of its own. Records arrive in finish order and leave in finish
- * order (retention and the cap both evict the oldest finished job first), so the store is a queue
- * of chunks: appended at the tail, released whole from the head. A job taken back out as an object
- * ({@link #remove}) leaves its record behind as a tombstone until the head passes it.
+ * <p>A record is a header of its own, the job's fairness key, then the job as the engine snapshot
+ * writes it ({@link EngineSnapshot#writeJob}), so that a snapshot copies those bytes as they are.
+ * Records arrive in finish order and leave in finish order (retention and the cap both evict the
+ * oldest finished job first), so the store is a queue of chunks: appended at the tail, released
+ * whole from the head. A job taken back out as an object ({@link #remove}) leaves its record behind
+ * as a tombstone until the head passes it.
  *
  * <p>Ids are found through an open-addressing table of (hash, position). The hash is keyed per
  * process: job ids come from clients, and ids crafted to collide would make linear probing linear
@@ -45,6 +49,7 @@ final class ArchivedJobs {
   private static final int AT_HASH = 21;
   private static final int HEADER_BYTES = 29;
   private static final byte TOMBSTONE = 1;
+  private static final int SPARE_CHUNKS_MAX = 2;
 
   private static final long HASH_KEY = new SecureRandom().nextLong();
 
@@ -52,6 +57,13 @@ final class ArchivedJobs {
   private byte[][] chunks = new byte[4][];
 
   private long baseChunk;
+
+  /**
+   * Chunks released at the head, kept for the tail: once retention is full, as many records leave
+   * as arrive, and the same chunks go round instead of a megabyte allocated (and copied by young
+   * collections until tenured) every few thousand jobs.
+   */
+  private final ArrayDeque<byte[]> spare = new ArrayDeque<>(SPARE_CHUNKS_MAX);
 
   /** Position of the oldest record (live or tombstone); equal to {@link #tail} when empty. */
   private long head;
@@ -61,10 +73,8 @@ final class ArchivedJobs {
 
   private int live;
 
-  private long[] hashes = new long[16];
-
-  /** Record position + 1 per slot; 0 is an empty slot. */
-  private long[] positions = new long[16];
+  /** The id table: (hash, record position + 1) per slot; see {@link #insert}. */
+  private long[] table = new long[32];
 
   private final RecordBuffer buffer = new RecordBuffer();
 
@@ -92,15 +102,16 @@ final class ArchivedJobs {
   long add(Job job) {
     buffer.reset();
     try {
-      DataOutputStream out = buffer.data;
+      FastDataOutput out = buffer.data;
       out.writeInt(0); // length, patched below
       out.writeByte(0);
       out.writeLong(job.seq);
       out.writeLong(job.dueAtMillis);
       long hash = hash(job.id);
       out.writeLong(hash);
+      Bytes.writeString(out, job.fairnessKey);
       EngineSnapshot.writeJob(out, job);
-      dev.hourglass.core.codec.Bytes.writeString(out, job.fairnessKey);
+      out.flush();
       int length = buffer.size();
       if (length > RECORD_BYTES_MAX) {
         return -1;
@@ -125,10 +136,10 @@ final class ArchivedJobs {
       return -1;
     }
     long hash = hash(id);
-    int mask = hashes.length - 1;
-    for (int i = (int) hash & mask; positions[i] != 0; i = (i + 1) & mask) {
-      if (hashes[i] == hash && idAt(positions[i] - 1).equals(id)) {
-        return positions[i] - 1;
+    int mask = slots() - 1;
+    for (int i = (int) hash & mask; table[2 * i + 1] != 0; i = (i + 1) & mask) {
+      if (table[2 * i] == hash && idAt(table[2 * i + 1] - 1).equals(id)) {
+        return table[2 * i + 1] - 1;
       }
     }
     return -1;
@@ -142,12 +153,50 @@ final class ArchivedJobs {
         new DataInputStream(
             new ByteArrayInputStream(c, off + HEADER_BYTES, intAt(c, off) - HEADER_BYTES));
     try {
+      String fairnessKey = Bytes.readString(in);
       Job job = EngineSnapshot.readJob(in, EngineSnapshot.FORMAT);
-      job.fairnessKey = dev.hourglass.core.codec.Bytes.readString(in);
+      job.fairnessKey = fairnessKey;
       return job;
     } catch (IOException e) {
       throw new AssertionError("invariant violated: archived record at " + at + " unreadable", e);
     }
+  }
+
+  /** The job's fields at {@code at}, written as {@link EngineSnapshot#writeJob} writes them. */
+  void writeJob(long at, DataOutput out) throws IOException {
+    byte[] c = chunk(at);
+    int off = offset(at);
+    int job = jobOffset(c, off);
+    out.write(c, job, off + intAt(c, off) - job);
+  }
+
+  String fairnessKeyAt(long at) {
+    byte[] c = chunk(at);
+    int key = offset(at) + HEADER_BYTES;
+    int length = intAt(c, key);
+    return length < 0 ? null : new String(c, key + 4, length, StandardCharsets.UTF_8);
+  }
+
+  String idAt(long at) {
+    byte[] c = chunk(at);
+    int id = jobOffset(c, offset(at));
+    return new String(c, id + 4, intAt(c, id), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The job's queue, read without decoding the rest (the job's id, then its sequence, come first).
+   */
+  String queueAt(long at) {
+    byte[] c = chunk(at);
+    int id = jobOffset(c, offset(at));
+    int queue = id + 4 + intAt(c, id) + 8;
+    return new String(c, queue + 4, intAt(c, queue), StandardCharsets.UTF_8);
+  }
+
+  /** Where the job's own bytes start in the record at {@code off}: past the fairness key. */
+  private static int jobOffset(byte[] c, int off) {
+    int keyLength = intAt(c, off + HEADER_BYTES);
+    return off + HEADER_BYTES + 4 + Math.max(0, keyLength);
   }
 
   long seqAt(long at) {
@@ -190,14 +239,17 @@ final class ArchivedJobs {
   private long reserve(int length) {
     long at = tail;
     if (offset(at) + length > CHUNK_BYTES) {
-      at = (chunkNumber(at) + 1) << CHUNK_BITS; // the rest of the chunk stays zero: unused
+      if (offset(at) + 4 <= CHUNK_BYTES && offset(at) > 0) {
+        writeInt(chunk(at), offset(at), 0); // a zero length: the rest of the chunk is unused
+      }
+      at = (chunkNumber(at) + 1) << CHUNK_BITS;
     }
     int index = (int) (chunkNumber(at) - baseChunk);
     if (index >= chunks.length) {
       chunks = Arrays.copyOf(chunks, chunks.length * 2);
     }
     if (chunks[index] == null) {
-      chunks[index] = new byte[CHUNK_BYTES];
+      chunks[index] = spare.isEmpty() ? new byte[CHUNK_BYTES] : spare.pop();
     }
     if (head == tail && live == 0) {
       head = at; // nothing older is kept: the store restarts where this record goes
@@ -229,6 +281,11 @@ final class ArchivedJobs {
     if (drop <= 0) {
       return;
     }
+    for (int i = 0; i < drop; i++) {
+      if (chunks[i] != null && spare.size() < SPARE_CHUNKS_MAX) {
+        spare.push(chunks[i]);
+      }
+    }
     // Shift the directory so chunk numbers keep mapping to indexes from zero; a few entries.
     chunks = Arrays.copyOfRange(chunks, drop, Math.max(drop + 4, chunks.length));
     baseChunk += drop;
@@ -246,64 +303,62 @@ final class ArchivedJobs {
     return (int) (at & (CHUNK_BYTES - 1));
   }
 
-  private String idAt(long at) {
-    byte[] c = chunk(at);
-    int off = offset(at) + HEADER_BYTES;
-    return new String(c, off + 4, intAt(c, off), StandardCharsets.UTF_8);
-  }
-
   // ---------------------------------------------------------------------------------------------
   // The id table: linear probing, at most half full, deletion by backward shift (no tombstones).
+  // Slot i is table[2i] (the hash) and table[2i + 1] (the record position + 1, 0 for empty): one
+  // cache line holds a slot's both halves and its neighbours, so a probe costs one miss.
+
+  private int slots() {
+    return table.length >>> 1;
+  }
 
   private void insert(long hash, long at) {
-    if (2 * (live + 1) > hashes.length) {
-      resize(hashes.length * 2);
+    if (2 * (live + 1) > slots()) {
+      resize(slots() * 2);
     }
-    int mask = hashes.length - 1;
+    int mask = slots() - 1;
     int i = (int) hash & mask;
-    while (positions[i] != 0) {
+    while (table[2 * i + 1] != 0) {
       i = (i + 1) & mask;
     }
-    hashes[i] = hash;
-    positions[i] = at + 1;
+    table[2 * i] = hash;
+    table[2 * i + 1] = at + 1;
   }
 
   private void unindex(long hash, long at) {
-    int mask = hashes.length - 1;
+    int mask = slots() - 1;
     int i = (int) hash & mask;
-    while (positions[i] != at + 1) {
-      Invariants.check(positions[i] != 0, "archived record at %d is not in the id table", at);
+    while (table[2 * i + 1] != at + 1) {
+      Invariants.check(table[2 * i + 1] != 0, "archived record at %d is not in the id table", at);
       i = (i + 1) & mask;
     }
     // Backward shift: move later entries of the same probe run into the hole.
     int hole = i;
-    for (int j = (hole + 1) & mask; positions[j] != 0; j = (j + 1) & mask) {
-      int home = (int) hashes[j] & mask;
+    for (int j = (hole + 1) & mask; table[2 * j + 1] != 0; j = (j + 1) & mask) {
+      int home = (int) table[2 * j] & mask;
       boolean movable = hole <= j ? home <= hole || home > j : home <= hole && home > j;
       if (movable) {
-        hashes[hole] = hashes[j];
-        positions[hole] = positions[j];
+        table[2 * hole] = table[2 * j];
+        table[2 * hole + 1] = table[2 * j + 1];
         hole = j;
       }
     }
-    positions[hole] = 0;
-    hashes[hole] = 0;
+    table[2 * hole] = 0;
+    table[2 * hole + 1] = 0;
   }
 
-  private void resize(int capacity) {
-    long[] oldHashes = hashes;
-    long[] oldPositions = positions;
-    hashes = new long[capacity];
-    positions = new long[capacity];
-    int mask = capacity - 1;
-    for (int k = 0; k < oldPositions.length; k++) {
-      if (oldPositions[k] != 0) {
-        int i = (int) oldHashes[k] & mask;
-        while (positions[i] != 0) {
+  private void resize(int slots) {
+    long[] old = table;
+    table = new long[2 * slots];
+    int mask = slots - 1;
+    for (int k = 0; k < old.length; k += 2) {
+      if (old[k + 1] != 0) {
+        int i = (int) old[k] & mask;
+        while (table[2 * i + 1] != 0) {
           i = (i + 1) & mask;
         }
-        hashes[i] = oldHashes[k];
-        positions[i] = oldPositions[k];
+        table[2 * i] = old[k];
+        table[2 * i + 1] = old[k + 1];
       }
     }
   }
@@ -329,6 +384,13 @@ final class ArchivedJobs {
         | (c[off + 3] & 0xFF);
   }
 
+  private static void writeInt(byte[] c, int off, int value) {
+    c[off] = (byte) (value >>> 24);
+    c[off + 1] = (byte) (value >>> 16);
+    c[off + 2] = (byte) (value >>> 8);
+    c[off + 3] = (byte) value;
+  }
+
   private static long longAt(byte[] c, int off) {
     return (long) intAt(c, off) << 32 | (intAt(c, off + 4) & 0xFFFFFFFFL);
   }
@@ -336,7 +398,7 @@ final class ArchivedJobs {
   /** A reusable encoding buffer whose bytes can be copied out without a copy of their own. */
   private static final class RecordBuffer extends ByteArrayOutputStream {
     private static final int RETAINED_BYTES_MAX = 64 << 10;
-    final DataOutputStream data = new DataOutputStream(this);
+    final FastDataOutput data = new FastDataOutput(this, 4096);
 
     RecordBuffer() {
       super(512);

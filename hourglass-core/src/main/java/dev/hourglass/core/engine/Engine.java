@@ -1145,10 +1145,15 @@ public final class Engine {
     long seq = finished.pollFirst();
     Job job = jobs.objectAt(seq);
     if (job == null) {
-      evicted(jobs.removeArchived(seq));
+      // Read what the counts and the event need from the record; decoding it would cost more.
+      long at = jobs.archivedPosition(seq);
+      String id = jobs.archived().idAt(at);
+      String queue = jobs.archived().queueAt(at);
+      jobs.removeArchived(seq);
+      evicted(id, queue, JobState.SUCCEEDED);
     } else if (!dropIfStale(job)) {
       jobs.remove(job);
-      evicted(job);
+      evicted(job.id, job.queue, job.state);
     }
   }
 
@@ -1191,12 +1196,12 @@ public final class Engine {
   }
 
   /** Accounts for a job the table no longer holds. */
-  private void evicted(Job job) {
-    countsByState[job.state.ordinal()]--;
-    QueueState q = queue(job.queue);
-    q.countsByState[job.state.ordinal()]--;
+  private void evicted(String id, String queueName, JobState state) {
+    countsByState[state.ordinal()]--;
+    QueueState q = queue(queueName);
+    q.countsByState[state.ordinal()]--;
     dropIfIdle(q);
-    events.add(new JobEvicted(job.id));
+    events.add(new JobEvicted(id));
   }
 
   // ---------------------------------------------------------------------------------------------

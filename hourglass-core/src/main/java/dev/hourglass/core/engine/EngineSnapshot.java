@@ -91,11 +91,20 @@ public final class EngineSnapshot {
     }
     out.writeInt(e.jobs.size());
     IOException[] failure = new IOException[1];
-    e.jobs.forEachInOrder(
+    e.jobs.forEachHeldInOrder(
         job -> {
           if (failure[0] == null) {
             try {
               writeJob(out, job);
+            } catch (IOException ex) {
+              failure[0] = ex;
+            }
+          }
+        },
+        record -> {
+          if (failure[0] == null) {
+            try {
+              e.jobs.archived().writeJob(record, out);
             } catch (IOException ex) {
               failure[0] = ex;
             }
@@ -135,17 +144,25 @@ public final class EngineSnapshot {
    * only the entries that differ from the defaults, in the engine's order.
    */
   private static void writePolicies(Engine e, DataOutput out) throws IOException {
-    List<Job> keyed = new ArrayList<>();
-    e.jobs.forEachInOrder(
+    List<String> keyed = new ArrayList<>(); // id, key, id, key, ...
+    ArchivedJobs archived = e.jobs.archived();
+    e.jobs.forEachHeldInOrder(
         j -> {
           if (j.fairnessKey != null) {
-            keyed.add(j);
+            keyed.add(j.id);
+            keyed.add(j.fairnessKey);
+          }
+        },
+        record -> {
+          String key = archived.fairnessKeyAt(record);
+          if (key != null) {
+            keyed.add(archived.idAt(record));
+            keyed.add(key);
           }
         });
-    out.writeInt(keyed.size());
-    for (Job j : keyed) {
-      writeString(out, j.id);
-      writeString(out, j.fairnessKey);
+    out.writeInt(keyed.size() / 2);
+    for (String s : keyed) {
+      writeString(out, s);
     }
     List<ScheduleState> keyedSchedules = new ArrayList<>();
     for (ScheduleState s : e.schedules.values()) {
@@ -409,18 +426,32 @@ public final class EngineSnapshot {
       writeString(out, j.state == JobState.CANCELLED ? x.cancelledBy : null);
       CommandCodec.writeTrace(out, x.trace);
     }
+    // Oldest first. Most jobs ran once: that case builds no list (every succeeded job is written
+    // once as it is archived).
+    Attempt last = j.lastAttempt;
+    if (last == null || last.previous == null) {
+      out.writeInt(last == null ? 0 : 1);
+      if (last != null) {
+        writeAttempt(out, last);
+      }
+      return;
+    }
     List<Attempt> attempts = j.attemptsOldestFirst();
     out.writeInt(attempts.size());
     for (Attempt a : attempts) {
-      writeString(out, a.workerId);
-      out.writeInt(a.generation);
-      out.writeLong(a.startedAtMillis);
-      out.writeLong(a.leaseExpiresAtMillis);
-      out.writeLong(a.endedAtMillis);
-      out.writeByte(a.outcome.ordinal());
-      writeString(out, a.error);
-      out.writeBoolean(a.acknowledged);
+      writeAttempt(out, a);
     }
+  }
+
+  private static void writeAttempt(DataOutput out, Attempt a) throws IOException {
+    writeString(out, a.workerId);
+    out.writeInt(a.generation);
+    out.writeLong(a.startedAtMillis);
+    out.writeLong(a.leaseExpiresAtMillis);
+    out.writeLong(a.endedAtMillis);
+    out.writeByte(a.outcome.ordinal());
+    writeString(out, a.error);
+    out.writeBoolean(a.acknowledged);
   }
 
   private static void writeSchedule(DataOutput out, ScheduleState s) throws IOException {

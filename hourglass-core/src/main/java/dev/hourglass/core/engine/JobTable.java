@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 
 /**
@@ -152,14 +153,11 @@ final class JobTable {
     released(job.seq);
   }
 
-  /** Evicts the archived job of that sequence (the oldest archived one); returns it detached. */
-  Job removeArchived(long seq) {
-    long at = archivedPosition(seq);
-    Job job = archive.read(at);
-    archive.evictOldest(at);
+  /** Evicts the archived job of that sequence, which must be the oldest archived one. */
+  void removeArchived(long seq) {
+    archive.evictOldest(archivedPosition(seq));
     archivedAt[chunk(seq)][slot(seq)] = 0;
     released(seq);
-    return job;
   }
 
   private void released(long seq) {
@@ -170,22 +168,34 @@ final class JobTable {
     }
   }
 
-  /** Jobs in submission order, oldest first (used for snapshots); archived ones as copies. */
+  /** Jobs in submission order, oldest first; archived ones as detached copies. */
   void forEachInOrder(Consumer<Job> action) {
+    forEachHeldInOrder(action, at -> action.accept(archive.read(at)));
+  }
+
+  /**
+   * Jobs in submission order, oldest first, each as it is held: an object to {@code objects}, an
+   * archived job's record position to {@code records} (read through {@link #archived}). Snapshots
+   * copy a record's bytes instead of decoding and encoding the job again.
+   */
+  void forEachHeldInOrder(Consumer<Job> objects, LongConsumer records) {
     for (int c = 0; c < chunks.length; c++) {
       if (chunks[c] == null) {
         continue;
       }
       for (int s = 0; s < CHUNK_SIZE; s++) {
         Job job = chunks[c][s];
-        if (job == null && archivedAt[c] != null && archivedAt[c][s] != 0) {
-          job = archive.read(archivedAt[c][s] - 1);
-        }
         if (job != null) {
-          action.accept(job);
+          objects.accept(job);
+        } else if (archivedAt[c] != null && archivedAt[c][s] != 0) {
+          records.accept(archivedAt[c][s] - 1);
         }
       }
     }
+  }
+
+  ArchivedJobs archived() {
+    return archive;
   }
 
   /**
@@ -227,7 +237,7 @@ final class JobTable {
     return seq >= 1 ? seq + 1 : 0;
   }
 
-  private long archivedPosition(long seq) {
+  long archivedPosition(long seq) {
     long[] positions = archivedAt[chunk(seq)];
     long at = positions == null ? 0 : positions[slot(seq)];
     Invariants.check(at != 0, "job of sequence %d is not archived", seq);

@@ -36,6 +36,12 @@ class ArchivedJobsTest {
             Job back = archive.read(at);
             assertThat(encoded(back)).as("record of %s", job.id).isEqualTo(encoded(job));
             assertThat(EngineQueries.view(back)).isEqualTo(EngineQueries.view(job));
+            ByteArrayOutputStream copied = new ByteArrayOutputStream();
+            archive.writeJob(at, new DataOutputStream(copied));
+            assertThat(copied.toByteArray()).as("bytes a snapshot copies").isEqualTo(jobBytes(job));
+            assertThat(archive.idAt(at)).isEqualTo(job.id);
+            assertThat(archive.queueAt(at)).isEqualTo(job.queue);
+            assertThat(archive.fairnessKeyAt(at)).isEqualTo(job.fairnessKey);
             assertThat(archive.seqAt(at)).isEqualTo(job.seq);
             assertThat(archive.finishedAtMillis(at)).isEqualTo(job.dueAtMillis);
           }
@@ -169,6 +175,12 @@ class ArchivedJobsTest {
     }
     job.fairnessKey = random.nextBoolean() ? "tenant-" + random.nextInt(5) : null;
     return job;
+  }
+
+  private static byte[] jobBytes(Job job) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    EngineSnapshot.writeJob(new DataOutputStream(bytes), job);
+    return bytes.toByteArray();
   }
 
   private static byte[] encoded(Job job) throws IOException {
