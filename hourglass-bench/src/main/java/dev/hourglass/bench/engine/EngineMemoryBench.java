@@ -26,15 +26,13 @@ public final class EngineMemoryBench {
 
   public static void main(String[] args) {
     for (String arg : args.length == 0 ? new String[] {"1000000"} : args) {
-      if (arg.startsWith("finished=")) {
-        measureFinished(Integer.parseInt(arg.substring("finished=".length())));
-      } else {
-        measure(Integer.parseInt(arg));
-      }
+      boolean finished = arg.startsWith("finished=");
+      measure(Integer.parseInt(finished ? arg.substring("finished=".length()) : arg), finished);
     }
   }
 
-  private static void measure(int n) {
+  /** Fills an engine with n READY jobs, or with n jobs that each ran once and succeeded. */
+  private static void measure(int n, boolean finished) {
     long now = 1_700_000_000_000L;
     long[] clock = {now};
     JobIds ids = new JobIds(() -> clock[0]++, new SplittableRandom(1));
@@ -43,48 +41,32 @@ public final class EngineMemoryBench {
     long start = System.nanoTime();
     for (int i = 0; i < n; i++) {
       engine.apply(new Command.SubmitJob(now, JobSpec.of(ids.next(), "send-email", null)));
-    }
-    long fillNanos = System.nanoTime() - start;
-    long after = usedAfterGc();
-    System.out.printf(
-        "pending=%,d ready=%,d heap/job=%.1f bytes fill=%.2f s (%,.0f submits/s)%n",
-        n,
-        engine.queries().count(JobState.READY),
-        (after - before) / (double) n,
-        fillNanos / 1e9,
-        n / (fillNanos / 1e9));
-    if (engine.queries().jobsHeld() != n) {
-      throw new AssertionError("engine holds " + engine.queries().jobsHeld() + " jobs, not " + n);
-    }
-  }
-
-  private static void measureFinished(int n) {
-    long now = 1_700_000_000_000L;
-    long[] clock = {now};
-    JobIds ids = new JobIds(() -> clock[0]++, new SplittableRandom(1));
-    long before = usedAfterGc();
-    Engine engine = new Engine();
-    long start = System.nanoTime();
-    for (int i = 0; i < n; i++) {
-      engine.apply(new Command.SubmitJob(now, JobSpec.of(ids.next(), "send-email", null)));
-      var leased = engine.apply(new Command.LeaseJobs(now, "worker-1", 1, List.of(), 60_000));
-      for (Event e : ((Outcome.Applied) leased).events()) {
-        if (e instanceof Event.LeaseGranted g) {
-          engine.apply(new Command.CompleteJob(now, g.jobId(), g.workerId(), g.generation(), null));
-        }
+      if (finished) {
+        runOnce(engine, now);
       }
     }
     long fillNanos = System.nanoTime() - start;
     long after = usedAfterGc();
+    JobState state = finished ? JobState.SUCCEEDED : JobState.READY;
     System.out.printf(
-        "finished=%,d succeeded=%,d heap/job=%.1f bytes fill=%.2f s (%,.0f jobs/s)%n",
-        n,
-        engine.queries().count(JobState.SUCCEEDED),
+        "%s=%,d heap/job=%.1f bytes fill=%.2f s (%,.0f jobs/s)%n",
+        state.name().toLowerCase(java.util.Locale.ROOT),
+        engine.queries().count(state),
         (after - before) / (double) n,
         fillNanos / 1e9,
         n / (fillNanos / 1e9));
-    if (engine.queries().count(JobState.SUCCEEDED) != n) {
-      throw new AssertionError("engine holds " + engine.queries().jobsHeld() + " jobs, not " + n);
+    if (engine.queries().jobsHeld() != n || engine.queries().count(state) != n) {
+      throw new AssertionError("engine holds " + engine.queries().countsByState() + ", not " + n);
+    }
+  }
+
+  /** Leases the one READY job and completes it, as a worker would. */
+  private static void runOnce(Engine engine, long now) {
+    var leased = engine.apply(new Command.LeaseJobs(now, "worker-1", 1, List.of(), 60_000));
+    for (Event e : ((Outcome.Applied) leased).events()) {
+      if (e instanceof Event.LeaseGranted g) {
+        engine.apply(new Command.CompleteJob(now, g.jobId(), g.workerId(), g.generation(), null));
+      }
     }
   }
 
