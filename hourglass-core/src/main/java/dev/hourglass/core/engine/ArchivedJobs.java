@@ -223,8 +223,9 @@ final class ArchivedJobs {
    */
   void evictOldest(long at) {
     skipTombstones();
-    Invariants.check(
-        head == at, "evicting archived record at %d but the oldest is at %d", at, head);
+    if (head != at) {
+      throw Invariants.violated("evicting archived record at %d but the oldest is at %d", at, head);
+    }
     byte[] c = chunk(at);
     int off = offset(at);
     unindex(longAt(c, off + AT_HASH), at);
@@ -329,7 +330,9 @@ final class ArchivedJobs {
     int mask = slots() - 1;
     int i = (int) hash & mask;
     while (table[2 * i + 1] != at + 1) {
-      Invariants.check(table[2 * i + 1] != 0, "archived record at %d is not in the id table", at);
+      if (table[2 * i + 1] == 0) {
+        throw Invariants.violated("archived record at %d is not in the id table", at);
+      }
       i = (i + 1) & mask;
     }
     // Backward shift: move later entries of the same probe run into the hole.

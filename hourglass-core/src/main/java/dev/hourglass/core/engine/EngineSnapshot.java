@@ -121,7 +121,7 @@ public final class EngineSnapshot {
         seq -> {
           try {
             if (failed[0] == null) {
-              writeString(out, e.jobs.at(seq).id);
+              writeString(out, e.jobs.idAt(seq));
             }
           } catch (IOException ex) {
             failed[0] = ex;

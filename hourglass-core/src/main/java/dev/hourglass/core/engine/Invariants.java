@@ -10,7 +10,15 @@ public final class Invariants {
 
   public static void check(boolean condition, String format, Object... args) {
     if (!condition) {
-      throw new AssertionError("invariant violated: " + String.format(format, args));
+      throw violated(format, args);
     }
+  }
+
+  /**
+   * The error to throw for a check written as {@code if (bad) throw violated(...)}: on paths run
+   * per job or per probe, where {@link #check}'s arguments would be boxed on every call.
+   */
+  public static AssertionError violated(String format, Object... args) {
+    return new AssertionError("invariant violated: " + String.format(format, args));
   }
 }

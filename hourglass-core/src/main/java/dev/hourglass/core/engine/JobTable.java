@@ -87,10 +87,12 @@ final class JobTable {
     return archive.finishedAtMillis(archivedPosition(seq));
   }
 
-  /** The job of that sequence, held either way (an archived one as a detached copy). */
-  Job at(long seq) {
+  /**
+   * The id of the job of that sequence, held either way; an archived one's read from its record.
+   */
+  String idAt(long seq) {
     Job job = objectAt(seq);
-    return job != null ? job : archive.read(archivedPosition(seq));
+    return job != null ? job.id : archive.idAt(archivedPosition(seq));
   }
 
   /** For tests that check the archive changes nothing a user can see. */
@@ -240,7 +242,9 @@ final class JobTable {
   long archivedPosition(long seq) {
     long[] positions = archivedAt[chunk(seq)];
     long at = positions == null ? 0 : positions[slot(seq)];
-    Invariants.check(at != 0, "job of sequence %d is not archived", seq);
+    if (at == 0) {
+      throw Invariants.violated("job of sequence %d is not archived", seq);
+    }
     return at - 1;
   }
 

@@ -34,7 +34,9 @@ final class SeqQueue {
   }
 
   long peekFirst() {
-    Invariants.check(size > 0, "peek of an empty sequence queue");
+    if (size == 0) {
+      throw Invariants.violated("peek of an empty sequence queue");
+    }
     return ring[head];
   }
 

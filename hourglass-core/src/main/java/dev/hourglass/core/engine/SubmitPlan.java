@@ -39,7 +39,7 @@ record SubmitPlan(List<JobSpec> ordered, Map<String, Job> deduplicatedTo, Reject
     }
     for (JobSpec spec : specs) {
       for (String parent : spec.dependsOn()) {
-        boolean known = indexById.containsKey(parent) || engine.job(parent) != null;
+        boolean known = indexById.containsKey(parent) || engine.jobs.contains(parent);
         if (!known) {
           return rejected(
               new Rejected(
@@ -73,7 +73,7 @@ record SubmitPlan(List<JobSpec> ordered, Map<String, Job> deduplicatedTo, Reject
         return SpecValidator.invalid("two jobs in one batch share idempotency key %s", key);
       }
     }
-    if (engine.job(spec.jobId()) != null || indexById.containsKey(spec.jobId())) {
+    if (engine.jobs.contains(spec.jobId()) || indexById.containsKey(spec.jobId())) {
       return new Rejected(
           ErrorCode.DUPLICATE_JOB_ID,
           "a job with id "
