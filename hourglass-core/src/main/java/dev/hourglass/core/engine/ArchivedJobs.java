@@ -42,12 +42,11 @@ final class ArchivedJobs {
   /** A job whose record is larger stays an object: a chunk should hold a few records at least. */
   static final int RECORD_BYTES_MAX = CHUNK_BYTES / 4;
 
-  // Header: length (whole record), flags, seq, finish time, id hash.
+  // Header: length (whole record), flags, finish time, id hash.
   private static final int AT_FLAGS = 4;
-  private static final int AT_SEQ = 5;
-  private static final int AT_FINISHED = 13;
-  private static final int AT_HASH = 21;
-  private static final int HEADER_BYTES = 29;
+  private static final int AT_FINISHED = 5;
+  private static final int AT_HASH = 13;
+  private static final int HEADER_BYTES = 21;
   private static final byte TOMBSTONE = 1;
   private static final int SPARE_CHUNKS_MAX = 2;
 
@@ -103,9 +102,8 @@ final class ArchivedJobs {
     buffer.reset();
     try {
       FastDataOutput out = buffer.data;
-      out.writeInt(0); // length, patched below
+      out.writeInt(0); // the length, set in the chunk once known
       out.writeByte(0);
-      out.writeLong(job.seq);
       out.writeLong(job.dueAtMillis);
       long hash = hash(job.id);
       out.writeLong(hash);
@@ -116,9 +114,9 @@ final class ArchivedJobs {
       if (length > RECORD_BYTES_MAX) {
         return -1;
       }
-      buffer.patchInt(0, length);
       long at = reserve(length);
       System.arraycopy(buffer.bytes(), 0, chunk(at), offset(at), length);
+      writeInt(chunk(at), offset(at), length);
       tail = at + length;
       insert(hash, at);
       live++;
@@ -197,10 +195,6 @@ final class ArchivedJobs {
   private static int jobOffset(byte[] c, int off) {
     int keyLength = intAt(c, off + HEADER_BYTES);
     return off + HEADER_BYTES + 4 + Math.max(0, keyLength);
-  }
-
-  long seqAt(long at) {
-    return longAt(chunk(at), offset(at) + AT_SEQ);
   }
 
   long finishedAtMillis(long at) {
@@ -420,13 +414,6 @@ final class ArchivedJobs {
 
     byte[] bytes() {
       return buf;
-    }
-
-    void patchInt(int at, int value) {
-      buf[at] = (byte) (value >>> 24);
-      buf[at + 1] = (byte) (value >>> 16);
-      buf[at + 2] = (byte) (value >>> 8);
-      buf[at + 3] = (byte) value;
     }
 
     void dropIfLarge() {

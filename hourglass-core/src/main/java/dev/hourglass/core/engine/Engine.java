@@ -1187,7 +1187,7 @@ public final class Engine {
   }
 
   /** Consumes a popped retention entry if it is stale; false when it is the job's real one. */
-  static boolean dropIfStale(Job popped) {
+  private static boolean dropIfStale(Job popped) {
     if (!isStaleFinishedEntry(popped)) {
       return false;
     }

@@ -1,6 +1,5 @@
 package dev.hourglass.core.engine;
 
-import java.util.Arrays;
 import java.util.function.LongConsumer;
 
 /**
@@ -56,14 +55,5 @@ final class SeqQueue {
     for (int i = 0; i < size; i++) {
       action.accept(ring[(head + i) & (ring.length - 1)]);
     }
-  }
-
-  @Override
-  public String toString() {
-    long[] out = new long[size];
-    for (int i = 0; i < size; i++) {
-      out[i] = ring[(head + i) & (ring.length - 1)];
-    }
-    return Arrays.toString(out);
   }
 }

@@ -42,7 +42,6 @@ class ArchivedJobsTest {
             assertThat(archive.idAt(at)).isEqualTo(job.id);
             assertThat(archive.queueAt(at)).isEqualTo(job.queue);
             assertThat(archive.fairnessKeyAt(at)).isEqualTo(job.fairnessKey);
-            assertThat(archive.seqAt(at)).isEqualTo(job.seq);
             assertThat(archive.finishedAtMillis(at)).isEqualTo(job.dueAtMillis);
           }
         });
