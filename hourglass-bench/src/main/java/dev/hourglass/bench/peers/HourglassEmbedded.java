@@ -74,6 +74,15 @@ final class HourglassEmbedded implements Contender {
   /** Approximate log bytes of one job in a submit, for the loop's per-commit byte bound. */
   private static final long JOB_BYTES = 64;
 
+  /** Group commit times for the stage report ({@code --stages}); nothing is kept without it. */
+  private static final EngineLoopListener COMMIT_TIMES =
+      new EngineLoopListener() {
+        @Override
+        public void batchApplied(int commands, long nanos) {
+          Recorder.current.commitTook(nanos);
+        }
+      };
+
   private final TimeSource time = TimeSource.system();
   private DurableEngine durable;
   private LocalBackend backend;
@@ -110,7 +119,7 @@ final class HourglassEmbedded implements Contender {
     durable =
         DurableEngine.open(DurableOptions.of(dir, EngineConfig.DEFAULTS, new FsyncPolicy.Always()));
     backend = new LocalBackend(durable);
-    loop = new EngineLoop(backend, LIMITS, EngineLoopListener.NONE, time);
+    loop = new EngineLoop(backend, LIMITS, COMMIT_TIMES, time);
     loop.start();
     submitCommand(
             new Command.RegisterWorker(
@@ -220,6 +229,7 @@ final class HourglassEmbedded implements Contender {
     }
     slots.release(max - got.size());
     for (EngineLoop.Assignment a : got) {
+      Recorder.current.reached(Stages.Step.GRANTED, a.jobId());
       pool.execute(
           () -> {
             Recorder.current.ran(a.jobId());

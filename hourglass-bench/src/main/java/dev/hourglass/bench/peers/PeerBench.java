@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * <p>Run: {@code ./hourglass bench [--quick]}, or after {@code mvn -pl hourglass-bench -am package
  * -DskipTests}: {@code java -Xmx8g -cp 'hourglass-bench/target/*:hourglass-bench/target/lib/*'
  * dev.hourglass.bench.peers.PeerBench [--quick] [--systems=a,b]
- * [--workloads=burst,steady,delayed,scale] [--threads=8] [--rate=1000] [--out=FILE]}. {@code
- * --rate} sets the steady workload's arrivals per second.
+ * [--workloads=burst,steady,delayed,scale] [--threads=8] [--rate=1000] [--out=FILE] [--stages]}.
+ * {@code --rate} sets the steady workload's arrivals per second; {@code --stages} prints where the
+ * steady jobs' waits went, step by step ({@link Stages}).
  */
 public final class PeerBench {
   /**
@@ -140,13 +141,15 @@ public final class PeerBench {
         }
       } else if (a.startsWith("--out=")) {
         out = Path.of(a.substring(6));
+      } else if (a.equals("--stages")) {
+        Recorder.keepStages = true;
       } else {
         System.err.println(
             "unknown argument: "
                 + a
                 + "; expected --quick, --systems=a,b,"
                 + " --workloads=burst,steady,delayed,scale, --threads=N, --rate=JOBS_PER_SECOND,"
-                + " --out=FILE. Systems: "
+                + " --out=FILE, --stages. Systems: "
                 + SYSTEMS.keySet());
         System.exit(2);
       }
@@ -257,7 +260,7 @@ public final class PeerBench {
       }
       progress(
           key + ": steady " + sizes.steadyRate() + " jobs/s for " + sizes.steadySeconds() + " s");
-      var s = w.steady(factory, sizes.steadyRate(), sizes.steadySeconds(), sizes.capMillis());
+      var s = w.steady(factory, sizes.steadyRate(), sizes.steadySeconds(), sizes.capMillis(), true);
       report.addSteady(key, s);
       progress(
           String.format(Locale.ROOT, "  p50 %.1f ms p99 %.1f ms", s.p50Millis(), s.p99Millis()));

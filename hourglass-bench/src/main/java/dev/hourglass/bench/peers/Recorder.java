@@ -21,16 +21,21 @@ final class Recorder {
    */
   static volatile Recorder current = new Recorder(0);
 
+  /** Whether new recorders also keep each job's {@link Stages} ({@code --stages}). */
+  static volatile boolean keepStages;
+
   private final long baseMillis = System.currentTimeMillis();
   private final long baseNanos = System.nanoTime();
   private final long[] startMicros;
   private final AtomicIntegerArray runs;
   private final AtomicInteger total = new AtomicInteger();
   private final AtomicInteger unknown = new AtomicInteger();
+  private final Stages stages;
 
   Recorder(int jobs) {
     this.startMicros = new long[jobs];
     this.runs = new AtomicIntegerArray(jobs);
+    this.stages = keepStages ? new Stages(jobs) : null;
   }
 
   /** Makes a new recorder for {@code jobs} jobs the current one. */
@@ -68,7 +73,44 @@ final class Recorder {
    * Parses the number after the last '-' of a job name such as {@code b-1234}, then {@link #ran}.
    */
   void ran(String name) {
-    ran(Integer.parseInt(name, name.lastIndexOf('-') + 1, name.length(), 10));
+    ran(idOf(name));
+  }
+
+  private static int idOf(String name) {
+    return Integer.parseInt(name, name.lastIndexOf('-') + 1, name.length(), 10);
+  }
+
+  /** Notes that job {@code id} reached {@code step}, when stages are kept. */
+  void reached(Stages.Step step, int id) {
+    if (stages != null) {
+      stages.mark(step, id, nowMicros());
+    }
+  }
+
+  /** {@link #reached} for a job named as in {@link #ran(String)}. */
+  void reached(Stages.Step step, String name) {
+    if (stages != null) {
+      reached(step, idOf(name));
+    }
+  }
+
+  /** Notes one group commit's duration, when stages are kept. */
+  void commitTook(long nanos) {
+    if (stages != null) {
+      stages.commitTook(nanos);
+    }
+  }
+
+  /** The stage report of this run, or null when stages are not kept. */
+  String stageReport(String system, long[] plannedMicros) {
+    if (stages == null) {
+      return null;
+    }
+    long[] started = new long[startMicros.length];
+    for (int i = 0; i < started.length; i++) {
+      started[i] = startMicros(i);
+    }
+    return stages.report(system, plannedMicros, started);
   }
 
   /** Waits until {@code n} runs were seen or the deadline passed; returns the runs seen. */

@@ -44,7 +44,7 @@ final class SteadyWarmup {
     while (seconds < maxSeconds) {
       long compiledBefore = jit.compileMillis();
       long t0 = System.nanoTime();
-      w.steady(factory, ratePerSecond, roundSeconds, capMillis);
+      w.steady(factory, ratePerSecond, roundSeconds, capMillis, false);
       long roundMillis = (System.nanoTime() - t0) / 1_000_000;
       seconds += roundSeconds;
       if (jit.compileMillis() - compiledBefore < roundMillis * SETTLED_PERCENT / 100) {

@@ -96,10 +96,15 @@ final class Workloads {
    * to the job's start. The run stops {@code capMillis} after the last planned arrival: arrivals
    * not submitted by then are not submitted (a job never submitted counts, like one that never
    * started, with its wait so far, and the figures are then lower bounds), so a slow store cannot
-   * stretch the run to minutes.
+   * stretch the run to minutes. With {@code printStages} (and {@code --stages}), prints where the
+   * jobs' waits went ({@link Stages}).
    */
   Results.Latency steady(
-      Supplier<Contender> factory, int ratePerSecond, int seconds, long capMillis)
+      Supplier<Contender> factory,
+      int ratePerSecond,
+      int seconds,
+      long capMillis,
+      boolean printStages)
       throws Exception {
     Path dir = freshDir();
     int n = ratePerSecond * seconds;
@@ -124,9 +129,11 @@ final class Workloads {
             break;
           }
           int id = i;
+          rec.reached(Stages.Step.HANDED, id);
           submitters.execute(
               () -> {
                 try {
+                  rec.reached(Stages.Step.SUBMITTING, id);
                   c.submit("s", id, 1, null);
                 } catch (Throwable e) {
                   failure.compareAndSet(null, e);
@@ -144,6 +151,10 @@ final class Workloads {
         }
         rethrow(failure.get());
         rec.awaitRuns(n, System.nanoTime() + Math.max(0, stopMicros - rec.nowMicros()) * 1_000);
+        String stages = printStages ? rec.stageReport(c.name(), dueMicros) : null;
+        if (stages != null) {
+          System.out.print(stages);
+        }
         return Results.Latency.of(c.name(), rec, dueMicros, load(), "");
       } finally {
         stopSubmitters(submitters); // before the system closes under them

@@ -36,7 +36,7 @@ class SteadyArrivalsTest {
     // machine and still tell the two apart.
     var slow = new SlowSubmits(QuartzContender.ram(), 50);
 
-    var result = new Workloads(root, 2).steady(() -> slow, 200, 2, 10_000);
+    var result = new Workloads(root, 2).steady(() -> slow, 200, 2, 10_000, false);
 
     assertThat(result.ran()).isEqualTo(400);
     assertThat(result.duplicates()).isZero();
@@ -56,7 +56,7 @@ class SteadyArrivalsTest {
     var stuck = new SlowSubmits(QuartzContender.ram(), 5_000);
 
     long start = System.nanoTime();
-    var result = new Workloads(root, 2).steady(() -> stuck, 1_000, 1, 1_000);
+    var result = new Workloads(root, 2).steady(() -> stuck, 1_000, 1, 1_000, false);
     double seconds = (System.nanoTime() - start) / 1e9;
 
     assertThat(stuck.inFlightMax()).isEqualTo(Workloads.STEADY_IN_FLIGHT_MAX);
@@ -72,7 +72,7 @@ class SteadyArrivalsTest {
     // last arrival went out, and the run reports it rather than counting a job that never ran.
     var lastFails = new SlowSubmits(QuartzContender.ram(), 300, 4);
 
-    assertThatThrownBy(() -> new Workloads(root, 2).steady(() -> lastFails, 5, 1, 10_000))
+    assertThatThrownBy(() -> new Workloads(root, 2).steady(() -> lastFails, 5, 1, 10_000, false))
         .hasMessageContaining("fails on purpose");
   }
 }
