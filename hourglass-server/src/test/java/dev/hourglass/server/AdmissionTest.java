@@ -56,7 +56,7 @@ class AdmissionTest {
       out.flush();
       assertThat(readStatusLine(held.getInputStream())).startsWith("HTTP/1.1 201");
     }
-    assertThat(http.post("/api/v1/jobs", "{\"job_id\":\"after\",\"task\":\"t\"}").status())
+    assertThat(awaitAdmitted("{\"job_id\":\"after\",\"task\":\"t\"}").status())
         .as("the permit came back")
         .isEqualTo(201);
     assertThat(http.get("/api/v1/jobs/held").status()).isEqualTo(200);
@@ -79,6 +79,23 @@ class AdmissionTest {
       var r = http.post("/api/v1/jobs", "{\"job_id\":\"" + id + "\",\"task\":\"t\"}");
       if (r.status() != 201 || System.nanoTime() > deadline) {
         return new Refusal(r, id);
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  /**
+   * The server gives a call's permit back when its handler returns, just after the answer is
+   * written, so the client can read the answer a moment before the permit is free: submit until the
+   * call is admitted (a refused submit changes nothing, so the same job id is sent again), or the
+   * deadline passes with the last refusal.
+   */
+  private HttpTestClient.Reply awaitAdmitted(String body) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (true) {
+      var r = http.post("/api/v1/jobs", body);
+      if (r.status() != 503 || System.nanoTime() > deadline) {
+        return r;
       }
       Thread.sleep(5);
     }
