@@ -21,16 +21,18 @@ final class Stages {
   /** The steps between planned arrival and start, in the order a job passes them. */
   enum Step {
     /** The generator handed the arrival to a submitter thread. */
-    HANDED("planned -> handed to a submitter (the load generator)"),
+    HANDED("handed to a submitter", "the load generator"),
     /** The submitter thread runs and calls the system's submit. */
-    SUBMITTING("handed -> submitter running (virtual thread start)"),
+    SUBMITTING("submitting", "a virtual thread starting"),
     /** The system granted the job to its worker (durably). */
-    GRANTED("submitting -> granted (submit and grant, one group commit)");
+    GRANTED("granted", "submit and grant, one group commit");
 
-    final String label;
+    final String point;
+    final String what;
 
-    Step(String label) {
-      this.label = label;
+    Step(String point, String what) {
+      this.point = point;
+      this.what = what;
     }
   }
 
@@ -77,16 +79,18 @@ final class Stages {
     List<long[]> times = new ArrayList<>();
     List<String> labels = new ArrayList<>();
     times.add(plannedMicros);
+    String from = "planned";
     for (Step s : Step.values()) {
       long[] at = micros[s.ordinal()];
       if (Arrays.stream(at).allMatch(t -> t == 0)) {
         continue; // this system does not report the step: it is part of the next one
       }
       times.add(at);
-      labels.add(s.label);
+      labels.add(from + " -> " + s.point + " (" + s.what + ")");
+      from = s.point;
     }
     times.add(started);
-    labels.add((labels.size() == Step.values().length ? "granted" : "submitting") + " -> started");
+    labels.add(from + " -> started");
     Integer[] slowest = slowestFirst(plannedMicros, started);
     int tail = Math.max(1, n / 100);
     StringBuilder out = new StringBuilder();

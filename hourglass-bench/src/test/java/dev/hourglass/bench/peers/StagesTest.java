@@ -36,7 +36,7 @@ class StagesTest {
     assertThat(report)
         .contains("over 1,000 jobs; mean over the slowest 10")
         .containsPattern("planned -> handed .* 5 / +5 / +5; slowest +5\\n")
-        .containsPattern("handed -> submitter running .* 7 / +7 / +7; slowest +7\\n")
+        .containsPattern("handed to a submitter -> submitting .* 7 / +7 / +7; slowest +7\\n")
         // p99 is the 991st smallest of 1,000: one of the ten slow grants; p50 is not.
         .containsPattern("submitting -> granted .* 300 / +4300 / +4300; slowest +4300\\n")
         .containsPattern("granted -> started .* 20 / +20 / +20; slowest +20\\n")
