@@ -36,8 +36,11 @@ import javax.net.ssl.SSLContext;
  *
  * <p>Every refusal is a {@link HourglassException} carrying the problem's status, {@link ErrorCode}
  * and detail; a server that cannot be reached gives status 0 and {@link ErrorCode#UNREACHABLE}.
- * Redirects 307 and 308 (a cluster follower pointing at its leader) are followed, at most {@link
- * #REDIRECTS_MAX} times, with the same method, body and token.
+ * Redirects 307 and 308 (a cluster follower pointing at its leader) are followed with the same
+ * method, body and token; after {@link #REDIRECTS_MAX} in a row the call pauses and starts again
+ * from the next replica, as replicas may point at each other for a moment during an election, and
+ * it fails with {@link ErrorCode#TOO_MANY_REDIRECTS} once {@link Builder#failoverTimeout} has
+ * passed.
  *
  * <p><b>Clusters.</b> Give every replica's URL, comma-separated ({@code
  * http://a:7071,http://b:7072,http://c:7073}). The client sends to the one that answered last; when
@@ -55,7 +58,11 @@ import javax.net.ssl.SSLContext;
  * once, as {@code unreachable}.
  */
 public final class HourglassClient implements AutoCloseable {
-  /** Why: a redirect loop between misconfigured nodes must end (OkHttp uses 20; 5 is plenty). */
+  /**
+   * Redirects followed in a row before a pause: a loop must not spin (OkHttp allows 20; 5 is
+   * plenty), and one that outlasts the failover timeout, such as misconfigured leader addresses,
+   * ends the call.
+   */
   public static final int REDIRECTS_MAX = 5;
 
   /** The longest long poll the server accepts. */
@@ -1101,7 +1108,16 @@ public final class HourglassClient implements AutoCloseable {
       }
       current = at;
       if ((status == 307 || status == 308) && r.location() != null) {
-        if (hop++ >= REDIRECTS_MAX) {
+        if (hop++ >= REDIRECTS_MAX && System.nanoTime() < failoverDeadline) {
+          // During an election replicas can point at each other for a moment (each names the
+          // leader it last heard of); nothing was applied, so wait one pause and start again.
+          hop = 0;
+          at = (at + 1) % endpoints.size();
+          uri = endpoints.get(at).resolve(path);
+          pauseBeforeFailover();
+          continue;
+        }
+        if (hop > REDIRECTS_MAX) {
           throw new HourglassException(
               status,
               ErrorCode.TOO_MANY_REDIRECTS.name(),
@@ -1245,7 +1261,7 @@ public final class HourglassClient implements AutoCloseable {
 
     /**
      * How long one call keeps moving between a cluster's replicas while none accepts it (the leader
-     * died, an election is under way); default 10 s.
+     * died, an election is under way, replicas redirect in a loop); default 10 s.
      *
      * @param timeout positive
      * @return this builder

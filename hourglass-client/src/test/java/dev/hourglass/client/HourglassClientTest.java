@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -390,6 +392,66 @@ class HourglassClientTest {
       assertThat(viaFollower.job("redirected").state()).isEqualTo(JobState.READY);
     } finally {
       follower.stop(0);
+    }
+  }
+
+  @Test
+  void replicasRedirectingToEachOtherAreWaitedOutUntilTheFailoverTimeout() throws Exception {
+    // Goal: during an election replicas may point at each other for a moment; that costs the
+    // caller a pause, not an error. A loop that never ends fails once the failover timeout passed.
+    AtomicInteger loopRedirects = new AtomicInteger();
+    AtomicInteger loopLength = new AtomicInteger(3 * HourglassClient.REDIRECTS_MAX);
+    AtomicBoolean forever = new AtomicBoolean();
+    HttpServer a = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    HttpServer b = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    String aUrl = "http://127.0.0.1:" + a.getAddress().getPort();
+    String bUrl = "http://127.0.0.1:" + b.getAddress().getPort();
+    a.createContext(
+        "/",
+        ex -> {
+          boolean looping = forever.get() || loopRedirects.incrementAndGet() <= loopLength.get();
+          String to = looping ? bUrl : ts.url();
+          ex.getResponseHeaders().add("Location", to + ex.getRequestURI());
+          ex.sendResponseHeaders(307, -1);
+          ex.close();
+        });
+    b.createContext(
+        "/",
+        ex -> {
+          loopRedirects.incrementAndGet();
+          ex.getResponseHeaders().add("Location", aUrl + ex.getRequestURI());
+          ex.sendResponseHeaders(307, -1);
+          ex.close();
+        });
+    a.start();
+    b.start();
+    try {
+      try (var viaLoop =
+          HourglassClient.builder(aUrl + "," + bUrl)
+              .failoverTimeout(Duration.ofSeconds(30))
+              .build()) {
+        var s = viaLoop.submit(JobRequest.builder("t").jobId("after-the-loop").build());
+        assertThat(s.jobId()).isEqualTo("after-the-loop");
+        assertThat(loopRedirects.get()).isGreaterThan(2 * HourglassClient.REDIRECTS_MAX);
+      }
+      forever.set(true);
+      try (var viaLoop =
+          HourglassClient.builder(aUrl + "," + bUrl)
+              .failoverTimeout(Duration.ofMillis(300))
+              .build()) {
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> viaLoop.submit(JobRequest.builder("t").jobId("never").build()))
+            .isInstanceOfSatisfying(
+                HourglassException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.TOO_MANY_REDIRECTS));
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+            .isGreaterThanOrEqualTo(Duration.ofMillis(300));
+      }
+      assertThat(client.job("after-the-loop").state()).isEqualTo(JobState.READY);
+      assertThatThrownBy(() -> client.job("never")).isInstanceOf(HourglassException.class);
+    } finally {
+      a.stop(0);
+      b.stop(0);
     }
   }
 }
