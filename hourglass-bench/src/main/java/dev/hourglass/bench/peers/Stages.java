@@ -79,18 +79,18 @@ final class Stages {
     List<long[]> times = new ArrayList<>();
     List<String> labels = new ArrayList<>();
     times.add(plannedMicros);
-    String from = "planned";
+    String previous = "planned";
     for (Step s : Step.values()) {
       long[] at = micros[s.ordinal()];
       if (Arrays.stream(at).allMatch(t -> t == 0)) {
         continue; // this system does not report the step: it is part of the next one
       }
       times.add(at);
-      labels.add(from + " -> " + s.point + " (" + s.what + ")");
-      from = s.point;
+      labels.add(previous + " -> " + s.point + " (" + s.what + ")");
+      previous = s.point;
     }
     times.add(started);
-    labels.add(from + " -> started");
+    labels.add(previous + " -> started");
     Integer[] slowest = slowestFirst(plannedMicros, started);
     int tail = Math.max(1, n / 100);
     StringBuilder out = new StringBuilder();
