@@ -4,6 +4,14 @@ import java.util.Arrays;
 
 /** What one system did in one workload. Immutable. */
 final class Results {
+  /**
+   * The nearest-rank quantile {@code q} of a sorted, non-empty array: the value every table uses.
+   */
+  static long rank(long[] sorted, double q) {
+    int i = (int) Math.ceil(q * sorted.length) - 1;
+    return sorted[Math.max(0, i)];
+  }
+
   private Results() {}
 
   /**
@@ -96,8 +104,7 @@ final class Results {
       if (sorted.length == 0) {
         return Double.NaN;
       }
-      int i = (int) Math.ceil(q * sorted.length) - 1;
-      return sorted[Math.max(0, i)] / 1_000.0;
+      return rank(sorted, q) / 1_000.0;
     }
   }
 

@@ -119,9 +119,9 @@ final class Stages {
               Locale.ROOT,
               "  %-62s %7d / %7d / %7d; slowest %7d%n",
               labels.get(step),
-              sorted[n / 2],
-              sorted[n * 99 / 100],
-              sorted[n * 999 / 1000],
+              Results.rank(sorted, 0.50),
+              Results.rank(sorted, 0.99),
+              Results.rank(sorted, 0.999),
               tailSum / tail));
     }
     int c = Math.min(commits.get(), COMMITS_MAX);
@@ -134,9 +134,9 @@ final class Stages {
               "  group commits (apply, append, fdatasync): %,d, each p50 / p99 / p99.9 %d / %d / %d"
                   + " µs, longest %d µs%n",
               c,
-              sorted[c / 2] / 1_000,
-              sorted[c * 99 / 100] / 1_000,
-              sorted[c * 999 / 1000] / 1_000,
+              Results.rank(sorted, 0.50) / 1_000,
+              Results.rank(sorted, 0.99) / 1_000,
+              Results.rank(sorted, 0.999) / 1_000,
               sorted[c - 1] / 1_000));
     }
     return out.toString();

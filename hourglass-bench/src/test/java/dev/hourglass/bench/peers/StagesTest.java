@@ -37,10 +37,13 @@ class StagesTest {
         .contains("over 1,000 jobs; mean over the slowest 10")
         .containsPattern("planned -> handed .* 5 / +5 / +5; slowest +5\\n")
         .containsPattern("handed to a submitter -> submitting .* 7 / +7 / +7; slowest +7\\n")
-        // p99 is the 991st smallest of 1,000: one of the ten slow grants; p50 is not.
-        .containsPattern("submitting -> granted .* 300 / +4300 / +4300; slowest +4300\\n")
+        // Nearest rank, as in the latency tables: p99 is the 990th of 1,000, the last fast grant;
+        // p99.9 the 999th, a slow one. The slowest ten are exactly the slow grants.
+        .containsPattern("submitting -> granted .* 300 / +300 / +4300; slowest +4300\\n")
         .containsPattern("granted -> started .* 20 / +20 / +20; slowest +20\\n")
-        .contains("group commits (apply, append, fdatasync): 2, each p50 / p99 / p99.9 400");
+        .contains(
+            "group commits (apply, append, fdatasync): 2, each p50 / p99 / p99.9 200 / 400 / 400"
+                + " µs, longest 400 µs");
   }
 
   @Test
