@@ -1108,16 +1108,16 @@ public final class HourglassClient implements AutoCloseable {
       }
       current = at;
       if ((status == 307 || status == 308) && r.location() != null) {
-        if (hop++ >= REDIRECTS_MAX && System.nanoTime() < failoverDeadline) {
-          // During an election replicas can point at each other for a moment (each names the
-          // leader it last heard of); nothing was applied, so wait one pause and start again.
-          hop = 0;
-          at = (at + 1) % endpoints.size();
-          uri = endpoints.get(at).resolve(path);
-          pauseBeforeFailover();
-          continue;
-        }
-        if (hop > REDIRECTS_MAX) {
+        if (++hop > REDIRECTS_MAX) {
+          if (System.nanoTime() < failoverDeadline) {
+            // During an election replicas can point at each other for a moment (each names the
+            // leader it last heard of); nothing was applied, so wait one pause and start again.
+            hop = 0;
+            at = (at + 1) % endpoints.size();
+            uri = endpoints.get(at).resolve(path);
+            pauseBeforeFailover();
+            continue;
+          }
           throw new HourglassException(
               status,
               ErrorCode.TOO_MANY_REDIRECTS.name(),
