@@ -359,6 +359,12 @@ final class FairRing {
       k = new Key(name, ++clock);
       keys.put(name, k);
     }
+    if (job.fairnessKey != null) {
+      // From here on the job shares its key's name. Each job arrives with a string of its own, and
+      // a backlog of a million jobs over a thousand keys would keep a million copies of a thousand
+      // names alive, about 50 bytes each, for the collector to copy and the caches to hold.
+      job.fairnessKey = k.name;
+    }
     KeyJobs kj = k.of(job.task);
     if (kj == null) {
       TaskKeys lane = byTask.get(job.task);

@@ -148,6 +148,24 @@ class PoliciesTest {
   }
 
   /**
+   * Goal: the jobs of a fair queue share their key's name instead of each keeping the string it
+   * arrived with, so a backlog of many jobs over few keys holds one string per key; a plain queue
+   * leaves its jobs' keys as they came.
+   */
+  @Test
+  void theJobsOfAFairKeyShareOneStringForItsName() {
+    f.applied(new Command.SetQueueFairness(f.now, "fair", true, Map.of()));
+    // Distinct instances of one name, as two decoded requests carry.
+    submitTo("fair", "a-0", 0, new String("tenant-7"));
+    submitTo("fair", "a-1", 0, new String("tenant-7"));
+    submitTo("plain", "p-0", 0, new String("tenant-7"));
+    String first = f.engine.job("a-0").fairnessKey;
+    assertThat(first).isEqualTo("tenant-7");
+    assertThat(f.engine.job("a-1").fairnessKey).isSameAs(first);
+    assertThat(f.engine.job("p-0").fairnessKey).isEqualTo("tenant-7").isNotSameAs(first);
+  }
+
+  /**
    * Goal: a fair key's ring drops the entries of jobs that left READY lazily, so an entry can
    * outlive its job: cancelled in the middle of the ring and then evicted by the finished-jobs
    * bound, it must be skipped, not served, and the jobs around it served in order.
